@@ -1,0 +1,2 @@
+import GRDBSQLite
+print("x")

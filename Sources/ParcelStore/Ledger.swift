@@ -1,0 +1,337 @@
+import Foundation
+import GRDB
+import ParcelDomain
+
+/// Read access to the ledger inside one snapshot (a read) or one transaction (a write).
+public class LedgerReader {
+    let db: Database
+
+    init(db: Database) { self.db = db }
+
+    static let parcelColumns = """
+        id, tracking, raw_scan, courier, candidates, state, shelf, layer, seq, phone_tail, phone_hash IS NOT NULL AS has_hash,
+        received_at, shelved_at, updated_at, released_at, pickup_id, notices
+        """
+
+    /// The open stay of `tracking`, if the parcel is still at the station.
+    public func activeParcel(tracking: String) throws -> ParcelRecord? {
+        try fetchParcels("SELECT \(Self.parcelColumns) FROM parcel WHERE tracking = ? AND released_at IS NULL", [tracking]).first
+    }
+
+    /// The most recent stay of `tracking` (open or ended).
+    public func latestParcel(tracking: String) throws -> ParcelRecord? {
+        try fetchParcels("SELECT \(Self.parcelColumns) FROM parcel WHERE tracking = ? ORDER BY id DESC LIMIT 1", [tracking]).first
+    }
+
+    public func parcel(id: Int64) throws -> ParcelRecord? {
+        try fetchParcels("SELECT \(Self.parcelColumns) FROM parcel WHERE id = ?", [id]).first
+    }
+
+    /// The active parcel holding `code`.
+    public func activeParcel(code: PickupCode) throws -> ParcelRecord? {
+        try fetchParcels(
+            "SELECT \(Self.parcelColumns) FROM parcel WHERE shelf = ? AND layer = ? AND seq = ? AND released_at IS NULL",
+            [code.shelf, code.layer, code.sequence]
+        ).first
+    }
+
+    /// Active parcels whose recipient's phone ends in `tail`, waiting for pickup first.
+    public func activeParcels(phoneTail tail: String) throws -> [ParcelRecord] {
+        try fetchParcels(
+            "SELECT \(Self.parcelColumns) FROM parcel WHERE phone_tail = ? AND released_at IS NULL ORDER BY shelved_at, id",
+            [tail])
+    }
+
+    /// The salted hash stored for a parcel, to compare with a hash of a number the recipient gives.
+    public func phoneHash(parcelID: Int64) throws -> Data? {
+        try Data.fetchOne(db, sql: "SELECT phone_hash FROM parcel WHERE id = ?", arguments: [parcelID])
+    }
+
+    /// Parcels matching every given filter, newest first.
+    public func search(_ query: ParcelQuery) throws -> [ParcelRecord] {
+        var clauses: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        if let tracking = query.tracking {
+            clauses.append("tracking = ?")
+            arguments.append(tracking)
+        }
+        if let code = query.pickupCode {
+            clauses.append("shelf = ? AND layer = ? AND seq = ?")
+            arguments += [code.shelf, code.layer, code.sequence]
+        }
+        if let tail = query.phoneTail {
+            clauses.append("phone_tail = ?")
+            arguments.append(tail)
+        }
+        if let states = query.states, !states.isEmpty {
+            clauses.append("state IN (\(states.map { _ in "?" }.joined(separator: ",")))")
+            arguments += states.map(\.rawValue)
+        }
+        if query.activeOnly { clauses.append("released_at IS NULL") }
+        let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        arguments.append(max(1, min(query.limit, 1000)))
+        return try fetchParcels(
+            "SELECT \(Self.parcelColumns) FROM parcel \(filter) ORDER BY id DESC LIMIT ?", StatementArguments(arguments))
+    }
+
+    /// The event log of one parcel, oldest first.
+    public func events(parcelID: Int64) throws -> [ParcelEvent] {
+        try fetchEvents("WHERE e.parcel_id = ? ORDER BY e.id", [parcelID])
+    }
+
+    /// Events after `id`, oldest first (subscriptions catching up, county sync).
+    public func events(after id: Int64, limit: Int) throws -> [ParcelEvent] {
+        try fetchEvents("WHERE e.id > ? ORDER BY e.id LIMIT ?", [id, limit])
+    }
+
+    /// Active parcels per (shelf, layer) slot.
+    public func layerCounts() throws -> [LayerKey: Int] {
+        var counts: [LayerKey: Int] = [:]
+        let rows = try Row.fetchAll(
+            db,
+            sql: "SELECT shelf, layer, count(*) AS n FROM parcel WHERE released_at IS NULL AND seq IS NOT NULL GROUP BY shelf, layer")
+        for row in rows { counts[LayerKey(shelf: row["shelf"], layer: row["layer"])] = row["n"] }
+        return counts
+    }
+
+    /// Everything the pickup-code allocator needs about one layer.
+    public func occupancy(of key: LayerKey, capacity: Int, releasedSince: Int64) throws -> PickupCodeAllocator.LayerOccupancy {
+        let active = try Int.fetchSet(
+            db, sql: "SELECT seq FROM parcel WHERE shelf = ? AND layer = ? AND released_at IS NULL AND seq IS NOT NULL",
+            arguments: [key.shelf, key.layer])
+        let cooling = try Int.fetchSet(
+            db,
+            sql: """
+                SELECT seq FROM parcel WHERE shelf = ? AND layer = ? AND released_at >= ? AND released_at IS NOT NULL AND seq IS NOT NULL
+                """,
+            arguments: [key.shelf, key.layer, releasedSince])
+        let last = try Int.fetchOne(
+            db, sql: "SELECT last_seq FROM layer_cursor WHERE shelf = ? AND layer = ?", arguments: [key.shelf, key.layer])
+        return .init(
+            shelf: key.shelf, layer: key.layer, capacity: capacity, activeSequences: active, coolingSequences: cooling,
+            lastSequence: last)
+    }
+
+    /// Parcel counts by state, and the event log's size.
+    public func counts() throws -> LedgerCounts {
+        var byState: [ParcelState: Int] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM parcel GROUP BY state") {
+            if let state = ParcelState(rawValue: row["state"]) { byState[state] = row["n"] }
+        }
+        let events = try Int64.fetchOne(db, sql: "SELECT count(*) FROM parcel_event") ?? 0
+        let last = try Int64.fetchOne(db, sql: "SELECT max(at) FROM parcel_event")
+        return LedgerCounts(byState: byState, events: events, lastEventAt: last)
+    }
+
+    /// The id of the newest event (0 when empty).
+    public func lastEventID() throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT ifnull(max(id), 0) FROM parcel_event") ?? 0
+    }
+
+    /// A station-wide value from `station_meta`.
+    public func meta(_ key: String) throws -> Data? {
+        try Data.fetchOne(db, sql: "SELECT value FROM station_meta WHERE key = ?", arguments: [key])
+    }
+
+    // MARK: Backlog
+
+    /// Bucket edges in hours: < 24 h, 1–2 d, 2–3 d, 3–7 d, > 7 d.
+    public static let backlogBucketHours = [0, 24, 48, 72, 168]
+
+    /// The backlog SQL: counts of waiting parcels by courier and age bucket. The `state IN (…)` literal repeats
+    /// the partial index's predicate so SQLite can use the covering `parcel_backlog` index.
+    /// Parameters: ?1 = now (ms), ?2 = shelved at or before (ms).
+    public static let backlogSQL: String = {
+        let edges = backlogBucketHours.dropFirst().enumerated().map { index, hours in
+            "WHEN shelved_at > ?1 - \(hours * 3_600_000) THEN \(index)"
+        }.joined(separator: " ")
+        return """
+            SELECT ifnull(courier, '\(CourierCandidate.unknownCode)') AS courier,
+                   CASE \(edges) ELSE \(backlogBucketHours.count - 1) END AS bucket,
+                   count(*) AS n
+            FROM parcel
+            WHERE \(Schema.awaitingPickupSQL) AND shelved_at <= ?2
+            GROUP BY 1, 2
+            """
+    }()
+
+    /// Parcels waiting for pickup that were shelved at least `olderThanHours` ago, by age and courier.
+    public func backlog(now: Int64, olderThanHours: Int, oldestLimit: Int = 20) throws -> BacklogReport {
+        let cutoff = now - Int64(olderThanHours) * 3_600_000
+        let bucketCount = Self.backlogBucketHours.count
+        var perCourier: [String: [Int]] = [:]
+        var totals = [Int](repeating: 0, count: bucketCount)
+        let statement = try db.cachedStatement(sql: Self.backlogSQL)
+        let rows = try Row.fetchCursor(statement, arguments: [now, cutoff])
+        while let row = try rows.next() {
+            let courier: String = row[0]
+            let bucket: Int = row[1]
+            let count: Int = row[2]
+            perCourier[courier, default: [Int](repeating: 0, count: bucketCount)][bucket] += count
+            totals[bucket] += count
+        }
+        let buckets = Self.backlogBucketHours.enumerated().map { index, from in
+            BacklogReport.Bucket(
+                fromHours: from, toHours: index + 1 < bucketCount ? Self.backlogBucketHours[index + 1] : nil, count: totals[index])
+        }
+        let byCourier = perCourier.map { BacklogReport.CourierRow(courier: $0.key, total: $0.value.reduce(0, +), counts: $0.value) }
+            .sorted { ($0.total, $1.courier) > ($1.total, $0.courier) }
+        let oldest = oldestLimit > 0
+            ? try fetchParcels(
+                "SELECT \(Self.parcelColumns) FROM parcel WHERE \(Schema.awaitingPickupSQL) AND shelved_at <= ? ORDER BY shelved_at LIMIT ?",
+                [cutoff, oldestLimit])
+            : []
+        return BacklogReport(
+            generatedAt: now, olderThanHours: olderThanHours, total: totals.reduce(0, +), buckets: buckets,
+            byCourier: byCourier, oldest: oldest)
+    }
+
+    // MARK: Row mapping
+
+    func fetchParcels(_ sql: String, _ arguments: StatementArguments) throws -> [ParcelRecord] {
+        try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(Self.parcel(from:))
+    }
+
+    static let decoder = JSONDecoder()
+
+    static func parcel(from row: Row) throws -> ParcelRecord {
+        let candidatesJSON: String = row["candidates"]
+        let candidates = (try? decoder.decode([CourierCandidate].self, from: Data(candidatesJSON.utf8))) ?? []
+        let shelf: Int? = row["shelf"]
+        let layer: Int? = row["layer"]
+        let seq: Int? = row["seq"]
+        let code = shelf.flatMap { shelf in layer.flatMap { layer in seq.map { PickupCode(shelf: shelf, layer: layer, sequence: $0) } } }
+        let stateText: String = row["state"]
+        guard let state = ParcelState(rawValue: stateText) else {
+            throw StoreError.unavailable("unknown state \(stateText) in ledger")
+        }
+        return ParcelRecord(
+            id: row["id"], tracking: row["tracking"], rawScan: row["raw_scan"], courier: row["courier"],
+            candidates: candidates, state: state, pickupCode: code, phoneTail: row["phone_tail"],
+            hasPhoneHash: row["has_hash"], receivedAt: row["received_at"], shelvedAt: row["shelved_at"],
+            updatedAt: row["updated_at"], releasedAt: row["released_at"], pickupID: row["pickup_id"], notices: row["notices"])
+    }
+
+    func fetchEvents(_ filter: String, _ arguments: StatementArguments) throws -> [ParcelEvent] {
+        let sql = """
+            SELECT e.id, e.uid, e.parcel_id, p.tracking, e.kind, e.from_state, e.to_state, e.at, e.actor, e.details
+            FROM parcel_event e JOIN parcel p ON p.id = e.parcel_id \(filter)
+            """
+        return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { row in
+            let detailsJSON: String = row["details"]
+            let details = (try? Self.decoder.decode([String: String].self, from: Data(detailsJSON.utf8))) ?? [:]
+            let from: String? = row["from_state"]
+            return ParcelEvent(
+                id: row["id"], uid: row["uid"], parcelID: row["parcel_id"], tracking: row["tracking"],
+                kind: ParcelEventKind(rawValue: row["kind"]) ?? .intake, fromState: from.flatMap(ParcelState.init(rawValue:)),
+                toState: ParcelState(rawValue: row["to_state"]) ?? .exception, at: row["at"], actor: row["actor"],
+                details: details)
+        }
+    }
+}
+
+/// A (shelf, layer) pair.
+public struct LayerKey: Hashable, Sendable {
+    public let shelf: Int
+    public let layer: Int
+    public init(shelf: Int, layer: Int) {
+        self.shelf = shelf
+        self.layer = layer
+    }
+}
+
+/// Write access inside one group-committed transaction. Every method keeps the parcel row and the event log
+/// in step: a state change and its event are written together or not at all.
+public final class LedgerTransaction: LedgerReader {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    /// Inserts a new stay in state `received` and logs its `intake` event.
+    public func insertParcel(_ new: NewParcel, actor: String, details: [String: String] = [:]) throws -> ParcelRecord {
+        let candidates = String(decoding: try Self.encoder.encode(new.tracking.candidates), as: UTF8.self)
+        try db.execute(
+            sql: """
+                INSERT INTO parcel (tracking, raw_scan, courier, candidates, state, phone_tail, phone_hash, phone_full,
+                                    received_at, updated_at)
+                VALUES (?, ?, ?, ?, 'received', ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                new.tracking.value, new.tracking.scan.raw, new.courier, candidates, new.phoneTail, new.phoneHash,
+                new.phoneFull, new.at, new.at,
+            ])
+        let id = db.lastInsertedRowID
+        try appendEvent(parcelID: id, kind: .intake, from: nil, to: .received, at: new.at, actor: actor, details: details)
+        guard let record = try parcel(id: id) else { throw StoreError.unavailable("inserted parcel vanished") }
+        return record
+    }
+
+    /// Applies `action` through the domain's state machine, updates the row and logs the event.
+    /// `slot` is set when shelving; `pickupID` when picking up.
+    @discardableResult
+    public func apply(
+        _ action: ParcelAction, to parcel: ParcelRecord, at: Int64, actor: String,
+        slot: PickupCode? = nil, pickupID: Int64? = nil, details: [String: String] = [:]
+    ) throws -> ParcelRecord {
+        let next = try ParcelLifecycle.apply(action, to: parcel.state)
+        var sets = ["state = ?", "updated_at = ?"]
+        var arguments: [any DatabaseValueConvertible] = [next.rawValue, at]
+        if let slot {
+            sets += ["shelf = ?", "layer = ?", "seq = ?", "shelved_at = ?"]
+            arguments += [slot.shelf, slot.layer, slot.sequence, at]
+            try db.execute(
+                sql: "INSERT INTO layer_cursor (shelf, layer, last_seq) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET last_seq = excluded.last_seq",
+                arguments: [slot.shelf, slot.layer, slot.sequence])
+        } else if action == .cancelReturn || action == .resolveException, parcel.shelvedAt == nil {
+            sets.append("shelved_at = ?")
+            arguments.append(at)
+        }
+        if next.isFinal {
+            sets.append("released_at = ?")
+            arguments.append(at)
+        }
+        if let pickupID {
+            sets.append("pickup_id = ?")
+            arguments.append(pickupID)
+        }
+        if action == .notify { sets.append("notices = notices + 1") }
+        arguments.append(parcel.id)
+        try db.execute(sql: "UPDATE parcel SET \(sets.joined(separator: ", ")) WHERE id = ?", arguments: StatementArguments(arguments))
+        var details = details
+        if let code = slot ?? parcel.pickupCode { details["pickupCode"] = code.description }
+        if let pickupID { details["pickupId"] = String(pickupID) }
+        try appendEvent(parcelID: parcel.id, kind: ParcelEventKind(action), from: parcel.state, to: next, at: at, actor: actor, details: details)
+        guard let updated = try self.parcel(id: parcel.id) else { throw StoreError.unavailable("updated parcel vanished") }
+        return updated
+    }
+
+    /// Records who handed out parcels, and how the recipient proved who they were.
+    public func insertPickup(_ proof: PickupProof) throws -> Int64 {
+        try db.execute(
+            sql: "INSERT INTO pickup (at, staff, client, method, collector) VALUES (?, ?, ?, ?, ?)",
+            arguments: [proof.at, proof.staff, proof.client, proof.method, proof.collector])
+        return db.lastInsertedRowID
+    }
+
+    /// Sets a station-wide value.
+    public func setMeta(_ key: String, _ value: Data) throws {
+        try db.execute(
+            sql: "INSERT INTO station_meta (key, value) VALUES (?, ?) ON CONFLICT DO UPDATE SET value = excluded.value",
+            arguments: [key, value])
+    }
+
+    func appendEvent(
+        parcelID: Int64, kind: ParcelEventKind, from: ParcelState?, to: ParcelState, at: Int64, actor: String,
+        details: [String: String]
+    ) throws {
+        let detailsJSON = String(decoding: try Self.encoder.encode(details), as: UTF8.self)
+        try db.execute(
+            sql: """
+                INSERT INTO parcel_event (uid, parcel_id, kind, from_state, to_state, at, actor, details)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [UUID().uuidString.lowercased(), parcelID, kind.rawValue, from?.rawValue, to.rawValue, at, actor, detailsJSON])
+    }
+}

@@ -1,0 +1,231 @@
+import Dispatch
+import Foundation
+import GRDB
+import ParcelDomain
+import Synchronization
+
+/// Errors of the store itself (as opposed to domain rules).
+public enum StoreError: Error, Equatable, Sendable {
+    /// The writer connection is not at `synchronous=FULL`, so a commit could be lost on power failure.
+    case notDurable(synchronous: Int)
+    /// The disk is full; nothing of the failed request was written.
+    case diskFull
+    /// The database file is unreadable, locked by another process or corrupt.
+    case unavailable(String)
+    /// A schema invariant refused the write (a bug upstream or a race); nothing was written.
+    case constraint(String)
+    /// The store was closed.
+    case closed
+}
+
+/// The station ledger on SQLite: one WAL-mode `DatabasePool`, writes group-committed at `synchronous=FULL`.
+///
+/// Every write goes through `write(_:)`. Writes that arrive while a commit is in progress wait and are then
+/// committed together in one transaction, each inside its own savepoint, so one failing request does not
+/// undo another's and each caller returns only after the transaction holding its change has committed.
+/// One fsync then serves many clients (group commit); a lone client waits for nothing.
+public final class ParcelStore: Sendable {
+    let pool: DatabasePool
+    private let batcher: WriteBatcher
+    /// The path of the SQLite file.
+    public let path: String
+
+    /// Opens (creating if needed) the ledger at `path`, migrates it and checks durability.
+    public init(path: String) throws {
+        self.path = path
+        var config = Configuration()
+        config.label = "ledger"
+        config.foreignKeysEnabled = true
+        // Another process (sqlite3 by hand, a backup) may hold a lock briefly.
+        config.busyMode = .timeout(5)
+        config.maximumReaderCount = 4
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+            try Schema.migrator.migrate(pool)
+            // GRDB sets the writer to synchronous=NORMAL when it enables WAL; the ledger promises that an
+            // acknowledged scan survives power loss, which needs FULL on the writer connection.
+            let level = try pool.barrierWriteWithoutTransaction { db -> Int in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                return try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
+            }
+            guard level == 2 else { throw StoreError.notDurable(synchronous: level) }
+        } catch let error as DatabaseError {
+            throw StoreError(error)
+        }
+        batcher = WriteBatcher(pool: pool)
+    }
+
+    /// `PRAGMA synchronous` as the writer connection reports it (2 = FULL).
+    public func writerSynchronous() throws -> Int {
+        try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
+    /// `PRAGMA journal_mode` (expected `wal`).
+    public func journalMode() throws -> String {
+        try pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+    }
+
+    /// Runs `body` in the next group commit and returns its result once that transaction has committed.
+    /// If `body` throws, its own changes are rolled back and the error is rethrown; other callers in the same
+    /// batch are unaffected.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (LedgerTransaction) throws -> T) async throws -> T {
+        try await batcher.submit(body)
+    }
+
+    /// Runs `body` on a reader connection (a consistent snapshot, concurrent with writes).
+    public func read<T: Sendable>(_ body: @escaping @Sendable (LedgerReader) throws -> T) async throws -> T {
+        do {
+            return try await pool.read { db in try body(LedgerReader(db: db)) }
+        } catch let error as DatabaseError {
+            throw StoreError(error)
+        }
+    }
+
+    /// Synchronous read, for tools and tests.
+    public func readNow<T>(_ body: (LedgerReader) throws -> T) throws -> T {
+        do {
+            return try pool.read { db in try body(LedgerReader(db: db)) }
+        } catch let error as DatabaseError {
+            throw StoreError(error)
+        }
+    }
+
+    /// `PRAGMA integrity_check` result lines ("ok" when healthy).
+    public func integrityCheck() throws -> [String] {
+        try pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+    }
+
+    /// Stops accepting writes, waits for the ones in flight, then closes every connection.
+    public func close() throws {
+        batcher.shutdown()
+        try pool.close()
+    }
+}
+
+extension StoreError {
+    init(_ error: DatabaseError) {
+        switch error.resultCode {
+        case .SQLITE_FULL: self = .diskFull
+        case .SQLITE_CONSTRAINT: self = .constraint(error.message ?? "constraint failed")
+        default:
+            // The primary code names the failure without leaking SQL text.
+            self = .unavailable("SQLite error \(error.resultCode.rawValue): \(error.message ?? "")")
+        }
+    }
+}
+
+/// Collects writes and commits them in batches on one serial queue.
+final class WriteBatcher: Sendable {
+    struct Job: Sendable {
+        let run: @Sendable (Database) throws -> Void
+        let finish: @Sendable (Error?) -> Void
+    }
+
+    private struct State {
+        var pending: [Job] = []
+        var draining = false
+        var closed = false
+    }
+
+    private let pool: DatabasePool
+    private let state = Mutex(State())
+    // A dedicated queue: SQLite calls block, and must not block the Swift concurrency pool.
+    private let queue = DispatchQueue(label: "parcel-station.ledger-writer")
+
+    init(pool: DatabasePool) { self.pool = pool }
+
+    func submit<T: Sendable>(_ body: @escaping @Sendable (LedgerTransaction) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
+            let box = ResultBox<T>()
+            let job = Job(
+                run: { db in box.value = try body(LedgerTransaction(db: db)) },
+                finish: { error in
+                    if let error {
+                        continuation.resume(throwing: error)
+                    } else if let value = box.value {
+                        continuation.resume(returning: value)
+                    } else {
+                        continuation.resume(throwing: StoreError.unavailable("write produced no result"))
+                    }
+                })
+            let start = state.withLock { state -> Bool? in
+                if state.closed { return nil }
+                state.pending.append(job)
+                if state.draining { return false }
+                state.draining = true
+                return true
+            }
+            switch start {
+            case nil: job.finish(StoreError.closed)
+            case true?: queue.async { self.drain() }
+            case false?: break
+            }
+        }
+    }
+
+    func shutdown() {
+        state.withLock { $0.closed = true }
+        // Wait for the batch in flight and anything queued before `closed` was set.
+        queue.sync {}
+        let leftovers = state.withLock { state -> [Job] in
+            defer { state.pending = [] }
+            return state.pending
+        }
+        leftovers.forEach { $0.finish(StoreError.closed) }
+    }
+
+    private func drain() {
+        while true {
+            let batch = state.withLock { state -> [Job] in
+                if state.pending.isEmpty {
+                    state.draining = false
+                    return []
+                }
+                defer { state.pending = [] }
+                return state.pending
+            }
+            if batch.isEmpty { return }
+            commit(batch)
+        }
+    }
+
+    private func commit(_ batch: [Job]) {
+        var errors = [Error?](repeating: nil, count: batch.count)
+        do {
+            try pool.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    for (index, job) in batch.enumerated() {
+                        do {
+                            try db.inSavepoint {
+                                try job.run(db)
+                                return .commit
+                            }
+                        } catch let error as DatabaseError {
+                            // Disk full or I/O errors poison the whole transaction; rethrow so all callers fail.
+                            if error.resultCode == .SQLITE_FULL || error.resultCode == .SQLITE_IOERR
+                                || error.resultCode == .SQLITE_CORRUPT
+                            {
+                                throw error
+                            }
+                            errors[index] = StoreError(error)
+                        } catch {
+                            errors[index] = error
+                        }
+                    }
+                    return .commit
+                }
+            }
+        } catch {
+            let failure: Error = (error as? DatabaseError).map(StoreError.init) ?? error
+            batch.forEach { $0.finish(failure) }
+            return
+        }
+        for (job, error) in zip(batch, errors) { job.finish(error) }
+    }
+}
+
+/// Carries a job's result from the writer queue to its continuation.
+private final class ResultBox<T>: @unchecked Sendable {
+    // Written on the writer queue before `finish` runs on the same queue; never touched concurrently.
+    var value: T?
+}

@@ -1,0 +1,372 @@
+import Foundation
+import Logging
+import ParcelDomain
+import ParcelStore
+
+/// The station's use-cases. Each one validates its input, then reads, checks and writes inside a single
+/// ledger transaction, and returns only after that transaction has committed. Subscribers hear about
+/// committed changes afterwards, in event-log order.
+public actor StationEngine {
+    public let settings: StationSettings
+    let store: ParcelStore
+    let clock: any StationClock
+    let logger: Logger
+    let hasher: PhoneHasher
+    let allocator = PickupCodeAllocator()
+    let startedAt: Int64
+    let events = EventHub()
+
+    /// Opens the engine over `store`, creating the station's phone salt on first start.
+    public init(store: ParcelStore, settings: StationSettings, clock: any StationClock = SystemClock(), logger: Logger) async throws {
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self.logger = logger
+        self.startedAt = clock.nowMillis()
+        let salt = try await store.write { tx -> Data in
+            if let existing = try tx.meta(PhoneHasher.metaKey) { return existing }
+            let salt = PhoneHasher.randomSalt()
+            try tx.setMeta(PhoneHasher.metaKey, salt)
+            return salt
+        }
+        self.hasher = PhoneHasher(salt: salt)
+    }
+
+    // MARK: Intake
+
+    /// What the intake desk sends.
+    public struct IntakeRequest: Sendable {
+        public var scan: String
+        public var phone: String?
+        public var phoneTail: String?
+        public var courier: String?
+
+        public init(scan: String, phone: String? = nil, phoneTail: String? = nil, courier: String? = nil) {
+            self.scan = scan
+            self.phone = phone
+            self.phoneTail = phoneTail
+            self.courier = courier
+        }
+    }
+
+    /// Intake's answer: the parcel, and whether it was already at the station (a repeat scan).
+    public struct IntakeOutcome: Sendable {
+        public let parcel: ParcelRecord
+        public let isRepeat: Bool
+    }
+
+    /// Records a parcel's arrival and shelves it with a fresh pickup code. Scanning a parcel that is already
+    /// at the station returns its record marked as a repeat and writes nothing.
+    public func intake(_ request: IntakeRequest, by caller: Caller) async throws -> IntakeOutcome {
+        let tracking = try TrackingNumber(raw: request.scan, courierHint: request.courier)
+        var phone: PhoneNumber? = nil
+        var tail: String? = nil
+        if let text = request.phone, !text.isEmpty {
+            phone = try PhoneNumber(parsing: text)
+            tail = phone?.tail
+        }
+        if let text = request.phoneTail, !text.isEmpty {
+            let given = try PhoneNumber.validateTail(text)
+            if let tail, tail != given {
+                throw EngineError.invalidParameter(name: "phoneTail", reason: "does not match the last 4 digits of phone")
+            }
+            tail = given
+        }
+        let new = NewParcel(
+            tracking: tracking, courier: tracking.likelyCourier, phoneTail: tail, phoneHash: phone.map(hasher.hash),
+            phoneFull: settings.storeFullPhone ? phone?.digits : nil, at: clock.nowMillis())
+        let layers = settings.shelves.layers
+        let cooldown = Int64(settings.codeCooldownHours) * 3_600_000
+        let allocator = self.allocator
+        let actor = caller.actor
+        let outcome = try await store.write { tx -> IntakeOutcome in
+            if let existing = try tx.activeParcel(tracking: new.tracking.value) {
+                return IntakeOutcome(parcel: existing, isRepeat: true)
+            }
+            let received = try tx.insertParcel(new, actor: actor)
+            let counts = try tx.layerCounts()
+            let layerTable = layers.map { ($0, counts[LayerKey(shelf: $0.shelf, layer: $0.layer)] ?? 0) }
+            let code = try allocator.allocate(layers: layerTable.map { ($0.0.shelf, $0.0.layer, $0.0.capacity, $0.1) }) { shelf, layer, capacity in
+                try tx.occupancy(of: LayerKey(shelf: shelf, layer: layer), capacity: capacity, releasedSince: new.at - cooldown)
+            }
+            let shelved = try tx.apply(.shelve, to: received, at: new.at, actor: actor, slot: code)
+            return IntakeOutcome(parcel: shelved, isRepeat: false)
+        }
+        if !outcome.isRepeat {
+            logger.info("intake", metadata: ["tracking": "\(outcome.parcel.tracking)", "code": "\(outcome.parcel.pickupCode?.description ?? "-")"])
+        }
+        await publishCommitted()
+        return outcome
+    }
+
+    // MARK: Lookups
+
+    /// The most recent stay of a tracking number, with its event log.
+    public func parcel(scan: String) async throws -> (ParcelRecord, [ParcelEvent]) {
+        let tracking = try ScanText(raw: scan).text
+        let found = try await store.read { reader -> (ParcelRecord, [ParcelEvent])? in
+            guard let parcel = try reader.latestParcel(tracking: tracking) else { return nil }
+            return (parcel, try reader.events(parcelID: parcel.id))
+        }
+        guard let found else { throw EngineError.parcelNotFound(tracking) }
+        return found
+    }
+
+    /// Parcels matching the filters.
+    public func search(_ query: ParcelQuery) async throws -> [ParcelRecord] {
+        try await store.read { try $0.search(query) }
+    }
+
+    // MARK: Pickup
+
+    /// How a recipient identifies themselves at the counter.
+    public enum Credential: Sendable, Equatable {
+        case code(PickupCode)
+        case phoneTail(String)
+        /// The full number: matched against the salted hash, falling back to the tail.
+        case phone(PhoneNumber)
+
+        /// Builds a credential from exactly one of the request's fields.
+        public static func from(code: String?, phoneTail: String?, phone: String?) throws -> Credential {
+            let given = [code, phoneTail, phone].compactMap { $0?.isEmpty == false ? $0 : nil }
+            guard given.count == 1 else { throw EngineError.credentialRequired }
+            if let code, !code.isEmpty { return .code(try PickupCode(parsing: code)) }
+            if let phoneTail, !phoneTail.isEmpty { return .phoneTail(try PhoneNumber.validateTail(phoneTail)) }
+            return .phone(try PhoneNumber(parsing: phone ?? ""))
+        }
+
+        var method: String {
+            switch self {
+            case .code: "code"
+            case .phoneTail: "phoneTail"
+            case .phone: "phone"
+            }
+        }
+    }
+
+    /// Parcels waiting for the recipient who gives `credential`.
+    public func verifyPickup(_ credential: Credential) async throws -> [ParcelRecord] {
+        let hasher = self.hasher
+        let parcels = try await store.read { reader in try Self.parcels(for: credential, in: reader, hasher: hasher) }
+        guard !parcels.isEmpty else { throw EngineError.noParcelForCredential }
+        return parcels
+    }
+
+    static func parcels(for credential: Credential, in reader: LedgerReader, hasher: PhoneHasher) throws -> [ParcelRecord] {
+        let found: [ParcelRecord]
+        switch credential {
+        case .code(let code):
+            found = try reader.activeParcel(code: code).map { [$0] } ?? []
+        case .phoneTail(let tail):
+            found = try reader.activeParcels(phoneTail: tail)
+        case .phone(let phone):
+            let hash = hasher.hash(phone)
+            // A parcel with a stored hash must match it; one known only by its tail matches on the tail.
+            found = try reader.activeParcels(phoneTail: phone.tail).filter { parcel in
+                !parcel.hasPhoneHash || (try? reader.phoneHash(parcelID: parcel.id)) == hash
+            }
+        }
+        return found.filter { ParcelState.awaitingPickup.contains($0.state) }
+    }
+
+    /// Who handed the parcels out and to whom.
+    public struct PickupRequest: Sendable {
+        public var trackings: [String]
+        public var credential: Credential
+        /// The person collecting for the recipient (代取), if not the recipient.
+        public var collector: String?
+
+        public init(trackings: [String], credential: Credential, collector: String? = nil) {
+            self.trackings = trackings
+            self.credential = credential
+            self.collector = collector
+        }
+    }
+
+    /// Hands out one or several parcels in one transaction: each must be waiting for pickup and belong to
+    /// the credential, or nothing is handed out.
+    public func confirmPickup(_ request: PickupRequest, by caller: Caller) async throws -> (pickupID: Int64, parcels: [ParcelRecord]) {
+        guard !request.trackings.isEmpty else {
+            throw EngineError.invalidParameter(name: "trackings", reason: "name at least one parcel")
+        }
+        let trackings = try request.trackings.map { try ScanText(raw: $0).text }
+        let hasher = self.hasher
+        let now = clock.nowMillis()
+        let actor = caller.actor
+        let proof = PickupProof(
+            at: now, staff: caller.staff ?? "", client: caller.client, method: request.credential.method,
+            collector: request.collector)
+        let result = try await store.write { tx -> (Int64, [ParcelRecord]) in
+            let eligible = try Self.parcels(for: request.credential, in: tx, hasher: hasher)
+            var parcels: [ParcelRecord] = []
+            for tracking in Set(trackings).sorted() {
+                guard let parcel = try tx.activeParcel(tracking: tracking) else {
+                    throw EngineError.parcelNotFound(tracking)
+                }
+                guard ParcelState.awaitingPickup.contains(parcel.state) else {
+                    throw EngineError.notAwaitingPickup(tracking: tracking, state: parcel.state)
+                }
+                guard eligible.contains(where: { $0.id == parcel.id }) else {
+                    throw EngineError.credentialMismatch(tracking: tracking)
+                }
+                parcels.append(parcel)
+            }
+            let pickupID = try tx.insertPickup(proof)
+            var details: [String: String] = ["method": proof.method]
+            if let collector = proof.collector { details["collector"] = collector }
+            let done = try parcels.map { try tx.apply(.pickUp, to: $0, at: now, actor: actor, pickupID: pickupID, details: details) }
+            return (pickupID, done)
+        }
+        logger.info("pickup", metadata: ["pickup": "\(result.0)", "parcels": "\(result.1.count)"])
+        await publishCommitted()
+        return result
+    }
+
+    // MARK: Returns and other lifecycle actions
+
+    /// Applies a lifecycle action to the active stay of `scan` (return requested, return completed,
+    /// exception flagged or resolved…), with an optional reason recorded in the event.
+    public func apply(_ action: ParcelAction, scan: String, reason: String?, by caller: Caller) async throws -> ParcelRecord {
+        let tracking = try ScanText(raw: scan).text
+        let now = clock.nowMillis()
+        let actor = caller.actor
+        let details = reason.map { ["reason": $0] } ?? [:]
+        let parcel = try await store.write { tx -> ParcelRecord in
+            guard let parcel = try tx.activeParcel(tracking: tracking) else { throw EngineError.parcelNotFound(tracking) }
+            return try tx.apply(action, to: parcel, at: now, actor: actor, details: details)
+        }
+        await publishCommitted()
+        return parcel
+    }
+
+    /// Marks a parcel for return to its courier and, with `handedOver`, records that the courier took it.
+    public func returnParcel(scan: String, reason: String?, handedOver: Bool, by caller: Caller) async throws -> ParcelRecord {
+        let tracking = try ScanText(raw: scan).text
+        let now = clock.nowMillis()
+        let actor = caller.actor
+        let details = reason.map { ["reason": $0] } ?? [:]
+        let parcel = try await store.write { tx -> ParcelRecord in
+            guard var parcel = try tx.activeParcel(tracking: tracking) else { throw EngineError.parcelNotFound(tracking) }
+            if parcel.state != .returnRequested {
+                parcel = try tx.apply(.requestReturn, to: parcel, at: now, actor: actor, details: details)
+            }
+            if handedOver {
+                parcel = try tx.apply(.completeReturn, to: parcel, at: now, actor: actor, details: details)
+            }
+            return parcel
+        }
+        await publishCommitted()
+        return parcel
+    }
+
+    // MARK: Reports and status
+
+    /// Parcels waiting longer than `olderThanHours`, by age bucket and courier.
+    public func backlog(olderThanHours: Int) async throws -> BacklogReport {
+        guard olderThanHours >= 0, olderThanHours <= 24 * 3650 else {
+            throw EngineError.invalidParameter(name: "olderThanHours", reason: "must be between 0 and 87600")
+        }
+        let now = clock.nowMillis()
+        return try await store.read { try $0.backlog(now: now, olderThanHours: olderThanHours) }
+    }
+
+    /// A snapshot for `Station.Status`.
+    public struct Status: Sendable {
+        public let settings: StationSettings
+        public let startedAt: Int64
+        public let now: Int64
+        public let counts: LedgerCounts
+        public let overdue: Int
+        public let databasePath: String
+        public let subscribers: Int
+    }
+
+    public func status() async throws -> Status {
+        let now = clock.nowMillis()
+        let holdHours = settings.holdHours
+        let (counts, overdue) = try await store.read { reader in
+            (try reader.counts(), try reader.backlog(now: now, olderThanHours: holdHours, oldestLimit: 0).total)
+        }
+        return Status(
+            settings: settings, startedAt: startedAt, now: now, counts: counts, overdue: overdue,
+            databasePath: store.path, subscribers: await events.subscriberCount)
+    }
+
+    /// Whether a parcel counts as overdue now.
+    public nonisolated func isOverdue(_ parcel: ParcelRecord) -> Bool {
+        ParcelLifecycle.isOverdue(state: parcel.state, shelvedAt: parcel.shelvedAt, now: clock.nowMillis(), holdHours: settings.holdHours)
+    }
+
+    // MARK: Events
+
+    /// A live feed of committed ledger events with the parcel as it stands after each. The stream ends when
+    /// the engine shuts down or the consumer stops iterating.
+    public func subscribe() async throws -> AsyncStream<StationEvent> {
+        if !(await events.hasSubscribers) {
+            lastPublishedEventID = try await store.read { try $0.lastEventID() }
+        }
+        return await events.subscribe()
+    }
+
+    var lastPublishedEventID: Int64 = 0
+
+    /// Reads events committed since the last publication and hands them to subscribers. Runs on the actor, so
+    /// publications never interleave and subscribers see the log's order.
+    func publishCommitted() async {
+        guard await events.hasSubscribers else { return }
+        do {
+            let after = lastPublishedEventID
+            let batch = try await store.read { reader -> [StationEvent] in
+                try reader.events(after: after, limit: 10_000).compactMap { event in
+                    guard let parcel = try reader.parcel(id: event.parcelID) else { return nil }
+                    return StationEvent(event: event, parcel: parcel)
+                }
+            }
+            guard let last = batch.last else { return }
+            lastPublishedEventID = max(lastPublishedEventID, last.event.id)
+            await events.publish(batch)
+        } catch {
+            logger.warning("could not publish events: \(error)")
+        }
+    }
+
+    /// Ends every subscription (daemon shutdown).
+    public func finishSubscriptions() async { await events.finishAll() }
+}
+
+/// One committed change, as subscribers see it.
+public struct StationEvent: Sendable {
+    public let event: ParcelEvent
+    public let parcel: ParcelRecord
+}
+
+/// Fan-out of committed events to subscribers; a slow subscriber loses its oldest buffered events rather
+/// than slowing the station.
+actor EventHub {
+    private var continuations: [UUID: AsyncStream<StationEvent>.Continuation] = [:]
+    static let bufferLimit = 4096
+
+    var hasSubscribers: Bool { !continuations.isEmpty }
+    var subscriberCount: Int { continuations.count }
+
+    func subscribe() -> AsyncStream<StationEvent> {
+        let id = UUID()
+        let (stream, continuation) = AsyncStream<StationEvent>.makeStream(bufferingPolicy: .bufferingNewest(Self.bufferLimit))
+        continuation.onTermination = { _ in Task { await self.remove(id) } }
+        continuations[id] = continuation
+        return stream
+    }
+
+    func publish(_ batch: [StationEvent]) {
+        for continuation in continuations.values {
+            for event in batch { continuation.yield(event) }
+        }
+    }
+
+    func finishAll() {
+        continuations.values.forEach { $0.finish() }
+        continuations = [:]
+    }
+
+    private func remove(_ id: UUID) { continuations[id] = nil }
+}

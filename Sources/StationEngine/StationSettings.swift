@@ -1,0 +1,70 @@
+import Foundation
+import ParcelDomain
+
+/// The station's rules and layout, from its configuration file.
+public struct StationSettings: Sendable, Equatable {
+    /// The station's id as the county knows it.
+    public var stationID: String
+    /// Shown on notices and reports.
+    public var stationName: String
+    public var shelves: ShelfLayout
+    /// Hours a released pickup code stays out of use, so a recipient holding an old notice cannot collect a
+    /// newer parcel by mistake.
+    public var codeCooldownHours: Int
+    /// Hours after shelving before a parcel counts as overdue (hold period; commonly 7 days).
+    public var holdHours: Int
+    /// Keep the full recipient phone number (off by default: tail and salted hash only).
+    public var storeFullPhone: Bool
+
+    public init(
+        stationID: String = "station", stationName: String = "服务站",
+        shelves: ShelfLayout = ShelfLayout(shelves: (1...4).map { .init(id: $0, layers: 4, layerCapacity: 40) }),
+        codeCooldownHours: Int = 72, holdHours: Int = 168, storeFullPhone: Bool = false
+    ) {
+        self.stationID = stationID
+        self.stationName = stationName
+        self.shelves = shelves
+        self.codeCooldownHours = codeCooldownHours
+        self.holdHours = holdHours
+        self.storeFullPhone = storeFullPhone
+    }
+}
+
+/// The time source: real in the daemon, fixed or stepped in tests.
+public protocol StationClock: Sendable {
+    /// Milliseconds since 1970-01-01T00:00:00Z.
+    func nowMillis() -> Int64
+}
+
+/// Wall-clock time.
+public struct SystemClock: StationClock {
+    public init() {}
+    public func nowMillis() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
+    }
+}
+
+/// Who is asking: the socket peer and, when given, the staff member operating the client.
+public struct Caller: Sendable, Equatable {
+    /// The client's name from its hello (`parcelctl`, `counter-display`…).
+    public var client: String
+    /// The peer's user id from SO_PEERCRED, when known.
+    public var uid: UInt32?
+    /// The staff member named in the request.
+    public var staff: String?
+
+    public init(client: String, uid: UInt32? = nil, staff: String? = nil) {
+        self.client = client
+        self.uid = uid
+        self.staff = staff
+    }
+
+    /// How the event log names this caller: `staff@client(uid)`.
+    public var actor: String {
+        let who = staff.map { "\($0)@" } ?? ""
+        let uidText = uid.map { "(uid \($0))" } ?? ""
+        return who + client + uidText
+    }
+}

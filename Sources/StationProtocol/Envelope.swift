@@ -1,0 +1,123 @@
+/// The protocol version this build speaks. Additive changes bump `minor`; anything else bumps `major`.
+public struct ProtocolVersion: Codable, Sendable, Equatable, CustomStringConvertible {
+    public var major: Int
+    public var minor: Int
+
+    public init(major: Int, minor: Int) {
+        self.major = major
+        self.minor = minor
+    }
+
+    public static let current = ProtocolVersion(major: 1, minor: 0)
+    public var description: String { "\(major).\(minor)" }
+}
+
+/// A request id: clients may use numbers or strings; the reply echoes it unchanged.
+public enum RequestID: Codable, Sendable, Hashable, CustomStringConvertible {
+    case number(Int64)
+    case string(String)
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let number = try? container.decode(Int64.self) {
+            self = .number(number)
+        } else {
+            self = .string(try container.decode(String.self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .number(let value): try container.encode(value)
+        case .string(let value): try container.encode(value)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .number(let value): String(value)
+        case .string(let value): value
+        }
+    }
+}
+
+/// The part of every request that is read before its parameters: `{"id":…,"method":"…"}`.
+public struct RequestHead: Decodable, Sendable {
+    /// Optional: a request without an id still gets its reply, with `"id":null`.
+    public let id: RequestID?
+    public let method: String
+}
+
+/// A whole request with typed parameters; `params` may be omitted when every parameter is optional.
+public struct Request<Params: Codable & Sendable>: Codable, Sendable {
+    public var id: RequestID?
+    public var method: String
+    public var params: Params
+
+    public init(id: RequestID?, method: String, params: Params) {
+        self.id = id
+        self.method = method
+        self.params = params
+    }
+}
+
+/// A successful reply: `{"id":…,"result":{…}}`.
+public struct Reply<Result: Codable & Sendable>: Codable, Sendable {
+    public var id: RequestID?
+    public var result: Result
+
+    public init(id: RequestID?, result: Result) {
+        self.id = id
+        self.result = result
+    }
+}
+
+/// A failed reply: `{"id":…,"error":{"code":"…","message":"…"}}`.
+public struct ErrorReply: Codable, Sendable {
+    public var id: RequestID?
+    public var error: WireError
+
+    public init(id: RequestID?, error: WireError) {
+        self.id = id
+        self.error = error
+    }
+}
+
+/// An error as clients see it: a stable code to branch on and a message for people.
+public struct WireError: Codable, Sendable, Equatable, Error {
+    public var code: ErrorCode
+    /// One sentence, in English, safe to show; never SQL text, C messages or a full phone number.
+    public var message: String
+
+    public init(_ code: ErrorCode, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+}
+
+/// An event pushed after `Events.Subscribe`: `{"event":"…","data":{…}}`.
+public struct EventMessage<Data: Codable & Sendable>: Codable, Sendable {
+    public var event: String
+    public var data: Data
+
+    public init(event: String, data: Data) {
+        self.event = event
+        self.data = data
+    }
+}
+
+/// Decodes any line the server sends: a reply, an error or an event.
+public struct AnyServerMessage: Decodable, Sendable {
+    public let id: RequestID?
+    public let error: WireError?
+    public let event: String?
+
+    /// True for `{"event":…}` lines.
+    public var isEvent: Bool { event != nil }
+}
+
+/// Parameters of methods that take none.
+public struct NoParams: Codable, Sendable, Equatable {
+    public init() {}
+}

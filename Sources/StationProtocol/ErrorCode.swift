@@ -1,0 +1,56 @@
+/// The closed vocabulary of error codes on the socket. Codes are stable: clients branch on them; messages
+/// may change. A request that fails changes nothing.
+public enum ErrorCode: String, Codable, Sendable, CaseIterable {
+    // Framing and envelope
+    /// The line is not a JSON object with a string `method`.
+    case malformed = "request.malformed"
+    /// The line is not valid UTF-8.
+    case invalidUTF8 = "request.invalidUTF8"
+    /// The line is longer than the server's maximum; it was discarded up to the next newline.
+    case tooLarge = "request.tooLarge"
+    /// No such method.
+    case unknownMethod = "request.unknownMethod"
+    /// A parameter is missing, of the wrong type, or out of range.
+    case invalidParams = "request.invalidParams"
+    /// The client's protocol major version is not served.
+    case unsupportedVersion = "protocol.unsupportedVersion"
+    // Connection
+    /// The peer's user may only read; the method changes records.
+    case accessDenied = "access.denied"
+    /// The server has as many connections as it accepts; try again later.
+    case busy = "server.busy"
+    /// The server is shutting down and takes no new requests.
+    case shuttingDown = "server.shuttingDown"
+    /// The connection sat idle past the server's timeout and is being closed.
+    case idleTimeout = "connection.idleTimeout"
+    // Domain
+    /// The scanned text is not a usable tracking number (empty, too long, bad characters).
+    case trackingInvalid = "tracking.invalid"
+    /// A self-checking number (UPU S10, GS1 SSCC) failed its check digit: probably a misread.
+    case checkDigit = "tracking.checkDigit"
+    /// A phone number or phone tail is malformed.
+    case phoneInvalid = "phone.invalid"
+    /// A pickup code is not `shelf-layer-seq`.
+    case pickupCodeInvalid = "pickupCode.invalid"
+    /// No parcel with that tracking number.
+    case parcelNotFound = "parcel.notFound"
+    /// The parcel's state does not allow this action.
+    case illegalTransition = "parcel.illegalTransition"
+    /// Pickup needs exactly one of `code`, `phoneTail` or `phone`.
+    case credentialRequired = "pickup.credentialRequired"
+    /// No parcel is waiting for that code or phone tail.
+    case noMatch = "pickup.noMatch"
+    /// A named parcel does not belong to the code or phone tail given.
+    case codeMismatch = "pickup.codeMismatch"
+    /// A named parcel is not waiting for pickup.
+    case notAwaitingPickup = "pickup.notAwaiting"
+    /// No shelves configured, or every pickup code is in use or cooling down.
+    case shelfFull = "shelf.full"
+    // Storage
+    /// The disk is full: nothing was written.
+    case diskFull = "store.diskFull"
+    /// The ledger cannot be read or written right now.
+    case storeUnavailable = "store.unavailable"
+    /// A bug: the request was not carried out. Details are in the daemon's log.
+    case `internal` = "internal"
+}

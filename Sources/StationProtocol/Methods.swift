@@ -1,0 +1,426 @@
+/// Every method the server answers, with whether it changes records (only peers allowed to write may call
+/// those).
+public enum Method: String, CaseIterable, Sendable {
+    case hello = "Station.Hello"
+    case status = "Station.Status"
+    case intake = "Parcel.Intake"
+    case get = "Parcel.Get"
+    case search = "Parcel.Search"
+    case returnParcel = "Parcel.Return"
+    case verifyPickup = "Pickup.Verify"
+    case confirmPickup = "Pickup.Confirm"
+    case backlog = "Report.Backlog"
+    case subscribe = "Events.Subscribe"
+
+    /// True when the method writes to the ledger.
+    public var mutates: Bool {
+        switch self {
+        case .intake, .returnParcel, .confirmPickup: true
+        default: false
+        }
+    }
+}
+
+/// Event names pushed to subscribers.
+public enum EventName {
+    /// A parcel was taken in (it arrives shelved, with its pickup code).
+    public static let intake = "parcel.intake"
+    /// A parcel changed state (shelved, notified, returnRequested, returned, exception…).
+    public static let stateChanged = "parcel.stateChanged"
+    /// A parcel was handed to its recipient.
+    public static let pickup = "parcel.pickedUp"
+    /// The subscriber was too slow and this many events were dropped; re-read with Parcel.Search.
+    public static let dropped = "events.dropped"
+}
+
+// MARK: Station.Hello
+
+public struct HelloParams: Codable, Sendable, Equatable {
+    /// The protocol version the client speaks.
+    public var `protocol`: ProtocolVersion
+    /// The client's name, recorded as the actor of its changes (`parcelctl`, `counter-display`).
+    public var client: String?
+
+    public init(protocol: ProtocolVersion = .current, client: String?) {
+        self.protocol = `protocol`
+        self.client = client
+    }
+}
+
+public struct HelloResult: Codable, Sendable, Equatable {
+    /// The server's protocol version.
+    public var `protocol`: ProtocolVersion
+    /// `parcel-stationd` and its version.
+    public var server: String
+    public var station: StationInfo
+    /// Optional features this server offers (`events`, `groupCommit`, …).
+    public var capabilities: [String]
+    /// Every method name served.
+    public var methods: [String]
+    /// `write` when this peer may change records, `read` otherwise.
+    public var access: String
+
+    public init(protocol: ProtocolVersion, server: String, station: StationInfo, capabilities: [String], methods: [String], access: String) {
+        self.protocol = `protocol`
+        self.server = server
+        self.station = station
+        self.capabilities = capabilities
+        self.methods = methods
+        self.access = access
+    }
+}
+
+public struct StationInfo: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public init(id: String, name: String) {
+        self.id = id
+        self.name = name
+    }
+}
+
+// MARK: Station.Status
+
+public struct StatusResult: Codable, Sendable, Equatable {
+    public var station: StationInfo
+    public var `protocol`: ProtocolVersion
+    /// ISO 8601 UTC.
+    public var startedAt: String
+    public var now: String
+    /// Parcel counts per state name.
+    public var parcels: [String: Int]
+    /// Parcels still at the station (every non-final state).
+    public var active: Int
+    /// Parcels waiting past the hold period.
+    public var overdue: Int
+    public var events: Int64
+    public var lastEventAt: String?
+    public var connections: Int
+    public var subscribers: Int
+    public var database: String
+    /// Station rules in force.
+    public var holdHours: Int
+    public var codeCooldownHours: Int
+
+    public init(
+        station: StationInfo, protocol: ProtocolVersion, startedAt: String, now: String, parcels: [String: Int], active: Int,
+        overdue: Int, events: Int64, lastEventAt: String?, connections: Int, subscribers: Int, database: String,
+        holdHours: Int, codeCooldownHours: Int
+    ) {
+        self.station = station
+        self.protocol = `protocol`
+        self.startedAt = startedAt
+        self.now = now
+        self.parcels = parcels
+        self.active = active
+        self.overdue = overdue
+        self.events = events
+        self.lastEventAt = lastEventAt
+        self.connections = connections
+        self.subscribers = subscribers
+        self.database = database
+        self.holdHours = holdHours
+        self.codeCooldownHours = codeCooldownHours
+    }
+}
+
+// MARK: Parcels
+
+/// A courier candidate for a tracking number.
+public struct CourierDTO: Codable, Sendable, Equatable {
+    /// `SF`, `JD`, `JT`, `YTO`, `ZTO`, `STO`, `YUNDA`, `EMS`, `POST`, `GS1`, or `UNKNOWN`.
+    public var code: String
+    public var name: String
+    /// The evidence: format matched, check digit verified, named by caller.
+    public var reason: String
+
+    public init(code: String, name: String, reason: String) {
+        self.code = code
+        self.name = name
+        self.reason = reason
+    }
+}
+
+/// A parcel as station tools see it.
+public struct ParcelDTO: Codable, Sendable, Equatable {
+    /// Normalised tracking number.
+    public var tracking: String
+    /// The text as scanned.
+    public var rawScan: String
+    /// `received`, `shelved`, `notified`, `pickedUp`, `returnRequested`, `returned` or `exception`.
+    public var state: String
+    /// `shelf-layer-seq`, e.g. `3-2-0147`; null before shelving.
+    public var pickupCode: String?
+    /// The courier taken for the parcel (first candidate, or the one named at intake); null when unknown.
+    public var courier: String?
+    /// Ranked courier candidates, strongest first.
+    public var couriers: [CourierDTO]
+    /// Last 4 digits of the recipient's phone, when known. Full numbers never leave the daemon.
+    public var phoneTail: String?
+    public var receivedAt: String
+    public var shelvedAt: String?
+    /// When it left the station (picked up or returned).
+    public var releasedAt: String?
+    /// True when waiting for pickup longer than the station's hold period.
+    public var overdue: Bool
+    /// Notices sent (first notice plus reminders).
+    public var notices: Int
+
+    public init(
+        tracking: String, rawScan: String, state: String, pickupCode: String?, courier: String?, couriers: [CourierDTO],
+        phoneTail: String?, receivedAt: String, shelvedAt: String?, releasedAt: String?, overdue: Bool, notices: Int
+    ) {
+        self.tracking = tracking
+        self.rawScan = rawScan
+        self.state = state
+        self.pickupCode = pickupCode
+        self.courier = courier
+        self.couriers = couriers
+        self.phoneTail = phoneTail
+        self.receivedAt = receivedAt
+        self.shelvedAt = shelvedAt
+        self.releasedAt = releasedAt
+        self.overdue = overdue
+        self.notices = notices
+    }
+}
+
+/// One entry of a parcel's history.
+public struct EventDTO: Codable, Sendable, Equatable {
+    /// Position in the station's event log.
+    public var seq: Int64
+    public var uid: String
+    /// `intake`, `shelve`, `notify`, `pickUp`, `requestReturn`, `cancelReturn`, `completeReturn`,
+    /// `flagException`, `resolveException`.
+    public var kind: String
+    public var from: String?
+    public var to: String
+    public var at: String
+    public var actor: String
+    public var details: [String: String]
+
+    public init(seq: Int64, uid: String, kind: String, from: String?, to: String, at: String, actor: String, details: [String: String]) {
+        self.seq = seq
+        self.uid = uid
+        self.kind = kind
+        self.from = from
+        self.to = to
+        self.at = at
+        self.actor = actor
+        self.details = details
+    }
+}
+
+public struct IntakeParams: Codable, Sendable, Equatable {
+    /// The scanned or typed tracking number (raw: prefixes and terminators are removed by the server).
+    public var tracking: String
+    /// The recipient's full phone number, if known; stored as tail + salted hash.
+    public var phone: String?
+    /// The last 4 digits when only those are known (privacy waybills).
+    public var phoneTail: String?
+    /// The courier, when the batch or the staff knows it; it ranks first among the candidates.
+    public var courier: String?
+    /// The staff member scanning.
+    public var staff: String?
+
+    public init(tracking: String, phone: String? = nil, phoneTail: String? = nil, courier: String? = nil, staff: String? = nil) {
+        self.tracking = tracking
+        self.phone = phone
+        self.phoneTail = phoneTail
+        self.courier = courier
+        self.staff = staff
+    }
+}
+
+public struct ParcelResult: Codable, Sendable, Equatable {
+    public var parcel: ParcelDTO
+    /// True when the parcel was already at the station: nothing was written.
+    public var `repeat`: Bool
+
+    public init(parcel: ParcelDTO, repeat: Bool) {
+        self.parcel = parcel
+        self.repeat = `repeat`
+    }
+}
+
+public struct GetParams: Codable, Sendable, Equatable {
+    public var tracking: String
+    public init(tracking: String) { self.tracking = tracking }
+}
+
+public struct GetResult: Codable, Sendable, Equatable {
+    public var parcel: ParcelDTO
+    /// The parcel's history, oldest first.
+    public var events: [EventDTO]
+    public init(parcel: ParcelDTO, events: [EventDTO]) {
+        self.parcel = parcel
+        self.events = events
+    }
+}
+
+public struct SearchParams: Codable, Sendable, Equatable {
+    public var tracking: String?
+    public var code: String?
+    public var phoneTail: String?
+    /// State names to include.
+    public var states: [String]?
+    /// Only parcels still at the station (default false).
+    public var active: Bool?
+    /// At most this many (default 100, at most 1000).
+    public var limit: Int?
+
+    public init(tracking: String? = nil, code: String? = nil, phoneTail: String? = nil, states: [String]? = nil, active: Bool? = nil, limit: Int? = nil) {
+        self.tracking = tracking
+        self.code = code
+        self.phoneTail = phoneTail
+        self.states = states
+        self.active = active
+        self.limit = limit
+    }
+}
+
+public struct ParcelsResult: Codable, Sendable, Equatable {
+    public var parcels: [ParcelDTO]
+    public init(parcels: [ParcelDTO]) { self.parcels = parcels }
+}
+
+public struct ReturnParams: Codable, Sendable, Equatable {
+    public var tracking: String
+    /// Why (overdue, refused, wrong station…).
+    public var reason: String?
+    /// True when the courier takes it now: the return is completed, not only requested.
+    public var handedOver: Bool?
+    public var staff: String?
+
+    public init(tracking: String, reason: String? = nil, handedOver: Bool? = nil, staff: String? = nil) {
+        self.tracking = tracking
+        self.reason = reason
+        self.handedOver = handedOver
+        self.staff = staff
+    }
+}
+
+// MARK: Pickup
+
+public struct VerifyParams: Codable, Sendable, Equatable {
+    /// Exactly one of `code`, `phoneTail`, `phone`.
+    public var code: String?
+    public var phoneTail: String?
+    public var phone: String?
+
+    public init(code: String? = nil, phoneTail: String? = nil, phone: String? = nil) {
+        self.code = code
+        self.phoneTail = phoneTail
+        self.phone = phone
+    }
+}
+
+public struct ConfirmParams: Codable, Sendable, Equatable {
+    /// The parcels handed out (scanned at the counter).
+    public var trackings: [String]
+    /// Exactly one of `code`, `phoneTail`, `phone`: what the recipient gave.
+    public var code: String?
+    public var phoneTail: String?
+    public var phone: String?
+    /// The staff member handing out.
+    public var staff: String?
+    /// Name of the person collecting for the recipient (代取).
+    public var collector: String?
+
+    public init(trackings: [String], code: String? = nil, phoneTail: String? = nil, phone: String? = nil, staff: String? = nil, collector: String? = nil) {
+        self.trackings = trackings
+        self.code = code
+        self.phoneTail = phoneTail
+        self.phone = phone
+        self.staff = staff
+        self.collector = collector
+    }
+}
+
+public struct ConfirmResult: Codable, Sendable, Equatable {
+    /// The pickup record's id (the proof: staff, client, time, method).
+    public var pickupId: Int64
+    public var at: String
+    public var parcels: [ParcelDTO]
+
+    public init(pickupId: Int64, at: String, parcels: [ParcelDTO]) {
+        self.pickupId = pickupId
+        self.at = at
+        self.parcels = parcels
+    }
+}
+
+// MARK: Report.Backlog
+
+public struct BacklogParams: Codable, Sendable, Equatable {
+    /// Only parcels waiting at least this many hours (default 0: everything on the shelf).
+    public var olderThanHours: Int?
+    public init(olderThanHours: Int? = nil) { self.olderThanHours = olderThanHours }
+}
+
+public struct BacklogResult: Codable, Sendable, Equatable {
+    public struct Bucket: Codable, Sendable, Equatable {
+        /// `<24h`, `1-2d`, `2-3d`, `3-7d`, `>7d`.
+        public var label: String
+        public var fromHours: Int
+        /// Null for the last, open bucket.
+        public var toHours: Int?
+        public var count: Int
+        public init(label: String, fromHours: Int, toHours: Int?, count: Int) {
+            self.label = label
+            self.fromHours = fromHours
+            self.toHours = toHours
+            self.count = count
+        }
+    }
+    public struct CourierRow: Codable, Sendable, Equatable {
+        public var courier: String
+        public var total: Int
+        /// Counts in the order of `buckets`.
+        public var counts: [Int]
+        public init(courier: String, total: Int, counts: [Int]) {
+            self.courier = courier
+            self.total = total
+            self.counts = counts
+        }
+    }
+    public var generatedAt: String
+    public var olderThanHours: Int
+    public var total: Int
+    public var buckets: [Bucket]
+    public var byCourier: [CourierRow]
+    /// The longest-waiting parcels (at most 20), oldest first.
+    public var oldest: [ParcelDTO]
+
+    public init(generatedAt: String, olderThanHours: Int, total: Int, buckets: [Bucket], byCourier: [CourierRow], oldest: [ParcelDTO]) {
+        self.generatedAt = generatedAt
+        self.olderThanHours = olderThanHours
+        self.total = total
+        self.buckets = buckets
+        self.byCourier = byCourier
+        self.oldest = oldest
+    }
+}
+
+// MARK: Events.Subscribe
+
+public struct SubscribeResult: Codable, Sendable, Equatable {
+    /// Event names this subscription will receive.
+    public var events: [String]
+    public init(events: [String]) { self.events = events }
+}
+
+/// `data` of parcel events.
+public struct ParcelEventData: Codable, Sendable, Equatable {
+    public var event: EventDTO
+    public var parcel: ParcelDTO
+    public init(event: EventDTO, parcel: ParcelDTO) {
+        self.event = event
+        self.parcel = parcel
+    }
+}
+
+public struct DroppedEventData: Codable, Sendable, Equatable {
+    public var count: Int
+    public init(count: Int) { self.count = count }
+}
