@@ -7,9 +7,9 @@ import ParcelStore
 /// ledger transaction, and returns only after that transaction has committed. Subscribers hear about
 /// committed changes afterwards, in event-log order.
 public actor StationEngine {
-    public let settings: StationSettings
+    public nonisolated let settings: StationSettings
     let store: ParcelStore
-    let clock: any StationClock
+    nonisolated let clock: any StationClock
     let logger: Logger
     let hasher: PhoneHasher
     let allocator = PickupCodeAllocator()

@@ -1,0 +1,104 @@
+import Foundation
+import ParcelDomain
+import StationEngine
+
+/// The daemon's configuration file (JSON). Every field is optional; see `docs/configuration.md` and
+/// `examples/parcel-station.json`.
+struct DaemonConfiguration: Decodable {
+    struct Station: Decodable {
+        var id: String?
+        var name: String?
+    }
+    struct Writers: Decodable {
+        var users: [String]?
+        var groups: [String]?
+    }
+    struct Access: Decodable {
+        var writers: Writers?
+    }
+    struct Server: Decodable {
+        var maxLineBytes: Int?
+        var maxConnections: Int?
+        var idleTimeoutSeconds: Int?
+        /// Octal, as a string: "0660".
+        var socketMode: String?
+    }
+
+    var station: Station?
+    var shelves: [ShelfLayout.Shelf]?
+    var codeCooldownHours: Int?
+    var holdHours: Int?
+    var storeFullPhone: Bool?
+    var access: Access?
+    var server: Server?
+    /// trace, debug, info, notice, warning, error, critical.
+    var logLevel: String?
+
+    static func load(path: String?) throws -> DaemonConfiguration {
+        guard let path else { return DaemonConfiguration() }
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ConfigurationError("cannot read configuration \(path): \(error.localizedDescription)")
+        }
+        do {
+            let config = try JSONDecoder().decode(DaemonConfiguration.self, from: data)
+            try config.validate()
+            return config
+        } catch let error as DecodingError {
+            throw ConfigurationError("configuration \(path): \(Self.describe(error))")
+        }
+    }
+
+    func validate() throws {
+        for shelf in shelves ?? [] {
+            guard shelf.id > 0, (1...99).contains(shelf.layers), (1...9999).contains(shelf.layerCapacity) else {
+                throw ConfigurationError("shelf \(shelf.id): id > 0, layers 1…99 and layerCapacity 1…9999 are required")
+            }
+        }
+        if let shelves, Set(shelves.map(\.id)).count != shelves.count {
+            throw ConfigurationError("shelves: each shelf id must be unique")
+        }
+        if let hours = codeCooldownHours, !(0...8760).contains(hours) { throw ConfigurationError("codeCooldownHours: 0…8760") }
+        if let hours = holdHours, !(1...8760).contains(hours) { throw ConfigurationError("holdHours: 1…8760") }
+        if let server {
+            if let bytes = server.maxLineBytes, !(1024...16 * 1024 * 1024).contains(bytes) {
+                throw ConfigurationError("server.maxLineBytes: 1024…16777216")
+            }
+            if let count = server.maxConnections, !(1...10_000).contains(count) { throw ConfigurationError("server.maxConnections: 1…10000") }
+            if let seconds = server.idleTimeoutSeconds, !(1...86_400).contains(seconds) {
+                throw ConfigurationError("server.idleTimeoutSeconds: 1…86400")
+            }
+            if let mode = server.socketMode, mode_t(mode, radix: 8) == nil { throw ConfigurationError("server.socketMode: octal such as \"0660\"") }
+        }
+    }
+
+    var settings: StationSettings {
+        var settings = StationSettings()
+        if let id = station?.id { settings.stationID = id }
+        if let name = station?.name { settings.stationName = name }
+        if let shelves, !shelves.isEmpty { settings.shelves = ShelfLayout(shelves: shelves) }
+        if let hours = codeCooldownHours { settings.codeCooldownHours = hours }
+        if let hours = holdHours { settings.holdHours = hours }
+        if let keep = storeFullPhone { settings.storeFullPhone = keep }
+        return settings
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context): return "\(path(context)): wrong type"
+        case .keyNotFound(let key, let context): return "\(path(context)).\(key.stringValue): required"
+        case .dataCorrupted(let context): return "not valid JSON (\(context.debugDescription))"
+        @unknown default: return "invalid"
+        }
+    }
+}
+
+struct ConfigurationError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

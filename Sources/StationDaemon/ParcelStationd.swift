@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ParcelStore
+import ServiceLifecycle
+import StationEngine
+import StationServer
+import SystemdSupport
+
+/// `parcel-stationd`: configuration and service wiring, nothing else.
+@main
+struct ParcelStationd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "parcel-stationd",
+        abstract: "The parcel station daemon: ledger on SQLite, served on a local Unix socket.",
+        version: StationServerVersion.string)
+
+    @Option(name: .customLong("state-dir"), help: "Folder for parcels.sqlite (default: $STATE_DIRECTORY, else ./run/state).")
+    var stateDirectory: String?
+
+    @Option(name: .customLong("socket"), help: "Socket path to bind when not socket-activated (default: $RUNTIME_DIRECTORY/parcel-station.sock, else ./run/parcel-station.sock).")
+    var socketPath: String?
+
+    @Option(name: .customLong("config"), help: "JSON configuration file (station, shelves, rules, access).")
+    var configPath: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String?
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let config: DaemonConfiguration
+        do {
+            config = try DaemonConfiguration.load(path: configPath)
+        } catch {
+            FileHandle.standardError.write(Data("parcel-stationd: \(error)\n".utf8))
+            throw ExitCode(78)  // EX_CONFIG
+        }
+        let level = Logger.Level(rawValue: logLevel ?? config.logLevel ?? environment["PARCEL_STATION_LOG_LEVEL"] ?? "info") ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "parcel-stationd")
+
+        let stateDir = stateDirectory ?? environment["STATE_DIRECTORY"].flatMap { $0.split(separator: ":").first.map(String.init) } ?? "run/state"
+        let runtimeDir = environment["RUNTIME_DIRECTORY"].flatMap { $0.split(separator: ":").first.map(String.init) }
+        let socket = socketPath ?? runtimeDir.map { "\($0)/parcel-station.sock" } ?? "run/parcel-station.sock"
+
+        let policy: AccessPolicy
+        do {
+            policy = try AccessPolicy.resolve(users: config.access?.writers?.users ?? [], groups: config.access?.writers?.groups ?? [])
+        } catch {
+            logger.critical("\(error)")
+            throw ExitCode(78)
+        }
+
+        let store: ParcelStore
+        do {
+            try FileManager.default.createDirectory(atPath: stateDir, withIntermediateDirectories: true)
+            store = try ParcelStore(path: "\(stateDir)/parcels.sqlite")
+        } catch {
+            logger.critical("cannot open the ledger in \(stateDir): \(error)")
+            throw ExitCode(73)  // EX_CANTCREAT
+        }
+        let engine = try await StationEngine(store: store, settings: config.settings, logger: logger)
+
+        let adopted = SocketActivation.adoptListeningDescriptors().first(where: SocketActivation.isUnixStreamListener)
+        var serverConfig = ServerConfiguration(socketPath: adopted == nil ? socket : "(systemd socket)", adoptedDescriptor: adopted)
+        if let bytes = config.server?.maxLineBytes { serverConfig.maximumLineLength = bytes }
+        if let count = config.server?.maxConnections { serverConfig.maximumConnections = count }
+        if let seconds = config.server?.idleTimeoutSeconds { serverConfig.idleTimeout = .seconds(Int64(seconds)) }
+        if let mode = config.server?.socketMode.flatMap({ mode_t($0, radix: 8) }) { serverConfig.socketMode = mode }
+
+        let notifier = SystemdNotifier()
+        let server = StationServer(configuration: serverConfig, engine: engine, policy: policy, logger: logger) { path in
+            logger.info("ready", metadata: ["socket": "\(path)", "database": "\(store.path)"])
+            notifier.ready(status: "serving \(path)")
+        }
+        var services: [any Service] = [server]
+        if let interval = SystemdNotifier.watchdogInterval() {
+            services.append(WatchdogService(notifier: notifier, interval: interval, logger: logger) {
+                // Healthy when the ledger answers a read.
+                (try? await engine.status()) != nil
+            })
+        }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
+                cancellationSignals: [], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            logger.error("stopped on error: \(error)")
+        }
+        notifier.stopping()
+        // The database closes last, after the server has finished every request.
+        do {
+            try store.close()
+        } catch {
+            logger.error("closing the ledger: \(error)")
+        }
+        logger.info("stopped")
+    }
+}

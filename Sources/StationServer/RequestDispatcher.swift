@@ -1,0 +1,252 @@
+import Foundation
+import ParcelDomain
+import ParcelStore
+import StationEngine
+import StationProtocol
+import Synchronization
+
+/// Per-connection state shared between the NIO handler and request tasks.
+final class ConnectionState: Sendable {
+    struct Values {
+        var client = "unknown"
+        var inFlight = 0
+        var subscribed = false
+        var inputClosed = false
+    }
+
+    let peer: PeerCredentials?
+    let mayWrite: Bool
+    private let values = Mutex(Values())
+
+    init(peer: PeerCredentials?, mayWrite: Bool) {
+        self.peer = peer
+        self.mayWrite = mayWrite
+    }
+
+    var client: String { values.withLock { $0.client } }
+    func setClient(_ name: String) { values.withLock { $0.client = name } }
+    var isBusy: Bool { values.withLock { $0.inFlight > 0 || $0.subscribed } }
+    func begin() { values.withLock { $0.inFlight += 1 } }
+    /// Ends a request; true when the connection should now close (the client half-closed and nothing is left).
+    func end() -> Bool {
+        values.withLock { values in
+            values.inFlight -= 1
+            return values.inputClosed && values.inFlight == 0 && !values.subscribed
+        }
+    }
+    /// Records the client's half-close; true when nothing is in progress, so the connection can close now.
+    func closeInput() -> Bool {
+        values.withLock { values in
+            values.inputClosed = true
+            return values.inFlight == 0 && !values.subscribed
+        }
+    }
+    /// Marks the connection subscribed; false if it already was.
+    func markSubscribed() -> Bool {
+        values.withLock { values in
+            defer { values.subscribed = true }
+            return !values.subscribed
+        }
+    }
+
+    func caller(staff: String?) -> Caller {
+        Caller(client: client, uid: peer?.uid, staff: staff?.isEmpty == false ? staff : nil)
+    }
+}
+
+/// Turns one request line into one reply line. Knows the method table, parameter decoding, access checks and
+/// the mapping to wire types; the engine does the work.
+final class RequestDispatcher: Sendable {
+    /// What to do after a request besides sending its reply.
+    enum Outcome: Sendable {
+        case reply([UInt8])
+        /// Send the reply, then start streaming events to this connection.
+        case subscribe([UInt8])
+    }
+
+    let engine: StationEngine
+    let serverName: String
+    let connections: @Sendable () -> Int
+
+    init(engine: StationEngine, serverName: String, connections: @escaping @Sendable () -> Int) {
+        self.engine = engine
+        self.serverName = serverName
+        self.connections = connections
+    }
+
+    static let capabilities = ["events", "groupCommit", "phoneHash", "courierCandidates"]
+
+    func handle(line: ByteBufferBytes, connection: ConnectionState) async -> Outcome {
+        guard String(validating: line.bytes, as: UTF8.self) != nil else {
+            return .reply(Self.errorLine(id: nil, WireError(.invalidUTF8, "the request is not valid UTF-8")))
+        }
+        let data = Data(line.bytes)
+        let decoder = JSONDecoder()
+        let head: RequestHead
+        do {
+            head = try decoder.decode(RequestHead.self, from: data)
+        } catch {
+            let id = (try? decoder.decode(IDOnly.self, from: data))?.id
+            let message = (try? JSONSerialization.jsonObject(with: data)) is [String: Any]
+                ? "a request needs a string \"method\""
+                : "a request is one JSON object per line: {\"id\":1,\"method\":\"…\",\"params\":{…}}"
+            return .reply(Self.errorLine(id: id, WireError(.malformed, message)))
+        }
+        guard let method = Method(rawValue: head.method) else {
+            return .reply(Self.errorLine(id: head.id, WireError(.unknownMethod, "no method \"\(head.method.prefix(64))\"")))
+        }
+        if method.mutates && !connection.mayWrite {
+            let who = connection.peer.map { "uid \($0.uid)" } ?? "this peer"
+            return .reply(Self.errorLine(id: head.id, WireError(.accessDenied, "\(who) may read but not change records")))
+        }
+        do {
+            switch method {
+            case .hello:
+                let params = try Self.params(HelloParams.self, data, decoder)
+                guard params.protocol.major == ProtocolVersion.current.major else {
+                    throw WireError(.unsupportedVersion, "this server speaks protocol \(ProtocolVersion.current); client asked for \(params.protocol)")
+                }
+                if let client = params.client, !client.isEmpty { connection.setClient(String(client.prefix(64))) }
+                let settings = engine.settings
+                return .reply(Self.replyLine(id: head.id, HelloResult(
+                    protocol: .current, server: serverName, station: StationInfo(id: settings.stationID, name: settings.stationName),
+                    capabilities: Self.capabilities, methods: Method.allCases.map(\.rawValue),
+                    access: connection.mayWrite ? "write" : "read")))
+
+            case .status:
+                let status = try await engine.status()
+                let byState = Dictionary(uniqueKeysWithValues: ParcelState.allCases.map { ($0.rawValue, status.counts.byState[$0] ?? 0) })
+                let active = ParcelState.active.reduce(0) { $0 + (status.counts.byState[$1] ?? 0) }
+                return .reply(Self.replyLine(id: head.id, StatusResult(
+                    station: StationInfo(id: status.settings.stationID, name: status.settings.stationName), protocol: .current,
+                    startedAt: WireMapping.timestamp(status.startedAt), now: WireMapping.timestamp(status.now), parcels: byState,
+                    active: active, overdue: status.overdue, events: status.counts.events,
+                    lastEventAt: status.counts.lastEventAt.map(WireMapping.timestamp), connections: connections(),
+                    subscribers: status.subscribers, database: status.databasePath, holdHours: status.settings.holdHours,
+                    codeCooldownHours: status.settings.codeCooldownHours)))
+
+            case .intake:
+                let params = try Self.params(IntakeParams.self, data, decoder)
+                let outcome = try await engine.intake(
+                    .init(scan: params.tracking, phone: params.phone, phoneTail: params.phoneTail, courier: params.courier),
+                    by: connection.caller(staff: params.staff))
+                return .reply(Self.replyLine(id: head.id, ParcelResult(parcel: WireMapping.parcel(outcome.parcel, engine: engine), repeat: outcome.isRepeat)))
+
+            case .get:
+                let params = try Self.params(GetParams.self, data, decoder)
+                let (parcel, events) = try await engine.parcel(scan: params.tracking)
+                return .reply(Self.replyLine(id: head.id, GetResult(parcel: WireMapping.parcel(parcel, engine: engine), events: events.map(WireMapping.event))))
+
+            case .search:
+                let params = try Self.params(SearchParams.self, data, decoder)
+                var query = ParcelQuery(activeOnly: params.active ?? false, limit: params.limit ?? 100)
+                if let tracking = params.tracking, !tracking.isEmpty { query.tracking = try ScanText(raw: tracking).text }
+                if let code = params.code, !code.isEmpty { query.pickupCode = try PickupCode(parsing: code) }
+                if let tail = params.phoneTail, !tail.isEmpty { query.phoneTail = try PhoneNumber.validateTail(tail) }
+                if let states = params.states {
+                    query.states = try states.map { name in
+                        guard let state = ParcelState(rawValue: name) else {
+                            throw WireError(.invalidParams, "states: \"\(name.prefix(32))\" is not one of \(ParcelState.allCases.map(\.rawValue).joined(separator: ", "))")
+                        }
+                        return state
+                    }
+                }
+                guard (1...1000).contains(query.limit) else { throw WireError(.invalidParams, "limit: between 1 and 1000") }
+                let parcels = try await engine.search(query)
+                return .reply(Self.replyLine(id: head.id, ParcelsResult(parcels: parcels.map { WireMapping.parcel($0, engine: engine) })))
+
+            case .returnParcel:
+                let params = try Self.params(ReturnParams.self, data, decoder)
+                let parcel = try await engine.returnParcel(
+                    scan: params.tracking, reason: params.reason, handedOver: params.handedOver ?? false,
+                    by: connection.caller(staff: params.staff))
+                return .reply(Self.replyLine(id: head.id, ParcelResult(parcel: WireMapping.parcel(parcel, engine: engine), repeat: false)))
+
+            case .verifyPickup:
+                let params = try Self.params(VerifyParams.self, data, decoder)
+                let credential = try StationEngine.Credential.from(code: params.code, phoneTail: params.phoneTail, phone: params.phone)
+                let parcels = try await engine.verifyPickup(credential)
+                return .reply(Self.replyLine(id: head.id, ParcelsResult(parcels: parcels.map { WireMapping.parcel($0, engine: engine) })))
+
+            case .confirmPickup:
+                let params = try Self.params(ConfirmParams.self, data, decoder)
+                let credential = try StationEngine.Credential.from(code: params.code, phoneTail: params.phoneTail, phone: params.phone)
+                let (pickupID, parcels) = try await engine.confirmPickup(
+                    .init(trackings: params.trackings, credential: credential, collector: params.collector),
+                    by: connection.caller(staff: params.staff))
+                return .reply(Self.replyLine(id: head.id, ConfirmResult(
+                    pickupId: pickupID, at: parcels.first.flatMap { $0.releasedAt.map(WireMapping.timestamp) } ?? "",
+                    parcels: parcels.map { WireMapping.parcel($0, engine: engine) })))
+
+            case .backlog:
+                let params = try Self.params(BacklogParams.self, data, decoder)
+                let report = try await engine.backlog(olderThanHours: params.olderThanHours ?? 0)
+                return .reply(Self.replyLine(id: head.id, WireMapping.backlog(report, engine: engine)))
+
+            case .subscribe:
+                _ = try Self.params(NoParams.self, data, decoder)
+                return .subscribe(Self.replyLine(id: head.id, SubscribeResult(events: [EventName.intake, EventName.stateChanged, EventName.pickup, EventName.dropped])))
+            }
+        } catch {
+            return .reply(Self.errorLine(id: head.id, WireMapping.wireError(error)))
+        }
+    }
+
+    // MARK: Encoding
+
+    struct IDOnly: Decodable { let id: RequestID? }
+
+    private struct ParamsOnly<P: Decodable>: Decodable { let params: P? }
+
+    /// Decodes `params`; a missing `params` is read as `{}` so methods whose parameters are all optional can be
+    /// called as `{"id":1,"method":"Station.Status"}`.
+    static func params<P: Decodable>(_ type: P.Type, _ data: Data, _ decoder: JSONDecoder) throws -> P {
+        if let params = try decoder.decode(ParamsOnly<P>.self, from: data).params { return params }
+        do {
+            return try decoder.decode(P.self, from: Data("{}".utf8))
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw WireError(.invalidParams, "params.\(key.stringValue): required")
+        }
+    }
+
+    static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    static func replyLine<R: Codable & Sendable>(id: RequestID?, _ result: R) -> [UInt8] {
+        line(Reply(id: id, result: result))
+    }
+
+    static func errorLine(id: RequestID?, _ error: WireError) -> [UInt8] {
+        line(ErrorReply(id: id, error: error))
+    }
+
+    static func line<T: Encodable>(_ value: T) -> [UInt8] {
+        do {
+            var bytes = [UInt8](try encoder().encode(value))
+            bytes.append(UInt8(ascii: "\n"))
+            return bytes
+        } catch {
+            return Array(#"{"error":{"code":"internal","message":"could not encode the reply"},"id":null}"#.utf8) + [10]
+        }
+    }
+
+    /// An event line for subscribers.
+    static func eventLine(_ event: StationEvent, engine: StationEngine) -> [UInt8] {
+        let name: String
+        switch event.event.kind {
+        case .intake: name = EventName.intake
+        case .pickUp: name = EventName.pickup
+        default: name = EventName.stateChanged
+        }
+        return line(EventMessage(
+            event: name, data: ParcelEventData(event: WireMapping.event(event.event), parcel: WireMapping.parcel(event.parcel, engine: engine))))
+    }
+}
+
+/// The bytes of one request line, copied out of NIO's buffer so the request task owns them.
+struct ByteBufferBytes: Sendable {
+    let bytes: [UInt8]
+}

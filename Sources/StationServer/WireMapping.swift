@@ -1,0 +1,125 @@
+import Foundation
+import ParcelDomain
+import ParcelStore
+import StationEngine
+import StationProtocol
+
+/// Maps domain and store values to wire DTOs, and every internal error to the closed error vocabulary.
+/// This is the only place the two vocabularies meet (dependency rule 4).
+enum WireMapping {
+    static func timestamp(_ millis: Int64) -> String {
+        var seconds = time_t(millis / 1000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        let ms = Int(millis % 1000)
+        func pad(_ value: Int32, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(ms), 3))Z"
+    }
+
+    static func parcel(_ record: ParcelRecord, engine: StationEngine) -> ParcelDTO {
+        ParcelDTO(
+            tracking: record.tracking, rawScan: record.rawScan, state: record.state.rawValue,
+            pickupCode: record.pickupCode?.description, courier: record.courier,
+            couriers: record.candidates.map { CourierDTO(code: $0.code, name: $0.name, reason: $0.reason) },
+            phoneTail: record.phoneTail, receivedAt: timestamp(record.receivedAt), shelvedAt: record.shelvedAt.map(timestamp),
+            releasedAt: record.releasedAt.map(timestamp), overdue: engine.isOverdue(record), notices: record.notices)
+    }
+
+    static func event(_ event: ParcelEvent) -> EventDTO {
+        EventDTO(
+            seq: event.id, uid: event.uid, kind: event.kind.rawValue, from: event.fromState?.rawValue, to: event.toState.rawValue,
+            at: timestamp(event.at), actor: event.actor, details: event.details)
+    }
+
+    static let bucketLabels = ["<24h", "1-2d", "2-3d", "3-7d", ">7d"]
+
+    static func backlog(_ report: BacklogReport, engine: StationEngine) -> BacklogResult {
+        BacklogResult(
+            generatedAt: timestamp(report.generatedAt), olderThanHours: report.olderThanHours, total: report.total,
+            buckets: report.buckets.enumerated().map { index, bucket in
+                BacklogResult.Bucket(
+                    label: index < bucketLabels.count ? bucketLabels[index] : "\(bucket.fromHours)h+", fromHours: bucket.fromHours,
+                    toHours: bucket.toHours, count: bucket.count)
+            },
+            byCourier: report.byCourier.map { .init(courier: $0.courier, total: $0.total, counts: $0.counts) },
+            oldest: report.oldest.map { parcel($0, engine: engine) })
+    }
+
+    /// The one conversion from any error to what a client sees. Messages never carry SQL, C errors or a
+    /// full phone number.
+    static func wireError(_ error: any Error) -> WireError {
+        switch error {
+        case let error as WireError:
+            return error
+        case let error as DomainError:
+            switch error {
+            case .emptyScan: return WireError(.trackingInvalid, "the scan is empty")
+            case .scanTooLong(let length, let limit):
+                return WireError(.trackingInvalid, "the scan is \(length) characters long; a tracking number has at most \(limit)")
+            case .invalidCharacter(let character):
+                let shown = character.unicodeScalars.map { $0.value < 0x20 ? String(format: "U+%04X", $0.value) : String($0) }.joined()
+                return WireError(.trackingInvalid, "a tracking number has only letters and digits, not \"\(shown)\"")
+            case .checkDigitMismatch(let format, let expected, let found):
+                return WireError(.checkDigit, "check digit is \(found), expected \(expected) (\(format)); probably a misread, scan again")
+            case .illegalTransition(let from, let action):
+                return WireError(.illegalTransition, "a parcel that is \(from.rawValue) cannot \(action.rawValue)")
+            case .malformedPickupCode(let text):
+                return WireError(.pickupCodeInvalid, "\"\(text.prefix(40))\" is not a pickup code like 3-2-0147")
+            case .noShelvesConfigured: return WireError(.shelfFull, "no shelves are configured")
+            case .noFreePickupCode: return WireError(.shelfFull, "every pickup code is in use or cooling down; add shelves")
+            case .invalidPhone(let reason): return WireError(.phoneInvalid, reason)
+            }
+        case let error as EngineError:
+            switch error {
+            case .parcelNotFound(let tracking): return WireError(.parcelNotFound, "no parcel \(tracking) at this station")
+            case .credentialRequired:
+                return WireError(.credentialRequired, "give exactly one of code, phoneTail or phone")
+            case .noParcelForCredential: return WireError(.noMatch, "no parcel is waiting for that code or phone")
+            case .credentialMismatch(let tracking):
+                return WireError(.codeMismatch, "parcel \(tracking) does not belong to that code or phone")
+            case .notAwaitingPickup(let tracking, let state):
+                return WireError(.notAwaitingPickup, "parcel \(tracking) is \(state.rawValue), not waiting for pickup")
+            case .invalidParameter(let name, let reason): return WireError(.invalidParams, "\(name): \(reason)")
+            }
+        case let error as StoreError:
+            switch error {
+            case .diskFull: return WireError(.diskFull, "the station's disk is full; nothing was recorded")
+            case .closed: return WireError(.shuttingDown, "the daemon is shutting down")
+            case .constraint: return WireError(.internal, "the ledger refused an inconsistent change; nothing was recorded")
+            case .notDurable, .unavailable: return WireError(.storeUnavailable, "the ledger is unavailable; nothing was recorded")
+            }
+        case let error as DecodingError:
+            return WireError(.invalidParams, describe(error))
+        default:
+            return WireError(.internal, "internal error; see the daemon's log")
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ keys: [any CodingKey]) -> String {
+            let names = keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
+            return names.isEmpty ? "params" : names.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+        }
+        switch error {
+        case .typeMismatch(let type, let context): return "\(path(context.codingPath)): expected \(typeName(type))"
+        case .valueNotFound(let type, let context): return "\(path(context.codingPath)): expected \(typeName(type)), got null"
+        case .keyNotFound(let key, let context): return "\(path(context.codingPath + [key])): required"
+        case .dataCorrupted(let context): return "\(path(context.codingPath)): \(context.debugDescription)"
+        @unknown default: return "invalid parameters"
+        }
+    }
+
+    static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type, is Int64.Type: "an integer"
+        case is Bool.Type: "true or false"
+        case is [String].Type: "an array of strings"
+        default: "an object"
+        }
+    }
+}
