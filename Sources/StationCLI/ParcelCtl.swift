@@ -1,0 +1,327 @@
+import ArgumentParser
+import Foundation
+import StationClient
+import StationProtocol
+
+/// `parcelctl`: the station's command-line client.
+@main
+struct ParcelCtl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "parcelctl",
+        abstract: "Talk to parcel-stationd: take parcels in, hand them out, look them up, see the backlog.",
+        discussion: """
+            The socket is --socket, else $PARCEL_STATION_SOCKET, else /run/parcel-station/parcel-station.sock, \
+            else ./run/parcel-station.sock (the development daemon).
+            """,
+        subcommands: [
+            Status.self, Intake.self, Show.self, Search.self, Pickup.self, Return.self, Backlog.self, Watch.self,
+        ])
+}
+
+/// Options every subcommand takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "Path of the daemon's socket.")
+    var socket: String?
+
+    @Flag(name: .long, help: "Print the daemon's JSON reply instead of a table.")
+    var json = false
+
+    func connect(timeout: Double? = 30) throws -> StationConnection {
+        let path = SocketLocation.resolve(option: socket)
+        do {
+            let connection = try StationConnection(socketPath: path, timeout: timeout)
+            try connection.hello(client: "parcelctl")
+            return connection
+        } catch let error as ClientError {
+            throw CLIError(error.description, code: 69)  // EX_UNAVAILABLE
+        } catch let error as WireError {
+            throw CLIError("\(error.message) [\(error.code.rawValue)]", code: 1)
+        }
+    }
+
+    /// Calls `method`; with --json prints the raw reply and returns nil, else returns the decoded result.
+    /// `echoJSON: false` decodes even under --json (for a lookup that precedes the call whose reply is printed).
+    func call<P: Codable & Sendable, R: Codable & Sendable>(_ method: Method, _ params: P, as type: R.Type, echoJSON: Bool = true) throws -> R? {
+        let connection = try connect()
+        let reply: [UInt8]
+        do {
+            reply = try connection.callRaw(method.rawValue, params)
+        } catch let error as ClientError {
+            throw CLIError(error.description, code: 69)
+        }
+        do {
+            let result = try StationConnection.decodeResult(reply, as: type)
+            if json && echoJSON {
+                print(String(decoding: reply, as: UTF8.self))
+                return nil
+            }
+            return result
+        } catch let error as WireError {
+            if json && echoJSON { print(String(decoding: reply, as: UTF8.self)) }
+            throw CLIError("\(error.message) [\(error.code.rawValue)]", code: 1)
+        }
+    }
+}
+
+/// A failure to report on stderr with an exit code.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    let code: Int32
+    init(_ description: String, code: Int32) {
+        self.description = description
+        self.code = code
+    }
+}
+
+/// Runs `body`, printing a CLIError as `parcelctl: message` with its exit code.
+func reporting(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as CLIError {
+        FileHandle.standardError.write(Data("parcelctl: \(error.description)\n".utf8))
+        throw ExitCode(error.code)
+    }
+}
+
+func parcelRows(_ parcels: [ParcelDTO]) -> String {
+    Display.table(
+        header: ["取件码 CODE", "运单号 TRACKING", "快递 COURIER", "状态 STATE", "尾号 TAIL", "入库 SHELVED"],
+        rows: parcels.map { parcel in
+            [
+                parcel.pickupCode ?? "-", parcel.tracking, parcel.courier ?? "?",
+                Display.state(parcel.state) + (parcel.overdue ? " ⚠ overdue" : ""), parcel.phoneTail ?? "-",
+                Display.time(parcel.shelvedAt ?? parcel.receivedAt),
+            ]
+        })
+}
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show the daemon's state and parcel counts.")
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try reporting {
+            guard let status = try global.call(.status, NoParams(), as: StatusResult.self) else { return }
+            print("\(status.station.name) (\(status.station.id)) — protocol \(status.protocol), up since \(Display.time(status.startedAt))")
+            print("database: \(status.database)")
+            print("在站 active: \(status.active)   超期 overdue (> \(status.holdHours) h): \(status.overdue)   events: \(status.events)")
+            let order = ["received", "shelved", "notified", "pickedUp", "returnRequested", "returned", "exception"]
+            print(Display.table(header: ["状态 STATE", "COUNT"], rows: order.map { [Display.state($0), String(status.parcels[$0] ?? 0)] }))
+            print("connections: \(status.connections)   subscribers: \(status.subscribers)")
+        }
+    }
+}
+
+struct Intake: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Take parcels in: record, shelve and give each a pickup code.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Tracking numbers as scanned or typed.") var trackings: [String]
+    @Option(help: "Recipient's full phone number (stored as last 4 digits + salted hash).") var phone: String?
+    @Option(name: .customLong("phone-tail"), help: "Last 4 digits of the recipient's phone.") var phoneTail: String?
+    @Option(help: "Courier code (SF, ZTO, YTO, STO, YUNDA, JD, JT, EMS…) when known.") var courier: String?
+    @Option(help: "Your name, recorded with the intake.") var staff: String?
+
+    func run() throws {
+        try reporting {
+            var rows: [[String]] = []
+            var failures = 0
+            let connection = try global.connect()
+            for tracking in trackings {
+                let params = IntakeParams(tracking: tracking, phone: phone, phoneTail: phoneTail, courier: courier, staff: staff)
+                let reply = try connection.callRaw(Method.intake.rawValue, params)
+                if global.json {
+                    print(String(decoding: reply, as: UTF8.self))
+                    if (try? StationConnection.decodeResult(reply, as: ParcelResult.self)) == nil { failures += 1 }
+                    continue
+                }
+                do {
+                    let result = try StationConnection.decodeResult(reply, as: ParcelResult.self)
+                    let parcel = result.parcel
+                    let others = parcel.couriers.count > 1 ? " (also: \(parcel.couriers.dropFirst().map(\.code).joined(separator: ", ")))" : ""
+                    rows.append([
+                        parcel.pickupCode ?? "-", parcel.tracking, (parcel.courier ?? "?") + others,
+                        result.repeat ? "already here 已在站" : "new 新入库",
+                    ])
+                } catch let error as WireError {
+                    failures += 1
+                    rows.append(["-", tracking, "", "ERROR \(error.message) [\(error.code.rawValue)]"])
+                }
+            }
+            if !global.json {
+                print(Display.table(header: ["取件码 CODE", "运单号 TRACKING", "快递 COURIER", "RESULT"], rows: rows))
+            }
+            if failures > 0 { throw CLIError("\(failures) of \(trackings.count) not taken in", code: 1) }
+        }
+    }
+}
+
+struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show one parcel and its history.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Tracking number.") var tracking: String
+
+    func run() throws {
+        try reporting {
+            guard let result = try global.call(.get, GetParams(tracking: tracking), as: GetResult.self) else { return }
+            let parcel = result.parcel
+            print("运单号 tracking:  \(parcel.tracking)   (scanned as \(parcel.rawScan.debugDescription))")
+            print("状态 state:       \(Display.state(parcel.state))\(parcel.overdue ? "  ⚠ overdue" : "")")
+            print("取件码 code:      \(parcel.pickupCode ?? "-")")
+            print("尾号 phone tail:  \(parcel.phoneTail ?? "-")")
+            print("快递 couriers:")
+            for candidate in parcel.couriers { print("  \(candidate.code)  \(candidate.name) — \(candidate.reason)") }
+            print("历史 history:")
+            print(Display.table(
+                header: ["TIME", "EVENT", "STATE", "BY", "DETAILS"],
+                rows: result.events.map { event in
+                    [
+                        Display.time(event.at), event.kind, (event.from.map { Display.state($0) + " → " } ?? "") + Display.state(event.to),
+                        event.actor, event.details.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "),
+                    ]
+                }))
+        }
+    }
+}
+
+struct Search: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Find parcels by tracking number, pickup code, phone tail or state.")
+    @OptionGroup var global: GlobalOptions
+    @Option var tracking: String?
+    @Option var code: String?
+    @Option(name: .customLong("phone-tail")) var phoneTail: String?
+    @Option(name: .customLong("state"), help: "State name; repeat for several.") var states: [String] = []
+    @Flag(help: "Only parcels still at the station.") var active = false
+    @Option var limit: Int?
+
+    func run() throws {
+        try reporting {
+            let params = SearchParams(
+                tracking: tracking, code: code, phoneTail: phoneTail, states: states.isEmpty ? nil : states, active: active, limit: limit)
+            guard let result = try global.call(.search, params, as: ParcelsResult.self) else { return }
+            print(result.parcels.isEmpty ? "no parcels match" : parcelRows(result.parcels))
+        }
+    }
+}
+
+struct Pickup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Hand parcels out. Without tracking numbers (or --all) it only lists what is waiting.",
+        discussion: """
+            parcelctl pickup --phone-tail 5678            list the parcels waiting for that phone tail
+            parcelctl pickup --phone-tail 5678 --all      hand all of them out
+            parcelctl pickup --code 3-2-0147 SF1234567890123
+            """)
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Pickup code, e.g. 3-2-0147.") var code: String?
+    @Option(name: .customLong("phone-tail"), help: "Last 4 digits of the recipient's phone.") var phoneTail: String?
+    @Option(help: "The recipient's full phone number.") var phone: String?
+    @Flag(help: "Hand out every parcel waiting for this code or phone.") var all = false
+    @Option(help: "Your name, recorded as the proof of pickup.") var staff: String?
+    @Option(help: "Name of the person collecting for the recipient (代取).") var collector: String?
+    @Argument(help: "Tracking numbers being handed out.") var trackings: [String] = []
+
+    func validate() throws {
+        if [code, phoneTail, phone].compactMap({ $0 }).count != 1 {
+            throw ValidationError("give exactly one of --code, --phone-tail or --phone")
+        }
+        if all && !trackings.isEmpty { throw ValidationError("give tracking numbers or --all, not both") }
+    }
+
+    func run() throws {
+        try reporting {
+            var handOut = trackings
+            if trackings.isEmpty {
+                let verify = VerifyParams(code: code, phoneTail: phoneTail, phone: phone)
+                if !all {
+                    guard let waiting = try global.call(.verifyPickup, verify, as: ParcelsResult.self) else { return }
+                    print(parcelRows(waiting.parcels))
+                    print("\n\(waiting.parcels.count) waiting. Hand out with: parcelctl pickup \(credentialArgument) --all (or name the tracking numbers)")
+                    return
+                }
+                guard let waiting = try global.call(.verifyPickup, verify, as: ParcelsResult.self, echoJSON: false) else { return }
+                handOut = waiting.parcels.map(\.tracking)
+            }
+            let params = ConfirmParams(trackings: handOut, code: code, phoneTail: phoneTail, phone: phone, staff: staff, collector: collector)
+            guard let result = try global.call(.confirmPickup, params, as: ConfirmResult.self) else { return }
+            print(parcelRows(result.parcels))
+            print("\n已取 handed out \(result.parcels.count) parcel(s), pickup #\(result.pickupId) at \(Display.time(result.at))")
+        }
+    }
+
+    var credentialArgument: String {
+        if let code { return "--code \(code)" }
+        if let phoneTail { return "--phone-tail \(phoneTail)" }
+        return "--phone \(phone ?? "")"
+    }
+}
+
+struct Return: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Mark a parcel for return to its courier, or record that the courier took it.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Tracking number.") var tracking: String
+    @Option(help: "Why: overdue, refused, wrong station…") var reason: String?
+    @Flag(name: .customLong("handed-over"), help: "The courier has taken it back now.") var handedOver = false
+    @Option(help: "Your name.") var staff: String?
+
+    func run() throws {
+        try reporting {
+            let params = ReturnParams(tracking: tracking, reason: reason, handedOver: handedOver, staff: staff)
+            guard let result = try global.call(.returnParcel, params, as: ParcelResult.self) else { return }
+            print("\(result.parcel.tracking): \(Display.state(result.parcel.state))")
+        }
+    }
+}
+
+struct Backlog: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Parcels waiting on the shelf, by age and courier (滞留).")
+    @OptionGroup var global: GlobalOptions
+    @Option(name: .customLong("older-than-hours"), help: "Only parcels waiting at least this long.") var olderThanHours: Int = 0
+
+    func run() throws {
+        try reporting {
+            guard let report = try global.call(.backlog, BacklogParams(olderThanHours: olderThanHours), as: BacklogResult.self) else { return }
+            print("在架待取 waiting: \(report.total) parcel(s)\(olderThanHours > 0 ? " older than \(olderThanHours) h" : "")")
+            let labels = report.buckets.map(\.label)
+            print(Display.table(
+                header: ["快递 COURIER"] + labels + ["TOTAL"],
+                rows: report.byCourier.map { [$0.courier] + $0.counts.map(String.init) + [String($0.total)] }
+                    + [["合计 all"] + report.buckets.map { String($0.count) } + [String(report.total)]]))
+            if !report.oldest.isEmpty {
+                print("\n最久 longest waiting:")
+                print(parcelRows(report.oldest))
+            }
+        }
+    }
+}
+
+struct Watch: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print ledger events as they happen (Ctrl-C to stop).")
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try reporting {
+            let connection = try global.connect(timeout: nil)
+            do {
+                _ = try connection.call(Method.subscribe.rawValue, NoParams(), as: SubscribeResult.self)
+            } catch let error as WireError {
+                throw CLIError("\(error.message) [\(error.code.rawValue)]", code: 1)
+            }
+            if !global.json { FileHandle.standardOutput.write(Data("watching; Ctrl-C to stop\n".utf8)) }
+            while true {
+                let line: [UInt8]
+                do {
+                    line = try connection.nextEvent()
+                } catch {
+                    throw CLIError("\(error)", code: 69)
+                }
+                // Written straight to the descriptor: `print` would sit in stdio's buffer when piped.
+                var text = String(decoding: line, as: UTF8.self)
+                if !global.json, let message = try? JSONDecoder().decode(EventMessage<ParcelEventData>.self, from: Data(line)) {
+                    let parcel = message.data.parcel
+                    text = "\(Display.time(message.data.event.at))  \(Display.pad(message.event, to: 20)) \(Display.pad(parcel.pickupCode ?? "-", to: 10)) \(parcel.tracking)  \(Display.state(parcel.state))  by \(message.data.event.actor)"
+                }
+                FileHandle.standardOutput.write(Data((text + "\n").utf8))
+            }
+        }
+    }
+}
