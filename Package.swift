@@ -96,7 +96,8 @@ let package = Package(
         .testTarget(name: "ParcelDomainTests", dependencies: ["ParcelDomain"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ParcelStoreTests",
-            dependencies: ["ParcelStore", "ParcelDomain", "StationTestSupport"],
+            // GRDB directly only to poke at the schema with raw SQL.
+            dependencies: ["ParcelStore", "ParcelDomain", "StationTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "StationEngineTests",
@@ -109,7 +110,8 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["StationClient", "StationProtocol", "StationTestSupport"],
+            // The executables are dependencies so `swift test` builds them before the tests that spawn them.
+            dependencies: ["StationClient", "StationProtocol", "StationTestSupport", "ParcelStore", "StationDaemon", "StationCLI"],
             swiftSettings: swiftSettings),
     ]
 )

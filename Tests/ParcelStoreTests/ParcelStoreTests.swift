@@ -1,0 +1,222 @@
+import Foundation
+import GRDB
+import ParcelDomain
+import StationTestSupport
+import Testing
+
+@testable import ParcelStore
+
+/// Store tests on real SQLite files in temporary folders.
+@Suite struct ParcelStoreTests {
+    let directory: TemporaryDirectory
+    let store: ParcelStore
+
+    init() throws {
+        directory = try TemporaryDirectory(prefix: "parcel-store")
+        store = try ParcelStore(path: directory.file("parcels.sqlite"))
+    }
+
+    // Synchronous raw access: inside async tests GRDB would pick its async overloads.
+    func rawRead<T>(_ body: (Database) throws -> T) throws -> T { try store.pool.read(body) }
+    func rawExecute(_ sql: String) throws { try store.pool.writeWithoutTransaction { try $0.execute(sql: sql) } }
+
+    func newParcel(_ raw: String, at: Int64 = 1_000, tail: String? = "5678") throws -> NewParcel {
+        NewParcel(tracking: try TrackingNumber(raw: raw), courier: nil, phoneTail: tail, phoneHash: nil, phoneFull: nil, at: at)
+    }
+
+    @Test func opensInWALWithFullSyncOnTheWriter() throws {
+        #expect(try store.journalMode() == "wal")
+        // The writer connection, not a reader: GRDB resets the writer to NORMAL when it enables WAL.
+        #expect(try store.writerSynchronous() == 2)
+        try store.close()
+        let reopened = try ParcelStore(path: directory.file("parcels.sqlite"))
+        #expect(try reopened.writerSynchronous() == 2)
+        let applied = try reopened.pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
+        #expect(applied == ["2026-11-22 ledger"])
+    }
+
+    @Test func intakeWritesRowAndEventTogether() async throws {
+        let parcel = try await store.write { [self] tx in try tx.insertParcel(try newParcel("SF1234567890123"), actor: "test") }
+        #expect(parcel.state == .received)
+        #expect(parcel.tracking == "SF1234567890123")
+        let events = try store.readNow { try $0.events(parcelID: parcel.id) }
+        #expect(events.map(\.kind) == [.intake])
+        #expect(events.first?.toState == .received)
+        #expect(events.first?.fromState == nil)
+    }
+
+    @Test func oneOpenStayPerTrackingNumber() async throws {
+        let first = try newParcel("SF1234567890123")
+        _ = try await store.write { tx in try tx.insertParcel(first, actor: "test") }
+        await #expect(throws: StoreError.self) {
+            _ = try await store.write { tx in try tx.insertParcel(first, actor: "test") }
+        }
+        // After the stay ends (picked up), the same number may arrive again as a new stay.
+        try await store.write { tx in
+            let parcel = try #require(try tx.activeParcel(tracking: "SF1234567890123"))
+            let shelved = try tx.apply(.shelve, to: parcel, at: 2_000, actor: "t", slot: PickupCode(shelf: 1, layer: 1, sequence: 1))
+            let pickup = try tx.insertPickup(PickupProof(at: 3_000, staff: "s", client: "c", method: "code", collector: nil))
+            try tx.apply(.pickUp, to: shelved, at: 3_000, actor: "t", pickupID: pickup)
+        }
+        let again = try await store.write { tx in try tx.insertParcel(first, actor: "test") }
+        #expect(again.state == .received)
+        let stays = try store.readNow { try $0.search(ParcelQuery(tracking: "SF1234567890123")) }
+        #expect(stays.count == 2)
+    }
+
+    @Test func illegalTransitionChangesNothing() async throws {
+        let parcel = try await store.write { [self] tx in try tx.insertParcel(try newParcel("JT1234567890123"), actor: "t") }
+        await #expect(throws: DomainError.illegalTransition(from: .received, action: .pickUp)) {
+            _ = try await store.write { tx in try tx.apply(.pickUp, to: parcel, at: 5, actor: "t") }
+        }
+        let after = try #require(try store.readNow { try $0.parcel(id: parcel.id) })
+        #expect(after.state == .received)
+        #expect(try store.readNow { try $0.events(parcelID: parcel.id) }.count == 1)
+    }
+
+    @Test func eventLogIsAppendOnly() async throws {
+        let parcel = try await store.write { [self] tx in try tx.insertParcel(try newParcel("YT1234567890123"), actor: "t") }
+        #expect(throws: DatabaseError.self) {
+            try rawExecute("UPDATE parcel_event SET actor = 'x'")
+        }
+        #expect(throws: DatabaseError.self) {
+            try rawExecute("DELETE FROM parcel_event")
+        }
+        #expect(try store.readNow { try $0.events(parcelID: parcel.id) }.first?.actor == "t")
+    }
+
+    @Test func schemaRefusesInconsistentRows() throws {
+        try store.pool.write { db in
+            try db.execute(sql: "INSERT INTO parcel (tracking, raw_scan, candidates, state, received_at, updated_at) VALUES ('A1', 'A1', '[]', 'received', 1, 1)")
+        }
+        let invalid = [
+            "UPDATE parcel SET state = 'lost'",  // not a state
+            "UPDATE parcel SET state = 'pickedUp'",  // no released_at, no pickup proof
+            "UPDATE parcel SET state = 'shelved'",  // waiting without a slot
+            "UPDATE parcel SET shelf = 1",  // partial slot
+            "UPDATE parcel SET phone_tail = '12a4'",
+            "UPDATE parcel SET pickup_id = 99",  // foreign key
+            "UPDATE parcel SET candidates = 'not json'",
+            "INSERT INTO parcel (tracking, raw_scan, candidates, state, received_at, updated_at) VALUES (NULL, 'x', '[]', 'received', 1, 1)",
+        ]
+        for sql in invalid {
+            #expect(throws: DatabaseError.self, "\(sql)") { try store.pool.write { db in try db.execute(sql: sql) } }
+        }
+    }
+
+    @Test func oneFailingWriteInABatchDoesNotUndoTheOthers() async throws {
+        let count = 40
+        let results = await withTaskGroup(of: Bool.self) { group in
+            for index in 0..<count {
+                group.addTask { [store] in
+                    do {
+                        _ = try await store.write { tx -> Int64 in
+                            let tracking = try TrackingNumber(raw: "SF\(String(1_000_000_000_000 + index))")
+                            let parcel = try tx.insertParcel(
+                                NewParcel(tracking: tracking, courier: "SF", phoneTail: nil, phoneHash: nil, phoneFull: nil, at: 1), actor: "t")
+                            // Every 10th request fails after writing: its savepoint must roll back.
+                            if index % 10 == 0 { throw DomainError.noFreePickupCode }
+                            return parcel.id
+                        }
+                        return true
+                    } catch {
+                        return false
+                    }
+                }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(results.filter { $0 }.count == count - count / 10)
+        let rows = try rawRead { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM parcel") }
+        let events = try rawRead { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM parcel_event") }
+        #expect(rows == count - count / 10)
+        #expect(events == rows)
+    }
+
+    @Test func diskFullFailsTheWriteAndKeepsEarlierData() async throws {
+        _ = try await store.write { [self] tx in try tx.insertParcel(try newParcel("SF1111111111111"), actor: "t") }
+        // Cap the file at its current size: the next page allocation fails with SQLITE_FULL, as on a full disk.
+        let pages = try rawRead { db in try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 1 }
+        try rawExecute("PRAGMA max_page_count = \(pages)")
+        let big = String(repeating: "9", count: 36)
+        await #expect(throws: StoreError.diskFull) {
+            try await store.write { tx in
+                for index in 0..<2_000 {
+                    _ = try tx.insertParcel(
+                        NewParcel(tracking: try TrackingNumber(raw: "X\(index)\(big)".prefix(40).description), courier: nil, phoneTail: nil, phoneHash: nil, phoneFull: nil, at: 1),
+                        actor: String(repeating: "a", count: 500))
+                }
+            }
+        }
+        try rawExecute("PRAGMA max_page_count = 1073741823")
+        let rows = try rawRead { db in try String.fetchAll(db, sql: "SELECT tracking FROM parcel") }
+        #expect(rows == ["SF1111111111111"])
+        // The store keeps working once space is back.
+        _ = try await store.write { [self] tx in try tx.insertParcel(try newParcel("SF2222222222222"), actor: "t") }
+        #expect(try store.integrityCheck() == ["ok"])
+    }
+
+    @Test func backlogQueryUsesThePartialCoveringIndex() throws {
+        let plan = try store.pool.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + LedgerReader.backlogSQL, arguments: [0, 0]).map { $0["detail"] as String }
+        }
+        #expect(plan.contains { $0.contains("parcel_backlog") && $0.contains("COVERING") }, "\(plan)")
+    }
+
+    @Test func backlogBucketsByAgeAndCourier() async throws {
+        let hour: Int64 = 3_600_000
+        let now: Int64 = 1_000 * hour
+        // Ages in hours and couriers; the last one is picked up and must not count.
+        let parcels: [(String, Int64, String?)] = [
+            ("SF1000000000001", 1, "SF"), ("SF1000000000002", 30, "SF"), ("YT1000000000001", 50, "YTO"),
+            ("YT1000000000002", 100, "YTO"), ("JT1000000000001", 200, "JT"), ("ABC123456", 200, nil),
+        ]
+        try await store.write { tx in
+            for (index, (raw, age, courier)) in parcels.enumerated() {
+                let at = now - age * hour
+                let received = try tx.insertParcel(
+                    NewParcel(tracking: try TrackingNumber(raw: raw), courier: courier, phoneTail: nil, phoneHash: nil, phoneFull: nil, at: at),
+                    actor: "t")
+                try tx.apply(.shelve, to: received, at: at, actor: "t", slot: PickupCode(shelf: 1, layer: 1, sequence: index + 1))
+            }
+            let gone = try tx.insertParcel(
+                NewParcel(tracking: try TrackingNumber(raw: "SF1000000000009"), courier: "SF", phoneTail: nil, phoneHash: nil, phoneFull: nil, at: now - 300 * hour),
+                actor: "t")
+            let shelved = try tx.apply(.shelve, to: gone, at: now - 300 * hour, actor: "t", slot: PickupCode(shelf: 2, layer: 1, sequence: 1))
+            let pickup = try tx.insertPickup(PickupProof(at: now, staff: "", client: "t", method: "code", collector: nil))
+            try tx.apply(.pickUp, to: shelved, at: now, actor: "t", pickupID: pickup)
+        }
+        let all = try store.readNow { try $0.backlog(now: now, olderThanHours: 0) }
+        #expect(all.total == 6)
+        #expect(all.buckets.map(\.count) == [1, 1, 1, 1, 2])
+        #expect(all.buckets.map(\.fromHours) == [0, 24, 48, 72, 168])
+        #expect(all.byCourier.first { $0.courier == "YTO" }?.counts == [0, 0, 1, 1, 0])
+        #expect(all.byCourier.first { $0.courier == "UNKNOWN" }?.total == 1)
+        #expect(all.oldest.first?.shelvedAt == now - 200 * hour)
+        let old = try store.readNow { try $0.backlog(now: now, olderThanHours: 72) }
+        #expect(old.total == 3)
+        #expect(old.oldest.count == 3)
+    }
+
+    @Test func occupancyReportsActiveCoolingAndCursor() async throws {
+        try await store.write { tx in
+            for sequence in [5, 17] {
+                let parcel = try tx.insertParcel(
+                    NewParcel(tracking: try TrackingNumber(raw: "SF10000000000\(sequence + 10)"), courier: nil, phoneTail: nil, phoneHash: nil, phoneFull: nil, at: 100),
+                    actor: "t")
+                try tx.apply(.shelve, to: parcel, at: 100, actor: "t", slot: PickupCode(shelf: 1, layer: 2, sequence: sequence))
+            }
+            let parcel = try #require(try tx.activeParcel(code: PickupCode(shelf: 1, layer: 2, sequence: 5)))
+            try tx.apply(.requestReturn, to: parcel, at: 200, actor: "t")
+            let requested = try #require(try tx.parcel(id: parcel.id))
+            try tx.apply(.completeReturn, to: requested, at: 300, actor: "t")
+        }
+        let recent = try store.readNow { try $0.occupancy(of: LayerKey(shelf: 1, layer: 2), capacity: 10, releasedSince: 250) }
+        #expect(recent.activeSequences == [17])
+        #expect(recent.coolingSequences == [5])
+        #expect(recent.lastSequence == 17)
+        let later = try store.readNow { try $0.occupancy(of: LayerKey(shelf: 1, layer: 2), capacity: 10, releasedSince: 301) }
+        #expect(later.coolingSequences.isEmpty)
+        #expect(try store.readNow { try $0.layerCounts() } == [LayerKey(shelf: 1, layer: 2): 1])
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import StationClient
+
+/// Locates the binaries SwiftPM built next to the test bundle.
+public enum BuiltProducts {
+    /// The folder holding the built products (`.build/debug`), found from this test process's executable.
+    public static var directory: String {
+        if let override = ProcessInfo.processInfo.environment["PARCEL_STATION_BIN_DIR"] { return override }
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
+        // The XCTest runner lives inside `<products>/parcel-stationPackageTests.xctest` on some layouts.
+        while url.path != "/" && !FileManager.default.fileExists(atPath: url.appendingPathComponent("parcel-stationd").path) {
+            url = url.deletingLastPathComponent()
+        }
+        return url.path
+    }
+
+    public static var daemon: String { "\(directory)/parcel-stationd" }
+    public static var parcelctl: String { "\(directory)/parcelctl" }
+}
+
+/// A real `parcel-stationd` process on a socket in a temporary folder.
+public final class DaemonProcess: @unchecked Sendable {
+    public let directory: TemporaryDirectory
+    public let stateDir: String
+    public let socketPath: String
+    public let logPath: String
+    public let process: Process
+
+    /// Starts the daemon with an optional JSON configuration and waits until its socket accepts.
+    public init(config: String? = nil, directory: TemporaryDirectory? = nil, environment: [String: String] = [:]) throws {
+        let directory = try directory ?? TemporaryDirectory(prefix: "parcel-daemon")
+        self.directory = directory
+        stateDir = directory.file("state")
+        socketPath = directory.file("s.sock")
+        logPath = directory.file("daemon.log")
+        var arguments = ["--state-dir", stateDir, "--socket", socketPath]
+        if let config {
+            let configPath = directory.file("config.json")
+            try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+            arguments += ["--config", configPath]
+        }
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: BuiltProducts.daemon)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for key in ["LISTEN_FDS", "LISTEN_PID", "NOTIFY_SOCKET", "WATCHDOG_USEC", "STATE_DIRECTORY", "RUNTIME_DIRECTORY"] { env[key] = nil }
+        env.merge(environment) { $1 }
+        process.environment = env
+        process.standardError = FileHandle(forWritingAtPath: logPath)
+        process.standardOutput = FileHandle(forWritingAtPath: logPath)
+        try process.run()
+        try waitUntilReady()
+    }
+
+    /// Restarts on the same state and socket (after a crash or a stop).
+    public func restarted(config: String? = nil) throws -> DaemonProcess {
+        try DaemonProcess(config: config, directory: directory)
+    }
+
+    func waitUntilReady(timeout: TimeInterval = 20) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if !process.isRunning {
+                throw DaemonError.exited(status: process.terminationStatus, log: log)
+            }
+            if let connection = try? StationConnection(socketPath: socketPath, timeout: 5) {
+                _ = connection
+                return
+            }
+            usleep(20_000)
+        }
+        throw DaemonError.notReady(log: log)
+    }
+
+    /// A new client connection that has said hello.
+    public func connect(client: String = "test") throws -> StationConnection {
+        let connection = try StationConnection(socketPath: socketPath, timeout: 30)
+        try connection.hello(client: client)
+        return connection
+    }
+
+    /// The daemon's stderr so far.
+    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    public var pid: Int32 { process.processIdentifier }
+
+    /// SIGTERM, then waits; returns the exit status.
+    @discardableResult
+    public func terminate() -> Int32 {
+        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// SIGKILL: no chance to clean up, as in a power cut for the process.
+    public func kill9() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}
+
+public enum DaemonError: Error, CustomStringConvertible {
+    case exited(status: Int32, log: String)
+    case notReady(log: String)
+
+    public var description: String {
+        switch self {
+        case .exited(let status, let log): "daemon exited with status \(status):\n\(log)"
+        case .notReady(let log): "daemon did not open its socket:\n\(log)"
+        }
+    }
+}
+
+/// Runs a command and returns its exit status and output.
+public func runCommand(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    if let environment { process.environment = environment }
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    // Read both pipes before waiting so a chatty command cannot block on a full pipe.
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+}
