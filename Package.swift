@@ -101,7 +101,10 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "StationEngineTests",
-            dependencies: ["StationEngine", "ParcelStore", "ParcelDomain", "StationTestSupport"],
+            dependencies: [
+                "StationEngine", "ParcelStore", "ParcelDomain", "StationTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "StationProtocolTests",
