@@ -16,6 +16,30 @@ struct ParcelCtl: ParsableCommand {
         subcommands: [
             Status.self, Intake.self, Show.self, Search.self, Pickup.self, Return.self, Backlog.self, Watch.self,
         ])
+
+    /// Accepts the global options before the subcommand too (`parcelctl --socket PATH status`), as station tools
+    /// and scripts write them, by moving them after the subcommand name where ArgumentParser expects them.
+    static func main() {
+        main(hoistingGlobalOptions(Array(CommandLine.arguments.dropFirst())))
+    }
+
+    static func hoistingGlobalOptions(_ arguments: [String]) -> [String] {
+        var leading: [String] = []
+        var rest = arguments[...]
+        while let first = rest.first {
+            if first == "--json" || first.hasPrefix("--socket=") {
+                leading.append(first)
+                rest = rest.dropFirst()
+            } else if first == "--socket", rest.count >= 2 {
+                leading += rest.prefix(2)
+                rest = rest.dropFirst(2)
+            } else {
+                break
+            }
+        }
+        guard let subcommand = rest.first, !leading.isEmpty else { return arguments }
+        return [subcommand] + leading + rest.dropFirst()
+    }
 }
 
 /// Options every subcommand takes.

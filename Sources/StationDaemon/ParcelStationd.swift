@@ -89,10 +89,12 @@ struct ParcelStationd: AsyncParsableCommand {
             configuration: .init(
                 services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
                 cancellationSignals: [], logger: logger))
+        var failure: (any Error)? = nil
         do {
             try await group.run()
         } catch {
-            logger.error("stopped on error: \(error)")
+            logger.critical("stopped on error: \(error)")
+            failure = error
         }
         notifier.stopping()
         // The database closes last, after the server has finished every request.
@@ -102,5 +104,6 @@ struct ParcelStationd: AsyncParsableCommand {
             logger.error("closing the ledger: \(error)")
         }
         logger.info("stopped")
+        if failure != nil { throw ExitCode(1) }
     }
 }

@@ -1,0 +1,151 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The two floors: what a durable commit and a local socket round trip cost on this machine with nothing
+/// in between. The daemon cannot beat their sum for one client; the ratios say how much it adds.
+enum Floors {
+    /// Floor 1: one-row INSERT + COMMIT per transaction, WAL, `synchronous=FULL` (the daemon's durability
+    /// promise), on the raw C API. Each iteration is its own transaction, so each pays one WAL fsync.
+    static func commit(path: String, iterations: Int, warmup: Int) throws -> Samples {
+        let db = try RawDatabase(path: path)
+        let mode = try db.text("PRAGMA journal_mode = WAL")
+        guard mode == "wal" else { throw BenchError("floor database refused WAL (journal_mode = \(mode ?? "nil"))") }
+        try db.execute("PRAGMA synchronous = FULL")
+        guard try db.text("PRAGMA synchronous") == "2" else { throw BenchError("floor database is not at synchronous=FULL") }
+        // About the size of a parcel row without its JSON: tracking, courier, state, code, phone tail, times.
+        try db.execute("""
+            CREATE TABLE IF NOT EXISTS row (
+                id INTEGER PRIMARY KEY,
+                tracking TEXT NOT NULL,
+                courier TEXT,
+                state TEXT NOT NULL,
+                code TEXT,
+                phone_tail TEXT,
+                at INTEGER NOT NULL
+            ) STRICT
+            """)
+        let begin = try db.prepare("BEGIN IMMEDIATE")
+        let insert = try db.prepare("INSERT INTO row (tracking, courier, state, code, phone_tail, at) VALUES (?, ?, ?, ?, ?, ?)")
+        let commit = try db.prepare("COMMIT")
+        return try measure(warmup: warmup, iterations: iterations) { index in
+            try begin.run()
+            insert.bind(1, "SF" + digits(index, 13))
+            insert.bind(2, "SF")
+            insert.bind(3, "shelved")
+            insert.bind(4, "3-2-\(digits(index % 9999 + 1, 4))")
+            insert.bind(5, digits(index % 10_000, 4))
+            insert.bind(6, wallMillis())
+            try insert.run()
+            try commit.run()
+        }
+    }
+
+    /// Floor 2: a ~150-byte line to an echo thread in this process over a Unix socket and back. Plain
+    /// blocking POSIX calls, no framing library and no JSON: the cheapest request/reply the kernel allows.
+    static func roundTrip(socketPath: String, iterations: Int, warmup: Int, lineBytes: Int = 150) throws -> Samples {
+        unlink(socketPath)
+        let listener = try unixSocket()
+        defer { close(listener) }
+        try withSocketAddress(socketPath) { address, length in
+            guard bind(listener, address, length) == 0, listen(listener, 1) == 0 else {
+                throw BenchError("echo server cannot listen on \(socketPath): \(String(cString: strerror(errno)))")
+            }
+        }
+        let serverDone = DispatchSemaphore(value: 0)
+        Thread {
+            echoServer(listener: listener)
+            serverDone.signal()
+        }.start()
+
+        let client = try unixSocket()
+        try withSocketAddress(socketPath) { address, length in
+            guard connect(client, address, length) == 0 else {
+                throw BenchError("cannot connect to the echo server: \(String(cString: strerror(errno)))")
+            }
+        }
+        // A JSON-ish request line of the size of an intake request.
+        var line = Array(#"{"id":1,"method":"Parcel.Intake","params":{"tracking":"SF1234567890123"}}"#.utf8)
+        line += [UInt8](repeating: UInt8(ascii: " "), count: max(0, lineBytes - 1 - line.count))
+        line.append(UInt8(ascii: "\n"))
+        var reply = [UInt8](repeating: 0, count: 4096)
+        let samples = try measure(warmup: warmup, iterations: iterations) { _ in
+            try sendAll(client, line)
+            var received = 0
+            // Read until the newline comes back (it nearly always arrives in one recv).
+            while received == 0 || reply[received - 1] != UInt8(ascii: "\n") {
+                let count = reply.withUnsafeMutableBytes { recv(client, $0.baseAddress! + received, $0.count - received, 0) }
+                if count < 0, errno == EINTR { continue }
+                guard count > 0 else { throw BenchError("echo server closed the connection") }
+                received += count
+            }
+            guard received == line.count else { throw BenchError("echo server returned \(received) bytes, sent \(line.count)") }
+        }
+        close(client)
+        serverDone.wait()
+        unlink(socketPath)
+        return samples
+    }
+
+    /// Accepts one connection and writes back every complete line it reads, until the client closes.
+    private static func echoServer(listener: Int32) {
+        let connection = accept(listener, nil, nil)
+        guard connection >= 0 else { return }
+        defer { close(connection) }
+        var pending: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
+            if count < 0, errno == EINTR { continue }
+            if count <= 0 { return }
+            pending += chunk[..<count]
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                guard (try? sendAll(connection, Array(pending[...newline]))) != nil else { return }
+                pending.removeSubrange(...newline)
+            }
+        }
+    }
+}
+
+// MARK: POSIX helpers
+
+/// `value` zero-padded to `width` decimal digits.
+func digits(_ value: Int, _ width: Int) -> String {
+    let text = String(value)
+    return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+}
+
+func unixSocket() throws -> Int32 {
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    guard fd >= 0 else { throw BenchError("socket(): \(String(cString: strerror(errno)))") }
+    return fd
+}
+
+/// Calls `body` with a `sockaddr_un` for `path`.
+func withSocketAddress<T>(_ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) throws -> T) throws -> T {
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    let bytes = Array(path.utf8)
+    guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+        throw BenchError("socket path too long (\(bytes.count) bytes, at most 107): \(path); use a shorter --work-dir")
+    }
+    withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
+    return try withUnsafePointer(to: &address) {
+        try $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { try body($0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+    }
+}
+
+/// Writes every byte, retrying short writes; MSG_NOSIGNAL so a closed peer is an error, not SIGPIPE.
+func sendAll(_ fd: Int32, _ bytes: [UInt8]) throws {
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+        if written < 0 {
+            if errno == EINTR { continue }
+            throw BenchError("send(): \(String(cString: strerror(errno)))")
+        }
+        offset += written
+    }
+}

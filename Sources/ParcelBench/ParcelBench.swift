@@ -1,0 +1,251 @@
+import ArgumentParser
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `parcel-bench`: measures the daemon against the floors of the machine it runs on, in one run and on one
+/// disk, so that every figure is printed beside the cost it cannot go below.
+///
+/// 1. Floor commit: raw SQLite, WAL, synchronous=FULL, one single-row transaction per iteration.
+/// 2. Floor round trip: a ~150-byte line to an in-process echo thread over a Unix socket and back.
+/// 3. Intake through the real daemon: one client, then several concurrent clients (group commit).
+/// 4. `Report.Backlog` on a generated ledger of a million parcels, against the same SQL on the raw C API.
+@main
+struct ParcelBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "parcel-bench",
+        abstract: "Benchmark parcel-stationd against raw SQLite and raw socket floors on this machine.")
+
+    @Option(name: .customLong("work-dir"), help: "Folder in which a fresh temporary folder is made for the run (default: $TMPDIR or /tmp). Put it on the disk you want to measure.")
+    var workDir: String?
+
+    @Option(help: "The parcel-stationd binary (default: the one next to this executable).")
+    var daemon: String?
+
+    @Option(name: [.customShort("n"), .long], help: "N: commits (floor 1), round trips (floor 2), intakes with 1 client, and intakes in total across the concurrent clients (default 2000; --quick 200).")
+    var iterations: Int?
+
+    @Option(help: "Concurrent intake clients.")
+    var clients: Int = 8
+
+    @Option(help: "Parcels in the generated backlog ledger (default 1000000; --quick 20000).")
+    var parcels: Int?
+
+    @Option(name: .customLong("backlog-iterations"), help: "M: Report.Backlog calls, and as many floor queries (default 30; --quick 10).")
+    var backlogIterations: Int?
+
+    @Flag(help: "Small sizes for a CI smoke run (a few seconds).")
+    var quick = false
+
+    @Flag(help: "Keep the run's temporary folder (databases, daemon logs) instead of deleting it.")
+    var keep = false
+
+    func validate() throws {
+        for (name, value) in [("--iterations", iterations), ("--parcels", parcels), ("--backlog-iterations", backlogIterations)] {
+            if let value, value < 1 { throw ValidationError("\(name) must be at least 1") }
+        }
+        guard (1...256).contains(clients) else { throw ValidationError("--clients: 1…256") }
+    }
+
+    func run() throws {
+        let n = iterations ?? (quick ? 200 : 2000)
+        let parcelCount = parcels ?? (quick ? 20_000 : 1_000_000)
+        let m = backlogIterations ?? (quick ? 10 : 30)
+        // Warm-ups: first-touch costs (page cache, statement preparation, connection set-up) stay out of p50.
+        let warmup = min(20, max(2, n / 20))
+        let daemonPath = daemon ?? Self.siblingDaemon()
+
+        let base = workDir ?? ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        let root = try Self.makeTemporaryFolder(in: base)
+        defer {
+            if keep {
+                print("kept \(root)")
+            } else {
+                try? FileManager.default.removeItem(atPath: root)
+            }
+        }
+
+        print("parcel-bench: parcel-stationd against its floors")
+        print("  machine     \(Self.command(["nproc"]) ?? "?") cores (nproc), \(Self.command(["uname", "-srm"]) ?? "?"), SQLite \(sqliteVersion) (system library, as the daemon links)")
+        print("  work dir    \(root)")
+        if let df = Self.command(["df", "-hT", root]) {
+            for line in df.split(separator: "\n") { print("              \(line)") }
+        }
+        print("  daemon      \(daemonPath)")
+        print("  options     N=\(n) clients=\(clients) parcels=\(parcelCount) M=\(m) warm-up=\(warmup)\(quick ? " (--quick)" : "")")
+        print("  latencies are wall time per operation in ms; rates are over the measured loop")
+        print("")
+
+        var targets: [Target] = []
+        var rows: [SummaryRow] = []
+
+        // 1. Floor commit.
+        print("[1] Floor commit: raw SQLite C API, WAL, synchronous=FULL, single-row INSERT + COMMIT per transaction, N=\(n)")
+        let commit = try Floors.commit(path: "\(root)/floor-commit.sqlite", iterations: n, warmup: warmup)
+        printSamples(commit, unit: "commits")
+        rows.append(SummaryRow(measure: "floor commit", value: "p50 \(ms(commit.p50))", floor: "-", ratio: "-", verdict: rate(commit.perSecond)))
+        print("")
+
+        // 2. Floor round trip.
+        print("[2] Floor round trip: Unix socket, in-process echo thread, 150-byte line, N=\(n)")
+        let roundTrip = try Floors.roundTrip(socketPath: "\(root)/echo.sock", iterations: n, warmup: warmup)
+        printSamples(roundTrip, unit: "round trips")
+        rows.append(SummaryRow(measure: "floor round trip", value: "p50 \(ms(roundTrip.p50))", floor: "-", ratio: "-", verdict: rate(roundTrip.perSecond)))
+        print("")
+
+        // 3. Intake through the daemon.
+        let intakeDir = "\(root)/intake"
+        try FileManager.default.createDirectory(atPath: intakeDir, withIntermediateDirectories: true)
+        // The default layout (4 shelves × 4 layers × 40) holds 640 parcels; the run shelves about 2N, so the
+        // bench configures room for all of them at under half full, as a station sized for its traffic is.
+        let totalIntakes = n + warmup + n + clients * warmup + 1
+        let shelfCount = max(4, (totalIntakes * 2 + 9 * 400 - 1) / (9 * 400))
+        let configPath = "\(root)/intake-config.json"
+        let shelves = (1...shelfCount).map { #"{"id":\#($0),"layers":9,"layerCapacity":400}"# }.joined(separator: ",")
+        try #"{"shelves":[\#(shelves)]}"#.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let floorAck = commit.p50 + roundTrip.p50
+
+        try DaemonProcess.with(
+            executable: daemonPath, stateDir: "\(intakeDir)/state", socketPath: "\(intakeDir)/s.sock", configPath: configPath,
+            logPath: "\(intakeDir)/daemon.log"
+        ) { daemon in
+            print("[3] Intake through parcel-stationd (pid \(daemon.pid)), shelves \(shelfCount) × 9 layers × 400, log at info level to a file")
+            print("[3a] 1 client, N=\(n) sequential Parcel.Intake (SF + 13 digits, all new), ack = send → reply line")
+            let cpuBefore = daemon.cpuSeconds()
+            let single = try DaemonClient.sequentialIntakes(socketPath: daemon.socketPath, iterations: n, warmup: warmup)
+            let cpuSingle = (daemon.cpuSeconds() - cpuBefore) / Double(n + warmup) * 1000
+            printSamples(single, unit: "intakes")
+            printVersus("ack p50", ms(single.p50), floor: ms(floorAck), ratio: single.p50 / floorAck)
+            print("      (floor = floor commit p50 \(ms(commit.p50)) + floor round trip p50 \(ms(roundTrip.p50)))")
+            printVersus("intakes/s", rate(single.perSecond), floor: rate(commit.perSecond), ratio: single.perSecond / commit.perSecond)
+            print("    daemon CPU \(ms(cpuSingle)) per intake (user+sys from /proc; the rest of the ack is fsync and waiting)")
+            let sample = try DaemonClient.sampleIntakeReply(socketPath: daemon.socketPath)
+            let overhead = DaemonClient.clientOverheadMillis(sampleReply: sample)
+            print("    client side of callRaw (encode request, decode reply head of \(sample.count) bytes): \(ms(overhead)) per call, included in the ack")
+            let ackTarget = Target(
+                name: "1-client ack p50 ≤ 1.5 × (commit p50 + round trip p50)", measured: ms(single.p50), bound: ms(1.5 * floorAck),
+                comparison: "≤", ratioToBound: single.p50 / (1.5 * floorAck))
+            ackTarget.printLine()
+            targets.append(ackTarget)
+            rows.append(SummaryRow(
+                measure: "intake 1 client ack", value: "p50 \(ms(single.p50))", floor: ms(floorAck), ratio: times(single.p50 / floorAck),
+                verdict: ackTarget.pass ? "PASS" : "FAIL"))
+            print("")
+
+            print("[3b] \(clients) concurrent clients (threads, one connection each), \(n) intakes in total, \((n + clients - 1) / clients) per client")
+            let cpuBeforeMany = daemon.cpuSeconds()
+            let many = try DaemonClient.concurrentIntakes(socketPath: daemon.socketPath, clients: clients, total: n, warmup: 2)
+            let cpuMany = (daemon.cpuSeconds() - cpuBeforeMany) / Double(many.count + 2 * clients) * 1000
+            printSamples(many, unit: "intakes in total")
+            printVersus("throughput", rate(many.perSecond), floor: rate(commit.perSecond), ratio: many.perSecond / commit.perSecond)
+            printVersus("ack p50", ms(many.p50), floor: ms(floorAck), ratio: many.p50 / floorAck)
+            printVersus("ack p99", ms(many.p99), floor: ms(commit.p99 + roundTrip.p99), ratio: many.p99 / (commit.p99 + roundTrip.p99))
+            print("    daemon CPU \(ms(cpuMany)) per intake; \(String(format: "%.1f", many.perSecond / commit.perSecond)) intakes per floor commit suggests the group-commit batch size")
+            let throughputTarget = Target(
+                name: "\(clients)-client throughput ≥ 2 × floor commit rate", measured: rate(many.perSecond), bound: rate(2 * commit.perSecond),
+                comparison: "≥", ratioToBound: many.perSecond / (2 * commit.perSecond))
+            throughputTarget.printLine()
+            targets.append(throughputTarget)
+            rows.append(SummaryRow(
+                measure: "intake \(clients) clients", value: rate(many.perSecond), floor: rate(commit.perSecond),
+                ratio: times(many.perSecond / commit.perSecond), verdict: throughputTarget.pass ? "PASS" : "FAIL"))
+            rows.append(SummaryRow(
+                measure: "intake \(clients) clients ack", value: "p50 \(ms(many.p50))", floor: ms(floorAck), ratio: times(many.p50 / floorAck), verdict: "-"))
+            rows.append(SummaryRow(
+                measure: "intake \(clients) clients ack", value: "p99 \(ms(many.p99))", floor: ms(commit.p99 + roundTrip.p99),
+                ratio: times(many.p99 / (commit.p99 + roundTrip.p99)), verdict: "-"))
+        }
+        print("    daemon stopped (SIGTERM, exit 0)")
+        print("")
+
+        // 4. Backlog on a generated ledger.
+        let backlogDir = "\(root)/backlog"
+        let stateDir = "\(backlogDir)/state"
+        let databasePath = "\(stateDir)/parcels.sqlite"
+        print("[4] Report.Backlog on a generated ledger of \(parcelCount) parcels, M=\(m)")
+        // The daemon creates the schema (its migration) and station_meta; the bench only adds rows.
+        try DaemonProcess.with(
+            executable: daemonPath, stateDir: stateDir, socketPath: "\(backlogDir)/s.sock", logPath: "\(backlogDir)/daemon-init.log"
+        ) { _ in }
+        let generated = try Backlog.generate(path: databasePath, count: parcelCount, now: wallMillis())
+        let states = generated.byState.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        print("    generated in \(String(format: "%.1f", generated.seconds)) s (\(rate(Double(generated.parcels) / generated.seconds)) rows): \(states); \(generated.pickups) pickups")
+        let size = (try? FileManager.default.attributesOfItem(atPath: databasePath)[.size] as? Int) ?? 0
+        print("    database \(String(format: "%.0f", Double(size) / 1_048_576)) MiB")
+        print("    EXPLAIN QUERY PLAN (backlog SQL, raw connection):")
+        for line in try Backlog.queryPlan(path: databasePath, sql: Backlog.backlogSQL) { print("      \(line)") }
+        print("    EXPLAIN QUERY PLAN (oldest 20):")
+        for line in try Backlog.queryPlan(path: databasePath, sql: Backlog.oldestSQL) { print("      \(line)") }
+
+        let backlogWarmup = 2
+        let (floorBacklog, floorTotal) = try Backlog.floor(path: databasePath, iterations: m, warmup: backlogWarmup)
+        guard floorTotal == generated.waiting else {
+            throw BenchError("backlog floor counted \(floorTotal) waiting parcels, the generator wrote \(generated.waiting)")
+        }
+        print("    floor (raw C API, backlog SQL + oldest 20, same file): p50 \(ms(floorBacklog.p50))   p90 \(ms(floorBacklog.p90))   max \(ms(floorBacklog.max))")
+
+        try DaemonProcess.with(
+            executable: daemonPath, stateDir: stateDir, socketPath: "\(backlogDir)/s.sock", logPath: "\(backlogDir)/daemon.log"
+        ) { daemon in
+            let cpuBefore = daemon.cpuSeconds()
+            let (viaDaemon, total, replyBytes) = try DaemonClient.backlog(socketPath: daemon.socketPath, iterations: m, warmup: backlogWarmup)
+            let cpu = (daemon.cpuSeconds() - cpuBefore) / Double(m + backlogWarmup) * 1000
+            guard total == generated.waiting else {
+                throw BenchError("Report.Backlog reported \(total) waiting parcels, the ledger has \(generated.waiting)")
+            }
+            print("    daemon (pid \(daemon.pid), via socket, olderThanHours 0): p50 \(ms(viaDaemon.p50))   p90 \(ms(viaDaemon.p90))   max \(ms(viaDaemon.max))   reply \(replyBytes) bytes, total \(total) waiting")
+            print("    daemon CPU \(ms(cpu)) per report")
+            printVersus("backlog p50", ms(viaDaemon.p50), floor: ms(floorBacklog.p50), ratio: viaDaemon.p50 / floorBacklog.p50)
+            let backlogTarget = Target(
+                name: "Report.Backlog p50 ≤ 1.5 × raw query p50", measured: ms(viaDaemon.p50), bound: ms(1.5 * floorBacklog.p50),
+                comparison: "≤", ratioToBound: viaDaemon.p50 / (1.5 * floorBacklog.p50))
+            backlogTarget.printLine()
+            targets.append(backlogTarget)
+            rows.append(SummaryRow(
+                measure: "backlog (\(parcelCount / 1000)k parcels)", value: "p50 \(ms(viaDaemon.p50))", floor: ms(floorBacklog.p50),
+                ratio: times(viaDaemon.p50 / floorBacklog.p50), verdict: backlogTarget.pass ? "PASS" : "FAIL"))
+        }
+        print("    daemon stopped (SIGTERM, exit 0)")
+        print("")
+
+        print("Summary (ratio = measured / floor)")
+        printTable(["measure", "value", "floor", "ratio", "target"], rows.map { [$0.measure, $0.value, $0.floor, $0.ratio, $0.verdict] })
+        print("")
+        for target in targets { target.printLine() }
+        let failed = targets.filter { !$0.pass }.count
+        print(failed == 0 ? "all \(targets.count) targets met" : "\(failed) of \(targets.count) targets missed")
+    }
+
+    /// `parcel-stationd` in the folder of this executable (SwiftPM builds products side by side).
+    static func siblingDaemon() -> String {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("parcel-stationd").path
+    }
+
+    /// A new, empty folder `parcel-bench.XXXXXX` inside `base`.
+    static func makeTemporaryFolder(in base: String) throws -> String {
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        var template = Array("\(base)/parcel-bench.XXXXXX".utf8CString)
+        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+            throw BenchError("cannot create a folder in \(base): \(String(cString: strerror(errno)))")
+        }
+        return String(cString: made)
+    }
+
+    /// The trimmed output of a small command (`nproc`, `df`), or nil.
+    static func command(_ arguments: [String]) -> String? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return nil }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}

@@ -1,2 +1,0 @@
-import GRDBSQLite
-print("x")

@@ -1,0 +1,164 @@
+import Foundation
+import ParcelStore
+import StationClient
+import StationProtocol
+import StationTestSupport
+import Synchronization
+import Testing
+
+/// Crashes, shutdown and systemd integration of the real daemon process.
+@Suite(.serialized) struct DaemonLifecycleTests {
+    @Test func killDashNineLosesNoAcknowledgedIntake() throws {
+        let daemon = try DaemonProcess(config: #"{"shelves":[{"id":1,"layers":20,"layerCapacity":500}]}"#)
+        let acknowledged = Collected<String>()
+        let stop = Mutex(false)
+        let path = daemon.socketPath
+        let killer = Thread {
+            usleep(1_500_000)
+            daemon.kill9()
+            stop.withLock { $0 = true }
+        }
+        killer.start()
+        onThreads(4) { writer in
+            guard let client = try? StationConnection(socketPath: path) else { return }
+            _ = try? client.hello(client: "writer\(writer)")
+            var sequence = 0
+            while !stop.withLock({ $0 }) {
+                let tracking = "SF\(writer)\(String(100_000_000_000 + sequence))"
+                sequence += 1
+                // Only a success reply counts as acknowledged; a cut connection mid-request does not.
+                guard let result = try? client.intake(tracking), !result.repeat else { break }
+                acknowledged.append(result.parcel.tracking)
+            }
+        }
+        while !stop.withLock({ $0 }) { usleep(10_000) }
+        #expect(acknowledged.all.count > 20, "too few intakes before the kill to prove anything")
+
+        // Straight from the file, as the restarted daemon will see it.
+        let store = try ParcelStore(path: "\(daemon.stateDir)/parcels.sqlite")
+        #expect(try store.integrityCheck() == ["ok"])
+        let missing = try store.readNow { reader in
+            try acknowledged.all.filter { try reader.activeParcel(tracking: $0) == nil }
+        }
+        #expect(missing.isEmpty, "acknowledged but lost: \(missing.prefix(5))")
+        try store.close()
+
+        let restarted = try daemon.restarted()
+        let client = try restarted.connect()
+        let last = try #require(acknowledged.all.last)
+        #expect(try client.call(Method.get.rawValue, GetParams(tracking: last), as: GetResult.self).parcel.state == "shelved")
+        #expect(restarted.terminate() == 0)
+    }
+
+    @Test func sigtermFinishesRequestsAndRemovesTheSocket() throws {
+        let daemon = try DaemonProcess()
+        let client = try daemon.connect()
+        _ = try client.intake("SF1000000000001")
+        #expect(daemon.terminate() == 0)
+        #expect(!FileManager.default.fileExists(atPath: daemon.socketPath))
+        #expect(daemon.log.contains("stopped"))
+        // The ledger survived the stop.
+        let restarted = try daemon.restarted()
+        #expect(try restarted.connect().intake("SF1000000000001").repeat)
+        #expect(restarted.terminate() == 0)
+    }
+
+    @Test func aSecondDaemonDoesNotStealALiveSocket() throws {
+        let daemon = try DaemonProcess()
+        let second = Process()
+        second.executableURL = URL(fileURLWithPath: BuiltProducts.daemon)
+        second.arguments = ["--state-dir", daemon.directory.file("other"), "--socket", daemon.socketPath]
+        second.standardError = FileHandle.nullDevice
+        try second.run()
+        second.waitUntilExit()
+        #expect(second.terminationStatus != 0)
+        #expect(try daemon.connect().intake("SF1000000000002").parcel.state == "shelved")
+        #expect(daemon.terminate() == 0)
+    }
+
+    @Test func notifiesSystemdReadyAndStopping() throws {
+        let directory = try TemporaryDirectory(prefix: "notify")
+        let notifyPath = directory.file("notify.sock")
+        let listener = try DatagramListener(path: notifyPath)
+        let daemon = try DaemonProcess(environment: ["NOTIFY_SOCKET": notifyPath])
+        let ready = try #require(listener.receive(timeout: 10))
+        #expect(ready.contains("READY=1"))
+        #expect(daemon.terminate() == 0)
+        var stopping = false
+        while let message = listener.receive(timeout: 5) {
+            if message.contains("STOPPING=1") { stopping = true; break }
+        }
+        #expect(stopping)
+    }
+
+    @Test func adoptsASocketPassedBySystemd() throws {
+        let activator = "/usr/bin/systemd-socket-activate"
+        try #require(FileManager.default.isExecutableFile(atPath: activator), "systemd-socket-activate is part of the systemd package")
+        let directory = try TemporaryDirectory(prefix: "activate")
+        let socketPath = directory.file("activated.sock")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: activator)
+        // systemd-socket-activate binds the socket, then execs the daemon with LISTEN_FDS=1 on the first connection.
+        process.arguments = ["-l", socketPath, BuiltProducts.daemon, "--state-dir", directory.file("state"), "--socket", directory.file("unused.sock")]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer {
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+        }
+        var client: StationConnection?
+        for _ in 0..<100 where client == nil {
+            client = try? StationConnection(socketPath: socketPath)
+            if client == nil { usleep(50_000) }
+        }
+        let connection = try #require(client)
+        try connection.hello(client: "activated")
+        #expect(try connection.intake("SF1000000000007").parcel.state == "shelved")
+        // It served the adopted socket, not a path of its own.
+        #expect(!FileManager.default.fileExists(atPath: directory.file("unused.sock")))
+    }
+
+    @Test(.enabled(if: getuid() == 0, "needs root to run a client as another user"))
+    func peersThatAreNotWritersMayOnlyRead() throws {
+        let directory = try TemporaryDirectory(prefix: "access")
+        chmod(directory.path, 0o755)
+        let daemon = try DaemonProcess(config: #"{"server":{"socketMode":"0666"}}"#, directory: directory)
+        _ = try daemon.connect().intake("SF1000000000008")
+        let asNobody = { (arguments: [String]) in
+            try runCommand("/usr/sbin/runuser", ["-u", "nobody", "--", BuiltProducts.parcelctl, "--socket", daemon.socketPath] + arguments)
+        }
+        let status = try asNobody(["status", "--json"])
+        #expect(status.status == 0, "\(status.stderr)")
+        #expect(status.stdout.contains("\"active\":1"))
+        let intake = try asNobody(["intake", "SF1000000000009"])
+        #expect(intake.status == 1)
+        #expect(intake.stdout.contains("access.denied") || intake.stderr.contains("access.denied"))
+        #expect(daemon.terminate() == 0)
+    }
+}
+
+/// A bound datagram socket standing in for systemd's notification socket.
+final class DatagramListener {
+    let fd: Int32
+
+    init(path: String) throws {
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard bound == 0 else { throw CocoaError(.fileWriteUnknown) }
+    }
+
+    func receive(timeout: Int) -> String? {
+        var tv = timeval(tv_sec: timeout, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        return count > 0 ? String(decoding: buffer[..<count], as: UTF8.self) : nil
+    }
+
+    deinit { close(fd) }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import StationClient
+import StationProtocol
+import StationTestSupport
+import Synchronization
+
+/// Runs `count` bodies on their own threads at once and waits for all (blocking clients need real threads to
+/// be concurrent; the cooperative pool has as many threads as cores).
+func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    let group = DispatchGroup()
+    for index in 0..<count {
+        group.enter()
+        let thread = Thread {
+            body(index)
+            group.leave()
+        }
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+    group.wait()
+}
+
+extension StationConnection {
+    /// Sends a raw line and returns the reply's error code, or nil for a success.
+    func errorCode(forRawLine line: String) throws -> String? {
+        try send(Array(line.utf8))
+        return try Self.errorCode(of: readLine())
+    }
+
+    static func errorCode(of reply: [UInt8]) -> String? {
+        (try? JSONDecoder().decode(AnyServerMessage.self, from: Data(reply)))?.error?.code.rawValue
+    }
+
+    func intake(_ tracking: String, phoneTail: String? = nil) throws -> ParcelResult {
+        try call(Method.intake.rawValue, IntakeParams(tracking: tracking, phoneTail: phoneTail), as: ParcelResult.self)
+    }
+}
+
+/// A thread-safe list for results gathered from client threads.
+final class Collected<T: Sendable>: Sendable {
+    private let items = Mutex<[T]>([])
+    func append(_ item: T) { items.withLock { $0.append(item) } }
+    var all: [T] { items.withLock { $0 } }
+}
