@@ -34,7 +34,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings),
-        .target(name: "StationProtocol", swiftSettings: swiftSettings),
+        .target(name: "StationProtocol", exclude: ["Protocol.md"], swiftSettings: swiftSettings),
         .target(
             name: "StationEngine",
             dependencies: [
@@ -109,7 +109,8 @@ let package = Package(
         .testTarget(
             name: "StationProtocolTests",
             dependencies: ["StationProtocol"],
-            resources: [.copy("Golden")],
+            // Golden files are read from the source tree (#filePath), so they are not bundled.
+            exclude: ["Golden"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests",

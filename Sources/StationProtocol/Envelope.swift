@@ -121,3 +121,8 @@ public struct AnyServerMessage: Decodable, Sendable {
 public struct NoParams: Codable, Sendable, Equatable {
     public init() {}
 }
+
+extension Request: Equatable where Params: Equatable {}
+extension Reply: Equatable where Result: Equatable {}
+extension ErrorReply: Equatable {}
+extension EventMessage: Equatable where Data: Equatable {}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian packages parcel-station needs, only those missing. Sourced by run.sh and test.sh.
+#   build:  libsqlite3-dev pkg-config libusb-1.0-0-dev libzbar-dev
+#   tests:  systemd (systemd-analyze, systemd-socket-activate, systemd-sysusers), util-linux (runuser)
+set -euo pipefail
+
+parcel_station_install() {
+  local wanted=("$@") missing=()
+  for package in "${wanted[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "==> installing: ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+  command -v swift >/dev/null || { echo "swift is not on PATH (Swift 6.1 or newer is required)" >&2; exit 1; }
+}
+
+PARCEL_STATION_BUILD_PACKAGES=(libsqlite3-dev pkg-config libusb-1.0-0-dev libzbar-dev)
+PARCEL_STATION_TEST_PACKAGES=(systemd util-linux)
