@@ -20,7 +20,7 @@ final class DaemonProcess {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw BenchError("no daemon binary at \(executable); build it (swift build -c release --scratch-path .build-bench --product parcel-stationd) or pass --daemon")
         }
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         guard let log = FileHandle(forWritingAtPath: logPath) else { throw BenchError("cannot write \(logPath)") }
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["--state-dir", stateDir, "--socket", socketPath] + (configPath.map { ["--config", $0] } ?? [])

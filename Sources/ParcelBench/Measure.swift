@@ -38,7 +38,7 @@ struct Samples: Sendable {
     func percentile(_ p: Double) -> Double {
         guard !sorted.isEmpty else { return .nan }
         let rank = Int((p / 100 * Double(sorted.count)).rounded(.up))
-        return Double(sorted[min(max(rank, 1), sorted.count) - 1]) / 1e6
+        return Double(sorted[Swift.min(Swift.max(rank, 1), sorted.count) - 1]) / 1e6
     }
 
     var p50: Double { percentile(50) }

@@ -162,6 +162,7 @@ struct ParcelBench: ParsableCommand {
 
         // 4. Backlog on a generated ledger.
         let backlogDir = "\(root)/backlog"
+        try FileManager.default.createDirectory(atPath: backlogDir, withIntermediateDirectories: true)
         let stateDir = "\(backlogDir)/state"
         let databasePath = "\(stateDir)/parcels.sqlite"
         print("[4] Report.Backlog on a generated ledger of \(parcelCount) parcels, M=\(m)")

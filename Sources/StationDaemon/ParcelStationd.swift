@@ -74,10 +74,13 @@ struct ParcelStationd: AsyncParsableCommand {
         if let mode = config.server?.socketMode.flatMap({ mode_t($0, radix: 8) }) { serverConfig.socketMode = mode }
 
         let notifier = SystemdNotifier()
-        let server = StationServer(configuration: serverConfig, engine: engine, policy: policy, logger: logger) { path in
-            logger.info("ready", metadata: ["socket": "\(path)", "database": "\(store.path)"])
-            notifier.ready(status: "serving \(path)")
-        }
+        let server = StationServer(
+            configuration: serverConfig, engine: engine, policy: policy, logger: logger,
+            onReady: { path in
+                logger.info("ready", metadata: ["socket": "\(path)", "database": "\(store.path)"])
+                notifier.ready(status: "serving \(path)")
+            },
+            onShutdown: { notifier.stopping() })
         var services: [any Service] = [server]
         if let interval = SystemdNotifier.watchdogInterval() {
             services.append(WatchdogService(notifier: notifier, interval: interval, logger: logger) {
@@ -96,7 +99,6 @@ struct ParcelStationd: AsyncParsableCommand {
             logger.critical("stopped on error: \(error)")
             failure = error
         }
-        notifier.stopping()
         // The database closes last, after the server has finished every request.
         do {
             try store.close()

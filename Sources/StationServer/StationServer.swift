@@ -95,18 +95,20 @@ public final class StationServer: Service, Sendable {
     let policy: AccessPolicy
     let logger: Logger
     let onReady: @Sendable (String) -> Void
+    let onShutdown: @Sendable () -> Void
     let tracker = RequestTracker()
     private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
 
     public init(
         configuration: ServerConfiguration, engine: StationEngine, policy: AccessPolicy, logger: Logger,
-        onReady: @escaping @Sendable (String) -> Void = { _ in }
+        onReady: @escaping @Sendable (String) -> Void = { _ in }, onShutdown: @escaping @Sendable () -> Void = {}
     ) {
         self.configuration = configuration
         self.engine = engine
         self.policy = policy
         self.logger = logger
         self.onReady = onReady
+        self.onShutdown = onShutdown
     }
 
     /// Open connections right now.
@@ -139,6 +141,7 @@ public final class StationServer: Service, Sendable {
         try? await gracefulShutdown()
 
         logger.info("shutting down: no new connections or requests")
+        onShutdown()
         tracker.stopAccepting()
         try? await serverChannel.close()
         await tracker.waitUntilIdle(timeout: configuration.drainTimeout)
