@@ -57,9 +57,11 @@ public struct CourierRecognizer: Sendable {
             }
         }
         if ranked.isEmpty {
-            ranked = [CourierCandidate(
-                code: CourierCandidate.unknownCode, name: "未知快递",
-                reason: "\(scan.text.count) characters; fits no known courier format", strength: 0)]
+            ranked = [
+                CourierCandidate(
+                    code: CourierCandidate.unknownCode, name: "未知快递",
+                    reason: "\(scan.text.count) characters; fits no known courier format", strength: 0)
+            ]
         }
         return ranked
     }

@@ -45,14 +45,15 @@ public struct ScanText: Equatable, Sendable {
             gs1 = true
         }
         // Full-width digits and letters (typed on a Chinese IME) become their ASCII forms.
-        text = String(text.unicodeScalars.map { scalar -> Character in
-            if (0xFF10...0xFF19).contains(scalar.value) || (0xFF21...0xFF3A).contains(scalar.value)
-                || (0xFF41...0xFF5A).contains(scalar.value)
-            {
-                return Character(Unicode.Scalar(scalar.value - 0xFEE0)!)
-            }
-            return Character(scalar)
-        })
+        text = String(
+            text.unicodeScalars.map { scalar -> Character in
+                if (0xFF10...0xFF19).contains(scalar.value) || (0xFF21...0xFF3A).contains(scalar.value)
+                    || (0xFF41...0xFF5A).contains(scalar.value)
+                {
+                    return Character(Unicode.Scalar(scalar.value - 0xFEE0)!)
+                }
+                return Character(scalar)
+            })
         text = text.uppercased()
         guard !text.isEmpty else { throw DomainError.emptyScan }
         guard text.count <= Self.maximumLength else {

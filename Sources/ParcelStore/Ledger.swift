@@ -178,7 +178,8 @@ public class LedgerReader {
         }
         let byCourier = perCourier.map { BacklogReport.CourierRow(courier: $0.key, total: $0.value.reduce(0, +), counts: $0.value) }
             .sorted { ($0.total, $1.courier) > ($1.total, $0.courier) }
-        let oldest = oldestLimit > 0
+        let oldest =
+            oldestLimit > 0
             ? try fetchParcels(
                 "SELECT \(Self.parcelColumns) FROM parcel INDEXED BY parcel_backlog WHERE \(Schema.awaitingPickupSQL) AND shelved_at <= ? ORDER BY shelved_at LIMIT ?",
                 [cutoff, oldestLimit])
@@ -284,7 +285,8 @@ public final class LedgerTransaction: LedgerReader {
             sets += ["shelf = ?", "layer = ?", "seq = ?", "shelved_at = ?"]
             arguments += [slot.shelf, slot.layer, slot.sequence, at]
             try db.execute(
-                sql: "INSERT INTO layer_cursor (shelf, layer, last_seq) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET last_seq = excluded.last_seq",
+                sql:
+                    "INSERT INTO layer_cursor (shelf, layer, last_seq) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET last_seq = excluded.last_seq",
                 arguments: [slot.shelf, slot.layer, slot.sequence])
         } else if action == .cancelReturn || action == .resolveException, parcel.shelvedAt == nil {
             sets.append("shelved_at = ?")
@@ -304,7 +306,8 @@ public final class LedgerTransaction: LedgerReader {
         var details = details
         if let code = slot ?? parcel.pickupCode { details["pickupCode"] = code.description }
         if let pickupID { details["pickupId"] = String(pickupID) }
-        try appendEvent(parcelID: parcel.id, kind: ParcelEventKind(action), from: parcel.state, to: next, at: at, actor: actor, details: details)
+        try appendEvent(
+            parcelID: parcel.id, kind: ParcelEventKind(action), from: parcel.state, to: next, at: at, actor: actor, details: details)
         guard let updated = try self.parcel(id: parcel.id) else { throw StoreError.unavailable("updated parcel vanished") }
         return updated
     }

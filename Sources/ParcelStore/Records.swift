@@ -110,7 +110,10 @@ public struct ParcelQuery: Sendable {
     public var activeOnly: Bool
     public var limit: Int
 
-    public init(tracking: String? = nil, pickupCode: PickupCode? = nil, phoneTail: String? = nil, states: [ParcelState]? = nil, activeOnly: Bool = false, limit: Int = 100) {
+    public init(
+        tracking: String? = nil, pickupCode: PickupCode? = nil, phoneTail: String? = nil, states: [ParcelState]? = nil,
+        activeOnly: Bool = false, limit: Int = 100
+    ) {
         self.tracking = tracking
         self.pickupCode = pickupCode
         self.phoneTail = phoneTail

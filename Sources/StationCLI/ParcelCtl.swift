@@ -65,7 +65,9 @@ struct GlobalOptions: ParsableArguments {
 
     /// Calls `method`; with --json prints the raw reply and returns nil, else returns the decoded result.
     /// `echoJSON: false` decodes even under --json (for a lookup that precedes the call whose reply is printed).
-    func call<P: Codable & Sendable, R: Codable & Sendable>(_ method: Method, _ params: P, as type: R.Type, echoJSON: Bool = true) throws -> R? {
+    func call<P: Codable & Sendable, R: Codable & Sendable>(_ method: Method, _ params: P, as type: R.Type, echoJSON: Bool = true) throws
+        -> R?
+    {
         let connection = try connect()
         let reply: [UInt8]
         do {
@@ -161,7 +163,8 @@ struct Intake: ParsableCommand {
                 do {
                     let result = try StationConnection.decodeResult(reply, as: ParcelResult.self)
                     let parcel = result.parcel
-                    let others = parcel.couriers.count > 1 ? " (also: \(parcel.couriers.dropFirst().map(\.code).joined(separator: ", ")))" : ""
+                    let others =
+                        parcel.couriers.count > 1 ? " (also: \(parcel.couriers.dropFirst().map(\.code).joined(separator: ", ")))" : ""
                     rows.append([
                         parcel.pickupCode ?? "-", parcel.tracking, (parcel.courier ?? "?") + others,
                         result.repeat ? "already here 已在站" : "new 新入库",
@@ -195,14 +198,16 @@ struct Show: ParsableCommand {
             print("快递 couriers:")
             for candidate in parcel.couriers { print("  \(candidate.code)  \(candidate.name) — \(candidate.reason)") }
             print("历史 history:")
-            print(Display.table(
-                header: ["TIME", "EVENT", "STATE", "BY", "DETAILS"],
-                rows: result.events.map { event in
-                    [
-                        Display.time(event.at), event.kind, (event.from.map { Display.state($0) + " → " } ?? "") + Display.state(event.to),
-                        event.actor, event.details.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "),
-                    ]
-                }))
+            print(
+                Display.table(
+                    header: ["TIME", "EVENT", "STATE", "BY", "DETAILS"],
+                    rows: result.events.map { event in
+                        [
+                            Display.time(event.at), event.kind,
+                            (event.from.map { Display.state($0) + " → " } ?? "") + Display.state(event.to),
+                            event.actor, event.details.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "),
+                        ]
+                    }))
         }
     }
 }
@@ -259,13 +264,16 @@ struct Pickup: ParsableCommand {
                 if !all {
                     guard let waiting = try global.call(.verifyPickup, verify, as: ParcelsResult.self) else { return }
                     print(parcelRows(waiting.parcels))
-                    print("\n\(waiting.parcels.count) waiting. Hand out with: parcelctl pickup \(credentialArgument) --all (or name the tracking numbers)")
+                    print(
+                        "\n\(waiting.parcels.count) waiting. Hand out with: parcelctl pickup \(credentialArgument) --all (or name the tracking numbers)"
+                    )
                     return
                 }
                 guard let waiting = try global.call(.verifyPickup, verify, as: ParcelsResult.self, echoJSON: false) else { return }
                 handOut = waiting.parcels.map(\.tracking)
             }
-            let params = ConfirmParams(trackings: handOut, code: code, phoneTail: phoneTail, phone: phone, staff: staff, collector: collector)
+            let params = ConfirmParams(
+                trackings: handOut, code: code, phoneTail: phoneTail, phone: phone, staff: staff, collector: collector)
             guard let result = try global.call(.confirmPickup, params, as: ConfirmResult.self) else { return }
             print(parcelRows(result.parcels))
             print("\n已取 handed out \(result.parcels.count) parcel(s), pickup #\(result.pickupId) at \(Display.time(result.at))")
@@ -280,7 +288,8 @@ struct Pickup: ParsableCommand {
 }
 
 struct Return: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Mark a parcel for return to its courier, or record that the courier took it.")
+    static let configuration = CommandConfiguration(
+        abstract: "Mark a parcel for return to its courier, or record that the courier took it.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Tracking number.") var tracking: String
     @Option(help: "Why: overdue, refused, wrong station…") var reason: String?
@@ -303,13 +312,16 @@ struct Backlog: ParsableCommand {
 
     func run() throws {
         try reporting {
-            guard let report = try global.call(.backlog, BacklogParams(olderThanHours: olderThanHours), as: BacklogResult.self) else { return }
+            guard let report = try global.call(.backlog, BacklogParams(olderThanHours: olderThanHours), as: BacklogResult.self) else {
+                return
+            }
             print("在架待取 waiting: \(report.total) parcel(s)\(olderThanHours > 0 ? " older than \(olderThanHours) h" : "")")
             let labels = report.buckets.map(\.label)
-            print(Display.table(
-                header: ["快递 COURIER"] + labels + ["TOTAL"],
-                rows: report.byCourier.map { [$0.courier] + $0.counts.map(String.init) + [String($0.total)] }
-                    + [["合计 all"] + report.buckets.map { String($0.count) } + [String(report.total)]]))
+            print(
+                Display.table(
+                    header: ["快递 COURIER"] + labels + ["TOTAL"],
+                    rows: report.byCourier.map { [$0.courier] + $0.counts.map(String.init) + [String($0.total)] }
+                        + [["合计 all"] + report.buckets.map { String($0.count) } + [String(report.total)]]))
             if !report.oldest.isEmpty {
                 print("\n最久 longest waiting:")
                 print(parcelRows(report.oldest))
@@ -342,7 +354,8 @@ struct Watch: ParsableCommand {
                 var text = String(decoding: line, as: UTF8.self)
                 if !global.json, let message = try? JSONDecoder().decode(EventMessage<ParcelEventData>.self, from: Data(line)) {
                     let parcel = message.data.parcel
-                    text = "\(Display.time(message.data.event.at))  \(Display.pad(message.event, to: 20)) \(Display.pad(parcel.pickupCode ?? "-", to: 10)) \(parcel.tracking)  \(Display.state(parcel.state))  by \(message.data.event.actor)"
+                    text =
+                        "\(Display.time(message.data.event.at))  \(Display.pad(message.event, to: 20)) \(Display.pad(parcel.pickupCode ?? "-", to: 10)) \(parcel.tracking)  \(Display.state(parcel.state))  by \(message.data.event.actor)"
                 }
                 FileHandle.standardOutput.write(Data((text + "\n").utf8))
             }

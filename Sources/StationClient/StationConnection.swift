@@ -2,7 +2,7 @@ import Foundation
 import StationProtocol
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Failures talking to the daemon (as opposed to error replies, which are `WireError`).

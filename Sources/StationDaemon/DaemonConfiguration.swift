@@ -66,11 +66,15 @@ struct DaemonConfiguration: Decodable {
             if let bytes = server.maxLineBytes, !(1024...16 * 1024 * 1024).contains(bytes) {
                 throw ConfigurationError("server.maxLineBytes: 1024…16777216")
             }
-            if let count = server.maxConnections, !(1...10_000).contains(count) { throw ConfigurationError("server.maxConnections: 1…10000") }
+            if let count = server.maxConnections, !(1...10_000).contains(count) {
+                throw ConfigurationError("server.maxConnections: 1…10000")
+            }
             if let seconds = server.idleTimeoutSeconds, !(1...86_400).contains(seconds) {
                 throw ConfigurationError("server.idleTimeoutSeconds: 1…86400")
             }
-            if let mode = server.socketMode, mode_t(mode, radix: 8) == nil { throw ConfigurationError("server.socketMode: octal such as \"0660\"") }
+            if let mode = server.socketMode, mode_t(mode, radix: 8) == nil {
+                throw ConfigurationError("server.socketMode: octal such as \"0660\"")
+            }
         }
     }
 

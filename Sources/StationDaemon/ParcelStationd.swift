@@ -18,7 +18,11 @@ struct ParcelStationd: AsyncParsableCommand {
     @Option(name: .customLong("state-dir"), help: "Folder for parcels.sqlite (default: $STATE_DIRECTORY, else ./run/state).")
     var stateDirectory: String?
 
-    @Option(name: .customLong("socket"), help: "Socket path to bind when not socket-activated (default: $RUNTIME_DIRECTORY/parcel-station.sock, else ./run/parcel-station.sock).")
+    @Option(
+        name: .customLong("socket"),
+        help:
+            "Socket path to bind when not socket-activated (default: $RUNTIME_DIRECTORY/parcel-station.sock, else ./run/parcel-station.sock)."
+    )
     var socketPath: String?
 
     @Option(name: .customLong("config"), help: "JSON configuration file (station, shelves, rules, access).")
@@ -44,7 +48,8 @@ struct ParcelStationd: AsyncParsableCommand {
         }
         let logger = Logger(label: "parcel-stationd")
 
-        let stateDir = stateDirectory ?? environment["STATE_DIRECTORY"].flatMap { $0.split(separator: ":").first.map(String.init) } ?? "run/state"
+        let stateDir =
+            stateDirectory ?? environment["STATE_DIRECTORY"].flatMap { $0.split(separator: ":").first.map(String.init) } ?? "run/state"
         let runtimeDir = environment["RUNTIME_DIRECTORY"].flatMap { $0.split(separator: ":").first.map(String.init) }
         let socket = socketPath ?? runtimeDir.map { "\($0)/parcel-station.sock" } ?? "run/parcel-station.sock"
 
@@ -83,10 +88,11 @@ struct ParcelStationd: AsyncParsableCommand {
             onShutdown: { notifier.stopping() })
         var services: [any Service] = [server]
         if let interval = SystemdNotifier.watchdogInterval() {
-            services.append(WatchdogService(notifier: notifier, interval: interval, logger: logger) {
-                // Healthy when the ledger answers a read.
-                (try? await engine.status()) != nil
-            })
+            services.append(
+                WatchdogService(notifier: notifier, interval: interval, logger: logger) {
+                    // Healthy when the ledger answers a read.
+                    (try? await engine.status()) != nil
+                })
         }
         let group = ServiceGroup(
             configuration: .init(

@@ -86,14 +86,16 @@ public actor StationEngine {
             let received = try tx.insertParcel(new, actor: actor)
             let counts = try tx.layerCounts()
             let layerTable = layers.map { ($0, counts[LayerKey(shelf: $0.shelf, layer: $0.layer)] ?? 0) }
-            let code = try allocator.allocate(layers: layerTable.map { ($0.0.shelf, $0.0.layer, $0.0.capacity, $0.1) }) { shelf, layer, capacity in
+            let code = try allocator.allocate(layers: layerTable.map { ($0.0.shelf, $0.0.layer, $0.0.capacity, $0.1) }) {
+                shelf, layer, capacity in
                 try tx.occupancy(of: LayerKey(shelf: shelf, layer: layer), capacity: capacity, releasedSince: new.at - cooldown)
             }
             let shelved = try tx.apply(.shelve, to: received, at: new.at, actor: actor, slot: code)
             return IntakeOutcome(parcel: shelved, isRepeat: false)
         }
         if !outcome.isRepeat {
-            logger.info("intake", metadata: ["tracking": "\(outcome.parcel.tracking)", "code": "\(outcome.parcel.pickupCode?.description ?? "-")"])
+            logger.info(
+                "intake", metadata: ["tracking": "\(outcome.parcel.tracking)", "code": "\(outcome.parcel.pickupCode?.description ?? "-")"])
         }
         await publishCommitted()
         return outcome

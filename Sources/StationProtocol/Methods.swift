@@ -60,7 +60,8 @@ public struct HelloResult: Codable, Sendable, Equatable {
     /// `write` when this peer may change records, `read` otherwise.
     public var access: String
 
-    public init(protocol: ProtocolVersion, server: String, station: StationInfo, capabilities: [String], methods: [String], access: String) {
+    public init(protocol: ProtocolVersion, server: String, station: StationInfo, capabilities: [String], methods: [String], access: String)
+    {
         self.protocol = `protocol`
         self.server = server
         self.station = station
@@ -269,7 +270,10 @@ public struct SearchParams: Codable, Sendable, Equatable {
     /// At most this many (default 100, at most 1000).
     public var limit: Int?
 
-    public init(tracking: String? = nil, code: String? = nil, phoneTail: String? = nil, states: [String]? = nil, active: Bool? = nil, limit: Int? = nil) {
+    public init(
+        tracking: String? = nil, code: String? = nil, phoneTail: String? = nil, states: [String]? = nil, active: Bool? = nil,
+        limit: Int? = nil
+    ) {
         self.tracking = tracking
         self.code = code
         self.phoneTail = phoneTail
@@ -327,7 +331,10 @@ public struct ConfirmParams: Codable, Sendable, Equatable {
     /// Name of the person collecting for the recipient (代取).
     public var collector: String?
 
-    public init(trackings: [String], code: String? = nil, phoneTail: String? = nil, phone: String? = nil, staff: String? = nil, collector: String? = nil) {
+    public init(
+        trackings: [String], code: String? = nil, phoneTail: String? = nil, phone: String? = nil, staff: String? = nil,
+        collector: String? = nil
+    ) {
         self.trackings = trackings
         self.code = code
         self.phoneTail = phoneTail

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The peer of a socket connection as the kernel reports it (`SO_PEERCRED`); it cannot be forged by the client.

@@ -1,8 +1,8 @@
 import Logging
-import Synchronization
 import NIOCore
 import StationEngine
 import StationProtocol
+import Synchronization
 
 /// One client connection. Requests on one connection are answered in order, one at a time (a client that
 /// pipelines an intake and then a lookup sees the intake's effect); different connections run concurrently,
@@ -73,7 +73,8 @@ final class ConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
         let work: Frame.Work
         switch unwrapInboundIn(data) {
         case .tooLong(let discarded):
-            let error = WireError(.tooLarge, "request line of \(discarded) bytes exceeds the limit of \(maximumLineLength) bytes; it was discarded")
+            let error = WireError(
+                .tooLarge, "request line of \(discarded) bytes exceeds the limit of \(maximumLineLength) bytes; it was discarded")
             work = .reply(RequestDispatcher.errorLine(id: nil, error))
         case .line(let buffer):
             // Blank lines (a stray Enter in socat) are ignored rather than answered with an error.
@@ -134,7 +135,8 @@ final class ConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
                     continue
                 }
                 if dropped > 0 {
-                    Self.write(RequestDispatcher.line(EventMessage(event: EventName.dropped, data: DroppedEventData(count: dropped))), to: channel)
+                    Self.write(
+                        RequestDispatcher.line(EventMessage(event: EventName.dropped, data: DroppedEventData(count: dropped))), to: channel)
                     dropped = 0
                 }
                 Self.write(RequestDispatcher.eventLine(event, engine: dispatcher.engine), to: channel)
@@ -173,6 +175,14 @@ extension Frame {
 /// A small locked counter.
 final class PendingCounter: Sendable {
     private let value = Mutex(0)
-    func increment() -> Int { value.withLock { $0 += 1; return $0 } }
-    func decrement() -> Int { value.withLock { $0 -= 1; return $0 } }
+    func increment() -> Int {
+        value.withLock {
+            $0 += 1; return $0
+        }
+    }
+    func decrement() -> Int {
+        value.withLock {
+            $0 -= 1; return $0
+        }
+    }
 }

@@ -87,7 +87,8 @@ final class RequestDispatcher: Sendable {
             head = try decoder.decode(RequestHead.self, from: data)
         } catch {
             let id = (try? decoder.decode(IDOnly.self, from: data))?.id
-            let message = (try? JSONSerialization.jsonObject(with: data)) is [String: Any]
+            let message =
+                (try? JSONSerialization.jsonObject(with: data)) is [String: Any]
                 ? "a request needs a string \"method\""
                 : "a request is one JSON object per line: {\"id\":1,\"method\":\"…\",\"params\":{…}}"
             return .reply(Self.errorLine(id: id, WireError(.malformed, message)))
@@ -104,38 +105,50 @@ final class RequestDispatcher: Sendable {
             case .hello:
                 let params = try Self.params(HelloParams.self, data, decoder)
                 guard params.protocol.major == ProtocolVersion.current.major else {
-                    throw WireError(.unsupportedVersion, "this server speaks protocol \(ProtocolVersion.current); client asked for \(params.protocol)")
+                    throw WireError(
+                        .unsupportedVersion, "this server speaks protocol \(ProtocolVersion.current); client asked for \(params.protocol)")
                 }
                 if let client = params.client, !client.isEmpty { connection.setClient(String(client.prefix(64))) }
                 let settings = engine.settings
-                return .reply(Self.replyLine(id: head.id, HelloResult(
-                    protocol: .current, server: serverName, station: StationInfo(id: settings.stationID, name: settings.stationName),
-                    capabilities: Self.capabilities, methods: Method.allCases.map(\.rawValue),
-                    access: connection.mayWrite ? "write" : "read")))
+                return .reply(
+                    Self.replyLine(
+                        id: head.id,
+                        HelloResult(
+                            protocol: .current, server: serverName,
+                            station: StationInfo(id: settings.stationID, name: settings.stationName),
+                            capabilities: Self.capabilities, methods: Method.allCases.map(\.rawValue),
+                            access: connection.mayWrite ? "write" : "read")))
 
             case .status:
                 let status = try await engine.status()
                 let byState = Dictionary(uniqueKeysWithValues: ParcelState.allCases.map { ($0.rawValue, status.counts.byState[$0] ?? 0) })
                 let active = ParcelState.active.reduce(0) { $0 + (status.counts.byState[$1] ?? 0) }
-                return .reply(Self.replyLine(id: head.id, StatusResult(
-                    station: StationInfo(id: status.settings.stationID, name: status.settings.stationName), protocol: .current,
-                    startedAt: WireMapping.timestamp(status.startedAt), now: WireMapping.timestamp(status.now), parcels: byState,
-                    active: active, overdue: status.overdue, events: status.counts.events,
-                    lastEventAt: status.counts.lastEventAt.map(WireMapping.timestamp), connections: connections(),
-                    subscribers: status.subscribers, database: status.databasePath, holdHours: status.settings.holdHours,
-                    codeCooldownHours: status.settings.codeCooldownHours)))
+                return .reply(
+                    Self.replyLine(
+                        id: head.id,
+                        StatusResult(
+                            station: StationInfo(id: status.settings.stationID, name: status.settings.stationName), protocol: .current,
+                            startedAt: WireMapping.timestamp(status.startedAt), now: WireMapping.timestamp(status.now), parcels: byState,
+                            active: active, overdue: status.overdue, events: status.counts.events,
+                            lastEventAt: status.counts.lastEventAt.map(WireMapping.timestamp), connections: connections(),
+                            subscribers: status.subscribers, database: status.databasePath, holdHours: status.settings.holdHours,
+                            codeCooldownHours: status.settings.codeCooldownHours)))
 
             case .intake:
                 let params = try Self.params(IntakeParams.self, data, decoder)
                 let outcome = try await engine.intake(
                     .init(scan: params.tracking, phone: params.phone, phoneTail: params.phoneTail, courier: params.courier),
                     by: connection.caller(staff: params.staff))
-                return .reply(Self.replyLine(id: head.id, ParcelResult(parcel: WireMapping.parcel(outcome.parcel, engine: engine), repeat: outcome.isRepeat)))
+                return .reply(
+                    Self.replyLine(
+                        id: head.id, ParcelResult(parcel: WireMapping.parcel(outcome.parcel, engine: engine), repeat: outcome.isRepeat)))
 
             case .get:
                 let params = try Self.params(GetParams.self, data, decoder)
                 let (parcel, events) = try await engine.parcel(scan: params.tracking)
-                return .reply(Self.replyLine(id: head.id, GetResult(parcel: WireMapping.parcel(parcel, engine: engine), events: events.map(WireMapping.event))))
+                return .reply(
+                    Self.replyLine(
+                        id: head.id, GetResult(parcel: WireMapping.parcel(parcel, engine: engine), events: events.map(WireMapping.event))))
 
             case .search:
                 let params = try Self.params(SearchParams.self, data, decoder)
@@ -146,7 +159,10 @@ final class RequestDispatcher: Sendable {
                 if let states = params.states {
                     query.states = try states.map { name in
                         guard let state = ParcelState(rawValue: name) else {
-                            throw WireError(.invalidParams, "states: \"\(name.prefix(32))\" is not one of \(ParcelState.allCases.map(\.rawValue).joined(separator: ", "))")
+                            throw WireError(
+                                .invalidParams,
+                                "states: \"\(name.prefix(32))\" is not one of \(ParcelState.allCases.map(\.rawValue).joined(separator: ", "))"
+                            )
                         }
                         return state
                     }
@@ -174,9 +190,12 @@ final class RequestDispatcher: Sendable {
                 let (pickupID, parcels) = try await engine.confirmPickup(
                     .init(trackings: params.trackings, credential: credential, collector: params.collector),
                     by: connection.caller(staff: params.staff))
-                return .reply(Self.replyLine(id: head.id, ConfirmResult(
-                    pickupId: pickupID, at: parcels.first.flatMap { $0.releasedAt.map(WireMapping.timestamp) } ?? "",
-                    parcels: parcels.map { WireMapping.parcel($0, engine: engine) })))
+                return .reply(
+                    Self.replyLine(
+                        id: head.id,
+                        ConfirmResult(
+                            pickupId: pickupID, at: parcels.first.flatMap { $0.releasedAt.map(WireMapping.timestamp) } ?? "",
+                            parcels: parcels.map { WireMapping.parcel($0, engine: engine) })))
 
             case .backlog:
                 let params = try Self.params(BacklogParams.self, data, decoder)
@@ -185,7 +204,10 @@ final class RequestDispatcher: Sendable {
 
             case .subscribe:
                 _ = try Self.params(NoParams.self, data, decoder)
-                return .subscribe(Self.replyLine(id: head.id, SubscribeResult(events: [EventName.intake, EventName.stateChanged, EventName.pickup, EventName.dropped])))
+                return .subscribe(
+                    Self.replyLine(
+                        id: head.id,
+                        SubscribeResult(events: [EventName.intake, EventName.stateChanged, EventName.pickup, EventName.dropped])))
             }
         } catch {
             return .reply(Self.errorLine(id: head.id, WireMapping.wireError(error)))
@@ -241,8 +263,10 @@ final class RequestDispatcher: Sendable {
         case .pickUp: name = EventName.pickup
         default: name = EventName.stateChanged
         }
-        return line(EventMessage(
-            event: name, data: ParcelEventData(event: WireMapping.event(event.event), parcel: WireMapping.parcel(event.parcel, engine: engine))))
+        return line(
+            EventMessage(
+                event: name,
+                data: ParcelEventData(event: WireMapping.event(event.event), parcel: WireMapping.parcel(event.parcel, engine: engine))))
     }
 }
 

@@ -163,7 +163,8 @@ public final class StationServer: Service, Sendable {
         }
         guard admitted else {
             logger.warning("connection refused: \(configuration.maximumConnections) connections open")
-            let line = RequestDispatcher.errorLine(id: nil, WireError(.busy, "too many connections (\(configuration.maximumConnections)); try again"))
+            let line = RequestDispatcher.errorLine(
+                id: nil, WireError(.busy, "too many connections (\(configuration.maximumConnections)); try again"))
             return channel.pipeline.addHandler(RejectHandler(line: line))
         }
         channel.closeFuture.whenComplete { [weak self] _ in

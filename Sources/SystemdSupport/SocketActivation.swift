@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Sockets passed by systemd socket activation (`LISTEN_FDS`, `sd_listen_fds(3)`).
@@ -31,9 +31,9 @@ public enum SocketActivation {
         var length = socklen_t(MemoryLayout<Int32>.size)
         guard getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length) == 0 else { return false }
         #if os(Linux)
-        guard type == Int32(SOCK_STREAM.rawValue) else { return false }
+            guard type == Int32(SOCK_STREAM.rawValue) else { return false }
         #else
-        guard type == SOCK_STREAM else { return false }
+            guard type == SOCK_STREAM else { return false }
         #endif
         var address = sockaddr_storage()
         var addressLength = socklen_t(MemoryLayout<sockaddr_storage>.size)

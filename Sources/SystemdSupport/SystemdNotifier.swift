@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// `sd_notify(3)` without libsystemd: a datagram to `$NOTIFY_SOCKET`. A no-op when the daemon was not started
@@ -41,9 +41,9 @@ public struct SystemdNotifier: Sendable {
     public func send(_ message: String) -> Bool {
         guard let path = socketPath else { return false }
         #if os(Linux)
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         #else
-        let fd = socket(AF_UNIX, SOCK_DGRAM, 0)
+            let fd = socket(AF_UNIX, SOCK_DGRAM, 0)
         #endif
         guard fd >= 0 else { return false }
         defer { close(fd) }

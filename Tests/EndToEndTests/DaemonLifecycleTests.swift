@@ -99,7 +99,9 @@ import Testing
         let process = Process()
         process.executableURL = URL(fileURLWithPath: activator)
         // systemd-socket-activate binds the socket, then execs the daemon with LISTEN_FDS=1 on the first connection.
-        process.arguments = ["-l", socketPath, BuiltProducts.daemon, "--state-dir", directory.file("state"), "--socket", directory.file("unused.sock")]
+        process.arguments = [
+            "-l", socketPath, BuiltProducts.daemon, "--state-dir", directory.file("state"), "--socket", directory.file("unused.sock"),
+        ]
         process.standardError = FileHandle.nullDevice
         try process.run()
         defer {

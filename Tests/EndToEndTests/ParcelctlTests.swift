@@ -5,7 +5,9 @@ import Testing
 
 /// `parcelctl` as a station user runs it.
 @Suite(.serialized) struct ParcelctlTests {
-    func ctl(_ daemon: DaemonProcess?, _ subcommand: String, _ arguments: [String] = []) throws -> (status: Int32, stdout: String, stderr: String) {
+    func ctl(_ daemon: DaemonProcess?, _ subcommand: String, _ arguments: [String] = []) throws -> (
+        status: Int32, stdout: String, stderr: String
+    ) {
         let socket = daemon?.socketPath ?? "/nonexistent/parcel.sock"
         return try runCommand(BuiltProducts.parcelctl, [subcommand, "--socket", socket] + arguments)
     }

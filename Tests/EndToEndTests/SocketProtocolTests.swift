@@ -52,7 +52,10 @@ import Testing
             ("{\"id\":4,\"method\":\"Parcel.Intake\",\"params\":{}}\n", "request.invalidParams"),
             ("{\"id\":5,\"method\":\"Parcel.Intake\"}\n", "request.invalidParams"),
             ("{\"id\":6,\"method\":\"Pickup.Confirm\",\"params\":{\"trackings\":\"SF1\",\"code\":\"1-1-1\"}}\n", "request.invalidParams"),
-            ("{\"id\":7,\"method\":\"Station.Hello\",\"params\":{\"protocol\":{\"major\":2,\"minor\":0}}}\n", "protocol.unsupportedVersion"),
+            (
+                "{\"id\":7,\"method\":\"Station.Hello\",\"params\":{\"protocol\":{\"major\":2,\"minor\":0}}}\n",
+                "protocol.unsupportedVersion"
+            ),
             ("{\"id\":8,\"method\":\"Parcel.Intake\",\"params\":{\"tracking\":\"\\u0000\\r\\n\"}}\n", "tracking.invalid"),
             ("{\"id\":9,\"method\":\"Parcel.Intake\",\"params\":{\"tracking\":\"EA123456784CN\"}}\n", "tracking.checkDigit"),
             ("{\"id\":10,\"method\":\"Pickup.Verify\",\"params\":{\"code\":\"3-2\"}}\n", "pickupCode.invalid"),
@@ -139,7 +142,8 @@ import Testing
         let daemon = try DaemonProcess()
         for index in 0..<20 {
             let client = try StationConnection(socketPath: daemon.socketPath)
-            try client.send(Array("{\"id\":1,\"method\":\"Parcel.Intake\",\"params\":{\"tracking\":\"YT10000000000\(10 + index)\"}}\n".utf8))
+            try client.send(
+                Array("{\"id\":1,\"method\":\"Parcel.Intake\",\"params\":{\"tracking\":\"YT10000000000\(10 + index)\"}}\n".utf8))
             // Dropped without reading the reply (and half the time before the daemon could even read it all).
         }
         let checker = try daemon.connect()

@@ -30,7 +30,8 @@ import Testing
     @Test func serviceExposureIsAtMostTwo() throws {
         let directory = try stagedUnits()
         let result = try runCommand("/usr/bin/systemd-analyze", ["security", "--offline=true", directory.file("parcel-stationd.service")])
-        let line = try #require(result.stdout.split(separator: "\n").first { $0.contains("Overall exposure level") }, "\(result.stdout)\(result.stderr)")
+        let line = try #require(
+            result.stdout.split(separator: "\n").first { $0.contains("Overall exposure level") }, "\(result.stdout)\(result.stderr)")
         // "→ Overall exposure level for parcel-stationd.service: 0.6 SAFE"
         let number = try #require(line.split(separator: ":").last?.split(separator: " ").first.flatMap { Double($0) })
         #expect(number <= 2.0, "\(line)")

@@ -87,7 +87,10 @@ import Testing
 
     @Test func schemaRefusesInconsistentRows() throws {
         try store.pool.write { db in
-            try db.execute(sql: "INSERT INTO parcel (tracking, raw_scan, candidates, state, received_at, updated_at) VALUES ('A1', 'A1', '[]', 'received', 1, 1)")
+            try db.execute(
+                sql:
+                    "INSERT INTO parcel (tracking, raw_scan, candidates, state, received_at, updated_at) VALUES ('A1', 'A1', '[]', 'received', 1, 1)"
+            )
         }
         let invalid = [
             "UPDATE parcel SET state = 'lost'",  // not a state
@@ -113,7 +116,8 @@ import Testing
                         _ = try await store.write { tx -> Int64 in
                             let tracking = try TrackingNumber(raw: "SF\(String(1_000_000_000_000 + index))")
                             let parcel = try tx.insertParcel(
-                                NewParcel(tracking: tracking, courier: "SF", phoneTail: nil, phoneHash: nil, phoneFull: nil, at: 1), actor: "t")
+                                NewParcel(tracking: tracking, courier: "SF", phoneTail: nil, phoneHash: nil, phoneFull: nil, at: 1),
+                                actor: "t")
                             // Every 10th request fails after writing: its savepoint must roll back.
                             if index % 10 == 0 { throw DomainError.noFreePickupCode }
                             return parcel.id
@@ -143,7 +147,9 @@ import Testing
             try await store.write { tx in
                 for index in 0..<2_000 {
                     _ = try tx.insertParcel(
-                        NewParcel(tracking: try TrackingNumber(raw: "X\(index)\(big)".prefix(40).description), courier: nil, phoneTail: nil, phoneHash: nil, phoneFull: nil, at: 1),
+                        NewParcel(
+                            tracking: try TrackingNumber(raw: "X\(index)\(big)".prefix(40).description), courier: nil, phoneTail: nil,
+                            phoneHash: nil, phoneFull: nil, at: 1),
                         actor: String(repeating: "a", count: 500))
                 }
             }
@@ -175,14 +181,18 @@ import Testing
             for (index, (raw, age, courier)) in parcels.enumerated() {
                 let at = now - age * hour
                 let received = try tx.insertParcel(
-                    NewParcel(tracking: try TrackingNumber(raw: raw), courier: courier, phoneTail: nil, phoneHash: nil, phoneFull: nil, at: at),
+                    NewParcel(
+                        tracking: try TrackingNumber(raw: raw), courier: courier, phoneTail: nil, phoneHash: nil, phoneFull: nil, at: at),
                     actor: "t")
                 try tx.apply(.shelve, to: received, at: at, actor: "t", slot: PickupCode(shelf: 1, layer: 1, sequence: index + 1))
             }
             let gone = try tx.insertParcel(
-                NewParcel(tracking: try TrackingNumber(raw: "SF1000000000009"), courier: "SF", phoneTail: nil, phoneHash: nil, phoneFull: nil, at: now - 300 * hour),
+                NewParcel(
+                    tracking: try TrackingNumber(raw: "SF1000000000009"), courier: "SF", phoneTail: nil, phoneHash: nil, phoneFull: nil,
+                    at: now - 300 * hour),
                 actor: "t")
-            let shelved = try tx.apply(.shelve, to: gone, at: now - 300 * hour, actor: "t", slot: PickupCode(shelf: 2, layer: 1, sequence: 1))
+            let shelved = try tx.apply(
+                .shelve, to: gone, at: now - 300 * hour, actor: "t", slot: PickupCode(shelf: 2, layer: 1, sequence: 1))
             let pickup = try tx.insertPickup(PickupProof(at: now, staff: "", client: "t", method: "code", collector: nil))
             try tx.apply(.pickUp, to: shelved, at: now, actor: "t", pickupID: pickup)
         }
@@ -202,7 +212,9 @@ import Testing
         try await store.write { tx in
             for sequence in [5, 17] {
                 let parcel = try tx.insertParcel(
-                    NewParcel(tracking: try TrackingNumber(raw: "SF10000000000\(sequence + 10)"), courier: nil, phoneTail: nil, phoneHash: nil, phoneFull: nil, at: 100),
+                    NewParcel(
+                        tracking: try TrackingNumber(raw: "SF10000000000\(sequence + 10)"), courier: nil, phoneTail: nil, phoneHash: nil,
+                        phoneFull: nil, at: 100),
                     actor: "t")
                 try tx.apply(.shelve, to: parcel, at: 100, actor: "t", slot: PickupCode(shelf: 1, layer: 2, sequence: sequence))
             }

@@ -106,7 +106,8 @@ final class CapturingLogHandler: LogHandler, @unchecked Sendable {
         _ = try await engine.intake(.init(scan: "SF1000000000002", phoneTail: "9999"), by: staff)
         let code = try #require(mine.parcel.pickupCode)
         await #expect(throws: EngineError.credentialMismatch(tracking: "SF1000000000002")) {
-            _ = try await engine.confirmPickup(.init(trackings: ["SF1000000000001", "SF1000000000002"], credential: .code(code)), by: staff)
+            _ = try await engine.confirmPickup(
+                .init(trackings: ["SF1000000000001", "SF1000000000002"], credential: .code(code)), by: staff)
         }
         // All or nothing: the parcel that did match was not handed out either.
         #expect(try await engine.parcel(scan: "SF1000000000001").0.state == .shelved)
@@ -159,7 +160,9 @@ final class CapturingLogHandler: LogHandler, @unchecked Sendable {
         #expect(!seen.contains(code))
         clock.advance(hours: 25)
         let allocator = PickupCodeAllocator()
-        let occupancy = try store.readNow { try $0.occupancy(of: LayerKey(shelf: 1, layer: 1), capacity: 3, releasedSince: clock.nowMillis() - 24 * 3_600_000) }
+        let occupancy = try store.readNow {
+            try $0.occupancy(of: LayerKey(shelf: 1, layer: 1), capacity: 3, releasedSince: clock.nowMillis() - 24 * 3_600_000)
+        }
         #expect(!occupancy.coolingSequences.contains(code.sequence))
         #expect(allocator.sequence(on: occupancy) != nil)
     }
@@ -200,7 +203,9 @@ final class CapturingLogHandler: LogHandler, @unchecked Sendable {
         await #expect(throws: DomainError.checkDigitMismatch(format: CourierRule.table[0].format, expected: "5", found: "4")) {
             _ = try await engine.intake(.init(scan: "EA123456784CN"), by: staff)
         }
-        await #expect(throws: EngineError.self) { _ = try await engine.intake(.init(scan: "SF1000000000001", phone: "13812345678", phoneTail: "0000"), by: staff) }
+        await #expect(throws: EngineError.self) {
+            _ = try await engine.intake(.init(scan: "SF1000000000001", phone: "13812345678", phoneTail: "0000"), by: staff)
+        }
         #expect(try await engine.status().counts.events == 0)
     }
 

@@ -26,32 +26,53 @@ import Testing
             try (encoded + Data("\n".utf8)).write(to: url)
         }
         let golden = try Data(contentsOf: url)
-        #expect(String(decoding: encoded, as: UTF8.self) == String(decoding: golden, as: UTF8.self).trimmingCharacters(in: .newlines), "\(name)")
+        #expect(
+            String(decoding: encoded, as: UTF8.self) == String(decoding: golden, as: UTF8.self).trimmingCharacters(in: .newlines), "\(name)"
+        )
         #expect(try JSONDecoder().decode(T.self, from: golden) == value, "\(name) does not decode back")
     }
 
     @Test func requests() throws {
         try check("hello.request", Request(id: .number(1), method: "Station.Hello", params: HelloParams(client: "parcelctl")))
-        try check("intake.request", Request(id: .number(2), method: "Parcel.Intake", params: IntakeParams(tracking: "SF1234567890123", phoneTail: "5678", staff: "王芳")))
-        try check("confirm.request", Request(id: .string("c-9"), method: "Pickup.Confirm", params: ConfirmParams(trackings: ["SF1234567890123"], code: "3-2-0147", staff: "王芳", collector: "李四")))
+        try check(
+            "intake.request",
+            Request(
+                id: .number(2), method: "Parcel.Intake", params: IntakeParams(tracking: "SF1234567890123", phoneTail: "5678", staff: "王芳")))
+        try check(
+            "confirm.request",
+            Request(
+                id: .string("c-9"), method: "Pickup.Confirm",
+                params: ConfirmParams(trackings: ["SF1234567890123"], code: "3-2-0147", staff: "王芳", collector: "李四")))
         try check("backlog.request", Request(id: .number(4), method: "Report.Backlog", params: BacklogParams(olderThanHours: 48)))
     }
 
     @Test func replies() throws {
-        try check("hello.result", Reply(id: .number(1), result: HelloResult(
-            protocol: .current, server: "parcel-stationd 0.1.0", station: StationInfo(id: "441581-lijiacun", name: "李家村服务站"),
-            capabilities: ["events", "groupCommit"], methods: Method.allCases.map(\.rawValue), access: "write")))
+        try check(
+            "hello.result",
+            Reply(
+                id: .number(1),
+                result: HelloResult(
+                    protocol: .current, server: "parcel-stationd 0.1.0", station: StationInfo(id: "441581-lijiacun", name: "李家村服务站"),
+                    capabilities: ["events", "groupCommit"], methods: Method.allCases.map(\.rawValue), access: "write")))
         try check("intake.result", Reply(id: .number(2), result: ParcelResult(parcel: Self.parcel, repeat: false)))
         try check("get.result", Reply(id: .number(3), result: GetResult(parcel: Self.parcel, events: [Self.event])))
-        try check("backlog.result", Reply(id: .number(4), result: BacklogResult(
-            generatedAt: "2026-11-22T08:30:00.000Z", olderThanHours: 0, total: 3,
-            buckets: [
-                .init(label: "<24h", fromHours: 0, toHours: 24, count: 2), .init(label: "1-2d", fromHours: 24, toHours: 48, count: 0),
-                .init(label: "2-3d", fromHours: 48, toHours: 72, count: 0), .init(label: "3-7d", fromHours: 72, toHours: 168, count: 1),
-                .init(label: ">7d", fromHours: 168, toHours: nil, count: 0),
-            ],
-            byCourier: [.init(courier: "SF", total: 3, counts: [2, 0, 0, 1, 0])], oldest: [Self.parcel])))
-        try check("error", ErrorReply(id: .number(5), error: WireError(.codeMismatch, "parcel SF1234567890123 does not belong to that code or phone")))
+        try check(
+            "backlog.result",
+            Reply(
+                id: .number(4),
+                result: BacklogResult(
+                    generatedAt: "2026-11-22T08:30:00.000Z", olderThanHours: 0, total: 3,
+                    buckets: [
+                        .init(label: "<24h", fromHours: 0, toHours: 24, count: 2),
+                        .init(label: "1-2d", fromHours: 24, toHours: 48, count: 0),
+                        .init(label: "2-3d", fromHours: 48, toHours: 72, count: 0),
+                        .init(label: "3-7d", fromHours: 72, toHours: 168, count: 1),
+                        .init(label: ">7d", fromHours: 168, toHours: nil, count: 0),
+                    ],
+                    byCourier: [.init(courier: "SF", total: 3, counts: [2, 0, 0, 1, 0])], oldest: [Self.parcel])))
+        try check(
+            "error",
+            ErrorReply(id: .number(5), error: WireError(.codeMismatch, "parcel SF1234567890123 does not belong to that code or phone")))
         try check("event.intake", EventMessage(event: EventName.intake, data: ParcelEventData(event: Self.event, parcel: Self.parcel)))
     }
 
@@ -69,7 +90,8 @@ import Testing
         for raw in [#"{"id":7,"method":"m"}"#, #"{"id":"a-7","method":"m"}"#, #"{"method":"m"}"#] {
             let head = try JSONDecoder().decode(RequestHead.self, from: Data(raw.utf8))
             #expect(head.method == "m")
-            let echoed = String(decoding: try JSONEncoder().encode(ErrorReply(id: head.id, error: WireError(.internal, "x"))), as: UTF8.self)
+            let echoed = String(
+                decoding: try JSONEncoder().encode(ErrorReply(id: head.id, error: WireError(.internal, "x"))), as: UTF8.self)
             if raw.contains("\"id\":7") { #expect(echoed.contains("\"id\":7")) }
             if raw.contains("a-7") { #expect(echoed.contains("\"id\":\"a-7\"")) }
         }

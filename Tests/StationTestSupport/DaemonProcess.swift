@@ -121,7 +121,9 @@ public enum DaemonError: Error, CustomStringConvertible {
 }
 
 /// Runs a command and returns its exit status and output.
-public func runCommand(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+public func runCommand(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (
+    status: Int32, stdout: String, stderr: String
+) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
