@@ -58,6 +58,11 @@ public actor StationEngine {
     /// Records a parcel's arrival and shelves it with a fresh pickup code. Scanning a parcel that is already
     /// at the station returns its record marked as a repeat and writes nothing.
     public func intake(_ request: IntakeRequest, by caller: Caller) async throws -> IntakeOutcome {
+        if let courier = request.courier, !courier.isEmpty,
+            courier.count > 16 || !courier.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "&" || $0 == "-") })
+        {
+            throw EngineError.invalidParameter(name: "courier", reason: "a courier code such as SF, ZTO or YUNDA (letters and digits, at most 16)")
+        }
         let tracking = try TrackingNumber(raw: request.scan, courierHint: request.courier)
         var phone: PhoneNumber? = nil
         var tail: String? = nil
@@ -315,22 +320,38 @@ public actor StationEngine {
     /// Reads events committed since the last publication and hands them to subscribers. Runs on the actor, so
     /// publications never interleave and subscribers see the log's order.
     func publishCommitted() async {
-        guard await events.hasSubscribers else { return }
-        do {
-            let after = lastPublishedEventID
-            let batch = try await store.read { reader -> [StationEvent] in
-                try reader.events(after: after, limit: 10_000).compactMap { event in
-                    guard let parcel = try reader.parcel(id: event.parcelID) else { return nil }
-                    return StationEvent(event: event, parcel: parcel)
-                }
-            }
-            guard let last = batch.last else { return }
-            lastPublishedEventID = max(lastPublishedEventID, last.event.id)
-            await events.publish(batch)
-        } catch {
-            logger.warning("could not publish events: \(error)")
+        // The actor is reentrant across the awaits below: one publisher drains at a time and the others only
+        // ask it to go round again, so no event is read and sent twice.
+        guard !publishing else {
+            publishAgain = true
+            return
         }
+        publishing = true
+        defer { publishing = false }
+        repeat {
+            publishAgain = false
+            guard await events.hasSubscribers else { return }
+            do {
+                let after = lastPublishedEventID
+                let batch = try await store.read { reader -> [StationEvent] in
+                    try reader.events(after: after, limit: 10_000).compactMap { event in
+                        guard let parcel = try reader.parcel(id: event.parcelID) else { return nil }
+                        return StationEvent(event: event, parcel: parcel)
+                    }
+                }
+                guard let last = batch.last else { continue }
+                lastPublishedEventID = last.event.id
+                await events.publish(batch)
+                if batch.count == 10_000 { publishAgain = true }
+            } catch {
+                logger.warning("could not publish events: \(error)")
+                return
+            }
+        } while publishAgain
     }
+
+    var publishing = false
+    var publishAgain = false
 
     /// Ends every subscription (daemon shutdown).
     public func finishSubscriptions() async { await events.finishAll() }

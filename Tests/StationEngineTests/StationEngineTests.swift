@@ -222,4 +222,24 @@ final class CapturingLogHandler: LogHandler, @unchecked Sendable {
         #expect(active.count == 300)
         #expect(Set(active.compactMap(\.pickupCode)).count == 300)
     }
+
+    @Test func concurrentWritesPublishEachEventExactlyOnce() async throws {
+        let stream = try await engine.subscribe()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<40 {
+                group.addTask { _ = try await engine.intake(.init(scan: "YT20000000000\(10 + index)"), by: staff) }
+            }
+            try await group.waitForAll()
+        }
+        // One more write afterwards marks the end: everything before it must have been delivered once.
+        _ = try await engine.intake(.init(scan: "JT9999999999999"), by: staff)
+        var ids: [Int64] = []
+        for await event in stream {
+            ids.append(event.event.id)
+            if event.parcel.tracking == "JT9999999999999" && event.event.kind == .shelve { break }
+        }
+        #expect(ids.count == 82)
+        #expect(Set(ids).count == ids.count)
+        #expect(ids == ids.sorted())
+    }
 }
