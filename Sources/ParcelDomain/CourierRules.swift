@@ -56,20 +56,20 @@ extension CourierRule {
             "EMS", "中国邮政 / EMS", format: "UPU S10: 2 letters, 8 digits, check digit, country CN",
             pattern: #"[A-Z]{2}[0-9]{9}CN"#, strength: 4,
             checksum: .s10, checkDigitOffset: 10, checkDataRange: 2..<10, rejectOnBadCheckDigit: true,
-            valid: ["EA123456785CN", "RR473124829CN", "EE000000000CN", "LK012345670CN"],
+            valid: ["EA123456785CN", "RR473124829CN", "EE000000005CN", "LK012345675CN"],
             invalid: ["EA12345678CN", "EA1234567855CN", "E1123456785CN"]),
         CourierRule(
             "POST", "境外邮政 (UPU S10)", format: "UPU S10: 2 letters, 8 digits, check digit, foreign country",
             pattern: #"[A-Z]{2}[0-9]{9}(?!CN)[A-Z]{2}"#, strength: 4,
             checksum: .s10, checkDigitOffset: 10, checkDataRange: 2..<10, rejectOnBadCheckDigit: true,
-            valid: ["RB123456785GB", "CP000000000US"],
+            valid: ["RB123456785GB", "CP000000005US"],
             invalid: ["RB123456785CN", "RB12345678GB"]),
         CourierRule(
             "GS1", "GS1 SSCC 物流单元", format: "GS1 AI (00) SSCC: 18 digits with mod-10 check digit",
             pattern: #"00[0-9]{18}"#, strength: 4,
             checksum: .gs1Mod10, checkDigitOffset: 19, checkDataRange: 2..<19, rejectOnBadCheckDigit: true,
             requiresGS1: true,
-            valid: ["00106141411234567897", "00069420000000000013"],
+            valid: ["00106141411234567897", "00069420000000000014"],
             invalid: ["0010614141123456789", "01106141411234567897"]),
         CourierRule(
             "SF", "顺丰速运", format: "prefix SF + 13 digits", pattern: #"SF[0-9]{13}"#, strength: 3,
@@ -83,7 +83,7 @@ extension CourierRule {
         CourierRule(
             "JD", "京东物流", format: "prefix JD (JDV, JDX…) + 12–15 digits", pattern: #"JD[A-Z]{0,2}[0-9]{12,15}"#,
             strength: 3,
-            valid: ["JD0012345678901", "JDV012345678901", "JDX000123456789012", "JDVA00123456789"],
+            valid: ["JD0012345678901", "JDV012345678901", "JDX000123456789012", "JDVA001234567890"],
             invalid: ["JD12345678901", "JD0123456789012345", "JDABC012345678901"]),
         CourierRule(
             "ZTO", "中通快递", format: "prefix ZTO + 12 digits", pattern: #"ZTO[0-9]{12}"#, strength: 3,

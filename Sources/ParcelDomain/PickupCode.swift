@@ -18,7 +18,9 @@ public struct PickupCode: Hashable, Sendable, CustomStringConvertible, Comparabl
     /// Parses `3-2-0147`; also accepts the sequence without leading zeros (`3-2-147`) as people say it.
     public init(parsing text: String) throws {
         let parts = text.trimmingSpaces().split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, let shelf = Int(parts[0]), let layer = Int(parts[1]), let sequence = Int(parts[2]),
+        // Digits only: `Int("+3")` would accept a sign.
+        guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+            let shelf = Int(parts[0]), let layer = Int(parts[1]), let sequence = Int(parts[2]),
             shelf > 0, layer > 0, Self.sequenceRange.contains(sequence), parts[2].count <= Self.sequenceDigits
         else { throw DomainError.malformedPickupCode(text) }
         self.init(shelf: shelf, layer: layer, sequence: sequence)

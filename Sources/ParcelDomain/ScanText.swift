@@ -54,17 +54,18 @@ public struct ScanText: Equatable, Sendable {
                 }
                 return Character(scalar)
             })
-        text = text.uppercased()
+        // Hyphens appear in some printed numbers ("JT-…"); they carry no meaning for matching, so the length
+        // limit applies to what is left.
+        text.removeAll { $0 == "-" }
         guard !text.isEmpty else { throw DomainError.emptyScan }
         guard text.count <= Self.maximumLength else {
             throw DomainError.scanTooLong(length: text.count, limit: Self.maximumLength)
         }
-        // Hyphens appear in some printed numbers ("JT-…"); they carry no meaning for matching.
-        text.removeAll { $0 == "-" }
-        guard !text.isEmpty else { throw DomainError.emptyScan }
+        // Checked before upper-casing, which would turn some non-ASCII letters (dotless ı) into ASCII ones.
         if let bad = text.first(where: { !($0.isASCII && ($0.isLetter || $0.isNumber)) }) {
             throw DomainError.invalidCharacter(bad)
         }
+        text = text.uppercased()
         self.text = text
         self.symbologyIdentifier = identifier
         self.isGS1 = gs1
