@@ -10,7 +10,7 @@ enum Backlog {
         SELECT ifnull(courier, 'UNKNOWN') AS courier,
                CASE WHEN shelved_at > ?1 - 86400000 THEN 0 WHEN shelved_at > ?1 - 172800000 THEN 1 WHEN shelved_at > ?1 - 259200000 THEN 2 WHEN shelved_at > ?1 - 604800000 THEN 3 ELSE 4 END AS bucket,
                count(*) AS n
-        FROM parcel
+        FROM parcel INDEXED BY parcel_backlog
         WHERE state IN ('shelved','notified') AND shelved_at <= ?2
         GROUP BY 1, 2
         """
@@ -19,21 +19,34 @@ enum Backlog {
     /// `LedgerReader.parcelColumns`), so the floor does the same work as the daemon. ?1 = cutoff, ?2 = limit.
     static let oldestSQL = """
         SELECT id, tracking, raw_scan, courier, candidates, state, shelf, layer, seq, phone_tail, phone_hash IS NOT NULL AS has_hash,
-        received_at, shelved_at, updated_at, released_at, pickup_id, notices FROM parcel WHERE state IN ('shelved','notified') AND shelved_at <= ? ORDER BY shelved_at LIMIT ?
+        received_at, shelved_at, updated_at, released_at, pickup_id, notices FROM parcel INDEXED BY parcel_backlog WHERE state IN ('shelved','notified') AND shelved_at <= ? ORDER BY shelved_at LIMIT ?
         """
 
     // MARK: Floor
 
-    /// Both queries of one backlog report on a raw connection, prepared once (GRDB caches the daemon's
-    /// statements too), reading every column the daemon reads. Returns the samples and the waiting total.
-    static func floor(path: String, iterations: Int, warmup: Int) throws -> (Samples, total: Int) {
-        let db = try RawDatabase(path: path)
-        let counts = try db.prepare(backlogSQL)
-        let oldest = try db.prepare(oldestSQL)
-        var total = 0
-        let samples = try measure(warmup: warmup, iterations: iterations) { _ in
+    /// One backlog report on a raw connection: both queries in one read transaction (the daemon reads them
+    /// in one snapshot too), prepared once (GRDB caches the daemon's statements), reading every column the
+    /// daemon's row mapping reads.
+    final class Floor {
+        let db: RawDatabase
+        let begin: RawStatement
+        let counts: RawStatement
+        let oldest: RawStatement
+        let commit: RawStatement
+
+        init(path: String) throws {
+            db = try RawDatabase(path: path)
+            begin = try db.prepare("BEGIN DEFERRED")
+            counts = try db.prepare(backlogSQL)
+            oldest = try db.prepare(oldestSQL)
+            commit = try db.prepare("COMMIT")
+        }
+
+        /// Runs one report; returns the number of waiting parcels it counted.
+        func run() throws -> Int {
             let now = wallMillis()
             let cutoff = now  // olderThanHours: 0
+            try begin.run()
             counts.bind(1, now)
             counts.bind(2, cutoff)
             var perCourier: [String: [Int]] = [:]
@@ -50,18 +63,17 @@ enum Backlog {
             oldest.bind(2, 20)
             var rows = 0
             while try oldest.step() {
-                // Touch every column as the daemon's row mapping does.
                 for column: Int32 in [0, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16] { _ = oldest.int64(column) }
                 for column: Int32 in [1, 2, 3, 4, 5, 9] { _ = oldest.text(column) }
                 rows += 1
             }
             oldest.reset()
+            try commit.run()
             guard rows == min(20, sum), !perCourier.isEmpty || sum == 0 else {
                 throw BenchError("backlog floor: oldest query returned \(rows) rows for \(sum) waiting")
             }
-            total = sum
+            return sum
         }
-        return (samples, total)
     }
 
     /// `EXPLAIN QUERY PLAN` of a statement, indented as the sqlite3 shell shows it.
@@ -117,7 +129,8 @@ enum Backlog {
         try db.execute("PRAGMA synchronous = OFF")
         // A big page cache keeps the seven parcel indexes in memory while they grow.
         try db.execute("PRAGMA cache_size = -262144")
-        let insertParcel = try db.prepare("""
+        let insertParcel = try db.prepare(
+            """
             INSERT INTO parcel (tracking, raw_scan, courier, candidates, state, shelf, layer, seq, phone_tail, phone_hash,
                                 received_at, shelved_at, updated_at, released_at, pickup_id, notices)
             VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
@@ -175,7 +188,8 @@ enum Backlog {
                 layer = 1 + Int(random.next() % UInt64(layers))
                 seq = 1 + Int(random.next() % 9999)
                 shelvedAt = now - 14 * day - Int64(random.next() % UInt64(166 * day))
-                let stay = state == "returned" ? 7 * day + Int64(random.next() % UInt64(3 * day)) : hour + Int64(random.next() % UInt64(6 * day))
+                let stay =
+                    state == "returned" ? 7 * day + Int64(random.next() % UInt64(3 * day)) : hour + Int64(random.next() % UInt64(6 * day))
                 releasedAt = shelvedAt + stay
                 updatedAt = releasedAt!
                 notices = state == "returned" ? 2 : Int(random.next() % 3)

@@ -4,7 +4,7 @@ import StationProtocol
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The real `parcel-stationd` as a child process on a state folder and socket of the bench's work dir.
@@ -18,21 +18,26 @@ final class DaemonProcess {
         self.socketPath = socketPath
         self.logPath = logPath
         guard FileManager.default.isExecutableFile(atPath: executable) else {
-            throw BenchError("no daemon binary at \(executable); build it (swift build -c release --scratch-path .build-bench --product parcel-stationd) or pass --daemon")
+            throw BenchError(
+                "no daemon binary at \(executable); build it (swift build -c release --scratch-path .build-bench --product parcel-stationd) or pass --daemon"
+            )
         }
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         guard let log = FileHandle(forWritingAtPath: logPath) else { throw BenchError("cannot write \(logPath)") }
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["--state-dir", stateDir, "--socket", socketPath] + (configPath.map { ["--config", $0] } ?? [])
-        // The daemon logs one line per intake at info level; a file keeps that out of the report and costs
-        // what it costs in production (journald is not cheaper).
+        // The daemon logs one line per intake at its default level (info); a file keeps that out of the report
+        // while the daemon still pays for writing it, as it does in production.
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
         // A bench run from a systemd unit or shell with these set must not make the daemon adopt someone
-        // else's socket or talk to the service manager.
+        // else's socket, talk to the service manager or log at another level than the default.
         var environment = ProcessInfo.processInfo.environment
-        for key in ["LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "STATE_DIRECTORY", "RUNTIME_DIRECTORY"] {
+        for key in [
+            "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "STATE_DIRECTORY",
+            "RUNTIME_DIRECTORY", "PARCEL_STATION_LOG_LEVEL",
+        ] {
             environment[key] = nil
         }
         process.environment = environment
@@ -48,7 +53,9 @@ final class DaemonProcess {
             guard process.isRunning else {
                 throw BenchError("parcel-stationd exited with status \(process.terminationStatus) before serving; its log:\n\(logTail())")
             }
-            if let connection = try? StationConnection(socketPath: socketPath, timeout: 5), (try? connection.hello(client: "parcel-bench")) != nil {
+            if let connection = try? StationConnection(socketPath: socketPath, timeout: 5),
+                (try? connection.hello(client: "parcel-bench")) != nil
+            {
                 return
             }
             usleep(20_000)
@@ -118,8 +125,9 @@ enum DaemonClient {
         "SF" + digits(phase * 100_000_000_000 + client * 1_000_000_000 + index, 13)
     }
 
-    /// Sends one intake and checks that the reply is a fresh, shelved parcel; anything else aborts the run.
-    /// The check runs after the caller's clock has stopped: decoding the full reply is not part of the ack.
+    /// Checks that an intake reply is a success for a new, shelved parcel; anything else (an error reply, a
+    /// repeat) aborts the run. Callers check after their clock has stopped: decoding the whole reply is not
+    /// part of the ack.
     static func check(intakeReply reply: [UInt8], tracking: String) throws {
         let result: ParcelResult
         do {
@@ -130,22 +138,45 @@ enum DaemonClient {
             throw BenchError("Parcel.Intake \(tracking): unreadable reply \(String(decoding: reply.prefix(300), as: UTF8.self))")
         }
         guard !result.repeat, result.parcel.tracking == tracking, result.parcel.state == "shelved", result.parcel.pickupCode != nil else {
-            throw BenchError("Parcel.Intake \(tracking): expected a new shelved parcel, got \(String(decoding: reply.prefix(300), as: UTF8.self))")
+            throw BenchError(
+                "Parcel.Intake \(tracking): expected a new shelved parcel, got \(String(decoding: reply.prefix(300), as: UTF8.self))")
         }
     }
 
     /// One client, `iterations` sequential intakes; each sample is send → reply line.
-    static func sequentialIntakes(socketPath: String, iterations: Int, warmup: Int) throws -> Samples {
+    ///
+    /// Warm-up runs until the daemon's WAL file (`databasePath`-wal) has reached the size at which it is
+    /// checkpointed and reused (at least `warmup` intakes, at most `maximumWarmup`), so the measured intakes
+    /// see the steady state, as the floor commit does. The warm-up latencies are returned as `cold`, and
+    /// `cpuSeconds` (the daemon's CPU clock) is read around the measured intakes only.
+    static func sequentialIntakes(
+        socketPath: String, databasePath: String, iterations: Int, warmup: Int, maximumWarmup: Int, cpuSeconds: () -> Double
+    ) throws -> (cold: Samples, steady: Samples, warmups: Int, cpuMillisPerIntake: Double) {
         let connection = try StationConnection(socketPath: socketPath)
         try connection.hello(client: "parcel-bench")
-        return try measureSpans(warmup: warmup, iterations: iterations) { index in
+        var index = 0
+        func intake() throws -> UInt64 {
             let number = tracking(phase: 1, client: 0, index: index)
+            index += 1
             let before = monotonicNanos()
             let reply = try connection.callRaw(Method.intake.rawValue, IntakeParams(tracking: number))
             let span = monotonicNanos() - before
+            // Checked after the clock stopped: decoding the whole reply is not part of the ack.
             try check(intakeReply: reply, tracking: number)
             return span
         }
+        var coldNanos: [UInt64] = []
+        let coldStart = monotonicNanos()
+        while coldNanos.count < maximumWarmup
+            && (coldNanos.count < warmup || Floors.walBytes(databasePath: databasePath) < Floors.steadyWALBytes())
+        {
+            coldNanos.append(try intake())
+        }
+        let cold = Samples(coldNanos, elapsedNanos: monotonicNanos() - coldStart)
+        let cpuBefore = cpuSeconds()
+        let steady = try measureSpans(warmup: 0, iterations: iterations) { _ in try intake() }
+        let cpu = (cpuSeconds() - cpuBefore) / Double(iterations) * 1000
+        return (cold, steady, coldNanos.count, cpu)
     }
 
     /// `clients` threads, each with its own connection, each sending its share of `total` intakes one after
@@ -170,7 +201,8 @@ enum DaemonClient {
                     try connection.hello(client: "parcel-bench-\(client)")
                     for index in 0..<warmup {
                         let number = tracking(phase: 2, client: client, index: index)
-                        try check(intakeReply: try connection.callRaw(Method.intake.rawValue, IntakeParams(tracking: number)), tracking: number)
+                        try check(
+                            intakeReply: try connection.callRaw(Method.intake.rawValue, IntakeParams(tracking: number)), tracking: number)
                     }
                     ready.signal()
                     go.wait()
@@ -200,27 +232,28 @@ enum DaemonClient {
         return Samples(latencies.withLock { $0 }, elapsedNanos: elapsed)
     }
 
-    /// `Report.Backlog` with `olderThanHours: 0`, `iterations` times on one connection. Returns the samples
-    /// and the last report's total, which must equal what the raw query counts.
-    static func backlog(socketPath: String, iterations: Int, warmup: Int) throws -> (Samples, total: Int, replyBytes: Int) {
-        let connection = try StationConnection(socketPath: socketPath, timeout: 120)
-        try connection.hello(client: "parcel-bench")
-        var total = -1
-        var bytes = 0
-        let samples = try measureSpans(warmup: warmup, iterations: iterations) { _ in
+    /// `Report.Backlog` with `olderThanHours: 0` on one connection, one call at a time.
+    final class BacklogClient {
+        let connection: StationConnection
+
+        init(socketPath: String) throws {
+            // A report on a large ledger takes a while; the default 30 s read timeout is kept well clear of.
+            connection = try StationConnection(socketPath: socketPath, timeout: 120)
+            try connection.hello(client: "parcel-bench")
+        }
+
+        /// One call: its send → reply span, the report's total, and the reply's size. An error reply aborts.
+        func run() throws -> (nanos: UInt64, total: Int, replyBytes: Int) {
             let before = monotonicNanos()
             let reply = try connection.callRaw(Method.backlog.rawValue, BacklogParams(olderThanHours: 0))
             let span = monotonicNanos() - before
             do {
                 let result = try StationConnection.decodeResult(reply, as: BacklogResult.self)
-                total = result.total
-                bytes = reply.count
+                return (span, result.total, reply.count)
             } catch let error as WireError {
                 throw BenchError("Report.Backlog failed: \(error.code.rawValue): \(error.message)")
             }
-            return span
         }
-        return (samples, total, bytes)
     }
 
     /// What `callRaw` itself costs per intake on the client (encoding the request, decoding the reply's
@@ -230,7 +263,9 @@ enum DaemonClient {
         for index in 0..<iterations {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            let request = Request(id: .number(Int64(index)), method: Method.intake.rawValue, params: IntakeParams(tracking: tracking(phase: 9, client: 0, index: index)))
+            let request = Request(
+                id: .number(Int64(index)), method: Method.intake.rawValue,
+                params: IntakeParams(tracking: tracking(phase: 9, client: 0, index: index)))
             _ = try? encoder.encode(request)
             _ = try? JSONDecoder().decode(AnyServerMessage.self, from: Data(sampleReply))
         }

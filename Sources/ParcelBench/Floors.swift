@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The two floors: what a durable commit and a local socket round trip cost on this machine with nothing
@@ -9,14 +9,20 @@ import Glibc
 enum Floors {
     /// Floor 1: one-row INSERT + COMMIT per transaction, WAL, `synchronous=FULL` (the daemon's durability
     /// promise), on the raw C API. Each iteration is its own transaction, so each pays one WAL fsync.
-    static func commit(path: String, iterations: Int, warmup: Int) throws -> Samples {
+    ///
+    /// Returns two sample sets. `cold`: the first commits on a fresh file, while the WAL file grows; on ext4
+    /// each fdatasync then also commits the file-system journal (the size changed). `steady`: after the WAL
+    /// has reached its working size and been checkpointed once, so commits overwrite the file in place, which
+    /// is where a running daemon spends its life. The steady figure is the floor.
+    static func commit(path: String, iterations: Int, warmup: Int) throws -> (cold: Samples, steady: Samples) {
         let db = try RawDatabase(path: path)
         let mode = try db.text("PRAGMA journal_mode = WAL")
         guard mode == "wal" else { throw BenchError("floor database refused WAL (journal_mode = \(mode ?? "nil"))") }
         try db.execute("PRAGMA synchronous = FULL")
         guard try db.text("PRAGMA synchronous") == "2" else { throw BenchError("floor database is not at synchronous=FULL") }
         // About the size of a parcel row without its JSON: tracking, courier, state, code, phone tail, times.
-        try db.execute("""
+        try db.execute(
+            """
             CREATE TABLE IF NOT EXISTS row (
                 id INTEGER PRIMARY KEY,
                 tracking TEXT NOT NULL,
@@ -30,7 +36,7 @@ enum Floors {
         let begin = try db.prepare("BEGIN IMMEDIATE")
         let insert = try db.prepare("INSERT INTO row (tracking, courier, state, code, phone_tail, at) VALUES (?, ?, ?, ?, ?, ?)")
         let commit = try db.prepare("COMMIT")
-        return try measure(warmup: warmup, iterations: iterations) { index in
+        let oneCommit = { (index: Int) throws -> Void in
             try begin.run()
             insert.bind(1, "SF" + digits(index, 13))
             insert.bind(2, "SF")
@@ -41,7 +47,34 @@ enum Floors {
             try insert.run()
             try commit.run()
         }
+        let cold = try measure(warmup: 0, iterations: min(iterations, 100)) { try oneCommit($0) }
+        // Grow the WAL past the auto-checkpoint threshold (1000 pages) in one scratch transaction, so the
+        // measured commits find it at its working size, as the daemon's commits do after warm-up.
+        let pageSize = Int(try db.text("PRAGMA page_size") ?? "4096") ?? 4096
+        try db.execute("CREATE TABLE scratch (payload BLOB NOT NULL)")
+        let fill = try db.prepare("INSERT INTO scratch (payload) VALUES (zeroblob(?))")
+        try db.execute("BEGIN")
+        for _ in 0..<1100 {
+            fill.bind(1, pageSize - 100)
+            try fill.run()
+        }
+        try db.execute("COMMIT")
+        try db.execute("DROP TABLE scratch")
+        guard walBytes(databasePath: path) >= steadyWALBytes(pageSize: pageSize) else {
+            throw BenchError("floor WAL did not reach its working size (\(walBytes(databasePath: path)) bytes)")
+        }
+        let steady = try measure(warmup: warmup, iterations: iterations) { try oneCommit(min(iterations, 100) + $0) }
+        return (cold, steady)
     }
+
+    /// The size of a database's `-wal` file (0 when absent).
+    static func walBytes(databasePath: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: databasePath + "-wal"))?[.size] as? Int) ?? 0
+    }
+
+    /// The WAL size at which SQLite's default auto-checkpoint (1000 frames) has run once: from then on
+    /// commits overwrite frames in place instead of extending the file.
+    static func steadyWALBytes(pageSize: Int = 4096) -> Int { 32 + 1000 * (24 + pageSize) }
 
     /// Floor 2: a ~150-byte line to an echo thread in this process over a Unix socket and back. Plain
     /// blocking POSIX calls, no framing library and no JSON: the cheapest request/reply the kernel allows.

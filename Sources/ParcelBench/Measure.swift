@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Monotonic time in nanoseconds. Latencies are differences of this clock, never of wall time, so an NTP
@@ -76,6 +76,31 @@ func measureSpans(warmup: Int, iterations: Int, _ body: (_ index: Int) throws ->
     return Samples(nanos, elapsedNanos: monotonicNanos() - start)
 }
 
+/// CPU seconds the whole machine spent busy (all cores, from /proc/stat), and this process's own share
+/// (itself plus its waited-for children: the daemons it ran). The difference over a run is what other
+/// processes took: a number that says whether the figures were measured on a quiet machine.
+struct MachineCPU {
+    let busy: Double
+    let ours: Double
+
+    static func now() -> MachineCPU {
+        var busy = Double.nan
+        if let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8), let line = stat.split(separator: "\n").first {
+            // cpu user nice system idle iowait irq softirq steal …: busy excludes idle and iowait.
+            let ticks = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+            if ticks.count >= 8 {
+                busy = (ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6] + ticks[7]) / Double(sysconf(Int32(_SC_CLK_TCK)))
+            }
+        }
+        func seconds(_ who: Int32) -> Double {
+            var usage = rusage()
+            getrusage(__rusage_who_t(who), &usage)
+            return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        }
+        return MachineCPU(busy: busy, ours: seconds(RUSAGE_SELF.rawValue) + seconds(RUSAGE_CHILDREN.rawValue))
+    }
+}
+
 // MARK: Formatting
 
 /// `1.234 ms`: every latency is printed in milliseconds so figures line up and compare at a glance.
@@ -120,7 +145,9 @@ struct Target: Sendable {
     var pass: Bool { comparison == "≤" ? ratioToBound <= 1 : ratioToBound >= 1 }
 
     func printLine() {
-        print("    \(pass ? "PASS" : "FAIL")  \(name): \(measured), target \(comparison) \(bound) (measured/target = \(String(format: "%.2f", ratioToBound)))")
+        print(
+            "    \(pass ? "PASS" : "FAIL")  \(name): \(measured), target \(comparison) \(bound) (measured/target = \(String(format: "%.2f", ratioToBound)))"
+        )
     }
 }
 

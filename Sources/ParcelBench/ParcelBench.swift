@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `parcel-bench`: measures the daemon against the floors of the machine it runs on, in one run and on one
@@ -18,13 +18,21 @@ struct ParcelBench: ParsableCommand {
         commandName: "parcel-bench",
         abstract: "Benchmark parcel-stationd against raw SQLite and raw socket floors on this machine.")
 
-    @Option(name: .customLong("work-dir"), help: "Folder in which a fresh temporary folder is made for the run (default: $TMPDIR or /tmp). Put it on the disk you want to measure.")
+    @Option(
+        name: .customLong("work-dir"),
+        help:
+            "Folder in which a fresh temporary folder is made for the run (default: $TMPDIR or /tmp). Put it on the disk you want to measure."
+    )
     var workDir: String?
 
     @Option(help: "The parcel-stationd binary (default: the one next to this executable).")
     var daemon: String?
 
-    @Option(name: [.customShort("n"), .long], help: "N: commits (floor 1), round trips (floor 2), intakes with 1 client, and intakes in total across the concurrent clients (default 2000; --quick 200).")
+    @Option(
+        name: [.customShort("n"), .long],
+        help:
+            "N: commits (floor 1), round trips (floor 2), intakes with 1 client, and intakes in total across the concurrent clients (default 2000; --quick 200)."
+    )
     var iterations: Int?
 
     @Option(help: "Concurrent intake clients.")
@@ -50,6 +58,16 @@ struct ParcelBench: ParsableCommand {
     }
 
     func run() throws {
+        do {
+            try runPhases()
+        } catch {
+            // Print what was measured before the error message (stdout is block-buffered into a pipe).
+            fflush(nil)
+            throw error
+        }
+    }
+
+    func runPhases() throws {
         let n = iterations ?? (quick ? 200 : 2000)
         let parcelCount = parcels ?? (quick ? 20_000 : 1_000_000)
         let m = backlogIterations ?? (quick ? 10 : 30)
@@ -68,31 +86,45 @@ struct ParcelBench: ParsableCommand {
         }
 
         print("parcel-bench: parcel-stationd against its floors")
-        print("  machine     \(Self.command(["nproc"]) ?? "?") cores (nproc), \(Self.command(["uname", "-srm"]) ?? "?"), SQLite \(sqliteVersion) (system library, as the daemon links)")
+        print(
+            "  machine     \(Self.command(["nproc"]) ?? "?") cores (nproc), \(Self.command(["uname", "-srm"]) ?? "?"), SQLite \(sqliteVersion) (system library, as the daemon links)"
+        )
         print("  work dir    \(root)")
         if let df = Self.command(["df", "-hT", root]) {
             for line in df.split(separator: "\n") { print("              \(line)") }
         }
         print("  daemon      \(daemonPath)")
+        print("  load        \(Self.loadAverage()) (1/5/15 min) before the run; other work on the machine inflates every figure")
         print("  options     N=\(n) clients=\(clients) parcels=\(parcelCount) M=\(m) warm-up=\(warmup)\(quick ? " (--quick)" : "")")
         print("  latencies are wall time per operation in ms; rates are over the measured loop")
         print("")
 
+        let cpuAtStart = MachineCPU.now()
+        let wallAtStart = monotonicNanos()
         var targets: [Target] = []
         var rows: [SummaryRow] = []
 
         // 1. Floor commit.
         print("[1] Floor commit: raw SQLite C API, WAL, synchronous=FULL, single-row INSERT + COMMIT per transaction, N=\(n)")
-        let commit = try Floors.commit(path: "\(root)/floor-commit.sqlite", iterations: n, warmup: warmup)
+        fflush(nil)  // show progress when piped
+        let (coldCommit, commit) = try Floors.commit(path: "\(root)/floor-commit.sqlite", iterations: n, warmup: warmup)
+        print(
+            "    first \(coldCommit.count) commits on the new file, WAL growing: p50 \(ms(coldCommit.p50))   p99 \(ms(coldCommit.p99)) (not the floor)"
+        )
+        print("    steady state (WAL at working size, overwritten in place), the floor:")
         printSamples(commit, unit: "commits")
-        rows.append(SummaryRow(measure: "floor commit", value: "p50 \(ms(commit.p50))", floor: "-", ratio: "-", verdict: rate(commit.perSecond)))
+        rows.append(
+            SummaryRow(measure: "floor commit", value: "p50 \(ms(commit.p50))", floor: "-", ratio: "-", verdict: rate(commit.perSecond)))
         print("")
 
         // 2. Floor round trip.
         print("[2] Floor round trip: Unix socket, in-process echo thread, 150-byte line, N=\(n)")
+        fflush(nil)  // show progress when piped
         let roundTrip = try Floors.roundTrip(socketPath: "\(root)/echo.sock", iterations: n, warmup: warmup)
         printSamples(roundTrip, unit: "round trips")
-        rows.append(SummaryRow(measure: "floor round trip", value: "p50 \(ms(roundTrip.p50))", floor: "-", ratio: "-", verdict: rate(roundTrip.perSecond)))
+        rows.append(
+            SummaryRow(
+                measure: "floor round trip", value: "p50 \(ms(roundTrip.p50))", floor: "-", ratio: "-", verdict: rate(roundTrip.perSecond)))
         print("")
 
         // 3. Intake through the daemon.
@@ -100,7 +132,8 @@ struct ParcelBench: ParsableCommand {
         try FileManager.default.createDirectory(atPath: intakeDir, withIntermediateDirectories: true)
         // The default layout (4 shelves × 4 layers × 40) holds 640 parcels; the run shelves about 2N, so the
         // bench configures room for all of them at under half full, as a station sized for its traffic is.
-        let totalIntakes = n + warmup + n + clients * warmup + 1
+        let maximumWarmup = 1000
+        let totalIntakes = maximumWarmup + n + n + clients * 2 + 1
         let shelfCount = max(4, (totalIntakes * 2 + 9 * 400 - 1) / (9 * 400))
         let configPath = "\(root)/intake-config.json"
         let shelves = (1...shelfCount).map { #"{"id":\#($0),"layers":9,"layerCapacity":400}"# }.joined(separator: ",")
@@ -111,30 +144,46 @@ struct ParcelBench: ParsableCommand {
             executable: daemonPath, stateDir: "\(intakeDir)/state", socketPath: "\(intakeDir)/s.sock", configPath: configPath,
             logPath: "\(intakeDir)/daemon.log"
         ) { daemon in
-            print("[3] Intake through parcel-stationd (pid \(daemon.pid)), shelves \(shelfCount) × 9 layers × 400, log at info level to a file")
+            print(
+                "[3] Intake through parcel-stationd (pid \(daemon.pid)), shelves \(shelfCount) × 9 layers × 400, log at info level to a file"
+            )
             print("[3a] 1 client, N=\(n) sequential Parcel.Intake (SF + 13 digits, all new), ack = send → reply line")
-            let cpuBefore = daemon.cpuSeconds()
-            let single = try DaemonClient.sequentialIntakes(socketPath: daemon.socketPath, iterations: n, warmup: warmup)
-            let cpuSingle = (daemon.cpuSeconds() - cpuBefore) / Double(n + warmup) * 1000
+            fflush(nil)  // show progress when piped
+            let (coldIntakes, single, warmups, cpuSingle) = try DaemonClient.sequentialIntakes(
+                socketPath: daemon.socketPath, databasePath: "\(intakeDir)/state/parcels.sqlite", iterations: n, warmup: warmup,
+                maximumWarmup: maximumWarmup, cpuSeconds: daemon.cpuSeconds)
+            print(
+                "    warm-up: \(warmups) intakes until the daemon's WAL reached its working size: p50 \(ms(coldIntakes.p50))   p99 \(ms(coldIntakes.p99)) (not measured)"
+            )
             printSamples(single, unit: "intakes")
             printVersus("ack p50", ms(single.p50), floor: ms(floorAck), ratio: single.p50 / floorAck)
             print("      (floor = floor commit p50 \(ms(commit.p50)) + floor round trip p50 \(ms(roundTrip.p50)))")
             printVersus("intakes/s", rate(single.perSecond), floor: rate(commit.perSecond), ratio: single.perSecond / commit.perSecond)
-            print("    daemon CPU \(ms(cpuSingle)) per intake (user+sys from /proc; the rest of the ack is fsync and waiting)")
+            print(
+                "    daemon CPU \(ms(cpuSingle)) per intake (user+sys of all its threads, from /proc); the rest of the ack is fsync and hand-offs"
+            )
             let sample = try DaemonClient.sampleIntakeReply(socketPath: daemon.socketPath)
             let overhead = DaemonClient.clientOverheadMillis(sampleReply: sample)
-            print("    client side of callRaw (encode request, decode reply head of \(sample.count) bytes): \(ms(overhead)) per call, included in the ack")
+            print(
+                "    client side of callRaw (encode request, decode reply head of \(sample.count) bytes): \(ms(overhead)) per call, included in the ack"
+            )
             let ackTarget = Target(
                 name: "1-client ack p50 ≤ 1.5 × (commit p50 + round trip p50)", measured: ms(single.p50), bound: ms(1.5 * floorAck),
                 comparison: "≤", ratioToBound: single.p50 / (1.5 * floorAck))
             ackTarget.printLine()
             targets.append(ackTarget)
-            rows.append(SummaryRow(
-                measure: "intake 1 client ack", value: "p50 \(ms(single.p50))", floor: ms(floorAck), ratio: times(single.p50 / floorAck),
-                verdict: ackTarget.pass ? "PASS" : "FAIL"))
+            rows.append(
+                SummaryRow(
+                    measure: "intake 1 client ack", value: "p50 \(ms(single.p50))", floor: ms(floorAck),
+                    ratio: times(single.p50 / floorAck),
+                    verdict: ackTarget.pass ? "PASS" : "FAIL"))
             print("")
 
-            print("[3b] \(clients) concurrent clients (threads, one connection each), \(n) intakes in total, \((n + clients - 1) / clients) per client")
+            print(
+                "[3b] \(clients) concurrent clients (threads, one connection each), \(n) intakes in total, \((n + clients - 1) / clients) per client"
+            )
+
+            fflush(nil)  // show progress when piped
             let cpuBeforeMany = daemon.cpuSeconds()
             let many = try DaemonClient.concurrentIntakes(socketPath: daemon.socketPath, clients: clients, total: n, warmup: 2)
             let cpuMany = (daemon.cpuSeconds() - cpuBeforeMany) / Double(many.count + 2 * clients) * 1000
@@ -142,20 +191,29 @@ struct ParcelBench: ParsableCommand {
             printVersus("throughput", rate(many.perSecond), floor: rate(commit.perSecond), ratio: many.perSecond / commit.perSecond)
             printVersus("ack p50", ms(many.p50), floor: ms(floorAck), ratio: many.p50 / floorAck)
             printVersus("ack p99", ms(many.p99), floor: ms(commit.p99 + roundTrip.p99), ratio: many.p99 / (commit.p99 + roundTrip.p99))
-            print("    daemon CPU \(ms(cpuMany)) per intake; \(String(format: "%.1f", many.perSecond / commit.perSecond)) intakes per floor commit suggests the group-commit batch size")
+            // CPU per intake × intakes per second = cores the daemon kept busy: near the core count means
+            // the daemon, not the disk, sets the rate.
+            print(
+                "    daemon CPU \(ms(cpuMany)) per intake: \(String(format: "%.2f", cpuMany / 1000 * many.perSecond)) of \(ProcessInfo.processInfo.activeProcessorCount) cores busy at this rate"
+            )
             let throughputTarget = Target(
-                name: "\(clients)-client throughput ≥ 2 × floor commit rate", measured: rate(many.perSecond), bound: rate(2 * commit.perSecond),
+                name: "\(clients)-client throughput ≥ 2 × floor commit rate", measured: rate(many.perSecond),
+                bound: rate(2 * commit.perSecond),
                 comparison: "≥", ratioToBound: many.perSecond / (2 * commit.perSecond))
             throughputTarget.printLine()
             targets.append(throughputTarget)
-            rows.append(SummaryRow(
-                measure: "intake \(clients) clients", value: rate(many.perSecond), floor: rate(commit.perSecond),
-                ratio: times(many.perSecond / commit.perSecond), verdict: throughputTarget.pass ? "PASS" : "FAIL"))
-            rows.append(SummaryRow(
-                measure: "intake \(clients) clients ack", value: "p50 \(ms(many.p50))", floor: ms(floorAck), ratio: times(many.p50 / floorAck), verdict: "-"))
-            rows.append(SummaryRow(
-                measure: "intake \(clients) clients ack", value: "p99 \(ms(many.p99))", floor: ms(commit.p99 + roundTrip.p99),
-                ratio: times(many.p99 / (commit.p99 + roundTrip.p99)), verdict: "-"))
+            rows.append(
+                SummaryRow(
+                    measure: "intake \(clients) clients", value: rate(many.perSecond), floor: rate(commit.perSecond),
+                    ratio: times(many.perSecond / commit.perSecond), verdict: throughputTarget.pass ? "PASS" : "FAIL"))
+            rows.append(
+                SummaryRow(
+                    measure: "intake \(clients) clients ack", value: "p50 \(ms(many.p50))", floor: ms(floorAck),
+                    ratio: times(many.p50 / floorAck), verdict: "-"))
+            rows.append(
+                SummaryRow(
+                    measure: "intake \(clients) clients ack", value: "p99 \(ms(many.p99))", floor: ms(commit.p99 + roundTrip.p99),
+                    ratio: times(many.p99 / (commit.p99 + roundTrip.p99)), verdict: "-"))
         }
         print("    daemon stopped (SIGTERM, exit 0)")
         print("")
@@ -166,13 +224,16 @@ struct ParcelBench: ParsableCommand {
         let stateDir = "\(backlogDir)/state"
         let databasePath = "\(stateDir)/parcels.sqlite"
         print("[4] Report.Backlog on a generated ledger of \(parcelCount) parcels, M=\(m)")
+        fflush(nil)  // show progress when piped
         // The daemon creates the schema (its migration) and station_meta; the bench only adds rows.
         try DaemonProcess.with(
             executable: daemonPath, stateDir: stateDir, socketPath: "\(backlogDir)/s.sock", logPath: "\(backlogDir)/daemon-init.log"
         ) { _ in }
         let generated = try Backlog.generate(path: databasePath, count: parcelCount, now: wallMillis())
         let states = generated.byState.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-        print("    generated in \(String(format: "%.1f", generated.seconds)) s (\(rate(Double(generated.parcels) / generated.seconds)) rows): \(states); \(generated.pickups) pickups")
+        print(
+            "    generated in \(String(format: "%.1f", generated.seconds)) s (\(rate(Double(generated.parcels) / generated.seconds)) rows): \(states); \(generated.pickups) pickups"
+        )
         let size = (try? FileManager.default.attributesOfItem(atPath: databasePath)[.size] as? Int) ?? 0
         print("    database \(String(format: "%.0f", Double(size) / 1_048_576)) MiB")
         print("    EXPLAIN QUERY PLAN (backlog SQL, raw connection):")
@@ -181,32 +242,58 @@ struct ParcelBench: ParsableCommand {
         for line in try Backlog.queryPlan(path: databasePath, sql: Backlog.oldestSQL) { print("      \(line)") }
 
         let backlogWarmup = 2
-        let (floorBacklog, floorTotal) = try Backlog.floor(path: databasePath, iterations: m, warmup: backlogWarmup)
-        guard floorTotal == generated.waiting else {
-            throw BenchError("backlog floor counted \(floorTotal) waiting parcels, the generator wrote \(generated.waiting)")
-        }
-        print("    floor (raw C API, backlog SQL + oldest 20, same file): p50 \(ms(floorBacklog.p50))   p90 \(ms(floorBacklog.p90))   max \(ms(floorBacklog.max))")
-
         try DaemonProcess.with(
             executable: daemonPath, stateDir: stateDir, socketPath: "\(backlogDir)/s.sock", logPath: "\(backlogDir)/daemon.log"
         ) { daemon in
+            // Floor and daemon take turns, each going first every other round, so both see the same page cache,
+            // CPU and neighbours; the daemon is idle while the floor runs (WAL readers do not block each other).
+            let floor = try Backlog.Floor(path: databasePath)
+            let client = try DaemonClient.BacklogClient(socketPath: daemon.socketPath)
+            var floorNanos: [UInt64] = []
+            var daemonNanos: [UInt64] = []
+            var replyBytes = 0
             let cpuBefore = daemon.cpuSeconds()
-            let (viaDaemon, total, replyBytes) = try DaemonClient.backlog(socketPath: daemon.socketPath, iterations: m, warmup: backlogWarmup)
-            let cpu = (daemon.cpuSeconds() - cpuBefore) / Double(m + backlogWarmup) * 1000
-            guard total == generated.waiting else {
-                throw BenchError("Report.Backlog reported \(total) waiting parcels, the ledger has \(generated.waiting)")
+            for round in 0..<(backlogWarmup + m) {
+                for turn in round % 2 == 0 ? [0, 1] : [1, 0] {
+                    if turn == 0 {
+                        let before = monotonicNanos()
+                        let total = try floor.run()
+                        let span = monotonicNanos() - before
+                        guard total == generated.waiting else {
+                            throw BenchError("backlog floor counted \(total) waiting parcels, the generator wrote \(generated.waiting)")
+                        }
+                        if round >= backlogWarmup { floorNanos.append(span) }
+                    } else {
+                        let (span, total, bytes) = try client.run()
+                        guard total == generated.waiting else {
+                            throw BenchError("Report.Backlog reported \(total) waiting parcels, the ledger has \(generated.waiting)")
+                        }
+                        replyBytes = bytes
+                        if round >= backlogWarmup { daemonNanos.append(span) }
+                    }
+                }
             }
-            print("    daemon (pid \(daemon.pid), via socket, olderThanHours 0): p50 \(ms(viaDaemon.p50))   p90 \(ms(viaDaemon.p90))   max \(ms(viaDaemon.max))   reply \(replyBytes) bytes, total \(total) waiting")
-            print("    daemon CPU \(ms(cpu)) per report")
+            // The floor runs in this process, so the daemon's CPU clock counts only its own reports.
+            let cpu = (daemon.cpuSeconds() - cpuBefore) / Double(m + backlogWarmup) * 1000
+            let floorBacklog = Samples(floorNanos, elapsedNanos: floorNanos.reduce(0, +))
+            let viaDaemon = Samples(daemonNanos, elapsedNanos: daemonNanos.reduce(0, +))
+            print(
+                "    floor (raw C API, backlog SQL + oldest 20, same file): p50 \(ms(floorBacklog.p50))   p90 \(ms(floorBacklog.p90))   max \(ms(floorBacklog.max))"
+            )
+            print(
+                "    daemon (pid \(daemon.pid), via socket, olderThanHours 0): p50 \(ms(viaDaemon.p50))   p90 \(ms(viaDaemon.p90))   max \(ms(viaDaemon.max))   reply \(replyBytes) bytes, total \(generated.waiting) waiting"
+            )
+            print("    daemon CPU \(ms(cpu)) per report (M=\(m) calls, alternating with the floor's)")
             printVersus("backlog p50", ms(viaDaemon.p50), floor: ms(floorBacklog.p50), ratio: viaDaemon.p50 / floorBacklog.p50)
             let backlogTarget = Target(
                 name: "Report.Backlog p50 ≤ 1.5 × raw query p50", measured: ms(viaDaemon.p50), bound: ms(1.5 * floorBacklog.p50),
                 comparison: "≤", ratioToBound: viaDaemon.p50 / (1.5 * floorBacklog.p50))
             backlogTarget.printLine()
             targets.append(backlogTarget)
-            rows.append(SummaryRow(
-                measure: "backlog (\(parcelCount / 1000)k parcels)", value: "p50 \(ms(viaDaemon.p50))", floor: ms(floorBacklog.p50),
-                ratio: times(viaDaemon.p50 / floorBacklog.p50), verdict: backlogTarget.pass ? "PASS" : "FAIL"))
+            rows.append(
+                SummaryRow(
+                    measure: "backlog (\(parcelCount / 1000)k parcels)", value: "p50 \(ms(viaDaemon.p50))", floor: ms(floorBacklog.p50),
+                    ratio: times(viaDaemon.p50 / floorBacklog.p50), verdict: backlogTarget.pass ? "PASS" : "FAIL"))
         }
         print("    daemon stopped (SIGTERM, exit 0)")
         print("")
@@ -215,6 +302,13 @@ struct ParcelBench: ParsableCommand {
         printTable(["measure", "value", "floor", "ratio", "target"], rows.map { [$0.measure, $0.value, $0.floor, $0.ratio, $0.verdict] })
         print("")
         for target in targets { target.printLine() }
+        let cpuAtEnd = MachineCPU.now()
+        let others = max(0, (cpuAtEnd.busy - cpuAtStart.busy) - (cpuAtEnd.ours - cpuAtStart.ours))
+        let available = Double(monotonicNanos() - wallAtStart) / 1e9 * Double(ProcessInfo.processInfo.activeProcessorCount)
+        print(
+            String(
+                format: "other processes used %.1f CPU-s of the %.1f available during the run (%.0f%%; near 0 means a quiet machine)",
+                others, available, 100 * others / available))
         let failed = targets.filter { !$0.pass }.count
         print(failed == 0 ? "all \(targets.count) targets met" : "\(failed) of \(targets.count) targets missed")
     }
@@ -233,6 +327,12 @@ struct ParcelBench: ParsableCommand {
             throw BenchError("cannot create a folder in \(base): \(String(cString: strerror(errno)))")
         }
         return String(cString: made)
+    }
+
+    /// `/proc/loadavg`'s three averages, to show whether something else was using the machine.
+    static func loadAverage() -> String {
+        let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?"
+        return text.split(separator: " ").prefix(3).joined(separator: " ")
     }
 
     /// The trimmed output of a small command (`nproc`, `df`), or nil.
