@@ -83,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "ParcelBench",
             dependencies: [
-                "StationClient", "StationProtocol",
+                "StationClient", "StationProtocol", "ParcelStore",
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

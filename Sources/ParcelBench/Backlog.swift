@@ -1,26 +1,13 @@
 import Foundation
+import ParcelStore
 
 /// The backlog report on a large generated ledger: the data set, the floor query, and its plan.
 enum Backlog {
-    /// `LedgerReader.backlogSQL` (Sources/ParcelStore/Ledger.swift) as it expands at run time, copied
-    /// verbatim: buckets at 24, 48, 72 and 168 hours, `CourierCandidate.unknownCode` = 'UNKNOWN', and
-    /// `Schema.awaitingPickupSQL` = "state IN ('shelved','notified')". ?1 = now (ms), ?2 = cutoff (ms).
-    /// If Ledger.swift changes, update this copy, or the floor measures a different query.
-    static let backlogSQL = """
-        SELECT ifnull(courier, 'UNKNOWN') AS courier,
-               CASE WHEN shelved_at > ?1 - 86400000 THEN 0 WHEN shelved_at > ?1 - 172800000 THEN 1 WHEN shelved_at > ?1 - 259200000 THEN 2 WHEN shelved_at > ?1 - 604800000 THEN 3 ELSE 4 END AS bucket,
-               count(*) AS n
-        FROM parcel INDEXED BY parcel_backlog
-        WHERE state IN ('shelved','notified') AND shelved_at <= ?2
-        GROUP BY 1, 2
-        """
-
-    /// The "oldest 20" query `LedgerReader.backlog` runs in the same read (Ledger.swift, with
-    /// `LedgerReader.parcelColumns`), so the floor does the same work as the daemon. ?1 = cutoff, ?2 = limit.
-    static let oldestSQL = """
-        SELECT id, tracking, raw_scan, courier, candidates, state, shelf, layer, seq, phone_tail, phone_hash IS NOT NULL AS has_hash,
-        received_at, shelved_at, updated_at, released_at, pickup_id, notices FROM parcel INDEXED BY parcel_backlog WHERE state IN ('shelved','notified') AND shelved_at <= ? ORDER BY shelved_at LIMIT ?
-        """
+    /// The daemon's own SQL, taken from `ParcelStore` so the floor always runs exactly what the daemon runs:
+    /// counts per courier and age bucket (?1 = now ms, ?2 = cutoff ms) and the 20 longest-waiting parcels
+    /// (?1 = cutoff, ?2 = limit).
+    static let backlogSQL = LedgerReader.backlogSQL
+    static let oldestSQL = LedgerReader.oldestWaitingSQL
 
     // MARK: Floor
 
@@ -51,12 +38,12 @@ enum Backlog {
             counts.bind(2, cutoff)
             var perCourier: [String: [Int]] = [:]
             var sum = 0
+            let buckets = LedgerReader.backlogBucketHours.count
             while try counts.step() {
                 let courier = counts.text(0) ?? ""
-                let bucket = Int(counts.int64(1))
-                let n = Int(counts.int64(2))
-                perCourier[courier, default: [0, 0, 0, 0, 0]][bucket] += n
-                sum += n
+                let row = (0..<buckets).map { Int(counts.int64(Int32($0 + 1))) }
+                perCourier[courier, default: [Int](repeating: 0, count: buckets)] = row
+                sum += row.reduce(0, +)
             }
             counts.reset()
             oldest.bind(1, cutoff)

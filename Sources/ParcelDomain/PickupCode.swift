@@ -144,16 +144,40 @@ public struct PickupCodeAllocator: Sendable {
         let range = PickupCode.sequenceRange
         let start = ((layer.lastSequence ?? 0) % range.upperBound) + 1
         let hasRoom = layer.activeSequences.count < layer.capacity
-        let active = Array(layer.activeSequences)
+        // Flags indexed by sequence: taken (active or cooling) and too close to an active one. Marking each
+        // active code's neighbourhood once keeps allocation linear even when the layer is dense and most
+        // candidates are too close (a pairwise check would cost active × candidates).
+        var taken = [Bool](repeating: false, count: range.upperBound + 1)
+        for sequence in layer.activeSequences where range.contains(sequence) { taken[sequence] = true }
+        for sequence in layer.coolingSequences where range.contains(sequence) { taken[sequence] = true }
+        var tooClose = [Bool](repeating: false, count: range.upperBound + 1)
+        if hasRoom && minimumDistance > 1 {
+            for sequence in layer.activeSequences { Self.markNeighbours(of: sequence, within: minimumDistance - 1, in: &tooClose) }
+        }
         var fallback: Int? = nil
         for step in 0..<range.count {
             let candidate = (start - 1 + step) % range.count + 1
-            if layer.activeSequences.contains(candidate) || layer.coolingSequences.contains(candidate) { continue }
-            if !hasRoom { return candidate }
-            if active.allSatisfy({ PickupCode.digitDistance($0, candidate) >= minimumDistance }) { return candidate }
+            if taken[candidate] { continue }
+            if !tooClose[candidate] { return candidate }
             if fallback == nil { fallback = candidate }
         }
         // Every distance-2 sequence is taken (over 1,000 active codes on one layer): unique still beats none.
         return fallback
+    }
+
+    /// Marks every sequence that differs from `sequence` in at most `changes` of its four digits.
+    static func markNeighbours(of sequence: Int, within changes: Int, in flags: inout [Bool], fromDigit: Int = 0) {
+        flags[sequence] = true
+        guard changes > 0 else { return }
+        var place = 1
+        for _ in 0..<fromDigit { place *= 10 }
+        for digit in fromDigit..<PickupCode.sequenceDigits {
+            let current = (sequence / place) % 10
+            for replacement in 0...9 where replacement != current {
+                let neighbour = sequence + (replacement - current) * place
+                markNeighbours(of: neighbour, within: changes - 1, in: &flags, fromDigit: digit + 1)
+            }
+            place *= 10
+        }
     }
 }

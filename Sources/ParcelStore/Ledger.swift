@@ -84,32 +84,30 @@ public class LedgerReader {
         try fetchEvents("WHERE e.id > ? ORDER BY e.id LIMIT ?", [id, limit])
     }
 
-    /// Active parcels per (shelf, layer) slot.
+    /// Active parcels per (shelf, layer), from the trigger-maintained `layer_load` table.
     public func layerCounts() throws -> [LayerKey: Int] {
         var counts: [LayerKey: Int] = [:]
-        let rows = try Row.fetchAll(
-            db,
-            sql: "SELECT shelf, layer, count(*) AS n FROM parcel WHERE released_at IS NULL AND seq IS NOT NULL GROUP BY shelf, layer")
-        for row in rows { counts[LayerKey(shelf: row["shelf"], layer: row["layer"])] = row["n"] }
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT shelf, layer, active FROM layer_load WHERE active > 0"))
+        while let row = try rows.next() { counts[LayerKey(shelf: row[0], layer: row[1])] = row[2] }
         return counts
     }
 
     /// Everything the pickup-code allocator needs about one layer.
     public func occupancy(of key: LayerKey, capacity: Int, releasedSince: Int64) throws -> PickupCodeAllocator.LayerOccupancy {
         let active = try Int.fetchSet(
-            db, sql: "SELECT seq FROM parcel WHERE shelf = ? AND layer = ? AND released_at IS NULL AND seq IS NOT NULL",
+            db.cachedStatement(sql: "SELECT seq FROM parcel WHERE shelf = ? AND layer = ? AND released_at IS NULL AND seq IS NOT NULL"),
             arguments: [key.shelf, key.layer])
         let cooling = try Int.fetchSet(
-            db,
-            sql: """
-                SELECT seq FROM parcel WHERE shelf = ? AND layer = ? AND released_at >= ? AND released_at IS NOT NULL AND seq IS NOT NULL
-                """,
+            db.cachedStatement(
+                sql:
+                    "SELECT seq FROM parcel WHERE shelf = ? AND layer = ? AND released_at >= ? AND released_at IS NOT NULL AND seq IS NOT NULL"
+            ),
             arguments: [key.shelf, key.layer, releasedSince])
-        let last = try Int.fetchOne(
-            db, sql: "SELECT last_seq FROM layer_cursor WHERE shelf = ? AND layer = ?", arguments: [key.shelf, key.layer])
+        let last = try Int?.fetchOne(
+            db.cachedStatement(sql: "SELECT last_seq FROM layer_load WHERE shelf = ? AND layer = ?"), arguments: [key.shelf, key.layer])
         return .init(
             shelf: key.shelf, layer: key.layer, capacity: capacity, activeSequences: active, coolingSequences: cooling,
-            lastSequence: last)
+            lastSequence: last ?? nil)
     }
 
     /// Parcel counts by state, and the event log's size.
@@ -138,52 +136,52 @@ public class LedgerReader {
     /// Bucket edges in hours: < 24 h, 1–2 d, 2–3 d, 3–7 d, > 7 d.
     public static let backlogBucketHours = [0, 24, 48, 72, 168]
 
-    /// The backlog SQL: counts of waiting parcels by courier and age bucket. The `state IN (…)` literal repeats
-    /// the partial index's predicate so SQLite can use the covering `parcel_backlog` index; `INDEXED BY`
-    /// keeps the planner from preferring another index on a database without statistics (and turns a
-    /// schema change that breaks the index's use into an error instead of a silent slowdown).
-    /// Parameters: ?1 = now (ms), ?2 = shelved at or before (ms).
+    /// The backlog SQL: one row per courier with a count per age bucket. The `state IN (…)` literal repeats the
+    /// partial index's predicate so SQLite can use the covering `parcel_backlog` index, which is in courier
+    /// order, so the GROUP BY needs no sort; `INDEXED BY` keeps the planner from preferring another index on a
+    /// database without statistics (and turns a schema change that breaks the index's use into an error
+    /// instead of a silent slowdown). Parameters: ?1 = now (ms), ?2 = shelved at or before (ms).
     public static let backlogSQL: String = {
-        let edges = backlogBucketHours.dropFirst().enumerated().map { index, hours in
-            "WHEN shelved_at > ?1 - \(hours * 3_600_000) THEN \(index)"
-        }.joined(separator: " ")
+        let edges = backlogBucketHours.map { Int64($0) * 3_600_000 }
+        let sums = edges.indices.map { index -> String in
+            // Bucket i holds parcels aged [edge i, edge i+1): shelved in (now - edge i+1, now - edge i].
+            let upper = "shelved_at <= ?1 - \(edges[index])"
+            return index + 1 < edges.count ? "sum(\(upper) AND shelved_at > ?1 - \(edges[index + 1]))" : "sum(\(upper))"
+        }
         return """
-            SELECT ifnull(courier, '\(CourierCandidate.unknownCode)') AS courier,
-                   CASE \(edges) ELSE \(backlogBucketHours.count - 1) END AS bucket,
-                   count(*) AS n
+            SELECT ifnull(courier, '\(CourierCandidate.unknownCode)') AS courier, \(sums.joined(separator: ", "))
             FROM parcel INDEXED BY parcel_backlog
             WHERE \(Schema.awaitingPickupSQL) AND shelved_at <= ?2
-            GROUP BY 1, 2
+            GROUP BY courier
             """
     }()
+
+    /// The longest-waiting parcels, through the `parcel_waiting` index. Parameters: ?1 = cutoff, ?2 = limit.
+    public static let oldestWaitingSQL =
+        "SELECT \(parcelColumns) FROM parcel INDEXED BY parcel_waiting WHERE \(Schema.awaitingPickupSQL) AND shelved_at <= ?1 ORDER BY shelved_at LIMIT ?2"
 
     /// Parcels waiting for pickup that were shelved at least `olderThanHours` ago, by age and courier.
     public func backlog(now: Int64, olderThanHours: Int, oldestLimit: Int = 20) throws -> BacklogReport {
         let cutoff = now - Int64(olderThanHours) * 3_600_000
         let bucketCount = Self.backlogBucketHours.count
-        var perCourier: [String: [Int]] = [:]
+        var rows: [BacklogReport.CourierRow] = []
         var totals = [Int](repeating: 0, count: bucketCount)
-        let statement = try db.cachedStatement(sql: Self.backlogSQL)
-        let rows = try Row.fetchCursor(statement, arguments: [now, cutoff])
-        while let row = try rows.next() {
-            let courier: String = row[0]
-            let bucket: Int = row[1]
-            let count: Int = row[2]
-            perCourier[courier, default: [Int](repeating: 0, count: bucketCount)][bucket] += count
-            totals[bucket] += count
+        let cursor = try Row.fetchCursor(db.cachedStatement(sql: Self.backlogSQL), arguments: [now, cutoff])
+        while let row = try cursor.next() {
+            let counts = (0..<bucketCount).map { row[$0 + 1] as Int }
+            for (index, count) in counts.enumerated() { totals[index] += count }
+            rows.append(BacklogReport.CourierRow(courier: row[0], total: counts.reduce(0, +), counts: counts))
         }
         let buckets = Self.backlogBucketHours.enumerated().map { index, from in
             BacklogReport.Bucket(
                 fromHours: from, toHours: index + 1 < bucketCount ? Self.backlogBucketHours[index + 1] : nil, count: totals[index])
         }
-        let byCourier = perCourier.map { BacklogReport.CourierRow(courier: $0.key, total: $0.value.reduce(0, +), counts: $0.value) }
-            .sorted { ($0.total, $1.courier) > ($1.total, $0.courier) }
-        let oldest =
-            oldestLimit > 0
-            ? try fetchParcels(
-                "SELECT \(Self.parcelColumns) FROM parcel INDEXED BY parcel_backlog WHERE \(Schema.awaitingPickupSQL) AND shelved_at <= ? ORDER BY shelved_at LIMIT ?",
-                [cutoff, oldestLimit])
-            : []
+        // A NULL courier and an explicit UNKNOWN both read as UNKNOWN: merge them.
+        let merged = Dictionary(rows.map { ($0.courier, $0) }) { a, b in
+            BacklogReport.CourierRow(courier: a.courier, total: a.total + b.total, counts: zip(a.counts, b.counts).map(+))
+        }
+        let byCourier = merged.values.sorted { ($0.total, $1.courier) > ($1.total, $0.courier) }
+        let oldest = oldestLimit > 0 ? try fetchParcels(Self.oldestWaitingSQL, [cutoff, oldestLimit]) : []
         return BacklogReport(
             generatedAt: now, olderThanHours: olderThanHours, total: totals.reduce(0, +), buckets: buckets,
             byCourier: byCourier, oldest: oldest)
@@ -255,20 +253,24 @@ public final class LedgerTransaction: LedgerReader {
     /// Inserts a new stay in state `received` and logs its `intake` event.
     public func insertParcel(_ new: NewParcel, actor: String, details: [String: String] = [:]) throws -> ParcelRecord {
         let candidates = String(decoding: try Self.encoder.encode(new.tracking.candidates), as: UTF8.self)
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO parcel (tracking, raw_scan, courier, candidates, state, phone_tail, phone_hash, phone_full,
                                     received_at, updated_at)
                 VALUES (?, ?, ?, ?, 'received', ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                new.tracking.value, new.tracking.scan.raw, new.courier, candidates, new.phoneTail, new.phoneHash,
-                new.phoneFull, new.at, new.at,
-            ])
+                """
+        ).execute(arguments: [
+            new.tracking.value, new.tracking.scan.raw, new.courier, candidates, new.phoneTail, new.phoneHash,
+            new.phoneFull, new.at, new.at,
+        ])
         let id = db.lastInsertedRowID
         try appendEvent(parcelID: id, kind: .intake, from: nil, to: .received, at: new.at, actor: actor, details: details)
-        guard let record = try parcel(id: id) else { throw StoreError.unavailable("inserted parcel vanished") }
-        return record
+        // Built from what was just written rather than read back: the hot path of every scan.
+        return ParcelRecord(
+            id: id, tracking: new.tracking.value, rawScan: new.tracking.scan.raw, courier: new.courier,
+            candidates: new.tracking.candidates, state: .received, pickupCode: nil, phoneTail: new.phoneTail,
+            hasPhoneHash: new.phoneHash != nil, receivedAt: new.at, shelvedAt: nil, updatedAt: new.at, releasedAt: nil,
+            pickupID: nil, notices: 0)
     }
 
     /// Applies `action` through the domain's state machine, updates the row and logs the event.
@@ -279,44 +281,43 @@ public final class LedgerTransaction: LedgerReader {
         slot: PickupCode? = nil, pickupID: Int64? = nil, details: [String: String] = [:]
     ) throws -> ParcelRecord {
         let next = try ParcelLifecycle.apply(action, to: parcel.state)
-        var sets = ["state = ?", "updated_at = ?"]
-        var arguments: [any DatabaseValueConvertible] = [next.rawValue, at]
+        let code = slot ?? parcel.pickupCode
+        let updated = ParcelRecord(
+            id: parcel.id, tracking: parcel.tracking, rawScan: parcel.rawScan, courier: parcel.courier,
+            candidates: parcel.candidates, state: next, pickupCode: code, phoneTail: parcel.phoneTail,
+            hasPhoneHash: parcel.hasPhoneHash, receivedAt: parcel.receivedAt,
+            shelvedAt: slot != nil ? at : parcel.shelvedAt, updatedAt: at,
+            releasedAt: next.isFinal ? at : parcel.releasedAt, pickupID: pickupID ?? parcel.pickupID,
+            notices: parcel.notices + (action == .notify ? 1 : 0))
+        // One statement writes every mutable column from `updated`, so the returned record is what is stored.
+        try db.cachedStatement(
+            sql: """
+                UPDATE parcel SET state = ?, updated_at = ?, shelf = ?, layer = ?, seq = ?, shelved_at = ?, released_at = ?,
+                                  pickup_id = ?, notices = ?
+                WHERE id = ?
+                """
+        ).execute(arguments: [
+            next.rawValue, at, code?.shelf, code?.layer, code?.sequence, updated.shelvedAt, updated.releasedAt,
+            updated.pickupID, updated.notices, parcel.id,
+        ])
         if let slot {
-            sets += ["shelf = ?", "layer = ?", "seq = ?", "shelved_at = ?"]
-            arguments += [slot.shelf, slot.layer, slot.sequence, at]
-            try db.execute(
+            try db.cachedStatement(
                 sql:
-                    "INSERT INTO layer_cursor (shelf, layer, last_seq) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET last_seq = excluded.last_seq",
-                arguments: [slot.shelf, slot.layer, slot.sequence])
-        } else if action == .cancelReturn || action == .resolveException, parcel.shelvedAt == nil {
-            sets.append("shelved_at = ?")
-            arguments.append(at)
+                    "INSERT INTO layer_load (shelf, layer, last_seq) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET last_seq = excluded.last_seq"
+            ).execute(arguments: [slot.shelf, slot.layer, slot.sequence])
         }
-        if next.isFinal {
-            sets.append("released_at = ?")
-            arguments.append(at)
-        }
-        if let pickupID {
-            sets.append("pickup_id = ?")
-            arguments.append(pickupID)
-        }
-        if action == .notify { sets.append("notices = notices + 1") }
-        arguments.append(parcel.id)
-        try db.execute(sql: "UPDATE parcel SET \(sets.joined(separator: ", ")) WHERE id = ?", arguments: StatementArguments(arguments))
         var details = details
-        if let code = slot ?? parcel.pickupCode { details["pickupCode"] = code.description }
+        if let code { details["pickupCode"] = code.description }
         if let pickupID { details["pickupId"] = String(pickupID) }
         try appendEvent(
             parcelID: parcel.id, kind: ParcelEventKind(action), from: parcel.state, to: next, at: at, actor: actor, details: details)
-        guard let updated = try self.parcel(id: parcel.id) else { throw StoreError.unavailable("updated parcel vanished") }
         return updated
     }
 
     /// Records who handed out parcels, and how the recipient proved who they were.
     public func insertPickup(_ proof: PickupProof) throws -> Int64 {
-        try db.execute(
-            sql: "INSERT INTO pickup (at, staff, client, method, collector) VALUES (?, ?, ?, ?, ?)",
-            arguments: [proof.at, proof.staff, proof.client, proof.method, proof.collector])
+        try db.cachedStatement(sql: "INSERT INTO pickup (at, staff, client, method, collector) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [proof.at, proof.staff, proof.client, proof.method, proof.collector])
         return db.lastInsertedRowID
     }
 
@@ -331,12 +332,12 @@ public final class LedgerTransaction: LedgerReader {
         parcelID: Int64, kind: ParcelEventKind, from: ParcelState?, to: ParcelState, at: Int64, actor: String,
         details: [String: String]
     ) throws {
-        let detailsJSON = String(decoding: try Self.encoder.encode(details), as: UTF8.self)
-        try db.execute(
+        let detailsJSON = details.isEmpty ? "{}" : String(decoding: try Self.encoder.encode(details), as: UTF8.self)
+        try db.cachedStatement(
             sql: """
                 INSERT INTO parcel_event (uid, parcel_id, kind, from_state, to_state, at, actor, details)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [UUID().uuidString.lowercased(), parcelID, kind.rawValue, from?.rawValue, to.rawValue, at, actor, detailsJSON])
+                """
+        ).execute(arguments: [UUID().uuidString.lowercased(), parcelID, kind.rawValue, from?.rawValue, to.rawValue, at, actor, detailsJSON])
     }
 }

@@ -71,16 +71,38 @@ enum Schema {
                     CREATE INDEX parcel_tracking ON parcel(tracking);
                     CREATE INDEX parcel_active_phone_tail ON parcel(phone_tail) WHERE released_at IS NULL;
                     CREATE INDEX parcel_state ON parcel(state, updated_at);
-                    -- Backlog: covering and partial, so the report reads only waiting parcels.
-                    -- `state` is in the key only so SQLite 3.40 counts the index as covering for the query.
-                    CREATE INDEX parcel_backlog ON parcel(shelved_at, courier, state) WHERE \(awaitingPickupSQL);
+                    -- Backlog by courier and age: partial (waiting parcels only) and covering, in courier order so
+                    -- the GROUP BY needs no sort. `state` is in the key only so SQLite 3.40 counts it as covering.
+                    CREATE INDEX parcel_backlog ON parcel(courier, shelved_at, state) WHERE \(awaitingPickupSQL);
+                    -- The longest-waiting parcels, in shelving order.
+                    CREATE INDEX parcel_waiting ON parcel(shelved_at) WHERE \(awaitingPickupSQL);
 
-                    CREATE TABLE layer_cursor (
+                    -- Per-layer load, kept by triggers, so allocating a code reads one small row per layer instead
+                    -- of counting every parcel on the shelves; last_seq is where the allocator continues.
+                    CREATE TABLE layer_load (
                         shelf INTEGER NOT NULL,
                         layer INTEGER NOT NULL,
-                        last_seq INTEGER NOT NULL CHECK (last_seq BETWEEN 1 AND 9999),
+                        active INTEGER NOT NULL DEFAULT 0 CHECK (active >= 0),
+                        last_seq INTEGER CHECK (last_seq IS NULL OR last_seq BETWEEN 1 AND 9999),
                         PRIMARY KEY (shelf, layer)
                     ) STRICT, WITHOUT ROWID;
+                    CREATE TRIGGER parcel_slot_taken AFTER INSERT ON parcel
+                    WHEN NEW.seq IS NOT NULL AND NEW.released_at IS NULL
+                    BEGIN
+                        INSERT INTO layer_load (shelf, layer, active) VALUES (NEW.shelf, NEW.layer, 1)
+                        ON CONFLICT DO UPDATE SET active = active + 1;
+                    END;
+                    CREATE TRIGGER parcel_slot_moved AFTER UPDATE OF shelf, layer, seq, released_at ON parcel
+                    BEGIN
+                        UPDATE layer_load SET active = active - 1
+                        WHERE OLD.seq IS NOT NULL AND OLD.released_at IS NULL AND shelf = OLD.shelf AND layer = OLD.layer;
+                        INSERT INTO layer_load (shelf, layer, active)
+                        SELECT NEW.shelf, NEW.layer, 1 WHERE NEW.seq IS NOT NULL AND NEW.released_at IS NULL
+                        ON CONFLICT DO UPDATE SET active = active + 1;
+                    END;
+                    -- A stay ends with pickup or return; its row is history and is never deleted.
+                    CREATE TRIGGER parcel_no_delete BEFORE DELETE ON parcel
+                    BEGIN SELECT RAISE(ABORT, 'parcel rows are never deleted'); END;
 
                     CREATE TABLE parcel_event (
                         id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -12,7 +12,6 @@ public actor StationEngine {
     nonisolated let clock: any StationClock
     let logger: Logger
     let hasher: PhoneHasher
-    let allocator = PickupCodeAllocator()
     let startedAt: Int64
     let events = EventHub()
 
@@ -61,7 +60,8 @@ public actor StationEngine {
         if let courier = request.courier, !courier.isEmpty,
             courier.count > 16 || !courier.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "&" || $0 == "-") })
         {
-            throw EngineError.invalidParameter(name: "courier", reason: "a courier code such as SF, ZTO or YUNDA (letters and digits, at most 16)")
+            throw EngineError.invalidParameter(
+                name: "courier", reason: "a courier code such as SF, ZTO or YUNDA (letters and digits, at most 16)")
         }
         let tracking = try TrackingNumber(raw: request.scan, courierHint: request.courier)
         var phone: PhoneNumber? = nil
@@ -80,30 +80,38 @@ public actor StationEngine {
         let new = NewParcel(
             tracking: tracking, courier: tracking.likelyCourier, phoneTail: tail, phoneHash: phone.map(hasher.hash),
             phoneFull: settings.storeFullPhone ? phone?.digits : nil, at: clock.nowMillis())
-        let layers = settings.shelves.layers
-        let cooldown = Int64(settings.codeCooldownHours) * 3_600_000
-        let allocator = self.allocator
+        let allocate = codeAllocation()
         let actor = caller.actor
         let outcome = try await store.write { tx -> IntakeOutcome in
             if let existing = try tx.activeParcel(tracking: new.tracking.value) {
                 return IntakeOutcome(parcel: existing, isRepeat: true)
             }
             let received = try tx.insertParcel(new, actor: actor)
-            let counts = try tx.layerCounts()
-            let layerTable = layers.map { ($0, counts[LayerKey(shelf: $0.shelf, layer: $0.layer)] ?? 0) }
-            let code = try allocator.allocate(layers: layerTable.map { ($0.0.shelf, $0.0.layer, $0.0.capacity, $0.1) }) {
-                shelf, layer, capacity in
-                try tx.occupancy(of: LayerKey(shelf: shelf, layer: layer), capacity: capacity, releasedSince: new.at - cooldown)
-            }
-            let shelved = try tx.apply(.shelve, to: received, at: new.at, actor: actor, slot: code)
+            let shelved = try tx.apply(.shelve, to: received, at: new.at, actor: actor, slot: try allocate(tx, new.at))
             return IntakeOutcome(parcel: shelved, isRepeat: false)
         }
         if !outcome.isRepeat {
-            logger.info(
+            logger.debug(
                 "intake", metadata: ["tracking": "\(outcome.parcel.tracking)", "code": "\(outcome.parcel.pickupCode?.description ?? "-")"])
         }
         await publishCommitted()
         return outcome
+    }
+
+    /// The pickup-code allocation step of a write: reads the per-layer load, picks a layer and a code on it.
+    /// Returned as a closure so it runs inside the caller's transaction.
+    nonisolated func codeAllocation() -> @Sendable (LedgerTransaction, Int64) throws -> PickupCode {
+        let layers = settings.shelves.layers
+        let cooldown = Int64(settings.codeCooldownHours) * 3_600_000
+        let allocator = PickupCodeAllocator()
+        return { tx, now in
+            let counts = try tx.layerCounts()
+            return try allocator.allocate(
+                layers: layers.map { ($0.shelf, $0.layer, $0.capacity, counts[LayerKey(shelf: $0.shelf, layer: $0.layer)] ?? 0) }
+            ) { shelf, layer, capacity in
+                try tx.occupancy(of: LayerKey(shelf: shelf, layer: layer), capacity: capacity, releasedSince: now - cooldown)
+            }
+        }
     }
 
     // MARK: Lookups
@@ -238,9 +246,13 @@ public actor StationEngine {
         let now = clock.nowMillis()
         let actor = caller.actor
         let details = reason.map { ["reason": $0] } ?? [:]
+        let allocate = codeAllocation()
         let parcel = try await store.write { tx -> ParcelRecord in
             guard let parcel = try tx.activeParcel(tracking: tracking) else { throw EngineError.parcelNotFound(tracking) }
-            return try tx.apply(action, to: parcel, at: now, actor: actor, details: details)
+            // Back on the shelf (exception resolved, return cancelled) without a code yet: it needs one now.
+            let next = try ParcelLifecycle.apply(action, to: parcel.state)
+            let slot = ParcelState.awaitingPickup.contains(next) && parcel.pickupCode == nil ? try allocate(tx, now) : nil
+            return try tx.apply(action, to: parcel, at: now, actor: actor, slot: slot, details: details)
         }
         await publishCommitted()
         return parcel

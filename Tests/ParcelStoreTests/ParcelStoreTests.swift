@@ -231,4 +231,67 @@ import Testing
         #expect(later.coolingSequences.isEmpty)
         #expect(try store.readNow { try $0.layerCounts() } == [LayerKey(shelf: 1, layer: 2): 1])
     }
+
+    /// `insertParcel` and `apply` return records built in memory; they must equal what a read finds.
+    @Test func returnedRecordsEqualWhatIsStored() async throws {
+        let paths: [[ParcelAction]] = [
+            [.shelve, .notify, .notify, .pickUp], [.shelve, .requestReturn, .cancelReturn, .flagException, .resolveException],
+            [.shelve, .requestReturn, .completeReturn], [.shelve, .flagException, .resolveException, .pickUp],
+            [.flagException, .requestReturn, .completeReturn], [.requestReturn, .completeReturn],
+        ]
+        for (index, path) in paths.enumerated() {
+            try await store.write { tx in
+                var record = try tx.insertParcel(
+                    NewParcel(
+                        tracking: try TrackingNumber(raw: "YT90000000000\(10 + index)"), courier: "YTO", phoneTail: "1234",
+                        phoneHash: Data(repeating: 7, count: 32), phoneFull: nil, at: 10),
+                    actor: "t")
+                #expect(try tx.parcel(id: record.id) == record)
+                for (step, action) in path.enumerated() {
+                    let at = Int64(100 * (step + 1))
+                    let pickup =
+                        action == .pickUp
+                        ? try tx.insertPickup(PickupProof(at: at, staff: "s", client: "c", method: "code", collector: nil)) : nil
+                    let slot = action == .shelve ? PickupCode(shelf: 1, layer: 1, sequence: index + 1) : nil
+                    record = try tx.apply(action, to: record, at: at, actor: "t", slot: slot, pickupID: pickup)
+                    #expect(try tx.parcel(id: record.id) == record, "\(path) step \(step)")
+                }
+            }
+        }
+    }
+
+    /// The trigger-kept per-layer counts match a count of the parcels themselves after shelving and releases.
+    @Test func layerLoadFollowsTheParcels() async throws {
+        try await store.write { tx in
+            for index in 0..<30 {
+                let parcel = try tx.insertParcel(
+                    NewParcel(
+                        tracking: try TrackingNumber(raw: "JT80000000000\(10 + index)"), courier: nil, phoneTail: nil, phoneHash: nil,
+                        phoneFull: nil, at: 1),
+                    actor: "t")
+                let shelved = try tx.apply(
+                    .shelve, to: parcel, at: 2, actor: "t",
+                    slot: PickupCode(shelf: 1 + index % 2, layer: 1 + index % 3, sequence: index + 1))
+                if index % 4 == 0 {
+                    let pickup = try tx.insertPickup(PickupProof(at: 3, staff: "", client: "t", method: "code", collector: nil))
+                    try tx.apply(.pickUp, to: shelved, at: 3, actor: "t", pickupID: pickup)
+                } else if index % 5 == 0 {
+                    let requested = try tx.apply(.requestReturn, to: shelved, at: 3, actor: "t")
+                    try tx.apply(.completeReturn, to: requested, at: 4, actor: "t")
+                }
+            }
+        }
+        let counted = try rawRead { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT shelf, layer, count(*) AS n FROM parcel WHERE released_at IS NULL AND seq IS NOT NULL GROUP BY shelf, layer"
+            )
+            .reduce(into: [LayerKey: Int]()) { $0[LayerKey(shelf: $1["shelf"], layer: $1["layer"])] = $1["n"] }
+        }
+        #expect(try store.readNow { try $0.layerCounts() } == counted)
+        let active: Int = counted.values.reduce(0, +)
+        // 30 shelved, 8 picked up (0, 4, … 28), 4 returned (5, 10, 15, 25).
+        #expect(active == 18)
+        #expect(throws: DatabaseError.self) { try rawExecute("DELETE FROM parcel") }
+    }
 }
