@@ -44,7 +44,7 @@ enum Display {
         return formatter
     }()
 
-    nonisolated(unsafe) private static let local: DateFormatter = {
+    private static let local: DateFormatter = {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.dateFormat = "yyyy-MM-dd HH:mm"

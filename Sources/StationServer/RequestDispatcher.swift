@@ -231,11 +231,13 @@ final class RequestDispatcher: Sendable {
         }
     }
 
-    static func encoder() -> JSONEncoder {
+    /// One encoder for every reply (JSONEncoder is thread-safe once configured). Keys are not sorted: order
+    /// carries no meaning in JSON and sorting costs on every reply.
+    static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting = [.withoutEscapingSlashes]
         return encoder
-    }
+    }()
 
     static func replyLine<R: Codable & Sendable>(id: RequestID?, _ result: R) -> [UInt8] {
         line(Reply(id: id, result: result))
@@ -247,7 +249,7 @@ final class RequestDispatcher: Sendable {
 
     static func line<T: Encodable>(_ value: T) -> [UInt8] {
         do {
-            var bytes = [UInt8](try encoder().encode(value))
+            var bytes = [UInt8](try encoder.encode(value))
             bytes.append(UInt8(ascii: "\n"))
             return bytes
         } catch {

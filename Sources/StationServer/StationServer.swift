@@ -180,9 +180,10 @@ public final class StationServer: Service, Sendable {
         } else {
             peerFuture = channel.eventLoop.makeSucceededFuture(nil)
         }
-        return peerFuture.flatMap { [self] peer in
+        return peerFuture.flatMapThrowing { [self] peer in
+            // On the channel's event loop here, so the handlers are added synchronously (they are not Sendable).
             let state = ConnectionState(peer: peer, mayWrite: policy.mayWrite(peer))
-            return channel.pipeline.addHandlers([
+            try channel.pipeline.syncOperations.addHandlers([
                 IdleStateHandler(readTimeout: configuration.idleTimeout),
                 ByteToMessageHandler(LineFrameDecoder(maximumLength: configuration.maximumLineLength)),
                 ConnectionHandler(
