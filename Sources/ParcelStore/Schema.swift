@@ -105,7 +105,9 @@ enum Schema {
                     BEGIN SELECT RAISE(ABORT, 'parcel rows are never deleted'); END;
 
                     CREATE TABLE parcel_event (
-                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        -- No AUTOINCREMENT: rows are never deleted, so rowids are never reused anyway, and it would
+                        -- cost a sqlite_sequence write per event.
+                        id INTEGER PRIMARY KEY,
                         uid TEXT NOT NULL UNIQUE,
                         parcel_id INTEGER NOT NULL REFERENCES parcel(id),
                         kind TEXT NOT NULL CHECK (kind IN (\(kinds))),
@@ -114,7 +116,7 @@ enum Schema {
                         at INTEGER NOT NULL,
                         actor TEXT NOT NULL,
                         details TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(details))
-                    );
+                    ) STRICT;
                     CREATE INDEX parcel_event_parcel ON parcel_event(parcel_id, id);
 
                     -- The event log is append-only: history is corrected by new events, never by edits.
