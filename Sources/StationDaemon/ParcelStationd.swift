@@ -79,17 +79,19 @@ struct ParcelStationd: AsyncParsableCommand {
         if let mode = config.server?.socketMode.flatMap({ mode_t($0, radix: 8) }) { serverConfig.socketMode = mode }
 
         let notifier = SystemdNotifier()
+        let readiness = Readiness()
         let server = StationServer(
             configuration: serverConfig, engine: engine, policy: policy, logger: logger,
             onReady: { path in
                 logger.info("ready", metadata: ["socket": "\(path)", "database": "\(store.path)"])
                 notifier.ready(status: "serving \(path)")
+                readiness.markReady()
             },
             onShutdown: { notifier.stopping() })
         var services: [any Service] = [server]
         if let interval = SystemdNotifier.watchdogInterval() {
             services.append(
-                WatchdogService(notifier: notifier, interval: interval, logger: logger) {
+                WatchdogService(notifier: notifier, interval: interval, readiness: readiness, logger: logger) {
                     // Healthy when the ledger answers a read.
                     (try? await engine.status()) != nil
                 })

@@ -76,17 +76,26 @@ import Testing
         #expect(daemon.terminate() == 0)
     }
 
-    @Test func notifiesSystemdReadyAndStopping() throws {
+    @Test func notifiesSystemdReadyWatchdogAndStopping() throws {
         let directory = try TemporaryDirectory(prefix: "notify")
         let notifyPath = directory.file("notify.sock")
         let listener = try DatagramListener(path: notifyPath)
-        let daemon = try DaemonProcess(environment: ["NOTIFY_SOCKET": notifyPath])
-        let ready = try #require(listener.receive(timeout: 10))
-        #expect(ready.contains("READY=1"))
+        // A 200 ms watchdog: the daemon must ping at half that while its ledger answers.
+        let daemon = try DaemonProcess(environment: ["NOTIFY_SOCKET": notifyPath, "WATCHDOG_USEC": "200000"])
+        var messages: [String] = []
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline, messages.filter({ $0.contains("WATCHDOG=1") }).count < 3, let message = listener.receive(timeout: 2) {
+            messages.append(message)
+        }
+        #expect(messages.first?.contains("READY=1") == true, "\(messages)")
+        #expect(messages.filter { $0.contains("WATCHDOG=1") }.count >= 3, "\(messages)")
         #expect(daemon.terminate() == 0)
         var stopping = false
         while let message = listener.receive(timeout: 5) {
-            if message.contains("STOPPING=1") { stopping = true; break }
+            if message.contains("STOPPING=1") {
+                stopping = true
+                break
+            }
         }
         #expect(stopping)
     }
