@@ -2,18 +2,21 @@ import Foundation
 import Logging
 import ParcelDomain
 import ParcelStore
+import Synchronization
 
 /// The station's use-cases. Each one validates its input, then reads, checks and writes inside a single
 /// ledger transaction, and returns only after that transaction has committed. Subscribers hear about
 /// committed changes afterwards, in event-log order.
 public actor StationEngine {
     public nonisolated let settings: StationSettings
-    let store: ParcelStore
+    // Everything a use-case needs is immutable and Sendable, so use-cases run off the actor, concurrently:
+    // the store's writer serialises the writes (and batches them), the actor serialises only event publication.
+    nonisolated let store: ParcelStore
     nonisolated let clock: any StationClock
-    let logger: Logger
-    let hasher: PhoneHasher
-    let startedAt: Int64
-    let events = EventHub()
+    nonisolated let logger: Logger
+    nonisolated let hasher: PhoneHasher
+    nonisolated let startedAt: Int64
+    nonisolated let events = EventHub()
 
     /// Opens the engine over `store`, creating the station's phone salt on first start.
     public init(store: ParcelStore, settings: StationSettings, clock: any StationClock = SystemClock(), logger: Logger) async throws {
@@ -56,7 +59,7 @@ public actor StationEngine {
 
     /// Records a parcel's arrival and shelves it with a fresh pickup code. Scanning a parcel that is already
     /// at the station returns its record marked as a repeat and writes nothing.
-    public func intake(_ request: IntakeRequest, by caller: Caller) async throws -> IntakeOutcome {
+    public nonisolated func intake(_ request: IntakeRequest, by caller: Caller) async throws -> IntakeOutcome {
         if let courier = request.courier, !courier.isEmpty,
             courier.count > 16 || !courier.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "&" || $0 == "-") })
         {
@@ -94,7 +97,7 @@ public actor StationEngine {
             logger.debug(
                 "intake", metadata: ["tracking": "\(outcome.parcel.tracking)", "code": "\(outcome.parcel.pickupCode?.description ?? "-")"])
         }
-        await publishCommitted()
+        await publishIfSubscribed()
         return outcome
     }
 
@@ -117,7 +120,7 @@ public actor StationEngine {
     // MARK: Lookups
 
     /// The most recent stay of a tracking number, with its event log.
-    public func parcel(scan: String) async throws -> (ParcelRecord, [ParcelEvent]) {
+    public nonisolated func parcel(scan: String) async throws -> (ParcelRecord, [ParcelEvent]) {
         let tracking = try ScanText(raw: scan).text
         let found = try await store.read { reader -> (ParcelRecord, [ParcelEvent])? in
             guard let parcel = try reader.latestParcel(tracking: tracking) else { return nil }
@@ -128,7 +131,7 @@ public actor StationEngine {
     }
 
     /// Parcels matching the filters.
-    public func search(_ query: ParcelQuery) async throws -> [ParcelRecord] {
+    public nonisolated func search(_ query: ParcelQuery) async throws -> [ParcelRecord] {
         try await store.read { try $0.search(query) }
     }
 
@@ -160,7 +163,7 @@ public actor StationEngine {
     }
 
     /// Parcels waiting for the recipient who gives `credential`.
-    public func verifyPickup(_ credential: Credential) async throws -> [ParcelRecord] {
+    public nonisolated func verifyPickup(_ credential: Credential) async throws -> [ParcelRecord] {
         let hasher = self.hasher
         let parcels = try await store.read { reader in try Self.parcels(for: credential, in: reader, hasher: hasher) }
         guard !parcels.isEmpty else { throw EngineError.noParcelForCredential }
@@ -200,7 +203,9 @@ public actor StationEngine {
 
     /// Hands out one or several parcels in one transaction: each must be waiting for pickup and belong to
     /// the credential, or nothing is handed out.
-    public func confirmPickup(_ request: PickupRequest, by caller: Caller) async throws -> (pickupID: Int64, parcels: [ParcelRecord]) {
+    public nonisolated func confirmPickup(_ request: PickupRequest, by caller: Caller) async throws -> (
+        pickupID: Int64, parcels: [ParcelRecord]
+    ) {
         guard !request.trackings.isEmpty else {
             throw EngineError.invalidParameter(name: "trackings", reason: "name at least one parcel")
         }
@@ -233,7 +238,7 @@ public actor StationEngine {
             return (pickupID, done)
         }
         logger.info("pickup", metadata: ["pickup": "\(result.0)", "parcels": "\(result.1.count)"])
-        await publishCommitted()
+        await publishIfSubscribed()
         return result
     }
 
@@ -241,7 +246,7 @@ public actor StationEngine {
 
     /// Applies a lifecycle action to the active stay of `scan` (return requested, return completed,
     /// exception flagged or resolved…), with an optional reason recorded in the event.
-    public func apply(_ action: ParcelAction, scan: String, reason: String?, by caller: Caller) async throws -> ParcelRecord {
+    public nonisolated func apply(_ action: ParcelAction, scan: String, reason: String?, by caller: Caller) async throws -> ParcelRecord {
         let tracking = try ScanText(raw: scan).text
         let now = clock.nowMillis()
         let actor = caller.actor
@@ -254,12 +259,12 @@ public actor StationEngine {
             let slot = ParcelState.awaitingPickup.contains(next) && parcel.pickupCode == nil ? try allocate(tx, now) : nil
             return try tx.apply(action, to: parcel, at: now, actor: actor, slot: slot, details: details)
         }
-        await publishCommitted()
+        await publishIfSubscribed()
         return parcel
     }
 
     /// Marks a parcel for return to its courier and, with `handedOver`, records that the courier took it.
-    public func returnParcel(scan: String, reason: String?, handedOver: Bool, by caller: Caller) async throws -> ParcelRecord {
+    public nonisolated func returnParcel(scan: String, reason: String?, handedOver: Bool, by caller: Caller) async throws -> ParcelRecord {
         let tracking = try ScanText(raw: scan).text
         let now = clock.nowMillis()
         let actor = caller.actor
@@ -274,14 +279,14 @@ public actor StationEngine {
             }
             return parcel
         }
-        await publishCommitted()
+        await publishIfSubscribed()
         return parcel
     }
 
     // MARK: Reports and status
 
     /// Parcels waiting longer than `olderThanHours`, by age bucket and courier.
-    public func backlog(olderThanHours: Int) async throws -> BacklogReport {
+    public nonisolated func backlog(olderThanHours: Int) async throws -> BacklogReport {
         guard olderThanHours >= 0, olderThanHours <= 24 * 3650 else {
             throw EngineError.invalidParameter(name: "olderThanHours", reason: "must be between 0 and 87600")
         }
@@ -300,7 +305,7 @@ public actor StationEngine {
         public let subscribers: Int
     }
 
-    public func status() async throws -> Status {
+    public nonisolated func status() async throws -> Status {
         let now = clock.nowMillis()
         let holdHours = settings.holdHours
         let (counts, overdue) = try await store.read { reader in
@@ -308,7 +313,7 @@ public actor StationEngine {
         }
         return Status(
             settings: settings, startedAt: startedAt, now: now, counts: counts, overdue: overdue,
-            databasePath: store.path, subscribers: await events.subscriberCount)
+            databasePath: store.path, subscribers: events.subscriberCount)
     }
 
     /// Whether a parcel counts as overdue now.
@@ -321,13 +326,18 @@ public actor StationEngine {
     /// A live feed of committed ledger events with the parcel as it stands after each. The stream ends when
     /// the engine shuts down or the consumer stops iterating.
     public func subscribe() async throws -> AsyncStream<StationEvent> {
-        if !(await events.hasSubscribers) {
+        if !events.hasSubscribers {
             lastPublishedEventID = try await store.read { try $0.lastEventID() }
         }
-        return await events.subscribe()
+        return events.subscribe()
     }
 
     var lastPublishedEventID: Int64 = 0
+
+    /// Hops onto the actor to publish only when someone listens: most writes pay nothing for events.
+    nonisolated func publishIfSubscribed() async {
+        if events.hasSubscribers { await publishCommitted() }
+    }
 
     /// Reads events committed since the last publication and hands them to subscribers. Runs on the actor, so
     /// publications never interleave and subscribers see the log's order.
@@ -342,7 +352,7 @@ public actor StationEngine {
         defer { publishing = false }
         repeat {
             publishAgain = false
-            guard await events.hasSubscribers else { return }
+            guard events.hasSubscribers else { return }
             do {
                 let after = lastPublishedEventID
                 let batch = try await store.read { reader -> [StationEvent] in
@@ -353,7 +363,7 @@ public actor StationEngine {
                 }
                 guard let last = batch.last else { continue }
                 lastPublishedEventID = last.event.id
-                await events.publish(batch)
+                events.publish(batch)
                 if batch.count == 10_000 { publishAgain = true }
             } catch {
                 logger.warning("could not publish events: \(error)")
@@ -366,7 +376,7 @@ public actor StationEngine {
     var publishAgain = false
 
     /// Ends every subscription (daemon shutdown).
-    public func finishSubscriptions() async { await events.finishAll() }
+    public nonisolated func finishSubscriptions() { events.finishAll() }
 }
 
 /// One committed change, as subscribers see it.
@@ -377,31 +387,32 @@ public struct StationEvent: Sendable {
 
 /// Fan-out of committed events to subscribers; a slow subscriber loses its oldest buffered events rather
 /// than slowing the station.
-actor EventHub {
-    private var continuations: [UUID: AsyncStream<StationEvent>.Continuation] = [:]
+final class EventHub: Sendable {
+    private let continuations = Mutex<[UUID: AsyncStream<StationEvent>.Continuation]>([:])
     static let bufferLimit = 4096
 
-    var hasSubscribers: Bool { !continuations.isEmpty }
-    var subscriberCount: Int { continuations.count }
+    var hasSubscribers: Bool { continuations.withLock { !$0.isEmpty } }
+    var subscriberCount: Int { continuations.withLock { $0.count } }
 
     func subscribe() -> AsyncStream<StationEvent> {
         let id = UUID()
         let (stream, continuation) = AsyncStream<StationEvent>.makeStream(bufferingPolicy: .bufferingNewest(Self.bufferLimit))
-        continuation.onTermination = { _ in Task { await self.remove(id) } }
-        continuations[id] = continuation
+        continuation.onTermination = { [weak self] _ in _ = self?.continuations.withLock { $0.removeValue(forKey: id) } }
+        continuations.withLock { $0[id] = continuation }
         return stream
     }
 
     func publish(_ batch: [StationEvent]) {
-        for continuation in continuations.values {
+        for continuation in continuations.withLock({ Array($0.values) }) {
             for event in batch { continuation.yield(event) }
         }
     }
 
     func finishAll() {
-        continuations.values.forEach { $0.finish() }
-        continuations = [:]
+        let all = continuations.withLock { all in
+            defer { all = [:] }
+            return Array(all.values)
+        }
+        all.forEach { $0.finish() }
     }
-
-    private func remove(_ id: UUID) { continuations[id] = nil }
 }

@@ -47,20 +47,25 @@ final class ConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
                 case .line(let bytes): outcome = await dispatcher.handle(line: bytes, connection: state)
                 case .reply(let line): outcome = .reply(line)
                 }
-                // Wait for the reply to reach the socket before counting the request done: a half-closed
-                // connection is closed once nothing is in flight, and must not close before its last reply.
+                // The request counts as done once its reply has reached the socket: a half-closed connection
+                // is closed when nothing is in flight, and must not close before its last reply. The worker does
+                // not wait for that, though: replies stay in order (NIO runs writes in submission order) and the
+                // next request starts at once.
+                let finish: @Sendable (Result<Void, any Error>) -> Void = { _ in
+                    tracker.end()
+                    if backlog.decrement() == Self.pauseAbove / 4 { channel.setOption(.autoRead, value: true).whenFailure { _ in } }
+                    if state.end() { channel.close(promise: nil) }
+                }
                 switch outcome {
                 case .reply(let line):
-                    try? await channel.writeAndFlush(ByteBuffer(bytes: line))
+                    channel.writeAndFlush(ByteBuffer(bytes: line)).whenComplete(finish)
                 case .subscribe(let line):
                     try? await channel.writeAndFlush(ByteBuffer(bytes: line))
                     if state.markSubscribed() {
                         channel.eventLoop.execute { self.startSubscription(channel: channel) }
                     }
+                    finish(.success(()))
                 }
-                tracker.end()
-                if backlog.decrement() == Self.pauseAbove / 4 { channel.setOption(.autoRead, value: true).whenFailure { _ in } }
-                if state.end() { channel.close(promise: nil) }
             }
         }
     }

@@ -149,7 +149,7 @@ public final class StationServer: Service, Sendable {
         // Let the last replies flush before closing.
         let open = channels.withLock { Array($0.values) }
         for channel in open { try? await channel.close() }
-        await engine.finishSubscriptions()
+        engine.finishSubscriptions()
         if configuration.adoptedDescriptor == nil { unlink(configuration.socketPath) }
         logger.info("server stopped")
     }
