@@ -244,15 +244,9 @@ public struct LayerKey: Hashable, Sendable {
 /// Write access inside one group-committed transaction. Every method keeps the parcel row and the event log
 /// in step: a state change and its event are written together or not at all.
 public final class LedgerTransaction: LedgerReader {
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }()
-
     /// Inserts a new stay in state `received` and logs its `intake` event.
     public func insertParcel(_ new: NewParcel, actor: String, details: [String: String] = [:]) throws -> ParcelRecord {
-        let candidates = String(decoding: try Self.encoder.encode(new.tracking.candidates), as: UTF8.self)
+        let candidates = CompactJSON.candidates(new.tracking.candidates)
         try db.cachedStatement(
             sql: """
                 INSERT INTO parcel (tracking, raw_scan, courier, candidates, state, phone_tail, phone_hash, phone_full,
@@ -332,12 +326,12 @@ public final class LedgerTransaction: LedgerReader {
         parcelID: Int64, kind: ParcelEventKind, from: ParcelState?, to: ParcelState, at: Int64, actor: String,
         details: [String: String]
     ) throws {
-        let detailsJSON = details.isEmpty ? "{}" : String(decoding: try Self.encoder.encode(details), as: UTF8.self)
+        let detailsJSON = CompactJSON.object(details)
         try db.cachedStatement(
             sql: """
                 INSERT INTO parcel_event (uid, parcel_id, kind, from_state, to_state, at, actor, details)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """
-        ).execute(arguments: [UUID().uuidString.lowercased(), parcelID, kind.rawValue, from?.rawValue, to.rawValue, at, actor, detailsJSON])
+        ).execute(arguments: [EventID.make(at: at), parcelID, kind.rawValue, from?.rawValue, to.rawValue, at, actor, detailsJSON])
     }
 }

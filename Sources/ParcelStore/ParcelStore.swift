@@ -46,6 +46,9 @@ public final class ParcelStore: Sendable {
             // acknowledged scan survives power loss, which needs FULL on the writer connection.
             let level = try pool.barrierWriteWithoutTransaction { db -> Int in
                 try db.execute(sql: "PRAGMA synchronous = FULL")
+                // Each request runs in its own savepoint; with temp files on disk, every page a request first
+                // touches was also copied to a temporary statement journal file (several writes per scan).
+                try db.execute(sql: "PRAGMA temp_store = MEMORY")
                 return try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
             }
             guard level == 2 else { throw StoreError.notDurable(synchronous: level) }

@@ -294,4 +294,28 @@ import Testing
         #expect(active == 18)
         #expect(throws: DatabaseError.self) { try rawExecute("DELETE FROM parcel") }
     }
+
+    @Test func handWrittenJSONReadsBackWithJSONDecoder() throws {
+        let candidates = [
+            CourierCandidate(code: "SF", name: "顺丰速运", reason: "prefix \"SF\" + 13 digits\\ok\n\u{1}", strength: 3),
+            CourierCandidate(code: "UNKNOWN", name: "未知快递", reason: "", strength: 0),
+        ]
+        let decoded = try JSONDecoder().decode([CourierCandidate].self, from: Data(CompactJSON.candidates(candidates).utf8))
+        #expect(decoded == candidates)
+        let details = ["pickupCode": "3-2-0147", "reason": "退回 \"refused\"\t", "collector": "李四"]
+        #expect(try JSONDecoder().decode([String: String].self, from: Data(CompactJSON.object(details).utf8)) == details)
+        #expect(CompactJSON.object([:]) == "{}")
+        #expect(CompactJSON.object(["b": "2", "a": "1"]) == #"{"a":"1","b":"2"}"#)
+    }
+
+    @Test func eventIDsAreVersion7UUIDsOrderedByTime() throws {
+        let early = EventID.make(at: 1_800_000_000_000)
+        let late = EventID.make(at: 1_800_000_000_001)
+        #expect(UUID(uuidString: early) != nil)
+        #expect(early.count == 36)
+        #expect(Array(early)[14] == "7")
+        #expect("89ab".contains(Array(early)[19]))
+        #expect(early < late)
+        #expect(EventID.make(at: 5) != EventID.make(at: 5))
+    }
 }

@@ -1,0 +1,59 @@
+import Foundation
+import ParcelDomain
+
+/// The two small JSON documents written on every scan (courier candidates, event details), encoded by hand:
+/// they are flat, their shapes fixed, and JSONEncoder's generic machinery cost more than the SQL around them.
+/// Reading them back goes through JSONDecoder (`LedgerReader.parcel(from:)`), which keeps the two honest.
+enum CompactJSON {
+    static func string(_ text: String) -> String {
+        var out = "\""
+        out.reserveCapacity(text.utf8.count + 2)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    /// `{"a":"1","b":"2"}` with keys sorted, as the event log has always stored details.
+    static func object(_ values: [String: String]) -> String {
+        "{" + values.sorted { $0.key < $1.key }.map { string($0.key) + ":" + string($0.value) }.joined(separator: ",") + "}"
+    }
+
+    /// The candidate list in the shape `CourierCandidate`'s Codable conformance reads.
+    static func candidates(_ list: [CourierCandidate]) -> String {
+        "["
+            + list.map { candidate in
+                "{\"code\":\(string(candidate.code)),\"name\":\(string(candidate.name)),\"reason\":\(string(candidate.reason)),\"strength\":\(candidate.strength)}"
+            }.joined(separator: ",") + "]"
+    }
+}
+
+/// Event ids that sort by time (UUID version 7, RFC 9562): a 48-bit millisecond timestamp, then random bits.
+/// Random (v4) ids land on a random page of the `uid` index at every insert; time-ordered ones append.
+enum EventID {
+    static func make(at millis: Int64) -> String {
+        var bytes = [UInt8](repeating: 0, count: 16)
+        var generator = SystemRandomNumberGenerator()
+        for index in 6..<16 { bytes[index] = UInt8.random(in: 0...255, using: &generator) }
+        let time = UInt64(max(0, millis))
+        for index in 0..<6 { bytes[index] = UInt8((time >> (8 * UInt64(5 - index))) & 0xFF) }
+        bytes[6] = (bytes[6] & 0x0F) | 0x70  // version 7
+        bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC 9562 variant
+        let hex = bytes.map { byte -> String in
+            let text = String(byte, radix: 16)
+            return byte < 16 ? "0" + text : text
+        }
+        return hex[0..<4].joined() + "-" + hex[4..<6].joined() + "-" + hex[6..<8].joined() + "-" + hex[8..<10].joined() + "-"
+            + hex[10..<16].joined()
+    }
+}
