@@ -69,7 +69,7 @@ enum Schema {
                     -- Codes released recently, for the reuse cool-down.
                     CREATE INDEX parcel_released_slot ON parcel(shelf, layer, released_at, seq) WHERE released_at IS NOT NULL AND seq IS NOT NULL;
                     CREATE INDEX parcel_tracking ON parcel(tracking);
-                    CREATE INDEX parcel_active_phone_tail ON parcel(phone_tail) WHERE released_at IS NULL;
+                    CREATE INDEX parcel_active_phone_tail ON parcel(phone_tail) WHERE released_at IS NULL AND phone_tail IS NOT NULL;
                     CREATE INDEX parcel_state ON parcel(state, updated_at);
                     -- Backlog by courier and age: partial (waiting parcels only) and covering, in courier order so
                     -- the GROUP BY needs no sort. `state` is in the key only so SQLite 3.40 counts it as covering.
