@@ -244,27 +244,46 @@ public struct LayerKey: Hashable, Sendable {
 /// Write access inside one group-committed transaction. Every method keeps the parcel row and the event log
 /// in step: a state change and its event are written together or not at all.
 public final class LedgerTransaction: LedgerReader {
-    /// Inserts a new stay in state `received` and logs its `intake` event.
-    public func insertParcel(_ new: NewParcel, actor: String, details: [String: String] = [:]) throws -> ParcelRecord {
-        let candidates = CompactJSON.candidates(new.tracking.candidates)
+    /// Inserts a new stay in state `received` and logs its `intake` event. With `shelving`, the parcel is
+    /// shelved in the same row write (the intake desk's usual case) and both events, `intake` and `shelve`,
+    /// are logged: one row write instead of an insert followed by an update.
+    public func insertParcel(
+        _ new: NewParcel, shelving slot: PickupCode? = nil, actor: String, details: [String: String] = [:]
+    ) throws -> ParcelRecord {
+        let state = slot == nil ? ParcelState.received : try ParcelLifecycle.apply(.shelve, to: .received)
+        let shelvedAt = slot == nil ? nil : new.at
         try db.cachedStatement(
             sql: """
-                INSERT INTO parcel (tracking, raw_scan, courier, candidates, state, phone_tail, phone_hash, phone_full,
-                                    received_at, updated_at)
-                VALUES (?, ?, ?, ?, 'received', ?, ?, ?, ?, ?)
+                INSERT INTO parcel (tracking, raw_scan, courier, candidates, state, shelf, layer, seq, phone_tail, phone_hash,
+                                    phone_full, received_at, shelved_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
-            new.tracking.value, new.tracking.scan.raw, new.courier, candidates, new.phoneTail, new.phoneHash,
-            new.phoneFull, new.at, new.at,
+            new.tracking.value, new.tracking.scan.raw, new.courier, CompactJSON.candidates(new.tracking.candidates),
+            state.rawValue, slot?.shelf, slot?.layer, slot?.sequence, new.phoneTail, new.phoneHash, new.phoneFull, new.at,
+            shelvedAt, new.at,
         ])
         let id = db.lastInsertedRowID
         try appendEvent(parcelID: id, kind: .intake, from: nil, to: .received, at: new.at, actor: actor, details: details)
+        if let slot {
+            try recordCursor(slot)
+            try appendEvent(
+                parcelID: id, kind: .shelve, from: .received, to: .shelved, at: new.at, actor: actor,
+                details: ["pickupCode": slot.description])
+        }
         // Built from what was just written rather than read back: the hot path of every scan.
         return ParcelRecord(
             id: id, tracking: new.tracking.value, rawScan: new.tracking.scan.raw, courier: new.courier,
-            candidates: new.tracking.candidates, state: .received, pickupCode: nil, phoneTail: new.phoneTail,
-            hasPhoneHash: new.phoneHash != nil, receivedAt: new.at, shelvedAt: nil, updatedAt: new.at, releasedAt: nil,
+            candidates: new.tracking.candidates, state: state, pickupCode: slot, phoneTail: new.phoneTail,
+            hasPhoneHash: new.phoneHash != nil, receivedAt: new.at, shelvedAt: shelvedAt, updatedAt: new.at, releasedAt: nil,
             pickupID: nil, notices: 0)
+    }
+
+    /// Where the allocator continues on this layer.
+    func recordCursor(_ slot: PickupCode) throws {
+        try db.cachedStatement(
+            sql: "INSERT INTO layer_load (shelf, layer, last_seq) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET last_seq = excluded.last_seq"
+        ).execute(arguments: [slot.shelf, slot.layer, slot.sequence])
     }
 
     /// Applies `action` through the domain's state machine, updates the row and logs the event.
@@ -294,12 +313,7 @@ public final class LedgerTransaction: LedgerReader {
             next.rawValue, at, code?.shelf, code?.layer, code?.sequence, updated.shelvedAt, updated.releasedAt,
             updated.pickupID, updated.notices, parcel.id,
         ])
-        if let slot {
-            try db.cachedStatement(
-                sql:
-                    "INSERT INTO layer_load (shelf, layer, last_seq) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET last_seq = excluded.last_seq"
-            ).execute(arguments: [slot.shelf, slot.layer, slot.sequence])
-        }
+        if let slot { try recordCursor(slot) }
         var details = details
         if let code { details["pickupCode"] = code.description }
         if let pickupID { details["pickupId"] = String(pickupID) }

@@ -89,8 +89,7 @@ public actor StationEngine {
             if let existing = try tx.activeParcel(tracking: new.tracking.value) {
                 return IntakeOutcome(parcel: existing, isRepeat: true)
             }
-            let received = try tx.insertParcel(new, actor: actor)
-            let shelved = try tx.apply(.shelve, to: received, at: new.at, actor: actor, slot: try allocate(tx, new.at))
+            let shelved = try tx.insertParcel(new, shelving: try allocate(tx, new.at), actor: actor)
             return IntakeOutcome(parcel: shelved, isRepeat: false)
         }
         if !outcome.isRepeat {

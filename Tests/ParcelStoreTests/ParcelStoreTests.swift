@@ -318,4 +318,28 @@ import Testing
         #expect(early < late)
         #expect(EventID.make(at: 5) != EventID.make(at: 5))
     }
+
+    /// Intake's one-write path: shelved on insert, both events logged, the layer's load and cursor updated.
+    @Test func insertingShelvedWritesOneRowAndBothEvents() async throws {
+        let slot = PickupCode(shelf: 2, layer: 3, sequence: 47)
+        let record = try await store.write { tx in
+            try tx.insertParcel(
+                NewParcel(
+                    tracking: try TrackingNumber(raw: "SF7000000000001"), courier: "SF", phoneTail: "4321", phoneHash: nil, phoneFull: nil,
+                    at: 500),
+                shelving: slot, actor: "desk")
+        }
+        #expect(record.state == .shelved)
+        #expect(record.pickupCode == slot)
+        #expect(record.shelvedAt == 500)
+        #expect(try store.readNow { try $0.parcel(id: record.id) } == record)
+        let events = try store.readNow { try $0.events(parcelID: record.id) }
+        #expect(events.map(\.kind) == [.intake, .shelve])
+        #expect(events.last?.details["pickupCode"] == "2-3-0047")
+        #expect(events.last?.fromState == .received)
+        let occupancy = try store.readNow { try $0.occupancy(of: LayerKey(shelf: 2, layer: 3), capacity: 10, releasedSince: 0) }
+        #expect(occupancy.activeSequences == [47])
+        #expect(occupancy.lastSequence == 47)
+        #expect(try store.readNow { try $0.layerCounts() } == [LayerKey(shelf: 2, layer: 3): 1])
+    }
 }
