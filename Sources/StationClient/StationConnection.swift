@@ -121,9 +121,6 @@ public final class StationConnection {
         }
     }
 
-    /// Half-closes the connection: the daemon answers what it has and then closes.
-    public func finishSending() { shutdown(fd, Int32(SHUT_WR)) }
-
     /// The next line from the daemon, without its newline.
     public func readLine() throws -> [UInt8] {
         while true {

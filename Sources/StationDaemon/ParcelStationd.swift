@@ -93,7 +93,7 @@ struct ParcelStationd: AsyncParsableCommand {
             services.append(
                 WatchdogService(notifier: notifier, interval: interval, readiness: readiness, logger: logger) {
                     // Healthy when the ledger answers a read.
-                    (try? await engine.status()) != nil
+                    await engine.isHealthy()
                 })
         }
         let group = ServiceGroup(

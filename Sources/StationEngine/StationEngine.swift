@@ -246,30 +246,19 @@ public actor StationEngine {
     /// Applies a lifecycle action to the active stay of `scan` (return requested, return completed,
     /// exception flagged or resolved…), with an optional reason recorded in the event.
     public nonisolated func apply(_ action: ParcelAction, scan: String, reason: String?, by caller: Caller) async throws -> ParcelRecord {
-        let tracking = try ScanText(raw: scan).text
-        let now = clock.nowMillis()
-        let actor = caller.actor
-        let details = reason.map { ["reason": $0] } ?? [:]
         let allocate = codeAllocation()
-        let parcel = try await store.write { tx -> ParcelRecord in
-            guard let parcel = try tx.activeParcel(tracking: tracking) else { throw EngineError.parcelNotFound(tracking) }
+        return try await changeActiveParcel(scan: scan, reason: reason, by: caller) { tx, parcel, now, actor, details in
             // Back on the shelf (exception resolved, return cancelled) without a code yet: it needs one now.
             let next = try ParcelLifecycle.apply(action, to: parcel.state)
             let slot = ParcelState.awaitingPickup.contains(next) && parcel.pickupCode == nil ? try allocate(tx, now) : nil
             return try tx.apply(action, to: parcel, at: now, actor: actor, slot: slot, details: details)
         }
-        await publishIfSubscribed()
-        return parcel
     }
 
     /// Marks a parcel for return to its courier and, with `handedOver`, records that the courier took it.
     public nonisolated func returnParcel(scan: String, reason: String?, handedOver: Bool, by caller: Caller) async throws -> ParcelRecord {
-        let tracking = try ScanText(raw: scan).text
-        let now = clock.nowMillis()
-        let actor = caller.actor
-        let details = reason.map { ["reason": $0] } ?? [:]
-        let parcel = try await store.write { tx -> ParcelRecord in
-            guard var parcel = try tx.activeParcel(tracking: tracking) else { throw EngineError.parcelNotFound(tracking) }
+        try await changeActiveParcel(scan: scan, reason: reason, by: caller) { tx, parcel, now, actor, details in
+            var parcel = parcel
             if parcel.state != .returnRequested {
                 parcel = try tx.apply(.requestReturn, to: parcel, at: now, actor: actor, details: details)
             }
@@ -277,6 +266,24 @@ public actor StationEngine {
                 parcel = try tx.apply(.completeReturn, to: parcel, at: now, actor: actor, details: details)
             }
             return parcel
+        }
+    }
+
+    /// Runs `change` on the active stay of `scan` in one write, then tells subscribers. `details` carries the
+    /// reason, if any, for the events `change` writes.
+    nonisolated func changeActiveParcel(
+        scan: String, reason: String?, by caller: Caller,
+        _ change:
+            @escaping @Sendable (LedgerTransaction, ParcelRecord, _ now: Int64, _ actor: String, _ details: [String: String]) throws
+            -> ParcelRecord
+    ) async throws -> ParcelRecord {
+        let tracking = try ScanText(raw: scan).text
+        let now = clock.nowMillis()
+        let actor = caller.actor
+        let details = reason.map { ["reason": $0] } ?? [:]
+        let parcel = try await store.write { tx -> ParcelRecord in
+            guard let parcel = try tx.activeParcel(tracking: tracking) else { throw EngineError.parcelNotFound(tracking) }
+            return try change(tx, parcel, now, actor, details)
         }
         await publishIfSubscribed()
         return parcel
@@ -313,6 +320,12 @@ public actor StationEngine {
         return Status(
             settings: settings, startedAt: startedAt, now: now, counts: counts, overdue: overdue,
             databasePath: store.path, subscribers: events.subscriberCount)
+    }
+
+    /// A cheap liveness probe for the systemd watchdog: the ledger answers a one-row read. (`status()` counts
+    /// every parcel and is far too heavy to run every few seconds on a large ledger.)
+    public nonisolated func isHealthy() async -> Bool {
+        (try? await store.read { try $0.lastEventID() }) != nil
     }
 
     /// Whether a parcel counts as overdue now.

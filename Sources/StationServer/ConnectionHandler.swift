@@ -59,11 +59,9 @@ final class ConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
                 switch outcome {
                 case .reply(let line):
                     channel.writeAndFlush(ByteBuffer(bytes: line)).whenComplete(finish)
-                case .subscribe(let line):
+                case .subscribe(let line, let stream):
                     try? await channel.writeAndFlush(ByteBuffer(bytes: line))
-                    if state.markSubscribed() {
-                        channel.eventLoop.execute { self.startSubscription(channel: channel) }
-                    }
+                    channel.eventLoop.execute { self.startSubscription(stream, channel: channel) }
                     finish(.success(()))
                 }
             }
@@ -128,10 +126,9 @@ final class ConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
         context.close(promise: nil)
     }
 
-    private func startSubscription(channel: any Channel) {
+    private func startSubscription(_ stream: AsyncStream<StationEvent>, channel: any Channel) {
         let dispatcher = self.dispatcher
         subscription = Task {
-            guard let stream = try? await dispatcher.engine.subscribe() else { return }
             var dropped = 0
             for await event in stream {
                 // Never let a subscriber that does not read grow the daemon's memory: drop and say so.

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import ParcelDomain
 import ParcelStore
 import StationEngine
@@ -41,13 +42,8 @@ final class ConnectionState: Sendable {
             return values.inFlight == 0 && !values.subscribed
         }
     }
-    /// Marks the connection subscribed; false if it already was.
-    func markSubscribed() -> Bool {
-        values.withLock { values in
-            defer { values.subscribed = true }
-            return !values.subscribed
-        }
-    }
+    var isSubscribed: Bool { values.withLock { $0.subscribed } }
+    func markSubscribed() { values.withLock { $0.subscribed = true } }
 
     func caller(staff: String?) -> Caller {
         Caller(client: client, uid: peer?.uid, staff: staff?.isEmpty == false ? staff : nil)
@@ -60,17 +56,20 @@ final class RequestDispatcher: Sendable {
     /// What to do after a request besides sending its reply.
     enum Outcome: Sendable {
         case reply([UInt8])
-        /// Send the reply, then start streaming events to this connection.
-        case subscribe([UInt8])
+        /// Send the reply, then stream these events to this connection. The stream exists before the reply is
+        /// sent, so nothing committed after the client's "subscribed" is missed.
+        case subscribe([UInt8], AsyncStream<StationEvent>)
     }
 
     let engine: StationEngine
     let serverName: String
     let connections: @Sendable () -> Int
+    let logger: Logger
 
-    init(engine: StationEngine, serverName: String, connections: @escaping @Sendable () -> Int) {
+    init(engine: StationEngine, serverName: String, logger: Logger, connections: @escaping @Sendable () -> Int) {
         self.engine = engine
         self.serverName = serverName
+        self.logger = logger
         self.connections = connections
     }
 
@@ -204,13 +203,21 @@ final class RequestDispatcher: Sendable {
 
             case .subscribe:
                 _ = try Self.params(NoParams.self, data, decoder)
-                return .subscribe(
-                    Self.replyLine(
-                        id: head.id,
-                        SubscribeResult(events: [EventName.intake, EventName.stateChanged, EventName.pickup, EventName.dropped])))
+                let reply = Self.replyLine(
+                    id: head.id, SubscribeResult(events: [EventName.intake, EventName.stateChanged, EventName.pickup, EventName.dropped]))
+                // Subscribing twice on one connection keeps the one stream it has.
+                guard !connection.isSubscribed else { return .reply(reply) }
+                let stream = try await engine.subscribe()
+                connection.markSubscribed()
+                return .subscribe(reply, stream)
             }
         } catch {
-            return .reply(Self.errorLine(id: head.id, WireMapping.wireError(error)))
+            let wire = WireMapping.wireError(error)
+            // The client only hears "see the daemon's log": the log must then say what happened.
+            if wire.code == .internal || wire.code == .storeUnavailable {
+                logger.error("\(method.rawValue) failed: \(error)")
+            }
+            return .reply(Self.errorLine(id: head.id, wire))
         }
     }
 

@@ -116,7 +116,7 @@ public final class StationServer: Service, Sendable {
 
     public func run() async throws {
         let dispatcher = RequestDispatcher(
-            engine: engine, serverName: "parcel-stationd \(StationServerVersion.string)",
+            engine: engine, serverName: "parcel-stationd \(StationServerVersion.string)", logger: logger,
             connections: { [weak self] in self?.connectionCount ?? 0 })
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)

@@ -33,8 +33,6 @@ public struct SystemdNotifier: Sendable {
     public func stopping() { send("STOPPING=1\nSTATUS=shutting down") }
     /// `WATCHDOG=1`: the event loop is alive.
     public func watchdog() { send("WATCHDOG=1") }
-    /// `STATUS=…`, shown by `systemctl status`.
-    public func status(_ text: String) { send("STATUS=\(text)") }
 
     /// Sends one notification; errors are ignored as `sd_notify` callers usually do (systemd may be gone).
     @discardableResult

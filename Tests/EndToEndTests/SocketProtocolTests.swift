@@ -175,4 +175,21 @@ import Testing
         #expect(names == ["parcel.intake", "parcel.stateChanged", "parcel.pickedUp"])
         #expect(daemon.terminate() == 0)
     }
+
+    @Test func subscribingTwiceOnOneConnectionDeliversEachEventOnce() throws {
+        let daemon = try DaemonProcess()
+        let watcher = try daemon.connect(client: "display")
+        for _ in 0..<2 { _ = try watcher.call(Method.subscribe.rawValue, NoParams(), as: SubscribeResult.self) }
+        let desk = try daemon.connect(client: "desk")
+        let parcel = try desk.intake("YT5555555555555", phoneTail: "1111").parcel
+        _ = try desk.call(
+            Method.confirmPickup.rawValue, ConfirmParams(trackings: [parcel.tracking], phoneTail: "1111"), as: ConfirmResult.self)
+        var names: [String] = []
+        for _ in 0..<3 {
+            names.append(try JSONDecoder().decode(EventMessage<ParcelEventData>.self, from: Data(try watcher.nextEvent())).event)
+        }
+        // A second stream would have repeated the intake events before the pickup.
+        #expect(names == ["parcel.intake", "parcel.stateChanged", "parcel.pickedUp"])
+        #expect(daemon.terminate() == 0)
+    }
 }
