@@ -94,20 +94,37 @@ public class LedgerReader {
 
     /// Everything the pickup-code allocator needs about one layer.
     public func occupancy(of key: LayerKey, capacity: Int, releasedSince: Int64) throws -> PickupCodeAllocator.LayerOccupancy {
-        let active = try Int.fetchSet(
+        let entry = try loadOccupancy(of: key, releasedSince: releasedSince)
+        return .init(
+            shelf: key.shelf, layer: key.layer, capacity: capacity, activeSequences: entry.active, coolingSequences: entry.cooling,
+            lastSequence: entry.lastSequence)
+    }
+
+    /// A layer's active and cooling sequences (with release times, oldest first) and allocation cursor.
+    func loadOccupancy(of key: LayerKey, releasedSince: Int64) throws -> LayerOccupancyCache.Entry {
+        var active = Set<Int>()
+        let activeRows = try Int.fetchCursor(
             db.cachedStatement(sql: "SELECT seq FROM parcel WHERE shelf = ? AND layer = ? AND released_at IS NULL AND seq IS NOT NULL"),
             arguments: [key.shelf, key.layer])
-        let cooling = try Int.fetchSet(
+        while let seq = try activeRows.next() { active.insert(seq) }
+        var cooling = Set<Int>()
+        var releases: [(seq: Int, at: Int64)] = []
+        let releasedRows = try Row.fetchCursor(
             db.cachedStatement(
-                sql:
-                    "SELECT seq FROM parcel WHERE shelf = ? AND layer = ? AND released_at >= ? AND released_at IS NOT NULL AND seq IS NOT NULL"
-            ),
+                sql: """
+                    SELECT seq, released_at FROM parcel
+                    WHERE shelf = ? AND layer = ? AND released_at >= ? AND released_at IS NOT NULL AND seq IS NOT NULL
+                    ORDER BY released_at
+                    """),
             arguments: [key.shelf, key.layer, releasedSince])
+        while let row = try releasedRows.next() {
+            let seq: Int = row[0]
+            cooling.insert(seq)
+            releases.append((seq, row[1]))
+        }
         let last = try Int?.fetchOne(
             db.cachedStatement(sql: "SELECT last_seq FROM layer_load WHERE shelf = ? AND layer = ?"), arguments: [key.shelf, key.layer])
-        return .init(
-            shelf: key.shelf, layer: key.layer, capacity: capacity, activeSequences: active, coolingSequences: cooling,
-            lastSequence: last ?? nil)
+        return .init(active: active, cooling: cooling, releases: releases, lastSequence: last ?? nil)
     }
 
     /// Parcel counts by state, and the event log's size.
@@ -244,6 +261,29 @@ public struct LayerKey: Hashable, Sendable {
 /// Write access inside one group-committed transaction. Every method keeps the parcel row and the event log
 /// in step: a state change and its event are written together or not at all.
 public final class LedgerTransaction: LedgerReader {
+    /// The writer's layer memory; nil for a transaction outside the group-commit writer.
+    let occupancyCache: LayerOccupancyCache?
+
+    init(db: Database, occupancyCache: LayerOccupancyCache?) {
+        self.occupancyCache = occupancyCache
+        super.init(db: db)
+    }
+
+    /// As `LedgerReader.occupancy`, served from the writer's memory once the layer has been read.
+    public override func occupancy(of key: LayerKey, capacity: Int, releasedSince: Int64) throws
+        -> PickupCodeAllocator.LayerOccupancy
+    {
+        guard let cache = occupancyCache else {
+            return try super.occupancy(of: key, capacity: capacity, releasedSince: releasedSince)
+        }
+        var entry = try cache.entry(key) ?? loadOccupancy(of: key, releasedSince: releasedSince)
+        entry.expire(before: releasedSince)
+        cache.store(entry, for: key)
+        return .init(
+            shelf: key.shelf, layer: key.layer, capacity: capacity, activeSequences: entry.active, coolingSequences: entry.cooling,
+            lastSequence: entry.lastSequence)
+    }
+
     /// Inserts a new stay in state `received` and logs its `intake` event. With `shelving`, the parcel is
     /// shelved in the same row write (the intake desk's usual case) and both events, `intake` and `shelve`,
     /// are logged: one row write instead of an insert followed by an update.
@@ -267,6 +307,7 @@ public final class LedgerTransaction: LedgerReader {
         try appendEvent(parcelID: id, kind: .intake, from: nil, to: .received, at: new.at, actor: actor, details: details)
         if let slot {
             try recordCursor(slot)
+            occupancyCache?.taken(slot, allocated: true)
             try appendEvent(
                 parcelID: id, kind: .shelve, from: .received, to: .shelved, at: new.at, actor: actor,
                 details: ["pickupCode": slot.description])
@@ -314,6 +355,14 @@ public final class LedgerTransaction: LedgerReader {
             updated.pickupID, updated.notices, parcel.id,
         ])
         if let slot { try recordCursor(slot) }
+        if let cache = occupancyCache {
+            let wasActive = parcel.releasedAt == nil
+            let isActive = updated.releasedAt == nil
+            if let old = parcel.pickupCode, wasActive, old != code || !isActive {
+                cache.freed(old, releasedAt: isActive ? nil : at)
+            }
+            if let code, isActive, code != parcel.pickupCode || !wasActive { cache.taken(code, allocated: slot != nil) }
+        }
         var details = details
         if let code { details["pickupCode"] = code.description }
         if let pickupID { details["pickupId"] = String(pickupID) }

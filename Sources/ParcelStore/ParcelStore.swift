@@ -132,6 +132,7 @@ final class WriteBatcher: Sendable {
 
     private let pool: DatabasePool
     private let state = Mutex(State())
+    private let occupancyCache = LayerOccupancyCache()
     // A dedicated queue: SQLite calls block, and must not block the Swift concurrency pool.
     private let queue = DispatchQueue(label: "parcel-station.ledger-writer")
 
@@ -141,7 +142,7 @@ final class WriteBatcher: Sendable {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
             let box = ResultBox<T>()
             let job = Job(
-                run: { db in box.value = try body(LedgerTransaction(db: db)) },
+                run: { [occupancyCache] db in box.value = try body(LedgerTransaction(db: db, occupancyCache: occupancyCache)) },
                 finish: { error in
                     if let error {
                         continuation.resume(throwing: error)
@@ -204,6 +205,8 @@ final class WriteBatcher: Sendable {
                                 return .commit
                             }
                         } catch let error as DatabaseError {
+                            // A rolled-back job may have told the layer memory of writes that never happened.
+                            occupancyCache.invalidateAll()
                             // Disk full or I/O errors poison the whole transaction; rethrow so all callers fail.
                             if error.resultCode == .SQLITE_FULL || error.resultCode == .SQLITE_IOERR
                                 || error.resultCode == .SQLITE_CORRUPT
@@ -212,6 +215,7 @@ final class WriteBatcher: Sendable {
                             }
                             errors[index] = StoreError(error)
                         } catch {
+                            occupancyCache.invalidateAll()
                             errors[index] = error
                         }
                     }
@@ -219,6 +223,7 @@ final class WriteBatcher: Sendable {
                 }
             }
         } catch {
+            occupancyCache.invalidateAll()
             let failure: Error = (error as? DatabaseError).map(StoreError.init) ?? error
             batch.forEach { $0.finish(failure) }
             return

@@ -232,6 +232,78 @@ import Testing
         #expect(try store.readNow { try $0.layerCounts() } == [LayerKey(shelf: 1, layer: 2): 1])
     }
 
+    /// The writer's layer memory must always equal a fresh read of the layer, through shelving, pickups,
+    /// returns, moves between layers, cool-downs running out, and writes that fail and roll back.
+    @Test func writerLayerMemoryEqualsAFreshRead() async throws {
+        var generator = SplitMix(seed: 20261122)
+        let layers = [LayerKey(shelf: 1, layer: 1), LayerKey(shelf: 1, layer: 2), LayerKey(shelf: 2, layer: 1)]
+        let cooldown: Int64 = 50
+        for step in 0..<400 {
+            let at = Int64(1_000 + step * 5)
+            let roll = generator.next() % 10
+            let layer = layers[Int(generator.next() % UInt64(layers.count))]
+            let failAfterWrite = generator.next() % 13 == 0
+            let tracking = "SF" + String(format: "%013d", 5_000_000 + step)
+            do {
+                try await store.write { tx -> Void in
+                    let active = try tx.search(ParcelQuery(states: [.shelved], limit: 1000))
+                    // The cached view is consulted first, as the allocator would.
+                    _ = try tx.occupancy(of: layer, capacity: 500, releasedSince: at - cooldown)
+                    if roll < 5 || active.isEmpty {
+                        let free = try tx.occupancy(of: layer, capacity: 500, releasedSince: at - cooldown)
+                        let seq = try #require((1...9999).first { !free.activeSequences.contains($0) && !free.coolingSequences.contains($0) })
+                        _ = try tx.insertParcel(
+                            NewParcel(tracking: try TrackingNumber(raw: tracking), courier: nil, phoneTail: nil, phoneHash: nil, phoneFull: nil, at: at),
+                            shelving: PickupCode(shelf: layer.shelf, layer: layer.layer, sequence: seq), actor: "t")
+                    } else {
+                        let parcel = active[Int(UInt64(at) % UInt64(active.count))]
+                        if roll < 7 {
+                            let pickup = try tx.insertPickup(PickupProof(at: at, staff: "s", client: "c", method: "code", collector: nil))
+                            try tx.apply(.pickUp, to: parcel, at: at, actor: "t", pickupID: pickup)
+                        } else if roll < 8 {
+                            let requested = try tx.apply(.requestReturn, to: parcel, at: at, actor: "t")
+                            try tx.apply(.completeReturn, to: requested, at: at, actor: "t")
+                        } else if roll < 9 {
+                            // Exception and back keeps the slot: the memory must not change.
+                            let flagged = try tx.apply(.flagException, to: parcel, at: at, actor: "t")
+                            try tx.apply(.resolveException, to: flagged, at: at, actor: "t")
+                        } else {
+                            // Shelving after intake goes through `apply` with a slot.
+                            let free = try tx.occupancy(of: layer, capacity: 500, releasedSince: at - cooldown)
+                            let seq = try #require(
+                                (1...9999).first { !free.activeSequences.contains($0) && !free.coolingSequences.contains($0) })
+                            let received = try tx.insertParcel(
+                                NewParcel(
+                                    tracking: try TrackingNumber(raw: tracking), courier: nil, phoneTail: nil, phoneHash: nil,
+                                    phoneFull: nil, at: at),
+                                actor: "t")
+                            try tx.apply(
+                                .shelve, to: received, at: at, actor: "t",
+                                slot: PickupCode(shelf: layer.shelf, layer: layer.layer, sequence: seq))
+                        }
+                    }
+                    if failAfterWrite { throw StoreError.unavailable("test: roll this job back") }
+                }
+            } catch StoreError.unavailable {
+                #expect(failAfterWrite)
+            }
+            let cached = try await store.write { tx in
+                try layers.map { try tx.occupancy(of: $0, capacity: 500, releasedSince: at - cooldown) }
+            }
+            let fresh = try store.readNow { reader in
+                try layers.map { try reader.occupancy(of: $0, capacity: 500, releasedSince: at - cooldown) }
+            }
+            for (c, f) in zip(cached, fresh) {
+                #expect(c.activeSequences == f.activeSequences, "step \(step) \(c.shelf)-\(c.layer) active")
+                #expect(c.coolingSequences == f.coolingSequences, "step \(step) \(c.shelf)-\(c.layer) cooling")
+                #expect(c.lastSequence == f.lastSequence, "step \(step) \(c.shelf)-\(c.layer) cursor")
+            }
+        }
+        // The run exercised every path: active parcels, cooling ones, on every layer.
+        let fresh = try store.readNow { reader in try layers.map { try reader.occupancy(of: $0, capacity: 500, releasedSince: 0) } }
+        #expect(fresh.allSatisfy { !$0.activeSequences.isEmpty && !$0.coolingSequences.isEmpty })
+    }
+
     /// `insertParcel` and `apply` return records built in memory; they must equal what a read finds.
     @Test func returnedRecordsEqualWhatIsStored() async throws {
         let paths: [[ParcelAction]] = [
@@ -341,5 +413,18 @@ import Testing
         #expect(occupancy.activeSequences == [47])
         #expect(occupancy.lastSequence == 47)
         #expect(try store.readNow { try $0.layerCounts() } == [LayerKey(shelf: 2, layer: 3): 1])
+    }
+}
+
+/// A small deterministic generator so the randomised store test replays the same steps on every run.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
