@@ -18,4 +18,6 @@ public enum DomainError: Error, Equatable, Sendable {
     case noFreePickupCode
     /// A phone number or phone tail that is not made of the expected digits.
     case invalidPhone(reason: String)
+    /// A command barcode (`PSCMD:`…) that names no role.
+    case unknownCommand(String)
 }

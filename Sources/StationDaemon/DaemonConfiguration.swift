@@ -24,7 +24,23 @@ struct DaemonConfiguration: Decodable {
         var socketMode: String?
     }
 
+    /// Scanner roles and counters (the engine's side of scanning).
+    struct Scanners: Decodable {
+        struct Assignment: Decodable {
+            /// Serial number, USB port path (`1-1.2`), device path (`/dev/ttyACM0`) or full scanner id.
+            var match: String
+            var role: ScannerRole
+            var counter: String?
+            var name: String?
+        }
+        var defaultRole: ScannerRole?
+        var assignments: [Assignment]?
+        var duplicateWindowMs: Int?
+        var verificationSeconds: Int?
+    }
+
     var station: Station?
+    var scanners: Scanners?
     var shelves: [ShelfLayout.Shelf]?
     var codeCooldownHours: Int?
     var holdHours: Int?
@@ -62,6 +78,17 @@ struct DaemonConfiguration: Decodable {
         }
         if let hours = codeCooldownHours, !(0...8760).contains(hours) { throw ConfigurationError("codeCooldownHours: 0…8760") }
         if let hours = holdHours, !(1...8760).contains(hours) { throw ConfigurationError("holdHours: 1…8760") }
+        if let scanners {
+            if let window = scanners.duplicateWindowMs, !(0...60_000).contains(window) {
+                throw ConfigurationError("scanners.duplicateWindowMs: 0…60000")
+            }
+            if let seconds = scanners.verificationSeconds, !(10...3600).contains(seconds) {
+                throw ConfigurationError("scanners.verificationSeconds: 10…3600")
+            }
+            for assignment in scanners.assignments ?? [] where assignment.match.isEmpty || (assignment.counter?.isEmpty ?? false) {
+                throw ConfigurationError("scanners.assignments: match and counter must not be empty")
+            }
+        }
         if let server {
             if let bytes = server.maxLineBytes, !(1024...16 * 1024 * 1024).contains(bytes) {
                 throw ConfigurationError("server.maxLineBytes: 1024…16777216")
@@ -86,6 +113,14 @@ struct DaemonConfiguration: Decodable {
         if let hours = codeCooldownHours { settings.codeCooldownHours = hours }
         if let hours = holdHours { settings.holdHours = hours }
         if let keep = storeFullPhone { settings.storeFullPhone = keep }
+        if let scanners {
+            if let role = scanners.defaultRole { settings.scanners.defaultRole = role }
+            if let window = scanners.duplicateWindowMs { settings.scanners.duplicateWindowMillis = Int64(window) }
+            if let seconds = scanners.verificationSeconds { settings.scanners.verificationSeconds = seconds }
+            settings.scanners.assignments = (scanners.assignments ?? []).map {
+                .init(match: $0.match, role: $0.role, counter: $0.counter ?? ScannerSettings.defaultCounter, name: $0.name)
+            }
+        }
         return settings
     }
 

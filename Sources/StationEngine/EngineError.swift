@@ -14,4 +14,6 @@ public enum EngineError: Error, Equatable, Sendable {
     case notAwaitingPickup(tracking: String, state: ParcelState)
     /// A parameter that is present but unusable.
     case invalidParameter(name: String, reason: String)
+    /// No scanner with that id has been seen since the daemon started.
+    case scannerNotFound(String)
 }

@@ -17,6 +17,7 @@ public actor StationEngine {
     nonisolated let hasher: PhoneHasher
     nonisolated let startedAt: Int64
     nonisolated let events = EventHub()
+    nonisolated let desk: ScanDesk
 
     /// Opens the engine over `store`, creating the station's phone salt on first start.
     public init(store: ParcelStore, settings: StationSettings, clock: any StationClock = SystemClock(), logger: Logger) async throws {
@@ -32,6 +33,7 @@ public actor StationEngine {
             return salt
         }
         self.hasher = PhoneHasher(salt: salt)
+        self.desk = ScanDesk(settings: settings.scanners, overrides: try Self.loadScannerRoles(from: store))
     }
 
     // MARK: Intake
@@ -370,11 +372,11 @@ public actor StationEngine {
                 let batch = try await store.read { reader -> [StationEvent] in
                     try reader.events(after: after, limit: 10_000).compactMap { event in
                         guard let parcel = try reader.parcel(id: event.parcelID) else { return nil }
-                        return StationEvent(event: event, parcel: parcel)
+                        return StationEvent.ledger(event, parcel)
                     }
                 }
-                guard let last = batch.last else { continue }
-                lastPublishedEventID = last.event.id
+                guard case .ledger(let last, _)? = batch.last else { continue }
+                lastPublishedEventID = last.id
                 events.publish(batch)
                 if batch.count == 10_000 { publishAgain = true }
             } catch {
@@ -391,10 +393,12 @@ public actor StationEngine {
     public nonisolated func finishSubscriptions() { events.finishAll() }
 }
 
-/// One committed change, as subscribers see it.
-public struct StationEvent: Sendable {
-    public let event: ParcelEvent
-    public let parcel: ParcelRecord
+/// What subscribers hear: committed ledger changes (with the parcel as it stands after each), what each
+/// scan did, and scanners coming and going.
+public enum StationEvent: Sendable {
+    case ledger(ParcelEvent, ParcelRecord)
+    case scan(ScanOutcome)
+    case scanner(ScannerNotice)
 }
 
 /// Fan-out of committed events to subscribers; a slow subscriber loses its oldest buffered events rather

@@ -15,11 +15,13 @@ public struct StationSettings: Sendable, Equatable {
     public var holdHours: Int
     /// Keep the full recipient phone number (off by default: tail and salted hash only).
     public var storeFullPhone: Bool
+    /// Roles and counters of the station's scanners.
+    public var scanners: ScannerSettings
 
     public init(
         stationID: String = "station", stationName: String = "服务站",
         shelves: ShelfLayout = ShelfLayout(shelves: (1...4).map { .init(id: $0, layers: 4, layerCapacity: 40) }),
-        codeCooldownHours: Int = 72, holdHours: Int = 168, storeFullPhone: Bool = false
+        codeCooldownHours: Int = 72, holdHours: Int = 168, storeFullPhone: Bool = false, scanners: ScannerSettings = .init()
     ) {
         self.stationID = stationID
         self.stationName = stationName
@@ -27,6 +29,49 @@ public struct StationSettings: Sendable, Equatable {
         self.codeCooldownHours = codeCooldownHours
         self.holdHours = holdHours
         self.storeFullPhone = storeFullPhone
+        self.scanners = scanners
+    }
+}
+
+/// Where each scanner stands, from the configuration. A role switched with a command barcode overrides this
+/// until switched again (and survives restarts).
+public struct ScannerSettings: Sendable, Equatable {
+    /// One configured scanner: matched by its serial number, its USB port path (`1-1.2`), its device path
+    /// (`/dev/ttyACM0`) or its full id, whichever is given.
+    public struct Assignment: Sendable, Equatable {
+        public var match: String
+        public var role: ScannerRole
+        /// The pickup counter the scanner serves: a verified pickup opened for that counter is what its
+        /// scans hand out.
+        public var counter: String
+        public var name: String?
+
+        public init(match: String, role: ScannerRole, counter: String = ScannerSettings.defaultCounter, name: String? = nil) {
+            self.match = match
+            self.role = role
+            self.counter = counter
+            self.name = name
+        }
+    }
+
+    public static let defaultCounter = "1"
+
+    /// The role of a scanner no assignment matches.
+    public var defaultRole: ScannerRole
+    public var assignments: [Assignment]
+    /// The same code from the same scanner within this many milliseconds is a suppressed duplicate.
+    public var duplicateWindowMillis: Int64
+    /// How long a recipient verified at a counter stays verified for that counter's scans.
+    public var verificationSeconds: Int
+
+    public init(
+        defaultRole: ScannerRole = .intake, assignments: [Assignment] = [], duplicateWindowMillis: Int64 = 1500,
+        verificationSeconds: Int = 180
+    ) {
+        self.defaultRole = defaultRole
+        self.assignments = assignments
+        self.duplicateWindowMillis = duplicateWindowMillis
+        self.verificationSeconds = verificationSeconds
     }
 }
 

@@ -46,6 +46,10 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case notAwaitingPickup = "pickup.notAwaiting"
     /// No shelves configured, or every pickup code is in use or cooling down.
     case shelfFull = "shelf.full"
+    /// A command barcode (`PSCMD:`…) that names no role.
+    case unknownCommand = "scan.unknownCommand"
+    /// No scanner with that id is attached, known or configured.
+    case scannerNotFound = "scanner.notFound"
     // Storage
     /// The disk is full: nothing was written.
     case diskFull = "store.diskFull"

@@ -11,11 +11,14 @@ public enum Method: String, CaseIterable, Sendable {
     case confirmPickup = "Pickup.Confirm"
     case backlog = "Report.Backlog"
     case subscribe = "Events.Subscribe"
+    case scanners = "Scanner.List"
+    case setScannerRole = "Scanner.SetRole"
+    case submitScan = "Scan.Submit"
 
-    /// True when the method writes to the ledger.
+    /// True when the method writes to the ledger or changes how the station acts.
     public var mutates: Bool {
         switch self {
-        case .intake, .returnParcel, .confirmPickup: true
+        case .intake, .returnParcel, .confirmPickup, .setScannerRole, .submitScan: true
         default: false
         }
     }
@@ -31,6 +34,17 @@ public enum EventName {
     public static let pickup = "parcel.pickedUp"
     /// The subscriber was too slow and this many events were dropped; re-read with Parcel.Search.
     public static let dropped = "events.dropped"
+    /// What a scan did (from a scanner, a label photo or `Scan.Submit`).
+    public static let scan = "scan"
+    /// A scanner was plugged in (or found at start).
+    public static let scannerAttached = "scanner.attached"
+    /// A scanner was unplugged.
+    public static let scannerDetached = "scanner.detached"
+    /// A scanner went away or failed in the middle of a code; the partial code was dropped.
+    public static let scannerPartialDropped = "scanner.partialDropped"
+
+    /// Everything a subscription receives.
+    public static let all = [intake, stateChanged, pickup, dropped, scan, scannerAttached, scannerDetached, scannerPartialDropped]
 }
 
 // MARK: Station.Hello
@@ -311,11 +325,14 @@ public struct VerifyParams: Codable, Sendable, Equatable {
     public var code: String?
     public var phoneTail: String?
     public var phone: String?
+    /// The pickup counter: its pickup-role scanners then hand out exactly these parcels for a while.
+    public var counter: String?
 
-    public init(code: String? = nil, phoneTail: String? = nil, phone: String? = nil) {
+    public init(code: String? = nil, phoneTail: String? = nil, phone: String? = nil, counter: String? = nil) {
         self.code = code
         self.phoneTail = phoneTail
         self.phone = phone
+        self.counter = counter
     }
 }
 
@@ -430,4 +447,132 @@ public struct ParcelEventData: Codable, Sendable, Equatable {
 public struct DroppedEventData: Codable, Sendable, Equatable {
     public var count: Int
     public init(count: Int) { self.count = count }
+}
+
+// MARK: Scanners
+
+/// A scanner as `Scanner.List` and scanner events show it.
+public struct ScannerDTO: Codable, Sendable, Equatable {
+    /// Stable id: from the serial number when the scanner has one, else from its port or device path.
+    public var id: String
+    /// `usb-keyboard`, `usb-pos`, `serial`, `photo`, `socket`, or `configured` for a configured scanner not seen yet.
+    public var source: String
+    /// `VID:PID` in hex, for USB scanners.
+    public var usb: String?
+    public var serial: String?
+    public var port: String?
+    public var product: String?
+    /// The name the configuration gives it.
+    public var name: String?
+    public var attached: Bool
+    public var role: String
+    /// `command` (switched by a command barcode or Scanner.SetRole), `configured` or `default`.
+    public var roleSource: String
+    public var counter: String
+    public var lastSeen: String?
+    public var scans: Int
+    public var duplicates: Int
+    public var rejected: Int
+    public var lastResult: String?
+
+    public init(
+        id: String, source: String, usb: String?, serial: String?, port: String?, product: String?, name: String?, attached: Bool,
+        role: String, roleSource: String, counter: String, lastSeen: String?, scans: Int, duplicates: Int, rejected: Int,
+        lastResult: String?
+    ) {
+        self.id = id
+        self.source = source
+        self.usb = usb
+        self.serial = serial
+        self.port = port
+        self.product = product
+        self.name = name
+        self.attached = attached
+        self.role = role
+        self.roleSource = roleSource
+        self.counter = counter
+        self.lastSeen = lastSeen
+        self.scans = scans
+        self.duplicates = duplicates
+        self.rejected = rejected
+        self.lastResult = lastResult
+    }
+}
+
+public struct ScannersResult: Codable, Sendable, Equatable {
+    public var scanners: [ScannerDTO]
+    public init(scanners: [ScannerDTO]) { self.scanners = scanners }
+}
+
+public struct SetRoleParams: Codable, Sendable, Equatable {
+    public var scanner: String
+    /// `intake`, `pickup`, `handoff`, `stocktake` or `off`; null returns the scanner to its configured role.
+    public var role: String?
+    public init(scanner: String, role: String?) {
+        self.scanner = scanner
+        self.role = role
+    }
+}
+
+public struct SubmitScanParams: Codable, Sendable, Equatable {
+    /// The scanned text, as a scanner would send it.
+    public var text: String
+    /// Which scanner it counts as (default `socket:` + the client's hello name); its role decides the action.
+    public var scanner: String?
+    /// AIM symbology identifier, if known.
+    public var symbology: String?
+    public init(text: String, scanner: String? = nil, symbology: String? = nil) {
+        self.text = text
+        self.scanner = scanner
+        self.symbology = symbology
+    }
+}
+
+/// What a scan did: the result of `Scan.Submit` and the `data` of `scan` events.
+public struct ScanOutcomeDTO: Codable, Sendable, Equatable {
+    public var scanner: String
+    public var role: String
+    public var counter: String
+    /// `intake`, `repeatIntake`, `pickedUp`, `verifyFirst`, `notThisRecipient`, `roleChanged`, `duplicate`,
+    /// `rejected`, `failed`, `ignored`, `noOpenHandoff`, `noOpenStocktake`.
+    public var result: String
+    /// A short line for the counter display, in Chinese.
+    public var message: String
+    public var text: String
+    public var symbology: String?
+    public var sequence: UInt64
+    public var at: String
+    public var parcel: ParcelDTO?
+    public var error: WireError?
+    /// After a pickup: parcels still waiting for the verified recipient at this counter.
+    public var remaining: Int?
+
+    public init(
+        scanner: String, role: String, counter: String, result: String, message: String, text: String, symbology: String?,
+        sequence: UInt64, at: String, parcel: ParcelDTO?, error: WireError?, remaining: Int?
+    ) {
+        self.scanner = scanner
+        self.role = role
+        self.counter = counter
+        self.result = result
+        self.message = message
+        self.text = text
+        self.symbology = symbology
+        self.sequence = sequence
+        self.at = at
+        self.parcel = parcel
+        self.error = error
+        self.remaining = remaining
+    }
+}
+
+/// `data` of `scanner.*` events.
+public struct ScannerEventData: Codable, Sendable, Equatable {
+    public var scanner: ScannerDTO
+    /// For `scanner.partialDropped`: how many bytes of the unfinished code were dropped.
+    public var droppedBytes: Int?
+    public init(scanner: ScannerDTO, droppedBytes: Int? = nil) {
+        self.scanner = scanner
+        self.droppedBytes = droppedBytes
+    }
 }

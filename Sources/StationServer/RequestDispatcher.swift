@@ -13,6 +13,7 @@ final class ConnectionState: Sendable {
         var inFlight = 0
         var subscribed = false
         var inputClosed = false
+        var scans: UInt64 = 0
     }
 
     let peer: PeerCredentials?
@@ -44,6 +45,13 @@ final class ConnectionState: Sendable {
     }
     var isSubscribed: Bool { values.withLock { $0.subscribed } }
     func markSubscribed() { values.withLock { $0.subscribed = true } }
+    /// Numbers `Scan.Submit` scans per connection, as a scanner numbers its own.
+    func nextScanSequence() -> UInt64 {
+        values.withLock { values in
+            values.scans += 1
+            return values.scans
+        }
+    }
 
     func caller(staff: String?) -> Caller {
         Caller(client: client, uid: peer?.uid, staff: staff?.isEmpty == false ? staff : nil)
@@ -180,7 +188,10 @@ final class RequestDispatcher: Sendable {
             case .verifyPickup:
                 let params = try Self.params(VerifyParams.self, data, decoder)
                 let credential = try StationEngine.Credential.from(code: params.code, phoneTail: params.phoneTail, phone: params.phone)
-                let parcels = try await engine.verifyPickup(credential)
+                if let counter = params.counter, counter.isEmpty || counter.count > 32 {
+                    throw WireError(.invalidParams, "counter: a counter name of 1 to 32 characters")
+                }
+                let parcels = try await engine.verifyPickup(credential, atCounter: params.counter)
                 return .reply(Self.replyLine(id: head.id, ParcelsResult(parcels: parcels.map { WireMapping.parcel($0, engine: engine) })))
 
             case .confirmPickup:
@@ -203,13 +214,40 @@ final class RequestDispatcher: Sendable {
 
             case .subscribe:
                 _ = try Self.params(NoParams.self, data, decoder)
-                let reply = Self.replyLine(
-                    id: head.id, SubscribeResult(events: [EventName.intake, EventName.stateChanged, EventName.pickup, EventName.dropped]))
+                let reply = Self.replyLine(id: head.id, SubscribeResult(events: EventName.all))
                 // Subscribing twice on one connection keeps the one stream it has.
                 guard !connection.isSubscribed else { return .reply(reply) }
                 let stream = try await engine.subscribe()
                 connection.markSubscribed()
                 return .subscribe(reply, stream)
+
+            case .scanners:
+                _ = try Self.params(NoParams.self, data, decoder)
+                return .reply(Self.replyLine(id: head.id, ScannersResult(scanners: engine.scanners().map(WireMapping.scanner))))
+
+            case .setScannerRole:
+                let params = try Self.params(SetRoleParams.self, data, decoder)
+                let role = try params.role.map { name in
+                    guard let role = ScannerRole(rawValue: name) else {
+                        throw WireError(
+                            .invalidParams, "role: one of \(ScannerRole.allCases.map(\.rawValue).joined(separator: ", ")), or null")
+                    }
+                    return role
+                }
+                try await engine.setScannerRole(params.scanner, role: role)
+                let status = engine.scanners().first { $0.descriptor.id == params.scanner }
+                return .reply(Self.replyLine(id: head.id, ScannersResult(scanners: status.map { [WireMapping.scanner($0)] } ?? [])))
+
+            case .submitScan:
+                let params = try Self.params(SubmitScanParams.self, data, decoder)
+                guard params.text.utf8.count <= 4096 else { throw WireError(.invalidParams, "text: at most 4096 bytes") }
+                let id = params.scanner ?? "socket:\(connection.client)"
+                guard !id.isEmpty, id.count <= 128 else { throw WireError(.invalidParams, "scanner: 1 to 128 characters") }
+                let outcome = await engine.handleScan(
+                    ScanInput(
+                        scanner: ScannerDescriptor(id: id, source: "socket"), text: params.text, symbology: params.symbology,
+                        sequence: connection.nextScanSequence(), monotonicNanos: DispatchTime.now().uptimeNanoseconds))
+                return .reply(Self.replyLine(id: head.id, WireMapping.scanOutcome(outcome, engine: engine)))
             }
         } catch {
             let wire = WireMapping.wireError(error)
@@ -266,16 +304,28 @@ final class RequestDispatcher: Sendable {
 
     /// An event line for subscribers.
     static func eventLine(_ event: StationEvent, engine: StationEngine) -> [UInt8] {
-        let name: String
-        switch event.event.kind {
-        case .intake: name = EventName.intake
-        case .pickUp: name = EventName.pickup
-        default: name = EventName.stateChanged
+        switch event {
+        case .ledger(let event, let parcel):
+            let name: String
+            switch event.kind {
+            case .intake: name = EventName.intake
+            case .pickUp: name = EventName.pickup
+            default: name = EventName.stateChanged
+            }
+            return line(
+                EventMessage(
+                    event: name, data: ParcelEventData(event: WireMapping.event(event), parcel: WireMapping.parcel(parcel, engine: engine))))
+        case .scan(let outcome):
+            return line(EventMessage(event: EventName.scan, data: WireMapping.scanOutcome(outcome, engine: engine)))
+        case .scanner(.attached(let status)):
+            return line(EventMessage(event: EventName.scannerAttached, data: ScannerEventData(scanner: WireMapping.scanner(status))))
+        case .scanner(.detached(let status)):
+            return line(EventMessage(event: EventName.scannerDetached, data: ScannerEventData(scanner: WireMapping.scanner(status))))
+        case .scanner(.partialDropped(let status, let bytes)):
+            return line(
+                EventMessage(
+                    event: EventName.scannerPartialDropped, data: ScannerEventData(scanner: WireMapping.scanner(status), droppedBytes: bytes)))
         }
-        return line(
-            EventMessage(
-                event: name,
-                data: ParcelEventData(event: WireMapping.event(event.event), parcel: WireMapping.parcel(event.parcel, engine: engine))))
     }
 }
 

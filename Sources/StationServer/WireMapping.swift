@@ -37,6 +37,48 @@ enum WireMapping {
 
     static let bucketLabels = ["<24h", "1-2d", "2-3d", "3-7d", ">7d"]
 
+    static func scanner(_ status: ScannerStatus) -> ScannerDTO {
+        let descriptor = status.descriptor
+        let usb = descriptor.vendorID.flatMap { vendor in
+            descriptor.productID.map { String(format: "%04x:%04x", vendor, $0) }
+        }
+        return ScannerDTO(
+            id: descriptor.id, source: descriptor.source, usb: usb, serial: descriptor.serial, port: descriptor.port,
+            product: descriptor.product, name: status.name, attached: status.attached, role: status.role.rawValue,
+            roleSource: status.roleSource.rawValue, counter: status.counter, lastSeen: status.lastSeen.map(timestamp), scans: status.scans,
+            duplicates: status.duplicates, rejected: status.rejected, lastResult: status.lastResult?.rawValue)
+    }
+
+    static func scanOutcome(_ outcome: ScanOutcome, engine: StationEngine) -> ScanOutcomeDTO {
+        let error = outcome.error.map(wireError)
+        return ScanOutcomeDTO(
+            scanner: outcome.scanner, role: outcome.role.rawValue, counter: outcome.counter, result: outcome.result.rawValue,
+            message: displayLine(outcome, error: error), text: outcome.text, symbology: outcome.symbology, sequence: outcome.sequence,
+            at: timestamp(outcome.at), parcel: outcome.parcel.map { parcel($0, engine: engine) }, error: error,
+            remaining: outcome.remaining)
+    }
+
+    /// The counter display's line for a scan, in Chinese: what happened and, when something is wrong, what to do.
+    static func displayLine(_ outcome: ScanOutcome, error: WireError?) -> String {
+        let code = outcome.parcel?.pickupCode?.description ?? ""
+        switch outcome.result {
+        case .intake: return "入库成功 取件码 \(code)"
+        case .repeatIntake: return "已在站内 取件码 \(code)（重复扫描，未重复入库）"
+        case .pickedUp:
+            let left = outcome.remaining ?? 0
+            return left > 0 ? "已取件 \(code)，该取件人还有 \(left) 件" : "已取件 \(code)，该取件人的包裹已全部取走"
+        case .verifyFirst: return "请先核验取件码或手机尾号，再扫描包裹"
+        case .notThisRecipient: return "不是当前取件人的包裹，请勿交付"
+        case .roleChanged: return "扫描枪已切换为：\(outcome.role.label)"
+        case .duplicate: return "重复扫描，已忽略"
+        case .rejected: return "无法识别的条码，请重新扫描" + (error.map { "（\($0.message)）" } ?? "")
+        case .failed: return "未能处理" + (error.map { "：\($0.message)" } ?? "")
+        case .ignored: return "扫描枪已停用，扫描未处理"
+        case .noOpenHandoff: return "没有进行中的交接，请先开始交接"
+        case .noOpenStocktake: return "没有进行中的盘点，请先开始盘点"
+        }
+    }
+
     static func backlog(_ report: BacklogReport, engine: StationEngine) -> BacklogResult {
         BacklogResult(
             generatedAt: timestamp(report.generatedAt), olderThanHours: report.olderThanHours, total: report.total,
@@ -72,6 +114,8 @@ enum WireMapping {
             case .noShelvesConfigured: return WireError(.shelfFull, "no shelves are configured")
             case .noFreePickupCode: return WireError(.shelfFull, "every pickup code is in use or cooling down; add shelves")
             case .invalidPhone(let reason): return WireError(.phoneInvalid, reason)
+            case .unknownCommand(let text):
+                return WireError(.unknownCommand, "\"\(text)\" is a command barcode naming no role (intake, pickup, handoff, stocktake, off)")
             }
         case let error as EngineError:
             switch error {
@@ -84,6 +128,7 @@ enum WireMapping {
             case .notAwaitingPickup(let tracking, let state):
                 return WireError(.notAwaitingPickup, "parcel \(tracking) is \(state.rawValue), not waiting for pickup")
             case .invalidParameter(let name, let reason): return WireError(.invalidParams, "\(name): \(reason)")
+            case .scannerNotFound(let id): return WireError(.scannerNotFound, "no scanner \"\(id.prefix(80))\" is attached or configured")
             }
         case let error as StoreError:
             switch error {

@@ -10,7 +10,7 @@ import Testing
         let daemon = try DaemonProcess()
         let client = try StationConnection(socketPath: daemon.socketPath)
         let hello = try client.hello(client: "e2e")
-        #expect(hello.protocol == ProtocolVersion(major: 1, minor: 0))
+        #expect(hello.protocol == ProtocolVersion.current)
         #expect(hello.access == "write")
         #expect(Set(hello.methods).isSuperset(of: Method.allCases.map(\.rawValue)))
 

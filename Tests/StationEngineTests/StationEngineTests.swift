@@ -190,8 +190,8 @@ final class CapturingLogHandler: LogHandler, @unchecked Sendable {
         _ = try await engine.intake(.init(scan: "SF1000000000001", phoneTail: "5678"), by: staff)
         _ = try await engine.confirmPickup(.init(trackings: ["SF1000000000001"], credential: .phoneTail("5678")), by: staff)
         var kinds: [ParcelEventKind] = []
-        for await event in stream {
-            kinds.append(event.event.kind)
+        for await case .ledger(let event, _) in stream {
+            kinds.append(event.kind)
             if kinds.count == 3 { break }
         }
         #expect(kinds == [.intake, .shelve, .pickUp])
@@ -234,9 +234,9 @@ final class CapturingLogHandler: LogHandler, @unchecked Sendable {
         // One more write afterwards marks the end: everything before it must have been delivered once.
         _ = try await engine.intake(.init(scan: "JT9999999999999"), by: staff)
         var ids: [Int64] = []
-        for await event in stream {
-            ids.append(event.event.id)
-            if event.parcel.tracking == "JT9999999999999" && event.event.kind == .shelve { break }
+        for await case .ledger(let event, let parcel) in stream {
+            ids.append(event.id)
+            if parcel.tracking == "JT9999999999999" && event.kind == .shelve { break }
         }
         #expect(ids.count == 82)
         #expect(Set(ids).count == ids.count)

@@ -74,7 +74,28 @@ import Testing
             "error",
             ErrorReply(id: .number(5), error: WireError(.codeMismatch, "parcel SF1234567890123 does not belong to that code or phone")))
         try check("event.intake", EventMessage(event: EventName.intake, data: ParcelEventData(event: Self.event, parcel: Self.parcel)))
+        try check("scanners.result", Reply(id: .number(6), result: ScannersResult(scanners: [Self.scanner])))
+        try check("scan.result", Reply(id: .number(7), result: Self.outcome))
+        try check("event.scan", EventMessage(event: EventName.scan, data: Self.outcome))
+        try check(
+            "event.scannerPartialDropped",
+            EventMessage(event: EventName.scannerPartialDropped, data: ScannerEventData(scanner: Self.scanner, droppedBytes: 7)))
     }
+
+    @Test func scannerRequests() throws {
+        try check("setRole.request", Request(id: .number(8), method: "Scanner.SetRole", params: SetRoleParams(scanner: "usb:0c2e:0b61:SN0001", role: "pickup")))
+        try check("submitScan.request", Request(id: .number(9), method: "Scan.Submit", params: SubmitScanParams(text: "SF1234567890123", symbology: "]C0")))
+        try check("verify.request", Request(id: .number(10), method: "Pickup.Verify", params: VerifyParams(phoneTail: "5678", counter: "1")))
+    }
+
+    static let scanner = ScannerDTO(
+        id: "usb:0c2e:0b61:SN0001", source: "usb-keyboard", usb: "0c2e:0b61", serial: "SN0001", port: "1-1.2",
+        product: "Fake HID Barcode Scanner", name: "取件台", attached: true, role: "pickup", roleSource: "configured", counter: "1",
+        lastSeen: "2026-11-22T08:30:00.000Z", scans: 12, duplicates: 1, rejected: 2, lastResult: "pickedUp")
+    static let outcome = ScanOutcomeDTO(
+        scanner: "usb:0c2e:0b61:SN0001", role: "pickup", counter: "1", result: "pickedUp", message: "已取件 3-2-0147，该取件人还有 1 件",
+        text: "SF1234567890123", symbology: "]C0", sequence: 12, at: "2026-11-22T08:30:00.000Z", parcel: Self.parcel, error: nil,
+        remaining: 1)
 
     /// Protocol.md documents every method and every error code.
     @Test func protocolDocumentCoversTheVocabulary() throws {
@@ -84,6 +105,7 @@ import Testing
             encoding: .utf8)
         for method in Method.allCases { #expect(doc.contains("### `\(method.rawValue)`"), "\(method.rawValue) undocumented") }
         for code in ErrorCode.allCases { #expect(doc.contains("| `\(code.rawValue)` |"), "\(code.rawValue) undocumented") }
+        for event in EventName.all { #expect(doc.contains("| `\(event)` |"), "event \(event) undocumented") }
     }
 
     @Test func requestIDsRoundTripAsNumbersOrStrings() throws {
