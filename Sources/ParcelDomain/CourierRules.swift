@@ -72,8 +72,9 @@ extension CourierRule {
             valid: ["00106141411234567897", "00069420000000000014"],
             invalid: ["0010614141123456789", "01106141411234567897"]),
         CourierRule(
-            "SF", "顺丰速运", format: "prefix SF + 13 digits", pattern: #"SF[0-9]{13}"#, strength: 3,
-            valid: ["SF1234567890123", "SF0000000000001"], invalid: ["SF123456789012", "SF12345678901234", "SFA234567890123"]),
+            "SF", "顺丰速运", format: "prefix SF + 12 or 13 digits", pattern: #"SF[0-9]{12,13}"#, strength: 3,
+            valid: ["SF1234567890123", "SF0000000000001", "SF123456789012"],
+            invalid: ["SF12345678901", "SF12345678901234", "SFA234567890123"]),
         CourierRule(
             "JT", "极兔速递 (J&T)", format: "prefix JT + 13 digits", pattern: #"JT[0-9]{13}"#, strength: 3,
             valid: ["JT1234567890123", "JT5000112233445"], invalid: ["JT123456789012", "JTX234567890123"]),

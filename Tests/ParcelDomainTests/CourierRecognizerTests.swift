@@ -127,7 +127,7 @@ struct CourierRankingTests {
         #expect(first.code == "SF")
         #expect(first.name == "顺丰速运")
         #expect(first.reason.contains("prefix"))
-        #expect(first.reason == "prefix SF + 13 digits")
+        #expect(first.reason == "prefix SF + 12 or 13 digits")
         #expect(first.strength == 3)
         #expect(number.likelyCourier == "SF")
     }
@@ -317,7 +317,7 @@ struct CourierRankingTests {
             #expect(first.reason == "named by caller; number fits none of its known formats")
             #expect(first.name == "中通快递")
             #expect(first.strength == 5)
-            #expect(number.candidates[1] == CourierCandidate(code: "SF", name: "顺丰速运", reason: "prefix SF + 13 digits", strength: 3))
+            #expect(number.candidates[1] == CourierCandidate(code: "SF", name: "顺丰速运", reason: "prefix SF + 12 or 13 digits", strength: 3))
             #expect(number.likelyCourier == "ZTO")
         }
     }

@@ -1,0 +1,197 @@
+import Foundation
+
+/// An 8-bit grey image, rows packed without padding.
+public struct GreyImage: Sendable, Equatable {
+    public let width: Int
+    public let height: Int
+    public var pixels: [UInt8]
+
+    public init(width: Int, height: Int, pixels: [UInt8]) {
+        precondition(width > 0 && height > 0 && pixels.count == width * height, "pixel buffer does not match the size")
+        self.width = width
+        self.height = height
+        self.pixels = pixels
+    }
+}
+
+/// Where a transformed copy's pixels came from, to map symbol positions back to the original image.
+struct ImageTransform: Sendable {
+    /// Original pixels per working pixel (2 for a half-scale decode).
+    var scale: Double = 1
+    /// Rotation applied after scaling, in degrees counter-clockwise, about the centre of the scaled image.
+    var degrees: Double = 0
+    /// Size of the scaled image before rotation, and of the rotated canvas.
+    var scaledWidth: Int = 0
+    var scaledHeight: Int = 0
+    var canvasWidth: Int = 0
+    var canvasHeight: Int = 0
+
+    /// Maps a point of the working image to original-image pixels.
+    func original(x: Double, y: Double) -> (x: Double, y: Double) {
+        var px = x
+        var py = y
+        if degrees != 0 {
+            let radians = degrees * .pi / 180
+            let (c, s) = (cos(radians), sin(radians))
+            let dx = x - Double(canvasWidth) / 2
+            let dy = y - Double(canvasHeight) / 2
+            // The inverse of the forward rotation used by `rotated(by:)`.
+            px = c * dx - s * dy + Double(scaledWidth) / 2
+            py = s * dx + c * dy + Double(scaledHeight) / 2
+        }
+        return (px * scale, py * scale)
+    }
+}
+
+extension GreyImage {
+    /// A copy halved in both directions by 2×2 box averaging (for formats without DCT scaling).
+    func halved() -> GreyImage {
+        let w = width / 2
+        let h = height / 2
+        guard w > 0, h > 0 else { return self }
+        var out = [UInt8](repeating: 0, count: w * h)
+        pixels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for y in 0..<h {
+                    let r0 = 2 * y * width
+                    let r1 = r0 + width
+                    let o = y * w
+                    for x in 0..<w {
+                        let sum = Int(src[r0 + 2 * x]) + Int(src[r0 + 2 * x + 1]) + Int(src[r1 + 2 * x]) + Int(src[r1 + 2 * x + 1])
+                        dst[o + x] = UInt8(truncatingIfNeeded: (sum + 2) >> 2)
+                    }
+                }
+            }
+        }
+        return GreyImage(width: w, height: h, pixels: out)
+    }
+
+    /// A copy rotated by `degrees` (counter-clockwise) onto a canvas that holds the whole image, bilinear, with
+    /// the uncovered corners filled white so they draw no edges.
+    func rotated(by degrees: Double) -> GreyImage {
+        let radians = degrees * .pi / 180
+        let (c, s) = (cos(radians), sin(radians))
+        let cw = Int((abs(Double(width) * c) + abs(Double(height) * s)).rounded(.up))
+        let ch = Int((abs(Double(width) * s) + abs(Double(height) * c)).rounded(.up))
+        var out = [UInt8](repeating: 255, count: cw * ch)
+        let srcW = width
+        let srcH = height
+        // Fixed point with 16 fractional bits: source position of canvas pixel (x, y).
+        let one = 65536.0
+        let stepXx = Int((c * one).rounded())
+        let stepXy = Int((s * one).rounded())
+        pixels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for y in 0..<ch {
+                    let dy = Double(y) - Double(ch) / 2
+                    let dx0 = -Double(cw) / 2
+                    var sx = Int(((c * dx0 - s * dy + Double(srcW) / 2) * one).rounded())
+                    var sy = Int(((s * dx0 + c * dy + Double(srcH) / 2) * one).rounded())
+                    let row = y * cw
+                    for x in 0..<cw {
+                        let ix = sx >> 16
+                        let iy = sy >> 16
+                        if ix >= 0, iy >= 0, ix < srcW - 1, iy < srcH - 1 {
+                            let fx = sx & 0xFFFF
+                            let fy = sy & 0xFFFF
+                            let p = iy * srcW + ix
+                            let top = Int(src[p]) * (65536 - fx) + Int(src[p + 1]) * fx
+                            let bottom = Int(src[p + srcW]) * (65536 - fx) + Int(src[p + srcW + 1]) * fx
+                            let v = ((top >> 8) * (65536 - fy) + (bottom >> 8) * fy) >> 24
+                            dst[row + x] = UInt8(truncatingIfNeeded: v)
+                        }
+                        sx += stepXx
+                        sy += stepXy
+                    }
+                }
+            }
+        }
+        return GreyImage(width: cw, height: ch, pixels: out)
+    }
+
+    /// A copy with the 1st–99th percentile range stretched to 0–255 (low-contrast and washed-out photos).
+    func stretched() -> GreyImage {
+        var histogram = [Int](repeating: 0, count: 256)
+        for p in pixels { histogram[Int(p)] += 1 }
+        let cut = pixels.count / 100
+        var low = 0
+        var seen = 0
+        while low < 255, seen + histogram[low] <= cut {
+            seen += histogram[low]
+            low += 1
+        }
+        var high = 255
+        seen = 0
+        while high > 0, seen + histogram[high] <= cut {
+            seen += histogram[high]
+            high -= 1
+        }
+        guard high > low else { return self }
+        var table = [UInt8](repeating: 0, count: 256)
+        for v in 0..<256 { table[v] = UInt8(max(0, min(255, (v - low) * 255 / (high - low)))) }
+        return GreyImage(width: width, height: height, pixels: pixels.map { table[Int($0)] })
+    }
+
+    /// A copy binarised against the local mean over a square window (shadows, glare, uneven light).
+    func locallyThresholded(radius: Int) -> GreyImage {
+        let w = width
+        let h = height
+        // Integral image; rows of w+1 to avoid edge cases.
+        var integral = [Int](repeating: 0, count: (w + 1) * (h + 1))
+        pixels.withUnsafeBufferPointer { src in
+            integral.withUnsafeMutableBufferPointer { sum in
+                for y in 0..<h {
+                    var rowSum = 0
+                    for x in 0..<w {
+                        rowSum += Int(src[y * w + x])
+                        sum[(y + 1) * (w + 1) + x + 1] = sum[y * (w + 1) + x + 1] + rowSum
+                    }
+                }
+            }
+        }
+        var out = [UInt8](repeating: 0, count: w * h)
+        integral.withUnsafeBufferPointer { sum in
+            pixels.withUnsafeBufferPointer { src in
+                out.withUnsafeMutableBufferPointer { dst in
+                    for y in 0..<h {
+                        let y0 = max(0, y - radius)
+                        let y1 = min(h, y + radius + 1)
+                        for x in 0..<w {
+                            let x0 = max(0, x - radius)
+                            let x1 = min(w, x + radius + 1)
+                            let total = sum[y1 * (w + 1) + x1] - sum[y0 * (w + 1) + x1] - sum[y1 * (w + 1) + x0] + sum[y0 * (w + 1) + x0]
+                            let count = (y1 - y0) * (x1 - x0)
+                            // A small bias keeps flat paper white instead of amplifying its noise.
+                            dst[y * w + x] = Int(src[y * w + x]) * count * 100 < total * 95 ? 0 : 255
+                        }
+                    }
+                }
+            }
+        }
+        return GreyImage(width: w, height: h, pixels: out)
+    }
+
+    /// A copy doubled in both directions, bilinear (codes under ~2 px per module on small frames).
+    func doubled() -> GreyImage {
+        let w = width * 2
+        let h = height * 2
+        var out = [UInt8](repeating: 0, count: w * h)
+        pixels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for y in 0..<h {
+                    let sy = min(height - 1, y / 2)
+                    let sy1 = min(height - 1, sy + (y & 1))
+                    for x in 0..<w {
+                        let sx = min(width - 1, x / 2)
+                        let sx1 = min(width - 1, sx + (x & 1))
+                        let sum =
+                            Int(src[sy * width + sx]) + Int(src[sy * width + sx1]) + Int(src[sy1 * width + sx])
+                            + Int(src[sy1 * width + sx1])
+                        dst[y * w + x] = UInt8(truncatingIfNeeded: (sum + 2) >> 2)
+                    }
+                }
+            }
+        }
+        return GreyImage(width: w, height: h, pixels: out)
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import LabelDecoding
+import Testing
+
+/// Real zbar on real fixture images (copied from the shared corpus; see Fixtures/README.md).
+enum Fixture {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
+
+    static func path(_ name: String) -> String { root + "/" + name }
+
+    static func text(_ name: String) throws -> String {
+        try String(contentsOfFile: path(name), encoding: .utf8)
+    }
+}
+
+@Suite("Label photos")
+struct LabelPhotoTests {
+    let decoder = LabelDecoder()
+
+    @Test(
+        "the tracking number of each label is found and confirmed",
+        arguments: ["label_0033.jpg", "label_0075.jpg", "label_0207.jpg", "label_0111.jpg", "label_0249.jpg"])
+    func trackingNumber(_ name: String) throws {
+        let expected = try Fixture.text("labels/" + name.replacingOccurrences(of: ".jpg", with: ".txt"))
+        let result = try decoder.decode(path: Fixture.path("labels/" + name))
+        #expect(result.symbols.contains { $0.text == expected && $0.symbology == .code128 })
+        let waybill = try #require(result.waybill)
+        #expect(waybill.number == expected)
+        #expect(waybill.confirmed)
+    }
+
+    @Test("a large frame is read from its half-size pass and positions are in original pixels")
+    func halfScale() throws {
+        let result = try decoder.decode(path: Fixture.path("labels/label_0249.jpg"))
+        #expect(result.width == 3264 && result.height == 2448)
+        #expect(result.passLog.first?.pass == .half)
+        for symbol in result.symbols {
+            #expect(symbol.box.x >= 0 && symbol.box.x + symbol.box.width <= 3264)
+            #expect(symbol.box.y >= 0 && symbol.box.y + symbol.box.height <= 2448)
+        }
+    }
+
+    @Test("the label's QR JSON is returned byte-exact, Chinese included")
+    func qrText() throws {
+        let result = try decoder.decode(path: Fixture.path("labels/label_0033.jpg"))
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Fixture.path("labels/label_0033.json"))))
+        let symbols = (json as? [String: Any])?["symbols"] as? [[String: Any]] ?? []
+        let qr = try #require(symbols.first { $0["role"] as? String == "qr" }?["text"] as? String)
+        #expect(result.symbols.contains { $0.symbology == .qrCode && $0.text == qr })
+    }
+
+    @Test("PNG and PGM copies of a label decode like the JPEG", arguments: ["label_0033.png", "label_0033.pgm"])
+    func otherFormats(_ name: String) throws {
+        let result = try decoder.decode(path: Fixture.path("labels/" + name))
+        #expect(result.waybill?.number == "YT0629322539683")
+        #expect(result.format == (name.hasSuffix(".png") ? .png : .pgm))
+    }
+
+    @Test("in-memory bytes decode like the file")
+    func inlineBytes() throws {
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Fixture.path("labels/label_0075.jpg"))))
+        let result = try decoder.decode(bytes: bytes)
+        #expect(result.waybill?.number == "RQ025057258CN")
+        #expect(result.waybill?.courier == "EMS")
+    }
+
+    @Test("a 12-digit SF number is chosen as the waybill")
+    func twelveDigitSF() throws {
+        // label_0042 is SF + 12 digits, the older SF format the rule table accepts beside SF + 13.
+        let result = try decoder.decode(path: Fixture.path("labels/label_0042.jpg"))
+        #expect(result.symbols.contains { $0.text == "SF328229843583" })
+        #expect(result.waybill?.number == "SF328229843583")
+        #expect(result.waybill?.courier == "SF")
+    }
+}
+
+@Suite("Blackbox images")
+struct BlackboxTests {
+    let decoder = LabelDecoder()
+
+    @Test(
+        "the expected text is read",
+        arguments: [
+            ("code128-1-java-4.png", Symbology.code128), ("ean13-1-cpp-4.webp", .ean13), ("qrcode-1-cpp-8.webp", .qrCode),
+            ("itf-2-cpp-01.webp", .itf), ("code39-1-java-2.png", .code39), ("upca-1-cpp-4.webp", .ean13),
+        ])
+    func expectedText(_ name: String, _ symbology: Symbology) throws {
+        let stem = String(name[..<name.lastIndex(of: ".")!])
+        let expected = try Fixture.text("blackbox/\(stem).txt")
+        let result = try decoder.decode(path: Fixture.path("blackbox/" + name))
+        #expect(result.symbols.map(\.text).contains(expected), "read \(result.symbols.map(\.text))")
+        #expect(result.symbols.first { $0.text == expected }?.symbology == symbology)
+    }
+
+    @Test("a photo without a code gives no symbol")
+    func noCode() throws {
+        let result = try decoder.decode(path: Fixture.path("blackbox/falsepositives-1-cpp-21.webp"))
+        #expect(result.symbols.isEmpty)
+        #expect(result.waybill == nil)
+    }
+}
