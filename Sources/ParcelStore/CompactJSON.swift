@@ -40,8 +40,8 @@ enum CompactJSON {
 
 /// Event ids that sort by time (UUID version 7, RFC 9562): a 48-bit millisecond timestamp, then random bits.
 /// Random (v4) ids land on a random page of the `uid` index at every insert; time-ordered ones append.
-enum EventID {
-    static func make(at millis: Int64) -> String {
+public enum EventID {
+    public static func make(at millis: Int64) -> String {
         var bytes = [UInt8](repeating: 0, count: 16)
         var generator = SystemRandomNumberGenerator()
         for index in 6..<16 { bytes[index] = UInt8.random(in: 0...255, using: &generator) }

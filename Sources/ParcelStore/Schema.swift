@@ -126,6 +126,100 @@ enum Schema {
                     BEGIN SELECT RAISE(ABORT, 'parcel_event is append-only'); END;
                     """)
         }
+        migrator.registerMigration("2026-11-22 handoffs") { db in
+            let directions = sqlList(HandoffDirection.allCases)
+            let kinds = sqlList(HandoffKind.allCases)
+            let tiers = sqlList(NodeTier.allCases)
+            let statuses = sqlList(HandoffLineStatus.allCases)
+            let discrepancies = sqlList(DiscrepancyKind.allCases)
+            let resolutions = sqlList(DiscrepancyResolution.allCases)
+            try db.execute(
+                sql: """
+                    -- A handoff (交接) with a courier, a driver or another tier. Once closed it carries its signed
+                    -- receipt and never changes again.
+                    CREATE TABLE handoff (
+                        id INTEGER PRIMARY KEY,
+                        uid TEXT NOT NULL UNIQUE,
+                        direction TEXT NOT NULL CHECK (direction IN (\(directions))),
+                        kind TEXT NOT NULL CHECK (kind IN (\(kinds))),
+                        party TEXT NOT NULL,
+                        party_name TEXT NOT NULL,
+                        company TEXT,
+                        node TEXT,
+                        node_tier TEXT CHECK (node_tier IS NULL OR node_tier IN (\(tiers))),
+                        vehicle TEXT,
+                        counter TEXT NOT NULL,
+                        state TEXT NOT NULL CHECK (state IN ('open', 'closed')),
+                        opened_at INTEGER NOT NULL,
+                        opened_by TEXT NOT NULL,
+                        closed_at INTEGER,
+                        closed_by TEXT,
+                        confirmed_by TEXT CHECK (confirmed_by IS NULL OR confirmed_by IN ('badge', 'pin')),
+                        receipt_seq INTEGER UNIQUE,
+                        receipt TEXT,
+                        receipt_digest TEXT,
+                        CHECK ((state = 'open') = (closed_at IS NULL)),
+                        CHECK ((state = 'closed') = (receipt IS NOT NULL AND receipt_seq IS NOT NULL AND confirmed_by IS NOT NULL))
+                    ) STRICT;
+                    CREATE INDEX handoff_open ON handoff(counter) WHERE state = 'open';
+                    CREATE TRIGGER handoff_closed_is_final BEFORE UPDATE ON handoff WHEN OLD.state = 'closed'
+                    BEGIN SELECT RAISE(ABORT, 'a closed handoff is final'); END;
+                    CREATE TRIGGER handoff_no_delete BEFORE DELETE ON handoff
+                    BEGIN SELECT RAISE(ABORT, 'handoffs are never deleted'); END;
+
+                    CREATE TABLE handoff_line (
+                        id INTEGER PRIMARY KEY,
+                        handoff_id INTEGER NOT NULL REFERENCES handoff(id),
+                        tracking TEXT NOT NULL,
+                        courier TEXT,
+                        bag TEXT,
+                        destination TEXT,
+                        manifest_line INTEGER,
+                        expected INTEGER NOT NULL CHECK (expected IN (0, 1)),
+                        status TEXT NOT NULL CHECK (status IN (\(statuses))),
+                        scanned_at INTEGER,
+                        note TEXT,
+                        photo TEXT,
+                        parcel_id INTEGER REFERENCES parcel(id),
+                        UNIQUE (handoff_id, tracking),
+                        CHECK ((status IN ('expected', 'missing')) = (scanned_at IS NULL)),
+                        CHECK (expected = 1 OR status IN ('extra', 'damaged', 'misrouted'))
+                    ) STRICT;
+                    CREATE INDEX handoff_line_bag ON handoff_line(handoff_id, bag) WHERE bag IS NOT NULL;
+                    CREATE TRIGGER handoff_line_frozen BEFORE UPDATE ON handoff_line
+                    WHEN (SELECT state FROM handoff WHERE id = OLD.handoff_id) = 'closed'
+                    BEGIN SELECT RAISE(ABORT, 'the lines of a closed handoff are final'); END;
+                    CREATE TRIGGER handoff_line_no_late_insert BEFORE INSERT ON handoff_line
+                    WHEN (SELECT state FROM handoff WHERE id = NEW.handoff_id) = 'closed'
+                    BEGIN SELECT RAISE(ABORT, 'the lines of a closed handoff are final'); END;
+                    CREATE TRIGGER handoff_line_no_delete BEFORE DELETE ON handoff_line
+                    BEGIN SELECT RAISE(ABORT, 'handoff lines are never deleted'); END;
+
+                    -- What a handoff left wrong (短少, 多发, 破损, 错分), open until someone resolves it.
+                    CREATE TABLE discrepancy (
+                        id INTEGER PRIMARY KEY,
+                        handoff_id INTEGER NOT NULL REFERENCES handoff(id),
+                        line_id INTEGER NOT NULL UNIQUE REFERENCES handoff_line(id),
+                        kind TEXT NOT NULL CHECK (kind IN (\(discrepancies))),
+                        opened_at INTEGER NOT NULL,
+                        resolution TEXT CHECK (resolution IS NULL OR resolution IN (\(resolutions))),
+                        resolved_at INTEGER,
+                        resolved_by TEXT,
+                        note TEXT,
+                        CHECK ((resolution IS NULL) = (resolved_at IS NULL AND resolved_by IS NULL))
+                    ) STRICT;
+                    CREATE INDEX discrepancy_open ON discrepancy(opened_at) WHERE resolution IS NULL;
+                    CREATE TRIGGER discrepancy_resolved_is_final BEFORE UPDATE ON discrepancy WHEN OLD.resolution IS NOT NULL
+                    BEGIN SELECT RAISE(ABORT, 'a resolved discrepancy is final'); END;
+
+                    -- Wrong PINs per courier, so guessing locks the courier out for a while (kept across restarts).
+                    CREATE TABLE party_lockout (
+                        party TEXT PRIMARY KEY NOT NULL,
+                        failures INTEGER NOT NULL CHECK (failures >= 0),
+                        locked_until INTEGER
+                    ) STRICT;
+                    """)
+        }
         return migrator
     }
 }

@@ -39,8 +39,23 @@ struct DaemonConfiguration: Decodable {
         var verificationSeconds: Int?
     }
 
+    /// A courier or driver who hands parcels over.
+    struct PartyConfig: Decodable {
+        var id: String
+        var name: String
+        var company: String?
+        var badge: String?
+        var pin: String?
+    }
+    struct Handoffs: Decodable {
+        var parties: [PartyConfig]?
+        var pinAttempts: Int?
+        var pinLockoutMinutes: Int?
+    }
+
     var station: Station?
     var scanners: Scanners?
+    var handoffs: Handoffs?
     var shelves: [ShelfLayout.Shelf]?
     var codeCooldownHours: Int?
     var holdHours: Int?
@@ -89,6 +104,22 @@ struct DaemonConfiguration: Decodable {
                 throw ConfigurationError("scanners.assignments: match and counter must not be empty")
             }
         }
+        if let handoffs {
+            let parties = handoffs.parties ?? []
+            for party in parties {
+                guard !party.id.isEmpty, party.id.count <= 64, !party.name.isEmpty else {
+                    throw ConfigurationError("handoffs.parties: each needs an id (1…64 characters) and a name")
+                }
+                if let pin = party.pin, !(4...12).contains(pin.count) || !pin.allSatisfy(\.isNumber) {
+                    throw ConfigurationError("handoffs.parties \(party.id): pin must be 4…12 digits")
+                }
+            }
+            if Set(parties.map(\.id)).count != parties.count { throw ConfigurationError("handoffs.parties: ids must be unique") }
+            if let attempts = handoffs.pinAttempts, !(1...20).contains(attempts) { throw ConfigurationError("handoffs.pinAttempts: 1…20") }
+            if let minutes = handoffs.pinLockoutMinutes, !(1...1440).contains(minutes) {
+                throw ConfigurationError("handoffs.pinLockoutMinutes: 1…1440")
+            }
+        }
         if let server {
             if let bytes = server.maxLineBytes, !(1024...16 * 1024 * 1024).contains(bytes) {
                 throw ConfigurationError("server.maxLineBytes: 1024…16777216")
@@ -120,6 +151,13 @@ struct DaemonConfiguration: Decodable {
             settings.scanners.assignments = (scanners.assignments ?? []).map {
                 .init(match: $0.match, role: $0.role, counter: $0.counter ?? ScannerSettings.defaultCounter, name: $0.name)
             }
+        }
+        if let handoffs {
+            settings.parties = (handoffs.parties ?? []).map {
+                Party(id: $0.id, name: $0.name, company: $0.company?.uppercased(), badge: $0.badge, pin: $0.pin)
+            }
+            if let attempts = handoffs.pinAttempts { settings.pinAttempts = attempts }
+            if let minutes = handoffs.pinLockoutMinutes { settings.pinLockoutMinutes = minutes }
         }
         return settings
     }

@@ -16,4 +16,16 @@ public enum EngineError: Error, Equatable, Sendable {
     case invalidParameter(name: String, reason: String)
     /// No scanner with that id has been seen since the daemon started.
     case scannerNotFound(String)
+    /// No handoff with that id.
+    case handoffNotFound(String)
+    /// The handoff is closed; its receipt is final.
+    case handoffClosed(String)
+    /// No courier or driver with that id is configured.
+    case unknownParty(String)
+    /// The badge or PIN did not match the handoff's courier; `attemptsLeft` before a lockout.
+    case confirmationFailed(attemptsLeft: Int)
+    /// Too many wrong PINs: no PIN is accepted until `until` (ms since 1970).
+    case lockedOut(until: Int64)
+    case discrepancyNotFound(Int64)
+    case discrepancyResolved(Int64)
 }

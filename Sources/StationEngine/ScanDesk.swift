@@ -77,6 +77,10 @@ public struct ScanOutcome: Sendable {
         case failed
         /// The scanner's role is `off`.
         case ignored
+        /// A handoff-role scan recorded on the counter's open handoff; `handoffResult` says how it matched.
+        case handoff
+        /// The courier's badge scanned at the counter: the handoff is closed and its receipt issued.
+        case handoffClosed
         /// A handoff-role scan with no handoff open.
         case noOpenHandoff
         /// A stocktake-role scan with no stocktake open.
@@ -94,8 +98,12 @@ public struct ScanOutcome: Sendable {
     public let at: Int64
     public let parcel: ParcelRecord?
     public let error: (any Error)?
-    /// Parcels still waiting for the recipient verified at the counter, after a pickup.
+    /// Parcels still waiting for the recipient verified at the counter, after a pickup; listed lines still
+    /// unscanned, after a handoff scan.
     public let remaining: Int?
+    /// The handoff a handoff-role scan went to, and how it matched (`scanned`, `extra`, `misrouted`…).
+    public var handoff: String? = nil
+    public var handoffResult: String? = nil
 }
 
 /// A scanner's place and counts, for `Scanner.List`.
@@ -363,9 +371,21 @@ extension StationEngine {
             let done = try await confirmPickup(PickupRequest(trackings: [tracking], credential: verified.credential), by: caller)
             return outcome(.pickedUp, role, done.parcels.first, nil, desk.handedOut(tracking, at: counter))
         case .handoff:
-            // Handoffs (issue 5) are not built yet; the scan is validated so staff still see misreads.
-            _ = try TrackingNumber(raw: scan.text)
-            return outcome(.noOpenHandoff, role, nil, nil, nil)
+            guard let handoff = try await store.read({ try $0.openHandoffs(counter: counter) }).last else {
+                _ = try TrackingNumber(raw: scan.text)
+                return outcome(.noOpenHandoff, role, nil, nil, nil)
+            }
+            if let badge = try party(handoff.party).badge, ScanTextBag.normalise(badge) == ScanTextBag.normalise(scan.text) {
+                _ = try await closeHandoff(handoff.uid, confirmation: .badge(scan.text), by: caller)
+                var closed = outcome(.handoffClosed, role, nil, nil, nil)
+                closed.handoff = handoff.uid
+                return closed
+            }
+            let done = try await scanIntoHandoff(handoff.uid, scan: scan.text, by: caller)
+            var scanned = outcome(.handoff, role, done.parcel, nil, done.remaining)
+            scanned.handoff = handoff.uid
+            scanned.handoffResult = done.result.rawValue
+            return scanned
         case .stocktake:
             _ = try TrackingNumber(raw: scan.text)
             return outcome(.noOpenStocktake, role, nil, nil, nil)

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Logging
 import ParcelDomain
@@ -18,6 +19,9 @@ public actor StationEngine {
     nonisolated let startedAt: Int64
     nonisolated let events = EventHub()
     nonisolated let desk: ScanDesk
+    /// The station's Ed25519 key: signs handoff receipts. Created on first start, kept in the ledger.
+    nonisolated let signingKeyData: Data
+    nonisolated let pinSalt: Data
 
     /// Opens the engine over `store`, creating the station's phone salt on first start.
     public init(store: ParcelStore, settings: StationSettings, clock: any StationClock = SystemClock(), logger: Logger) async throws {
@@ -34,6 +38,8 @@ public actor StationEngine {
         }
         self.hasher = PhoneHasher(salt: salt)
         self.desk = ScanDesk(settings: settings.scanners, overrides: try Self.loadScannerRoles(from: store))
+        self.signingKeyData = try await Self.loadSigningKey(from: store)
+        self.pinSalt = salt
     }
 
     // MARK: Intake
@@ -87,19 +93,25 @@ public actor StationEngine {
             phoneFull: settings.storeFullPhone ? phone?.digits : nil, at: clock.nowMillis())
         let allocate = codeAllocation()
         let actor = caller.actor
-        let outcome = try await store.write { tx -> IntakeOutcome in
-            if let existing = try tx.activeParcel(tracking: new.tracking.value) {
-                return IntakeOutcome(parcel: existing, isRepeat: true)
-            }
-            let shelved = try tx.insertParcel(new, shelving: try allocate(tx, new.at), actor: actor)
-            return IntakeOutcome(parcel: shelved, isRepeat: false)
-        }
+        let outcome = try await store.write { tx in try Self.takeIn(new, tx: tx, allocate: allocate, actor: actor) }
         if !outcome.isRepeat {
             logger.debug(
                 "intake", metadata: ["tracking": "\(outcome.parcel.tracking)", "code": "\(outcome.parcel.pickupCode?.description ?? "-")"])
         }
         await publishIfSubscribed()
         return outcome
+    }
+
+    /// Intake's write: the parcel's active stay if it is already here, else a new stay shelved with a fresh code.
+    static func takeIn(
+        _ new: NewParcel, tx: LedgerTransaction, allocate: (LedgerTransaction, Int64) throws -> PickupCode, actor: String,
+        details: [String: String] = [:]
+    ) throws -> IntakeOutcome {
+        if let existing = try tx.activeParcel(tracking: new.tracking.value) {
+            return IntakeOutcome(parcel: existing, isRepeat: true)
+        }
+        let shelved = try tx.insertParcel(new, shelving: try allocate(tx, new.at), actor: actor, details: details)
+        return IntakeOutcome(parcel: shelved, isRepeat: false)
     }
 
     /// The pickup-code allocation step of a write: reads the per-layer load, picks a layer and a code on it.

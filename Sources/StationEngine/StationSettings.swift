@@ -17,11 +17,17 @@ public struct StationSettings: Sendable, Equatable {
     public var storeFullPhone: Bool
     /// Roles and counters of the station's scanners.
     public var scanners: ScannerSettings
+    /// Couriers and drivers who hand parcels over, with how they confirm a handoff.
+    public var parties: [Party]
+    /// Wrong PINs in a row before a courier is locked out, and for how long.
+    public var pinAttempts: Int
+    public var pinLockoutMinutes: Int
 
     public init(
         stationID: String = "station", stationName: String = "服务站",
         shelves: ShelfLayout = ShelfLayout(shelves: (1...4).map { .init(id: $0, layers: 4, layerCapacity: 40) }),
-        codeCooldownHours: Int = 72, holdHours: Int = 168, storeFullPhone: Bool = false, scanners: ScannerSettings = .init()
+        codeCooldownHours: Int = 72, holdHours: Int = 168, storeFullPhone: Bool = false, scanners: ScannerSettings = .init(),
+        parties: [Party] = [], pinAttempts: Int = 5, pinLockoutMinutes: Int = 15
     ) {
         self.stationID = stationID
         self.stationName = stationName
@@ -30,6 +36,31 @@ public struct StationSettings: Sendable, Equatable {
         self.holdHours = holdHours
         self.storeFullPhone = storeFullPhone
         self.scanners = scanners
+        self.parties = parties
+        self.pinAttempts = pinAttempts
+        self.pinLockoutMinutes = pinLockoutMinutes
+    }
+}
+
+/// A courier or driver the station hands parcels to or from.
+public struct Party: Sendable, Equatable {
+    /// Short id used in requests and on receipts (`zto-wang`).
+    public var id: String
+    public var name: String
+    /// The courier company's code (`ZTO`, `SF`…) or the operator of a shuttle; returns of that courier's
+    /// parcels join this party's outbound return handoffs.
+    public var company: String?
+    /// The text of the badge barcode the courier scans to confirm.
+    public var badge: String?
+    /// A PIN the courier types to confirm (kept only in memory as a salted hash once loaded).
+    public var pin: String?
+
+    public init(id: String, name: String, company: String? = nil, badge: String? = nil, pin: String? = nil) {
+        self.id = id
+        self.name = name
+        self.company = company
+        self.badge = badge
+        self.pin = pin
     }
 }
 

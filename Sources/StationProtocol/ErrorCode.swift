@@ -50,6 +50,21 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case unknownCommand = "scan.unknownCommand"
     /// No scanner with that id is attached, known or configured.
     case scannerNotFound = "scanner.notFound"
+    /// No handoff with that id.
+    case handoffNotFound = "handoff.notFound"
+    /// The handoff is closed: its receipt is final.
+    case handoffClosed = "handoff.closed"
+    /// No courier or driver with that id is configured.
+    case unknownParty = "handoff.unknownParty"
+    /// The badge or PIN does not match the handoff's courier.
+    case confirmationFailed = "handoff.confirmationFailed"
+    /// Too many wrong PINs: this courier is locked out for a while.
+    case lockedOut = "handoff.lockedOut"
+    /// The manifest has bad lines (listed with their line numbers); nothing of it was imported.
+    case manifestInvalid = "manifest.invalid"
+    case discrepancyNotFound = "discrepancy.notFound"
+    /// The discrepancy was resolved already; a resolution is final.
+    case discrepancyResolved = "discrepancy.resolved"
     // Storage
     /// The disk is full: nothing was written.
     case diskFull = "store.diskFull"

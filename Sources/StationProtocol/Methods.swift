@@ -14,11 +14,22 @@ public enum Method: String, CaseIterable, Sendable {
     case scanners = "Scanner.List"
     case setScannerRole = "Scanner.SetRole"
     case submitScan = "Scan.Submit"
+    case openHandoff = "Handoff.Open"
+    case importManifest = "Handoff.Import"
+    case scanHandoff = "Handoff.Scan"
+    case closeHandoff = "Handoff.Close"
+    case getHandoff = "Handoff.Get"
+    case listHandoffs = "Handoff.List"
+    case discrepancies = "Discrepancy.List"
+    case resolveDiscrepancy = "Discrepancy.Resolve"
+    case receipts = "Receipt.Export"
 
     /// True when the method writes to the ledger or changes how the station acts.
     public var mutates: Bool {
         switch self {
-        case .intake, .returnParcel, .confirmPickup, .setScannerRole, .submitScan: true
+        case .intake, .returnParcel, .confirmPickup, .setScannerRole, .submitScan, .openHandoff, .importManifest, .scanHandoff,
+            .closeHandoff, .resolveDiscrepancy:
+            true
         default: false
         }
     }
@@ -116,12 +127,15 @@ public struct StatusResult: Codable, Sendable, Equatable {
     /// Station rules in force.
     public var holdHours: Int
     public var codeCooldownHours: Int
+    /// The station's public key (base64 raw Ed25519) that verifies its handoff receipts.
+    public var publicKey: String?
 
     public init(
         station: StationInfo, protocol: ProtocolVersion, startedAt: String, now: String, parcels: [String: Int], active: Int,
         overdue: Int, events: Int64, lastEventAt: String?, connections: Int, subscribers: Int, database: String,
-        holdHours: Int, codeCooldownHours: Int
+        holdHours: Int, codeCooldownHours: Int, publicKey: String? = nil
     ) {
+        self.publicKey = publicKey
         self.station = station
         self.protocol = `protocol`
         self.startedAt = startedAt
@@ -544,13 +558,20 @@ public struct ScanOutcomeDTO: Codable, Sendable, Equatable {
     public var at: String
     public var parcel: ParcelDTO?
     public var error: WireError?
-    /// After a pickup: parcels still waiting for the verified recipient at this counter.
+    /// After a pickup: parcels still waiting for the verified recipient at this counter. After a handoff scan:
+    /// listed lines not scanned yet.
     public var remaining: Int?
+    /// For handoff-role scans: the handoff, and how the scan matched its list.
+    public var handoff: String?
+    public var handoffResult: String?
 
     public init(
         scanner: String, role: String, counter: String, result: String, message: String, text: String, symbology: String?,
-        sequence: UInt64, at: String, parcel: ParcelDTO?, error: WireError?, remaining: Int?
+        sequence: UInt64, at: String, parcel: ParcelDTO?, error: WireError?, remaining: Int?, handoff: String? = nil,
+        handoffResult: String? = nil
     ) {
+        self.handoff = handoff
+        self.handoffResult = handoffResult
         self.scanner = scanner
         self.role = role
         self.counter = counter

@@ -139,7 +139,7 @@ final class RequestDispatcher: Sendable {
                             active: active, overdue: status.overdue, events: status.counts.events,
                             lastEventAt: status.counts.lastEventAt.map(WireMapping.timestamp), connections: connections(),
                             subscribers: status.subscribers, database: status.databasePath, holdHours: status.settings.holdHours,
-                            codeCooldownHours: status.settings.codeCooldownHours)))
+                            codeCooldownHours: status.settings.codeCooldownHours, publicKey: engine.publicKey)))
 
             case .intake:
                 let params = try Self.params(IntakeParams.self, data, decoder)
@@ -248,6 +248,70 @@ final class RequestDispatcher: Sendable {
                         scanner: ScannerDescriptor(id: id, source: "socket"), text: params.text, symbology: params.symbology,
                         sequence: connection.nextScanSequence(), monotonicNanos: DispatchTime.now().uptimeNanoseconds))
                 return .reply(Self.replyLine(id: head.id, WireMapping.scanOutcome(outcome, engine: engine)))
+
+            case .openHandoff:
+                let params = try Self.params(HandoffOpenParams.self, data, decoder)
+                let request = StationEngine.OpenHandoffRequest(
+                    direction: try Self.choice(params.direction, "direction", HandoffDirection.self),
+                    kind: try Self.choice(params.kind, "kind", HandoffKind.self), party: params.party, node: params.node,
+                    nodeTier: try params.nodeTier.map { try Self.choice($0, "nodeTier", NodeTier.self) }, vehicle: params.vehicle,
+                    counter: params.counter)
+                let handoff = try await engine.openHandoff(request, by: connection.caller(staff: nil))
+                return .reply(Self.replyLine(id: head.id, WireMapping.handoffDetail(try await engine.handoff(handoff.uid))))
+
+            case .importManifest:
+                let params = try Self.params(HandoffImportParams.self, data, decoder)
+                let detail = try await engine.importManifest(
+                    handoff: params.handoff, data: Data(params.content.utf8), format: try Self.choice(params.format, "format", Manifest.Format.self))
+                return .reply(Self.replyLine(id: head.id, WireMapping.handoffDetail(detail)))
+
+            case .scanHandoff:
+                let params = try Self.params(HandoffScanParams.self, data, decoder)
+                let scan = try await engine.scanIntoHandoff(
+                    params.handoff, scan: params.text, damaged: params.damaged ?? false, note: params.note, photo: params.photo,
+                    by: connection.caller(staff: params.staff))
+                return .reply(Self.replyLine(id: head.id, WireMapping.handoffScan(scan, engine: engine)))
+
+            case .closeHandoff:
+                let params = try Self.params(HandoffCloseParams.self, data, decoder)
+                let confirmation: StationEngine.Confirmation
+                switch (params.badge, params.pin) {
+                case (let badge?, nil) where !badge.isEmpty: confirmation = .badge(badge)
+                case (nil, let pin?) where !pin.isEmpty: confirmation = .pin(pin)
+                default: throw WireError(.invalidParams, "give exactly one of badge or pin")
+                }
+                _ = try await engine.closeHandoff(params.handoff, confirmation: confirmation, by: connection.caller(staff: params.staff))
+                return .reply(Self.replyLine(id: head.id, WireMapping.handoffDetail(try await engine.handoff(params.handoff))))
+
+            case .getHandoff:
+                let params = try Self.params(HandoffRefParams.self, data, decoder)
+                return .reply(Self.replyLine(id: head.id, WireMapping.handoffDetail(try await engine.handoff(params.handoff))))
+
+            case .listHandoffs:
+                let params = try Self.params(HandoffListParams.self, data, decoder)
+                let limit = params.limit ?? 100
+                guard (1...1000).contains(limit) else { throw WireError(.invalidParams, "limit: between 1 and 1000") }
+                let handoffs = try await engine.handoffs(openOnly: params.open ?? false, limit: limit)
+                return .reply(Self.replyLine(id: head.id, HandoffsResult(handoffs: handoffs.map(WireMapping.handoff))))
+
+            case .discrepancies:
+                _ = try Self.params(NoParams.self, data, decoder)
+                let open = try await engine.openDiscrepancies()
+                return .reply(Self.replyLine(id: head.id, DiscrepanciesResult(discrepancies: open.map(WireMapping.discrepancy))))
+
+            case .resolveDiscrepancy:
+                let params = try Self.params(ResolveParams.self, data, decoder)
+                let resolved = try await engine.resolveDiscrepancy(
+                    params.id, resolution: try Self.choice(params.resolution, "resolution", DiscrepancyResolution.self), note: params.note,
+                    by: connection.caller(staff: params.staff))
+                return .reply(Self.replyLine(id: head.id, WireMapping.discrepancy(resolved)))
+
+            case .receipts:
+                _ = try Self.params(NoParams.self, data, decoder)
+                let documents = try await engine.receipts()
+                return .reply(
+                    Self.replyLine(
+                        id: head.id, ReceiptsResult(publicKey: engine.publicKey, receipts: documents.compactMap(WireMapping.receipt))))
             }
         } catch {
             let wire = WireMapping.wireError(error)
@@ -257,6 +321,15 @@ final class RequestDispatcher: Sendable {
             }
             return .reply(Self.errorLine(id: head.id, wire))
         }
+    }
+
+    /// A string parameter that must name one of an enum's cases.
+    static func choice<T: RawRepresentable & CaseIterable>(_ value: String, _ name: String, _ type: T.Type) throws -> T
+    where T.RawValue == String {
+        guard let parsed = T(rawValue: value) else {
+            throw WireError(.invalidParams, "\(name): one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return parsed
     }
 
     // MARK: Encoding

@@ -37,6 +37,46 @@ enum WireMapping {
 
     static let bucketLabels = ["<24h", "1-2d", "2-3d", "3-7d", ">7d"]
 
+    static func handoff(_ record: HandoffRecord) -> HandoffDTO {
+        HandoffDTO(
+            id: record.uid, direction: record.direction.rawValue, kind: record.kind.rawValue, party: record.party,
+            partyName: record.partyName, company: record.company, node: record.node, nodeTier: record.nodeTier?.rawValue,
+            vehicle: record.vehicle, counter: record.counter, state: record.isOpen ? "open" : "closed",
+            openedAt: timestamp(record.openedAt), openedBy: record.openedBy, closedAt: record.closedAt.map(timestamp),
+            confirmedBy: record.confirmedBy, receiptSeq: record.receiptSeq, receiptDigest: record.receiptDigest)
+    }
+
+    static func line(_ line: HandoffLineRecord) -> HandoffLineDTO {
+        HandoffLineDTO(
+            tracking: line.tracking, courier: line.courier, bag: line.bag, destination: line.destination, manifestLine: line.manifestLine,
+            expected: line.expected, status: line.status.rawValue, scannedAt: line.scannedAt.map(timestamp), note: line.note,
+            photo: line.photo)
+    }
+
+    static func discrepancy(_ record: DiscrepancyRecord) -> DiscrepancyDTO {
+        DiscrepancyDTO(
+            id: record.id, handoff: record.handoffUID, tracking: record.tracking, kind: record.kind.rawValue, openedAt: timestamp(record.openedAt),
+            resolution: record.resolution?.rawValue, resolvedAt: record.resolvedAt.map(timestamp), resolvedBy: record.resolvedBy,
+            note: record.note)
+    }
+
+    /// A stored receipt document as its wire object (nil if the text is not one).
+    static func receipt(_ document: String?) -> ReceiptDTO? {
+        document.flatMap { try? JSONDecoder().decode(ReceiptDTO.self, from: Data($0.utf8)) }
+    }
+
+    static func handoffDetail(_ detail: StationEngine.HandoffDetail) -> HandoffResult {
+        HandoffResult(
+            handoff: handoff(detail.handoff), lines: detail.lines.map(line),
+            discrepancies: detail.discrepancies.map(discrepancy), receipt: receipt(detail.handoff.receipt))
+    }
+
+    static func handoffScan(_ scan: StationEngine.HandoffScan, engine: StationEngine) -> HandoffScanResult {
+        HandoffScanResult(
+            result: scan.result.rawValue, handoff: scan.handoff.uid, line: scan.line.map(line),
+            parcel: scan.parcel.map { parcel($0, engine: engine) }, bagLines: scan.bagLines, remaining: scan.remaining)
+    }
+
     static func scanner(_ status: ScannerStatus) -> ScannerDTO {
         let descriptor = status.descriptor
         let usb = descriptor.vendorID.flatMap { vendor in
@@ -55,7 +95,7 @@ enum WireMapping {
             scanner: outcome.scanner, role: outcome.role.rawValue, counter: outcome.counter, result: outcome.result.rawValue,
             message: displayLine(outcome, error: error), text: outcome.text, symbology: outcome.symbology, sequence: outcome.sequence,
             at: timestamp(outcome.at), parcel: outcome.parcel.map { parcel($0, engine: engine) }, error: error,
-            remaining: outcome.remaining)
+            remaining: outcome.remaining, handoff: outcome.handoff, handoffResult: outcome.handoffResult)
     }
 
     /// The counter display's line for a scan, in Chinese: what happened and, when something is wrong, what to do.
@@ -74,6 +114,17 @@ enum WireMapping {
         case .rejected: return "无法识别的条码，请重新扫描" + (error.map { "（\($0.message)）" } ?? "")
         case .failed: return "未能处理" + (error.map { "：\($0.message)" } ?? "")
         case .ignored: return "扫描枪已停用，扫描未处理"
+        case .handoff:
+            let left = outcome.remaining.map { "，清单还剩 \($0) 件" } ?? ""
+            switch outcome.handoffResult {
+            case "extra": return "多发：不在交接清单上，已登记" + (code.isEmpty ? "" : " 取件码 \(code)") + left
+            case "misrouted": return "错分：该件不属于本站，请退回" + left
+            case "repeatScan": return "本次交接已扫描过" + left
+            case "bag": return "袋号已扫描" + left
+            case "damaged": return "已登记破损" + left
+            default: return "交接已扫描" + (code.isEmpty ? "" : " 取件码 \(code)") + left
+            }
+        case .handoffClosed: return "交接已确认，回单已签发"
         case .noOpenHandoff: return "没有进行中的交接，请先开始交接"
         case .noOpenStocktake: return "没有进行中的盘点，请先开始盘点"
         }
@@ -129,7 +180,18 @@ enum WireMapping {
                 return WireError(.notAwaitingPickup, "parcel \(tracking) is \(state.rawValue), not waiting for pickup")
             case .invalidParameter(let name, let reason): return WireError(.invalidParams, "\(name): \(reason)")
             case .scannerNotFound(let id): return WireError(.scannerNotFound, "no scanner \"\(id.prefix(80))\" is attached or configured")
+            case .handoffNotFound(let id): return WireError(.handoffNotFound, "no handoff \(id.prefix(80))")
+            case .handoffClosed(let id): return WireError(.handoffClosed, "handoff \(id) is closed; its receipt is final")
+            case .unknownParty(let id): return WireError(.unknownParty, "no courier or driver \"\(id.prefix(64))\" is configured")
+            case .confirmationFailed(let left):
+                return WireError(.confirmationFailed, "the badge or PIN does not match this handoff's courier (\(left) tries left)")
+            case .lockedOut(let until):
+                return WireError(.lockedOut, "too many wrong PINs; this courier's PIN is refused until \(timestamp(until)) (a badge still works)")
+            case .discrepancyNotFound(let id): return WireError(.discrepancyNotFound, "no discrepancy \(id)")
+            case .discrepancyResolved(let id): return WireError(.discrepancyResolved, "discrepancy \(id) is resolved already")
             }
+        case let error as ManifestError:
+            return WireError(.manifestInvalid, "manifest not imported: \(error.description)")
         case let error as StoreError:
             switch error {
             case .diskFull: return WireError(.diskFull, "the station's disk is full; nothing was recorded")

@@ -1,0 +1,349 @@
+import Crypto
+import Foundation
+import ParcelDomain
+import ParcelStore
+import StationReceipts
+
+/// Handoffs (交接): open one with a courier or driver, load the expected list from their manifest, scan what
+/// actually changes hands, and close it with the courier's badge or PIN. Closing writes a signed receipt,
+/// chained to the station's previous one, and opens a discrepancy for every line that did not match.
+extension StationEngine {
+    public struct OpenHandoffRequest: Sendable {
+        public var direction: HandoffDirection
+        public var kind: HandoffKind
+        public var party: String
+        public var node: String?
+        public var nodeTier: NodeTier?
+        public var vehicle: String?
+        public var counter: String?
+
+        public init(
+            direction: HandoffDirection, kind: HandoffKind, party: String, node: String? = nil, nodeTier: NodeTier? = nil,
+            vehicle: String? = nil, counter: String? = nil
+        ) {
+            self.direction = direction
+            self.kind = kind
+            self.party = party
+            self.node = node
+            self.nodeTier = nodeTier
+            self.vehicle = vehicle
+            self.counter = counter
+        }
+    }
+
+    /// A handoff with its lines and discrepancies.
+    public struct HandoffDetail: Sendable {
+        public let handoff: HandoffRecord
+        public let lines: [HandoffLineRecord]
+        public let discrepancies: [DiscrepancyRecord]
+    }
+
+    /// What one scan into a handoff did.
+    public struct HandoffScan: Sendable {
+        public enum Result: String, Sendable {
+            /// A listed parcel, now scanned.
+            case scanned
+            /// Not on the list (多发); recorded, and for a delivery taken in.
+            case extra
+            /// Marked damaged (破损).
+            case damaged
+            /// Listed for another station (错分): not taken in.
+            case misrouted
+            /// Scanned before in this handoff; nothing changed.
+            case repeatScan
+            /// A bag label: `bagLines` lines travel in it (on an outbound handoff they are all marked scanned).
+            case bag
+        }
+        public let result: Result
+        public let handoff: HandoffRecord
+        public let line: HandoffLineRecord?
+        /// The parcel taken in (inbound delivery) or leaving (outbound).
+        public let parcel: ParcelRecord?
+        public let bagLines: Int
+        /// Listed lines not yet scanned.
+        public let remaining: Int
+    }
+
+    /// How the courier confirms the handoff.
+    public enum Confirmation: Sendable {
+        case badge(String)
+        case pin(String)
+    }
+
+    nonisolated func party(_ id: String) throws -> Party {
+        guard let party = settings.parties.first(where: { $0.id == id }) else { throw EngineError.unknownParty(id) }
+        return party
+    }
+
+    public nonisolated func openHandoff(_ request: OpenHandoffRequest, by caller: Caller) async throws -> HandoffRecord {
+        let party = try party(request.party)
+        for (name, value) in [("node", request.node), ("vehicle", request.vehicle), ("counter", request.counter)] {
+            if let value, value.isEmpty || value.count > 64 {
+                throw EngineError.invalidParameter(name: name, reason: "1 to 64 characters")
+            }
+        }
+        let now = clock.nowMillis()
+        let new = NewHandoff(
+            uid: EventID.make(at: now), direction: request.direction, kind: request.kind, party: party.id, partyName: party.name,
+            company: party.company, node: request.node, nodeTier: request.nodeTier, vehicle: request.vehicle,
+            counter: request.counter ?? ScannerSettings.defaultCounter, at: now, actor: caller.actor)
+        let handoff = try await store.write { tx -> HandoffRecord in
+            let handoff = try tx.insertHandoff(new)
+            // Returns waiting for this courier join its next outbound return handoff by themselves.
+            if new.direction == .outbound && new.kind == .return, let company = party.company {
+                let waiting = try tx.search(ParcelQuery(states: [.returnRequested], limit: 1000)).filter { $0.courier == company }
+                try tx.insertExpectedLines(
+                    waiting.enumerated().map { ManifestLine(tracking: $1.tracking, courier: $1.courier, line: $0 + 1) }, handoffID: handoff.id)
+            }
+            return handoff
+        }
+        logger.info("handoff opened", metadata: ["handoff": "\(handoff.uid)", "party": "\(party.id)", "direction": "\(new.direction)"])
+        return handoff
+    }
+
+    /// Loads a manifest's lines into an open handoff: all of them, or none when any line is bad.
+    public nonisolated func importManifest(handoff uid: String, data: Data, format: Manifest.Format) async throws -> HandoffDetail {
+        let lines = try Manifest.parse(data, format: format)
+        return try await store.write { tx -> HandoffDetail in
+            let handoff = try Self.openHandoff(uid, in: tx)
+            let listed = Set(try tx.lines(handoffID: handoff.id).map(\.tracking))
+            let clashes = lines.filter { listed.contains($0.tracking) }
+            guard clashes.isEmpty else {
+                throw ManifestError(
+                    problems: clashes.map { .init(line: $0.line, reason: "\($0.tracking) is already on this handoff") })
+            }
+            try tx.insertExpectedLines(lines, handoffID: handoff.id)
+            return HandoffDetail(handoff: handoff, lines: try tx.lines(handoffID: handoff.id), discrepancies: [])
+        }
+    }
+
+    static func openHandoff(_ uid: String, in tx: LedgerReader) throws -> HandoffRecord {
+        guard let handoff = try tx.handoff(uid: uid) else { throw EngineError.handoffNotFound(uid) }
+        guard handoff.isOpen else { throw EngineError.handoffClosed(uid) }
+        return handoff
+    }
+
+    /// One scan into an open handoff. Inbound deliveries take the parcel in (shelved, with a code) in the same
+    /// transaction; a misrouted parcel is recorded but not taken in.
+    public nonisolated func scanIntoHandoff(
+        _ uid: String, scan text: String, damaged: Bool = false, note: String? = nil, photo: String? = nil, by caller: Caller
+    ) async throws -> HandoffScan {
+        let now = clock.nowMillis()
+        let actor = caller.actor
+        let allocate = codeAllocation()
+        let stationID = settings.stationID
+        let bagKey = ScanTextBag.normalise(text)
+        let tracking = try? TrackingNumber(raw: text)
+        return try await store.write { tx -> HandoffScan in
+            let handoff = try Self.openHandoff(uid, in: tx)
+            func remaining() throws -> Int { try tx.lines(handoffID: handoff.id).filter { $0.status == .expected }.count }
+            let bagLines = try tx.lines(handoffID: handoff.id, bag: bagKey)
+            if !bagLines.isEmpty {
+                if handoff.direction == .outbound {
+                    for line in bagLines where line.status == .expected {
+                        try tx.markLine(line.id, status: .scanned, at: now, note: nil, photo: nil, parcelID: nil)
+                    }
+                }
+                return HandoffScan(result: .bag, handoff: handoff, line: nil, parcel: nil, bagLines: bagLines.count, remaining: try remaining())
+            }
+            guard let tracking else { _ = try TrackingNumber(raw: text); throw DomainError.emptyScan }
+            let takesIn = handoff.direction == .inbound && handoff.kind != .return
+            func intake(courier: String?) throws -> ParcelRecord? {
+                guard takesIn else { return try tx.activeParcel(tracking: tracking.value) }
+                let new = NewParcel(
+                    tracking: tracking, courier: courier ?? tracking.likelyCourier, phoneTail: nil, phoneHash: nil, phoneFull: nil, at: now)
+                return try Self.takeIn(new, tx: tx, allocate: allocate, actor: actor, details: ["handoff": handoff.uid]).parcel
+            }
+            if let line = try tx.line(handoffID: handoff.id, tracking: tracking.value) {
+                if line.status != .expected {
+                    if damaged && line.status == .scanned {
+                        try tx.markLine(line.id, status: .damaged, at: line.scannedAt ?? now, note: note, photo: photo, parcelID: nil)
+                        return HandoffScan(
+                            result: .damaged, handoff: handoff, line: try tx.line(handoffID: handoff.id, tracking: tracking.value),
+                            parcel: nil, bagLines: 0, remaining: try remaining())
+                    }
+                    return HandoffScan(result: .repeatScan, handoff: handoff, line: line, parcel: nil, bagLines: 0, remaining: try remaining())
+                }
+                if let destination = line.destination, destination != stationID {
+                    try tx.markLine(line.id, status: .misrouted, at: now, note: note ?? "for \(destination)", photo: photo, parcelID: nil)
+                    return HandoffScan(
+                        result: .misrouted, handoff: handoff, line: try tx.line(handoffID: handoff.id, tracking: tracking.value), parcel: nil,
+                        bagLines: 0, remaining: try remaining())
+                }
+                let parcel = try intake(courier: line.courier)
+                try tx.markLine(line.id, status: damaged ? .damaged : .scanned, at: now, note: note, photo: photo, parcelID: parcel?.id)
+                return HandoffScan(
+                    result: damaged ? .damaged : .scanned, handoff: handoff, line: try tx.line(handoffID: handoff.id, tracking: tracking.value),
+                    parcel: parcel, bagLines: 0, remaining: try remaining())
+            }
+            let parcel = try intake(courier: nil)
+            let line = try tx.insertScannedLine(
+                handoffID: handoff.id, tracking: tracking.value, courier: parcel?.courier ?? tracking.likelyCourier,
+                status: damaged ? .damaged : .extra, at: now, note: note, photo: photo, parcelID: parcel?.id)
+            return HandoffScan(result: damaged ? .damaged : .extra, handoff: handoff, line: line, parcel: parcel, bagLines: 0, remaining: try remaining())
+        }
+    }
+
+    /// Closes the handoff once its courier confirms: unscanned lines become missing, every mismatch opens a
+    /// discrepancy, parcels on an outbound return leave the station, and the signed receipt is written.
+    public nonisolated func closeHandoff(_ uid: String, confirmation: Confirmation, by caller: Caller) async throws -> (
+        HandoffRecord, SignedReceipt
+    ) {
+        let now = clock.nowMillis()
+        let handoff = try await store.read { try Self.openHandoff(uid, in: $0) }
+        let party = try party(handoff.party)
+        try await checkConfirmation(confirmation, party: party, now: now)
+        let actor = caller.actor
+        let staff = caller.staff ?? caller.client
+        let station = ReceiptBody.Station(id: settings.stationID, name: settings.stationName)
+        let keyData = signingKeyData
+        let result = try await store.write { tx -> (HandoffRecord, SignedReceipt) in
+            let handoff = try Self.openHandoff(uid, in: tx)
+            try tx.markUnscannedMissing(handoffID: handoff.id)
+            let lines = try tx.lines(handoffID: handoff.id)
+            for line in lines {
+                let kind: DiscrepancyKind? =
+                    switch line.status {
+                    case .missing: .missing
+                    case .extra: .extra
+                    case .damaged: .damaged
+                    case .misrouted: .misrouted
+                    case .expected, .scanned: nil
+                    }
+                if let kind { try tx.insertDiscrepancy(handoffID: handoff.id, lineID: line.id, kind: kind, at: now) }
+            }
+            if handoff.direction == .outbound && handoff.kind == .return {
+                for line in lines where line.status == .scanned || line.status == .extra {
+                    guard var parcel = try tx.activeParcel(tracking: line.tracking) else { continue }
+                    let details = ["handoff": handoff.uid]
+                    if parcel.state != .returnRequested {
+                        parcel = try tx.apply(.requestReturn, to: parcel, at: now, actor: actor, details: details)
+                    }
+                    try tx.apply(.completeReturn, to: parcel, at: now, actor: actor, details: details)
+                }
+            }
+            let previous = try tx.lastReceipt()
+            let body = ReceiptBody(
+                station: station, seq: (previous?.seq ?? 0) + 1, previousDigest: previous?.digest, handoff: handoff.uid,
+                direction: handoff.direction.rawValue, kind: handoff.kind.rawValue,
+                party: .init(id: party.id, name: party.name, company: party.company), node: handoff.node,
+                nodeTier: handoff.nodeTier?.rawValue, vehicle: handoff.vehicle, openedAt: Receipts.timestamp(handoff.openedAt),
+                closedAt: Receipts.timestamp(now), confirmedBy: confirmation.method, staff: staff,
+                lines: lines.map { line in
+                    .init(
+                        tracking: line.tracking, courier: line.courier, bag: line.bag, status: line.status.rawValue, expected: line.expected,
+                        note: line.note, photo: line.photo, manifestLine: line.manifestLine)
+                })
+            let receipt = try Receipts.sign(body, with: try Curve25519.Signing.PrivateKey(rawRepresentation: keyData))
+            let document = String(decoding: try JSONEncoder.receipt.encode(receipt), as: UTF8.self)
+            try tx.closeHandoff(
+                handoff.id, at: now, by: actor, confirmedBy: confirmation.method, receiptSeq: body.seq, receipt: document,
+                receiptDigest: receipt.digest)
+            guard let closed = try tx.handoff(id: handoff.id) else { throw EngineError.handoffNotFound(uid) }
+            return (closed, receipt)
+        }
+        logger.info("handoff closed", metadata: ["handoff": "\(uid)", "receipt": "\(result.0.receiptSeq ?? 0)"])
+        await publishIfSubscribed()
+        return result
+    }
+
+    /// Checks the badge or PIN; wrong PINs count towards a lockout that survives restarts.
+    nonisolated func checkConfirmation(_ confirmation: Confirmation, party: Party, now: Int64) async throws {
+        switch confirmation {
+        case .badge(let scanned):
+            guard let badge = party.badge, ScanTextBag.normalise(scanned) == ScanTextBag.normalise(badge) else {
+                throw EngineError.confirmationFailed(attemptsLeft: settings.pinAttempts)
+            }
+        case .pin(let entered):
+            let lockout = try await store.read { try $0.lockout(party: party.id) }
+            if let until = lockout.lockedUntil, until > now { throw EngineError.lockedOut(until: until) }
+            let matches = party.pin.map { pinHash($0) == pinHash(entered) } ?? false
+            let failures = matches ? 0 : (lockout.lockedUntil != nil ? 0 : lockout.failures) + 1
+            let lockedUntil = !matches && failures >= settings.pinAttempts ? now + Int64(settings.pinLockoutMinutes) * 60_000 : nil
+            if !matches || lockout.failures > 0 || lockout.lockedUntil != nil {
+                try await store.write { tx in try tx.setLockout(party: party.id, failures: failures, lockedUntil: lockedUntil) }
+            }
+            guard matches else {
+                logger.warning("wrong handoff PIN", metadata: ["party": "\(party.id)", "failures": "\(failures)"])
+                if let lockedUntil { throw EngineError.lockedOut(until: lockedUntil) }
+                throw EngineError.confirmationFailed(attemptsLeft: settings.pinAttempts - failures)
+            }
+        }
+    }
+
+    /// PINs are compared as salted hashes of equal length, so timing tells nothing about how much matched.
+    nonisolated func pinHash(_ pin: String) -> Data {
+        Data(HMAC<SHA256>.authenticationCode(for: Data(pin.utf8), using: SymmetricKey(data: pinSalt)))
+    }
+
+    public nonisolated func handoff(_ uid: String) async throws -> HandoffDetail {
+        try await store.read { reader in
+            guard let handoff = try reader.handoff(uid: uid) else { throw EngineError.handoffNotFound(uid) }
+            return HandoffDetail(
+                handoff: handoff, lines: try reader.lines(handoffID: handoff.id), discrepancies: try reader.discrepancies(handoffID: handoff.id))
+        }
+    }
+
+    public nonisolated func handoffs(openOnly: Bool, limit: Int) async throws -> [HandoffRecord] {
+        try await store.read { reader in openOnly ? try reader.openHandoffs() : try reader.handoffs(limit: limit) }
+    }
+
+    /// Open discrepancies across all handoffs, oldest first.
+    public nonisolated func openDiscrepancies() async throws -> [DiscrepancyRecord] {
+        try await store.read { try $0.discrepancies(handoffID: nil) }
+    }
+
+    public nonisolated func resolveDiscrepancy(_ id: Int64, resolution: DiscrepancyResolution, note: String?, by caller: Caller) async throws
+        -> DiscrepancyRecord
+    {
+        let now = clock.nowMillis()
+        let actor = caller.actor
+        return try await store.write { tx in
+            guard let discrepancy = try tx.discrepancy(id: id) else { throw EngineError.discrepancyNotFound(id) }
+            guard discrepancy.resolution == nil else { throw EngineError.discrepancyResolved(id) }
+            try tx.resolveDiscrepancy(id, resolution: resolution, at: now, by: actor, note: note)
+            guard let resolved = try tx.discrepancy(id: id) else { throw EngineError.discrepancyNotFound(id) }
+            return resolved
+        }
+    }
+
+    /// The station's public key (base64 raw Ed25519): what anyone needs to verify its receipts offline.
+    public nonisolated var publicKey: String {
+        ((try? Curve25519.Signing.PrivateKey(rawRepresentation: signingKeyData))?.publicKey.rawRepresentation.base64EncodedString()) ?? ""
+    }
+
+    /// Every receipt in issue order (the handoff ledger, 交接台账).
+    public nonisolated func receipts() async throws -> [String] { try await store.read { try $0.receipts() } }
+
+    static let signingKeyMeta = "station.signingKey"
+
+    /// The key's raw bytes (a private key value is not Sendable; it is rebuilt where it signs).
+    static func loadSigningKey(from store: ParcelStore) async throws -> Data {
+        let raw = try await store.write { tx -> Data in
+            if let existing = try tx.meta(signingKeyMeta) { return existing }
+            let key = Curve25519.Signing.PrivateKey().rawRepresentation
+            try tx.setMeta(signingKeyMeta, key)
+            return key
+        }
+        _ = try Curve25519.Signing.PrivateKey(rawRepresentation: raw)
+        return raw
+    }
+}
+
+extension StationEngine.Confirmation {
+    var method: String {
+        switch self {
+        case .badge: "badge"
+        case .pin: "pin"
+        }
+    }
+}
+
+extension JSONEncoder {
+    /// How receipt documents are stored and exported: stable key order, readable.
+    static let receipt: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return encoder
+    }()
+}

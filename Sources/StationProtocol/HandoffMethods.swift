@@ -1,0 +1,268 @@
+// Wire types of handoffs (交接), their discrepancies and receipts.
+
+public struct HandoffDTO: Codable, Sendable, Equatable {
+    /// The handoff's id (a time-ordered UUID).
+    public var id: String
+    public var direction: String
+    public var kind: String
+    public var party: String
+    public var partyName: String
+    public var company: String?
+    public var node: String?
+    public var nodeTier: String?
+    public var vehicle: String?
+    public var counter: String
+    /// `open` or `closed`.
+    public var state: String
+    public var openedAt: String
+    public var openedBy: String
+    public var closedAt: String?
+    public var confirmedBy: String?
+    public var receiptSeq: Int64?
+    public var receiptDigest: String?
+
+    public init(
+        id: String, direction: String, kind: String, party: String, partyName: String, company: String?, node: String?, nodeTier: String?,
+        vehicle: String?, counter: String, state: String, openedAt: String, openedBy: String, closedAt: String?, confirmedBy: String?,
+        receiptSeq: Int64?, receiptDigest: String?
+    ) {
+        self.id = id
+        self.direction = direction
+        self.kind = kind
+        self.party = party
+        self.partyName = partyName
+        self.company = company
+        self.node = node
+        self.nodeTier = nodeTier
+        self.vehicle = vehicle
+        self.counter = counter
+        self.state = state
+        self.openedAt = openedAt
+        self.openedBy = openedBy
+        self.closedAt = closedAt
+        self.confirmedBy = confirmedBy
+        self.receiptSeq = receiptSeq
+        self.receiptDigest = receiptDigest
+    }
+}
+
+public struct HandoffLineDTO: Codable, Sendable, Equatable {
+    public var tracking: String
+    public var courier: String?
+    public var bag: String?
+    public var destination: String?
+    public var manifestLine: Int?
+    public var expected: Bool
+    /// `expected`, `scanned`, `missing`, `extra`, `damaged`, `misrouted`.
+    public var status: String
+    public var scannedAt: String?
+    public var note: String?
+    public var photo: String?
+
+    public init(
+        tracking: String, courier: String?, bag: String?, destination: String?, manifestLine: Int?, expected: Bool, status: String,
+        scannedAt: String?, note: String?, photo: String?
+    ) {
+        self.tracking = tracking
+        self.courier = courier
+        self.bag = bag
+        self.destination = destination
+        self.manifestLine = manifestLine
+        self.expected = expected
+        self.status = status
+        self.scannedAt = scannedAt
+        self.note = note
+        self.photo = photo
+    }
+}
+
+public struct DiscrepancyDTO: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var handoff: String
+    public var tracking: String
+    /// `missing`, `extra`, `damaged`, `misrouted`.
+    public var kind: String
+    public var openedAt: String
+    /// `found`, `writtenOff`, `returned`, or null while open.
+    public var resolution: String?
+    public var resolvedAt: String?
+    public var resolvedBy: String?
+    public var note: String?
+
+    public init(
+        id: Int64, handoff: String, tracking: String, kind: String, openedAt: String, resolution: String?, resolvedAt: String?,
+        resolvedBy: String?, note: String?
+    ) {
+        self.id = id
+        self.handoff = handoff
+        self.tracking = tracking
+        self.kind = kind
+        self.openedAt = openedAt
+        self.resolution = resolution
+        self.resolvedAt = resolvedAt
+        self.resolvedBy = resolvedBy
+        self.note = note
+    }
+}
+
+/// A signed receipt exactly as `parcelctl receipt verify` reads it.
+public struct ReceiptDTO: Codable, Sendable, Equatable {
+    public var body: String
+    public var digest: String
+    public var signature: String
+    public var publicKey: String
+    public init(body: String, digest: String, signature: String, publicKey: String) {
+        self.body = body
+        self.digest = digest
+        self.signature = signature
+        self.publicKey = publicKey
+    }
+}
+
+public struct HandoffOpenParams: Codable, Sendable, Equatable {
+    public var direction: String
+    public var kind: String
+    public var party: String
+    public var node: String?
+    public var nodeTier: String?
+    public var vehicle: String?
+    public var counter: String?
+    public init(
+        direction: String, kind: String, party: String, node: String? = nil, nodeTier: String? = nil, vehicle: String? = nil,
+        counter: String? = nil
+    ) {
+        self.direction = direction
+        self.kind = kind
+        self.party = party
+        self.node = node
+        self.nodeTier = nodeTier
+        self.vehicle = vehicle
+        self.counter = counter
+    }
+}
+
+public struct HandoffImportParams: Codable, Sendable, Equatable {
+    public var handoff: String
+    /// `csv` or `json`.
+    public var format: String
+    /// The manifest file's text.
+    public var content: String
+    public init(handoff: String, format: String, content: String) {
+        self.handoff = handoff
+        self.format = format
+        self.content = content
+    }
+}
+
+public struct HandoffScanParams: Codable, Sendable, Equatable {
+    public var handoff: String
+    public var text: String
+    public var damaged: Bool?
+    public var note: String?
+    /// A reference to a photo of the damage (file name or URL the station keeps).
+    public var photo: String?
+    public var staff: String?
+    public init(handoff: String, text: String, damaged: Bool? = nil, note: String? = nil, photo: String? = nil, staff: String? = nil) {
+        self.handoff = handoff
+        self.text = text
+        self.damaged = damaged
+        self.note = note
+        self.photo = photo
+        self.staff = staff
+    }
+}
+
+public struct HandoffCloseParams: Codable, Sendable, Equatable {
+    public var handoff: String
+    /// Exactly one of `badge` (the scanned badge barcode) or `pin`.
+    public var badge: String?
+    public var pin: String?
+    public var staff: String?
+    public init(handoff: String, badge: String? = nil, pin: String? = nil, staff: String? = nil) {
+        self.handoff = handoff
+        self.badge = badge
+        self.pin = pin
+        self.staff = staff
+    }
+}
+
+public struct HandoffRefParams: Codable, Sendable, Equatable {
+    public var handoff: String
+    public init(handoff: String) { self.handoff = handoff }
+}
+
+public struct HandoffListParams: Codable, Sendable, Equatable {
+    public var open: Bool?
+    public var limit: Int?
+    public init(open: Bool? = nil, limit: Int? = nil) {
+        self.open = open
+        self.limit = limit
+    }
+}
+
+public struct HandoffResult: Codable, Sendable, Equatable {
+    public var handoff: HandoffDTO
+    public var lines: [HandoffLineDTO]
+    public var discrepancies: [DiscrepancyDTO]
+    /// Once closed.
+    public var receipt: ReceiptDTO?
+    public init(handoff: HandoffDTO, lines: [HandoffLineDTO], discrepancies: [DiscrepancyDTO], receipt: ReceiptDTO?) {
+        self.handoff = handoff
+        self.lines = lines
+        self.discrepancies = discrepancies
+        self.receipt = receipt
+    }
+}
+
+public struct HandoffScanResult: Codable, Sendable, Equatable {
+    /// `scanned`, `extra`, `damaged`, `misrouted`, `repeatScan`, `bag`.
+    public var result: String
+    public var handoff: String
+    public var line: HandoffLineDTO?
+    public var parcel: ParcelDTO?
+    public var bagLines: Int
+    public var remaining: Int
+    public init(result: String, handoff: String, line: HandoffLineDTO?, parcel: ParcelDTO?, bagLines: Int, remaining: Int) {
+        self.result = result
+        self.handoff = handoff
+        self.line = line
+        self.parcel = parcel
+        self.bagLines = bagLines
+        self.remaining = remaining
+    }
+}
+
+public struct HandoffsResult: Codable, Sendable, Equatable {
+    public var handoffs: [HandoffDTO]
+    public init(handoffs: [HandoffDTO]) { self.handoffs = handoffs }
+}
+
+public struct DiscrepanciesResult: Codable, Sendable, Equatable {
+    public var discrepancies: [DiscrepancyDTO]
+    public init(discrepancies: [DiscrepancyDTO]) { self.discrepancies = discrepancies }
+}
+
+public struct ResolveParams: Codable, Sendable, Equatable {
+    public var id: Int64
+    /// `found`, `writtenOff` or `returned`.
+    public var resolution: String
+    public var note: String?
+    public var staff: String?
+    public init(id: Int64, resolution: String, note: String? = nil, staff: String? = nil) {
+        self.id = id
+        self.resolution = resolution
+        self.note = note
+        self.staff = staff
+    }
+}
+
+public struct ReceiptsResult: Codable, Sendable, Equatable {
+    /// The station's public key (base64 raw Ed25519).
+    public var publicKey: String
+    /// Every receipt in issue order.
+    public var receipts: [ReceiptDTO]
+    public init(publicKey: String, receipts: [ReceiptDTO]) {
+        self.publicKey = publicKey
+        self.receipts = receipts
+    }
+}

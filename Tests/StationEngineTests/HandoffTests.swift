@@ -1,0 +1,211 @@
+import Foundation
+import Logging
+import ParcelDomain
+import StationReceipts
+import StationTestSupport
+import Testing
+
+@testable import ParcelStore
+@testable import StationEngine
+
+/// Handoffs through the real engine and ledger: manifests, scans, closing with badge or PIN, receipts.
+@Suite struct HandoffTests {
+    let directory: TemporaryDirectory
+    let store: ParcelStore
+    let clock = FakeClock()
+    let engine: StationEngine
+    let staff = Caller(client: "test", uid: 1000, staff: "王芳")
+
+    init() async throws {
+        directory = try TemporaryDirectory(prefix: "parcel-handoff")
+        store = try ParcelStore(path: directory.file("parcels.sqlite"))
+        let settings = StationSettings(
+            stationID: "cun-01", stationName: "李家村服务站", shelves: ShelfLayout(shelves: [.init(id: 1, layers: 3, layerCapacity: 30)]),
+            scanners: ScannerSettings(assignments: [.init(match: "dock", role: .handoff, counter: "dock")]),
+            parties: [
+                Party(id: "zto-wang", name: "王师傅", company: "ZTO", badge: "BADGE-ZTO-0042", pin: "4826"),
+                Party(id: "shuttle", name: "乡镇班车 李", company: nil, pin: "1357"),
+            ],
+            pinAttempts: 3, pinLockoutMinutes: 15)
+        engine = try await StationEngine(store: store, settings: settings, clock: clock, logger: Logger(label: "test"))
+    }
+
+    static let manifest = """
+        tracking,courier,bag,destination
+        75100000000001,ZTO,BAG-A,cun-01
+        75100000000002,ZTO,BAG-A,cun-01
+        "75100000000003",ZTO,BAG-A,cun-01
+        75100000000004,ZTO,BAG-B,cun-02
+        """
+
+    func inbound() async throws -> HandoffRecord {
+        let handoff = try await engine.openHandoff(
+            .init(direction: .inbound, kind: .delivery, party: "zto-wang", node: "xiang-05", nodeTier: .township, counter: "dock"), by: staff)
+        _ = try await engine.importManifest(handoff: handoff.uid, data: Data(Self.manifest.utf8), format: .csv)
+        return handoff
+    }
+
+    @Test func inboundHandoffReconcilesTakesInAndSignsAChainedReceipt() async throws {
+        let handoff = try await inbound()
+        #expect(try await engine.scanIntoHandoff(handoff.uid, scan: "BAG-A", by: staff).bagLines == 3)
+        let first = try await engine.scanIntoHandoff(handoff.uid, scan: "75100000000001", by: staff)
+        #expect(first.result == .scanned)
+        #expect(first.parcel?.state == .shelved)
+        #expect(first.parcel?.pickupCode != nil)
+        #expect(first.remaining == 3)
+        #expect(try await engine.scanIntoHandoff(handoff.uid, scan: "75100000000001", by: staff).result == .repeatScan)
+        let broken = try await engine.scanIntoHandoff(handoff.uid, scan: "75100000000002", damaged: true, note: "箱角压坏", photo: "dmg-1.jpg", by: staff)
+        #expect(broken.result == .damaged)
+        #expect(broken.line?.photo == "dmg-1.jpg")
+        let misrouted = try await engine.scanIntoHandoff(handoff.uid, scan: "75100000000004", by: staff)
+        #expect(misrouted.result == .misrouted)
+        #expect(misrouted.parcel == nil)
+        let extra = try await engine.scanIntoHandoff(handoff.uid, scan: "SF1000000000099", by: staff)
+        #expect(extra.result == .extra)
+        #expect(extra.parcel?.state == .shelved)
+        // 75100000000003 is never scanned: missing.
+        let (closed, receipt) = try await engine.closeHandoff(handoff.uid, confirmation: .pin("4826"), by: staff)
+        #expect(!closed.isOpen)
+        #expect(closed.receiptSeq == 1)
+        let body = try Receipts.verify(receipt, trustedKey: engine.publicKey)
+        #expect(body.counts["scanned"] == 1)
+        #expect(body.counts["damaged"] == 1)
+        #expect(body.counts["missing"] == 1)
+        #expect(body.counts["extra"] == 1)
+        #expect(body.counts["misrouted"] == 1)
+        #expect(body.counts["expected"] == 4)
+        #expect(body.party.name == "王师傅")
+        #expect(body.previousDigest == nil)
+        let detail = try await engine.handoff(handoff.uid)
+        #expect(Set(detail.discrepancies.map(\.kind)) == [.missing, .extra, .damaged, .misrouted])
+        // The parcels taken in name their handoff in the intake event.
+        let (_, events) = try await engine.parcel(scan: "75100000000001")
+        #expect(events.first?.details["handoff"] == handoff.uid)
+
+        // Closing twice, scanning into a closed handoff, importing into it: all refused.
+        await #expect(throws: EngineError.handoffClosed(handoff.uid)) {
+            _ = try await engine.closeHandoff(handoff.uid, confirmation: .pin("4826"), by: staff)
+        }
+        await #expect(throws: EngineError.handoffClosed(handoff.uid)) {
+            _ = try await engine.scanIntoHandoff(handoff.uid, scan: "75100000000003", by: staff)
+        }
+        // The next receipt chains to this one.
+        let second = try await engine.openHandoff(.init(direction: .inbound, kind: .transfer, party: "shuttle"), by: staff)
+        _ = try await engine.scanIntoHandoff(second.uid, scan: "YT1000000000001", by: staff)
+        let (_, next) = try await engine.closeHandoff(second.uid, confirmation: .pin("1357"), by: staff)
+        let chain = try Receipts.verifyChain([receipt, next], trustedKey: engine.publicKey)
+        #expect(chain.map(\.seq) == [1, 2])
+        #expect(chain[1].previousDigest == receipt.digest)
+
+        // Tampering: a changed body, a forged signature, a foreign key, a broken chain.
+        var altered = receipt
+        altered.body = altered.body.replacingOccurrences(of: "\"missing\":1", with: "\"missing\":0")
+        #expect(throws: Receipts.Failure.self) { try Receipts.verify(altered, trustedKey: engine.publicKey) }
+        var forged = receipt
+        forged.signature = next.signature
+        #expect(throws: Receipts.Failure.badSignature) { try Receipts.verify(forged, trustedKey: engine.publicKey) }
+        #expect(throws: Receipts.Failure.untrustedKey) {
+            try Receipts.verify(receipt, trustedKey: "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=")
+        }
+        #expect(throws: Receipts.Failure.self) { try Receipts.verifyChain([next, receipt]) }
+    }
+
+    @Test func discrepanciesStayOpenUntilResolvedOnce() async throws {
+        let handoff = try await inbound()
+        _ = try await engine.closeHandoff(handoff.uid, confirmation: .badge("]C0BADGE-ZTO-0042\r"), by: staff)
+        let open = try await engine.openDiscrepancies()
+        #expect(open.count == 4)
+        let resolved = try await engine.resolveDiscrepancy(open[0].id, resolution: .found, note: "在车上找到", by: staff)
+        #expect(resolved.resolution == .found)
+        #expect(resolved.resolvedBy == staff.actor)
+        await #expect(throws: EngineError.discrepancyResolved(open[0].id)) {
+            _ = try await engine.resolveDiscrepancy(open[0].id, resolution: .writtenOff, note: nil, by: staff)
+        }
+        #expect(try await engine.openDiscrepancies().count == 3)
+    }
+
+    @Test func wrongPINsLockTheCourierOutAcrossRestarts() async throws {
+        let handoff = try await inbound()
+        await #expect(throws: EngineError.confirmationFailed(attemptsLeft: 2)) {
+            _ = try await engine.closeHandoff(handoff.uid, confirmation: .pin("0000"), by: staff)
+        }
+        await #expect(throws: EngineError.confirmationFailed(attemptsLeft: 1)) {
+            _ = try await engine.closeHandoff(handoff.uid, confirmation: .pin("1111"), by: staff)
+        }
+        await #expect(throws: EngineError.self) { _ = try await engine.closeHandoff(handoff.uid, confirmation: .pin("2222"), by: staff) }
+        // Locked: even the right PIN is refused, also after a restart; a badge still works.
+        await #expect(throws: EngineError.self) { _ = try await engine.closeHandoff(handoff.uid, confirmation: .pin("4826"), by: staff) }
+        let restarted = try await StationEngine(store: store, settings: engine.settings, clock: clock, logger: Logger(label: "t"))
+        await #expect(throws: EngineError.self) { _ = try await restarted.closeHandoff(handoff.uid, confirmation: .pin("4826"), by: staff) }
+        #expect(try await store.read { try $0.handoff(uid: handoff.uid) }?.isOpen == true)
+        clock.advance(hours: 1)
+        let (closed, _) = try await restarted.closeHandoff(handoff.uid, confirmation: .pin("4826"), by: staff)
+        #expect(closed.confirmedBy == "pin")
+    }
+
+    @Test func malformedManifestsNameTheirLinesAndImportNothing() async throws {
+        let handoff = try await engine.openHandoff(.init(direction: .inbound, kind: .delivery, party: "zto-wang"), by: staff)
+        let bad = """
+            tracking,courier
+            75100000000001,ZTO
+            EA123456784CN,EMS
+            ,ZTO
+            75100000000001,ZTO
+            75100000000005
+            """
+        do {
+            _ = try await engine.importManifest(handoff: handoff.uid, data: Data(bad.utf8), format: .csv)
+            Issue.record("a bad manifest was imported")
+        } catch let error as ManifestError {
+            #expect(error.problems.map(\.line) == [6])
+        }
+        let fixedWidth = bad.replacingOccurrences(of: "75100000000005", with: "75100000000005,ZTO")
+        do {
+            _ = try await engine.importManifest(handoff: handoff.uid, data: Data(fixedWidth.utf8), format: .csv)
+            Issue.record("a bad manifest was imported")
+        } catch let error as ManifestError {
+            #expect(error.problems.map(\.line) == [3, 4, 5])
+            #expect(error.description.contains("check digit"))
+        }
+        #expect(try await engine.handoff(handoff.uid).lines.isEmpty)
+        await #expect(throws: ManifestError.self) {
+            _ = try await engine.importManifest(handoff: handoff.uid, data: Data("{\"lines\": 5}".utf8), format: .json)
+        }
+        let json = #"{"lines": [{"tracking": "75100000000001", "bag": "(00)006141411234567890"}, {"tracking": "JT1000000000001"}]}"#
+        let imported = try await engine.importManifest(handoff: handoff.uid, data: Data(json.utf8), format: .json)
+        #expect(imported.lines.map(\.tracking) == ["75100000000001", "JT1000000000001"])
+        #expect(imported.lines.first?.bag == "00006141411234567890")
+        await #expect(throws: ManifestError.self) {
+            _ = try await engine.importManifest(handoff: handoff.uid, data: Data(json.utf8), format: .json)
+        }
+        await #expect(throws: EngineError.unknownParty("nobody")) {
+            _ = try await engine.openHandoff(.init(direction: .inbound, kind: .delivery, party: "nobody"), by: staff)
+        }
+    }
+
+    @Test func returnsJoinTheCouriersNextOutboundHandoffAndLeaveWithIt() async throws {
+        _ = try await engine.intake(.init(scan: "75100000000011"), by: staff)
+        _ = try await engine.intake(.init(scan: "75100000000012"), by: staff)
+        _ = try await engine.intake(.init(scan: "SF1000000000013"), by: staff)
+        _ = try await engine.returnParcel(scan: "75100000000011", reason: "overdue", handedOver: false, by: staff)
+        _ = try await engine.returnParcel(scan: "SF1000000000013", reason: "refused", handedOver: false, by: staff)
+        let handoff = try await engine.openHandoff(.init(direction: .outbound, kind: .return, party: "zto-wang", counter: "dock"), by: staff)
+        // Only ZTO's return joins the ZTO courier's handoff.
+        let detail = try await engine.handoff(handoff.uid)
+        #expect(detail.lines.map(\.tracking) == ["75100000000011"])
+        // A handoff-role scanner at the dock feeds it; the courier's badge closes it.
+        let dock = ScannerDescriptor(id: "dock", source: "usb-keyboard")
+        let scanned = await engine.handleScan(ScanInput(scanner: dock, text: "75100000000011", sequence: 1, monotonicNanos: 1))
+        #expect(scanned.result == .handoff)
+        #expect(scanned.handoffResult == "scanned")
+        #expect(scanned.remaining == 0)
+        let closed = await engine.handleScan(ScanInput(scanner: dock, text: "BADGE-ZTO-0042", sequence: 2, monotonicNanos: 2))
+        #expect(closed.result == .handoffClosed)
+        let (returned, events) = try await engine.parcel(scan: "75100000000011")
+        #expect(returned.state == .returned)
+        #expect(events.last?.details["handoff"] == handoff.uid)
+        #expect(try await engine.parcel(scan: "SF1000000000013").0.state == .returnRequested)
+        let none = await engine.handleScan(ScanInput(scanner: dock, text: "75100000000012", sequence: 3, monotonicNanos: 3))
+        #expect(none.result == .noOpenHandoff)
+    }
+}
