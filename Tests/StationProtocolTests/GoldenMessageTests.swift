@@ -88,6 +88,35 @@ import Testing
         try check("verify.request", Request(id: .number(10), method: "Pickup.Verify", params: VerifyParams(phoneTail: "5678", counter: "1")))
     }
 
+    @Test func handoffMessages() throws {
+        let handoff = HandoffDTO(
+            id: "019a8f2e-7c00-7000-8000-000000000001", direction: "inbound", kind: "delivery", party: "zto-wang", partyName: "王师傅",
+            company: "ZTO", node: "xiang-05", nodeTier: "township", vehicle: "粤A·12345", counter: "1", state: "closed",
+            openedAt: "2026-11-22T08:00:00.000Z", openedBy: "王芳@parcelctl(uid 1000)", closedAt: "2026-11-22T08:30:00.000Z",
+            confirmedBy: "pin", receiptSeq: 7, receiptDigest: "9f2c")
+        let line = HandoffLineDTO(
+            tracking: "75100000000002", courier: "ZTO", bag: "BAG-A", destination: "cun-01", manifestLine: 3, expected: true,
+            status: "damaged", scannedAt: "2026-11-22T08:10:00.000Z", note: "箱角压坏", photo: "dmg-1.jpg")
+        let discrepancy = DiscrepancyDTO(
+            id: 12, handoff: handoff.id, tracking: "75100000000002", kind: "damaged", openedAt: "2026-11-22T08:30:00.000Z",
+            resolution: nil, resolvedAt: nil, resolvedBy: nil, note: nil)
+        try check(
+            "handoffOpen.request",
+            Request(id: .number(11), method: "Handoff.Open", params: HandoffOpenParams(direction: "inbound", kind: "delivery", party: "zto-wang")))
+        try check(
+            "handoff.result",
+            Reply(
+                id: .number(12),
+                result: HandoffResult(
+                    handoff: handoff, lines: [line], discrepancies: [discrepancy],
+                    receipt: ReceiptDTO(body: "{\"format\":\"parcel-station-receipt/1\"}", digest: "9f2c", signature: "c2ln", publicKey: "a2V5"))))
+        try check(
+            "handoffScan.result",
+            Reply(
+                id: .number(13),
+                result: HandoffScanResult(result: "scanned", handoff: handoff.id, line: line, parcel: Self.parcel, bagLines: 0, remaining: 2)))
+    }
+
     static let scanner = ScannerDTO(
         id: "usb:0c2e:0b61:SN0001", source: "usb-keyboard", usb: "0c2e:0b61", serial: "SN0001", port: "1-1.2",
         product: "Fake HID Barcode Scanner", name: "取件台", attached: true, role: "pickup", roleSource: "configured", counter: "1",

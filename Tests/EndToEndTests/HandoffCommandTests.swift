@@ -1,0 +1,86 @@
+import Foundation
+import StationClient
+import StationProtocol
+import StationTestSupport
+import Testing
+
+/// A handoff as station staff run it with parcelctl, and its receipt checked offline.
+@Suite(.serialized) struct HandoffCommandTests {
+    static let config = """
+        {"station": {"id": "cun-01", "name": "李家村服务站"},
+         "handoffs": {"parties": [{"id": "zto-wang", "name": "王师傅", "company": "ZTO", "badge": "BADGE-ZTO-0042", "pin": "4826"}],
+                      "pinAttempts": 3}}
+        """
+
+    func ctl(_ daemon: DaemonProcess, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        try runCommand(BuiltProducts.parcelctl, arguments + ["--socket", daemon.socketPath])
+    }
+
+    @Test func inboundHandoffWithManifestScansAndAVerifiableReceipt() throws {
+        let daemon = try DaemonProcess(config: Self.config)
+        let opened = try ctl(daemon, ["handoff", "open", "--party", "zto-wang", "--node", "xiang-05", "--node-tier", "township"])
+        #expect(opened.status == 0, "\(opened.stderr)")
+        let id = try #require(opened.stdout.split(separator: "\n").last.map { String($0.dropFirst(4)) })
+        let manifest = daemon.directory.file("manifest.csv")
+        try "\u{FEFF}tracking,courier,bag\n75100000000001,ZTO,BAG-A\n75100000000002,ZTO,BAG-A\n75100000000003,ZTO,\n".write(
+            toFile: manifest, atomically: true, encoding: .utf8)
+        let imported = try ctl(daemon, ["handoff", "import", id, manifest])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stdout.contains("expected 3"))
+
+        let bad = daemon.directory.file("bad.csv")
+        try "tracking\nEA123456784CN\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let refused = try ctl(daemon, ["handoff", "import", id, bad])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("line 2"))
+        #expect(refused.stderr.contains("manifest.invalid"))
+
+        let scanned = try ctl(daemon, ["handoff", "scan", id, "75100000000001", "SF1000000000099"])
+        #expect(scanned.status == 0, "\(scanned.stderr)")
+        #expect(scanned.stdout.contains("scanned"))
+        #expect(scanned.stdout.contains("extra"))
+        #expect(scanned.stdout.contains("取件码"))
+        let damaged = try ctl(daemon, ["handoff", "scan", id, "75100000000002", "--damaged", "--photo", "dmg-1.jpg"])
+        #expect(damaged.stdout.contains("damaged"))
+
+        let wrong = try ctl(daemon, ["handoff", "close", id, "--pin", "0000"])
+        #expect(wrong.status == 1)
+        #expect(wrong.stderr.contains("handoff.confirmationFailed"))
+        let receiptFile = daemon.directory.file("receipt.json")
+        let closed = try ctl(daemon, ["handoff", "close", id, "--badge", "BADGE-ZTO-0042", "--receipt", receiptFile])
+        #expect(closed.status == 0, "\(closed.stderr)")
+        #expect(closed.stdout.contains("missing 1"))
+        let again = try ctl(daemon, ["handoff", "close", id, "--pin", "4826"])
+        #expect(again.stderr.contains("handoff.closed"))
+
+        let status = try daemon.connect().call(Method.status.rawValue, NoParams(), as: StatusResult.self)
+        let key = try #require(status.publicKey)
+        #expect(daemon.terminate() == 0)
+
+        // Offline: no daemon is running any more.
+        let valid = try runCommand(BuiltProducts.parcelctl, ["receipt", "verify", receiptFile, "--public-key", key])
+        #expect(valid.status == 0, "\(valid.stderr)")
+        #expect(valid.stdout.contains("VALID receipt #1 of 李家村服务站"))
+        #expect(valid.stdout.contains("missing 1, extra 1, damaged 1"))
+        var text = try String(contentsOfFile: receiptFile, encoding: .utf8)
+        text = text.replacingOccurrences(of: "\\\"missing\\\":1", with: "\\\"missing\\\":0")
+        let tampered = daemon.directory.file("tampered.json")
+        try text.write(toFile: tampered, atomically: true, encoding: .utf8)
+        let caught = try runCommand(BuiltProducts.parcelctl, ["receipt", "verify", tampered, "--public-key", key])
+        #expect(caught.status == 1)
+        #expect(caught.stderr.contains("NOT VALID"))
+        let foreign = try runCommand(
+            BuiltProducts.parcelctl, ["receipt", "verify", receiptFile, "--public-key", "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="])
+        #expect(foreign.status == 1)
+
+        let restarted = try daemon.restarted(config: Self.config)
+        let list = try ctl(restarted, ["discrepancy"])
+        #expect(list.stdout.contains("missing"))
+        #expect(list.stdout.contains("75100000000003"))
+        let export = daemon.directory.file("ledger.json")
+        #expect(try ctl(restarted, ["receipt", "export", "--out", export]).status == 0)
+        let chain = try runCommand(BuiltProducts.parcelctl, ["receipt", "verify", export, "--public-key", key])
+        #expect(chain.status == 0, "\(chain.stderr)")
+        #expect(restarted.terminate() == 0)
+    }
+}
