@@ -53,9 +53,25 @@ struct DaemonConfiguration: Decodable {
         var pinLockoutMinutes: Int?
     }
 
+    /// Label photos: decoder limits and the watched spool folders of document cameras.
+    struct Labels: Decodable {
+        struct Spool: Decodable {
+            var path: String
+            /// What a photo there does (default intake).
+            var role: ScannerRole?
+            var counter: String?
+        }
+        var maxFileBytes: Int?
+        var maxPixels: Int?
+        var timeBudgetMs: Int?
+        var maxConcurrent: Int?
+        var spool: [Spool]?
+    }
+
     var station: Station?
     var scanners: Scanners?
     var handoffs: Handoffs?
+    var labels: Labels?
     var shelves: [ShelfLayout.Shelf]?
     var codeCooldownHours: Int?
     var holdHours: Int?
@@ -104,6 +120,15 @@ struct DaemonConfiguration: Decodable {
                 throw ConfigurationError("scanners.assignments: match and counter must not be empty")
             }
         }
+        if let labels {
+            if let bytes = labels.maxFileBytes, !(1024...(256 << 20)).contains(bytes) { throw ConfigurationError("labels.maxFileBytes: 1024…268435456") }
+            if let pixels = labels.maxPixels, !(10_000...400_000_000).contains(pixels) { throw ConfigurationError("labels.maxPixels: 10000…400000000") }
+            if let ms = labels.timeBudgetMs, !(100...60_000).contains(ms) { throw ConfigurationError("labels.timeBudgetMs: 100…60000") }
+            if let count = labels.maxConcurrent, !(1...64).contains(count) { throw ConfigurationError("labels.maxConcurrent: 1…64") }
+            for spool in labels.spool ?? [] where spool.path.isEmpty {
+                throw ConfigurationError("labels.spool: a folder path is required")
+            }
+        }
         if let handoffs {
             let parties = handoffs.parties ?? []
             for party in parties {
@@ -150,6 +175,14 @@ struct DaemonConfiguration: Decodable {
             if let seconds = scanners.verificationSeconds { settings.scanners.verificationSeconds = seconds }
             settings.scanners.assignments = (scanners.assignments ?? []).map {
                 .init(match: $0.match, role: $0.role, counter: $0.counter ?? ScannerSettings.defaultCounter, name: $0.name)
+            }
+        }
+        for spool in labels?.spool ?? [] {
+            // A spool folder is a scanner of its own: its role comes from here unless an assignment names it.
+            let id = LabelSpool.scannerID(folder: spool.path)
+            if !settings.scanners.assignments.contains(where: { $0.match == id }) {
+                settings.scanners.assignments.append(
+                    .init(match: id, role: spool.role ?? .intake, counter: spool.counter ?? ScannerSettings.defaultCounter, name: "label spool"))
             }
         }
         if let handoffs {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LabelDecoding
 import Logging
 import ParcelStore
 import ServiceLifecycle
@@ -69,7 +70,13 @@ struct ParcelStationd: AsyncParsableCommand {
             logger.critical("cannot open the ledger in \(stateDir): \(error)")
             throw ExitCode(73)  // EX_CANTCREAT
         }
-        let engine = try await StationEngine(store: store, settings: config.settings, logger: logger)
+        var limits = DecodeLimits.standard
+        if let bytes = config.labels?.maxFileBytes { limits.maxFileBytes = bytes }
+        if let pixels = config.labels?.maxPixels { limits.maxPixels = pixels }
+        if let ms = config.labels?.timeBudgetMs { limits.timeBudget = .milliseconds(ms) }
+        let labelReader = ZBarLabelReader(
+            limits: limits, maxConcurrent: config.labels?.maxConcurrent ?? ProcessInfo.processInfo.activeProcessorCount)
+        let engine = try await StationEngine(store: store, settings: config.settings, logger: logger, labelReader: labelReader)
 
         let adopted = SocketActivation.adoptListeningDescriptors().first(where: SocketActivation.isUnixStreamListener)
         var serverConfig = ServerConfiguration(socketPath: adopted == nil ? socket : "(systemd socket)", adoptedDescriptor: adopted)
@@ -89,6 +96,9 @@ struct ParcelStationd: AsyncParsableCommand {
             },
             onShutdown: { notifier.stopping() })
         var services: [any Service] = [server]
+        for spool in config.labels?.spool ?? [] {
+            services.append(LabelSpool(folder: spool.path, engine: engine, logger: logger))
+        }
         if let interval = SystemdNotifier.watchdogInterval() {
             services.append(
                 WatchdogService(notifier: notifier, interval: interval, readiness: readiness, logger: logger) {

@@ -28,4 +28,6 @@ public enum EngineError: Error, Equatable, Sendable {
     case lockedOut(until: Int64)
     case discrepancyNotFound(Int64)
     case discrepancyResolved(Int64)
+    /// A label photo that could not be decoded, with the decoder's reason.
+    case imageRejected(ImageProblem, String)
 }

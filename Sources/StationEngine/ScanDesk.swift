@@ -164,6 +164,7 @@ final class ScanDesk: Sendable {
         var entries: [String: Entry] = [:]
         var overrides: [String: ScannerRole] = [:]
         var verifications: [String: Verification] = [:]
+        var photoSequences: [String: UInt64] = [:]
     }
 
     static let rolesMetaKey = "scanner.roles"
@@ -256,6 +257,14 @@ final class ScanDesk: Sendable {
             state.entries[scan.scanner.id] = entry
             let (role, _, counter) = placement(scan.scanner, overrides: state.overrides)
             return (role, counter, duplicate)
+        }
+    }
+
+    /// The next scan number of a source that does not count its own (label photos).
+    func nextSequence(for scanner: String) -> UInt64 {
+        state.withLock { state in
+            state.photoSequences[scanner, default: 0] += 1
+            return state.photoSequences[scanner]!
         }
     }
 

@@ -22,9 +22,15 @@ public actor StationEngine {
     /// The station's Ed25519 key: signs handoff receipts. Created on first start, kept in the ledger.
     nonisolated let signingKeyData: Data
     nonisolated let pinSalt: Data
+    /// Decodes label photos; nil when the daemon runs without one.
+    public nonisolated let labelReader: (any LabelReader)?
 
     /// Opens the engine over `store`, creating the station's phone salt on first start.
-    public init(store: ParcelStore, settings: StationSettings, clock: any StationClock = SystemClock(), logger: Logger) async throws {
+    public init(
+        store: ParcelStore, settings: StationSettings, clock: any StationClock = SystemClock(), logger: Logger,
+        labelReader: (any LabelReader)? = nil
+    ) async throws {
+        self.labelReader = labelReader
         self.store = store
         self.settings = settings
         self.clock = clock

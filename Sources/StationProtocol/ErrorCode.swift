@@ -65,6 +65,20 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case discrepancyNotFound = "discrepancy.notFound"
     /// The discrepancy was resolved already; a resolution is final.
     case discrepancyResolved = "discrepancy.resolved"
+    // Label photos
+    case imageEmpty = "image.empty"
+    /// Over the decoder's size limit (or, inline, over the line limit).
+    case imageTooLarge = "image.tooLarge"
+    /// The header announces more pixels than the limit (a decompression bomb).
+    case imageTooManyPixels = "image.tooManyPixels"
+    case imageTruncated = "image.truncated"
+    case imageCorrupt = "image.corrupt"
+    /// Not JPEG, PNG, WebP or PGM.
+    case imageUnsupported = "image.unsupportedFormat"
+    /// The time budget ran out before any code was found.
+    case imageTimeout = "image.timeout"
+    /// The daemon cannot read that file.
+    case imageUnreadable = "image.unreadable"
     // Storage
     /// The disk is full: nothing was written.
     case diskFull = "store.diskFull"

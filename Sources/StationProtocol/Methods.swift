@@ -23,12 +23,13 @@ public enum Method: String, CaseIterable, Sendable {
     case discrepancies = "Discrepancy.List"
     case resolveDiscrepancy = "Discrepancy.Resolve"
     case receipts = "Receipt.Export"
+    case decodeLabel = "Label.Decode"
 
     /// True when the method writes to the ledger or changes how the station acts.
     public var mutates: Bool {
         switch self {
         case .intake, .returnParcel, .confirmPickup, .setScannerRole, .submitScan, .openHandoff, .importManifest, .scanHandoff,
-            .closeHandoff, .resolveDiscrepancy:
+            .closeHandoff, .resolveDiscrepancy, .decodeLabel:
             true
         default: false
         }
@@ -595,5 +596,70 @@ public struct ScannerEventData: Codable, Sendable, Equatable {
     public init(scanner: ScannerDTO, droppedBytes: Int? = nil) {
         self.scanner = scanner
         self.droppedBytes = droppedBytes
+    }
+}
+
+// MARK: Label.Decode
+
+public struct LabelDecodeParams: Codable, Sendable, Equatable {
+    /// An absolute path of an image the daemon may read; or
+    public var path: String?
+    /// the image's bytes, base64 (the whole request line must fit `server.maxLineBytes`).
+    public var data: String?
+    /// Act on a confirmed tracking number as a scan from `scanner` (its role decides: intake, pickup…).
+    public var act: Bool?
+    /// The scanner the photo counts as (default `photo:` + the client's hello name).
+    public var scanner: String?
+    public init(path: String? = nil, data: String? = nil, act: Bool? = nil, scanner: String? = nil) {
+        self.path = path
+        self.data = data
+        self.act = act
+        self.scanner = scanner
+    }
+}
+
+public struct LabelSymbolDTO: Codable, Sendable, Equatable {
+    public var text: String
+    public var symbology: String
+    public var pass: String
+    /// x, y, width, height in image pixels.
+    public var box: [Int]
+    public init(text: String, symbology: String, pass: String, box: [Int]) {
+        self.text = text
+        self.symbology = symbology
+        self.pass = pass
+        self.box = box
+    }
+}
+
+public struct WaybillDTO: Codable, Sendable, Equatable {
+    public var number: String
+    public var courier: String
+    public var confirmed: Bool
+    public var evidence: String
+    public init(number: String, courier: String, confirmed: Bool, evidence: String) {
+        self.number = number
+        self.courier = courier
+        self.confirmed = confirmed
+        self.evidence = evidence
+    }
+}
+
+public struct LabelDecodeResult: Codable, Sendable, Equatable {
+    public var format: String
+    public var width: Int
+    public var height: Int
+    public var symbols: [LabelSymbolDTO]
+    /// The tracking number chosen, or null when no code looks like one.
+    public var waybill: WaybillDTO?
+    /// With `act`: what the scan of a confirmed number did; null when nothing was acted on.
+    public var scan: ScanOutcomeDTO?
+    public init(format: String, width: Int, height: Int, symbols: [LabelSymbolDTO], waybill: WaybillDTO?, scan: ScanOutcomeDTO?) {
+        self.format = format
+        self.width = width
+        self.height = height
+        self.symbols = symbols
+        self.waybill = waybill
+        self.scan = scan
     }
 }

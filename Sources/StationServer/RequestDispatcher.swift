@@ -306,6 +306,25 @@ final class RequestDispatcher: Sendable {
                     by: connection.caller(staff: params.staff))
                 return .reply(Self.replyLine(id: head.id, WireMapping.discrepancy(resolved)))
 
+            case .decodeLabel:
+                let params = try Self.params(LabelDecodeParams.self, data, decoder)
+                var bytes: [UInt8]? = nil
+                switch (params.path, params.data) {
+                case (let path?, nil):
+                    guard path.hasPrefix("/") else { throw WireError(.invalidParams, "path: an absolute path") }
+                case (nil, let base64?):
+                    guard let decoded = Data(base64Encoded: base64, options: .ignoreUnknownCharacters) else {
+                        throw WireError(.invalidParams, "data: base64 image bytes")
+                    }
+                    bytes = [UInt8](decoded)
+                default: throw WireError(.invalidParams, "give exactly one of path or data")
+                }
+                let id = params.scanner ?? "photo:\(connection.client)"
+                guard !id.isEmpty, id.count <= 128 else { throw WireError(.invalidParams, "scanner: 1 to 128 characters") }
+                let (reading, outcome) = try await engine.decodeLabel(
+                    path: params.path, bytes: bytes, act: params.act ?? false, scanner: ScannerDescriptor(id: id, source: "photo"))
+                return .reply(Self.replyLine(id: head.id, WireMapping.label(reading, scan: outcome, engine: engine)))
+
             case .receipts:
                 _ = try Self.params(NoParams.self, data, decoder)
                 let documents = try await engine.receipts()

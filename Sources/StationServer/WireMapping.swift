@@ -77,6 +77,14 @@ enum WireMapping {
             parcel: scan.parcel.map { parcel($0, engine: engine) }, bagLines: scan.bagLines, remaining: scan.remaining)
     }
 
+    static func label(_ reading: LabelReading, scan: ScanOutcome?, engine: StationEngine) -> LabelDecodeResult {
+        LabelDecodeResult(
+            format: reading.format, width: reading.width, height: reading.height,
+            symbols: reading.symbols.map { LabelSymbolDTO(text: $0.text, symbology: $0.symbology, pass: $0.pass, box: $0.box) },
+            waybill: reading.waybill.map { WaybillDTO(number: $0.number, courier: $0.courier, confirmed: $0.confirmed, evidence: $0.evidence) },
+            scan: scan.map { scanOutcome($0, engine: engine) })
+    }
+
     static func scanner(_ status: ScannerStatus) -> ScannerDTO {
         let descriptor = status.descriptor
         let usb = descriptor.vendorID.flatMap { vendor in
@@ -189,6 +197,19 @@ enum WireMapping {
                 return WireError(.lockedOut, "too many wrong PINs; this courier's PIN is refused until \(timestamp(until)) (a badge still works)")
             case .discrepancyNotFound(let id): return WireError(.discrepancyNotFound, "no discrepancy \(id)")
             case .discrepancyResolved(let id): return WireError(.discrepancyResolved, "discrepancy \(id) is resolved already")
+            case .imageRejected(let problem, let message):
+                let code: ErrorCode =
+                    switch problem {
+                    case .empty: .imageEmpty
+                    case .tooLarge: .imageTooLarge
+                    case .tooManyPixels: .imageTooManyPixels
+                    case .truncated: .imageTruncated
+                    case .corrupt: .imageCorrupt
+                    case .unsupportedFormat: .imageUnsupported
+                    case .timeout: .imageTimeout
+                    case .unreadable: .imageUnreadable
+                    }
+                return WireError(code, message)
             }
         case let error as ManifestError:
             return WireError(.manifestInvalid, "manifest not imported: \(error.description)")

@@ -1,0 +1,157 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import StationEngine
+
+/// A watched folder for a document camera (高拍仪): each image written there is decoded and acted on by the
+/// folder's role (intake by default), then moved to `done/` or `failed/` with a `.json` note saying why.
+///
+/// Nothing is lost or acted on twice: a file is first renamed into `processing/` (atomic, so one pass owns it),
+/// and only leaves it after the ledger has committed. After a crash, files still in `processing/` are decoded
+/// again; the actions are idempotent (a second intake of a parcel already here is a repeat, not a row).
+/// A file is taken only once its size and modification time have stopped changing, so a camera still writing it
+/// is left alone.
+final class LabelSpool: Service, @unchecked Sendable {
+    let folder: URL
+    let scanner: ScannerDescriptor
+    let engine: StationEngine
+    let logger: Logger
+    let pollInterval: Duration
+    /// Size and modification time of each candidate at the previous poll (only touched by `run`).
+    private var seen: [String: (size: Int, modified: Date)] = [:]
+
+    static let ignoredSuffixes = [".tmp", ".part", ".crdownload", ".json"]
+
+    init(folder: String, engine: StationEngine, logger: Logger, pollInterval: Duration = .milliseconds(500)) {
+        self.folder = URL(fileURLWithPath: folder, isDirectory: true)
+        self.scanner = ScannerDescriptor(id: Self.scannerID(folder: folder), source: "photo", port: folder)
+        self.engine = engine
+        self.logger = logger
+        self.pollInterval = pollInterval
+    }
+
+    /// The scanner id the folder's scans count as (and its role is configured under).
+    static func scannerID(folder: String) -> String { "spool:" + URL(fileURLWithPath: folder).standardizedFileURL.path }
+
+    var processing: URL { folder.appendingPathComponent("processing", isDirectory: true) }
+    var done: URL { folder.appendingPathComponent("done", isDirectory: true) }
+    var failed: URL { folder.appendingPathComponent("failed", isDirectory: true) }
+
+    func prepare() throws {
+        for directory in [folder, processing, done, failed] {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        }
+    }
+
+    func run() async throws {
+        try prepare()
+        engine.scannerAttached(scanner)
+        logger.info("watching label spool folder", metadata: ["folder": "\(folder.path)"])
+        // Files a previous run claimed but did not finish.
+        for name in names(in: processing) { await handle(name) }
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            for name in stableNames() {
+                if Task.isShuttingDownGracefully { break }
+                guard claim(name) else { continue }
+                await handle(name)
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.pollInterval) }
+        }
+        engine.scannerDetached(scanner)
+    }
+
+    func names(in directory: URL) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return names.filter { name in
+            !name.hasPrefix(".") && !Self.ignoredSuffixes.contains { name.lowercased().hasSuffix($0) }
+                && (try? directory.appendingPathComponent(name).resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true
+        }.sorted()
+    }
+
+    /// Incoming files whose size and time did not change since the last poll and are at least a second old.
+    func stableNames() -> [String] {
+        var stable: [String] = []
+        var now: [String: (size: Int, modified: Date)] = [:]
+        for name in names(in: folder) {
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(name).path),
+                let size = attributes[.size] as? Int, let modified = attributes[.modificationDate] as? Date
+            else { continue }
+            now[name] = (size, modified)
+            if let before = seen[name], before.size == size, before.modified == modified, Date().timeIntervalSince(modified) >= 1 {
+                stable.append(name)
+            }
+        }
+        seen = now
+        return stable
+    }
+
+    func claim(_ name: String) -> Bool {
+        rename(folder.appendingPathComponent(name), to: processing.appendingPathComponent(name))
+    }
+
+    func rename(_ from: URL, to: URL) -> Bool {
+        from.path.withCString { source in to.path.withCString { target in Foundation.rename(source, target) == 0 } }
+    }
+
+    struct Note: Encodable {
+        var file: String
+        var at: String
+        var outcome: String
+        var message: String
+        var waybill: String?
+        var confirmed: Bool?
+        var pickupCode: String?
+        var error: String?
+    }
+
+    func handle(_ name: String) async {
+        let path = processing.appendingPathComponent(name).path
+        var note = Note(file: name, at: ISO8601DateFormatter().string(from: Date()), outcome: "failed", message: "")
+        do {
+            let (reading, outcome) = try await engine.decodeLabel(path: path, act: true, scanner: scanner)
+            note.waybill = reading.waybill?.number
+            note.confirmed = reading.waybill?.confirmed
+            if let outcome {
+                note.outcome = outcome.result.rawValue
+                note.pickupCode = outcome.parcel?.pickupCode?.description
+                note.error = outcome.error.map { "\($0)" }
+                note.message = "scan \(outcome.result.rawValue)"
+            } else if let waybill = reading.waybill {
+                note.outcome = "uncertain"
+                note.message = "\(waybill.number) was not confirmed (\(waybill.evidence)); check the label and scan it by hand"
+            } else {
+                note.outcome = "noTrackingNumber"
+                note.message = reading.symbols.isEmpty ? "no barcode found" : "no code on the label looks like a tracking number"
+            }
+        } catch {
+            note.outcome = "unreadable"
+            note.error = "\(error)"
+            note.message = "the image could not be decoded"
+        }
+        let succeeded = ["intake", "repeatIntake", "pickedUp", "handoff", "handoffClosed", "roleChanged", "duplicate"].contains(note.outcome)
+        let target = succeeded ? done : failed
+        finish(name, into: target, note: note)
+        let level: Logger.Level = succeeded ? .info : .warning
+        logger.log(level: level, "label photo \(note.outcome)", metadata: ["file": "\(name)", "waybill": "\(note.waybill ?? "-")"])
+    }
+
+    /// Moves the image out of `processing/` (never over an earlier file of the same name) with its note beside it.
+    func finish(_ name: String, into directory: URL, note: Note) {
+        var targetName = name
+        var counter = 1
+        while FileManager.default.fileExists(atPath: directory.appendingPathComponent(targetName).path) {
+            counter += 1
+            let base = (name as NSString).deletingPathExtension
+            let ext = (name as NSString).pathExtension
+            targetName = ext.isEmpty ? "\(base)-\(counter)" : "\(base)-\(counter).\(ext)"
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        if let data = try? encoder.encode(note) {
+            try? data.write(to: directory.appendingPathComponent(targetName + ".json"))
+        }
+        if !rename(processing.appendingPathComponent(name), to: directory.appendingPathComponent(targetName)) {
+            logger.error("cannot move label photo out of processing/", metadata: ["file": "\(name)", "errno": "\(errno)"])
+        }
+    }
+}

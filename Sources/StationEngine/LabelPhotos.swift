@@ -1,0 +1,101 @@
+import Foundation
+import ParcelDomain
+
+/// What the engine needs from a label-photo decoder. The daemon passes the zbar-backed one; the engine never
+/// sees zbar (dependency rule 3).
+public protocol LabelReader: Sendable {
+    func read(path: String) async throws -> LabelReading
+    func read(bytes: [UInt8]) async throws -> LabelReading
+}
+
+/// The codes found on one photo, and the tracking number chosen among them.
+public struct LabelReading: Sendable, Equatable {
+    public struct Symbol: Sendable, Equatable {
+        public let text: String
+        /// `CODE128`, `QRCODE`, `EAN13`…
+        public let symbology: String
+        /// The decoding pass that found it (`half`, `full`, `rotate67`…).
+        public let pass: String
+        /// Bounding box in image pixels: x, y, width, height.
+        public let box: [Int]
+
+        public init(text: String, symbology: String, pass: String, box: [Int]) {
+            self.text = text
+            self.symbology = symbology
+            self.pass = pass
+            self.box = box
+        }
+    }
+
+    public struct Waybill: Sendable, Equatable {
+        public let number: String
+        public let courier: String
+        /// Read twice, or equal to the QR data's number: only a confirmed number is acted on.
+        public let confirmed: Bool
+        /// Why it is (or is not) confirmed, in words.
+        public let evidence: String
+
+        public init(number: String, courier: String, confirmed: Bool, evidence: String) {
+            self.number = number
+            self.courier = courier
+            self.confirmed = confirmed
+            self.evidence = evidence
+        }
+    }
+
+    public let format: String
+    public let width: Int
+    public let height: Int
+    public let symbols: [Symbol]
+    public let waybill: Waybill?
+
+    public init(format: String, width: Int, height: Int, symbols: [Symbol], waybill: Waybill?) {
+        self.format = format
+        self.width = width
+        self.height = height
+        self.symbols = symbols
+        self.waybill = waybill
+    }
+}
+
+/// Why a photo could not be decoded; each maps to one wire error code.
+public enum ImageProblem: String, Sendable, CaseIterable {
+    case empty, tooLarge, tooManyPixels, truncated, corrupt, unsupportedFormat, timeout, unreadable
+}
+
+extension StationEngine {
+    /// Decodes a label photo and, with `act`, does with its tracking number what a scan from `scanner` would do
+    /// (by that scanner's role). Only a confirmed number is acted on; an uncertain one is reported, not guessed.
+    public nonisolated func decodeLabel(
+        path: String? = nil, bytes: [UInt8]? = nil, act: Bool, scanner: ScannerDescriptor
+    ) async throws -> (LabelReading, ScanOutcome?) {
+        guard let reader = labelReader else { throw EngineError.imageRejected(.unsupportedFormat, "this daemon decodes no label photos") }
+        let reading: LabelReading
+        if let path {
+            reading = try await reader.read(path: path)
+        } else if let bytes {
+            reading = try await reader.read(bytes: bytes)
+        } else {
+            throw EngineError.invalidParameter(name: "path", reason: "give a path or the image bytes")
+        }
+        guard act, let waybill = reading.waybill, waybill.confirmed else { return (reading, nil) }
+        let symbology = reading.symbols.first { $0.text == waybill.number }?.symbology
+        let outcome = await handleScan(
+            ScanInput(
+                scanner: scanner, text: waybill.number, symbology: symbology.flatMap(Self.aimIdentifier), sequence: desk.nextSequence(for: scanner.id),
+                monotonicNanos: DispatchTime.now().uptimeNanoseconds))
+        return (reading, outcome)
+    }
+
+    static func aimIdentifier(_ symbology: String) -> String? {
+        switch symbology {
+        case "CODE128": "]C0"
+        case "QRCODE": "]Q1"
+        case "EAN13", "UPCA", "UPCE": "]E0"
+        case "EAN8": "]E4"
+        case "ITF": "]I0"
+        case "CODE39": "]A0"
+        default: nil
+        }
+    }
+}
