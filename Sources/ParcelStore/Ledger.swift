@@ -261,11 +261,13 @@ public struct LayerKey: Hashable, Sendable {
 /// Write access inside one group-committed transaction. Every method keeps the parcel row and the event log
 /// in step: a state change and its event are written together or not at all.
 public final class LedgerTransaction: LedgerReader {
-    /// The writer's layer memory; nil for a transaction outside the group-commit writer.
+    /// The writer's layer memory and chain head; nil for a transaction outside the group-commit writer.
     let occupancyCache: LayerOccupancyCache?
+    let chainHead: ChainHead?
 
-    init(db: Database, occupancyCache: LayerOccupancyCache?) {
+    init(db: Database, occupancyCache: LayerOccupancyCache?, chainHead: ChainHead? = nil) {
         self.occupancyCache = occupancyCache
+        self.chainHead = chainHead
         super.init(db: db)
     }
 
@@ -304,12 +306,13 @@ public final class LedgerTransaction: LedgerReader {
             shelvedAt, new.at,
         ])
         let id = db.lastInsertedRowID
-        try appendEvent(parcelID: id, kind: .intake, from: nil, to: .received, at: new.at, actor: actor, details: details)
+        try appendEvent(
+            parcelID: id, tracking: new.tracking.value, kind: .intake, from: nil, to: .received, at: new.at, actor: actor, details: details)
         if let slot {
             try recordCursor(slot)
             occupancyCache?.taken(slot, allocated: true)
             try appendEvent(
-                parcelID: id, kind: .shelve, from: .received, to: .shelved, at: new.at, actor: actor,
+                parcelID: id, tracking: new.tracking.value, kind: .shelve, from: .received, to: .shelved, at: new.at, actor: actor,
                 details: ["pickupCode": slot.description])
         }
         // Built from what was just written rather than read back: the hot path of every scan.
@@ -367,7 +370,7 @@ public final class LedgerTransaction: LedgerReader {
         if let code { details["pickupCode"] = code.description }
         if let pickupID { details["pickupId"] = String(pickupID) }
         try appendEvent(
-            parcelID: parcel.id, kind: ParcelEventKind(action), from: parcel.state, to: next, at: at, actor: actor, details: details)
+            parcelID: parcel.id, tracking: parcel.tracking, kind: ParcelEventKind(action), from: parcel.state, to: next, at: at, actor: actor, details: details)
         return updated
     }
 
@@ -386,15 +389,22 @@ public final class LedgerTransaction: LedgerReader {
     }
 
     func appendEvent(
-        parcelID: Int64, kind: ParcelEventKind, from: ParcelState?, to: ParcelState, at: Int64, actor: String,
+        parcelID: Int64, tracking: String, kind: ParcelEventKind, from: ParcelState?, to: ParcelState, at: Int64, actor: String,
         details: [String: String]
     ) throws {
         let detailsJSON = CompactJSON.object(details)
+        let head = try chainHead?.last ?? self.chainHead()
+        // The id is chosen here (as SQLite would: one past the last) because the digest covers it.
+        let fields = CustodyChain.Fields(
+            id: (head?.id ?? 0) + 1, uid: EventID.make(at: at), tracking: tracking, kind: kind.rawValue, from: from?.rawValue,
+            to: to.rawValue, at: at, actor: actor, details: detailsJSON)
+        let digest = CustodyChain.digest(previous: head?.digest ?? CustodyChain.genesis, fields)
         try db.cachedStatement(
             sql: """
-                INSERT INTO parcel_event (uid, parcel_id, kind, from_state, to_state, at, actor, details)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO parcel_event (id, uid, parcel_id, kind, from_state, to_state, at, actor, details, digest)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
-        ).execute(arguments: [EventID.make(at: at), parcelID, kind.rawValue, from?.rawValue, to.rawValue, at, actor, detailsJSON])
+        ).execute(arguments: [fields.id, fields.uid, parcelID, fields.kind, fields.from, fields.to, at, actor, detailsJSON, digest])
+        chainHead?.last = (fields.id, digest)
     }
 }

@@ -133,6 +133,7 @@ final class WriteBatcher: Sendable {
     private let pool: DatabasePool
     private let state = Mutex(State())
     private let occupancyCache = LayerOccupancyCache()
+    private let chainHead = ChainHead()
     // A dedicated queue: SQLite calls block, and must not block the Swift concurrency pool.
     private let queue = DispatchQueue(label: "parcel-station.ledger-writer")
 
@@ -142,7 +143,9 @@ final class WriteBatcher: Sendable {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
             let box = ResultBox<T>()
             let job = Job(
-                run: { [occupancyCache] db in box.value = try body(LedgerTransaction(db: db, occupancyCache: occupancyCache)) },
+                run: { [occupancyCache, chainHead] db in
+                    box.value = try body(LedgerTransaction(db: db, occupancyCache: occupancyCache, chainHead: chainHead))
+                },
                 finish: { error in
                     if let error {
                         continuation.resume(throwing: error)
@@ -178,6 +181,12 @@ final class WriteBatcher: Sendable {
         leftovers.forEach { $0.finish(StoreError.closed) }
     }
 
+    /// Drops what the writer remembers of writes that may have been rolled back.
+    private func forgetUncommitted() {
+        occupancyCache.invalidateAll()
+        chainHead.invalidate()
+    }
+
     private func drain() {
         while true {
             let batch = state.withLock { state -> [Job] in
@@ -206,7 +215,7 @@ final class WriteBatcher: Sendable {
                             }
                         } catch let error as DatabaseError {
                             // A rolled-back job may have told the layer memory of writes that never happened.
-                            occupancyCache.invalidateAll()
+                            forgetUncommitted()
                             // Disk full or I/O errors poison the whole transaction; rethrow so all callers fail.
                             if error.resultCode == .SQLITE_FULL || error.resultCode == .SQLITE_IOERR
                                 || error.resultCode == .SQLITE_CORRUPT
@@ -215,7 +224,7 @@ final class WriteBatcher: Sendable {
                             }
                             errors[index] = StoreError(error)
                         } catch {
-                            occupancyCache.invalidateAll()
+                            forgetUncommitted()
                             errors[index] = error
                         }
                     }
@@ -223,7 +232,7 @@ final class WriteBatcher: Sendable {
                 }
             }
         } catch {
-            occupancyCache.invalidateAll()
+            forgetUncommitted()
             let failure: Error = (error as? DatabaseError).map(StoreError.init) ?? error
             batch.forEach { $0.finish(failure) }
             return

@@ -220,6 +220,39 @@ enum Schema {
                     ) STRICT;
                     """)
         }
+        migrator.registerMigration("2026-11-22 custody chain") { db in
+            // Events recorded before the chain existed get their digests now, in order, so the whole log is
+            // one chain; the append-only trigger is lifted for exactly this.
+            try db.execute(
+                sql: """
+                    DROP TRIGGER parcel_event_no_update;
+                    ALTER TABLE parcel_event ADD COLUMN digest BLOB;
+                    """)
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT e.id, e.uid, p.tracking, e.kind, e.from_state, e.to_state, e.at, e.actor, e.details
+                    FROM parcel_event e JOIN parcel p ON p.id = e.parcel_id ORDER BY e.id
+                    """)
+            var previous = CustodyChain.genesis
+            for row in rows {
+                let fields = CustodyChain.Fields(
+                    id: row[0], uid: row[1], tracking: row[2], kind: row[3], from: row[4], to: row[5], at: row[6], actor: row[7],
+                    details: row[8])
+                previous = CustodyChain.digest(previous: previous, fields)
+                try db.execute(sql: "UPDATE parcel_event SET digest = ? WHERE id = ?", arguments: [previous, fields.id])
+            }
+            try db.execute(
+                sql: """
+                    CREATE TRIGGER parcel_event_no_update BEFORE UPDATE ON parcel_event
+                    BEGIN SELECT RAISE(ABORT, 'parcel_event is append-only'); END;
+                    CREATE TRIGGER parcel_event_chained BEFORE INSERT ON parcel_event WHEN NEW.digest IS NULL OR length(NEW.digest) <> 32
+                    BEGIN SELECT RAISE(ABORT, 'every event carries its custody-chain digest'); END;
+                    -- The chain covers the parcel's tracking number, so it must never change.
+                    CREATE TRIGGER parcel_tracking_fixed BEFORE UPDATE OF tracking ON parcel WHEN NEW.tracking <> OLD.tracking
+                    BEGIN SELECT RAISE(ABORT, 'a parcel keeps its tracking number'); END;
+                    """)
+        }
         return migrator
     }
 }

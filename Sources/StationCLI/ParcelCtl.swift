@@ -14,7 +14,8 @@ struct ParcelCtl: ParsableCommand {
             else ./run/parcel-station.sock (the development daemon).
             """,
         subcommands: [
-            Status.self, Intake.self, Show.self, Search.self, Pickup.self, Return.self, Backlog.self, Watch.self,
+            Status.self, Intake.self, Show.self, Search.self, Pickup.self, Return.self, Backlog.self, Watch.self, Scanners.self, Scan.self,
+            Decode.self, Handoff.self, Discrepancies.self, ReceiptCommand.self, Audit.self,
         ])
 
     /// Accepts the global options before the subcommand too (`parcelctl --socket PATH status`), as station tools
@@ -134,6 +135,7 @@ struct Status: ParsableCommand {
             let order = ["received", "shelved", "notified", "pickedUp", "returnRequested", "returned", "exception"]
             print(Display.table(header: ["状态 STATE", "COUNT"], rows: order.map { [Display.state($0), String(status.parcels[$0] ?? 0)] }))
             print("connections: \(status.connections)   subscribers: \(status.subscribers)")
+            if let key = status.publicKey { print("receipt key (public): \(key)") }
         }
     }
 }
@@ -247,6 +249,9 @@ struct Pickup: ParsableCommand {
     @Flag(help: "Hand out every parcel waiting for this code or phone.") var all = false
     @Option(help: "Your name, recorded as the proof of pickup.") var staff: String?
     @Option(help: "Name of the person collecting for the recipient (代取).") var collector: String?
+    @Option(
+        help: "Pickup counter: when only listing, keep the recipient verified there so that counter's pickup scanners hand the parcels out."
+    ) var counter: String?
     @Argument(help: "Tracking numbers being handed out.") var trackings: [String] = []
 
     func validate() throws {
@@ -260,13 +265,17 @@ struct Pickup: ParsableCommand {
         try reporting {
             var handOut = trackings
             if trackings.isEmpty {
-                let verify = VerifyParams(code: code, phoneTail: phoneTail, phone: phone)
+                let verify = VerifyParams(code: code, phoneTail: phoneTail, phone: phone, counter: all ? nil : counter)
                 if !all {
                     guard let waiting = try global.call(.verifyPickup, verify, as: ParcelsResult.self) else { return }
                     print(parcelRows(waiting.parcels))
-                    print(
-                        "\n\(waiting.parcels.count) waiting. Hand out with: parcelctl pickup \(credentialArgument) --all (or name the tracking numbers)"
-                    )
+                    if let counter {
+                        print("\n\(waiting.parcels.count) waiting; verified at counter \(counter): scan each parcel with that counter's scanner.")
+                    } else {
+                        print(
+                            "\n\(waiting.parcels.count) waiting. Hand out with: parcelctl pickup \(credentialArgument) --all (or name the tracking numbers)"
+                        )
+                    }
                     return
                 }
                 guard let waiting = try global.call(.verifyPickup, verify, as: ParcelsResult.self, echoJSON: false) else { return }
@@ -352,13 +361,61 @@ struct Watch: ParsableCommand {
                 }
                 // Written straight to the descriptor: `print` would sit in stdio's buffer when piped.
                 var text = String(decoding: line, as: UTF8.self)
-                if !global.json, let message = try? JSONDecoder().decode(EventMessage<ParcelEventData>.self, from: Data(line)) {
-                    let parcel = message.data.parcel
-                    text =
-                        "\(Display.time(message.data.event.at))  \(Display.pad(message.event, to: 20)) \(Display.pad(parcel.pickupCode ?? "-", to: 10)) \(parcel.tracking)  \(Display.state(parcel.state))  by \(message.data.event.actor)"
-                }
+                if !global.json { text = Self.readable(line) ?? text }
                 FileHandle.standardOutput.write(Data((text + "\n").utf8))
             }
+        }
+    }
+
+    /// One line per event for people; nil for an event this version does not know (printed as JSON).
+    static func readable(_ line: [UInt8]) -> String? {
+        let decoder = JSONDecoder()
+        if let message = try? decoder.decode(EventMessage<ParcelEventData>.self, from: Data(line)) {
+            let parcel = message.data.parcel
+            return
+                "\(Display.time(message.data.event.at))  \(Display.pad(message.event, to: 20)) \(Display.pad(parcel.pickupCode ?? "-", to: 10)) \(parcel.tracking)  \(Display.state(parcel.state))  by \(message.data.event.actor)"
+        }
+        if let message = try? decoder.decode(EventMessage<ScanOutcomeDTO>.self, from: Data(line)), message.event == EventName.scan {
+            let scan = message.data
+            return "\(Display.time(scan.at))  \(Display.pad("scan " + scan.result, to: 20)) \(Display.pad(scan.role, to: 10)) \(scan.text)  \(scan.message)  [\(scan.scanner)]"
+        }
+        if let message = try? decoder.decode(EventMessage<ScannerEventData>.self, from: Data(line)) {
+            let scanner = message.data.scanner
+            let dropped = message.data.droppedBytes.map { "  dropped \($0) bytes of an unfinished code" } ?? ""
+            return "\(Display.pad(message.event, to: 44)) \(scanner.id)  role \(scanner.role)\(dropped)"
+        }
+        return nil
+    }
+}
+
+struct Audit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check the custody log: every event chained to the one before.", subcommands: [VerifyAudit.self],
+        defaultSubcommand: VerifyAudit.self)
+}
+
+struct VerifyAudit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify", abstract: "Recompute the whole chain; name the first broken link. Exit 0 intact, 1 broken.")
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try reporting {
+            let connection = try global.connect(timeout: 600)
+            let reply = try connection.callRaw(Method.verifyAudit.rawValue, NoParams())
+            if global.json { print(String(decoding: reply, as: UTF8.self)) }
+            let result: AuditResult
+            do {
+                result = try StationConnection.decodeResult(reply, as: AuditResult.self)
+            } catch let error as WireError {
+                throw CLIError("\(error.message) [\(error.code.rawValue)]", code: 1)
+            }
+            if let broken = result.firstBroken {
+                throw CLIError(
+                    "BROKEN: event #\(broken.seq) (\(broken.uid)) does not follow from its content and the event before it; the log was altered there",
+                    code: 1)
+            }
+            if !global.json { print("INTACT: \(result.events) events, head \(result.head ?? "-")") }
         }
     }
 }

@@ -342,6 +342,15 @@ public actor StationEngine {
             databasePath: store.path, subscribers: events.subscriberCount)
     }
 
+    /// Recomputes the custody chain of the whole event log and names the first broken link.
+    public nonisolated func verifyCustodyLog() async throws -> CustodyChain.Verification {
+        let result = try await store.read { try $0.verifyCustodyChain() }
+        if let broken = result.firstBroken {
+            logger.critical("custody log broken", metadata: ["event": "\(broken.id)", "uid": "\(broken.uid)"])
+        }
+        return result
+    }
+
     /// A cheap liveness probe for the systemd watchdog: the ledger answers a one-row read. (`status()` counts
     /// every parcel and is far too heavy to run every few seconds on a large ledger.)
     public nonisolated func isHealthy() async -> Bool {

@@ -24,6 +24,7 @@ public enum Method: String, CaseIterable, Sendable {
     case resolveDiscrepancy = "Discrepancy.Resolve"
     case receipts = "Receipt.Export"
     case decodeLabel = "Label.Decode"
+    case verifyAudit = "Audit.Verify"
 
     /// True when the method writes to the ledger or changes how the station acts.
     public var mutates: Bool {
@@ -661,5 +662,31 @@ public struct LabelDecodeResult: Codable, Sendable, Equatable {
         self.symbols = symbols
         self.waybill = waybill
         self.scan = scan
+    }
+}
+
+// MARK: Audit.Verify
+
+public struct AuditResult: Codable, Sendable, Equatable {
+    public struct Link: Codable, Sendable, Equatable {
+        public var seq: Int64
+        public var uid: String
+        public init(seq: Int64, uid: String) {
+            self.seq = seq
+            self.uid = uid
+        }
+    }
+    /// Events checked.
+    public var events: Int
+    public var valid: Bool
+    /// Hex digest of the last event: a fingerprint of the whole history.
+    public var head: String?
+    /// The first event whose digest does not follow from its content and its predecessor.
+    public var firstBroken: Link?
+    public init(events: Int, valid: Bool, head: String?, firstBroken: Link?) {
+        self.events = events
+        self.valid = valid
+        self.head = head
+        self.firstBroken = firstBroken
     }
 }

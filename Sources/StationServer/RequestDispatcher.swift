@@ -325,6 +325,16 @@ final class RequestDispatcher: Sendable {
                     path: params.path, bytes: bytes, act: params.act ?? false, scanner: ScannerDescriptor(id: id, source: "photo"))
                 return .reply(Self.replyLine(id: head.id, WireMapping.label(reading, scan: outcome, engine: engine)))
 
+            case .verifyAudit:
+                _ = try Self.params(NoParams.self, data, decoder)
+                let result = try await engine.verifyCustodyLog()
+                return .reply(
+                    Self.replyLine(
+                        id: head.id,
+                        AuditResult(
+                            events: result.events, valid: result.firstBroken == nil, head: result.head,
+                            firstBroken: result.firstBroken.map { .init(seq: $0.id, uid: $0.uid) })))
+
             case .receipts:
                 _ = try Self.params(NoParams.self, data, decoder)
                 let documents = try await engine.receipts()

@@ -84,3 +84,27 @@ import Testing
         #expect(restarted.terminate() == 0)
     }
 }
+
+/// The custody log as staff check it.
+@Suite(.serialized) struct AuditCommandTests {
+    @Test func auditVerifyReportsAnIntactLogThenTheAlteredEvent() throws {
+        let daemon = try DaemonProcess()
+        let client = try daemon.connect()
+        for tracking in ["SF1234567890123", "JT1234567890123", "YT1234567890123"] { _ = try client.intake(tracking) }
+        let intact = try runCommand(BuiltProducts.parcelctl, ["audit", "verify", "--socket", daemon.socketPath])
+        #expect(intact.status == 0, "\(intact.stderr)")
+        #expect(intact.stdout.contains("INTACT: 6 events"))
+        #expect(daemon.terminate() == 0)
+
+        // Someone edits the file behind the daemon's back.
+        let database = daemon.stateDir + "/parcels.sqlite"
+        let sql = "DROP TRIGGER parcel_event_no_update; UPDATE parcel_event SET actor = 'nobody' WHERE id = 4;"
+        let edited = try runCommand("/usr/bin/env", ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", database, sql])
+        #expect(edited.status == 0, "\(edited.stderr)")
+        let again = try daemon.restarted()
+        let broken = try runCommand(BuiltProducts.parcelctl, ["audit", "verify", "--socket", again.socketPath])
+        #expect(broken.status == 1)
+        #expect(broken.stderr.contains("BROKEN: event #4"))
+        #expect(again.terminate() == 0)
+    }
+}

@@ -35,7 +35,7 @@ import Testing
 
         // Hostile input: each a clear error, and the connection stays usable.
         let empty = daemon.directory.file("empty.jpg")
-        FileManager.default.createFile(atPath: empty, contents: Data())
+        _ = FileManager.default.createFile(atPath: empty, contents: Data())
         let truncated = bytes.prefix(bytes.count / 3).base64EncodedString()
         let cases: [(String, String)] = [
             (#"{"id":1,"method":"Label.Decode","params":{"path":"\#(empty)"}}"#, "image.empty"),
