@@ -253,6 +253,36 @@ enum Schema {
                     BEGIN SELECT RAISE(ABORT, 'a parcel keeps its tracking number'); END;
                     """)
         }
+        migrator.registerMigration("2026-11-22 stocktake") { db in
+            try db.execute(
+                sql: """
+                    -- A shelf sweep (盘点): what was scanned, compared with what the ledger says is on the shelf.
+                    CREATE TABLE stocktake (
+                        id INTEGER PRIMARY KEY,
+                        uid TEXT NOT NULL UNIQUE,
+                        shelf INTEGER,
+                        counter TEXT NOT NULL,
+                        state TEXT NOT NULL CHECK (state IN ('open', 'closed')),
+                        started_at INTEGER NOT NULL,
+                        started_by TEXT NOT NULL,
+                        closed_at INTEGER,
+                        report TEXT CHECK (report IS NULL OR json_valid(report)),
+                        CHECK ((state = 'closed') = (closed_at IS NOT NULL AND report IS NOT NULL))
+                    ) STRICT;
+                    CREATE INDEX stocktake_open ON stocktake(counter) WHERE state = 'open';
+                    CREATE TABLE stocktake_scan (
+                        stocktake_id INTEGER NOT NULL REFERENCES stocktake(id),
+                        tracking TEXT NOT NULL,
+                        scanned_at INTEGER NOT NULL,
+                        PRIMARY KEY (stocktake_id, tracking)
+                    ) STRICT, WITHOUT ROWID;
+                    CREATE TRIGGER stocktake_closed_is_final BEFORE UPDATE ON stocktake WHEN OLD.state = 'closed'
+                    BEGIN SELECT RAISE(ABORT, 'a closed stocktake is final'); END;
+                    CREATE TRIGGER stocktake_scan_closed BEFORE INSERT ON stocktake_scan
+                    WHEN (SELECT state FROM stocktake WHERE id = NEW.stocktake_id) = 'closed'
+                    BEGIN SELECT RAISE(ABORT, 'a closed stocktake is final'); END;
+                    """)
+        }
         return migrator
     }
 }

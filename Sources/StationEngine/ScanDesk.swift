@@ -83,6 +83,8 @@ public struct ScanOutcome: Sendable {
         case handoffClosed
         /// A handoff-role scan with no handoff open.
         case noOpenHandoff
+        /// A stocktake-role scan recorded on the counter's open stocktake; `stocktakeResult` says what it is.
+        case stocktake
         /// A stocktake-role scan with no stocktake open.
         case noOpenStocktake
     }
@@ -104,6 +106,9 @@ public struct ScanOutcome: Sendable {
     /// The handoff a handoff-role scan went to, and how it matched (`scanned`, `extra`, `misrouted`…).
     public var handoff: String? = nil
     public var handoffResult: String? = nil
+    /// The stocktake a stocktake-role scan went to, and what it found (`found`, `misplaced`, `unknown`, `repeatScan`).
+    public var stocktake: String? = nil
+    public var stocktakeResult: String? = nil
 }
 
 /// A scanner's place and counts, for `Scanner.List`.
@@ -396,8 +401,15 @@ extension StationEngine {
             scanned.handoffResult = done.result.rawValue
             return scanned
         case .stocktake:
-            _ = try TrackingNumber(raw: scan.text)
-            return outcome(.noOpenStocktake, role, nil, nil, nil)
+            guard let stocktake = try await store.read({ try $0.openStocktakes(counter: counter) }).last else {
+                _ = try TrackingNumber(raw: scan.text)
+                return outcome(.noOpenStocktake, role, nil, nil, nil)
+            }
+            let done = try await scanStocktake(stocktake.uid, scan: scan.text)
+            var swept = outcome(.stocktake, role, done.parcel, nil, done.scanned)
+            swept.stocktake = stocktake.uid
+            swept.stocktakeResult = done.result.rawValue
+            return swept
         }
     }
 

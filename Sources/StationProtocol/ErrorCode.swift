@@ -65,6 +65,9 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case discrepancyNotFound = "discrepancy.notFound"
     /// The discrepancy was resolved already; a resolution is final.
     case discrepancyResolved = "discrepancy.resolved"
+    case stocktakeNotFound = "stocktake.notFound"
+    /// The stocktake is closed; its report is final.
+    case stocktakeClosed = "stocktake.closed"
     // Label photos
     case imageEmpty = "image.empty"
     /// Over the decoder's size limit (or, inline, over the line limit).

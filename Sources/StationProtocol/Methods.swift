@@ -25,12 +25,16 @@ public enum Method: String, CaseIterable, Sendable {
     case receipts = "Receipt.Export"
     case decodeLabel = "Label.Decode"
     case verifyAudit = "Audit.Verify"
+    case startStocktake = "Stocktake.Start"
+    case scanStocktake = "Stocktake.Scan"
+    case closeStocktake = "Stocktake.Close"
+    case getStocktake = "Stocktake.Get"
 
     /// True when the method writes to the ledger or changes how the station acts.
     public var mutates: Bool {
         switch self {
         case .intake, .returnParcel, .confirmPickup, .setScannerRole, .submitScan, .openHandoff, .importManifest, .scanHandoff,
-            .closeHandoff, .resolveDiscrepancy, .decodeLabel:
+            .closeHandoff, .resolveDiscrepancy, .decodeLabel, .startStocktake, .scanStocktake, .closeStocktake:
             true
         default: false
         }
@@ -566,12 +570,17 @@ public struct ScanOutcomeDTO: Codable, Sendable, Equatable {
     /// For handoff-role scans: the handoff, and how the scan matched its list.
     public var handoff: String?
     public var handoffResult: String?
+    /// For stocktake-role scans: the stocktake, and what the scan found (`found`, `misplaced`, `unknown`, `repeatScan`).
+    public var stocktake: String?
+    public var stocktakeResult: String?
 
     public init(
         scanner: String, role: String, counter: String, result: String, message: String, text: String, symbology: String?,
         sequence: UInt64, at: String, parcel: ParcelDTO?, error: WireError?, remaining: Int?, handoff: String? = nil,
-        handoffResult: String? = nil
+        handoffResult: String? = nil, stocktake: String? = nil, stocktakeResult: String? = nil
     ) {
+        self.stocktake = stocktake
+        self.stocktakeResult = stocktakeResult
         self.handoff = handoff
         self.handoffResult = handoffResult
         self.scanner = scanner
@@ -688,5 +697,101 @@ public struct AuditResult: Codable, Sendable, Equatable {
         self.valid = valid
         self.head = head
         self.firstBroken = firstBroken
+    }
+}
+
+// MARK: Stocktake
+
+public struct StocktakeStartParams: Codable, Sendable, Equatable {
+    /// The shelf to sweep; omit for the whole station.
+    public var shelf: Int?
+    /// The counter whose stocktake-role scanners feed it (default `1`).
+    public var counter: String?
+    public init(shelf: Int? = nil, counter: String? = nil) {
+        self.shelf = shelf
+        self.counter = counter
+    }
+}
+
+public struct StocktakeRefParams: Codable, Sendable, Equatable {
+    public var stocktake: String
+    public init(stocktake: String) { self.stocktake = stocktake }
+}
+
+public struct StocktakeScanParams: Codable, Sendable, Equatable {
+    public var stocktake: String
+    public var text: String
+    public init(stocktake: String, text: String) {
+        self.stocktake = stocktake
+        self.text = text
+    }
+}
+
+public struct StocktakeDTO: Codable, Sendable, Equatable {
+    public var id: String
+    public var shelf: Int?
+    public var counter: String
+    public var state: String
+    public var startedAt: String
+    public init(id: String, shelf: Int?, counter: String, state: String, startedAt: String) {
+        self.id = id
+        self.shelf = shelf
+        self.counter = counter
+        self.state = state
+        self.startedAt = startedAt
+    }
+}
+
+public struct StocktakeScanResult: Codable, Sendable, Equatable {
+    /// `found`, `misplaced`, `unknown`, `repeatScan`.
+    public var result: String
+    public var stocktake: String
+    public var parcel: ParcelDTO?
+    public var scanned: Int
+    public init(result: String, stocktake: String, parcel: ParcelDTO?, scanned: Int) {
+        self.result = result
+        self.stocktake = stocktake
+        self.parcel = parcel
+        self.scanned = scanned
+    }
+}
+
+public struct StocktakeReportDTO: Codable, Sendable, Equatable {
+    public struct Item: Codable, Sendable, Equatable {
+        public var tracking: String
+        public var pickupCode: String?
+        public var state: String?
+        public var shelvedAt: String?
+        public init(tracking: String, pickupCode: String?, state: String?, shelvedAt: String?) {
+            self.tracking = tracking
+            self.pickupCode = pickupCode
+            self.state = state
+            self.shelvedAt = shelvedAt
+        }
+    }
+    public var stocktake: String
+    public var shelf: Int?
+    public var startedAt: String
+    public var closedAt: String?
+    public var scanned: Int
+    public var found: [Item]
+    public var misplaced: [Item]
+    public var unknown: [Item]
+    public var missing: [Item]
+    public var longStay: [Item]
+    public init(
+        stocktake: String, shelf: Int?, startedAt: String, closedAt: String?, scanned: Int, found: [Item], misplaced: [Item],
+        unknown: [Item], missing: [Item], longStay: [Item]
+    ) {
+        self.stocktake = stocktake
+        self.shelf = shelf
+        self.startedAt = startedAt
+        self.closedAt = closedAt
+        self.scanned = scanned
+        self.found = found
+        self.misplaced = misplaced
+        self.unknown = unknown
+        self.missing = missing
+        self.longStay = longStay
     }
 }

@@ -335,6 +335,34 @@ final class RequestDispatcher: Sendable {
                             events: result.events, valid: result.firstBroken == nil, head: result.head,
                             firstBroken: result.firstBroken.map { .init(seq: $0.id, uid: $0.uid) })))
 
+            case .startStocktake:
+                let params = try Self.params(StocktakeStartParams.self, data, decoder)
+                let record = try await engine.startStocktake(shelf: params.shelf, counter: params.counter, by: connection.caller(staff: nil))
+                return .reply(
+                    Self.replyLine(
+                        id: head.id,
+                        StocktakeDTO(
+                            id: record.uid, shelf: record.shelf, counter: record.counter, state: "open",
+                            startedAt: WireMapping.timestamp(record.startedAt))))
+
+            case .scanStocktake:
+                let params = try Self.params(StocktakeScanParams.self, data, decoder)
+                let scan = try await engine.scanStocktake(params.stocktake, scan: params.text)
+                return .reply(
+                    Self.replyLine(
+                        id: head.id,
+                        StocktakeScanResult(
+                            result: scan.result.rawValue, stocktake: scan.stocktake, parcel: scan.parcel.map { WireMapping.parcel($0, engine: engine) },
+                            scanned: scan.scanned)))
+
+            case .closeStocktake:
+                let params = try Self.params(StocktakeRefParams.self, data, decoder)
+                return .reply(Self.replyLine(id: head.id, WireMapping.stocktakeReport(try await engine.closeStocktake(params.stocktake))))
+
+            case .getStocktake:
+                let params = try Self.params(StocktakeRefParams.self, data, decoder)
+                return .reply(Self.replyLine(id: head.id, WireMapping.stocktakeReport(try await engine.stocktakeReport(params.stocktake))))
+
             case .receipts:
                 _ = try Self.params(NoParams.self, data, decoder)
                 let documents = try await engine.receipts()

@@ -85,6 +85,16 @@ enum WireMapping {
             scan: scan.map { scanOutcome($0, engine: engine) })
     }
 
+    static func stocktakeReport(_ report: StocktakeReport) -> StocktakeReportDTO {
+        func items(_ list: [StocktakeReport.Item]) -> [StocktakeReportDTO.Item] {
+            list.map { .init(tracking: $0.tracking, pickupCode: $0.pickupCode, state: $0.state, shelvedAt: $0.shelvedAt) }
+        }
+        return StocktakeReportDTO(
+            stocktake: report.stocktake, shelf: report.shelf, startedAt: report.startedAt, closedAt: report.closedAt, scanned: report.scanned,
+            found: items(report.found), misplaced: items(report.misplaced), unknown: items(report.unknown), missing: items(report.missing),
+            longStay: items(report.longStay))
+    }
+
     static func scanner(_ status: ScannerStatus) -> ScannerDTO {
         let descriptor = status.descriptor
         let usb = descriptor.vendorID.flatMap { vendor in
@@ -103,7 +113,8 @@ enum WireMapping {
             scanner: outcome.scanner, role: outcome.role.rawValue, counter: outcome.counter, result: outcome.result.rawValue,
             message: displayLine(outcome, error: error), text: outcome.text, symbology: outcome.symbology, sequence: outcome.sequence,
             at: timestamp(outcome.at), parcel: outcome.parcel.map { parcel($0, engine: engine) }, error: error,
-            remaining: outcome.remaining, handoff: outcome.handoff, handoffResult: outcome.handoffResult)
+            remaining: outcome.remaining, handoff: outcome.handoff, handoffResult: outcome.handoffResult, stocktake: outcome.stocktake,
+            stocktakeResult: outcome.stocktakeResult)
     }
 
     /// The counter display's line for a scan, in Chinese: what happened and, when something is wrong, what to do.
@@ -134,6 +145,13 @@ enum WireMapping {
             }
         case .handoffClosed: return "交接已确认，回单已签发"
         case .noOpenHandoff: return "没有进行中的交接，请先开始交接"
+        case .stocktake:
+            switch outcome.stocktakeResult {
+            case "found": return "盘点：在架 \(code)"
+            case "misplaced": return "盘点：放错货架，应在 \(code.isEmpty ? "?" : code)"
+            case "unknown": return "盘点：系统中无此在站包裹，请核查"
+            default: return "盘点：已扫描过"
+            }
         case .noOpenStocktake: return "没有进行中的盘点，请先开始盘点"
         }
     }
@@ -197,6 +215,8 @@ enum WireMapping {
                 return WireError(.lockedOut, "too many wrong PINs; this courier's PIN is refused until \(timestamp(until)) (a badge still works)")
             case .discrepancyNotFound(let id): return WireError(.discrepancyNotFound, "no discrepancy \(id)")
             case .discrepancyResolved(let id): return WireError(.discrepancyResolved, "discrepancy \(id) is resolved already")
+            case .stocktakeNotFound(let id): return WireError(.stocktakeNotFound, "no stocktake \(id.prefix(80))")
+            case .stocktakeClosed(let id): return WireError(.stocktakeClosed, "stocktake \(id) is closed; its report is final")
             case .imageRejected(let problem, let message):
                 let code: ErrorCode =
                     switch problem {
