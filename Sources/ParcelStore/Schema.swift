@@ -283,6 +283,31 @@ enum Schema {
                     BEGIN SELECT RAISE(ABORT, 'a closed stocktake is final'); END;
                     """)
         }
+        migrator.registerMigration("2026-11-22 complaints") { db in
+            try db.execute(
+                sql: """
+                    -- Complaints (投诉) against a parcel stay or a handoff; the assessment counts them.
+                    CREATE TABLE complaint (
+                        id INTEGER PRIMARY KEY,
+                        parcel_id INTEGER REFERENCES parcel(id),
+                        handoff_id INTEGER REFERENCES handoff(id),
+                        text TEXT NOT NULL CHECK (length(text) BETWEEN 1 AND 2000),
+                        source TEXT,
+                        at INTEGER NOT NULL,
+                        recorded_by TEXT NOT NULL,
+                        resolution TEXT,
+                        resolved_at INTEGER,
+                        resolved_by TEXT,
+                        CHECK ((parcel_id IS NULL) <> (handoff_id IS NULL)),
+                        CHECK ((resolution IS NULL) = (resolved_at IS NULL))
+                    ) STRICT;
+                    CREATE INDEX complaint_at ON complaint(at);
+                    CREATE TRIGGER complaint_resolved_is_final BEFORE UPDATE ON complaint WHEN OLD.resolution IS NOT NULL
+                    BEGIN SELECT RAISE(ABORT, 'a resolved complaint is final'); END;
+                    CREATE TRIGGER complaint_no_delete BEFORE DELETE ON complaint
+                    BEGIN SELECT RAISE(ABORT, 'complaints are never deleted'); END;
+                    """)
+        }
         return migrator
     }
 }

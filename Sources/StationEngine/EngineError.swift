@@ -28,6 +28,8 @@ public enum EngineError: Error, Equatable, Sendable {
     case lockedOut(until: Int64)
     case discrepancyNotFound(Int64)
     case discrepancyResolved(Int64)
+    case complaintNotFound(Int64)
+    case complaintResolved(Int64)
     case stocktakeNotFound(String)
     case stocktakeClosed(String)
     /// A label photo that could not be decoded, with the decoder's reason.

@@ -65,6 +65,9 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case discrepancyNotFound = "discrepancy.notFound"
     /// The discrepancy was resolved already; a resolution is final.
     case discrepancyResolved = "discrepancy.resolved"
+    case complaintNotFound = "complaint.notFound"
+    /// The complaint is resolved already; a resolution is final.
+    case complaintResolved = "complaint.resolved"
     case stocktakeNotFound = "stocktake.notFound"
     /// The stocktake is closed; its report is final.
     case stocktakeClosed = "stocktake.closed"

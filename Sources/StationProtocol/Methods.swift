@@ -29,12 +29,16 @@ public enum Method: String, CaseIterable, Sendable {
     case scanStocktake = "Stocktake.Scan"
     case closeStocktake = "Stocktake.Close"
     case getStocktake = "Stocktake.Get"
+    case recordComplaint = "Complaint.Record"
+    case resolveComplaint = "Complaint.Resolve"
+    case complaints = "Complaint.List"
 
     /// True when the method writes to the ledger or changes how the station acts.
     public var mutates: Bool {
         switch self {
         case .intake, .returnParcel, .confirmPickup, .setScannerRole, .submitScan, .openHandoff, .importManifest, .scanHandoff,
-            .closeHandoff, .resolveDiscrepancy, .decodeLabel, .startStocktake, .scanStocktake, .closeStocktake:
+            .closeHandoff, .resolveDiscrepancy, .decodeLabel, .startStocktake, .scanStocktake, .closeStocktake, .recordComplaint,
+            .resolveComplaint:
             true
         default: false
         }
@@ -794,4 +798,67 @@ public struct StocktakeReportDTO: Codable, Sendable, Equatable {
         self.missing = missing
         self.longStay = longStay
     }
+}
+
+// MARK: Complaints
+
+public struct ComplaintParams: Codable, Sendable, Equatable {
+    /// Exactly one of `tracking` (the parcel's latest stay) or `handoff`.
+    public var tracking: String?
+    public var handoff: String?
+    public var text: String
+    /// How it came in: phone, counter, county, platform…
+    public var source: String?
+    public var staff: String?
+    public init(tracking: String? = nil, handoff: String? = nil, text: String, source: String? = nil, staff: String? = nil) {
+        self.tracking = tracking
+        self.handoff = handoff
+        self.text = text
+        self.source = source
+        self.staff = staff
+    }
+}
+
+public struct ComplaintResolveParams: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var resolution: String
+    public var staff: String?
+    public init(id: Int64, resolution: String, staff: String? = nil) {
+        self.id = id
+        self.resolution = resolution
+        self.staff = staff
+    }
+}
+
+public struct ComplaintDTO: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var tracking: String?
+    public var handoff: String?
+    public var text: String
+    public var source: String?
+    public var at: String
+    public var recordedBy: String
+    public var resolution: String?
+    public var resolvedAt: String?
+    public var resolvedBy: String?
+    public init(
+        id: Int64, tracking: String?, handoff: String?, text: String, source: String?, at: String, recordedBy: String, resolution: String?,
+        resolvedAt: String?, resolvedBy: String?
+    ) {
+        self.id = id
+        self.tracking = tracking
+        self.handoff = handoff
+        self.text = text
+        self.source = source
+        self.at = at
+        self.recordedBy = recordedBy
+        self.resolution = resolution
+        self.resolvedAt = resolvedAt
+        self.resolvedBy = resolvedBy
+    }
+}
+
+public struct ComplaintsResult: Codable, Sendable, Equatable {
+    public var complaints: [ComplaintDTO]
+    public init(complaints: [ComplaintDTO]) { self.complaints = complaints }
 }

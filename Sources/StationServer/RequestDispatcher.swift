@@ -363,6 +363,30 @@ final class RequestDispatcher: Sendable {
                 let params = try Self.params(StocktakeRefParams.self, data, decoder)
                 return .reply(Self.replyLine(id: head.id, WireMapping.stocktakeReport(try await engine.stocktakeReport(params.stocktake))))
 
+            case .recordComplaint:
+                let params = try Self.params(ComplaintParams.self, data, decoder)
+                let subject: StationEngine.ComplaintSubject
+                switch (params.tracking, params.handoff) {
+                case (let tracking?, nil): subject = .parcel(tracking)
+                case (nil, let handoff?): subject = .handoff(handoff)
+                default: throw WireError(.invalidParams, "give exactly one of tracking or handoff")
+                }
+                let record = try await engine.recordComplaint(
+                    about: subject, text: params.text, source: params.source, by: connection.caller(staff: params.staff))
+                return .reply(Self.replyLine(id: head.id, WireMapping.complaint(record)))
+
+            case .resolveComplaint:
+                let params = try Self.params(ComplaintResolveParams.self, data, decoder)
+                let record = try await engine.resolveComplaint(params.id, resolution: params.resolution, by: connection.caller(staff: params.staff))
+                return .reply(Self.replyLine(id: head.id, WireMapping.complaint(record)))
+
+            case .complaints:
+                let params = try Self.params(HandoffListParams.self, data, decoder)
+                let limit = params.limit ?? 100
+                guard (1...1000).contains(limit) else { throw WireError(.invalidParams, "limit: between 1 and 1000") }
+                let list = try await engine.complaints(openOnly: params.open ?? false, limit: limit)
+                return .reply(Self.replyLine(id: head.id, ComplaintsResult(complaints: list.map(WireMapping.complaint))))
+
             case .receipts:
                 _ = try Self.params(NoParams.self, data, decoder)
                 let documents = try await engine.receipts()

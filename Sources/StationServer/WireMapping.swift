@@ -95,6 +95,13 @@ enum WireMapping {
             longStay: items(report.longStay))
     }
 
+    static func complaint(_ record: ComplaintRecord) -> ComplaintDTO {
+        ComplaintDTO(
+            id: record.id, tracking: record.tracking, handoff: record.handoff, text: record.text, source: record.source,
+            at: timestamp(record.at), recordedBy: record.recordedBy, resolution: record.resolution, resolvedAt: record.resolvedAt.map(timestamp),
+            resolvedBy: record.resolvedBy)
+    }
+
     static func scanner(_ status: ScannerStatus) -> ScannerDTO {
         let descriptor = status.descriptor
         let usb = descriptor.vendorID.flatMap { vendor in
@@ -215,6 +222,8 @@ enum WireMapping {
                 return WireError(.lockedOut, "too many wrong PINs; this courier's PIN is refused until \(timestamp(until)) (a badge still works)")
             case .discrepancyNotFound(let id): return WireError(.discrepancyNotFound, "no discrepancy \(id)")
             case .discrepancyResolved(let id): return WireError(.discrepancyResolved, "discrepancy \(id) is resolved already")
+            case .complaintNotFound(let id): return WireError(.complaintNotFound, "no complaint \(id)")
+            case .complaintResolved(let id): return WireError(.complaintResolved, "complaint \(id) is resolved already")
             case .stocktakeNotFound(let id): return WireError(.stocktakeNotFound, "no stocktake \(id.prefix(80))")
             case .stocktakeClosed(let id): return WireError(.stocktakeClosed, "stocktake \(id) is closed; its report is final")
             case .imageRejected(let problem, let message):
