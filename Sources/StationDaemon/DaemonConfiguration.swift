@@ -1,5 +1,6 @@
 import Foundation
 import ParcelDomain
+import ScannerInput
 import StationEngine
 
 /// The daemon's configuration file (JSON). Every field is optional; see `docs/configuration.md` and
@@ -37,6 +38,24 @@ struct DaemonConfiguration: Decodable {
         var assignments: [Assignment]?
         var duplicateWindowMs: Int?
         var verificationSeconds: Int?
+        /// The hardware side, from the same object: usbEnabled, catalogue, keyboard, serial,
+        /// reattachGraceMilliseconds, continuationTimeoutMilliseconds (see ScannerInput).
+        var input: ScannerInputConfiguration
+
+        enum CodingKeys: String, CodingKey {
+            case defaultRole, assignments, duplicateWindowMs, verificationSeconds
+        }
+
+        init() { input = ScannerInputConfiguration() }
+
+        init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            defaultRole = try container.decodeIfPresent(ScannerRole.self, forKey: .defaultRole)
+            assignments = try container.decodeIfPresent([Assignment].self, forKey: .assignments)
+            duplicateWindowMs = try container.decodeIfPresent(Int.self, forKey: .duplicateWindowMs)
+            verificationSeconds = try container.decodeIfPresent(Int.self, forKey: .verificationSeconds)
+            input = try ScannerInputConfiguration(from: decoder)
+        }
     }
 
     /// A courier or driver who hands parcels over.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LabelDecoding
+import ScannerInput
 import Logging
 import ParcelStore
 import ServiceLifecycle
@@ -96,6 +97,10 @@ struct ParcelStationd: AsyncParsableCommand {
             },
             onShutdown: { notifier.stopping() })
         var services: [any Service] = [server]
+        let scannerInput = config.scanners?.input ?? ScannerInputConfiguration()
+        if scannerInput.usbEnabled || !scannerInput.serial.isEmpty {
+            services.append(ScannerService(configuration: scannerInput, engine: engine, logger: logger))
+        }
         for spool in config.labels?.spool ?? [] {
             services.append(LabelSpool(folder: spool.path, engine: engine, logger: logger))
         }

@@ -212,7 +212,15 @@ final class ScanDesk: Sendable {
             let unseen = settings.assignments.filter { assignment in
                 !state.entries.values.contains { self.assignment(for: $0.descriptor) == assignment }
             }
-            return seen
+            // Scanners whose role a command switched in an earlier run and that have not come back yet.
+            let remembered = state.overrides.keys.filter { state.entries[$0] == nil }.sorted().map { id in
+                let descriptor = ScannerDescriptor(id: id, source: "remembered")
+                let (role, source, counter) = placement(descriptor, overrides: state.overrides)
+                return ScannerStatus(
+                    descriptor: descriptor, name: nil, attached: false, role: role, roleSource: source, counter: counter, lastSeen: nil,
+                    scans: 0, duplicates: 0, rejected: 0, lastResult: nil)
+            }
+            return seen + remembered
                 + unseen.map { assignment in
                     let descriptor = ScannerDescriptor(id: assignment.match, source: "configured")
                     let (role, source, counter) = placement(descriptor, overrides: state.overrides)

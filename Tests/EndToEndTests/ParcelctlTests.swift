@@ -71,4 +71,41 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         #expect(daemon.terminate() == 0)
     }
+
+    @Test func scansAndScannersFromTheCommandLine() throws {
+        let daemon = try DaemonProcess()
+        let scanned = try ctl(daemon, "scan", ["SF1234567890123", "PSCMD:OFF", "JT1234567890123"])
+        #expect(scanned.status == 0, "\(scanned.stderr)")
+        #expect(scanned.stdout.contains("入库成功"))
+        #expect(scanned.stdout.contains("扫描枪已切换为：停用"))
+        #expect(scanned.stdout.contains("ignored"))
+        let list = try runCommand(BuiltProducts.parcelctl, ["scanners", "--socket", daemon.socketPath])
+        #expect(list.status == 0, "\(list.stderr)")
+        #expect(list.stdout.contains("socket:parcelctl"))
+        #expect(list.stdout.contains("停用 off *"))
+        let reset = try runCommand(
+            BuiltProducts.parcelctl, ["scanners", "set-role", "socket:parcelctl", "configured", "--socket", daemon.socketPath])
+        #expect(reset.status == 0, "\(reset.stderr)")
+        #expect(reset.stdout.contains("intake (default)"))
+        let bad = try ctl(daemon, "scan", ["EA123456784CN"])
+        #expect(bad.status == 1)
+        #expect(bad.stdout.contains("rejected"))
+        #expect(daemon.terminate() == 0)
+    }
+
+    /// The printed command barcodes are real Code 128 that zbar reads back as the command texts.
+    @Test func printedCommandBarcodesDecode() throws {
+        let folder = try TemporaryDirectory(prefix: "parcel-commands")
+        let printed = try runCommand(BuiltProducts.parcelctl, ["scanners", "print-commands", "--format", "pgm", "--out", folder.path])
+        #expect(printed.status == 0, "\(printed.stderr)")
+        let files = ["intake", "pickup", "handoff", "stocktake", "off"].map { folder.file("\($0).pgm") }
+        let decoded = try runCommand(BuiltProducts.parcelctl, ["decode", "--json"] + files)
+        #expect(decoded.status == 0, "\(decoded.stderr)")
+        for name in ["INTAKE", "PICKUP", "HANDOFF", "STOCKTAKE", "OFF"] {
+            #expect(decoded.stdout.contains("\"PSCMD:\(name)\""), "\(name) not read back: \(decoded.stdout.prefix(400))")
+        }
+        let page = try runCommand(BuiltProducts.parcelctl, ["scanners", "print-commands"])
+        #expect(page.stdout.contains("<svg"))
+        #expect(page.stdout.contains("PSCMD:PICKUP"))
+    }
 }
