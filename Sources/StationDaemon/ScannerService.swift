@@ -43,10 +43,14 @@ final class ScannerService: Service, Sendable {
             logger.info("scanner gone", metadata: ["scanner": "\(identity.key)", "reason": "\(reason)"])
             engine.scannerDetached(Self.descriptor(identity))
         case .scan(let scan), .suppressedDuplicate(let scan):
+            let descriptor = Self.descriptor(scan.scanner)
             _ = await engine.handleScan(
                 ScanInput(
-                    scanner: Self.descriptor(scan.scanner), text: scan.text, symbology: scan.symbology, sequence: scan.sequence,
+                    scanner: descriptor, text: scan.text, symbology: scan.symbology, sequence: scan.sequence,
                     monotonicNanos: scan.timestamp.nanoseconds))
+            // From the code's last byte reaching libusb's thread to its committed outcome.
+            let now = MonotonicInstant.now().nanoseconds
+            engine.recordScanLatency(now > scan.timestamp.nanoseconds ? now - scan.timestamp.nanoseconds : 0, scanner: descriptor.id)
         case .partialDropped(let identity, let bytes, let reason):
             logger.warning("partial code dropped", metadata: ["scanner": "\(identity.key)", "reason": "\(reason)"])
             engine.scanDropped(Self.descriptor(identity), bytes: bytes.count)

@@ -133,6 +133,9 @@ public struct ScannerStatus: Sendable {
     public let duplicates: Int
     public let rejected: Int
     public let lastResult: ScanOutcome.Result?
+    /// Milliseconds from a code's last byte reaching the daemon to its outcome (committed record), over the
+    /// latest scans: median, 99th percentile, and how many scans.
+    public var latency: (p50: Double, p99: Double, samples: Int)? = nil
 }
 
 /// Scanner comings and goings, for subscribers.
@@ -156,7 +159,11 @@ final class ScanDesk: Sendable {
         var lastText: String?
         var lastTextNanos: UInt64 = 0
         var lastResult: ScanOutcome.Result?
+        /// The latest scan-to-commit times (ns), newest last, at most `latencyWindow`.
+        var latencies: [UInt64] = []
     }
+
+    static let latencyWindow = 1000
 
     /// A recipient verified at a counter: the parcels that counter's scans may hand out, and until when.
     struct Verification {
@@ -198,10 +205,24 @@ final class ScanDesk: Sendable {
 
     func status(of entry: Entry, overrides: [String: ScannerRole]) -> ScannerStatus {
         let (role, source, counter) = placement(entry.descriptor, overrides: overrides)
-        return ScannerStatus(
+        var status = ScannerStatus(
             descriptor: entry.descriptor, name: assignment(for: entry.descriptor)?.name, attached: entry.attached, role: role,
             roleSource: source, counter: counter, lastSeen: entry.lastSeen, scans: entry.scans, duplicates: entry.duplicates,
             rejected: entry.rejected, lastResult: entry.lastResult)
+        if !entry.latencies.isEmpty {
+            let sorted = entry.latencies.sorted()
+            func quantile(_ q: Double) -> Double { Double(sorted[min(sorted.count - 1, Int(q * Double(sorted.count)))]) / 1e6 }
+            status.latency = (quantile(0.5), quantile(0.99), sorted.count)
+        }
+        return status
+    }
+
+    func recordLatency(_ nanos: UInt64, for scanner: String) {
+        state.withLock { state in
+            guard state.entries[scanner] != nil else { return }
+            state.entries[scanner]!.latencies.append(nanos)
+            if state.entries[scanner]!.latencies.count > Self.latencyWindow { state.entries[scanner]!.latencies.removeFirst() }
+        }
     }
 
     /// Every scanner seen since start, then configured ones not seen yet.
@@ -433,6 +454,9 @@ extension StationEngine {
 
     /// Attached and known scanners with their roles and counts.
     public nonisolated func scanners() -> [ScannerStatus] { desk.list() }
+
+    /// Records how long a scanner's scan took from its last byte to its outcome (the daemon-side latency).
+    public nonisolated func recordScanLatency(_ nanos: UInt64, scanner: String) { desk.recordLatency(nanos, for: scanner) }
 
     /// A scanner arrived (at start, or plugged in).
     public nonisolated func scannerAttached(_ descriptor: ScannerDescriptor) {

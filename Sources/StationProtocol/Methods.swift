@@ -498,12 +498,26 @@ public struct ScannerDTO: Codable, Sendable, Equatable {
     public var duplicates: Int
     public var rejected: Int
     public var lastResult: String?
+    /// Milliseconds from a code's last byte reaching the daemon to its committed outcome, over the latest scans.
+    public var latencyMs: Latency?
+
+    public struct Latency: Codable, Sendable, Equatable {
+        public var p50: Double
+        public var p99: Double
+        public var samples: Int
+        public init(p50: Double, p99: Double, samples: Int) {
+            self.p50 = p50
+            self.p99 = p99
+            self.samples = samples
+        }
+    }
 
     public init(
         id: String, source: String, usb: String?, serial: String?, port: String?, product: String?, name: String?, attached: Bool,
         role: String, roleSource: String, counter: String, lastSeen: String?, scans: Int, duplicates: Int, rejected: Int,
-        lastResult: String?
+        lastResult: String?, latencyMs: Latency? = nil
     ) {
+        self.latencyMs = latencyMs
         self.id = id
         self.source = source
         self.usb = usb

@@ -111,7 +111,8 @@ enum WireMapping {
             id: descriptor.id, source: descriptor.source, usb: usb, serial: descriptor.serial, port: descriptor.port,
             product: descriptor.product, name: status.name, attached: status.attached, role: status.role.rawValue,
             roleSource: status.roleSource.rawValue, counter: status.counter, lastSeen: status.lastSeen.map(timestamp), scans: status.scans,
-            duplicates: status.duplicates, rejected: status.rejected, lastResult: status.lastResult?.rawValue)
+            duplicates: status.duplicates, rejected: status.rejected, lastResult: status.lastResult?.rawValue,
+            latencyMs: status.latency.map { .init(p50: $0.p50, p99: $0.p99, samples: $0.samples) })
     }
 
     static func scanOutcome(_ outcome: ScanOutcome, engine: StationEngine) -> ScanOutcomeDTO {

@@ -20,6 +20,7 @@ The scenario is a JSON list of steps, run in order:
   {"reports": ["hex", ...], "port": "1"}  raw input reports
   {"idle": "1"}                           wait until that fake has handed out every queued report
   {"unplug": "1", "uevent": true}          fail its URBs with ENODEV and (unless uevent is false) send "remove"
+  {"run": [argv...]}                       run a command, pass its stdout on, fail if it fails
   {"sleep": 0.2}
   {"stop": true}                          SIGTERM the program and wait for it (done at the end anyway)
 Program output lines go to stdout as they are, with {"harness": "ioctls", "port": …, "names": […],
@@ -253,6 +254,13 @@ def main():
                     tb.remove_device(syspath + "/" + os.path.basename(syspath) + ":1.0")
                     tb.remove_device(syspath)
                 note("unplugged %s" % syspath)
+            elif "run" in step:
+                # Runs a command (e.g. a client asking the program for its state) and passes its output on.
+                out = subprocess.run(step["run"], capture_output=True, text=True, timeout=step.get("timeout", 60))
+                sys.stdout.write(out.stdout)
+                sys.stdout.flush()
+                if out.returncode != 0:
+                    raise SystemExit("harness: FAIL: %s exited %d: %s" % (step["run"][0], out.returncode, out.stderr.strip()))
             elif "sleep" in step:
                 time.sleep(step["sleep"])
             elif "stop" in step:
