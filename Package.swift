@@ -16,6 +16,8 @@ let package = Package(
         .executable(name: "parcel-stationd", targets: ["StationDaemon"]),
         .executable(name: "parcelctl", targets: ["StationCLI"]),
         .executable(name: "parcel-bench", targets: ["ParcelBench"]),
+        .executable(name: "scanner-probe", targets: ["ScannerProbe"]),
+        .executable(name: "label-bench", targets: ["LabelBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -32,13 +34,18 @@ let package = Package(
             dependencies: [
                 "ParcelDomain",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings),
         .target(name: "StationProtocol", exclude: ["Protocol.md"], swiftSettings: swiftSettings),
         .target(
+            name: "StationReceipts",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings),
+        .target(
             name: "StationEngine",
             dependencies: [
-                "ParcelDomain", "ParcelStore",
+                "ParcelDomain", "ParcelStore", "StationReceipts",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -63,11 +70,26 @@ let package = Package(
         .executableTarget(
             name: "StationDaemon",
             dependencies: [
-                "StationServer", "StationEngine", "ParcelStore", "ParcelDomain", "SystemdSupport",
+                "StationServer", "StationEngine", "ParcelStore", "ParcelDomain", "SystemdSupport", "LabelDecoding", "ScannerInput",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: swiftSettings),
+        // Label photos: zbar plus the image decoders, each a system library only LabelDecoding imports.
+        .systemLibrary(name: "CZBar", pkgConfig: "zbar", providers: [.apt(["libzbar-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CWebP", pkgConfig: "libwebp", providers: [.apt(["libwebp-dev"])]),
+        // ZXing-C++ (libzxing-dev) behind a C shim of our own: only LabelDecoding imports it.
+        .target(name: "CZXingShim", linkerSettings: [.linkedLibrary("ZXing")]),
+        .target(
+            name: "LabelDecoding",
+            dependencies: ["ParcelDomain", "CZBar", "CTurboJPEG", "CPNG", "CWebP", "CZXingShim"],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "LabelBench",
+            dependencies: ["LabelDecoding", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings),
         .target(
             name: "StationClient",
@@ -76,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "StationCLI",
             dependencies: [
-                "StationClient", "StationProtocol",
+                "StationClient", "StationProtocol", "LabelDecoding", "ParcelDomain", "StationReceipts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -88,12 +110,31 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
+        // Scanner input: libusb (only ScannerInput imports CLibUSB), HID keyboard / HID POS / serial decoding, hot-plug.
+        .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
+        .target(
+            name: "ScannerInput",
+            dependencies: ["CLibUSB", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "ScannerProbe",
+            dependencies: [
+                "ScannerInput",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
+        // Pickup notices (取件通知): templates, exec/HTTP channels, delivery policy, dispatcher over a queue protocol.
+        .target(
+            name: "Notices",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
         .target(
             name: "StationTestSupport",
             dependencies: ["StationClient", "StationProtocol"],
             path: "Tests/StationTestSupport",
             swiftSettings: swiftSettings),
-        .testTarget(name: "ParcelDomainTests", dependencies: ["ParcelDomain"], swiftSettings: swiftSettings),
+        .testTarget(name: "ParcelDomainTests", dependencies: ["ParcelDomain", "StationTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ParcelStoreTests",
             // GRDB directly only to poke at the schema with raw SQL.
@@ -102,7 +143,7 @@ let package = Package(
         .testTarget(
             name: "StationEngineTests",
             dependencies: [
-                "StationEngine", "ParcelStore", "ParcelDomain", "StationTestSupport",
+                "StationEngine", "ParcelStore", "ParcelDomain", "StationTestSupport", "StationReceipts",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
@@ -111,6 +152,21 @@ let package = Package(
             dependencies: ["StationProtocol"],
             // Golden files are read from the source tree (#filePath), so they are not bundled.
             exclude: ["Golden"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LabelDecodingTests",
+            dependencies: ["LabelDecoding", "ParcelDomain"],
+            // Fixture images are read from the source tree (#filePath), so they are not bundled.
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ScannerInputTests",
+            // scanner-probe is a dependency so it is built before the umockdev tests spawn it.
+            dependencies: ["ScannerInput", "ScannerProbe", "StationTestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NoticesTests",
+            dependencies: ["Notices", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests",

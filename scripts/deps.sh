@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages parcel-station needs, only those missing. Sourced by run.sh and test.sh.
-#   build:  libsqlite3-dev pkg-config libusb-1.0-0-dev libzbar-dev
-#   tests:  systemd (systemd-analyze, systemd-socket-activate, systemd-sysusers), util-linux (runuser)
+#   build:  libsqlite3-dev pkg-config libusb-1.0-0-dev libzbar-dev, libturbojpeg0-dev libpng-dev libwebp-dev (label photos)
+#   tests:  systemd (systemd-analyze, systemd-socket-activate, systemd-sysusers), util-linux (runuser, unshare),
+#           umockdev libumockdev-dev gir1.2-umockdev-1.0 python3-gi (emulated USB scanners), udev (udevadm test of the rules)
 set -euo pipefail
 
 parcel_station_install() {
@@ -19,5 +20,5 @@ parcel_station_install() {
   command -v swift >/dev/null || { echo "swift is not on PATH (Swift 6.1 or newer is required)" >&2; exit 1; }
 }
 
-PARCEL_STATION_BUILD_PACKAGES=(libsqlite3-dev pkg-config libusb-1.0-0-dev libzbar-dev)
-PARCEL_STATION_TEST_PACKAGES=(systemd util-linux)
+PARCEL_STATION_BUILD_PACKAGES=(libsqlite3-dev pkg-config libusb-1.0-0-dev libzbar-dev libturbojpeg0-dev libpng-dev libwebp-dev libzxing-dev)
+PARCEL_STATION_TEST_PACKAGES=(systemd util-linux umockdev libumockdev-dev gir1.2-umockdev-1.0 python3-gi udev)

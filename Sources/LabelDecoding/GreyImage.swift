@@ -195,3 +195,78 @@ extension GreyImage {
         return GreyImage(width: w, height: h, pixels: out)
     }
 }
+
+extension GreyImage {
+    /// The rectangle `x`, `y`, `width`, `height` (inside the image) resampled by `factor`, bilinear: a new pixel
+    /// grid over the same area, so a code in it is sampled afresh.
+    func resampledCrop(x: Int, y: Int, width cropWidth: Int, height cropHeight: Int, factor: Double) -> GreyImage {
+        let w = max(1, Int((Double(cropWidth) * factor).rounded()))
+        let h = max(1, Int((Double(cropHeight) * factor).rounded()))
+        var out = [UInt8](repeating: 255, count: w * h)
+        let maxX = Double(width - 1)
+        let maxY = Double(height - 1)
+        pixels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for oy in 0..<h {
+                    let sy = min(maxY, max(0, Double(y) + (Double(oy) + 0.5) / factor - 0.5))
+                    let y0 = Int(sy)
+                    let y1 = min(height - 1, y0 + 1)
+                    let fy = sy - Double(y0)
+                    for ox in 0..<w {
+                        let sx = min(maxX, max(0, Double(x) + (Double(ox) + 0.5) / factor - 0.5))
+                        let x0 = Int(sx)
+                        let x1 = min(width - 1, x0 + 1)
+                        let fx = sx - Double(x0)
+                        let top = Double(src[y0 * width + x0]) * (1 - fx) + Double(src[y0 * width + x1]) * fx
+                        let bottom = Double(src[y1 * width + x0]) * (1 - fx) + Double(src[y1 * width + x1]) * fx
+                        dst[oy * w + ox] = UInt8(max(0, min(255, (top * (1 - fy) + bottom * fy).rounded())))
+                    }
+                }
+            }
+        }
+        return GreyImage(width: w, height: h, pixels: out)
+    }
+}
+
+/// The crop a confirming scan looks at: the area around one read in the working image of the pass that read
+/// it, padded to take in the whole code, resampled so its modules land on a different pixel grid (upscaled
+/// when they are thin, downscaled when thick).
+struct ConfirmCrop {
+    let image: GreyImage
+    let originX: Int
+    let originY: Int
+    let factor: Double
+
+    /// `points` are the decoder's locations of the read (for a 1D code, where its scan lines ended: both ends
+    /// of the code) in `working`'s pixels; nil when they do not make a usable area.
+    init?(points: [(x: Int, y: Int)], text: String, in working: GreyImage) {
+        guard let minX = points.map(\.x).min(), let maxX = points.map(\.x).max(), let minY = points.map(\.y).min(),
+            let maxY = points.map(\.y).max()
+        else { return nil }
+        let long = max(maxX - minX, maxY - minY)
+        // The code's length in modules (Code 128: 11 per character, digit pairs sharing one, plus start, check
+        // and stop), to estimate its pixels per module.
+        let digits = text.filter(\.isNumber).count
+        let others = text.count - digits
+        let modules = 11 * (others + (digits + 1) / 2 + 3) + 2
+        guard long >= 16 else { return nil }
+        let perModule = Double(long) / Double(modules)
+        let factor = perModule < 2.5 ? 2.0 : perModule < 4.5 ? 1.5 : 0.75
+        // Padding: the bars' full height across the code and a quiet zone along it.
+        let pad = long / 4 + 8
+        let x0 = max(0, minX - pad)
+        let y0 = max(0, minY - pad)
+        let x1 = min(working.width, maxX + pad + 1)
+        let y1 = min(working.height, maxY + pad + 1)
+        guard x1 - x0 >= 8, y1 - y0 >= 8 else { return nil }
+        self.image = working.resampledCrop(x: x0, y: y0, width: x1 - x0, height: y1 - y0, factor: factor)
+        self.originX = x0
+        self.originY = y0
+        self.factor = factor
+    }
+
+    /// Maps a point of the crop back to the working image.
+    func working(x: Double, y: Double) -> (x: Double, y: Double) {
+        (Double(originX) + x / factor, Double(originY) + y / factor)
+    }
+}

@@ -8,6 +8,9 @@ public enum Symbology: String, Sendable, Equatable, Codable, CaseIterable {
     case upcE = "UPCE"
     case itf = "ITF"
     case code39 = "CODE39"
+    /// Read only by the ZXing-C++ fallback pass (zbar has no decoder for them).
+    case dataMatrix = "DATAMATRIX"
+    case pdf417 = "PDF417"
     case other = "OTHER"
 }
 
@@ -29,6 +32,13 @@ public enum DecodePass: String, Sendable, Equatable, Codable, CaseIterable {
     case threshold
     /// Small frames upscaled 2×, for codes under ~2 px per module.
     case doubled
+    /// A crop around a tracking-number read of the pass before, resampled, scanned again: the cheap second read
+    /// that confirms a number instead of running further whole-image passes. Not listed in a cascade; it runs
+    /// after any pass that reads an unconfirmed tracking number when `LabelDecoder.confirmsByCrop` is set.
+    case confirm
+    /// ZXing-C++ (a second, independent decoder) on the working image: DataMatrix and PDF417, which zbar lacks,
+    /// QR codes and worn 1D codes zbar misses.
+    case zxing
 }
 
 /// A point in the original image's pixel coordinates.

@@ -109,6 +109,19 @@ enum WaybillRanker {
             alternatives: found.dropFirst().map(\.number))
     }
 
+    /// Indices of the symbols holding a tracking number that one more read would confirm: it fits a courier
+    /// rule beyond length alone, has been read in one pass, and no QR data names another number.
+    static func awaitingConfirmation(_ symbols: [DecodedSymbol]) -> Set<Int> {
+        let qr = qrData(symbols)
+        guard qr.waybills.isEmpty else { return [] }
+        let waiting = Set(candidates(symbols, orders: qr.orders).filter { $0.strength >= 2 && $0.passes < 2 }.map(\.number))
+        var indices = Set<Int>()
+        for (index, symbol) in symbols.enumerated() where symbol.symbology != .qrCode {
+            if let tracking = try? TrackingNumber(raw: symbol.text), waiting.contains(tracking.value) { indices.insert(index) }
+        }
+        return indices
+    }
+
     /// True when further passes are not needed: a confirmed tracking number, or codes that are not a label's
     /// (goods barcodes, a plain QR) and no QR waybill data waiting for its barcode.
     static func isDone(_ symbols: [DecodedSymbol]) -> Bool {

@@ -136,6 +136,30 @@ struct HostileInputTests {
         #expect(error(Array("P5\n-1 x\n".utf8))?.code == "image.corrupt")
     }
 
+    @Test("noise, stripes and a checkerboard go through the ZXing pass without a crash or a false read")
+    func zxingOnNoise() throws {
+        // Grey PGMs built in memory: zbar reads nothing in them, so the cascade reaches the ZXing pass.
+        func pgm(_ width: Int, _ height: Int, _ pixel: (Int, Int) -> UInt8) -> [UInt8] {
+            var bytes = Array("P5\n\(width) \(height)\n255\n".utf8)
+            for y in 0..<height { for x in 0..<width { bytes.append(pixel(x, y)) } }
+            return bytes
+        }
+        var generator = SystemRandomNumberGenerator()
+        let noise = (0..<(400 * 300)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let images = [
+            pgm(400, 300) { x, y in noise[y * 400 + x] },
+            pgm(400, 300) { x, _ in (x / 3) % 2 == 0 ? 0 : 255 },  // bars of one width: no valid code
+            pgm(256, 256) { x, y in ((x / 4) + (y / 4)) % 2 == 0 ? 0 : 255 },  // a checkerboard, finder-like everywhere
+            pgm(1, 1) { _, _ in 0 }, pgm(3000, 1) { x, _ in x % 2 == 0 ? 0 : 255 }, pgm(1, 2000) { _, y in y % 7 == 0 ? 0 : 255 },
+        ]
+        for bytes in images {
+            let result = try decoder.decode(bytes: bytes)
+            #expect(result.passLog.contains { $0.pass == .zxing })
+            #expect(!result.symbols.contains { $0.pass == .zxing && $0.symbology != .itf })
+            #expect(result.waybill == nil)
+        }
+    }
+
     @Test("the time budget stops the cascade and is reported when nothing was found")
     func timeout() {
         let hurried = LabelDecoder(limits: DecodeLimits(timeBudget: .zero))

@@ -64,6 +64,23 @@ struct LabelPhotoTests {
         #expect(result.waybill?.courier == "EMS")
     }
 
+    @Test("a number read once is confirmed by the crop around it, and the cascade stops there")
+    func confirmByCrop() throws {
+        // label_0207 (rotated ~20°): one whole-image pass reads the J&T number once; without the confirm pass the
+        // cascade runs further whole-image passes until a second one reads it.
+        let result = try decoder.decode(path: Fixture.path("labels/label_0207.jpg"))
+        let waybill = try #require(result.waybill)
+        #expect(waybill.number == "JT3913308560800" && waybill.confirmed)
+        let symbol = try #require(result.symbols.first { $0.text == "JT3913308560800" })
+        #expect(symbol.passes.contains(.confirm))
+        #expect(result.passLog.last?.pass == .confirm)
+        // Without it the same number needs more whole-image passes.
+        let without = try LabelDecoder(confirmsByCrop: false).decode(path: Fixture.path("labels/label_0207.jpg"))
+        #expect(without.waybill?.number == "JT3913308560800")
+        #expect(!without.passLog.contains { $0.pass == .confirm })
+        #expect(without.passLog.count > result.passLog.filter { $0.pass != .confirm }.count)
+    }
+
     @Test("a 12-digit SF number is chosen as the waybill")
     func twelveDigitSF() throws {
         // label_0042 is SF + 12 digits, the older SF format the rule table accepts beside SF + 13.
@@ -90,6 +107,24 @@ struct BlackboxTests {
         let result = try decoder.decode(path: Fixture.path("blackbox/" + name))
         #expect(result.symbols.map(\.text).contains(expected), "read \(result.symbols.map(\.text))")
         #expect(result.symbols.first { $0.text == expected }?.symbology == symbology)
+    }
+
+    @Test(
+        "DataMatrix and PDF417, which zbar cannot read, come from the ZXing pass byte-exact",
+        arguments: [("datamatrix-3-cpp-dm-e.webp", Symbology.dataMatrix), ("pdf417-2-cpp-01.webp", .pdf417)])
+    func zxingOnly(_ name: String, _ symbology: Symbology) throws {
+        let stem = String(name[..<name.lastIndex(of: ".")!])
+        let expected = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Fixture.path("blackbox/\(stem).txt"))))
+        let result = try decoder.decode(path: Fixture.path("blackbox/" + name))
+        let symbol = try #require(result.symbols.first { $0.bytes == expected }, "read \(result.symbols.map(\.text))")
+        #expect(symbol.symbology == symbology)
+        #expect(symbol.symbology.rawValue == (symbology == .dataMatrix ? "DATAMATRIX" : "PDF417"))
+        #expect(symbol.pass == .zxing && symbol.pass.rawValue == "zxing")
+        #expect(symbol.box.width > 10 && symbol.box.height > 5)
+        #expect(symbol.box.x + symbol.box.width <= result.width && symbol.box.y + symbol.box.height <= result.height)
+        // Without the ZXing pass nothing reads it.
+        let zbarOnly = LabelDecoder(cascade: LabelDecoder.standardCascade.filter { $0 != .zxing })
+        #expect(try zbarOnly.decode(path: Fixture.path("blackbox/" + name)).symbols.contains { $0.bytes == expected } == false)
     }
 
     @Test("a photo without a code gives no symbol")

@@ -235,7 +235,7 @@ import Testing
     /// The writer's layer memory must always equal a fresh read of the layer, through shelving, pickups,
     /// returns, moves between layers, cool-downs running out, and writes that fail and roll back.
     @Test func writerLayerMemoryEqualsAFreshRead() async throws {
-        var generator = SplitMix(seed: 20261122)
+        var generator = SplitMix64(seed: 20261122)
         let layers = [LayerKey(shelf: 1, layer: 1), LayerKey(shelf: 1, layer: 2), LayerKey(shelf: 2, layer: 1)]
         let cooldown: Int64 = 50
         for step in 0..<400 {
@@ -416,15 +416,3 @@ import Testing
     }
 }
 
-/// A small deterministic generator so the randomised store test replays the same steps on every run.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
