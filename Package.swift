@@ -105,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "ParcelBench",
             dependencies: [
-                "StationClient", "StationProtocol", "ParcelStore",
+                "StationClient", "StationProtocol", "ParcelStore", "StationReceipts",
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -53,6 +53,12 @@ struct ParcelBench: ParsableCommand {
     @Flag(help: "Measure scanners instead: an idle daemon's CPU, and scan-to-commit latency of an emulated USB scanner (umockdev).")
     var scanners = false
 
+    @Flag(help: "Measure handoffs instead: scanning a large manifest against plain intakes, and verifying its receipt.")
+    var handoffs = false
+
+    @Option(name: .customLong("manifest-lines"), help: "With --handoffs: manifest lines (default 2000; --quick 200).")
+    var manifestLines: Int?
+
     @Option(help: "With --scanners: codes to scan (default 1000; --quick 100).")
     var scans: Int?
 
@@ -114,6 +120,22 @@ struct ParcelBench: ParsableCommand {
         print("  latencies are wall time per operation in ms; rates are over the measured loop")
         print("")
 
+        if handoffs {
+            let figures = try HandoffBench.run(daemon: daemonPath, root: root, lines: manifestLines ?? (quick ? 200 : 2000))
+            let ratio = figures.scanP50 / figures.intakeP50
+            print("")
+            print("Summary (handoffs)")
+            print(String(format: "  plain intake ack p50          %8.3f ms   daemon CPU %.3f ms", figures.intakeP50, figures.intakeCPU))
+            print(
+                String(
+                    format: "  manifest scan ack p50         %8.3f ms   daemon CPU %.3f ms   ratio %.2f×   target ≤ 2×   %@", figures.scanP50,
+                    figures.scanCPU, ratio, ratio <= 2 ? "PASS" : "FAIL"))
+            print(
+                String(
+                    format: "  receipt verification (%d lines) p50 %.2f ms   target < 50 ms   %@", figures.lines, figures.verifyP50,
+                    figures.verifyP50 < 50 ? "PASS" : "FAIL"))
+            return
+        }
         if scanners {
             let figures = try ScannerBench.run(
                 daemon: daemonPath,

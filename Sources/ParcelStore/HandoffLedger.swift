@@ -154,15 +154,22 @@ extension LedgerReader {
         try Row.fetchAll(db, sql: "SELECT * FROM handoff_line WHERE handoff_id = ? ORDER BY id", arguments: [handoffID]).map(Self.line)
     }
 
+    /// Listed lines not scanned yet.
+    public func expectedLineCount(handoffID: Int64) throws -> Int {
+        try Int.fetchOne(
+            db.cachedStatement(sql: "SELECT count(*) FROM handoff_line WHERE handoff_id = ? AND status = 'expected'"),
+            arguments: [handoffID]) ?? 0
+    }
+
     public func line(handoffID: Int64, tracking: String) throws -> HandoffLineRecord? {
         try Row.fetchOne(
-            db, sql: "SELECT * FROM handoff_line WHERE handoff_id = ? AND tracking = ?", arguments: [handoffID, tracking]
+            db.cachedStatement(sql: "SELECT * FROM handoff_line WHERE handoff_id = ? AND tracking = ?"), arguments: [handoffID, tracking]
         ).map(Self.line)
     }
 
     public func lines(handoffID: Int64, bag: String) throws -> [HandoffLineRecord] {
         try Row.fetchAll(
-            db, sql: "SELECT * FROM handoff_line WHERE handoff_id = ? AND bag = ? ORDER BY id", arguments: [handoffID, bag]
+            db.cachedStatement(sql: "SELECT * FROM handoff_line WHERE handoff_id = ? AND bag = ? ORDER BY id"), arguments: [handoffID, bag]
         ).map(Self.line)
     }
 

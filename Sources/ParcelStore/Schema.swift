@@ -308,6 +308,10 @@ enum Schema {
                     BEGIN SELECT RAISE(ABORT, 'complaints are never deleted'); END;
                     """)
         }
+        migrator.registerMigration("2026-11-22 handoff lines still expected") { db in
+            // Each handoff scan reports how many listed lines remain: counted from this index, not from every line.
+            try db.execute(sql: "CREATE INDEX handoff_line_expected ON handoff_line(handoff_id) WHERE status = 'expected'")
+        }
         return migrator
     }
 }

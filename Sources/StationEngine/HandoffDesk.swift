@@ -136,7 +136,7 @@ extension StationEngine {
         let tracking = try? TrackingNumber(raw: text)
         return try await store.write { tx -> HandoffScan in
             let handoff = try Self.openHandoff(uid, in: tx)
-            func remaining() throws -> Int { try tx.lines(handoffID: handoff.id).filter { $0.status == .expected }.count }
+            func remaining() throws -> Int { try tx.expectedLineCount(handoffID: handoff.id) }
             let bagLines = try tx.lines(handoffID: handoff.id, bag: bagKey)
             if !bagLines.isEmpty {
                 if handoff.direction == .outbound {
