@@ -312,6 +312,37 @@ enum Schema {
             // Each handoff scan reports how many listed lines remain: counted from this index, not from every line.
             try db.execute(sql: "CREATE INDEX handoff_line_expected ON handoff_line(handoff_id) WHERE status = 'expected'")
         }
+        migrator.registerMigration("2026-11-22 notices") { db in
+            try db.execute(
+                sql: """
+                    -- Pickup notices (取件通知) waiting, being sent, or done; one row per notice key (event + kind + reminder
+                    -- number), so a notice is never queued twice. Leases make one sender own a notice at a time.
+                    CREATE TABLE notice (
+                        key TEXT PRIMARY KEY NOT NULL,
+                        parcel_id INTEGER NOT NULL REFERENCES parcel(id),
+                        message TEXT NOT NULL CHECK (json_valid(message)),
+                        status TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'cancelled')),
+                        queued_at INTEGER NOT NULL,
+                        next_attempt_at INTEGER NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        lease_holder TEXT,
+                        lease_until INTEGER,
+                        last_reason TEXT
+                    ) STRICT;
+                    CREATE INDEX notice_due ON notice(next_attempt_at) WHERE status IN ('pending', 'sending');
+                    CREATE INDEX notice_parcel ON notice(parcel_id);
+                    -- Every attempt, recorded before the channel is called and finished with its result.
+                    CREATE TABLE notice_attempt (
+                        key TEXT NOT NULL REFERENCES notice(key),
+                        number INTEGER NOT NULL,
+                        holder TEXT NOT NULL,
+                        started_at INTEGER NOT NULL,
+                        finished_at INTEGER,
+                        outcome TEXT CHECK (outcome IS NULL OR json_valid(outcome)),
+                        PRIMARY KEY (key, number)
+                    ) STRICT, WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

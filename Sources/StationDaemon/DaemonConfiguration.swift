@@ -1,5 +1,6 @@
 import Foundation
 import ParcelDomain
+import Notices
 import ScannerInput
 import StationEngine
 
@@ -87,7 +88,38 @@ struct DaemonConfiguration: Decodable {
         var spool: [Spool]?
     }
 
+    /// Pickup notices (取件通知): a channel turns them on.
+    struct NoticesConfig: Decodable {
+        struct Exec: Decodable {
+            var executable: String
+            var arguments: [String]?
+            var timeoutSeconds: Double?
+        }
+        struct HTTP: Decodable {
+            var url: String
+            var headers: [String: String]?
+            var timeoutSeconds: Double?
+        }
+        var exec: Exec?
+        var http: HTTP?
+        /// A template file (JSON or `kind = text` lines); defaults built in.
+        var templates: String?
+        var openingHours: String?
+        /// `{"start": "21:00", "end": "8:00", "timeZone": "Asia/Shanghai"}`; none by default.
+        var quietHours: QuietHours?
+        var timeZone: String?
+        var firstReminderAfterHours: Double?
+        var reminderSpacingHours: Double?
+        var maxReminders: Int?
+        var overdueWarning: Bool?
+        /// Backoff between attempts: the first wait, the longest, and how many attempts in all.
+        var retryBaseSeconds: Double?
+        var retryCapSeconds: Double?
+        var maxAttempts: Int?
+    }
+
     var station: Station?
+    var notices: NoticesConfig?
     var scanners: Scanners?
     var handoffs: Handoffs?
     var labels: Labels?
@@ -147,6 +179,19 @@ struct DaemonConfiguration: Decodable {
             for spool in labels.spool ?? [] where spool.path.isEmpty {
                 throw ConfigurationError("labels.spool: a folder path is required")
             }
+        }
+        if let notices {
+            guard (notices.exec == nil) != (notices.http == nil) else {
+                throw ConfigurationError("notices: give exactly one channel, exec {executable, arguments} or http {url, headers}")
+            }
+            if let exec = notices.exec, !exec.executable.hasPrefix("/") {
+                throw ConfigurationError("notices.exec.executable: an absolute path")
+            }
+            if let http = notices.http, URL(string: http.url)?.scheme?.hasPrefix("http") != true {
+                throw ConfigurationError("notices.http.url: an http:// or https:// URL")
+            }
+            if let zone = notices.timeZone, TimeZone(identifier: zone) == nil { throw ConfigurationError("notices.timeZone: unknown \(zone)") }
+            if let count = notices.maxReminders, !(0...10).contains(count) { throw ConfigurationError("notices.maxReminders: 0…10") }
         }
         if let handoffs {
             let parties = handoffs.parties ?? []

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LabelDecoding
+import Notices
 import ScannerInput
 import Logging
 import ParcelStore
@@ -101,6 +102,14 @@ struct ParcelStationd: AsyncParsableCommand {
         if scannerInput.usbEnabled || !scannerInput.serial.isEmpty {
             services.append(ScannerService(configuration: scannerInput, engine: engine, logger: logger))
         }
+        if let notices = config.notices {
+            do {
+                services.append(try Self.noticeService(notices, store: store, settings: config.settings, holdHours: config.settings.holdHours, logger: logger))
+            } catch {
+                logger.critical("notices: \(error)")
+                throw ExitCode(78)
+            }
+        }
         for spool in config.labels?.spool ?? [] {
             services.append(LabelSpool(folder: spool.path, engine: engine, logger: logger))
         }
@@ -130,5 +139,35 @@ struct ParcelStationd: AsyncParsableCommand {
         }
         logger.info("stopped")
         if failure != nil { throw ExitCode(1) }
+    }
+
+    static func noticeService(
+        _ notices: DaemonConfiguration.NoticesConfig, store: ParcelStore, settings: StationSettings, holdHours: Int, logger: Logger
+    ) throws -> NoticeService {
+        let zone = notices.timeZone.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "Asia/Shanghai")!
+        let hours = notices.openingHours ?? "8:00-20:00"
+        let templates =
+            try notices.templates.map {
+                try NoticeTemplateSet.load(path: $0, sample: NoticeFacts.longest(stationName: settings.stationName, openingHours: hours), timeZone: zone)
+            } ?? .defaults
+        let channel: any NoticeChannel
+        if let exec = notices.exec {
+            channel = ExecChannel(.init(executable: exec.executable, arguments: exec.arguments ?? [], timeoutSeconds: exec.timeoutSeconds ?? 30))
+        } else if let http = notices.http, let url = URL(string: http.url) {
+            channel = HTTPChannel(.init(url: url, headers: http.headers ?? [:], timeoutSeconds: http.timeoutSeconds ?? 15))
+        } else {
+            throw ConfigurationError("notices: no channel")
+        }
+        let plan = NoticePlan(
+            reminders: ReminderSchedule(
+                firstAfterHours: notices.firstReminderAfterHours ?? 48, spacingHours: notices.reminderSpacingHours ?? 24,
+                maxReminders: notices.maxReminders ?? 2),
+            hold: HoldPeriod(hours: Double(holdHours)), overdueWarning: notices.overdueWarning ?? true)
+        return NoticeService(
+            store: store, settings: settings, composer: NoticeComposer(templates: templates, timeZone: zone), plan: plan, openingHours: hours,
+            channel: channel, quietHours: notices.quietHours ?? .none(timeZone: zone),
+            retry: RetryPolicy(
+                baseSeconds: notices.retryBaseSeconds ?? 60, capSeconds: notices.retryCapSeconds ?? 3600, maxAttempts: notices.maxAttempts ?? 8,
+                jitter: 0.2), logger: logger)
     }
 }

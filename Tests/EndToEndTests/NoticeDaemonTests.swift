@@ -1,0 +1,73 @@
+import Foundation
+import StationClient
+import StationProtocol
+import StationTestSupport
+import Testing
+
+/// Pickup notices through the real daemon and a real executable channel.
+@Suite(.serialized) struct NoticeDaemonTests {
+    func sql(_ database: String, _ query: String) throws -> String {
+        let result = try runCommand(
+            "/usr/bin/env", ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print('\\n'.join('|'.join(map(str,r)) for r in c.execute(sys.argv[2])))", database, query])
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test func shelvingQueuesANoticeTheChannelGetsItOnceAfterAFailureAndPickupCancelsReminders() throws {
+        let directory = try TemporaryDirectory(prefix: "parcel-notice")
+        let log = directory.file("sms.jsonl")
+        let attempts = directory.file("attempts")
+        // A gateway stand-in: fails its first call, then records each notice it gets.
+        let script = directory.file("send-sms.sh")
+        try """
+            #!/bin/sh
+            echo x >> "\(attempts)"
+            if [ "$(wc -l < "\(attempts)")" -eq 1 ]; then echo "gateway busy" >&2; exit 1; fi
+            cat >> "\(log)"; echo >> "\(log)"
+            echo "queued" >&2
+            """.write(toFile: script, atomically: true, encoding: .utf8)
+        _ = try runCommand("/bin/chmod", ["755", script])
+        let config = """
+            {"station": {"id": "cun-01", "name": "李家村服务站"}, "storeFullPhone": true,
+             "notices": {"exec": {"executable": "\(script)"}, "openingHours": "8:00-20:00", "retryBaseSeconds": 1, "retryCapSeconds": 2,
+                         "firstReminderAfterHours": 48, "maxReminders": 2}}
+            """
+        let daemon = try DaemonProcess(config: config, directory: directory)
+        let client = try daemon.connect()
+        _ = try client.call(
+            Method.intake.rawValue, IntakeParams(tracking: "SF1234567890123", phone: "13812345678"), as: ParcelResult.self)
+
+        let deadline = Date().addingTimeInterval(60)
+        var state = ""
+        while Date() < deadline {
+            state = try client.call(Method.get.rawValue, GetParams(tracking: "SF1234567890123"), as: GetResult.self).parcel.state
+            if state == "notified" { break }
+            usleep(200_000)
+        }
+        #expect(state == "notified", "\(daemon.log.suffix(2000))")
+        let sent = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        #expect(sent.count == 1)
+        let notice = try #require(try JSONSerialization.jsonObject(with: Data(sent[0].utf8)) as? [String: Any])
+        #expect(notice["kind"] as? String == "first")
+        #expect((notice["text"] as? String)?.contains("李家村服务站") == true)
+        #expect((notice["recipient"] as? [String: Any])?["phone"] as? String == "13812345678")
+        let database = daemon.stateDir + "/parcels.sqlite"
+        #expect(try sql(database, "SELECT count(*) FROM notice_attempt") == "2")
+        #expect(try sql(database, "SELECT status FROM notice WHERE key LIKE '%/first/0'") == "sent")
+        #expect(try sql(database, "SELECT count(*) FROM notice WHERE status = 'pending'") == "3")  // two reminders, one overdue warning
+
+        let got = try client.call(Method.get.rawValue, GetParams(tracking: "SF1234567890123"), as: GetResult.self)
+        let code = try #require(got.parcel.pickupCode)
+        _ = try client.call(
+            Method.confirmPickup.rawValue, ConfirmParams(trackings: ["SF1234567890123"], code: code), as: ConfirmResult.self)
+        let cancelDeadline = Date().addingTimeInterval(30)
+        while try sql(database, "SELECT count(*) FROM notice WHERE status = 'pending'") != "0" && Date() < cancelDeadline { usleep(200_000) }
+        #expect(try sql(database, "SELECT count(*) FROM notice WHERE status = 'cancelled'") == "3")
+        #expect(daemon.terminate() == 0)
+
+        // A restart queues nothing twice: the cursor moved with the notices it queued.
+        let again = try daemon.restarted(config: config)
+        usleep(1_500_000)
+        #expect(try sql(database, "SELECT count(*) FROM notice") == "4")
+        #expect(again.terminate() == 0)
+    }
+}
