@@ -98,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "StationCLI",
             dependencies: [
-                "StationClient", "StationProtocol", "LabelDecoding", "ParcelDomain", "StationReceipts",
+                "StationClient", "StationProtocol", "LabelDecoding", "ParcelDomain", "StationReceipts", "Notices",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),

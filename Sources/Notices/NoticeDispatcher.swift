@@ -122,6 +122,8 @@ public final class NoticeDispatcher: Sendable {
             do {
                 let summary = try await runOnce(now: clock())
                 if summary != DispatchSummary() { logger.debug("notice round", metadata: ["summary": "\(summary)"]) }
+            } catch is CancellationError {
+                break  // shutting down: the round's unfinished sends are picked up by the next run
             } catch {
                 logger.error("notice round failed", metadata: ["error": "\(error)"])
             }

@@ -108,4 +108,19 @@ import Testing
         #expect(page.stdout.contains("<svg"))
         #expect(page.stdout.contains("PSCMD:PICKUP"))
     }
+
+    @Test func aPickupSlipForARecipientWithoutAPhone() throws {
+        let daemon = try DaemonProcess(config: #"{"station":{"id":"cun-01","name":"李家村服务站"}}"#)
+        let intake = try ctl(daemon, "intake", ["JT1234567890123"])
+        #expect(intake.status == 0, "\(intake.stderr)")
+        let slip = try ctl(daemon, "slip", ["JT1234567890123"])
+        #expect(slip.status == 0, "\(slip.stderr)")
+        #expect(slip.stdout.contains("李家村服务站"))
+        #expect(slip.stdout.contains("1-1-0001"))
+        #expect(slip.stdout.contains("0123"))
+        let html = try ctl(daemon, "slip", ["JT1234567890123", "--html", "--paper", "80mm"])
+        #expect(html.stdout.contains("<html"))
+        #expect(try ctl(daemon, "slip", ["SF9999999999999"]).status == 1)
+        #expect(daemon.terminate() == 0)
+    }
 }
