@@ -343,6 +343,33 @@ enum Schema {
                     ) STRICT, WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("2026-11-22 outgoing parcels") { db in
+            try db.execute(
+                sql: """
+                    -- Parcels sent from the station (寄件; produce going up the chain, 农产品上行): accepted with their
+                    -- fee, waiting for an outbound handoff to their courier, then handed over by its receipt.
+                    CREATE TABLE outgoing (
+                        id INTEGER PRIMARY KEY,
+                        waybill TEXT NOT NULL,
+                        courier TEXT NOT NULL,
+                        produce INTEGER NOT NULL CHECK (produce IN (0, 1)),
+                        sender_tail TEXT CHECK (sender_tail IS NULL OR (length(sender_tail) = 4 AND sender_tail NOT GLOB '*[^0-9]*')),
+                        sender_hash BLOB,
+                        id_checked INTEGER NOT NULL CHECK (id_checked IN (0, 1)),
+                        destination TEXT NOT NULL,
+                        weight_grams INTEGER NOT NULL CHECK (weight_grams > 0),
+                        fee_fen INTEGER NOT NULL CHECK (fee_fen >= 0),
+                        state TEXT NOT NULL CHECK (state IN ('waiting', 'handedOver')),
+                        accepted_at INTEGER NOT NULL,
+                        accepted_by TEXT NOT NULL,
+                        handoff_id INTEGER REFERENCES handoff(id),
+                        handed_at INTEGER,
+                        CHECK ((state = 'handedOver') = (handoff_id IS NOT NULL AND handed_at IS NOT NULL))
+                    ) STRICT;
+                    CREATE UNIQUE INDEX outgoing_open_waybill ON outgoing(waybill) WHERE state = 'waiting';
+                    CREATE INDEX outgoing_accepted ON outgoing(accepted_at);
+                    """)
+        }
         return migrator
     }
 }

@@ -118,7 +118,13 @@ struct DaemonConfiguration: Decodable {
         var maxAttempts: Int?
     }
 
+    struct Outgoing: Decodable {
+        /// Outgoing parcels need the sender's ID checked (实名寄递).
+        var requireIDCheck: Bool?
+    }
+
     var station: Station?
+    var outgoing: Outgoing?
     var notices: NoticesConfig?
     var scanners: Scanners?
     var handoffs: Handoffs?
@@ -241,6 +247,7 @@ struct DaemonConfiguration: Decodable {
                 .init(match: $0.match, role: $0.role, counter: $0.counter ?? ScannerSettings.defaultCounter, name: $0.name)
             }
         }
+        if let required = outgoing?.requireIDCheck { settings.requireSenderIDCheck = required }
         for spool in labels?.spool ?? [] {
             // A spool folder is a scanner of its own: its role comes from here unless an assignment names it.
             let id = LabelSpool.scannerID(folder: spool.path)

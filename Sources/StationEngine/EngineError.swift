@@ -28,6 +28,8 @@ public enum EngineError: Error, Equatable, Sendable {
     case lockedOut(until: Int64)
     case discrepancyNotFound(Int64)
     case discrepancyResolved(Int64)
+    /// That waybill is already waiting here to be sent.
+    case outgoingDuplicate(String)
     case complaintNotFound(Int64)
     case complaintResolved(Int64)
     case stocktakeNotFound(String)

@@ -89,11 +89,18 @@ extension StationEngine {
             counter: request.counter ?? ScannerSettings.defaultCounter, at: now, actor: caller.actor)
         let handoff = try await store.write { tx -> HandoffRecord in
             let handoff = try tx.insertHandoff(new)
-            // Returns waiting for this courier join its next outbound return handoff by themselves.
+            // Returns waiting for this courier join its next outbound return handoff by themselves; parcels sent from
+            // the station join its next outbound outgoing handoff.
             if new.direction == .outbound && new.kind == .return, let company = party.company {
                 let waiting = try tx.search(ParcelQuery(states: [.returnRequested], limit: 1000)).filter { $0.courier == company }
                 try tx.insertExpectedLines(
                     waiting.enumerated().map { ManifestLine(tracking: $1.tracking, courier: $1.courier, line: $0 + 1) }, handoffID: handoff.id)
+            }
+            if new.direction == .outbound && new.kind == .outgoing, let company = party.company {
+                let waiting = try tx.outgoing(waitingOnly: true, courier: company, limit: 10_000)
+                try tx.insertExpectedLines(
+                    waiting.reversed().enumerated().map { ManifestLine(tracking: $1.waybill, courier: $1.courier, line: $0 + 1) },
+                    handoffID: handoff.id)
             }
             return handoff
         }
@@ -220,6 +227,11 @@ extension StationEngine {
                         parcel = try tx.apply(.requestReturn, to: parcel, at: now, actor: actor, details: details)
                     }
                     try tx.apply(.completeReturn, to: parcel, at: now, actor: actor, details: details)
+                }
+            }
+            if handoff.direction == .outbound && handoff.kind == .outgoing {
+                for line in lines where line.status == .scanned || line.status == .extra || line.status == .damaged {
+                    try tx.handOverOutgoing(waybill: line.tracking, handoffID: handoff.id, at: now)
                 }
             }
             let previous = try tx.lastReceipt()

@@ -22,6 +22,8 @@ public struct StationSettings: Sendable, Equatable {
     /// Wrong PINs in a row before a courier is locked out, and for how long.
     public var pinAttempts: Int
     public var pinLockoutMinutes: Int
+    /// Outgoing parcels need the sender's ID checked (实名寄递) before they are accepted.
+    public var requireSenderIDCheck: Bool = false
 
     public init(
         stationID: String = "station", stationName: String = "服务站",

@@ -65,6 +65,8 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case discrepancyNotFound = "discrepancy.notFound"
     /// The discrepancy was resolved already; a resolution is final.
     case discrepancyResolved = "discrepancy.resolved"
+    /// That waybill is already waiting at the station to be sent.
+    case outgoingDuplicate = "outgoing.duplicate"
     case complaintNotFound = "complaint.notFound"
     /// The complaint is resolved already; a resolution is final.
     case complaintResolved = "complaint.resolved"

@@ -32,13 +32,15 @@ public enum Method: String, CaseIterable, Sendable {
     case recordComplaint = "Complaint.Record"
     case resolveComplaint = "Complaint.Resolve"
     case complaints = "Complaint.List"
+    case acceptOutgoing = "Outgoing.Accept"
+    case listOutgoing = "Outgoing.List"
 
     /// True when the method writes to the ledger or changes how the station acts.
     public var mutates: Bool {
         switch self {
         case .intake, .returnParcel, .confirmPickup, .setScannerRole, .submitScan, .openHandoff, .importManifest, .scanHandoff,
             .closeHandoff, .resolveDiscrepancy, .decodeLabel, .startStocktake, .scanStocktake, .closeStocktake, .recordComplaint,
-            .resolveComplaint:
+            .resolveComplaint, .acceptOutgoing:
             true
         default: false
         }
@@ -875,4 +877,76 @@ public struct ComplaintDTO: Codable, Sendable, Equatable {
 public struct ComplaintsResult: Codable, Sendable, Equatable {
     public var complaints: [ComplaintDTO]
     public init(complaints: [ComplaintDTO]) { self.complaints = complaints }
+}
+
+// MARK: Outgoing
+
+public struct OutgoingParams: Codable, Sendable, Equatable {
+    public var waybill: String
+    public var courier: String
+    /// The destination region (province, city).
+    public var destination: String
+    public var weightGrams: Int
+    /// The fee in fen (1/100 yuan).
+    public var feeFen: Int
+    /// Farm produce going up the chain (农产品上行).
+    public var produce: Bool?
+    public var senderPhone: String?
+    public var senderTail: String?
+    /// The sender's ID was checked (实名寄递).
+    public var idChecked: Bool?
+    public var staff: String?
+    public init(
+        waybill: String, courier: String, destination: String, weightGrams: Int, feeFen: Int, produce: Bool? = nil, senderPhone: String? = nil,
+        senderTail: String? = nil, idChecked: Bool? = nil, staff: String? = nil
+    ) {
+        self.waybill = waybill
+        self.courier = courier
+        self.destination = destination
+        self.weightGrams = weightGrams
+        self.feeFen = feeFen
+        self.produce = produce
+        self.senderPhone = senderPhone
+        self.senderTail = senderTail
+        self.idChecked = idChecked
+        self.staff = staff
+    }
+}
+
+public struct OutgoingDTO: Codable, Sendable, Equatable {
+    public var waybill: String
+    public var courier: String
+    public var produce: Bool
+    public var senderTail: String?
+    public var idChecked: Bool
+    public var destination: String
+    public var weightGrams: Int
+    public var feeFen: Int
+    /// `waiting` or `handedOver`.
+    public var state: String
+    public var acceptedAt: String
+    public var acceptedBy: String
+    public var handedAt: String?
+    public init(
+        waybill: String, courier: String, produce: Bool, senderTail: String?, idChecked: Bool, destination: String, weightGrams: Int,
+        feeFen: Int, state: String, acceptedAt: String, acceptedBy: String, handedAt: String?
+    ) {
+        self.waybill = waybill
+        self.courier = courier
+        self.produce = produce
+        self.senderTail = senderTail
+        self.idChecked = idChecked
+        self.destination = destination
+        self.weightGrams = weightGrams
+        self.feeFen = feeFen
+        self.state = state
+        self.acceptedAt = acceptedAt
+        self.acceptedBy = acceptedBy
+        self.handedAt = handedAt
+    }
+}
+
+public struct OutgoingListResult: Codable, Sendable, Equatable {
+    public var outgoing: [OutgoingDTO]
+    public init(outgoing: [OutgoingDTO]) { self.outgoing = outgoing }
 }

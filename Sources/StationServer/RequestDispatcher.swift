@@ -387,6 +387,22 @@ final class RequestDispatcher: Sendable {
                 let list = try await engine.complaints(openOnly: params.open ?? false, limit: limit)
                 return .reply(Self.replyLine(id: head.id, ComplaintsResult(complaints: list.map(WireMapping.complaint))))
 
+            case .acceptOutgoing:
+                let params = try Self.params(OutgoingParams.self, data, decoder)
+                let record = try await engine.acceptOutgoing(
+                    .init(
+                        waybill: params.waybill, courier: params.courier, destination: params.destination, weightGrams: params.weightGrams,
+                        feeFen: params.feeFen, produce: params.produce ?? false, senderPhone: params.senderPhone, senderTail: params.senderTail,
+                        idChecked: params.idChecked ?? false), by: connection.caller(staff: params.staff))
+                return .reply(Self.replyLine(id: head.id, WireMapping.outgoing(record)))
+
+            case .listOutgoing:
+                let params = try Self.params(HandoffListParams.self, data, decoder)
+                let limit = params.limit ?? 100
+                guard (1...1000).contains(limit) else { throw WireError(.invalidParams, "limit: between 1 and 1000") }
+                let list = try await engine.outgoing(waitingOnly: params.open ?? false, limit: limit)
+                return .reply(Self.replyLine(id: head.id, OutgoingListResult(outgoing: list.map(WireMapping.outgoing))))
+
             case .receipts:
                 _ = try Self.params(NoParams.self, data, decoder)
                 let documents = try await engine.receipts()

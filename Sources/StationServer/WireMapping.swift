@@ -95,6 +95,14 @@ enum WireMapping {
             longStay: items(report.longStay))
     }
 
+    static func outgoing(_ record: OutgoingRecord) -> OutgoingDTO {
+        OutgoingDTO(
+            waybill: record.waybill, courier: record.courier, produce: record.produce, senderTail: record.senderTail, idChecked: record.idChecked,
+            destination: record.destination, weightGrams: record.weightGrams, feeFen: record.feeFen,
+            state: record.handedOver ? "handedOver" : "waiting", acceptedAt: timestamp(record.acceptedAt), acceptedBy: record.acceptedBy,
+            handedAt: record.handedAt.map(timestamp))
+    }
+
     static func complaint(_ record: ComplaintRecord) -> ComplaintDTO {
         ComplaintDTO(
             id: record.id, tracking: record.tracking, handoff: record.handoff, text: record.text, source: record.source,
@@ -223,6 +231,7 @@ enum WireMapping {
                 return WireError(.lockedOut, "too many wrong PINs; this courier's PIN is refused until \(timestamp(until)) (a badge still works)")
             case .discrepancyNotFound(let id): return WireError(.discrepancyNotFound, "no discrepancy \(id)")
             case .discrepancyResolved(let id): return WireError(.discrepancyResolved, "discrepancy \(id) is resolved already")
+            case .outgoingDuplicate(let waybill): return WireError(.outgoingDuplicate, "\(waybill) is already waiting here to be sent")
             case .complaintNotFound(let id): return WireError(.complaintNotFound, "no complaint \(id)")
             case .complaintResolved(let id): return WireError(.complaintResolved, "complaint \(id) is resolved already")
             case .stocktakeNotFound(let id): return WireError(.stocktakeNotFound, "no stocktake \(id.prefix(80))")

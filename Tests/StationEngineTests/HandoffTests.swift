@@ -209,3 +209,38 @@ import Testing
         #expect(none.result == .noOpenHandoff)
     }
 }
+
+@Suite struct OutgoingTests {
+    @Test func outgoingParcelsWaitForTheirCouriersOutgoingHandoffAndLeaveWithIt() async throws {
+        let directory = try TemporaryDirectory(prefix: "parcel-outgoing")
+        let store = try ParcelStore(path: directory.file("parcels.sqlite"))
+        var settings = StationSettings(parties: [Party(id: "zto", name: "王师傅", company: "ZTO", badge: "B-1")])
+        settings.requireSenderIDCheck = true
+        let engine = try await StationEngine(store: store, settings: settings, clock: FakeClock(), logger: Logger(label: "t"))
+        let staff = Caller(client: "t", staff: "王芳")
+        await #expect(throws: EngineError.self) {
+            _ = try await engine.acceptOutgoing(
+                .init(waybill: "75100000000901", courier: "ZTO", destination: "云南昆明", weightGrams: 1200, feeFen: 1250), by: staff)
+        }
+        let first = try await engine.acceptOutgoing(
+            .init(
+                waybill: "75100000000901", courier: "zto", destination: "云南昆明", weightGrams: 1200, feeFen: 1250, produce: true,
+                senderPhone: "13812345678", idChecked: true), by: staff)
+        #expect(first.senderTail == "5678")
+        #expect(first.courier == "ZTO")
+        await #expect(throws: EngineError.outgoingDuplicate("75100000000901")) {
+            _ = try await engine.acceptOutgoing(
+                .init(waybill: "75100000000901", courier: "ZTO", destination: "x", weightGrams: 1, feeFen: 0, idChecked: true), by: staff)
+        }
+        _ = try await engine.acceptOutgoing(
+            .init(waybill: "SF1000000000902", courier: "SF", destination: "广东", weightGrams: 500, feeFen: 1800, idChecked: true), by: staff)
+        let handoff = try await engine.openHandoff(.init(direction: .outbound, kind: .outgoing, party: "zto"), by: staff)
+        #expect(try await engine.handoff(handoff.uid).lines.map(\.tracking) == ["75100000000901"])
+        _ = try await engine.scanIntoHandoff(handoff.uid, scan: "75100000000901", by: staff)
+        let (_, receipt) = try await engine.closeHandoff(handoff.uid, confirmation: .badge("B-1"), by: staff)
+        #expect(try Receipts.verify(receipt).counts["scanned"] == 1)
+        let all = try await engine.outgoing(waitingOnly: false, limit: 10)
+        #expect(all.first { $0.waybill == "75100000000901" }?.handedOver == true)
+        #expect(try await engine.outgoing(waitingOnly: true, limit: 10).map(\.waybill) == ["SF1000000000902"])
+    }
+}
