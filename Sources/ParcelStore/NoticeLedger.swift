@@ -61,6 +61,11 @@ extension LedgerReader {
         }
     }
 
+    /// The parcel an event belongs to.
+    public func parcelID(eventUID: String) throws -> Int64? {
+        try Int64.fetchOne(db, sql: "SELECT parcel_id FROM parcel_event WHERE uid = ?", arguments: [eventUID])
+    }
+
     /// The full recipient number, when the station keeps it (`storeFullPhone`).
     public func fullPhone(parcelID: Int64) throws -> String? {
         try String.fetchOne(db, sql: "SELECT phone_full FROM parcel WHERE id = ?", arguments: [parcelID])

@@ -23,9 +23,17 @@ struct LedgerNoticeQueue: NoticeQueue {
             lastReason: row.lastReason)
     }
 
+    /// Queues a notice for the parcel of the event its key names (the scheduler queues in its own transactions;
+    /// this is the protocol's entry point for anything else, e.g. a notice queued by hand).
     func enqueue(_ message: NoticeMessage, dueAt: Date, now: Date) async throws -> Bool {
-        // Notices are queued by `NoticeScheduler` inside its own transactions; this entry point is for tools.
-        throw StoreError.unavailable("queue notices through the scheduler")
+        let json = String(decoding: try message.storageJSON(), as: UTF8.self)
+        return try await store.write { tx in
+            guard let parcelID = try tx.parcelID(eventUID: message.key.eventId) else {
+                throw StoreError.unavailable("no event \(message.key.eventId) to notify about")
+            }
+            return try tx.insertNotice(
+                key: message.key.description, parcelID: parcelID, message: json, dueAt: Self.millis(dueAt), now: Self.millis(now))
+        }
     }
 
     func due(now: Date, limit: Int) async throws -> [QueuedNotice] {

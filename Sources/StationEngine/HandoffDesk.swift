@@ -140,7 +140,6 @@ extension StationEngine {
         let allocate = codeAllocation()
         let stationID = settings.stationID
         let bagKey = ScanTextBag.normalise(text)
-        let tracking = try? TrackingNumber(raw: text)
         return try await store.write { tx -> HandoffScan in
             let handoff = try Self.openHandoff(uid, in: tx)
             func remaining() throws -> Int { try tx.expectedLineCount(handoffID: handoff.id) }
@@ -153,7 +152,8 @@ extension StationEngine {
                 }
                 return HandoffScan(result: .bag, handoff: handoff, line: nil, parcel: nil, bagLines: bagLines.count, remaining: try remaining())
             }
-            guard let tracking else { _ = try TrackingNumber(raw: text); throw DomainError.emptyScan }
+            // Not a bag of this handoff: it must be a tracking number (a misread is refused here).
+            let tracking = try TrackingNumber(raw: text)
             let takesIn = handoff.direction == .inbound && handoff.kind != .return
             func intake(courier: String?) throws -> ParcelRecord? {
                 guard takesIn else { return try tx.activeParcel(tracking: tracking.value) }
