@@ -15,7 +15,7 @@ struct ParcelCtl: ParsableCommand {
             """,
         subcommands: [
             Status.self, Intake.self, Show.self, Search.self, Pickup.self, Return.self, Backlog.self, Watch.self, Scanners.self, Scan.self,
-            Decode.self, Handoff.self, Discrepancies.self, ReceiptCommand.self, Audit.self, Stocktake.self, Complaint.self, Slip.self, Send.self, Outgoing.self,
+            Decode.self, Handoff.self, Discrepancies.self, ReceiptCommand.self, Audit.self, Stocktake.self, Complaint.self, Slip.self, NoticeHistoryCommand.self, Send.self, Outgoing.self,
         ])
 
     /// Accepts the global options before the subcommand too (`parcelctl --socket PATH status`), as station tools

@@ -48,3 +48,24 @@ extension ISO8601DateFormatter {
         return formatter
     }
 }
+
+struct NoticeHistoryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "notices", abstract: "A parcel's pickup notices and every attempt to send them.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The parcel's tracking number.") var tracking: String
+
+    func run() throws {
+        try reporting {
+            guard let result = try global.call(.notices, GetParams(tracking: tracking), as: NoticesResult.self) else { return }
+            guard !result.notices.isEmpty else { return print("no notices (none queued: is a notice channel configured?)") }
+            for notice in result.notices {
+                print("\(notice.key)  \(notice.status)  next \(Display.time(notice.nextAttemptAt))\(notice.lastReason.map { "  (\($0))" } ?? "")")
+                if let text = notice.text { print("  \(text)") }
+                for attempt in notice.attempts {
+                    print("  #\(attempt.number) \(Display.time(attempt.startedAt))  \(attempt.result ?? "sending")  \(attempt.reason ?? "")")
+                }
+            }
+        }
+    }
+}

@@ -34,6 +34,7 @@ public enum Method: String, CaseIterable, Sendable {
     case complaints = "Complaint.List"
     case acceptOutgoing = "Outgoing.Accept"
     case listOutgoing = "Outgoing.List"
+    case notices = "Notice.List"
 
     /// True when the method writes to the ledger or changes how the station acts.
     public var mutates: Bool {
@@ -949,4 +950,50 @@ public struct OutgoingDTO: Codable, Sendable, Equatable {
 public struct OutgoingListResult: Codable, Sendable, Equatable {
     public var outgoing: [OutgoingDTO]
     public init(outgoing: [OutgoingDTO]) { self.outgoing = outgoing }
+}
+
+// MARK: Notice.List
+
+public struct NoticeAttemptDTO: Codable, Sendable, Equatable {
+    public var number: Int
+    public var startedAt: String
+    public var finishedAt: String?
+    /// `delivered`, `retryable`, `permanent` or `interrupted`, with the channel's reason; null while sending.
+    public var result: String?
+    public var reason: String?
+    public init(number: Int, startedAt: String, finishedAt: String?, result: String?, reason: String?) {
+        self.number = number
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.result = result
+        self.reason = reason
+    }
+}
+
+public struct NoticeDTO: Codable, Sendable, Equatable {
+    /// `EVENT/first/0`, `EVENT/reminder/N`, `EVENT/overdue/0`.
+    public var key: String
+    /// `pending`, `sending`, `sent`, `failed`, `cancelled`.
+    public var status: String
+    public var text: String?
+    public var queuedAt: String
+    public var nextAttemptAt: String
+    public var lastReason: String?
+    public var attempts: [NoticeAttemptDTO]
+    public init(
+        key: String, status: String, text: String?, queuedAt: String, nextAttemptAt: String, lastReason: String?, attempts: [NoticeAttemptDTO]
+    ) {
+        self.key = key
+        self.status = status
+        self.text = text
+        self.queuedAt = queuedAt
+        self.nextAttemptAt = nextAttemptAt
+        self.lastReason = lastReason
+        self.attempts = attempts
+    }
+}
+
+public struct NoticesResult: Codable, Sendable, Equatable {
+    public var notices: [NoticeDTO]
+    public init(notices: [NoticeDTO]) { self.notices = notices }
 }

@@ -403,6 +403,11 @@ final class RequestDispatcher: Sendable {
                 let list = try await engine.outgoing(waitingOnly: params.open ?? false, limit: limit)
                 return .reply(Self.replyLine(id: head.id, OutgoingListResult(outgoing: list.map(WireMapping.outgoing))))
 
+            case .notices:
+                let params = try Self.params(GetParams.self, data, decoder)
+                let history = try await engine.notices(scan: params.tracking)
+                return .reply(Self.replyLine(id: head.id, NoticesResult(notices: history.map(WireMapping.notice))))
+
             case .receipts:
                 _ = try Self.params(NoParams.self, data, decoder)
                 let documents = try await engine.receipts()

@@ -95,6 +95,23 @@ enum WireMapping {
             longStay: items(report.longStay))
     }
 
+    static func notice(_ history: StationEngine.NoticeHistory) -> NoticeDTO {
+        let row = history.notice
+        // The stored message is the notice module's JSON; only its text is shown (never the phone number).
+        let text = (try? JSONSerialization.jsonObject(with: Data(row.message.utf8)) as? [String: Any])?["text"] as? String
+        return NoticeDTO(
+            key: row.key, status: row.status, text: text, queuedAt: timestamp(row.queuedAt), nextAttemptAt: timestamp(row.nextAttemptAt),
+            lastReason: row.lastReason,
+            attempts: history.attempts.map { attempt in
+                let outcome = attempt.outcome.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+                let result = outcome.flatMap { ($0["result"] as? [String: Any])?["_0"] as? [String: Any] }
+                return NoticeAttemptDTO(
+                    number: attempt.number, startedAt: timestamp(attempt.startedAt), finishedAt: attempt.finishedAt.map(timestamp),
+                    result: result?["status"] as? String ?? (outcome?["interrupted"] != nil ? "interrupted" : nil),
+                    reason: result?["reason"] as? String)
+            })
+    }
+
     static func outgoing(_ record: OutgoingRecord) -> OutgoingDTO {
         OutgoingDTO(
             waybill: record.waybill, courier: record.courier, produce: record.produce, senderTail: record.senderTail, idChecked: record.idChecked,

@@ -55,6 +55,17 @@ import Testing
         #expect(try sql(database, "SELECT status FROM notice WHERE key LIKE '%/first/0'") == "sent")
         #expect(try sql(database, "SELECT count(*) FROM notice WHERE status = 'pending'") == "3")  // two reminders, one overdue warning
 
+        // Staff can see what was sent and every attempt, never the phone number.
+        let history = try client.call(Method.notices.rawValue, GetParams(tracking: "SF1234567890123"), as: NoticesResult.self).notices
+        let first = try #require(history.first { $0.key.hasSuffix("/first/0") })
+        #expect(first.status == "sent")
+        #expect(first.attempts.map { $0.result ?? "-" } == ["retryable", "delivered"], "\(first.attempts)")
+        #expect(first.attempts.first?.reason == "exit 1: gateway busy")
+        #expect(first.text?.contains("李家村服务站") == true)
+        #expect(history.count == 4)
+        let reply = try client.callRaw(Method.notices.rawValue, GetParams(tracking: "SF1234567890123"))
+        #expect(!String(decoding: reply, as: UTF8.self).contains("13812345678"))
+
         let got = try client.call(Method.get.rawValue, GetParams(tracking: "SF1234567890123"), as: GetResult.self)
         let code = try #require(got.parcel.pickupCode)
         _ = try client.call(
