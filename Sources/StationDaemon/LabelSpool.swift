@@ -147,8 +147,10 @@ final class LabelSpool: Service, @unchecked Sendable {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        if let data = try? encoder.encode(note) {
-            try? data.write(to: directory.appendingPathComponent(targetName + ".json"))
+        do {
+            try encoder.encode(note).write(to: directory.appendingPathComponent(targetName + ".json"))
+        } catch {
+            logger.error("cannot write the label photo's note", metadata: ["file": "\(targetName)", "error": "\(error)"])
         }
         if !rename(processing.appendingPathComponent(name), to: directory.appendingPathComponent(targetName)) {
             logger.error("cannot move label photo out of processing/", metadata: ["file": "\(name)", "errno": "\(errno)"])

@@ -53,7 +53,7 @@ struct LedgerNoticeQueue: NoticeQueue {
     func finishAttempt(key: NoticeKey, number: Int, holder: String, at: Date, outcome: AttemptOutcome, next: NoticeNextStep) async throws
         -> Bool
     {
-        let outcomeJSON = String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self)
+        let outcomeJSON = Self.storedOutcome(outcome)
         let (status, nextAt, reason): (String, Int64?, String?) =
             switch next {
             case .sent: ("sent", nil, nil)
@@ -76,6 +76,28 @@ struct LedgerNoticeQueue: NoticeQueue {
         }
     }
 
+    /// An attempt's outcome as the ledger keeps it: `{"result": delivered|retryable|permanent|interrupted,
+    /// "reason": …}`, a shape of our own that socket clients read too (not Swift's enum coding).
+    struct StoredOutcome: Codable {
+        var result: String
+        var reason: String?
+    }
+
+    static func storedOutcome(_ outcome: AttemptOutcome) -> String {
+        let stored: StoredOutcome =
+            switch outcome {
+            case .result(let result): StoredOutcome(result: result.status.rawValue, reason: result.reason)
+            case .interrupted: StoredOutcome(result: "interrupted", reason: nil)
+            }
+        return String(decoding: (try? JSONEncoder().encode(stored)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+
+    static func outcome(stored text: String) -> AttemptOutcome? {
+        guard let stored = try? JSONDecoder().decode(StoredOutcome.self, from: Data(text.utf8)) else { return nil }
+        if stored.result == "interrupted" { return .interrupted }
+        return DeliveryResult.Status(rawValue: stored.result).map { .result(DeliveryResult($0, stored.reason ?? "")) }
+    }
+
     static func reason(_ outcome: AttemptOutcome) -> String? {
         if case .result(let result) = outcome { return result.reason }
         return "interrupted"
@@ -89,7 +111,7 @@ struct LedgerNoticeQueue: NoticeQueue {
         try await store.read { try $0.noticeAttempts(key: key.description) }.map { row in
             NoticeAttempt(
                 key: key, number: row.number, holder: row.holder, startedAt: Self.date(row.startedAt), finishedAt: row.finishedAt.map(Self.date),
-                outcome: row.outcome.flatMap { try? JSONDecoder().decode(AttemptOutcome.self, from: Data($0.utf8)) })
+                outcome: row.outcome.flatMap { Self.outcome(stored: $0) })
         }
     }
 }
@@ -141,6 +163,10 @@ final class NoticeService: Service, Sendable {
         await sending.value
     }
 
+    static func cursor(_ reader: LedgerReader) throws -> Int64 {
+        try reader.meta(cursorKey).flatMap { Int64(String(decoding: $0, as: UTF8.self)) } ?? 0
+    }
+
     /// One batch of the event log after the cursor; returns how many notices it queued.
     func scheduleFromLog() async throws -> Int {
         let composer = self.composer
@@ -148,8 +174,11 @@ final class NoticeService: Service, Sendable {
         let station = settings.stationName
         let hours = openingHours
         let keepsPhone = settings.storeFullPhone
+        // A read first: an idle station then costs a one-row read a second, not a write transaction.
+        let behind = try await store.read { reader in try reader.lastEventID() > Self.cursor(reader) }
+        guard behind else { return 0 }
         return try await store.write { tx -> Int in
-            let cursor = try tx.meta(Self.cursorKey).flatMap { Int64(String(decoding: $0, as: UTF8.self)) } ?? 0
+            let cursor = try Self.cursor(tx)
             let events = try tx.events(after: cursor, limit: 500)
             guard let last = events.last else { return 0 }
             var queued = 0

@@ -55,12 +55,7 @@ final class ScannerService: Service, Sendable {
             logger.warning("partial code dropped", metadata: ["scanner": "\(identity.key)", "reason": "\(reason)"])
             engine.scanDropped(Self.descriptor(identity), bytes: bytes.count)
         case .rejected(let identity, let bytes, let reason):
-            // Counted and shown like any unusable scan: the engine rejects it as no tracking number.
-            logger.notice("unreadable scan", metadata: ["scanner": "\(identity.key)", "reason": "\(reason)"])
-            _ = await engine.handleScan(
-                ScanInput(
-                    scanner: Self.descriptor(identity), text: String(decoding: bytes.prefix(256), as: UTF8.self) + "\u{FFFD}", sequence: 0,
-                    monotonicNanos: DispatchTime.now().uptimeNanoseconds))
+            engine.scanUnreadable(Self.descriptor(identity), bytes: bytes, reason: reason)
         case .error(let identity, let message):
             logger.error("scanner error", metadata: ["scanner": "\(identity?.key ?? "-")", "message": "\(message)"])
         }

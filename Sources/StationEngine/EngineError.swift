@@ -34,6 +34,8 @@ public enum EngineError: Error, Equatable, Sendable {
     case complaintResolved(Int64)
     case stocktakeNotFound(String)
     case stocktakeClosed(String)
+    /// A scanner sent input that is no code (unknown keys, a malformed report), with the reader's reason.
+    case unreadableScan(String)
     /// A label photo that could not be decoded, with the decoder's reason.
     case imageRejected(ImageProblem, String)
 }

@@ -465,22 +465,35 @@ extension StationEngine {
         events.publish([.scanner(.attached(status))])
     }
 
-    /// A scanner went away; `droppedBytes` > 0 when it left in the middle of a code.
-    public nonisolated func scannerDetached(_ descriptor: ScannerDescriptor, droppedBytes: Int = 0) {
+    /// A scanner went away (a code it left unfinished is reported first, by `scanDropped`).
+    public nonisolated func scannerDetached(_ descriptor: ScannerDescriptor) {
         let status = desk.setAttached(descriptor, false, at: clock.nowMillis())
-        if droppedBytes > 0 {
-            logger.warning("scanner unplugged mid-scan; partial code dropped", metadata: ["scanner": "\(descriptor.id)", "bytes": "\(droppedBytes)"])
-            events.publish([.scanner(.partialDropped(status, bytes: droppedBytes))])
-        }
         logger.info("scanner detached", metadata: ["scanner": "\(descriptor.id)"])
         events.publish([.scanner(.detached(status))])
     }
 
-    /// A code cut short without an unplug (a reader error, a timeout with no terminator).
+    /// A code cut short: the scanner was unplugged mid-scan, a reader error, a timeout with no terminator.
     public nonisolated func scanDropped(_ descriptor: ScannerDescriptor, bytes: Int) {
         let status = desk.statusOf(descriptor)
         logger.warning("partial code dropped", metadata: ["scanner": "\(descriptor.id)", "bytes": "\(bytes)"])
         events.publish([.scanner(.partialDropped(status, bytes: bytes))])
+    }
+
+    /// Input a scanner sent that is no code at all (unknown keys, a malformed HID POS report, an over-long
+    /// code): counted and shown as a rejected scan with the reader's reason, without acting on it.
+    public nonisolated func scanUnreadable(_ descriptor: ScannerDescriptor, bytes: [UInt8], reason: String) {
+        let now = clock.nowMillis()
+        let (role, counter, _) = desk.arrive(
+            ScanInput(scanner: descriptor, text: "", sequence: 0, monotonicNanos: DispatchTime.now().uptimeNanoseconds), at: now)
+        desk.record(.rejected, for: descriptor.id)
+        logger.notice("unreadable scan", metadata: ["scanner": "\(descriptor.id)", "reason": "\(reason)"])
+        events.publish([
+            .scan(
+                ScanOutcome(
+                    scanner: descriptor.id, role: role, counter: counter, result: .rejected,
+                    text: String(decoding: bytes.prefix(64), as: UTF8.self), symbology: nil, sequence: 0, at: now,
+                    parcel: nil, error: EngineError.unreadableScan(reason), remaining: nil))
+        ])
     }
 
     /// Verifies a recipient and, with `counter`, keeps them verified there so that counter's pickup scanners

@@ -103,12 +103,11 @@ enum WireMapping {
             key: row.key, status: row.status, text: text, queuedAt: timestamp(row.queuedAt), nextAttemptAt: timestamp(row.nextAttemptAt),
             lastReason: row.lastReason,
             attempts: history.attempts.map { attempt in
+                // Stored by the daemon's notice queue as {"result", "reason"}.
                 let outcome = attempt.outcome.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-                let result = outcome.flatMap { ($0["result"] as? [String: Any])?["_0"] as? [String: Any] }
                 return NoticeAttemptDTO(
                     number: attempt.number, startedAt: timestamp(attempt.startedAt), finishedAt: attempt.finishedAt.map(timestamp),
-                    result: result?["status"] as? String ?? (outcome?["interrupted"] != nil ? "interrupted" : nil),
-                    reason: result?["reason"] as? String)
+                    result: outcome?["result"] as? String, reason: outcome?["reason"] as? String)
             })
     }
 
@@ -253,6 +252,7 @@ enum WireMapping {
             case .complaintResolved(let id): return WireError(.complaintResolved, "complaint \(id) is resolved already")
             case .stocktakeNotFound(let id): return WireError(.stocktakeNotFound, "no stocktake \(id.prefix(80))")
             case .stocktakeClosed(let id): return WireError(.stocktakeClosed, "stocktake \(id) is closed; its report is final")
+            case .unreadableScan(let reason): return WireError(.trackingInvalid, "the scanner sent no readable code: \(reason)")
             case .imageRejected(let problem, let message):
                 let code: ErrorCode =
                     switch problem {

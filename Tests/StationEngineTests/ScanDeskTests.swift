@@ -156,7 +156,8 @@ import Testing
         let stream = try await engine.subscribe()
         engine.scannerAttached(desk)
         _ = await engine.handleScan(Scanner(desk).scan("JT1000000000041"))
-        engine.scannerDetached(desk, droppedBytes: 5)
+        engine.scanDropped(desk, bytes: 5)
+        engine.scannerDetached(desk)
         var seen: [String] = []
         for await event in stream {
             switch event {
