@@ -26,9 +26,14 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.25.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.25.0"),
     ],
     targets: [
         .target(name: "ParcelDomain", swiftSettings: swiftSettings),
+        // Report documents (tables, bar charts, notes) and their CSV and HTML renderings; Foundation only, shared by
+        // station and county reports.
+        .target(name: "ReportRendering", swiftSettings: swiftSettings),
         .target(
             name: "ParcelStore",
             dependencies: [
@@ -70,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "StationDaemon",
             dependencies: [
-                "StationServer", "StationEngine", "ParcelStore", "ParcelDomain", "SystemdSupport", "LabelDecoding", "ScannerInput", "Notices",
+                "StationServer", "StationEngine", "ParcelStore", "ParcelDomain", "SystemdSupport", "LabelDecoding", "ScannerInput", "Notices", "CountySync", "LedgerSync",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -98,15 +103,19 @@ let package = Package(
         .executableTarget(
             name: "StationCLI",
             dependencies: [
-                "StationClient", "StationProtocol", "LabelDecoding", "ParcelDomain", "StationReceipts", "Notices",
+                "StationClient", "StationProtocol", "LabelDecoding", "ParcelDomain", "StationReceipts", "Notices", "CountySync",
+                "ReportRendering",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // parcelctl county talks to the county's PostgreSQL directly.
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "ParcelBench",
             dependencies: [
-                "StationClient", "StationProtocol", "ParcelStore", "StationReceipts",
+                "StationClient", "StationProtocol", "ParcelStore", "StationReceipts", "StationEngine", "CountySync", "LedgerSync", "ParcelDomain",
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -124,6 +133,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
+        // County sync: the station's outbox uploaded to the county's PostgreSQL, the county schema and its reports.
+        // Only this module imports PostgresNIO; it reads the outbox through a protocol, so it needs no GRDB.
+        .target(
+            name: "CountySync",
+            dependencies: [
+                "ParcelDomain", "ReportRendering",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
+        // The ledger's outbox adapted to the county syncer (joins ParcelStore and CountySync, which know nothing of each other).
+        .target(name: "LedgerSync", dependencies: ["CountySync", "ParcelStore"], swiftSettings: swiftSettings),
         // Pickup notices (取件通知): templates, exec/HTTP channels, delivery policy, dispatcher over a queue protocol.
         .target(
             name: "Notices",
@@ -135,6 +159,7 @@ let package = Package(
             path: "Tests/StationTestSupport",
             swiftSettings: swiftSettings),
         .testTarget(name: "ParcelDomainTests", dependencies: ["ParcelDomain", "StationTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ReportRenderingTests", dependencies: ["ReportRendering"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ParcelStoreTests",
             // GRDB directly only to poke at the schema with raw SQL.
@@ -167,6 +192,15 @@ let package = Package(
         .testTarget(
             name: "NoticesTests",
             dependencies: ["Notices", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CountySyncTests",
+            // A real PostgreSQL (started by scripts/test.sh, or by the tests when PARCEL_STATION_PG_BIN is found).
+            dependencies: [
+                "CountySync", "LedgerSync", "ParcelStore", "StationEngine", "ParcelDomain", "StationTestSupport", "StationClient",
+                "StationProtocol", "StationDaemon", "StationCLI", .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests",

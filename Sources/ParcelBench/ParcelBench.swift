@@ -56,6 +56,15 @@ struct ParcelBench: ParsableCommand {
     @Flag(help: "Measure handoffs instead: scanning a large manifest against plain intakes, and verifying its receipt.")
     var handoffs = false
 
+    @Flag(help: "Measure the county side instead: sync throughput against COPY, and the county backlog report against psql (needs PostgreSQL: scripts/county-bench.sh).")
+    var county = false
+
+    @Option(name: .customLong("per-day"), help: "With --county: parcels a day in the station's week (default 1000; --quick 100).")
+    var perDay: Int?
+
+    @Option(name: .customLong("county-stations"), help: "With --county: stations in the generated county (default 300; --quick 30).")
+    var countyStations: Int?
+
     @Option(name: .customLong("manifest-lines"), help: "With --handoffs: manifest lines (default 2000; --quick 200).")
     var manifestLines: Int?
 
@@ -120,6 +129,26 @@ struct ParcelBench: ParsableCommand {
         print("  latencies are wall time per operation in ms; rates are over the measured loop")
         print("")
 
+        if county {
+            let figures = try CountyBench.run(
+                root: root, perDay: perDay ?? (quick ? 100 : 1000), days: 7, stations: countyStations ?? (quick ? 30 : 300),
+                parcels: parcels ?? (quick ? 20_000 : 1_000_000), rounds: quick ? 1 : 3, iterations: backlogIterations ?? (quick ? 5 : 20))
+            let sync = median(figures.syncPerSecond)
+            let copy = median(figures.copyPerSecond)
+            let report = median(figures.reportMillis)
+            let viaPsql = median(figures.psqlMillis)
+            print("")
+            print("Summary (county)")
+            print(
+                String(
+                    format: "  sync upload (%d records)       %8.0f records/s   COPY %8.0f records/s   ratio %.2f   target ≥ 0.5   %@",
+                    figures.records, sync, copy, sync / copy, sync / copy >= 0.5 ? "PASS" : "FAIL"))
+            print(
+                String(
+                    format: "  county backlog report p50      %8.1f ms   psql %8.1f ms   ratio %.2f×   target ≤ 1.5×   %@ (%d stations, %d parcels, %d waiting)",
+                    report, viaPsql, report / viaPsql, report / viaPsql <= 1.5 ? "PASS" : "FAIL", figures.stations, figures.parcels, figures.waiting))
+            return
+        }
         if handoffs {
             let figures = try HandoffBench.run(daemon: daemonPath, root: root, lines: manifestLines ?? (quick ? 200 : 2000))
             let ratio = figures.scanP50 / figures.intakeP50

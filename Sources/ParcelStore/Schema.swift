@@ -370,6 +370,9 @@ enum Schema {
                     CREATE INDEX outgoing_accepted ON outgoing(accepted_at);
                     """)
         }
+        migrator.registerMigration("2026-11-22 sync outbox") { db in
+            try SyncOutboxSchema.migrate(db)
+        }
         return migrator
     }
 }

@@ -14,7 +14,7 @@ struct ParcelCtl: ParsableCommand {
             else ./run/parcel-station.sock (the development daemon).
             """,
         subcommands: [
-            Status.self, Intake.self, Show.self, Search.self, Pickup.self, Return.self, Backlog.self, Watch.self, Scanners.self, Scan.self,
+            Status.self, Intake.self, Show.self, Search.self, Pickup.self, Return.self, Backlog.self, Report.self, Watch.self, Scanners.self, Scan.self,
             Decode.self, Handoff.self, Discrepancies.self, ReceiptCommand.self, Audit.self, Stocktake.self, Complaint.self, Slip.self, NoticeHistoryCommand.self, Send.self, Outgoing.self,
         ])
 
@@ -315,27 +315,14 @@ struct Return: ParsableCommand {
 }
 
 struct Backlog: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Parcels waiting on the shelf, by age and courier (滞留).")
+    static let configuration = CommandConfiguration(
+        abstract: "Parcels waiting on the shelf, by age and courier (滞留); the same as `parcelctl report backlog`.")
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: ReportOutput
     @Option(name: .customLong("older-than-hours"), help: "Only parcels waiting at least this long.") var olderThanHours: Int = 0
 
     func run() throws {
-        try reporting {
-            guard let report = try global.call(.backlog, BacklogParams(olderThanHours: olderThanHours), as: BacklogResult.self) else {
-                return
-            }
-            print("在架待取 waiting: \(report.total) parcel(s)\(olderThanHours > 0 ? " older than \(olderThanHours) h" : "")")
-            let labels = report.buckets.map(\.label)
-            print(
-                Display.table(
-                    header: ["快递 COURIER"] + labels + ["TOTAL"],
-                    rows: report.byCourier.map { [$0.courier] + $0.counts.map(String.init) + [String($0.total)] }
-                        + [["合计 all"] + report.buckets.map { String($0.count) } + [String(report.total)]]))
-            if !report.oldest.isEmpty {
-                print("\n最久 longest waiting:")
-                print(parcelRows(report.oldest))
-            }
-        }
+        try BacklogReportCommand.run(global: global, output: output, olderThanHours: olderThanHours)
     }
 }
 

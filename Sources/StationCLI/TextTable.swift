@@ -20,13 +20,19 @@ enum Display {
         text + String(repeating: " ", count: max(0, columns - width(text)))
     }
 
-    /// Rows aligned under a header, two spaces between columns.
-    static func table(header: [String], rows: [[String]]) -> String {
+    /// Rows aligned under a header, two spaces between columns; the columns in `alignRight` (numbers) are
+    /// right-aligned.
+    static func table(header: [String], rows: [[String]], alignRight: Set<Int> = []) -> String {
         let all = [header] + rows
         let widths = (0..<header.count).map { column in all.map { width($0.indices.contains(column) ? $0[column] : "") }.max() ?? 0 }
         return all.map { row in
-            row.enumerated().map { index, cell in index == row.count - 1 ? cell : pad(cell, to: widths[index]) }
-                .joined(separator: "  ")
+            row.enumerated().map { index, cell in
+                if alignRight.contains(index), index < widths.count {
+                    return String(repeating: " ", count: max(0, widths[index] - width(cell))) + cell
+                }
+                return index == row.count - 1 ? cell : pad(cell, to: widths[index])
+            }
+            .joined(separator: "  ")
         }.joined(separator: "\n")
     }
 

@@ -123,8 +123,38 @@ struct DaemonConfiguration: Decodable {
         var requireIDCheck: Bool?
     }
 
+    /// Reports (日报, 月报): the time zone their days are reckoned in, and the commission per parcel picked up.
+    struct Reports: Decodable {
+        /// IANA identifier; default Asia/Shanghai.
+        var timeZone: String?
+        /// Fen per parcel picked up, by courier code, `default` for the others: `{"ZTO": 40, "default": 30}`.
+        var commissionFen: [String: Int]?
+    }
+
+    /// The county's PostgreSQL, which the station uploads its outbox to (off when absent).
+    struct County: Decodable {
+        var host: String
+        var port: Int?
+        var database: String
+        /// The station's own database role (each station logs in as itself; the county's row-level security
+        /// lets it write only its own rows).
+        var user: String
+        /// A file holding the password (e.g. a systemd credential, `$CREDENTIALS_DIRECTORY/county-password`),
+        /// so the configuration file itself can stay world-readable. PARCEL_STATION_COUNTY_PASSWORD also works.
+        var passwordFile: String?
+        var tls: CountyTLS?
+        var caFile: String?
+        var batchSize: Int?
+        var pollSeconds: Int?
+        var retryMaxSeconds: Int?
+        var timeoutSeconds: Int?
+    }
+    enum CountyTLS: String, Decodable { case disable, require }
+
     var station: Station?
+    var county: County?
     var outgoing: Outgoing?
+    var reports: Reports?
     var notices: NoticesConfig?
     var scanners: Scanners?
     var handoffs: Handoffs?
@@ -166,6 +196,17 @@ struct DaemonConfiguration: Decodable {
         }
         if let hours = codeCooldownHours, !(0...8760).contains(hours) { throw ConfigurationError("codeCooldownHours: 0…8760") }
         if let hours = holdHours, !(1...8760).contains(hours) { throw ConfigurationError("holdHours: 1…8760") }
+        if let county {
+            if let size = county.batchSize, !(1...10_000).contains(size) { throw ConfigurationError("county.batchSize: 1…10000") }
+            if let seconds = county.pollSeconds, !(1...3600).contains(seconds) { throw ConfigurationError("county.pollSeconds: 1…3600") }
+            if let seconds = county.retryMaxSeconds, !(1...86_400).contains(seconds) {
+                throw ConfigurationError("county.retryMaxSeconds: 1…86400")
+            }
+            if let seconds = county.timeoutSeconds, !(1...600).contains(seconds) { throw ConfigurationError("county.timeoutSeconds: 1…600") }
+            if county.host.isEmpty || county.user.isEmpty || county.database.isEmpty {
+                throw ConfigurationError("county: host, database and user are required")
+            }
+        }
         if let scanners {
             if let window = scanners.duplicateWindowMs, !(0...60_000).contains(window) {
                 throw ConfigurationError("scanners.duplicateWindowMs: 0…60000")
@@ -198,6 +239,12 @@ struct DaemonConfiguration: Decodable {
             }
             if let zone = notices.timeZone, TimeZone(identifier: zone) == nil { throw ConfigurationError("notices.timeZone: unknown \(zone)") }
             if let count = notices.maxReminders, !(0...10).contains(count) { throw ConfigurationError("notices.maxReminders: 0…10") }
+        }
+        if let reports {
+            if let zone = reports.timeZone, TimeZone(identifier: zone) == nil { throw ConfigurationError("reports.timeZone: unknown \(zone)") }
+            for (courier, fen) in reports.commissionFen ?? [:] where courier.isEmpty || !(0...100_000).contains(fen) {
+                throw ConfigurationError("reports.commissionFen: a courier code (or default) and 0…100000 fen per parcel")
+            }
         }
         if let handoffs {
             let parties = handoffs.parties ?? []
@@ -248,6 +295,10 @@ struct DaemonConfiguration: Decodable {
             }
         }
         if let required = outgoing?.requireIDCheck { settings.requireSenderIDCheck = required }
+        if let zone = reports?.timeZone { settings.timeZone = zone }
+        if let rates = reports?.commissionFen {
+            settings.commissionFen = Dictionary(rates.map { ($0.key == "default" ? $0.key : $0.key.uppercased(), $0.value) }) { $1 }
+        }
         for spool in labels?.spool ?? [] {
             // A spool folder is a scanner of its own: its role comes from here unless an assignment names it.
             let id = LabelSpool.scannerID(folder: spool.path)

@@ -110,6 +110,14 @@ struct ParcelStationd: AsyncParsableCommand {
                 throw ExitCode(78)
             }
         }
+        if let county = config.county {
+            do {
+                services.append(try CountySyncService(county, store: store, engine: engine, logger: logger))
+            } catch {
+                logger.critical("county: \(error)")
+                throw ExitCode(78)
+            }
+        }
         for spool in config.labels?.spool ?? [] {
             services.append(LabelSpool(folder: spool.path, engine: engine, logger: logger))
         }

@@ -24,6 +24,8 @@ public actor StationEngine {
     nonisolated let pinSalt: Data
     /// Decodes label photos; nil when the daemon runs without one.
     public nonisolated let labelReader: (any LabelReader)?
+    /// The county syncer's status, plugged in by the daemon when a county link is configured.
+    public nonisolated let syncStatusSource = SyncStatusSource()
 
     /// Opens the engine over `store`, creating the station's phone salt on first start.
     public init(

@@ -24,6 +24,11 @@ public struct StationSettings: Sendable, Equatable {
     public var pinLockoutMinutes: Int
     /// Outgoing parcels need the sender's ID checked (实名寄递) before they are accepted.
     public var requireSenderIDCheck: Bool = false
+    /// The time zone of the station's day and month in reports (日报, 月报): an IANA identifier.
+    public var timeZone: String = "Asia/Shanghai"
+    /// Commission the station earns per parcel picked up, in fen, by courier code (`ZTO`); `default` for the
+    /// others. Empty: no commission is reported.
+    public var commissionFen: [String: Int] = [:]
 
     public init(
         stationID: String = "station", stationName: String = "服务站",

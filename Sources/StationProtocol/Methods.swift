@@ -10,6 +10,9 @@ public enum Method: String, CaseIterable, Sendable {
     case verifyPickup = "Pickup.Verify"
     case confirmPickup = "Pickup.Confirm"
     case backlog = "Report.Backlog"
+    case dailyReport = "Report.Daily"
+    case monthlyReport = "Report.Monthly"
+    case handoffLedger = "Report.Ledger"
     case subscribe = "Events.Subscribe"
     case scanners = "Scanner.List"
     case setScannerRole = "Scanner.SetRole"
@@ -35,6 +38,7 @@ public enum Method: String, CaseIterable, Sendable {
     case acceptOutgoing = "Outgoing.Accept"
     case listOutgoing = "Outgoing.List"
     case notices = "Notice.List"
+    case syncStatus = "Sync.Status"
 
     /// True when the method writes to the ledger or changes how the station acts.
     public var mutates: Bool {
@@ -442,14 +446,26 @@ public struct BacklogResult: Codable, Sendable, Equatable {
     public var byCourier: [CourierRow]
     /// The longest-waiting parcels (at most 20), oldest first.
     public var oldest: [ParcelDTO]
+    /// Station-wide counts needing a decision or a follow-up (reminders, returns, unreconciled handoffs); absent
+    /// from servers older than the report methods.
+    public var attention: BacklogAttentionDTO?
+    /// The station, and the time zone its reports are reckoned in (for a report's heading); absent from older servers.
+    public var station: StationInfo?
+    public var timeZone: String?
 
-    public init(generatedAt: String, olderThanHours: Int, total: Int, buckets: [Bucket], byCourier: [CourierRow], oldest: [ParcelDTO]) {
+    public init(
+        generatedAt: String, olderThanHours: Int, total: Int, buckets: [Bucket], byCourier: [CourierRow], oldest: [ParcelDTO],
+        attention: BacklogAttentionDTO? = nil, station: StationInfo? = nil, timeZone: String? = nil
+    ) {
         self.generatedAt = generatedAt
         self.olderThanHours = olderThanHours
         self.total = total
         self.buckets = buckets
         self.byCourier = byCourier
         self.oldest = oldest
+        self.attention = attention
+        self.station = station
+        self.timeZone = timeZone
     }
 }
 

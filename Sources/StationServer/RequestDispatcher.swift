@@ -209,8 +209,23 @@ final class RequestDispatcher: Sendable {
 
             case .backlog:
                 let params = try Self.params(BacklogParams.self, data, decoder)
-                let report = try await engine.backlog(olderThanHours: params.olderThanHours ?? 0)
-                return .reply(Self.replyLine(id: head.id, WireMapping.backlog(report, engine: engine)))
+                let overview = try await engine.backlogOverview(olderThanHours: params.olderThanHours ?? 0)
+                return .reply(Self.replyLine(id: head.id, WireMapping.backlog(overview, engine: engine)))
+
+            case .dailyReport:
+                let params = try Self.params(DailyReportParams.self, data, decoder)
+                let report = try await engine.dailyReport(date: params.date)
+                return .reply(Self.replyLine(id: head.id, WireMapping.periodReport(report, engine: engine)))
+
+            case .monthlyReport:
+                let params = try Self.params(MonthlyReportParams.self, data, decoder)
+                let report = try await engine.monthlyReport(month: params.month)
+                return .reply(Self.replyLine(id: head.id, WireMapping.periodReport(report, engine: engine)))
+
+            case .handoffLedger:
+                let params = try Self.params(HandoffLedgerParams.self, data, decoder)
+                let report = try await engine.handoffLedger(from: params.from, to: params.to)
+                return .reply(Self.replyLine(id: head.id, WireMapping.handoffLedger(report, engine: engine)))
 
             case .subscribe:
                 _ = try Self.params(NoParams.self, data, decoder)
@@ -407,6 +422,10 @@ final class RequestDispatcher: Sendable {
                 let params = try Self.params(GetParams.self, data, decoder)
                 let history = try await engine.notices(scan: params.tracking)
                 return .reply(Self.replyLine(id: head.id, NoticesResult(notices: history.map(WireMapping.notice))))
+
+            case .syncStatus:
+                _ = try Self.params(NoParams.self, data, decoder)
+                return .reply(Self.replyLine(id: head.id, WireMapping.sync(try await engine.syncStatus())))
 
             case .receipts:
                 _ = try Self.params(NoParams.self, data, decoder)

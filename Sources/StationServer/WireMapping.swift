@@ -95,6 +95,14 @@ enum WireMapping {
             longStay: items(report.longStay))
     }
 
+    static func sync(_ report: SyncReport) -> SyncStatusResult {
+        SyncStatusResult(
+            configured: report.configured, target: report.target, state: report.state, acknowledged: report.acknowledged,
+            head: report.head, pending: report.pending, oldestPendingAt: report.oldestPendingAt.map(timestamp),
+            lastUploadAt: report.lastUploadAt.map(timestamp), lastAttemptAt: report.lastAttemptAt.map(timestamp), lastError: report.lastError,
+            lastErrorAt: report.lastErrorAt.map(timestamp), nextAttemptAt: report.nextAttemptAt.map(timestamp), uploaded: report.uploaded)
+    }
+
     static func notice(_ history: StationEngine.NoticeHistory) -> NoticeDTO {
         let row = history.notice
         // The stored message is the notice module's JSON; only its text is shown (never the phone number).
@@ -198,6 +206,90 @@ enum WireMapping {
             },
             byCourier: report.byCourier.map { .init(courier: $0.courier, total: $0.total, counts: $0.counts) },
             oldest: report.oldest.map { parcel($0, engine: engine) })
+    }
+
+    // MARK: Reports
+
+    static func backlog(_ overview: StationEngine.BacklogOverview, engine: StationEngine) -> BacklogResult {
+        var result = backlog(overview.report, engine: engine)
+        let attention = overview.attention
+        result.attention = BacklogAttentionDTO(
+            notified: attention.notified, reminded: attention.reminded, returnRequested: attention.returnRequested,
+            overdue: attention.overdue, holdHours: attention.holdHours,
+            unreconciledHandoffs: attention.openHandoffs + attention.handoffsWithOpenDiscrepancies, openHandoffs: attention.openHandoffs,
+            handoffsWithOpenDiscrepancies: attention.handoffsWithOpenDiscrepancies, openDiscrepancies: attention.openDiscrepancies)
+        result.station = StationInfo(id: engine.settings.stationID, name: engine.settings.stationName)
+        result.timeZone = engine.reportTimeZone.identifier
+        return result
+    }
+
+    static func activity(_ figures: ActivityFigures, commissionFen: Int) -> ActivityDTO {
+        ActivityDTO(
+            received: figures.received, notified: figures.notified, reminders: figures.reminders, pickedUp: figures.pickedUp,
+            returnRequested: figures.returnRequested, returned: figures.returned, outgoing: figures.outgoingAccepted,
+            produce: figures.produceAccepted, outgoingFeesFen: figures.outgoingFeesFen, produceFeesFen: figures.produceFeesFen,
+            feesFen: figures.outgoingFeesFen + figures.produceFeesFen, outgoingHandedOver: figures.outgoingHandedOver,
+            inboundHandoffs: figures.inboundHandoffs, outboundHandoffs: figures.outboundHandoffs, handoffsClosed: figures.handoffsClosed,
+            complaints: figures.complaints, commissionFen: commissionFen)
+    }
+
+    static func assessment(_ assessment: ServiceAssessment) -> AssessmentDTO {
+        let inputs = assessment.inputs
+        return AssessmentDTO(
+            item: ServiceAssessment.item, maxPoints: ServiceAssessment.maxPoints, points: assessment.points,
+            ledgerPoints: assessment.ledgerPoints, timelinessPoints: assessment.timelinessPoints,
+            complaintDeduction: assessment.complaintDeduction, completeHandoffs: assessment.completeHandoffs,
+            timelyParcels: assessment.timelyParcels,
+            inputs: AssessmentInputsDTO(
+                handoffs: inputs.handoffs, handoffsClosedWithReceipt: inputs.handoffsClosedWithReceipt,
+                handoffsWithOpenDiscrepancies: inputs.handoffsWithOpenDiscrepancies, parcelsShelved: inputs.parcelsShelved,
+                parcelsOnShelf: inputs.parcelsOnShelf, parcelsOverdue: inputs.parcelsOverdue,
+                parcelsWaitingPastHold: inputs.parcelsWaitingPastHold, complaints: inputs.complaints, holdHours: inputs.holdHours),
+            explanation: assessment.explanation)
+    }
+
+    static func periodReport(_ report: StationEngine.PeriodReport, engine: StationEngine) -> StationReportResult {
+        let figures = report.figures
+        let window = figures.window
+        let counts = figures.discrepanciesOpened
+        return StationReportResult(
+            station: StationInfo(id: engine.settings.stationID, name: engine.settings.stationName),
+            period: ReportPeriodDTO(
+                kind: report.kind.rawValue, label: report.label, from: timestamp(window.from), to: timestamp(window.to),
+                asOf: timestamp(window.asOf), timeZone: report.timeZone),
+            generatedAt: timestamp(report.generatedAt), totals: activity(figures.total, commissionFen: report.commissionFen),
+            days: report.kind == .month
+                ? zip(report.days, zip(figures.intervals, report.commissionByInterval)).map {
+                    DayActivityDTO(date: $0, activity: activity($1.0, commissionFen: $1.1))
+                } : [],
+            byCourier: figures.byCourier.map { courier in
+                let rate = report.commissionRate(for: courier.courier)
+                return CourierActivityDTO(
+                    courier: courier.courier, received: courier.received, pickedUp: courier.pickedUp, returned: courier.returned,
+                    outgoing: courier.outgoing, outgoingFeesFen: courier.outgoingFeesFen, commissionRateFen: rate,
+                    commissionFen: rate * courier.pickedUp)
+            },
+            discrepancies: DiscrepancyCountsDTO(
+                missing: counts[.missing] ?? 0, extra: counts[.extra] ?? 0, damaged: counts[.damaged] ?? 0,
+                misrouted: counts[.misrouted] ?? 0),
+            atStationAtEnd: figures.atStationAtEnd, commissionRatesFen: report.rates, assessment: assessment(report.assessment))
+    }
+
+    static func handoffLedger(_ report: StationEngine.HandoffLedgerReport, engine: StationEngine) -> HandoffLedgerResult {
+        HandoffLedgerResult(
+            station: StationInfo(id: engine.settings.stationID, name: engine.settings.stationName),
+            period: ReportPeriodDTO(
+                kind: "range", label: report.label, from: timestamp(report.from), to: timestamp(report.to), asOf: timestamp(report.asOf),
+                timeZone: report.timeZone),
+            generatedAt: timestamp(report.generatedAt),
+            handoffs: report.entries.map { entry in
+                HandoffLedgerEntryDTO(
+                    handoff: handoff(entry.handoff),
+                    lines: HandoffLineCountsDTO(
+                        listed: entry.listed, scanned: entry.scanned, missing: entry.missing, extra: entry.extra, damaged: entry.damaged,
+                        misrouted: entry.misrouted, pending: entry.pending, total: entry.total),
+                    openDiscrepancies: entry.openDiscrepancies)
+            })
     }
 
     /// The one conversion from any error to what a client sees. Messages never carry SQL, C errors or a

@@ -1,0 +1,174 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Synchronization
+
+/// The station side of the outbox, as the syncer needs it (the daemon adapts the ledger to it).
+public protocol SyncOutboxSource: Sendable {
+    /// Records after `seq`, oldest first.
+    func records(after seq: Int64, limit: Int) async throws -> [SyncRecord]
+    /// The newest seq in the outbox (0 when empty).
+    func head() async throws -> Int64
+    /// The county's confirmed seq as last recorded at the station.
+    func acknowledged() async throws -> Int64
+    func setAcknowledged(_ seq: Int64) async throws
+}
+
+/// What `Sync.Status` reports.
+public struct SyncStatus: Sendable, Equatable {
+    public enum State: String, Sendable { case starting, uploading, idle, waiting }
+
+    public var stationID: String
+    /// The county link without its password.
+    public var target: String
+    public var state: State
+    /// The county's confirmed seq and the outbox head; pending is their difference.
+    public var acknowledged: Int64
+    public var head: Int64
+    public var pending: Int64 { max(0, head - acknowledged) }
+    public var lastUploadAt: Int64?
+    public var lastAttemptAt: Int64?
+    public var lastError: String?
+    public var lastErrorAt: Int64?
+    /// When the next try is due while waiting out a failure.
+    public var nextAttemptAt: Int64?
+    /// Records uploaded since the daemon started.
+    public var uploaded: Int64
+    public var consecutiveFailures: Int
+}
+
+/// How the syncer paces itself.
+public struct SyncPacing: Sendable {
+    /// Records per statement.
+    public var batchSize: Int
+    /// How often an idle link looks for new records.
+    public var pollInterval: Duration
+    /// Backoff after a failure: doubling from `retryMin` up to `retryMax`, with ±20 % jitter so a county coming
+    /// back is not hit by every station at the same second.
+    public var retryMin: Duration
+    public var retryMax: Duration
+
+    public init(batchSize: Int = 1000, pollInterval: Duration = .seconds(2), retryMin: Duration = .seconds(2), retryMax: Duration = .seconds(300)) {
+        self.batchSize = batchSize
+        self.pollInterval = pollInterval
+        self.retryMin = retryMin
+        self.retryMax = retryMax
+    }
+
+    /// The wait before try number `failures` (1-based), before jitter.
+    public func backoff(failures: Int) -> Duration {
+        let exponent = min(max(failures - 1, 0), 20)
+        let millis = min(retryMin / .milliseconds(1) * pow(2, Double(exponent)), retryMax / .milliseconds(1))
+        return .milliseconds(Int64(millis))
+    }
+}
+
+/// Uploads the station's outbox to the county, in order, whenever the link is up; waits out failures with
+/// backoff. It only reads the ledger (through `source`), so scanning never waits for it.
+public final class CountySyncer: Sendable {
+    let link: CountyLink
+    let stationID: String
+    let source: any SyncOutboxSource
+    let pacing: SyncPacing
+    let logger: Logger
+    let now: @Sendable () -> Int64
+    private let current: Mutex<SyncStatus>
+
+    public init(
+        link: CountyLink, stationID: String, source: any SyncOutboxSource, pacing: SyncPacing = .init(), logger: Logger,
+        now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+    ) {
+        self.link = link
+        self.stationID = stationID
+        self.source = source
+        self.pacing = pacing
+        self.logger = logger
+        self.now = now
+        current = Mutex(
+            SyncStatus(
+                stationID: stationID, target: link.description, state: .starting, acknowledged: 0, head: 0, uploaded: 0,
+                consecutiveFailures: 0))
+    }
+
+    public var status: SyncStatus { current.withLock { $0 } }
+
+    /// The status with the outbox's head and the recorded acknowledgement read fresh, for `Sync.Status`.
+    public func freshStatus() async -> SyncStatus {
+        let head = try? await source.head()
+        let acknowledged = try? await source.acknowledged()
+        return current.withLock { status in
+            if let head { status.head = head }
+            if let acknowledged, status.state == .starting || status.state == .waiting { status.acknowledged = acknowledged }
+            return status
+        }
+    }
+
+    private func update(_ change: (inout SyncStatus) -> Void) {
+        current.withLock { status in change(&status) }
+    }
+
+    /// Runs until cancelled.
+    public func run() async {
+        if let acknowledged = try? await source.acknowledged() { update { $0.acknowledged = acknowledged } }
+        while !Task.isCancelled {
+            update { $0.lastAttemptAt = now(); $0.state = .uploading }
+            do {
+                try await session()
+            } catch is CancellationError {
+                return
+            } catch {
+                if Task.isCancelled { return }
+                let reason = CountyError.reason(error)
+                let failures = current.withLock { status -> Int in
+                    status.consecutiveFailures += 1
+                    return status.consecutiveFailures
+                }
+                let wait = pacing.backoff(failures: failures)
+                let jitteredMillis = Int64(wait / .milliseconds(1) * Double.random(in: 0.8...1.2))
+                let jittered = Duration.milliseconds(jitteredMillis)
+                update {
+                    $0.state = .waiting
+                    $0.lastError = reason
+                    $0.lastErrorAt = now()
+                    $0.nextAttemptAt = now() + jitteredMillis
+                }
+                logger.warning(
+                    "county sync failed; retrying", metadata: ["error": "\(reason)", "retryInSeconds": "\(jitteredMillis / 1000)"])
+                do { try await Task.sleep(for: jittered) } catch { return }
+            }
+        }
+    }
+
+    /// One connection's life: ask the county where it stands, then upload and poll until something fails.
+    private func session() async throws {
+        let stationID = stationID
+        try await link.withConnection(logger: logger) { connection in
+            var acknowledged = try await CountyUploader.acknowledged(connection, stationID: stationID, logger: logger)
+            try await source.setAcknowledged(acknowledged)
+            update { $0.acknowledged = acknowledged; $0.nextAttemptAt = nil }
+            while !Task.isCancelled {
+                let batch = try await source.records(after: acknowledged, limit: pacing.batchSize)
+                if batch.isEmpty {
+                    let head = try await source.head()
+                    update { $0.state = .idle; $0.head = head; $0.consecutiveFailures = 0 }
+                    // A cheap round trip keeps a dead link from looking idle forever.
+                    try await connection.query("SELECT 1", logger: logger)
+                    try await Task.sleep(for: pacing.pollInterval)
+                    continue
+                }
+                update { $0.state = .uploading }
+                try await CountyUploader.upload(connection, stationID: stationID, records: batch, logger: logger)
+                acknowledged = batch[batch.count - 1].seq
+                try await source.setAcknowledged(acknowledged)
+                let head = try await source.head()
+                update {
+                    $0.acknowledged = acknowledged
+                    $0.head = head
+                    $0.uploaded += Int64(batch.count)
+                    $0.lastUploadAt = now()
+                    $0.consecutiveFailures = 0
+                }
+            }
+        }
+    }
+}

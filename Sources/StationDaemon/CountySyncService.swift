@@ -1,0 +1,46 @@
+import CountySync
+import Foundation
+import LedgerSync
+import Logging
+import ParcelStore
+import ServiceLifecycle
+import StationEngine
+
+/// Runs the county syncer for the daemon's lifetime and shows its status on `Sync.Status`.
+struct CountySyncService: Service {
+    let syncer: CountySyncer
+
+    init(_ county: DaemonConfiguration.County, store: ParcelStore, engine: StationEngine, logger: Logger) throws {
+        let environment = ProcessInfo.processInfo.environment
+        var password = environment["PARCEL_STATION_COUNTY_PASSWORD"]
+        if let file = county.passwordFile {
+            do {
+                password = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            } catch {
+                throw ConfigurationError("county.passwordFile \(file): \(error.localizedDescription)")
+            }
+        }
+        let link = CountyLink(
+            host: county.host, port: county.port ?? 5432, database: county.database, user: county.user, password: password,
+            tls: county.tls == .require ? .require : .disable, caFile: county.caFile, timeoutSeconds: county.timeoutSeconds ?? 30)
+        let pacing = SyncPacing(
+            batchSize: county.batchSize ?? 1000, pollInterval: .seconds(county.pollSeconds ?? 2), retryMin: .seconds(2),
+            retryMax: .seconds(county.retryMaxSeconds ?? 300))
+        let syncer = CountySyncer(
+            link: link, stationID: engine.settings.stationID, source: LedgerOutboxSource(store: store), pacing: pacing,
+            logger: logger)
+        self.syncer = syncer
+        engine.syncStatusSource.set {
+            let status = await syncer.freshStatus()
+            return SyncReport(
+                configured: true, target: status.target, state: status.state.rawValue, acknowledged: status.acknowledged,
+                head: status.head, lastUploadAt: status.lastUploadAt, lastAttemptAt: status.lastAttemptAt, lastError: status.lastError,
+                lastErrorAt: status.lastErrorAt, nextAttemptAt: status.nextAttemptAt, uploaded: status.uploaded)
+        }
+    }
+
+    func run() async throws {
+        // Cancelled on shutdown: an upload in flight is one statement, so it is either in or out.
+        try await cancelWhenGracefulShutdown { await syncer.run() }
+    }
+}

@@ -1,0 +1,43 @@
+// MARK: Sync.Status
+
+/// The county sync as the station sees it. Times are ISO 8601 (UTC), like every time on the wire.
+public struct SyncStatusResult: Codable, Sendable, Equatable {
+    /// False when no county link is configured; the counts then still say what is waiting.
+    public var configured: Bool
+    /// The county link without its password (`user@host:port/database`).
+    public var target: String?
+    /// uploading | idle | waiting (after a failure, until `nextAttemptAt`) | starting | off
+    public var state: String
+    /// The last outbox record the county has confirmed, the newest record, and how many wait between them.
+    public var acknowledged: Int64
+    public var head: Int64
+    public var pending: Int64
+    /// When the oldest record still waiting was written: how far behind the county is.
+    public var oldestPendingAt: String?
+    public var lastUploadAt: String?
+    public var lastAttemptAt: String?
+    public var lastError: String?
+    public var lastErrorAt: String?
+    public var nextAttemptAt: String?
+    /// Records uploaded since the daemon started.
+    public var uploaded: Int64
+
+    public init(
+        configured: Bool, target: String?, state: String, acknowledged: Int64, head: Int64, pending: Int64, oldestPendingAt: String?,
+        lastUploadAt: String?, lastAttemptAt: String?, lastError: String?, lastErrorAt: String?, nextAttemptAt: String?, uploaded: Int64
+    ) {
+        self.configured = configured
+        self.target = target
+        self.state = state
+        self.acknowledged = acknowledged
+        self.head = head
+        self.pending = pending
+        self.oldestPendingAt = oldestPendingAt
+        self.lastUploadAt = lastUploadAt
+        self.lastAttemptAt = lastAttemptAt
+        self.lastError = lastError
+        self.lastErrorAt = lastErrorAt
+        self.nextAttemptAt = nextAttemptAt
+        self.uploaded = uploaded
+    }
+}

@@ -1,0 +1,124 @@
+import CountySync
+import Foundation
+import Logging
+import PostgresNIO
+import Synchronization
+
+/// The real PostgreSQL the county tests run against: the one `scripts/test.sh` started (PARCEL_STATION_TEST_PG_*),
+/// or, when the tests run alone, one started here with the same script and stopped when the process exits.
+enum CountyTestServer {
+    struct Server: Sendable {
+        let host: String
+        let port: Int
+        let owner: String
+        let password: String
+        let bin: String
+    }
+
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    private static let started = Mutex<Server?>(nil)
+    static let logger = Logger(label: "county-test")
+
+    static func server() throws -> Server {
+        try started.withLock { cached in
+            if let cached { return cached }
+            var environment = ProcessInfo.processInfo.environment
+            if environment["PARCEL_STATION_TEST_PG_PORT"] == nil {
+                let folder = "/tmp/parcel-county-test-\(getpid())"
+                let script = "\(repositoryRoot)/scripts/county-test-db.sh"
+                try run(["/bin/bash", script, "start", folder])
+                atexit {
+                    _ = try? CountyTestServer.run([
+                        "/bin/bash", "\(CountyTestServer.repositoryRoot)/scripts/county-test-db.sh", "stop", "/tmp/parcel-county-test-\(getpid())",
+                    ])
+                }
+                let text = try String(contentsOfFile: "\(folder)/env", encoding: .utf8)
+                for line in text.split(separator: "\n") {
+                    let pair = line.replacingOccurrences(of: "export ", with: "").split(separator: "=", maxSplits: 1).map(String.init)
+                    if pair.count == 2 { environment[pair[0]] = pair[1] }
+                }
+            }
+            guard let port = environment["PARCEL_STATION_TEST_PG_PORT"].flatMap(Int.init),
+                let password = environment["PARCEL_STATION_TEST_PG_PASSWORD"]
+            else { throw CountyError("no test PostgreSQL: run scripts/test.sh or scripts/county-test-db.sh start DIR") }
+            let server = Server(
+                host: environment["PARCEL_STATION_TEST_PG_HOST"] ?? "127.0.0.1", port: port,
+                owner: environment["PARCEL_STATION_TEST_PG_USER"] ?? "county_owner", password: password,
+                bin: environment["PARCEL_STATION_TEST_PG_BIN"] ?? "/usr/lib/postgresql/15/bin")
+            cached = server
+            return server
+        }
+    }
+
+    @discardableResult
+    static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: arguments[0])
+        process.arguments = Array(arguments.dropFirst())
+        if let environment { process.environment = environment }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        guard process.terminationStatus == 0 else { throw CountyError("\(arguments.joined(separator: " ")) failed: \(text)") }
+        return text
+    }
+
+    /// A new database on the test server, migrated, with its owner's link.
+    static func freshDatabase(_ name: String = "county") async throws -> CountyLink {
+        let server = try server()
+        let database = "\(name)_\(UInt32.random(in: 0...UInt32.max))"
+        let admin = CountyLink(host: server.host, port: server.port, database: "postgres", user: server.owner, password: server.password)
+        try await admin.withConnection(logger: logger) { connection in
+            try await connection.query("CREATE DATABASE \(unescaped: database)", logger: logger)
+        }
+        let owner = CountyLink(host: server.host, port: server.port, database: database, user: server.owner, password: server.password)
+        try await owner.withConnection(logger: logger) { connection in
+            _ = try await CountyAdmin.migrate(connection, logger: logger)
+        }
+        return owner
+    }
+
+    /// Registers a station on the owner's database and returns the link the station uploads with.
+    static func registerStation(
+        _ owner: CountyLink, id: String, name: String, tier: CountyAdmin.Tier = .village, township: String? = "xiang-05"
+    ) async throws -> CountyLink {
+        let role = "st_\(id.replacingOccurrences(of: "-", with: "_"))_\(owner.database.split(separator: "_").last ?? "")"
+        let password = "pw-\(UInt64.random(in: 0...UInt64.max))"
+        try await owner.withConnection(logger: logger) { connection in
+            try await CountyAdmin.registerStation(
+                connection, id: id, name: name, tier: tier, township: township, role: role, password: password, logger: logger)
+        }
+        var link = owner
+        link.user = role
+        link.password = password
+        return link
+    }
+
+    static func text(_ cell: PostgresCell) -> String {
+        if cell.bytes == nil { return "∅" }
+        switch cell.dataType {
+        case .int2, .int4, .int8: return (try? cell.decode(Int64.self)).map { String($0) } ?? "?"
+        case .bool: return (try? cell.decode(Bool.self)).map { String($0) } ?? "?"
+        case .float4, .float8: return (try? cell.decode(Double.self)).map { String($0) } ?? "?"
+        default: return (try? cell.decode(String.self)) ?? "? (cast \(cell.dataType) to text)"
+        }
+    }
+
+    /// Rows of a query on the owner's link, each column as text (NULL as "∅"), for checks.
+    static func rows(_ link: CountyLink, _ sql: String) async throws -> [[String]] {
+        try await link.withConnection(logger: logger) { connection in
+            let result = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+            var rows: [[String]] = []
+            for try await row in result {
+                rows.append(row.makeRandomAccess().map(text))
+            }
+            return rows
+        }
+    }
+}
