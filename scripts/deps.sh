@@ -2,7 +2,8 @@
 # Installs the Debian packages parcel-station needs, only those missing. Sourced by run.sh and test.sh.
 #   build:  libsqlite3-dev pkg-config libusb-1.0-0-dev libzbar-dev, libturbojpeg0-dev libpng-dev libwebp-dev (label photos)
 #   tests:  systemd (systemd-analyze, systemd-socket-activate, systemd-sysusers), util-linux (runuser, unshare),
-#           umockdev libumockdev-dev gir1.2-umockdev-1.0 python3-gi (emulated USB scanners), udev (udevadm test of the rules)
+#           umockdev libumockdev-dev gir1.2-umockdev-1.0 python3-gi (emulated USB scanners), udev (udevadm test of the rules),
+#           postgresql (the county database the sync tests upload to, started in a temporary folder)
 set -euo pipefail
 
 parcel_station_install() {
@@ -21,4 +22,4 @@ parcel_station_install() {
 }
 
 PARCEL_STATION_BUILD_PACKAGES=(libsqlite3-dev pkg-config libusb-1.0-0-dev libzbar-dev libturbojpeg0-dev libpng-dev libwebp-dev libzxing-dev)
-PARCEL_STATION_TEST_PACKAGES=(systemd util-linux umockdev libumockdev-dev gir1.2-umockdev-1.0 python3-gi udev)
+PARCEL_STATION_TEST_PACKAGES=(systemd util-linux umockdev libumockdev-dev gir1.2-umockdev-1.0 python3-gi udev postgresql)

@@ -9,6 +9,12 @@ parcel_station_install "${PARCEL_STATION_BUILD_PACKAGES[@]}" "${PARCEL_STATION_T
 echo "==> building"
 swift build --build-tests
 
+echo "==> starting a throwaway PostgreSQL for the county sync tests"
+county_db=$(mktemp -d /tmp/parcel-county-test.XXXXXX)
+trap 'scripts/county-test-db.sh stop "$county_db"' EXIT
+scripts/county-test-db.sh start "$county_db"
+source "$county_db/env"
+
 echo "==> testing"
 log=$(mktemp)
 set +e

@@ -67,8 +67,9 @@ public enum CountySchema {
             PRIMARY KEY (station_id, seq)
         );
         ALTER TABLE county.station_event ENABLE ROW LEVEL SECURITY;
+        -- The function sits in a scalar subquery so it runs once per statement (an InitPlan), not once per row.
         CREATE POLICY station_own_rows ON county.station_event FOR ALL TO \(stationGroup)
-            USING (station_id = county.current_station()) WITH CHECK (station_id = county.current_station());
+            USING (station_id = (SELECT county.current_station())) WITH CHECK (station_id = (SELECT county.current_station()));
         CREATE POLICY county_reads_all ON county.station_event FOR SELECT TO \(readerGroup) USING (true);
 
         -- Projections, kept by the trigger below; refs are the station's own row ids.

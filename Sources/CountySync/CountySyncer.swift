@@ -146,28 +146,35 @@ public final class CountySyncer: Sendable {
             var acknowledged = try await CountyUploader.acknowledged(connection, stationID: stationID, logger: logger)
             try await source.setAcknowledged(acknowledged)
             update { $0.acknowledged = acknowledged; $0.nextAttemptAt = nil }
+            var batch = try await source.records(after: acknowledged, limit: pacing.batchSize)
             while !Task.isCancelled {
-                let batch = try await source.records(after: acknowledged, limit: pacing.batchSize)
                 if batch.isEmpty {
                     let head = try await source.head()
                     update { $0.state = .idle; $0.head = head; $0.consecutiveFailures = 0 }
                     // A cheap round trip keeps a dead link from looking idle forever.
                     try await connection.query("SELECT 1", logger: logger)
                     try await Task.sleep(for: pacing.pollInterval)
+                    batch = try await source.records(after: acknowledged, limit: pacing.batchSize)
                     continue
                 }
                 update { $0.state = .uploading }
-                try await CountyUploader.upload(connection, stationID: stationID, records: batch, logger: logger)
-                acknowledged = batch[batch.count - 1].seq
+                // The next batch is read from the ledger while this one travels and is inserted.
+                let last = batch[batch.count - 1].seq
+                let current = batch
+                async let following = source.records(after: last, limit: pacing.batchSize)
+                try await CountyUploader.upload(connection, stationID: stationID, records: current, logger: logger)
+                acknowledged = last
                 try await source.setAcknowledged(acknowledged)
                 let head = try await source.head()
+                let uploaded = current.count
                 update {
                     $0.acknowledged = acknowledged
                     $0.head = head
-                    $0.uploaded += Int64(batch.count)
+                    $0.uploaded += Int64(uploaded)
                     $0.lastUploadAt = now()
                     $0.consecutiveFailures = 0
                 }
+                batch = try await following
             }
         }
     }

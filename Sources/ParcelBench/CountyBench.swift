@@ -147,7 +147,7 @@ enum CountyBench {
             }
             try runBlocking { try await store.write { try $0.setSyncAcknowledged(0) } }
             let syncer = CountySyncer(
-                link: stationLink, stationID: "bench-01", source: source, pacing: SyncPacing(batchSize: 1000, pollInterval: .milliseconds(5)),
+                link: stationLink, stationID: "bench-01", source: source, pacing: SyncPacing(pollInterval: .milliseconds(5)),  // the daemon's default batch size
                 logger: logger)
             let head = records.last?.seq ?? 0
             let began = monotonicNanos()

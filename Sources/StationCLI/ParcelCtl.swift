@@ -16,6 +16,7 @@ struct ParcelCtl: ParsableCommand {
         subcommands: [
             Status.self, Intake.self, Show.self, Search.self, Pickup.self, Return.self, Backlog.self, Report.self, Watch.self, Scanners.self, Scan.self,
             Decode.self, Handoff.self, Discrepancies.self, ReceiptCommand.self, Audit.self, Stocktake.self, Complaint.self, Slip.self, NoticeHistoryCommand.self, Send.self, Outgoing.self,
+            SyncStatusCommand.self, County.self,
         ])
 
     /// Accepts the global options before the subcommand too (`parcelctl --socket PATH status`), as station tools

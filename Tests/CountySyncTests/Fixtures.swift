@@ -60,7 +60,7 @@ final class TestStation: @unchecked Sendable {
         let syncer = CountySyncer(
             link: link, stationID: id, source: LedgerOutboxSource(store: store),
             pacing: SyncPacing(batchSize: batchSize, pollInterval: .milliseconds(50), retryMin: .milliseconds(100), retryMax: .milliseconds(400)),
-            logger: Logger(label: "sync-\(id)"), now: { [clock] in clock.nowMillis() })
+            logger: Logger(label: "sync-\(id)") { _ in SwiftLogNoOpLogHandler() }, now: { [clock] in clock.nowMillis() })
         let task = Task { await syncer.run() }
         defer { task.cancel() }
         let head = try await outboxHead()

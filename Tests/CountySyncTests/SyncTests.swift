@@ -9,7 +9,7 @@ import Testing
 /// Upload of station outboxes to a real PostgreSQL. Serialized: the county's group roles are cluster-wide.
 @Suite(.serialized) struct SyncTests {
     static let start: Int64 = 1_793_462_400_000  // 2026-11-01 00:00 in Asia/Shanghai
-    let logger = Logger(label: "county-test")
+    let logger = Logger(label: "county-test") { _ in SwiftLogNoOpLogHandler() }
 
     static func zto(_ n: Int) -> String { "75" + String(format: "%012d", n) }
 

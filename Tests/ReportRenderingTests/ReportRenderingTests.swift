@@ -52,6 +52,9 @@ import Testing
         #expect(Array(bytes.prefix(3)) == [0xEF, 0xBB, 0xBF])
         let text = try #require(String(bytes: bytes.dropFirst(3), encoding: .utf8))
         #expect(text.hasSuffix("\r\n"))
+        // Every line ends in CRLF; the one bare LF is the line break inside a quoted field.
+        #expect(text.replacingOccurrences(of: "\r\n", with: "").filter { $0 == "\n" }.count == 1)
+        #expect(text.replacingOccurrences(of: "\r\n", with: "").contains("多发 \"\"2\"\"\n第二行"))
         // Every LF is part of a CRLF (the quoted field's own line break is written as CRLF-free "\n" inside quotes).
         let records = CSVParser.parse(text)
         #expect(records.first == ["快递服务日报"])

@@ -117,6 +117,74 @@ import Testing
                 result: HandoffScanResult(result: "scanned", handoff: handoff.id, line: line, parcel: Self.parcel, bagLines: 0, remaining: 2)))
     }
 
+    @Test func reportMessages() throws {
+        try check("dailyReport.request", Request(id: .number(20), method: "Report.Daily", params: DailyReportParams(date: "2026-11-22")))
+        try check("monthlyReport.request", Request(id: .number(21), method: "Report.Monthly", params: MonthlyReportParams(month: "2026-11")))
+        try check(
+            "ledger.request", Request(id: .number(22), method: "Report.Ledger", params: HandoffLedgerParams(from: "2026-11-01", to: "2026-11-22")))
+        let activity = ActivityDTO(
+            received: 42, notified: 40, reminders: 6, pickedUp: 37, returnRequested: 2, returned: 1, outgoing: 3, produce: 5,
+            outgoingFeesFen: 3600, produceFeesFen: 6250, feesFen: 9850, outgoingHandedOver: 8, inboundHandoffs: 2, outboundHandoffs: 1,
+            handoffsClosed: 3, complaints: 1, commissionFen: 1310)
+        let station = StationInfo(id: "441581-lijiacun", name: "李家村服务站")
+        try check(
+            "monthlyReport.result",
+            Reply(
+                id: .number(21),
+                result: StationReportResult(
+                    station: station,
+                    period: ReportPeriodDTO(
+                        kind: "month", label: "2026-11", from: "2026-10-31T16:00:00.000Z", to: "2026-11-30T16:00:00.000Z",
+                        asOf: "2026-11-22T10:30:00.001Z", timeZone: "Asia/Shanghai"),
+                    generatedAt: "2026-11-22T10:30:00.000Z", totals: activity, days: [DayActivityDTO(date: "2026-11-01", activity: activity)],
+                    byCourier: [
+                        CourierActivityDTO(
+                            courier: "ZTO", received: 20, pickedUp: 17, returned: 1, outgoing: 5, outgoingFeesFen: 6250, commissionRateFen: 40,
+                            commissionFen: 680)
+                    ],
+                    discrepancies: DiscrepancyCountsDTO(missing: 1, extra: 0, damaged: 1, misrouted: 0), atStationAtEnd: 12,
+                    commissionRatesFen: ["ZTO": 40, "default": 30],
+                    assessment: AssessmentDTO(
+                        item: "快递代办服务", maxPoints: 15, points: 11.5, ledgerPoints: 3.33, timelinessPoints: 9.17, complaintDeduction: 1,
+                        completeHandoffs: 2, timelyParcels: 55,
+                        inputs: AssessmentInputsDTO(
+                            handoffs: 3, handoffsClosedWithReceipt: 3, handoffsWithOpenDiscrepancies: 1, parcelsShelved: 42, parcelsOnShelf: 60,
+                            parcelsOverdue: 5, parcelsWaitingPastHold: 2, complaints: 1, holdHours: 168),
+                        explanation: ["合计：3.33 + 9.17 − 1 = 11.5 分（满分 15 分，最低 0 分）。"]))))
+        let handoff = HandoffDTO(
+            id: "019a8f2e-7c00-7000-8000-000000000001", direction: "inbound", kind: "delivery", party: "zto-wang", partyName: "王师傅",
+            company: "ZTO", node: "xiang-05", nodeTier: "township", vehicle: nil, counter: "1", state: "closed",
+            openedAt: "2026-11-22T08:00:00.000Z", openedBy: "王芳@parcelctl(uid 1000)", closedAt: "2026-11-22T08:30:00.000Z",
+            confirmedBy: "pin", receiptSeq: 7, receiptDigest: "9f2c")
+        try check(
+            "ledger.result",
+            Reply(
+                id: .number(22),
+                result: HandoffLedgerResult(
+                    station: station,
+                    period: ReportPeriodDTO(
+                        kind: "range", label: "2026-11-01..2026-11-22", from: "2026-10-31T16:00:00.000Z", to: "2026-11-22T16:00:00.000Z",
+                        asOf: "2026-11-22T10:30:00.001Z", timeZone: "Asia/Shanghai"),
+                    generatedAt: "2026-11-22T10:30:00.000Z",
+                    handoffs: [
+                        HandoffLedgerEntryDTO(
+                            handoff: handoff,
+                            lines: HandoffLineCountsDTO(listed: 4, scanned: 1, missing: 1, extra: 1, damaged: 1, misrouted: 1, pending: 0, total: 5),
+                            openDiscrepancies: 4)
+                    ])))
+        try check(
+            "backlogAttention.result",
+            Reply(
+                id: .number(23),
+                result: BacklogResult(
+                    generatedAt: "2026-11-22T08:30:00.000Z", olderThanHours: 0, total: 1,
+                    buckets: [.init(label: "<24h", fromHours: 0, toHours: 24, count: 1)], byCourier: [.init(courier: "SF", total: 1, counts: [1])],
+                    oldest: [Self.parcel],
+                    attention: BacklogAttentionDTO(
+                        notified: 1, reminded: 0, returnRequested: 2, overdue: 0, holdHours: 168, unreconciledHandoffs: 1, openHandoffs: 1,
+                        handoffsWithOpenDiscrepancies: 0, openDiscrepancies: 0), station: station, timeZone: "Asia/Shanghai")))
+    }
+
     static let scanner = ScannerDTO(
         id: "usb:0c2e:0b61:SN0001", source: "usb-keyboard", usb: "0c2e:0b61", serial: "SN0001", port: "1-1.2",
         product: "Fake HID Barcode Scanner", name: "取件台", attached: true, role: "pickup", roleSource: "configured", counter: "1",

@@ -1,0 +1,89 @@
+import CountySync
+import Foundation
+import StationClient
+import StationProtocol
+import StationTestSupport
+import Testing
+
+/// The real daemon uploading to the real county, and the county's staff reading it with parcelctl.
+@Suite(.serialized) struct CountyDaemonTests {
+    @Test func theDaemonUploadsItsLedgerAndParcelctlReadsTheCounty() async throws {
+        let owner = try await CountyTestServer.freshDatabase("daemon")
+        let station = try await CountyTestServer.registerStation(owner, id: "cun-41", name: "四十一村服务站")
+        let proxy = try LinkProxy(targetPort: station.port)
+        let folder = try TemporaryDirectory(prefix: "county-daemon")
+        let passwordFile = folder.file("county-password")
+        try (station.password ?? "").write(toFile: passwordFile, atomically: true, encoding: .utf8)
+        proxy.send("down")
+        let config = """
+            {"station": {"id": "cun-41", "name": "四十一村服务站"},
+             "county": {"host": "127.0.0.1", "port": \(proxy.port), "database": "\(station.database)", "user": "\(station.user)",
+                        "passwordFile": "\(passwordFile)", "pollSeconds": 1, "retryMaxSeconds": 1, "timeoutSeconds": 5}}
+            """
+        let daemon = try DaemonProcess(config: config)
+        defer { _ = daemon.terminate() }
+        let connection = try daemon.connect()
+        for n in 1...5 {
+            let _: ParcelResult = try connection.call(
+                Method.intake.rawValue, IntakeParams(tracking: "75" + String(format: "%012d", 4100 + n), phone: "13800138000"),
+                as: ParcelResult.self)
+        }
+        // The county is unreachable: the status says so, and what waits.
+        var status: SyncStatusResult = try connection.call(Method.syncStatus.rawValue, NoParams(), as: SyncStatusResult.self)
+        let deadline = Date().addingTimeInterval(30)
+        while status.lastError == nil, Date() < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            status = try connection.call(Method.syncStatus.rawValue, NoParams(), as: SyncStatusResult.self)
+        }
+        #expect(status.configured)
+        #expect(status.target == "\(station.user)@127.0.0.1:\(proxy.port)/\(station.database)")
+        // Each intake records its arrival and its shelving: two outbox records per parcel, none confirmed yet.
+        #expect(status.pending == 10)
+        #expect(status.head == 10)
+        #expect(status.oldestPendingAt != nil)
+        #expect(status.lastError?.contains("county") == true)
+        let text = try runCommand(BuiltProducts.parcelctl, ["sync", "--socket", daemon.socketPath])
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("待上传 pending") && text.stdout.contains("10"))
+
+        // The link comes back: everything arrives.
+        proxy.send("up")
+        while status.pending > 0 || status.state != "idle", Date() < deadline.addingTimeInterval(30) {
+            try await Task.sleep(for: .milliseconds(100))
+            status = try connection.call(Method.syncStatus.rawValue, NoParams(), as: SyncStatusResult.self)
+        }
+        #expect(status.pending == 0)
+        #expect(status.acknowledged == 10)
+        #expect(status.lastUploadAt != nil)
+
+        // County staff: a reader role, and the report through parcelctl with the libpq variables.
+        try await owner.withConnection(logger: CountyTestServer.logger) { connection in
+            try await CountyAdmin.registerReader(connection, role: "staff_\(owner.database.split(separator: "_").last ?? "")", password: "staff-pw", logger: CountyTestServer.logger)
+        }
+        var environment = ProcessInfo.processInfo.environment
+        environment["PGHOST"] = "127.0.0.1"
+        environment["PGPORT"] = String(station.port)
+        environment["PGDATABASE"] = owner.database
+        environment["PGUSER"] = "staff_\(owner.database.split(separator: "_").last ?? "")"
+        environment["PGPASSWORD"] = "staff-pw"
+        let csvPath = folder.file("backlog.csv")
+        let csv = try runCommand(BuiltProducts.parcelctl, ["county", "report", "backlog", "--csv", "-o", csvPath], environment: environment)
+        #expect(csv.status == 0, "\(csv.stderr)")
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: csvPath)))
+        #expect(Array(bytes.prefix(3)) == [0xEF, 0xBB, 0xBF])
+        let body = String(decoding: bytes.dropFirst(3), as: UTF8.self)
+        #expect(body.contains("四十一村服务站"))
+        #expect(!body.contains("13800138000") && !body.contains("8000"))
+        let json = try runCommand(BuiltProducts.parcelctl, ["county", "report", "backlog", "--json"], environment: environment)
+        let report = try JSONDecoder().decode(CountyBacklogReport.self, from: Data(json.stdout.utf8))
+        #expect(report.total == 5)
+        let stations = try runCommand(BuiltProducts.parcelctl, ["county", "stations"], environment: environment)
+        #expect(stations.stdout.contains("cun-41"))
+
+        // A reader cannot write, and a wrong password is a clear error, not a hang.
+        environment["PGPASSWORD"] = "wrong"
+        let refused = try runCommand(BuiltProducts.parcelctl, ["county", "report", "backlog"], environment: environment)
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("password authentication failed"))
+    }
+}
