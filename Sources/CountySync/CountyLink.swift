@@ -16,6 +16,9 @@ public struct CountyLink: Sendable, Equatable {
     public var database: String
     public var user: String
     public var password: String?
+    /// A file holding the password, read at every connection (so a station starts, and keeps scanning, even
+    /// before the file is there, and a changed password needs no restart). Wins over `password`.
+    public var passwordFile: String?
     public var tls: TLSMode
     /// PEM file of the county's CA, for `tls: require` with a private CA; the system roots otherwise.
     public var caFile: String?
@@ -23,14 +26,15 @@ public struct CountyLink: Sendable, Equatable {
     public var timeoutSeconds: Int
 
     public init(
-        host: String, port: Int = 5432, database: String, user: String, password: String? = nil, tls: TLSMode = .disable,
-        caFile: String? = nil, timeoutSeconds: Int = 30
+        host: String, port: Int = 5432, database: String, user: String, password: String? = nil, passwordFile: String? = nil,
+        tls: TLSMode = .disable, caFile: String? = nil, timeoutSeconds: Int = 30
     ) {
         self.host = host
         self.port = port
         self.database = database
         self.user = user
         self.password = password
+        self.passwordFile = passwordFile
         self.tls = tls
         self.caFile = caFile
         self.timeoutSeconds = timeoutSeconds
@@ -57,6 +61,13 @@ public struct CountyLink: Sendable, Equatable {
             var tlsConfiguration = TLSConfiguration.makeClientConfiguration()
             if let caFile { tlsConfiguration.trustRoots = .file(caFile) }
             tlsSetting = .require(try NIOSSLContext(configuration: tlsConfiguration))
+        }
+        var password = password
+        if let passwordFile {
+            guard let text = try? String(contentsOfFile: passwordFile, encoding: .utf8) else {
+                throw CountyError("cannot read the county password file \(passwordFile)")
+            }
+            password = text.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         var configuration = PostgresConnection.Configuration(
             host: host, port: port, username: user, password: password, database: database, tls: tlsSetting)

@@ -47,16 +47,10 @@ struct CountyConnectionOptions: ParsableArguments {
             } catch {
                 throw CLIError("county configuration \(config): \(error)", code: 78)
             }
-            var password = ProcessInfo.processInfo.environment["PGPASSWORD"]
-            if let path = file.passwordFile {
-                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                    throw CLIError("cannot read the password file \(path)", code: 78)
-                }
-                password = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            }
             return CountyLink(
-                host: file.host, port: file.port ?? 5432, database: file.database, user: file.user, password: password,
-                tls: file.tls ?? .disable, caFile: file.caFile)
+                host: file.host, port: file.port ?? 5432, database: file.database, user: file.user,
+                password: ProcessInfo.processInfo.environment["PGPASSWORD"], passwordFile: file.passwordFile, tls: file.tls ?? .disable,
+                caFile: file.caFile)
         }
         guard let link = CountyLink.fromEnvironment() else {
             throw CLIError("no county database: give --config FILE or set PGHOST, PGUSER (and PGDATABASE, PGPASSWORD)", code: 64)

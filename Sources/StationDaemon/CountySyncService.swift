@@ -10,19 +10,11 @@ import StationEngine
 struct CountySyncService: Service {
     let syncer: CountySyncer
 
-    init(_ county: DaemonConfiguration.County, store: ParcelStore, engine: StationEngine, logger: Logger) throws {
-        let environment = ProcessInfo.processInfo.environment
-        var password = environment["PARCEL_STATION_COUNTY_PASSWORD"]
-        if let file = county.passwordFile {
-            do {
-                password = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-            } catch {
-                throw ConfigurationError("county.passwordFile \(file): \(error.localizedDescription)")
-            }
-        }
+    init(_ county: DaemonConfiguration.County, store: ParcelStore, engine: StationEngine, logger: Logger) {
         let link = CountyLink(
-            host: county.host, port: county.port ?? 5432, database: county.database, user: county.user, password: password,
-            tls: county.tls == .require ? .require : .disable, caFile: county.caFile, timeoutSeconds: county.timeoutSeconds ?? 30)
+            host: county.host, port: county.port ?? 5432, database: county.database, user: county.user,
+            password: ProcessInfo.processInfo.environment["PARCEL_STATION_COUNTY_PASSWORD"], passwordFile: county.passwordFile,
+            tls: county.tls ?? .disable, caFile: county.caFile, timeoutSeconds: county.timeoutSeconds ?? 30)
         let pacing = SyncPacing(
             batchSize: county.batchSize ?? 1000, pollInterval: .seconds(county.pollSeconds ?? 2), retryMin: .seconds(2),
             retryMax: .seconds(county.retryMaxSeconds ?? 300))

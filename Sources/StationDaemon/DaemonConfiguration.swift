@@ -1,3 +1,4 @@
+import CountySync
 import Foundation
 import ParcelDomain
 import Notices
@@ -142,14 +143,13 @@ struct DaemonConfiguration: Decodable {
         /// A file holding the password (e.g. a systemd credential, `$CREDENTIALS_DIRECTORY/county-password`),
         /// so the configuration file itself can stay world-readable. PARCEL_STATION_COUNTY_PASSWORD also works.
         var passwordFile: String?
-        var tls: CountyTLS?
+        var tls: CountyLink.TLSMode?
         var caFile: String?
         var batchSize: Int?
         var pollSeconds: Int?
         var retryMaxSeconds: Int?
         var timeoutSeconds: Int?
     }
-    enum CountyTLS: String, Decodable { case disable, require }
 
     var station: Station?
     var county: County?

@@ -111,12 +111,8 @@ struct ParcelStationd: AsyncParsableCommand {
             }
         }
         if let county = config.county {
-            do {
-                services.append(try CountySyncService(county, store: store, engine: engine, logger: logger))
-            } catch {
-                logger.critical("county: \(error)")
-                throw ExitCode(78)
-            }
+            // Never a reason not to start: a station scans offline, and the sync says what is wrong on Sync.Status.
+            services.append(CountySyncService(county, store: store, engine: engine, logger: logger))
         }
         for spool in config.labels?.spool ?? [] {
             services.append(LabelSpool(folder: spool.path, engine: engine, logger: logger))
