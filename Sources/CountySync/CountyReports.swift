@@ -588,7 +588,10 @@ extension CountyReports {
     /// Each station's 快递代办服务 item for the period, from the same rule the station's own reports use.
     public func assessment(period: CountyPeriod, holdHours: Int, now: Int64) async throws -> CountyAssessmentReport {
         let stations = Dictionary(uniqueKeysWithValues: try await stations().map { ($0.id, $0) })
-        let rows = try await rows(CountySQL.assessmentInputs, [period.start, period.end, holdHours]).map { row in
+        // A period still running is judged as of now, as the station's own reports do: what is overdue "at the
+        // end" of a month not yet over is what is overdue today, not a guess about the month's last day.
+        let end = min(period.end, Date(timeIntervalSince1970: Double(now) / 1000))
+        let rows = try await rows(CountySQL.assessmentInputs, [period.start, end, holdHours]).map { row in
             let id = try row.text(0)
             let inputs = ServiceAssessment.Inputs(
                 handoffs: try row.int(1), handoffsClosedWithReceipt: try row.int(2), handoffsWithOpenDiscrepancies: try row.int(3),

@@ -96,7 +96,6 @@ import Testing
 
     @Test func countyReportsMatchTheFiguresWorkedOutByHand() async throws {
         let (owner, stations) = try await Self.buildCounty()
-        _ = stations
         let now = Self.at(200)
 
         // Backlog at +200 h, hold 168 h. cun-01: A2–A4 (ZTO, 190 h) and S2 (SF, 180 h) are over 7 days and overdue;
@@ -167,6 +166,22 @@ import Testing
         #expect(scores["cun-02"]?.points == 0)
         #expect(scores["xiang-05"]?.points == 10)
         #expect(assessment.stations.map(\.station.id) == ["cun-02", "cun-01", "xiang-05"])
+
+        // The county scores each station exactly as the station scores itself, day by day and for the month.
+        for station in stations {
+            station.clock.set(now)
+            for day in ["2026-11-01", "2026-11-03", "2026-11-05", "2026-11-08"] {
+                let own = try await station.engine.dailyReport(date: day).assessment
+                let period = try CountyPeriod.days(from: day, to: day, zone: Self.zone)
+                let county = try await reports(owner) { try await $0.assessment(period: period, holdHours: 168, now: now) }
+                    .stations.first { $0.station.id == station.id }?.assessment
+                #expect(county == own, "\(station.id) \(day)")
+            }
+            let own = try await station.engine.monthlyReport(month: "2026-11").assessment
+            let county = try await reports(owner) { try await $0.assessment(period: period, holdHours: 168, now: now) }
+                .stations.first { $0.station.id == station.id }?.assessment
+            #expect(county == own, "\(station.id) 2026-11")
+        }
 
         // Every report renders, and no phone digits reach the county at all.
         let documents = try await reports(owner) { reports in
