@@ -69,9 +69,36 @@ enum CountyTestServer {
         return text
     }
 
+    private static let groupRoles = Mutex<Task<Void, any Error>?>(nil)
+
+    /// The county's group roles are cluster-wide: made once, before suites running side by side migrate their
+    /// own databases (two migrations creating the same role at the same moment would collide).
+    static func ensureGroupRoles(_ server: Server) async throws {
+        let task = groupRoles.withLock { existing -> Task<Void, any Error> in
+            if let existing { return existing }
+            let task = Task {
+                let admin = CountyLink(host: server.host, port: server.port, database: "postgres", user: server.owner, password: server.password)
+                try await admin.withConnection(logger: logger) { connection in
+                    for role in [CountySchema.stationGroup, CountySchema.readerGroup] {
+                        try await connection.query(
+                            """
+                            DO $$ BEGIN
+                                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '\(unescaped: role)') THEN CREATE ROLE \(unescaped: role) NOLOGIN; END IF;
+                            END $$
+                            """, logger: logger)
+                    }
+                }
+            }
+            existing = task
+            return task
+        }
+        try await task.value
+    }
+
     /// A new database on the test server, migrated, with its owner's link.
     static func freshDatabase(_ name: String = "county") async throws -> CountyLink {
         let server = try server()
+        try await ensureGroupRoles(server)
         let database = "\(name)_\(UInt32.random(in: 0...UInt32.max))"
         let admin = CountyLink(host: server.host, port: server.port, database: "postgres", user: server.owner, password: server.password)
         try await admin.withConnection(logger: logger) { connection in
