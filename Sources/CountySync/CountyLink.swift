@@ -136,3 +136,25 @@ private final class BlockingResult<T: Sendable>: Sendable {
     func set(_ value: Result<T, any Error>) { result.withLock { $0 = value } }
     func get() throws -> T { try result.withLock { $0! }.get() }
 }
+
+/// The county link as written in a JSON configuration (the daemon's `county` section, `parcelctl county
+/// --config`): one shape for both.
+public struct CountyLinkSettings: Decodable, Sendable, Equatable {
+    public var host: String
+    public var port: Int?
+    public var database: String
+    /// The role to log in as: a station's own role for uploads, a reader's for reports.
+    public var user: String
+    /// A file holding the password (e.g. a systemd credential), so the configuration can stay world-readable.
+    public var passwordFile: String?
+    public var tls: CountyLink.TLSMode?
+    public var caFile: String?
+    public var timeoutSeconds: Int?
+
+    /// The link; `password` (from the environment) is used when there is no password file.
+    public func link(password: String?) -> CountyLink {
+        CountyLink(
+            host: host, port: port ?? 5432, database: database, user: user, password: password, passwordFile: passwordFile,
+            tls: tls ?? .disable, caFile: caFile, timeoutSeconds: timeoutSeconds ?? 30)
+    }
+}

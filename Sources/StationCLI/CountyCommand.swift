@@ -26,31 +26,17 @@ struct County: ParsableCommand {
 
 /// How `parcelctl county` reaches the county database.
 struct CountyConnectionOptions: ParsableArguments {
-    @Option(help: "JSON file with host, port, database, user, passwordFile, tls (disable|require), caFile.")
+    @Option(help: "JSON file with host, port, database, user, passwordFile, tls (disable|require), caFile, timeoutSeconds.")
     var config: String?
-
-    struct File: Decodable {
-        var host: String
-        var port: Int?
-        var database: String
-        var user: String
-        var passwordFile: String?
-        var tls: CountyLink.TLSMode?
-        var caFile: String?
-    }
 
     func link() throws -> CountyLink {
         if let config {
-            let file: File
             do {
-                file = try JSONDecoder().decode(File.self, from: Data(contentsOf: URL(fileURLWithPath: config)))
+                let settings = try JSONDecoder().decode(CountyLinkSettings.self, from: Data(contentsOf: URL(fileURLWithPath: config)))
+                return settings.link(password: ProcessInfo.processInfo.environment["PGPASSWORD"])
             } catch {
                 throw CLIError("county configuration \(config): \(error)", code: 78)
             }
-            return CountyLink(
-                host: file.host, port: file.port ?? 5432, database: file.database, user: file.user,
-                password: ProcessInfo.processInfo.environment["PGPASSWORD"], passwordFile: file.passwordFile, tls: file.tls ?? .disable,
-                caFile: file.caFile)
         }
         guard let link = CountyLink.fromEnvironment() else {
             throw CLIError("no county database: give --config FILE or set PGHOST, PGUSER (and PGDATABASE, PGPASSWORD)", code: 64)

@@ -11,10 +11,7 @@ struct CountySyncService: Service {
     let syncer: CountySyncer
 
     init(_ county: DaemonConfiguration.County, store: ParcelStore, engine: StationEngine, logger: Logger) {
-        let link = CountyLink(
-            host: county.host, port: county.port ?? 5432, database: county.database, user: county.user,
-            password: ProcessInfo.processInfo.environment["PARCEL_STATION_COUNTY_PASSWORD"], passwordFile: county.passwordFile,
-            tls: county.tls ?? .disable, caFile: county.caFile, timeoutSeconds: county.timeoutSeconds ?? 30)
+        let link = county.link.link(password: ProcessInfo.processInfo.environment["PARCEL_STATION_COUNTY_PASSWORD"])
         let pacing = SyncPacing(
             batchSize: county.batchSize ?? 1000, pollInterval: .seconds(county.pollSeconds ?? 2), retryMin: .seconds(2),
             retryMax: .seconds(county.retryMaxSeconds ?? 300))

@@ -134,21 +134,22 @@ struct DaemonConfiguration: Decodable {
 
     /// The county's PostgreSQL, which the station uploads its outbox to (off when absent).
     struct County: Decodable {
-        var host: String
-        var port: Int?
-        var database: String
-        /// The station's own database role (each station logs in as itself; the county's row-level security
-        /// lets it write only its own rows).
-        var user: String
-        /// A file holding the password (e.g. a systemd credential, `$CREDENTIALS_DIRECTORY/county-password`),
-        /// so the configuration file itself can stay world-readable. PARCEL_STATION_COUNTY_PASSWORD also works.
-        var passwordFile: String?
-        var tls: CountyLink.TLSMode?
-        var caFile: String?
+        /// host, port, database, user (the station's own role: the county's row-level security lets it write only
+        /// its own rows), passwordFile (PARCEL_STATION_COUNTY_PASSWORD also works), tls, caFile, timeoutSeconds.
+        var link: CountyLinkSettings
         var batchSize: Int?
         var pollSeconds: Int?
         var retryMaxSeconds: Int?
-        var timeoutSeconds: Int?
+
+        enum CodingKeys: String, CodingKey { case batchSize, pollSeconds, retryMaxSeconds }
+
+        init(from decoder: any Decoder) throws {
+            link = try CountyLinkSettings(from: decoder)
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            batchSize = try container.decodeIfPresent(Int.self, forKey: .batchSize)
+            pollSeconds = try container.decodeIfPresent(Int.self, forKey: .pollSeconds)
+            retryMaxSeconds = try container.decodeIfPresent(Int.self, forKey: .retryMaxSeconds)
+        }
     }
 
     var station: Station?
@@ -202,8 +203,8 @@ struct DaemonConfiguration: Decodable {
             if let seconds = county.retryMaxSeconds, !(1...86_400).contains(seconds) {
                 throw ConfigurationError("county.retryMaxSeconds: 1…86400")
             }
-            if let seconds = county.timeoutSeconds, !(1...600).contains(seconds) { throw ConfigurationError("county.timeoutSeconds: 1…600") }
-            if county.host.isEmpty || county.user.isEmpty || county.database.isEmpty {
+            if let seconds = county.link.timeoutSeconds, !(1...600).contains(seconds) { throw ConfigurationError("county.timeoutSeconds: 1…600") }
+            if county.link.host.isEmpty || county.link.user.isEmpty || county.link.database.isEmpty {
                 throw ConfigurationError("county: host, database and user are required")
             }
         }
