@@ -22,11 +22,17 @@ start)
     >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
   rm -f "$dir/pwfile"
   port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  # The server must not keep our stdout/stderr: a caller reading them to the end would wait for it forever.
-  as_server "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='$dir' -c max_connections=200" start \
-    </dev/null >"$dir/pg_ctl.log" 2>&1 \
-    || { cat "$dir/pg_ctl.log" "$dir/server.log" >&2; exit 1; }
+  # The server outlives this script: it must hold none of the caller's files, or a caller reading a pipe to
+  # its end (ours, or another test's it happened to inherit) would wait for the server to stop.
+  (
+    for fd in /proc/self/fd/*; do
+      fd=${fd##*/}
+      if [ "$fd" -gt 2 ] && [ "$fd" -ne 255 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
+    as_server "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+      -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='$dir' -c max_connections=200" start \
+      </dev/null >"$dir/pg_ctl.log" 2>&1
+  ) || { cat "$dir/pg_ctl.log" "$dir/server.log" >&2; exit 1; }
   cat >"$dir/env" <<ENV
 export PARCEL_STATION_TEST_PG_HOST=127.0.0.1
 export PARCEL_STATION_TEST_PG_PORT=$port

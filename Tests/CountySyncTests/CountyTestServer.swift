@@ -52,19 +52,24 @@ enum CountyTestServer {
         }
     }
 
+    /// Runs a command with its output in a file, not a pipe: other tests spawn processes at the same time, and
+    /// one of them inheriting a pipe's write end would keep a read to the end waiting for as long as it lives.
     @discardableResult
-    static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> String {
+    static func run(_ arguments: [String]) throws -> String {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("county-test-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: log) }
+        let output = try FileHandle(forWritingTo: log)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: arguments[0])
         process.arguments = Array(arguments.dropFirst())
-        if let environment { process.environment = environment }
-        let output = Pipe()
         process.standardOutput = output
         process.standardError = output
+        process.standardInput = FileHandle.nullDevice
         try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
+        try? output.close()
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         guard process.terminationStatus == 0 else { throw CountyError("\(arguments.joined(separator: " ")) failed: \(text)") }
         return text
     }
