@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL for the county tests and benchmark: its own folder, a free loopback port, passwords
 # checked with scram-sha-256 as a county server would. Debian's `postgresql` package provides the binaries.
-#   county-test-db.sh start DIR   starts it and writes DIR/env (PARCEL_STATION_TEST_PG_*) to source
-#   county-test-db.sh stop DIR    stops it and removes DIR
+#   county-test-db.sh start DIR [PID]  starts it and writes DIR/env (PARCEL_STATION_TEST_PG_*) to source;
+#                                      with PID, it also stops by itself once that process has gone
+#   county-test-db.sh stop DIR         stops it and removes DIR
 set -euo pipefail
 command=${1:?start or stop}
 dir=${2:?folder}
@@ -33,6 +34,11 @@ start)
       -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='$dir' -c max_connections=200" start \
       </dev/null >"$dir/pg_ctl.log" 2>&1
   ) || { cat "$dir/pg_ctl.log" "$dir/server.log" >&2; exit 1; }
+  if [ -n "${3:-}" ]; then
+    # A watcher that outlives this script, holding none of its files, stops the server when PID is gone.
+    setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 2; done; exec "$2" stop "$3"' watcher "$3" "$(readlink -f "$0")" "$dir" \
+      </dev/null >/dev/null 2>&1 &
+  fi
   cat >"$dir/env" <<ENV
 export PARCEL_STATION_TEST_PG_HOST=127.0.0.1
 export PARCEL_STATION_TEST_PG_PORT=$port

@@ -28,12 +28,8 @@ enum CountyTestServer {
             if environment["PARCEL_STATION_TEST_PG_PORT"] == nil {
                 let folder = "/tmp/parcel-county-test-\(getpid())"
                 let script = "\(repositoryRoot)/scripts/county-test-db.sh"
-                try run(["/bin/bash", script, "start", folder])
-                atexit {
-                    _ = try? CountyTestServer.run([
-                        "/bin/bash", "\(CountyTestServer.repositoryRoot)/scripts/county-test-db.sh", "stop", "/tmp/parcel-county-test-\(getpid())",
-                    ])
-                }
+                // The script's watcher stops the server once this test process has gone, however it ends.
+                try run(["/bin/bash", script, "start", folder, String(getpid())])
                 let text = try String(contentsOfFile: "\(folder)/env", encoding: .utf8)
                 for line in text.split(separator: "\n") {
                     let pair = line.replacingOccurrences(of: "export ", with: "").split(separator: "=", maxSplits: 1).map(String.init)
@@ -52,25 +48,29 @@ enum CountyTestServer {
         }
     }
 
-    /// Runs a command with its output in a file, not a pipe: other tests spawn processes at the same time, and
-    /// one of them inheriting a pipe's write end would keep a read to the end waiting for as long as it lives.
+    /// Runs a command with its output in a file, not a pipe, through posix_spawn and waitpid: other tests spawn
+    /// processes at the same time, and one of them inheriting a pipe's write end would keep a read to the end
+    /// waiting for as long as it lives; and this runs under a lock on a test thread, where Foundation's Process
+    /// did not always notice its child's exit.
     @discardableResult
     static func run(_ arguments: [String]) throws -> String {
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("county-test-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: log) }
-        let output = try FileHandle(forWritingTo: log)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: arguments[0])
-        process.arguments = Array(arguments.dropFirst())
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try? output.close()
-        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-        guard process.terminationStatus == 0 else { throw CountyError("\(arguments.joined(separator: " ")) failed: \(text)") }
+        let log = "/tmp/county-test-\(UUID().uuidString).log"
+        defer { unlink(log) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, arguments[0], &actions, nil, &argv, environ)
+        guard spawned == 0 else { throw CountyError("cannot run \(arguments[0]): error \(spawned)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        guard status == 0 else { throw CountyError("\(arguments.joined(separator: " ")) failed (\(status)): \(text)") }
         return text
     }
 
