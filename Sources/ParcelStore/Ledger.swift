@@ -153,11 +153,13 @@ public class LedgerReader {
     /// Bucket edges in hours: < 24 h, 1–2 d, 2–3 d, 3–7 d, > 7 d.
     public static let backlogBucketHours = [0, 24, 48, 72, 168]
 
-    /// The backlog SQL: one row per courier with a count per age bucket. The `state IN (…)` literal repeats the
+    /// The backlog SQL: one row per courier with a count per age bucket, then how many of them were notified
+    /// and how many are past the hold period. The `state IN (…)` literal repeats the
     /// partial index's predicate so SQLite can use the covering `parcel_backlog` index, which is in courier
     /// order, so the GROUP BY needs no sort; `INDEXED BY` keeps the planner from preferring another index on a
     /// database without statistics (and turns a schema change that breaks the index's use into an error
-    /// instead of a silent slowdown). Parameters: ?1 = now (ms), ?2 = shelved at or before (ms).
+    /// instead of a silent slowdown). Parameters: ?1 = now (ms), ?2 = shelved at or before (ms), ?3 = overdue
+    /// when shelved at or before (ms; unbound, the last column is NULL).
     public static let backlogSQL: String = {
         let edges = backlogBucketHours.map { Int64($0) * 3_600_000 }
         let sums = edges.indices.map { index -> String in
@@ -166,7 +168,8 @@ public class LedgerReader {
             return index + 1 < edges.count ? "sum(\(upper) AND shelved_at > ?1 - \(edges[index + 1]))" : "sum(\(upper))"
         }
         return """
-            SELECT ifnull(courier, '\(CourierCandidate.unknownCode)') AS courier, \(sums.joined(separator: ", "))
+            SELECT ifnull(courier, '\(CourierCandidate.unknownCode)') AS courier, \(sums.joined(separator: ", ")),
+                   sum(state = 'notified'), sum(shelved_at <= ?3)
             FROM parcel INDEXED BY parcel_backlog
             WHERE \(Schema.awaitingPickupSQL) AND shelved_at <= ?2
             GROUP BY courier
@@ -177,14 +180,20 @@ public class LedgerReader {
     public static let oldestWaitingSQL =
         "SELECT \(parcelColumns) FROM parcel INDEXED BY parcel_waiting WHERE \(Schema.awaitingPickupSQL) AND shelved_at <= ?1 ORDER BY shelved_at LIMIT ?2"
 
-    /// Parcels waiting for pickup that were shelved at least `olderThanHours` ago, by age and courier.
-    public func backlog(now: Int64, olderThanHours: Int, oldestLimit: Int = 20) throws -> BacklogReport {
+    /// Parcels waiting for pickup that were shelved at least `olderThanHours` ago, by age and courier; with
+    /// `holdHours`, also how many of them are past the hold period.
+    public func backlog(now: Int64, olderThanHours: Int, oldestLimit: Int = 20, holdHours: Int? = nil) throws -> BacklogReport {
         let cutoff = now - Int64(olderThanHours) * 3_600_000
         let bucketCount = Self.backlogBucketHours.count
         var rows: [BacklogReport.CourierRow] = []
         var totals = [Int](repeating: 0, count: bucketCount)
-        let cursor = try Row.fetchCursor(db.cachedStatement(sql: Self.backlogSQL), arguments: [now, cutoff])
+        var notified = 0
+        var overdue = 0
+        let overdueCutoff = holdHours.map { now - Int64($0) * 3_600_000 } ?? Int64.min
+        let cursor = try Row.fetchCursor(db.cachedStatement(sql: Self.backlogSQL), arguments: [now, cutoff, overdueCutoff])
         while let row = try cursor.next() {
+            notified += row[bucketCount + 1] as Int
+            overdue += row[bucketCount + 2] as Int
             let counts = (0..<bucketCount).map { row[$0 + 1] as Int }
             for (index, count) in counts.enumerated() { totals[index] += count }
             rows.append(BacklogReport.CourierRow(courier: row[0], total: counts.reduce(0, +), counts: counts))
@@ -201,7 +210,7 @@ public class LedgerReader {
         let oldest = oldestLimit > 0 ? try fetchParcels(Self.oldestWaitingSQL, [cutoff, oldestLimit]) : []
         return BacklogReport(
             generatedAt: now, olderThanHours: olderThanHours, total: totals.reduce(0, +), buckets: buckets,
-            byCourier: byCourier, oldest: oldest)
+            byCourier: byCourier, oldest: oldest, notified: notified, overdue: holdHours == nil ? nil : overdue)
     }
 
     // MARK: Row mapping

@@ -145,6 +145,10 @@ public struct BacklogReport: Sendable, Equatable {
     public let byCourier: [CourierRow]
     /// The longest-waiting parcels, oldest first.
     public let oldest: [ParcelRecord]
+    /// Of the parcels counted, those whose recipient was notified (state `notified`), and those past the hold
+    /// period (nil unless asked for with `holdHours`).
+    public var notified: Int = 0
+    public var overdue: Int? = nil
 }
 
 /// Counts for `Station.Status`.

@@ -97,18 +97,15 @@ public struct HandoffLedgerEntry: Sendable, Equatable {
     public let openDiscrepancies: Int
 }
 
-/// What needs someone's attention beside the waiting parcels themselves: station-wide, whatever the backlog's
-/// age cutoff.
+/// What needs someone's attention beside the waiting parcels themselves (whose notified and overdue counts
+/// come with the backlog's own scan).
 public struct BacklogAttention: Sendable, Equatable {
-    /// Parcels waiting for pickup whose recipient was notified at least once, and at least twice (reminded).
-    public let notified: Int
-    public let reminded: Int
-    /// Return decisions pending: parcels marked for return (still here), and waiting parcels past the hold
-    /// period (keep or return?).
+    /// Of the backlog's parcels, those notified at least twice (a reminder went out); nil when the backlog is too
+    /// large to count them cheaply (see `LedgerReader.reminderCountLimit`).
+    public let reminded: Int?
+    /// Station-wide: parcels marked for return still at the station (the courier has yet to take them).
     public let returnRequested: Int
-    public let overdue: Int
-    public let holdHours: Int
-    /// Handoffs not reconciled: still open, or closed with a discrepancy unresolved.
+    /// Station-wide: handoffs not reconciled, still open or closed with a discrepancy unresolved.
     public let openHandoffs: Int
     public let handoffsWithOpenDiscrepancies: Int
     public let openDiscrepancies: Int
@@ -307,9 +304,11 @@ extension LedgerReader {
     /// The handoff ledger (交接台账): every handoff opened in `[from, to)`, oldest first, with its line counts and
     /// how many of its discrepancies are still open.
     public func handoffLedger(from: Int64, to: Int64) throws -> [HandoffLedgerEntry] {
-        let columns = Self.handoffColumns.replacingOccurrences(of: "receipt,", with: "NULL AS receipt,")
-            .split(separator: ",").map { "h." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-            .map { $0 == "h.NULL AS receipt" ? "NULL AS receipt" : $0 }.joined(separator: ", ")
+        // `handoffColumns` without the receipt document, which can be large; its number and digest are enough here.
+        let columns = """
+            h.id, h.uid, h.direction, h.kind, h.party, h.party_name, h.company, h.node, h.node_tier, h.vehicle, h.counter, h.state,
+            h.opened_at, h.opened_by, h.closed_at, h.closed_by, h.confirmed_by, h.receipt_seq, NULL AS receipt, h.receipt_digest
+            """
         return try Row.fetchAll(
             db,
             sql: """
@@ -333,25 +332,35 @@ extension LedgerReader {
         }
     }
 
-    /// The backlog's attention counts. Each is an index-only count (or a count over small tables), so the
-    /// backlog stays fast on a large ledger.
-    public func backlogAttention(now: Int64, holdHours: Int) throws -> BacklogAttention {
-        let hold = Int64(holdHours) * 3_600_000
+    /// Above this many waiting parcels the reminded count is left out: `notices` is not in the backlog's
+    /// covering index, so counting it reads every waiting parcel's row (about half a second for 150,000 on the
+    /// benchmark's ledger). A station has hundreds; a partial index on reminded parcels would lift the limit.
+    public static let reminderCountLimit = 10_000
+
+    /// The backlog's attention counts, beside `backlog(now:olderThanHours:…)` (`waiting` is its total). Each is
+    /// an index-only count or a count over small tables, except `reminded` (see `reminderCountLimit`).
+    public func backlogAttention(now: Int64, olderThanHours: Int, waiting: Int) throws -> BacklogAttention {
+        let cutoff = now - Int64(olderThanHours) * 3_600_000
         let row = try Row.fetchOne(
             db.cachedStatement(
                 sql: """
                     SELECT
-                      (SELECT count(*) FROM parcel INDEXED BY parcel_backlog WHERE \(Schema.awaitingPickupSQL) AND state = 'notified') AS notified,
-                      (SELECT count(*) FROM parcel INDEXED BY parcel_waiting WHERE \(Schema.awaitingPickupSQL) AND notices >= 2) AS reminded,
                       (SELECT count(*) FROM parcel WHERE state = 'returnRequested') AS return_requested,
-                      (SELECT count(*) FROM parcel INDEXED BY parcel_waiting WHERE \(Schema.awaitingPickupSQL) AND shelved_at <= ?1) AS overdue,
                       (SELECT count(*) FROM handoff WHERE state = 'open') AS open_handoffs,
                       (SELECT count(DISTINCT handoff_id) FROM discrepancy WHERE resolution IS NULL) AS unresolved_handoffs,
                       (SELECT count(*) FROM discrepancy WHERE resolution IS NULL) AS open_discrepancies
-                    """), arguments: [now - hold])
+                    """))
+        let reminded =
+            waiting > Self.reminderCountLimit
+            ? nil
+            : try Int.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT count(*) FROM parcel INDEXED BY parcel_waiting
+                        WHERE \(Schema.awaitingPickupSQL) AND shelved_at <= ? AND notices >= 2
+                        """), arguments: [cutoff])
         return BacklogAttention(
-            notified: row?["notified"] ?? 0, reminded: row?["reminded"] ?? 0, returnRequested: row?["return_requested"] ?? 0,
-            overdue: row?["overdue"] ?? 0, holdHours: holdHours, openHandoffs: row?["open_handoffs"] ?? 0,
+            reminded: reminded, returnRequested: row?["return_requested"] ?? 0, openHandoffs: row?["open_handoffs"] ?? 0,
             handoffsWithOpenDiscrepancies: row?["unresolved_handoffs"] ?? 0, openDiscrepancies: row?["open_discrepancies"] ?? 0)
     }
 }

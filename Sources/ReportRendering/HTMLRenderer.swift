@@ -4,9 +4,10 @@
 /// text is escaped.
 public enum HTMLRenderer {
     public struct Options: Sendable {
-        /// Print in landscape. Nil: landscape when some table has more than `wideColumns` columns.
+        /// Print in landscape. Nil: landscape when some table has more than `wideColumns` columns (those tables
+        /// also get a smaller font).
         public var landscape: Bool?
-        public var wideColumns = 10
+        public var wideColumns = 12
         public init(landscape: Bool? = nil) { self.landscape = landscape }
     }
 
@@ -33,7 +34,23 @@ public enum HTMLRenderer {
         if !meta.isEmpty { html.append("<p class=\"meta\">\(meta.joined(separator: " "))</p>") }
         html.append("</header>")
         html.append("<main>")
-        for section in document.sections { html.append(render(section, wide: section.columns.count > options.wideColumns)) }
+        // Consecutive small two-column tables (named figures) sit side by side in a grid instead of each
+        // stretching across the page.
+        var index = 0
+        let sections = document.sections
+        while index < sections.count {
+            var end = index
+            while end < sections.count && isCompact(sections[end]) { end += 1 }
+            if end - index >= 2 {
+                html.append("<div class=\"grid\">")
+                for section in sections[index..<end] { html.append(render(section, wide: false)) }
+                html.append("</div>")
+                index = end
+            } else {
+                html.append(render(sections[index], wide: sections[index].columns.count > options.wideColumns))
+                index += 1
+            }
+        }
         html.append("</main>")
         if !document.notes.isEmpty {
             html.append("<footer class=\"notes\">")
@@ -48,6 +65,11 @@ public enum HTMLRenderer {
         return html.joined(separator: "\n") + "\n"
     }
 
+    /// A short table of two columns without a chart.
+    static func isCompact(_ section: ReportSection) -> Bool {
+        section.columns.count == 2 && section.chart == nil && section.rows.count <= 16
+    }
+
     static func render(_ section: ReportSection, wide: Bool) -> String {
         var html: [String] = ["<section>", "<h2>\(escape(section.title))</h2>"]
         if let chart = section.chart {
@@ -60,7 +82,8 @@ public enum HTMLRenderer {
             if section.rows.isEmpty && section.totals == nil {
                 html.append("<p class=\"empty\">\(escape(section.emptyText))</p>")
             } else {
-                html.append("<table\(wide ? " class=\"wide\"" : "")>")
+                let tableClass = wide ? " class=\"wide\"" : section.columns.count <= 3 ? " class=\"pair\"" : ""
+                html.append("<table\(tableClass)>")
                 html.append("<thead><tr>")
                 for column in section.columns { html.append("<th\(alignClass(column.alignment))>\(escape(column.title))</th>") }
                 html.append("</tr></thead>")
@@ -142,7 +165,10 @@ public enum HTMLRenderer {
         section { margin: 0 0 22px; }
         h2 { font-size: 16px; margin: 0 0 8px; padding-left: 8px; border-left: 4px solid #3f6fa8; break-after: avoid; page-break-after: avoid; }
         table { width: 100%; border-collapse: collapse; font-size: 13px; font-variant-numeric: tabular-nums; }
-        table.wide { font-size: 11.5px; }
+        table.wide { font-size: 11.5px; word-break: keep-all; }
+        table.pair { width: auto; min-width: 50%; }
+        .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); gap: 0 24px; align-items: start; }
+        .grid table.pair { width: 100%; min-width: 0; }
         th, td { border: 1px solid #b8bec6; padding: 4px 8px; vertical-align: top; text-align: left; }
         table.wide th, table.wide td { padding: 3px 5px; }
         th { background: #eef2f7; font-weight: 600; white-space: nowrap; }

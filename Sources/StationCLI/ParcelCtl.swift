@@ -39,8 +39,12 @@ struct ParcelCtl: ParsableCommand {
                 break
             }
         }
-        guard let subcommand = rest.first, !leading.isEmpty else { return arguments }
-        return [subcommand] + leading + rest.dropFirst()
+        guard !rest.isEmpty, !leading.isEmpty else { return arguments }
+        // After the whole subcommand path (`report daily`, `handoff open`), so nested commands take them too; before
+        // a `--` that ends the options.
+        var moved = Array(rest)
+        moved.insert(contentsOf: leading, at: moved.firstIndex(of: "--") ?? moved.endIndex)
+        return moved
     }
 }
 

@@ -84,7 +84,7 @@ enum StationReportDocuments {
         return ReportSection(
             title: "每日明细", columns: columns, rows: report.days.map { cells($0.date, $0.activity) }, totals: cells("合计", report.totals),
             chart: ReportChart(
-                title: "每日入库与取件：入库件数", labels: report.days.map { String($0.date.suffix(2)) },
+                title: "每日入库件数", labels: report.days.map { String($0.date.suffix(2)) },
                 counts: report.days.map(\.activity.received), unit: "件", labelAxisTitle: "日期", valueAxisTitle: "入库"))
     }
 
@@ -152,17 +152,17 @@ enum StationReportDocuments {
         var notes: [String] = []
         if let attention = report.attention {
             overview += [
-                ("超过保管期 \(attention.holdHours) 小时（件）", .integer(attention.overdue)),
                 ("已通知（件）", .integer(attention.notified)),
-                ("已催取：通知 2 次及以上（件）", .integer(attention.reminded)),
-                ("待退回快递公司（件）", .integer(attention.returnRequested)),
-                ("待决定：超期留存或退回（件）", .integer(attention.overdue)),
+                ("已催取：通知 2 次及以上（件）", attention.reminded.map { .integer($0) } ?? .text("未统计")),
+                ("超过保管期 \(attention.holdHours) 小时，待决定留存或退回（件）", .integer(attention.overdue)),
+                ("已决定退回，待快递公司取回（件）", .integer(attention.returnRequested)),
                 ("未结交接（次）", .integer(attention.unreconciledHandoffs)),
                 ("其中进行中（次）", .integer(attention.openHandoffs)),
                 ("其中有未结差异（次）", .integer(attention.handoffsWithOpenDiscrepancies)),
                 ("未结差异（件）", .integer(attention.openDiscrepancies)),
             ]
-            notes.append("通知、催取、退回与交接各项为全站数字，不受“只看滞留超过 N 小时”限制。")
+            if report.olderThanHours > 0 { notes.append("已决定退回、未结交接与未结差异为全站数字，不受滞留时长限制。") }
+            if attention.reminded == nil { notes.append("在架包裹超过一万件，未统计催取件数。") }
         }
         let sections: [ReportSection] = [
             .figures("概况", overview, valueTitle: "数量"),
@@ -199,7 +199,7 @@ enum StationReportDocuments {
         ]
         return ReportDocument(
             title: "滞留包裹报告", subtitle: report.station.map(station),
-            period: "截至 \(localTime(report.generatedAt, zone: zone))" + (report.olderThanHours > 0 ? "，只看滞留超过 \(report.olderThanHours) 小时" : ""),
+            period: report.olderThanHours > 0 ? "滞留超过 \(report.olderThanHours) 小时的包裹" : nil,
             generatedAt: localTime(report.generatedAt, zone: zone), sections: sections, notes: notes + ["报表不含收件人手机号码，仅显示尾号。"])
     }
 
@@ -219,9 +219,11 @@ enum StationReportDocuments {
         let rows: [[ReportCell]] = entries.map { entry in
             let h = entry.handoff
             let digest = h.receiptDigest.map { fullDigests ? $0 : String($0.prefix(16)) } ?? "-"
+            let opened = localTime(h.openedAt, zone: zone)
+            // Confirmed the same day: the time is enough.
+            let closed = h.closedAt.map { localTime($0, zone: zone) }.map { $0.prefix(10) == opened.prefix(10) ? String($0.dropFirst(11)) : $0 }
             return [
-                .text(h.receiptSeq.map { "#\($0)" } ?? "-"), .timestamp(localTime(h.openedAt, zone: zone)),
-                h.closedAt.map { .timestamp(localTime($0, zone: zone)) } ?? .text("进行中"), .text(h.direction == "inbound" ? "进站" : "出站"),
+                .text(h.receiptSeq.map { "#\($0)" } ?? "-"), .timestamp(opened), closed.map { .timestamp($0) } ?? .text("进行中"), .text(h.direction == "inbound" ? "进站" : "出站"),
                 .text(kindName(h.kind)), .text("\(h.partyName)（\(h.party)）"), .text(h.company.map(courierName) ?? "-"),
                 .text([h.node, h.nodeTier.map(tierName)].compactMap { $0 }.joined(separator: " ").ifEmpty("-")),
                 .text(h.confirmedBy.map { $0 == "badge" ? "工牌" : "密码" } ?? "-"),

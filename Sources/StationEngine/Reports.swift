@@ -13,7 +13,8 @@ extension StationEngine {
         public let attention: BacklogAttention
     }
 
-    /// The backlog (`backlog(olderThanHours:)`) and, from the same snapshot, the station-wide attention counts.
+    /// The backlog (`backlog(olderThanHours:)`, with its notified and overdue counts) and, from the same snapshot,
+    /// what else needs attention: reminded parcels, returns waiting for their courier, unreconciled handoffs.
     public nonisolated func backlogOverview(olderThanHours: Int) async throws -> BacklogOverview {
         guard olderThanHours >= 0, olderThanHours <= 24 * 3650 else {
             throw EngineError.invalidParameter(name: "olderThanHours", reason: "must be between 0 and 87600")
@@ -21,9 +22,9 @@ extension StationEngine {
         let now = clock.nowMillis()
         let holdHours = settings.holdHours
         return try await store.read { reader in
-            BacklogOverview(
-                report: try reader.backlog(now: now, olderThanHours: olderThanHours),
-                attention: try reader.backlogAttention(now: now, holdHours: holdHours))
+            let report = try reader.backlog(now: now, olderThanHours: olderThanHours, holdHours: holdHours)
+            return BacklogOverview(
+                report: report, attention: try reader.backlogAttention(now: now, olderThanHours: olderThanHours, waiting: report.total))
         }
     }
 

@@ -317,22 +317,24 @@ public struct HandoffLedgerResult: Codable, Sendable, Equatable {
 
 // MARK: Report.Backlog attention
 
-/// Station-wide counts beside the backlog (whatever its `olderThanHours`): what needs a decision or a follow-up.
+/// Beside the backlog: what needs a decision or a follow-up.
 public struct BacklogAttentionDTO: Codable, Sendable, Equatable {
-    /// Waiting parcels whose recipient was notified at least once, and at least twice (reminded, 催取).
+    /// Of the backlog's parcels: those whose recipient was notified, and those notified at least twice (reminded,
+    /// 催取); `reminded` is null on a backlog of more than 10,000 parcels (too costly to count).
     public var notified: Int
-    public var reminded: Int
-    /// Return decisions pending: parcels marked for return still here, and waiting parcels past the hold period.
+    public var reminded: Int?
+    /// Return decisions pending, station-wide: parcels marked for return still here; and, of the backlog's parcels,
+    /// those past the hold period (keep or return?).
     public var returnRequested: Int
     public var overdue: Int
     public var holdHours: Int
-    /// Handoffs not reconciled: open ones plus closed ones with an unresolved discrepancy.
+    /// Station-wide: handoffs not reconciled, open ones plus closed ones with an unresolved discrepancy.
     public var unreconciledHandoffs: Int
     public var openHandoffs: Int
     public var handoffsWithOpenDiscrepancies: Int
     public var openDiscrepancies: Int
     public init(
-        notified: Int, reminded: Int, returnRequested: Int, overdue: Int, holdHours: Int, unreconciledHandoffs: Int, openHandoffs: Int,
+        notified: Int, reminded: Int?, returnRequested: Int, overdue: Int, holdHours: Int, unreconciledHandoffs: Int, openHandoffs: Int,
         handoffsWithOpenDiscrepancies: Int, openDiscrepancies: Int
     ) {
         self.notified = notified

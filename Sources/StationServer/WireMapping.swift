@@ -214,8 +214,8 @@ enum WireMapping {
         var result = backlog(overview.report, engine: engine)
         let attention = overview.attention
         result.attention = BacklogAttentionDTO(
-            notified: attention.notified, reminded: attention.reminded, returnRequested: attention.returnRequested,
-            overdue: attention.overdue, holdHours: attention.holdHours,
+            notified: overview.report.notified, reminded: attention.reminded, returnRequested: attention.returnRequested,
+            overdue: overview.report.overdue ?? 0, holdHours: engine.settings.holdHours,
             unreconciledHandoffs: attention.openHandoffs + attention.handoffsWithOpenDiscrepancies, openHandoffs: attention.openHandoffs,
             handoffsWithOpenDiscrepancies: attention.handoffsWithOpenDiscrepancies, openDiscrepancies: attention.openDiscrepancies)
         result.station = StationInfo(id: engine.settings.stationID, name: engine.settings.stationName)

@@ -98,7 +98,7 @@ import Testing
         #expect(page.contains("李家村服务站（cun-01）"))
         #expect(page.contains("<svg xmlns=\"http://www.w3.org/2000/svg\""))
         #expect(page.components(separatedBy: "<rect ").count == 6)  // one bar per age bucket
-        #expect(page.contains("待退回快递公司（件）"))
+        #expect(page.contains("已决定退回，待快递公司取回（件）"))
         #expect(page.contains("YT1234567890123"))
         #expect(page.hasSuffix("</html>\n"))
 
@@ -153,6 +153,10 @@ import Testing
         #expect(bad.stderr.contains("request.invalidParams"))
         let both = try ctl(daemon, ["report", "daily", "--csv", "--html"])
         #expect(both.status == 64)
+        // Global options may come first, also before a nested subcommand.
+        let leading = try runCommand(BuiltProducts.parcelctl, ["--socket", daemon.socketPath, "--json", "report", "ledger", "--from", "2020-01-01"])
+        #expect(leading.status == 0, "\(leading.stderr)")
+        #expect((try? JSONDecoder().decode(Reply<HandoffLedgerResult>.self, from: Data(leading.stdout.utf8)))?.result.handoffs.count == 1)
         #expect(!today.isEmpty)
         #expect(daemon.terminate() == 0)
     }

@@ -164,7 +164,7 @@ import Testing
 
     @Test func backlogQueryUsesThePartialCoveringIndex() throws {
         let plan = try store.pool.read { db in
-            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + LedgerReader.backlogSQL, arguments: [0, 0]).map { $0["detail"] as String }
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + LedgerReader.backlogSQL, arguments: [0, 0, 0]).map { $0["detail"] as String }
         }
         #expect(plan.contains { $0.contains("parcel_backlog") && $0.contains("COVERING") }, "\(plan)")
     }

@@ -113,10 +113,25 @@ import Testing
     @Test func wideTablesPrintInLandscape() {
         let wide = ReportDocument(
             title: "交接台账",
-            sections: [ReportSection(title: "t", columns: (1...12).map { ReportColumn("c\($0)") }, rows: [(1...12).map { .integer($0) }])])
+            sections: [ReportSection(title: "t", columns: (1...13).map { ReportColumn("c\($0)") }, rows: [(1...13).map { .integer($0) }])])
         let html = HTMLRenderer.render(wide)
         #expect(html.contains("@page { size: A4 landscape;"))
         #expect(html.contains("<table class=\"wide\">"))
+    }
+
+    @Test func smallFigureTablesSitSideBySide() {
+        let figures = ReportDocument(
+            title: "日报",
+            sections: [
+                .figures("业务量", [("入库", .integer(3))]), .figures("金额", [("服务费", .money(fen: 100))]),
+                ReportSection(title: "明细", columns: [ReportColumn("a"), ReportColumn("b"), ReportColumn("c"), ReportColumn("d")], rows: [[.integer(1)]]),
+                .figures("输入", [("交接", .integer(1))]),
+            ])
+        let html = HTMLRenderer.render(figures)
+        #expect(html.components(separatedBy: "<div class=\"grid\">").count == 2)
+        let grid = html.components(separatedBy: "<div class=\"grid\">")[1].components(separatedBy: "</div>")[0]
+        #expect(grid.contains("业务量") && grid.contains("金额") && !grid.contains("明细"))
+        #expect(html.contains("@page { size: A4; "))
     }
 
     // MARK: SVG

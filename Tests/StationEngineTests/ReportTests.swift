@@ -299,15 +299,23 @@ final class NovemberClock: StationClock {
         #expect(overview.report.total == 1)
         #expect(overview.report.buckets.map(\.count) == [0, 0, 0, 1, 0])
         #expect(overview.report.byCourier.map(\.courier) == ["ZTO"])
+        #expect(overview.report.notified == 1)
+        #expect(overview.report.overdue == 1)  // past the 48 h hold
         #expect(
             overview.attention
                 == BacklogAttention(
-                    notified: 1, reminded: 1, returnRequested: 1, overdue: 1, holdHours: 48, openHandoffs: 1, handoffsWithOpenDiscrepancies: 0,
-                    openDiscrepancies: 0))
-        // The attention counts are station-wide whatever the age cutoff.
+                    reminded: 1, returnRequested: 1, openHandoffs: 1, handoffsWithOpenDiscrepancies: 0, openDiscrepancies: 0))
+        // The parcel counts follow the age cutoff; returns and handoffs are station-wide.
         let older = try await engine.backlogOverview(olderThanHours: 200)
         #expect(older.report.total == 0)
-        #expect(older.attention == overview.attention)
+        #expect(older.report.notified == 0)
+        #expect(older.report.overdue == 0)
+        #expect(
+            older.attention
+                == BacklogAttention(
+                    reminded: 0, returnRequested: 1, openHandoffs: 1, handoffsWithOpenDiscrepancies: 0, openDiscrepancies: 0))
+        // The status's backlog call asks for no overdue count.
+        #expect(try await store.read { try $0.backlog(now: NovemberClock.at(6, 18), olderThanHours: 0) }.overdue == nil)
         await #expect(throws: EngineError.self) { _ = try await engine.backlogOverview(olderThanHours: -1) }
     }
 
