@@ -73,11 +73,17 @@ public struct CountyReports: Sendable {
     public let timeZone: TimeZone
     public let countyName: String
 
+    /// `yyyy-MM-dd HH:mm` in the county's zone, made once: a report formats a time per listed row.
+    let timeStyle: Date.VerbatimFormatStyle
+
     public init(connection: PostgresConnection, logger: Logger, timeZone: TimeZone, countyName: String = "县级物流中心") {
         self.connection = connection
         self.logger = logger
         self.timeZone = timeZone
         self.countyName = countyName
+        timeStyle = Date.VerbatimFormatStyle(
+            format: "\(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)",
+            timeZone: timeZone, calendar: Calendar(identifier: .gregorian))
     }
 
     func rows(_ sql: String, _ binds: [any PostgresEncodable & Sendable]) async throws -> [PostgresRandomAccessRow] {
@@ -92,10 +98,7 @@ public struct CountyReports: Sendable {
 
     func format(_ millis: Int64?) -> String {
         guard let millis else { return "" }
-        let formatter = DateFormatter()
-        formatter.timeZone = timeZone
-        formatter.dateFormat = "yyyy-MM-dd HH:mm"
-        return formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
+        return Date(timeIntervalSince1970: Double(millis) / 1000).formatted(timeStyle)
     }
 
     func document(_ title: String, period: String?, generatedAt: Int64, sections: [ReportSection], notes: [String] = []) -> ReportDocument {

@@ -137,6 +137,11 @@ extension LedgerReader {
         }
     }
 
+    /// When the first record after `seq` was written (nil when none waits): how far behind the county is.
+    public func outboxTime(after seq: Int64) throws -> Int64? {
+        try Int64.fetchOne(db, sql: "SELECT at FROM sync_outbox WHERE seq > ? ORDER BY seq LIMIT 1", arguments: [seq])
+    }
+
     /// The newest outbox seq (0 when empty).
     public func outboxHead() throws -> Int64 {
         try Int64.fetchOne(db, sql: "SELECT ifnull(max(seq), 0) FROM sync_outbox") ?? 0

@@ -62,7 +62,7 @@ extension StationEngine {
             report = SyncReport(configured: false, target: nil, state: "off", acknowledged: acknowledged, head: head)
         }
         let acknowledged = report.acknowledged
-        report.oldestPendingAt = try await store.read { reader in try reader.outbox(after: acknowledged, limit: 1).first?.at }
+        report.oldestPendingAt = try await store.read { reader in try reader.outboxTime(after: acknowledged) }
         return report
     }
 }
