@@ -75,7 +75,8 @@ public enum CountySQL {
     /// Transactions per station in [$1, $2): parcels received, picked up, returned, sent, produce sent.
     public static let volume = """
         SELECT s.id,
-               (SELECT count(*) FROM county.parcel p WHERE p.station_id = s.id AND p.received_at >= $1 AND p.received_at < $2),
+               (SELECT count(*) FROM county.parcel p WHERE p.station_id = s.id AND p.received_at >= $1 AND p.received_at < $2
+                  AND p.state <> 'voided'),
                (SELECT count(*) FROM county.parcel p WHERE p.station_id = s.id AND p.state = 'pickedUp'
                   AND p.released_at >= $1 AND p.released_at < $2),
                (SELECT count(*) FROM county.parcel p WHERE p.station_id = s.id AND p.state = 'returned'
@@ -100,9 +101,10 @@ public enum CountySQL {
                   AND h.state = 'closed' AND h.closed_at < $2
                   AND EXISTS (SELECT 1 FROM county.discrepancy d WHERE d.station_id = h.station_id AND d.handoff_ref = h.handoff_ref
                               AND d.opened_at < $2 AND (d.resolved_at IS NULL OR d.resolved_at >= $2))),
-               (SELECT count(*) FROM county.parcel p WHERE p.station_id = s.id AND p.shelved_at >= $1 AND p.shelved_at < $2),
+               (SELECT count(*) FROM county.parcel p WHERE p.station_id = s.id AND p.shelved_at >= $1 AND p.shelved_at < $2
+                  AND p.state <> 'voided'),
                (SELECT count(*) FROM county.parcel p WHERE p.station_id = s.id AND p.shelved_at < $2
-                  AND (p.released_at IS NULL OR p.released_at >= $1)),
+                  AND (p.released_at IS NULL OR p.released_at >= $1) AND p.state <> 'voided'),
                (SELECT count(*) FROM county.parcel p WHERE p.station_id = s.id AND p.shelved_at < $2
                   AND (p.released_at IS NULL OR p.released_at >= $1)
                   AND p.shelved_at + make_interval(hours => $3::int) < $2

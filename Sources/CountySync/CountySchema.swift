@@ -21,6 +21,7 @@ public enum CountySchema {
 
     public static let migrations: [Migration] = [
         Migration(version: 1, name: "stations, events, projections, row-level security", sql: v1),
+        Migration(version: 2, name: "undone intakes and pickups", sql: v2),
     ]
 
     /// Creates the version table; run before the migrations, in the same transaction.
@@ -165,10 +166,37 @@ public enum CountySchema {
             PRIMARY KEY (station_id, complaint_ref)
         );
 
+        \(applyEvents(create: "CREATE FUNCTION", released: "'pickedUp', 'returned'", shelvedFrom: "'shelved', 'notified'"))
+        CREATE TRIGGER station_event_apply AFTER INSERT ON county.station_event
+            REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT EXECUTE FUNCTION county.apply_events();
+
+        -- Events are the record: never changed, never removed.
+        CREATE FUNCTION county.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'county.station_event is append-only'; END $$;
+        CREATE TRIGGER station_event_append_only BEFORE UPDATE OR DELETE ON county.station_event
+            FOR EACH ROW EXECUTE FUNCTION county.refuse_change();
+
+        REVOKE ALL ON SCHEMA county FROM PUBLIC;
+        GRANT USAGE ON SCHEMA county TO \(stationGroup), \(readerGroup);
+        GRANT SELECT, INSERT ON county.station_event TO \(stationGroup);
+        GRANT EXECUTE ON FUNCTION county.current_station() TO \(stationGroup), \(readerGroup);
+        GRANT SELECT ON ALL TABLES IN SCHEMA county TO \(readerGroup);
+        """
+
+    /// Stations can undo an intake (the stay becomes `voided`, which ends it like a pickup) or a pickup (the
+    /// parcel is back on the shelf with its original shelving time, so an undone pickup must not restart its age).
+    static let v2 = applyEvents(
+        create: "CREATE OR REPLACE FUNCTION", released: "'pickedUp', 'returned', 'voided'",
+        shelvedFrom: "'shelved', 'notified', 'pickedUp'")
+
+    /// The projection trigger's function. `released`: the states that end a stay; `shelvedFrom`: the states a
+    /// move to `shelved` does not count as a shelving from.
+    static func applyEvents(create: String, released: String, shelvedFrom: String) -> String {
+        """
         -- Folds a batch of accepted events into the projections. A statement trigger over the transition table,
         -- so a batch of a thousand events costs a few set-based statements, not a thousand function calls. It
         -- first refuses a batch that does not continue the station's sequence exactly: no gaps, no reordering.
-        CREATE FUNCTION county.apply_events() RETURNS trigger
+        \(create) county.apply_events() RETURNS trigger
             LANGUAGE plpgsql SECURITY DEFINER SET search_path = county, pg_temp
         AS $$
         DECLARE
@@ -195,8 +223,8 @@ public enum CountySchema {
                    (array_agg(payload->>'courier' ORDER BY seq DESC))[1],
                    (array_agg(payload->>'to' ORDER BY seq DESC))[1],
                    min(at) FILTER (WHERE payload->>'kind' = 'intake'),
-                   max(at) FILTER (WHERE payload->>'to' = 'shelved' AND coalesce(payload->>'from', '') NOT IN ('shelved', 'notified')),
-                   (array_agg(CASE WHEN payload->>'to' IN ('pickedUp', 'returned') THEN at END ORDER BY seq DESC))[1],
+                   max(at) FILTER (WHERE payload->>'to' = 'shelved' AND coalesce(payload->>'from', '') NOT IN (\(shelvedFrom))),
+                   (array_agg(CASE WHEN payload->>'to' IN (\(released)) THEN at END ORDER BY seq DESC))[1],
                    count(*) FILTER (WHERE payload->>'kind' = 'notify'),
                    max(seq)
             FROM new_events WHERE kind = 'parcel'
@@ -266,19 +294,6 @@ public enum CountySchema {
             ON CONFLICT (station_id, complaint_ref) DO UPDATE SET resolved_at = EXCLUDED.resolved_at, last_seq = EXCLUDED.last_seq;
             RETURN NULL;
         END $$;
-        CREATE TRIGGER station_event_apply AFTER INSERT ON county.station_event
-            REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT EXECUTE FUNCTION county.apply_events();
-
-        -- Events are the record: never changed, never removed.
-        CREATE FUNCTION county.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN RAISE EXCEPTION 'county.station_event is append-only'; END $$;
-        CREATE TRIGGER station_event_append_only BEFORE UPDATE OR DELETE ON county.station_event
-            FOR EACH ROW EXECUTE FUNCTION county.refuse_change();
-
-        REVOKE ALL ON SCHEMA county FROM PUBLIC;
-        GRANT USAGE ON SCHEMA county TO \(stationGroup), \(readerGroup);
-        GRANT SELECT, INSERT ON county.station_event TO \(stationGroup);
-        GRANT EXECUTE ON FUNCTION county.current_station() TO \(stationGroup), \(readerGroup);
-        GRANT SELECT ON ALL TABLES IN SCHEMA county TO \(readerGroup);
         """
+    }
 }

@@ -15,6 +15,8 @@ public enum ParcelState: String, CaseIterable, Sendable, Codable {
     case returned
     /// Something is wrong (damaged, wrong station, disputed); it needs a person.
     case exception
+    /// Its intake was undone (scanned in by mistake) within the undo window. Final: the stay never counted.
+    case voided
 
     /// States in which the parcel is still the station's responsibility; the tracking number and pickup code
     /// are unique among these.
@@ -24,7 +26,7 @@ public enum ParcelState: String, CaseIterable, Sendable, Codable {
 
     public var isActive: Bool { Self.active.contains(self) }
     /// Final states release the pickup code and the tracking number.
-    public var isFinal: Bool { self == .pickedUp || self == .returned }
+    public var isFinal: Bool { self == .pickedUp || self == .returned || self == .voided }
 }
 
 /// Something that happens to a parcel. Each action is legal from some states only.
@@ -45,24 +47,33 @@ public enum ParcelAction: String, CaseIterable, Sendable, Codable {
     case flagException
     /// The problem is solved; back on the shelf.
     case resolveException
+    /// Staff take back an intake made by mistake, soon after it (see `ParcelLifecycle.undoWindow`).
+    case undoIntake
+    /// Staff take back a pickup confirmed by mistake, soon after it: the parcel goes back on its shelf.
+    case undoPickup
 }
 
 /// The lifecycle as an explicit table: `(state, action) → state`. Anything not in the table is illegal.
 public enum ParcelLifecycle {
-    /// Every legal transition.
+    /// Every legal transition but `undoPickup`, whose target is recorded history (see `undoingPickup`).
     public static let transitions: [ParcelState: [ParcelAction: ParcelState]] = [
-        .received: [.shelve: .shelved, .flagException: .exception, .requestReturn: .returnRequested],
+        .received: [
+            .shelve: .shelved, .flagException: .exception, .requestReturn: .returnRequested, .undoIntake: .voided,
+        ],
         .shelved: [
             .notify: .notified, .pickUp: .pickedUp, .requestReturn: .returnRequested, .flagException: .exception,
+            .undoIntake: .voided,
         ],
         .notified: [
             // A reminder is another notice: notified → notified is legal and logged.
             .notify: .notified, .pickUp: .pickedUp, .requestReturn: .returnRequested, .flagException: .exception,
+            .undoIntake: .voided,
         ],
         .returnRequested: [.cancelReturn: .shelved, .completeReturn: .returned, .flagException: .exception],
         .exception: [.resolveException: .shelved, .requestReturn: .returnRequested],
         .pickedUp: [:],
         .returned: [:],
+        .voided: [:],
     ]
 
     /// The state after `action`, or `DomainError.illegalTransition`.
@@ -71,6 +82,22 @@ public enum ParcelLifecycle {
             throw DomainError.illegalTransition(from: state, action: action)
         }
         return next
+    }
+
+    /// Undoing a pickup returns the parcel to the state the pickup took it from (`shelved` or `notified`, as the
+    /// pickup's event recorded), so a recipient who was told keeps counting as told.
+    public static func undoingPickup(from state: ParcelState, pickedUpFrom previous: ParcelState?) throws -> ParcelState {
+        guard state == .pickedUp, let previous, ParcelState.awaitingPickup.contains(previous) else {
+            throw DomainError.illegalTransition(from: state, action: .undoPickup)
+        }
+        return previous
+    }
+
+    /// Whether a step taken at `stepAt` may still be undone at `now`: undo is for a slip noticed at the counter
+    /// ("wrong parcel!"), not for rewriting history later, which takes a forward action (return, exception).
+    public static func canUndo(stepAt: Int64, now: Int64, windowSeconds: Int) -> Bool {
+        // A clock stepped back since the step makes it look younger, which is still "just now".
+        now - stepAt <= Int64(windowSeconds) * 1000
     }
 
     /// Whether a parcel in `state` has been waiting longer than `holdHours` since it was shelved: the flag

@@ -41,6 +41,9 @@ final class LayerOccupancyCache: @unchecked Sendable {
 
     func invalidateAll() { entries.removeAll(keepingCapacity: true) }
 
+    /// Drops one layer: it is read from the database when next needed.
+    func forget(_ key: LayerKey) { entries[key] = nil }
+
     /// A parcel took `slot` (intake with shelving, or shelving later); `allocated` when the slot was just
     /// handed out, which moves the layer's allocation cursor as `layer_load.last_seq` does.
     func taken(_ slot: PickupCode, allocated: Bool) {

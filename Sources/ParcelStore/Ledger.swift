@@ -347,13 +347,38 @@ public final class LedgerTransaction: LedgerReader {
         slot: PickupCode? = nil, pickupID: Int64? = nil, details: [String: String] = [:]
     ) throws -> ParcelRecord {
         let next = try ParcelLifecycle.apply(action, to: parcel.state)
+        return try record(action, to: parcel, next: next, at: at, actor: actor, slot: slot, pickupID: pickupID, details: details)
+    }
+
+    /// Takes back a pickup confirmed by mistake: the parcel returns to the state the pickup took it from, keeps
+    /// its shelving time (its wait goes on), loses its pickup (whose proof row stays, as history) and takes
+    /// its code again, or `slot` when that code was handed to another parcel meanwhile.
+    @discardableResult
+    public func undoPickup(
+        _ parcel: ParcelRecord, at: Int64, actor: String, slot: PickupCode? = nil, details: [String: String] = [:]
+    ) throws -> ParcelRecord {
+        let previous = try events(parcelID: parcel.id).last { $0.kind == .pickUp }?.fromState
+        let next = try ParcelLifecycle.undoingPickup(from: parcel.state, pickedUpFrom: previous)
+        var details = details
+        if let undone = parcel.pickupID { details["undoesPickupId"] = String(undone) }
+        return try record(.undoPickup, to: parcel, next: next, at: at, actor: actor, slot: slot, pickupID: nil, details: details)
+    }
+
+    /// Writes a transition decided by the caller: the row, the layer memory and the event.
+    func record(
+        _ action: ParcelAction, to parcel: ParcelRecord, next: ParcelState, at: Int64, actor: String,
+        slot: PickupCode?, pickupID: Int64?, details: [String: String]
+    ) throws -> ParcelRecord {
         let code = slot ?? parcel.pickupCode
         let updated = ParcelRecord(
             id: parcel.id, tracking: parcel.tracking, rawScan: parcel.rawScan, courier: parcel.courier,
             candidates: parcel.candidates, state: next, pickupCode: code, phoneTail: parcel.phoneTail,
             hasPhoneHash: parcel.hasPhoneHash, receivedAt: parcel.receivedAt,
-            shelvedAt: slot != nil ? at : parcel.shelvedAt, updatedAt: at,
-            releasedAt: next.isFinal ? at : parcel.releasedAt, pickupID: pickupID ?? parcel.pickupID,
+            // An undone pickup is the same wait going on, whatever code it comes back with.
+            shelvedAt: slot != nil && action != .undoPickup ? at : parcel.shelvedAt, updatedAt: at,
+            // Only final states are released; an undone pickup is active again.
+            releasedAt: next.isFinal ? at : nil,
+            pickupID: action == .undoPickup ? nil : pickupID ?? parcel.pickupID,
             notices: parcel.notices + (action == .notify ? 1 : 0))
         // One statement writes every mutable column from `updated`, so the returned record is what is stored.
         try db.cachedStatement(
@@ -370,6 +395,13 @@ public final class LedgerTransaction: LedgerReader {
         if let cache = occupancyCache {
             let wasActive = parcel.releasedAt == nil
             let isActive = updated.releasedAt == nil
+            if !wasActive, isActive {
+                // A release taken back: its code leaves the layer's cooling list, which the memory keeps only
+                // as an ordered log; reading the layer again is simplest and undo is rare.
+                for released in [parcel.pickupCode, code].compactMap({ $0 }) {
+                    cache.forget(LayerKey(shelf: released.shelf, layer: released.layer))
+                }
+            }
             if let old = parcel.pickupCode, wasActive, old != code || !isActive {
                 cache.freed(old, releasedAt: isActive ? nil : at)
             }
@@ -379,8 +411,14 @@ public final class LedgerTransaction: LedgerReader {
         if let code { details["pickupCode"] = code.description }
         if let pickupID { details["pickupId"] = String(pickupID) }
         try appendEvent(
-            parcelID: parcel.id, tracking: parcel.tracking, kind: ParcelEventKind(action), from: parcel.state, to: next, at: at, actor: actor, details: details)
+            parcelID: parcel.id, tracking: parcel.tracking, kind: ParcelEventKind(action), from: parcel.state, to: next, at: at,
+            actor: actor, details: details)
         return updated
+    }
+
+    /// The open handoff or receipt that names this parcel's stay, if any: its intake is part of that record.
+    public func handoffID(ofParcel id: Int64) throws -> Int64? {
+        try Int64.fetchOne(db, sql: "SELECT handoff_id FROM handoff_line WHERE parcel_id = ? ORDER BY id LIMIT 1", arguments: [id])
     }
 
     /// Records who handed out parcels, and how the recipient proved who they were.

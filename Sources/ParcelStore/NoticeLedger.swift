@@ -130,6 +130,15 @@ extension LedgerTransaction {
         return db.changesCount > 0
     }
 
+    /// Puts back the notices a pickup cancelled, when that pickup is undone: the parcel waits again, so its
+    /// reminders are due again. Returns how many.
+    public func reopenNotices(parcelID: Int64, cancelledBecause reason: String) throws -> Int {
+        try db.execute(
+            sql: "UPDATE notice SET status = 'pending', last_reason = NULL WHERE parcel_id = ? AND status = 'cancelled' AND last_reason = ?",
+            arguments: [parcelID, reason])
+        return db.changesCount
+    }
+
     /// Cancels a parcel's notices not yet sent (it was collected or is going back).
     public func cancelNotices(parcelID: Int64, reason: String) throws {
         try db.execute(

@@ -60,6 +60,8 @@ public enum ParcelEventKind: String, Sendable, CaseIterable, Codable {
     case completeReturn
     case flagException
     case resolveException
+    case undoIntake
+    case undoPickup
 
     public init(_ action: ParcelAction) { self = ParcelEventKind(rawValue: action.rawValue)! }
 }

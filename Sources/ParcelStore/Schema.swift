@@ -12,11 +12,20 @@ enum Schema {
     /// index's WHERE terms literally, so the backlog query is built from the same string.
     static let awaitingPickupSQL = "state IN (\(sqlList(ParcelState.awaitingPickup)))"
 
+    /// The states and event kinds the first ledger migration allowed, frozen as they were: later migrations
+    /// find these exact lists in the stored schema and widen them.
+    static let ledgerStates = "'received','shelved','notified','pickedUp','returnRequested','returned','exception'"
+    static let ledgerEventKinds =
+        "'intake','shelve','notify','pickUp','requestReturn','cancelReturn','completeReturn','flagException','resolveException'"
+    /// What "undo" added: the `voided` state and the two undo events.
+    static let undoStates = ledgerStates + ",'voided'"
+    static let undoEventKinds = ledgerEventKinds + ",'undoIntake','undoPickup'"
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("2026-11-22 ledger") { db in
-            let states = sqlList(ParcelState.allCases)
-            let kinds = sqlList(ParcelEventKind.allCases)
+            let states = ledgerStates
+            let kinds = ledgerEventKinds
             try db.execute(
                 sql: """
                     CREATE TABLE station_meta (
@@ -372,6 +381,25 @@ enum Schema {
         }
         migrator.registerMigration("2026-11-22 sync outbox") { db in
             try SyncOutboxSchema.migrate(db)
+        }
+        // Foreign keys stay off while the tables are rebuilt (GRDB's default, checked before commit).
+        migrator.registerMigration("2026-11-22 undo") { db in
+            try TableRebuild.widen(
+                "parcel",
+                [
+                    "state IN (\(ledgerStates))": "state IN (\(undoStates))",
+                    // A voided stay has ended, like a pickup or a return: it releases its code and tracking number.
+                    "CHECK ((state IN ('pickedUp', 'returned')) = (released_at IS NOT NULL))":
+                        "CHECK ((state IN ('pickedUp', 'returned', 'voided')) = (released_at IS NOT NULL))",
+                ], in: db)
+            try TableRebuild.widen(
+                "parcel_event",
+                [
+                    "IN (\(ledgerStates))": "IN (\(undoStates))",
+                    "kind IN (\(ledgerEventKinds))": "kind IN (\(undoEventKinds))",
+                ], in: db)
+            // An intake that a handoff recorded is not undone: finding its handoff must not scan every line.
+            try db.execute(sql: "CREATE INDEX handoff_line_parcel ON handoff_line(parcel_id) WHERE parcel_id IS NOT NULL")
         }
         return migrator
     }

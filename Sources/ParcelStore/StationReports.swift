@@ -162,6 +162,14 @@ extension LedgerReader {
             case .completeReturn:
                 figures.returned += n
                 perCourier.returned += n
+            // An undone step never happened for the figures: it cancels the step it undoes.
+            case .undoIntake:
+                figures.received -= n
+                perCourier.received -= n
+            case .undoPickup:
+                figures.pickedUp -= n
+                figures.pickedUpByCourier[code, default: 0] -= n
+                perCourier.pickedUp -= n
             default:
                 continue
             }
@@ -258,6 +266,7 @@ extension LedgerReader {
                        ifnull(sum(shelved_at + ?3 < ?2 AND (released_at IS NULL OR released_at >= ?2)), 0) AS past_hold_at_end
                 FROM parcel
                 WHERE shelved_at IS NOT NULL AND shelved_at < ?2 AND (released_at IS NULL OR released_at > ?1)
+                  AND state <> 'voided'  -- scanned in by mistake: never on the shelf
                 """, arguments: [window.from, window.asOf, hold])
         let handoffs = try Row.fetchOne(
             db,

@@ -14,7 +14,7 @@ struct ParcelCtl: ParsableCommand {
             else ./run/parcel-station.sock (the development daemon).
             """,
         subcommands: [
-            Status.self, Intake.self, Show.self, Search.self, Pickup.self, Return.self, Backlog.self, Report.self, Watch.self, Scanners.self, Scan.self,
+            Status.self, Intake.self, Show.self, Search.self, Pickup.self, Return.self, Undo.self, Backlog.self, Report.self, Watch.self, Scanners.self, Scan.self,
             Decode.self, Handoff.self, Discrepancies.self, ReceiptCommand.self, Audit.self, Stocktake.self, Complaint.self, Slip.self, NoticeHistoryCommand.self, Send.self, Outgoing.self,
             SyncStatusCommand.self, County.self,
         ])
@@ -137,7 +137,7 @@ struct Status: ParsableCommand {
             print("\(status.station.name) (\(status.station.id)) — protocol \(status.protocol), up since \(Display.time(status.startedAt))")
             print("database: \(status.database)")
             print("在站 active: \(status.active)   超期 overdue (> \(status.holdHours) h): \(status.overdue)   events: \(status.events)")
-            let order = ["received", "shelved", "notified", "pickedUp", "returnRequested", "returned", "exception"]
+            let order = ["received", "shelved", "notified", "pickedUp", "returnRequested", "returned", "exception", "voided"]
             print(Display.table(header: ["状态 STATE", "COUNT"], rows: order.map { [Display.state($0), String(status.parcels[$0] ?? 0)] }))
             print("connections: \(status.connections)   subscribers: \(status.subscribers)")
             if let key = status.publicKey { print("receipt key (public): \(key)") }
@@ -315,6 +315,32 @@ struct Return: ParsableCommand {
             let params = ReturnParams(tracking: tracking, reason: reason, handedOver: handedOver, staff: staff)
             guard let result = try global.call(.returnParcel, params, as: ParcelResult.self) else { return }
             print("\(result.parcel.tracking): \(Display.state(result.parcel.state))")
+        }
+    }
+}
+
+struct Undo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Take back an intake or a pickup made by mistake, within the station's undo window (撤销).",
+        discussion: """
+            `undo intake` voids a parcel scanned in by mistake: its pickup code and tracking number are free again.
+            `undo pickup` puts a parcel handed out by mistake back on its shelf, with its code (or a new one, shown).
+            Both are recorded as events of their own. After the window (undoWindowMinutes, 10 by default) use
+            `parcelctl return` or a handoff discrepancy instead.
+            """)
+    enum Step: String, ExpressibleByArgument, CaseIterable { case intake, pickup }
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "What to undo: intake or pickup.") var step: Step
+    @Argument(help: "Tracking number.") var tracking: String
+    @Option(help: "Why: wrong parcel scanned, handed to the wrong person…") var reason: String?
+    @Option(help: "Your name.") var staff: String?
+
+    func run() throws {
+        try reporting {
+            let params = UndoParams(tracking: tracking, step: step.rawValue, reason: reason, staff: staff)
+            guard let result = try global.call(.undo, params, as: ParcelResult.self) else { return }
+            let code = result.parcel.state == "voided" ? "" : result.parcel.pickupCode.map { "  取件码 code \($0)" } ?? ""
+            print("\(result.parcel.tracking): \(Display.state(result.parcel.state))\(code)")
         }
     }
 }

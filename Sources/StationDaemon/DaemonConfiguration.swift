@@ -163,6 +163,7 @@ struct DaemonConfiguration: Decodable {
     var shelves: [ShelfLayout.Shelf]?
     var codeCooldownHours: Int?
     var holdHours: Int?
+    var undoWindowMinutes: Int?
     var storeFullPhone: Bool?
     var access: Access?
     var server: Server?
@@ -197,6 +198,7 @@ struct DaemonConfiguration: Decodable {
         }
         if let hours = codeCooldownHours, !(0...8760).contains(hours) { throw ConfigurationError("codeCooldownHours: 0…8760") }
         if let hours = holdHours, !(1...8760).contains(hours) { throw ConfigurationError("holdHours: 1…8760") }
+        if let minutes = undoWindowMinutes, !(0...1440).contains(minutes) { throw ConfigurationError("undoWindowMinutes: 0…1440") }
         if let county {
             if let size = county.batchSize, !(1...10_000).contains(size) { throw ConfigurationError("county.batchSize: 1…10000") }
             if let seconds = county.pollSeconds, !(1...3600).contains(seconds) { throw ConfigurationError("county.pollSeconds: 1…3600") }
@@ -286,6 +288,7 @@ struct DaemonConfiguration: Decodable {
         if let shelves, !shelves.isEmpty { settings.shelves = ShelfLayout(shelves: shelves) }
         if let hours = codeCooldownHours { settings.codeCooldownHours = hours }
         if let hours = holdHours { settings.holdHours = hours }
+        if let minutes = undoWindowMinutes { settings.undoWindowMinutes = minutes }
         if let keep = storeFullPhone { settings.storeFullPhone = keep }
         if let scanners {
             if let role = scanners.defaultRole { settings.scanners.defaultRole = role }

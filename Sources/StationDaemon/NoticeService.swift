@@ -163,6 +163,8 @@ final class NoticeService: Service, Sendable {
         await sending.value
     }
 
+    static func cancelReason(_ kind: ParcelEventKind) -> String { "parcel \(kind.rawValue)" }
+
     static func cursor(_ reader: LedgerReader) throws -> Int64 {
         try reader.meta(cursorKey).flatMap { Int64(String(decoding: $0, as: UTF8.self)) } ?? 0
     }
@@ -205,8 +207,10 @@ final class NoticeService: Service, Sendable {
                             queued += 1
                         }
                     }
-                case .pickUp, .requestReturn, .completeReturn:
-                    try tx.cancelNotices(parcelID: event.parcelID, reason: "parcel \(event.kind.rawValue)")
+                case .pickUp, .requestReturn, .completeReturn, .undoIntake:
+                    try tx.cancelNotices(parcelID: event.parcelID, reason: Self.cancelReason(event.kind))
+                case .undoPickup:
+                    queued += try tx.reopenNotices(parcelID: event.parcelID, cancelledBecause: Self.cancelReason(.pickUp))
                 default: continue
                 }
             }

@@ -36,6 +36,10 @@ public enum EngineError: Error, Equatable, Sendable {
     case stocktakeClosed(String)
     /// A scanner sent input that is no code (unknown keys, a malformed report), with the reader's reason.
     case unreadableScan(String)
+    /// The step is older than the undo window (or undo is off: `windowMinutes` 0); `at` is when it happened.
+    case undoWindowPassed(step: String, at: Int64, windowMinutes: Int)
+    /// The intake is part of a handoff's record (handoff id): correct it there, not by undoing.
+    case undoOnHandoff(tracking: String, handoff: Int64)
     /// A label photo that could not be decoded, with the decoder's reason.
     case imageRejected(ImageProblem, String)
 }

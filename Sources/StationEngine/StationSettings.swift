@@ -13,6 +13,9 @@ public struct StationSettings: Sendable, Equatable {
     public var codeCooldownHours: Int
     /// Hours after shelving before a parcel counts as overdue (hold period; commonly 7 days).
     public var holdHours: Int
+    /// Minutes after an intake or a pickup during which staff may undo it (a slip noticed at the counter);
+    /// 0 turns undo off. Later corrections are forward actions: return, exception.
+    public var undoWindowMinutes: Int = 10
     /// Keep the full recipient phone number (off by default: tail and salted hash only).
     public var storeFullPhone: Bool
     /// Roles and counters of the station's scanners.

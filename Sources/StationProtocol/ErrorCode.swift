@@ -70,6 +70,11 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case complaintNotFound = "complaint.notFound"
     /// The complaint is resolved already; a resolution is final.
     case complaintResolved = "complaint.resolved"
+    /// The intake or pickup is older than the undo window (or undo is turned off): correct it with a forward
+    /// action instead (return, exception).
+    case undoWindowPassed = "undo.windowPassed"
+    /// The intake was recorded on a handoff; its receipt counts it, so it is corrected there (a discrepancy).
+    case undoOnHandoff = "undo.onHandoff"
     case stocktakeNotFound = "stocktake.notFound"
     /// The stocktake is closed; its report is final.
     case stocktakeClosed = "stocktake.closed"

@@ -7,6 +7,7 @@ public enum Method: String, CaseIterable, Sendable {
     case get = "Parcel.Get"
     case search = "Parcel.Search"
     case returnParcel = "Parcel.Return"
+    case undo = "Parcel.Undo"
     case verifyPickup = "Pickup.Verify"
     case confirmPickup = "Pickup.Confirm"
     case backlog = "Report.Backlog"
@@ -43,7 +44,7 @@ public enum Method: String, CaseIterable, Sendable {
     /// True when the method writes to the ledger or changes how the station acts.
     public var mutates: Bool {
         switch self {
-        case .intake, .returnParcel, .confirmPickup, .setScannerRole, .submitScan, .openHandoff, .importManifest, .scanHandoff,
+        case .intake, .returnParcel, .undo, .confirmPickup, .setScannerRole, .submitScan, .openHandoff, .importManifest, .scanHandoff,
             .closeHandoff, .resolveDiscrepancy, .decodeLabel, .startStocktake, .scanStocktake, .closeStocktake, .recordComplaint,
             .resolveComplaint, .acceptOutgoing:
             true
@@ -345,6 +346,22 @@ public struct ReturnParams: Codable, Sendable, Equatable {
         self.tracking = tracking
         self.reason = reason
         self.handedOver = handedOver
+        self.staff = staff
+    }
+}
+
+public struct UndoParams: Codable, Sendable, Equatable {
+    public var tracking: String
+    /// `intake` or `pickup`.
+    public var step: String
+    /// Why (wrong parcel scanned, handed to the wrong person…); recorded in the event.
+    public var reason: String?
+    public var staff: String?
+
+    public init(tracking: String, step: String, reason: String? = nil, staff: String? = nil) {
+        self.tracking = tracking
+        self.step = step
+        self.reason = reason
         self.staff = staff
     }
 }

@@ -185,6 +185,14 @@ final class RequestDispatcher: Sendable {
                     by: connection.caller(staff: params.staff))
                 return .reply(Self.replyLine(id: head.id, ParcelResult(parcel: WireMapping.parcel(parcel, engine: engine), repeat: false)))
 
+            case .undo:
+                let params = try Self.params(UndoParams.self, data, decoder)
+                guard let step = StationEngine.UndoStep(rawValue: params.step) else {
+                    throw WireError(.invalidParams, "step: intake or pickup")
+                }
+                let parcel = try await engine.undo(step, scan: params.tracking, reason: params.reason, by: connection.caller(staff: params.staff))
+                return .reply(Self.replyLine(id: head.id, ParcelResult(parcel: WireMapping.parcel(parcel, engine: engine), repeat: false)))
+
             case .verifyPickup:
                 let params = try Self.params(VerifyParams.self, data, decoder)
                 let credential = try StationEngine.Credential.from(code: params.code, phoneTail: params.phoneTail, phone: params.phone)

@@ -344,6 +344,15 @@ enum WireMapping {
             case .complaintResolved(let id): return WireError(.complaintResolved, "complaint \(id) is resolved already")
             case .stocktakeNotFound(let id): return WireError(.stocktakeNotFound, "no stocktake \(id.prefix(80))")
             case .stocktakeClosed(let id): return WireError(.stocktakeClosed, "stocktake \(id) is closed; its report is final")
+            case .undoWindowPassed(let step, let at, let minutes):
+                return WireError(
+                    .undoWindowPassed,
+                    minutes == 0
+                        ? "undo is turned off at this station (undoWindowMinutes 0)"
+                        : "the \(step) was at \(timestamp(at)); it can be undone within \(minutes) minutes only: use a return or an exception instead")
+            case .undoOnHandoff(let tracking, let handoff):
+                return WireError(
+                    .undoOnHandoff, "parcel \(tracking) was taken in on handoff \(handoff): record a discrepancy there instead of undoing it")
             case .unreadableScan(let reason): return WireError(.trackingInvalid, "the scanner sent no readable code: \(reason)")
             case .imageRejected(let problem, let message):
                 let code: ErrorCode =

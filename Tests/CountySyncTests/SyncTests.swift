@@ -63,6 +63,38 @@ import Testing
         #expect(try await count(owner, "SELECT count(*) FROM county.station_event WHERE payload::text ~ '5678'") == 0)
     }
 
+    @Test func undoneIntakesEndTheirStayAndUndonePickupsKeepTheirWaitAtTheCounty() async throws {
+        let owner = try await CountyTestServer.freshDatabase()
+        let station = try await TestStation(id: "cun-09", name: "九村", start: Self.start)
+        let kept = try await station.intake(Self.zto(1))
+        let mistaken = try await station.intake(Self.zto(2))
+        let link = try await CountyTestServer.registerStation(owner, id: station.id, name: station.id)
+        _ = try await station.syncUntilCaughtUp(link)
+        // Each undo reaches the county in a later batch than the step it undoes.
+        station.clock.set(Self.start + 60_000)
+        _ = try await station.engine.undo(.intake, scan: mistaken.tracking, reason: nil, by: station.staff)
+        station.clock.advance(hours: 30)
+        try await station.pickUp(kept)
+        _ = try await station.syncUntilCaughtUp(link)
+        _ = try await station.engine.undo(.pickup, scan: kept.tracking, reason: nil, by: station.staff)
+        _ = try await station.syncUntilCaughtUp(link)
+
+        let rows = try await CountyTestServer.rows(
+            owner,
+            """
+            SELECT tracking, state, released_at IS NOT NULL, (extract(epoch FROM shelved_at) * 1000)::bigint
+            FROM county.parcel WHERE station_id = 'cun-09' ORDER BY tracking
+            """)
+        #expect(rows == [
+            [kept.tracking, "shelved", "false", String(Self.start)],  // still waiting since the first shelving
+            [mistaken.tracking, "voided", "true", String(Self.start)],
+        ])
+        // A voided stay was never a transaction: the county's volume counts one parcel received.
+        let volume = try await CountyTestServer.rows(
+            owner, CountySQL.volume.replacingOccurrences(of: "$1", with: "'2026-10-01'").replacingOccurrences(of: "$2", with: "'2026-12-01'"))
+        #expect(volume.first { $0[0] == "cun-09" }?[1] == "1")
+    }
+
     @Test func aRepeatedBatchInsertsNothingTwiceAndAGapIsRefused() async throws {
         let owner = try await CountyTestServer.freshDatabase()
         let station = try await TestStation(id: "cun-07", name: "七村", start: Self.start)

@@ -81,4 +81,42 @@ import Testing
         #expect(try sql(database, "SELECT count(*) FROM notice") == "4")
         #expect(again.terminate() == 0)
     }
+
+    @Test func anUndonePickupBringsItsRemindersBackAndAnUndoneIntakeCancelsItsNotices() throws {
+        let directory = try TemporaryDirectory(prefix: "parcel-notice-undo")
+        let script = directory.file("send-sms.sh")
+        try "#!/bin/sh\ncat > /dev/null\n".write(toFile: script, atomically: true, encoding: .utf8)
+        _ = try runCommand("/bin/chmod", ["755", script])
+        let config = """
+            {"station": {"id": "cun-01", "name": "李家村服务站"},
+             "notices": {"exec": {"executable": "\(script)"}, "firstReminderAfterHours": 48, "maxReminders": 2}}
+            """
+        let daemon = try DaemonProcess(config: config, directory: directory)
+        let client = try daemon.connect()
+        let database = daemon.stateDir + "/parcels.sqlite"
+        func waitFor(_ query: String, _ expected: String) throws {
+            let deadline = Date().addingTimeInterval(30)
+            while try sql(database, query) != expected && Date() < deadline { usleep(100_000) }
+            #expect(try sql(database, query) == expected, "\(query)")
+        }
+        let kept = try client.call(Method.intake.rawValue, IntakeParams(tracking: "SF1234567890123", phoneTail: "5678"), as: ParcelResult.self)
+        _ = try client.call(Method.intake.rawValue, IntakeParams(tracking: "YT1234567890123", phoneTail: "1234"), as: ParcelResult.self)
+        try waitFor("SELECT count(*) FROM notice WHERE status = 'sent'", "2")
+        let keptID = "(SELECT id FROM parcel WHERE tracking = 'SF1234567890123')"
+        _ = try client.call(
+            Method.confirmPickup.rawValue, ConfirmParams(trackings: ["SF1234567890123"], code: try #require(kept.parcel.pickupCode)),
+            as: ConfirmResult.self)
+        try waitFor("SELECT count(*) FROM notice WHERE status = 'cancelled' AND parcel_id = \(keptID)", "3")
+
+        let back = try client.call(Method.undo.rawValue, UndoParams(tracking: "SF1234567890123", step: "pickup"), as: ParcelResult.self)
+        #expect(back.parcel.state == "notified")
+        try waitFor("SELECT count(*) FROM notice WHERE status = 'pending' AND parcel_id = \(keptID)", "3")
+        // The first notice was sent once and is not sent again.
+        #expect(try sql(database, "SELECT count(*) FROM notice_attempt") == "2")
+
+        _ = try client.call(Method.undo.rawValue, UndoParams(tracking: "YT1234567890123", step: "intake"), as: ParcelResult.self)
+        try waitFor(
+            "SELECT count(*) FROM notice WHERE status = 'cancelled' AND parcel_id = (SELECT id FROM parcel WHERE tracking = 'YT1234567890123')", "3")
+        #expect(daemon.terminate() == 0)
+    }
 }

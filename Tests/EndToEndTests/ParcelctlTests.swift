@@ -43,6 +43,34 @@ import Testing
         #expect(daemon.terminate() == 0)
     }
 
+    @Test func undoTakesBackAPickupAndAnIntakeAndSaysWhenItCannot() throws {
+        let daemon = try DaemonProcess(config: #"{"station":{"id":"cun-01","name":"李家村服务站"},"undoWindowMinutes":5}"#)
+        #expect(try ctl(daemon, "intake", ["SF1234567890123", "YT1234567890123", "--phone-tail", "5678"]).status == 0)
+        #expect(try ctl(daemon, "pickup", ["--phone-tail", "5678", "--all", "--staff", "王芳"]).status == 0)
+
+        let back = try ctl(daemon, "undo", ["pickup", "SF1234567890123", "--reason", "给错人了", "--staff", "王芳"])
+        #expect(back.status == 0, "\(back.stderr)")
+        #expect(back.stdout.contains("已通知") || back.stdout.contains("在架"), "\(back.stdout)")
+        #expect(back.stdout.contains("1-1-0001"))
+        let show = try ctl(daemon, "show", ["SF1234567890123"])
+        #expect(show.stdout.contains("undoPickup"))
+        #expect(show.stdout.contains("给错人了"))
+
+        let again = try ctl(daemon, "undo", ["pickup", "SF1234567890123"])
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("parcel.illegalTransition"), "\(again.stderr)")
+
+        #expect(try ctl(daemon, "intake", ["JT1234567890123"]).status == 0)
+        let voided = try ctl(daemon, "undo", ["intake", "JT1234567890123", "--json"])
+        let reply = try JSONDecoder().decode(Reply<ParcelResult>.self, from: Data(voided.stdout.utf8))
+        #expect(reply.result.parcel.state == "voided")
+        #expect(try ctl(daemon, "status").stdout.contains("已撤销"))
+
+        let usage = try ctl(daemon, "undo", ["shelve", "SF1234567890123"])
+        #expect(usage.status == 64)
+        #expect(daemon.terminate() == 0)
+    }
+
     @Test func errorsHaveMessagesAndExitCodes() throws {
         let daemon = try DaemonProcess()
         let missing = try ctl(daemon, "show", ["SF0000000000000"])

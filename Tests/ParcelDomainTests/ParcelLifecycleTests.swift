@@ -9,18 +9,21 @@ struct ParcelLifecycleTests {
             .shelve: .shelved,
             .flagException: .exception,
             .requestReturn: .returnRequested,
+            .undoIntake: .voided,
         ],
         .shelved: [
             .notify: .notified,
             .pickUp: .pickedUp,
             .requestReturn: .returnRequested,
             .flagException: .exception,
+            .undoIntake: .voided,
         ],
         .notified: [
             .notify: .notified,
             .pickUp: .pickedUp,
             .requestReturn: .returnRequested,
             .flagException: .exception,
+            .undoIntake: .voided,
         ],
         .returnRequested: [
             .cancelReturn: .shelved,
@@ -33,21 +36,22 @@ struct ParcelLifecycleTests {
         ],
         .pickedUp: [:],
         .returned: [:],
+        .voided: [:],
     ]
 
     @Test("the enumerations have the documented cases and wire names")
     func cases() {
         #expect(
             ParcelState.allCases.map(\.rawValue) == [
-                "received", "shelved", "notified", "pickedUp", "returnRequested", "returned", "exception",
+                "received", "shelved", "notified", "pickedUp", "returnRequested", "returned", "exception", "voided",
             ])
         #expect(
             ParcelAction.allCases.map(\.rawValue) == [
                 "shelve", "notify", "pickUp", "requestReturn", "cancelReturn", "completeReturn", "flagException",
-                "resolveException",
+                "resolveException", "undoIntake", "undoPickup",
             ])
         let legal = Self.expected.values.reduce(0) { $0 + $1.count }
-        #expect(legal == 16)
+        #expect(legal == 19)
     }
 
     @Test("every (state, action) pair", arguments: ParcelState.allCases, ParcelAction.allCases)
@@ -68,7 +72,43 @@ struct ParcelLifecycleTests {
         }
     }
 
-    @Test("final states allow nothing", arguments: [ParcelState.pickedUp, .returned])
+    @Test("undoing a pickup goes back to the state the pickup left, and only from a pickup")
+    func undoingPickup() throws {
+        #expect(try ParcelLifecycle.undoingPickup(from: .pickedUp, pickedUpFrom: .shelved) == .shelved)
+        #expect(try ParcelLifecycle.undoingPickup(from: .pickedUp, pickedUpFrom: .notified) == .notified)
+        for state in ParcelState.allCases where state != .pickedUp {
+            #expect(throws: DomainError.illegalTransition(from: state, action: .undoPickup)) {
+                try ParcelLifecycle.undoingPickup(from: state, pickedUpFrom: .shelved)
+            }
+        }
+        // A pickup log that says the parcel came from anywhere but the shelf is not undone by guesswork.
+        for previous in [ParcelState.received, .returnRequested, .exception, .pickedUp] {
+            #expect(throws: DomainError.illegalTransition(from: .pickedUp, action: .undoPickup)) {
+                try ParcelLifecycle.undoingPickup(from: .pickedUp, pickedUpFrom: previous)
+            }
+        }
+        #expect(throws: DomainError.illegalTransition(from: .pickedUp, action: .undoPickup)) {
+            try ParcelLifecycle.undoingPickup(from: .pickedUp, pickedUpFrom: nil)
+        }
+    }
+
+    @Test("the undo window includes its last second and nothing after it")
+    func undoWindow() {
+        let at: Int64 = 1_000_000
+        #expect(ParcelLifecycle.canUndo(stepAt: at, now: at + 600_000, windowSeconds: 600))
+        #expect(!ParcelLifecycle.canUndo(stepAt: at, now: at + 600_001, windowSeconds: 600))
+        #expect(ParcelLifecycle.canUndo(stepAt: at, now: at - 5_000, windowSeconds: 600))  // clock stepped back
+        #expect(!ParcelLifecycle.canUndo(stepAt: at, now: at + 1, windowSeconds: 0))
+    }
+
+    @Test("voided is final and releases like a pickup")
+    func voidedIsFinal() {
+        #expect(ParcelState.voided.isFinal)
+        #expect(!ParcelState.voided.isActive)
+        #expect(!ParcelState.active.contains(.voided))
+    }
+
+    @Test("final states allow nothing", arguments: [ParcelState.pickedUp, .returned, .voided])
     func finalStatesAreDeadEnds(state: ParcelState) {
         for action in ParcelAction.allCases {
             #expect(throws: DomainError.illegalTransition(from: state, action: action)) {

@@ -32,7 +32,7 @@ import Testing
         let reopened = try ParcelStore(path: directory.file("parcels.sqlite"))
         #expect(try reopened.writerSynchronous() == 2)
         let applied = try reopened.pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
-        #expect(applied == ["2026-11-22 ledger", "2026-11-22 handoffs", "2026-11-22 custody chain", "2026-11-22 stocktake", "2026-11-22 complaints", "2026-11-22 handoff lines still expected", "2026-11-22 notices", "2026-11-22 outgoing parcels", "2026-11-22 sync outbox"])
+        #expect(applied == ["2026-11-22 ledger", "2026-11-22 handoffs", "2026-11-22 custody chain", "2026-11-22 stocktake", "2026-11-22 complaints", "2026-11-22 handoff lines still expected", "2026-11-22 notices", "2026-11-22 outgoing parcels", "2026-11-22 sync outbox", "2026-11-22 undo"])
     }
 
     @Test func intakeWritesRowAndEventTogether() async throws {
@@ -240,16 +240,30 @@ import Testing
         let cooldown: Int64 = 50
         for step in 0..<400 {
             let at = Int64(1_000 + step * 5)
-            let roll = generator.next() % 10
+            let roll = generator.next() % 12
             let layer = layers[Int(generator.next() % UInt64(layers.count))]
             let failAfterWrite = generator.next() % 13 == 0
             let tracking = "SF" + String(format: "%013d", 5_000_000 + step)
             do {
                 try await store.write { tx -> Void in
                     let active = try tx.search(ParcelQuery(states: [.shelved], limit: 1000))
+                    let pickedUp = try tx.search(ParcelQuery(states: [.pickedUp], limit: 3))
                     // The cached view is consulted first, as the allocator would.
                     _ = try tx.occupancy(of: layer, capacity: 500, releasedSince: at - cooldown)
-                    if roll < 5 || active.isEmpty {
+                    if roll == 10, let parcel = pickedUp.first, let code = parcel.pickupCode {
+                        // An undone pickup takes its code back out of cooling, or a new one if it was reused.
+                        let key = LayerKey(shelf: code.shelf, layer: code.layer)
+                        let free = try tx.occupancy(of: key, capacity: 500, releasedSince: at - cooldown)
+                        let slot =
+                            free.activeSequences.contains(code.sequence)
+                            ? PickupCode(
+                                shelf: code.shelf, layer: code.layer,
+                                sequence: try #require((1...9999).first { !free.activeSequences.contains($0) && !free.coolingSequences.contains($0) }))
+                            : nil
+                        try tx.undoPickup(parcel, at: at, actor: "t", slot: slot)
+                    } else if roll == 11, let parcel = active.first {
+                        try tx.apply(.undoIntake, to: parcel, at: at, actor: "t")
+                    } else if roll < 5 || active.isEmpty {
                         let free = try tx.occupancy(of: layer, capacity: 500, releasedSince: at - cooldown)
                         let seq = try #require((1...9999).first { !free.activeSequences.contains($0) && !free.coolingSequences.contains($0) })
                         _ = try tx.insertParcel(
@@ -263,7 +277,7 @@ import Testing
                         } else if roll < 8 {
                             let requested = try tx.apply(.requestReturn, to: parcel, at: at, actor: "t")
                             try tx.apply(.completeReturn, to: requested, at: at, actor: "t")
-                        } else if roll < 9 {
+                        } else if roll == 8 {
                             // Exception and back keeps the slot: the memory must not change.
                             let flagged = try tx.apply(.flagException, to: parcel, at: at, actor: "t")
                             try tx.apply(.resolveException, to: flagged, at: at, actor: "t")
@@ -310,6 +324,8 @@ import Testing
             [.shelve, .notify, .notify, .pickUp], [.shelve, .requestReturn, .cancelReturn, .flagException, .resolveException],
             [.shelve, .requestReturn, .completeReturn], [.shelve, .flagException, .resolveException, .pickUp],
             [.flagException, .requestReturn, .completeReturn], [.requestReturn, .completeReturn],
+            [.shelve, .notify, .pickUp, .undoPickup, .pickUp], [.shelve, .pickUp, .undoPickup], [.shelve, .notify, .undoIntake],
+            [.undoIntake],
         ]
         for (index, path) in paths.enumerated() {
             try await store.write { tx in
@@ -325,7 +341,10 @@ import Testing
                         action == .pickUp
                         ? try tx.insertPickup(PickupProof(at: at, staff: "s", client: "c", method: "code", collector: nil)) : nil
                     let slot = action == .shelve ? PickupCode(shelf: 1, layer: 1, sequence: index + 1) : nil
-                    record = try tx.apply(action, to: record, at: at, actor: "t", slot: slot, pickupID: pickup)
+                    record =
+                        action == .undoPickup
+                        ? try tx.undoPickup(record, at: at, actor: "t")
+                        : try tx.apply(action, to: record, at: at, actor: "t", slot: slot, pickupID: pickup)
                     #expect(try tx.parcel(id: record.id) == record, "\(path) step \(step)")
                 }
             }

@@ -14,6 +14,7 @@ final class FakeClock: StationClock {
     init(_ start: Int64 = 1_800_000_000_000) { millis = Mutex(start) }
     func nowMillis() -> Int64 { millis.withLock { $0 } }
     func advance(hours: Int64) { millis.withLock { $0 += hours * 3_600_000 } }
+    func advance(seconds: Int64) { millis.withLock { $0 += seconds * 1000 } }
 }
 
 /// Collects every log message so tests can check what reaches the log.

@@ -1,0 +1,91 @@
+import Foundation
+import GRDB
+import ParcelDomain
+import StationTestSupport
+import Testing
+
+@testable import ParcelStore
+
+/// The "undo" migration rebuilds `parcel` and `parcel_event` to widen their CHECK lists. A station upgrading
+/// keeps every row, every index and trigger, its custody chain and its sync outbox.
+@Suite struct UndoMigrationTests {
+    func schemaObjects(_ db: Database) throws -> [String: String] {
+        Dictionary(
+            uniqueKeysWithValues: try Row.fetchAll(
+                db, sql: "SELECT type || ' ' || name AS key, sql FROM sqlite_schema WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'"
+            ).map { ($0["key"] as String, $0["sql"] as String) })
+    }
+
+    @Test func aLedgerFromBeforeUndoKeepsEverythingAndAcceptsTheNewStates() throws {
+        let directory = try TemporaryDirectory(prefix: "parcel-undo-migration")
+        let path = directory.file("parcels.sqlite")
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        let queue = try DatabaseQueue(path: path, configuration: config)
+        try Schema.migrator.migrate(queue, upTo: "2026-11-22 sync outbox")
+        let before = try queue.read(schemaObjects)
+
+        // A day of history written the way the ledger writes it, before the upgrade.
+        let transaction = { (db: Database) in LedgerTransaction(db: db, occupancyCache: nil) }
+        try queue.write { db in
+            let tx = transaction(db)
+            for index in 0..<20 {
+                let new = NewParcel(
+                    tracking: try TrackingNumber(raw: "SF\(1_234_567_890_100 + index)"), courier: "SF", phoneTail: "5678",
+                    phoneHash: nil, phoneFull: nil, at: Int64(1_000 + index))
+                let parcel = try tx.insertParcel(new, shelving: PickupCode(shelf: 1, layer: 1, sequence: index + 1), actor: "t")
+                if index % 3 == 0 {
+                    let pickup = try tx.insertPickup(PickupProof(at: 5_000, staff: "s", client: "c", method: "code", collector: nil))
+                    try tx.apply(.pickUp, to: parcel, at: 5_000, actor: "t", pickupID: pickup)
+                }
+            }
+        }
+        let rowsBefore = try queue.read { db in
+            (
+                try Row.fetchAll(db, sql: "SELECT * FROM parcel ORDER BY id"), try Row.fetchAll(db, sql: "SELECT * FROM parcel_event ORDER BY id"),
+                try Row.fetchAll(db, sql: "SELECT * FROM sync_outbox ORDER BY seq"), try Row.fetchAll(db, sql: "SELECT * FROM layer_load")
+            )
+        }
+        try queue.close()
+
+        // The daemon opens it: the migration runs.
+        let store = try ParcelStore(path: path)
+        try store.pool.read { db in
+            #expect(try Row.fetchAll(db, sql: "SELECT * FROM parcel ORDER BY id") == rowsBefore.0)
+            #expect(try Row.fetchAll(db, sql: "SELECT * FROM parcel_event ORDER BY id") == rowsBefore.1)
+            #expect(try Row.fetchAll(db, sql: "SELECT * FROM sync_outbox ORDER BY seq") == rowsBefore.2)
+            #expect(try Row.fetchAll(db, sql: "SELECT * FROM layer_load") == rowsBefore.3)
+            #expect(try String.fetchOne(db, sql: "PRAGMA integrity_check") == "ok")
+            #expect(try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").isEmpty)
+            // Every index and trigger is back, word for word; only the two tables' definitions changed, and
+            // one index was added.
+            let after = try schemaObjects(db)
+            #expect(Set(after.keys) == Set(before.keys).union(["index handoff_line_parcel"]))
+            for (key, sql) in before where key != "table parcel" && key != "table parcel_event" {
+                #expect(after[key] == sql, "\(key)")
+            }
+            for state in ParcelState.allCases { #expect(after["table parcel"]?.contains("'\(state.rawValue)'") == true, "\(state)") }
+            for kind in ParcelEventKind.allCases {
+                #expect(after["table parcel_event"]?.contains("'\(kind.rawValue)'") == true, "\(kind)")
+            }
+        }
+        #expect(try store.readNow { try $0.verifyCustodyChain() }.firstBroken == nil)
+
+        // The rebuilt tables enforce what they did, and take the new state and events.
+        let parcel = try #require(try store.readNow { try $0.search(ParcelQuery(states: [.shelved], limit: 1)).first })
+        let voided = try store.pool.write { db in try LedgerTransaction(db: db, occupancyCache: nil).apply(.undoIntake, to: parcel, at: 9_000, actor: "t") }
+        #expect(voided.state == .voided)
+        #expect(voided.releasedAt == 9_000)
+        for sql in [
+            "UPDATE parcel SET released_at = NULL WHERE state = 'voided'",  // a voided stay has ended
+            "DELETE FROM parcel WHERE id = 1", "UPDATE parcel_event SET actor = 'x' WHERE id = 1",
+            "UPDATE parcel SET state = 'lost' WHERE id = 1",
+        ] {
+            #expect(throws: DatabaseError.self, "\(sql)") { try store.pool.write { db in try db.execute(sql: sql) } }
+        }
+        let events = try store.readNow { try $0.events(parcelID: parcel.id) }
+        #expect(events.last?.kind == .undoIntake)
+        #expect(try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sync_outbox") } == rowsBefore.2.count + 1)
+        #expect(try store.readNow { try $0.verifyCustodyChain() }.firstBroken == nil)
+    }
+}
