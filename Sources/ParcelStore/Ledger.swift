@@ -280,6 +280,15 @@ public final class LedgerTransaction: LedgerReader {
         super.init(db: db)
     }
 
+    /// As `LedgerReader.layerCounts`, served from the writer's memory once read.
+    public override func layerCounts() throws -> [LayerKey: Int] {
+        guard let cache = occupancyCache else { return try super.layerCounts() }
+        if let counts = cache.counts { return counts }
+        let counts = try super.layerCounts()
+        cache.storeCounts(counts)
+        return counts
+    }
+
     /// As `LedgerReader.occupancy`, served from the writer's memory once the layer has been read.
     public override func occupancy(of key: LayerKey, capacity: Int, releasedSince: Int64) throws
         -> PickupCodeAllocator.LayerOccupancy

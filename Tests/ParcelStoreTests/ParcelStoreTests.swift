@@ -301,12 +301,13 @@ import Testing
             } catch StoreError.unavailable {
                 #expect(failAfterWrite)
             }
-            let cached = try await store.write { tx in
-                try layers.map { try tx.occupancy(of: $0, capacity: 500, releasedSince: at - cooldown) }
+            let (cached, cachedCounts) = try await store.write { tx in
+                (try layers.map { try tx.occupancy(of: $0, capacity: 500, releasedSince: at - cooldown) }, try tx.layerCounts())
             }
-            let fresh = try store.readNow { reader in
-                try layers.map { try reader.occupancy(of: $0, capacity: 500, releasedSince: at - cooldown) }
+            let (fresh, freshCounts) = try store.readNow { reader in
+                (try layers.map { try reader.occupancy(of: $0, capacity: 500, releasedSince: at - cooldown) }, try reader.layerCounts())
             }
+            #expect(cachedCounts == freshCounts, "step \(step) layer counts")
             for (c, f) in zip(cached, fresh) {
                 #expect(c.activeSequences == f.activeSequences, "step \(step) \(c.shelf)-\(c.layer) active")
                 #expect(c.coolingSequences == f.coolingSequences, "step \(step) \(c.shelf)-\(c.layer) cooling")
