@@ -5,7 +5,7 @@ import Notices
 import ScannerInput
 import StationEngine
 
-/// The daemon's configuration file (JSON). Every field is optional; see `docs/configuration.md` and
+/// The daemon's configuration file (JSON). Every field is optional; see the README ("Running the daemon") and
 /// `examples/parcel-station.json`.
 struct DaemonConfiguration: Decodable {
     struct Station: Decodable {
