@@ -425,9 +425,11 @@ public final class LedgerTransaction: LedgerReader {
         return updated
     }
 
-    /// The open handoff or receipt that names this parcel's stay, if any: its intake is part of that record.
-    public func handoffID(ofParcel id: Int64) throws -> Int64? {
-        try Int64.fetchOne(db, sql: "SELECT handoff_id FROM handoff_line WHERE parcel_id = ? ORDER BY id LIMIT 1", arguments: [id])
+    /// The handoff (its uid) whose lines name this parcel's stay, if any: its intake is part of that record.
+    public func handoffUID(ofParcel id: Int64) throws -> String? {
+        try String.fetchOne(
+            db, sql: "SELECT h.uid FROM handoff_line l JOIN handoff h ON h.id = l.handoff_id WHERE l.parcel_id = ? ORDER BY l.id LIMIT 1",
+            arguments: [id])
     }
 
     /// Records who handed out parcels, and how the recipient proved who they were.

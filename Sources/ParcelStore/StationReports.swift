@@ -28,7 +28,8 @@ public struct ActivityFigures: Sendable, Equatable {
     public var received = 0
     /// First pickup notices sent (notify events from a state other than `notified`).
     public var notified = 0
-    /// Further notices: reminders (催取) and overdue warnings (notify events from `notified`).
+    /// Further notices: reminders (催取), notify events from `notified`. (A sent overdue warning is recorded on the
+    /// notice, not as a notify event.)
     public var reminders = 0
     public var pickedUp = 0
     public var returnRequested = 0

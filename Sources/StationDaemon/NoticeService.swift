@@ -132,7 +132,7 @@ final class NoticeService: Service, Sendable {
 
     init(
         store: ParcelStore, settings: StationSettings, composer: NoticeComposer, plan: NoticePlan, openingHours: String,
-        channel: any NoticeChannel, quietHours: QuietHours, retry: RetryPolicy, logger: Logger
+        channel: any NoticeChannel, quietHours: QuietHours, retry: RetryPolicy, clock: any StationClock = SystemClock(), logger: Logger
     ) {
         self.store = store
         self.settings = settings
@@ -143,7 +143,8 @@ final class NoticeService: Service, Sendable {
         self.dispatcher = NoticeDispatcher(
             queue: LedgerNoticeQueue(store: store),
             channel: channel,
-            configuration: NoticeDispatcherConfiguration(retry: retry, quietHours: quietHours, pollInterval: .seconds(2)), logger: logger)
+            configuration: NoticeDispatcherConfiguration(retry: retry, quietHours: quietHours, pollInterval: .seconds(2)),
+            clock: { LedgerNoticeQueue.date(clock.nowMillis()) }, logger: logger)
     }
 
     func run() async throws {

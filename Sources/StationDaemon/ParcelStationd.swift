@@ -78,7 +78,8 @@ struct ParcelStationd: AsyncParsableCommand {
         if let ms = config.labels?.timeBudgetMs { limits.timeBudget = .milliseconds(ms) }
         let labelReader = ZBarLabelReader(
             limits: limits, maxConcurrent: config.labels?.maxConcurrent ?? ProcessInfo.processInfo.activeProcessorCount)
-        let engine = try await StationEngine(store: store, settings: config.settings, logger: logger, labelReader: labelReader)
+        let clock = try Self.clock(logger: logger)
+        let engine = try await StationEngine(store: store, settings: config.settings, clock: clock, logger: logger, labelReader: labelReader)
 
         let adopted = SocketActivation.adoptListeningDescriptors().first(where: SocketActivation.isUnixStreamListener)
         var serverConfig = ServerConfiguration(socketPath: adopted == nil ? socket : "(systemd socket)", adoptedDescriptor: adopted)
@@ -104,7 +105,9 @@ struct ParcelStationd: AsyncParsableCommand {
         }
         if let notices = config.notices {
             do {
-                services.append(try Self.noticeService(notices, store: store, settings: config.settings, holdHours: config.settings.holdHours, logger: logger))
+                services.append(
+                    try Self.noticeService(
+                        notices, store: store, settings: config.settings, holdHours: config.settings.holdHours, clock: clock, logger: logger))
             } catch {
                 logger.critical("notices: \(error)")
                 throw ExitCode(78)
@@ -146,7 +149,8 @@ struct ParcelStationd: AsyncParsableCommand {
     }
 
     static func noticeService(
-        _ notices: DaemonConfiguration.NoticesConfig, store: ParcelStore, settings: StationSettings, holdHours: Int, logger: Logger
+        _ notices: DaemonConfiguration.NoticesConfig, store: ParcelStore, settings: StationSettings, holdHours: Int,
+        clock: any StationClock = SystemClock(), logger: Logger
     ) throws -> NoticeService {
         let zone = notices.timeZone.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "Asia/Shanghai")!
         let hours = notices.openingHours ?? "8:00-20:00"
@@ -172,6 +176,20 @@ struct ParcelStationd: AsyncParsableCommand {
             channel: channel, quietHours: notices.quietHours ?? .none(timeZone: zone),
             retry: RetryPolicy(
                 baseSeconds: notices.retryBaseSeconds ?? 60, capSeconds: notices.retryCapSeconds ?? 3600, maxAttempts: notices.maxAttempts ?? 8,
-                jitter: 0.2), logger: logger)
+                jitter: 0.2), clock: clock, logger: logger)
+    }
+
+    /// The station's clock: the system's, moved by `PARCEL_STATION_CLOCK_OFFSET_SECONDS` when that is set (drills,
+    /// end-to-end tests of a day or a week; never on a working station, hence the warning).
+    static func clock(logger: Logger) throws -> any StationClock {
+        guard let text = ProcessInfo.processInfo.environment["PARCEL_STATION_CLOCK_OFFSET_SECONDS"], !text.isEmpty else {
+            return SystemClock()
+        }
+        guard let seconds = Int64(text), abs(seconds) <= 100 * 365 * 86_400 else {
+            logger.critical("PARCEL_STATION_CLOCK_OFFSET_SECONDS: whole seconds, such as -3600 or 604800")
+            throw ExitCode(78)
+        }
+        logger.warning("the station clock is moved by \(seconds) s (PARCEL_STATION_CLOCK_OFFSET_SECONDS): every time it records is off by that much")
+        return OffsetClock(offsetSeconds: seconds)
     }
 }

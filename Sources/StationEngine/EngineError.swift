@@ -39,7 +39,7 @@ public enum EngineError: Error, Equatable, Sendable {
     /// The step is older than the undo window (or undo is off: `windowMinutes` 0); `at` is when it happened.
     case undoWindowPassed(step: String, at: Int64, windowMinutes: Int)
     /// The intake is part of a handoff's record (handoff id): correct it there, not by undoing.
-    case undoOnHandoff(tracking: String, handoff: Int64)
+    case undoOnHandoff(tracking: String, handoff: String)
     /// A label photo that could not be decoded, with the decoder's reason.
     case imageRejected(ImageProblem, String)
 }

@@ -132,6 +132,14 @@ public struct SystemClock: StationClock {
     }
 }
 
+/// Wall-clock time moved by a fixed offset: the daemon's `PARCEL_STATION_CLOCK_OFFSET_SECONDS`, so a drill or
+/// an end-to-end test can run a station's day (or week) at another time than now. Time still flows.
+public struct OffsetClock: StationClock {
+    public let offsetMillis: Int64
+    public init(offsetSeconds: Int64) { offsetMillis = offsetSeconds * 1000 }
+    public func nowMillis() -> Int64 { SystemClock().nowMillis() + offsetMillis }
+}
+
 /// Who is asking: the socket peer and, when given, the staff member operating the client.
 public struct Caller: Sendable, Equatable {
     /// The client's name from its hello (`parcelctl`, `counter-display`…).

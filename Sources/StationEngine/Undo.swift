@@ -30,7 +30,7 @@ extension StationEngine {
                 guard minutes > 0, ParcelLifecycle.canUndo(stepAt: parcel.receivedAt, now: now, windowSeconds: minutes * 60) else {
                     throw EngineError.undoWindowPassed(step: step.rawValue, at: parcel.receivedAt, windowMinutes: minutes)
                 }
-                if let handoff = try tx.handoffID(ofParcel: parcel.id) {
+                if let handoff = try tx.handoffUID(ofParcel: parcel.id) {
                     throw EngineError.undoOnHandoff(tracking: tracking, handoff: handoff)
                 }
                 return try tx.apply(.undoIntake, to: parcel, at: now, actor: actor, details: details)

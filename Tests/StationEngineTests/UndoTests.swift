@@ -149,7 +149,7 @@ import Testing
             .init(direction: .inbound, kind: .delivery, party: "zto-wang", node: "xiang-05", nodeTier: .township, counter: "dock"), by: staff)
         let scanned = try await engine.scanIntoHandoff(handoff.uid, scan: "75100000000001", by: staff)
         let parcel = try #require(scanned.parcel)
-        await #expect(throws: EngineError.undoOnHandoff(tracking: parcel.tracking, handoff: handoff.id)) {
+        await #expect(throws: EngineError.undoOnHandoff(tracking: parcel.tracking, handoff: handoff.uid)) {
             _ = try await engine.undo(.intake, scan: parcel.tracking, reason: nil, by: staff)
         }
     }

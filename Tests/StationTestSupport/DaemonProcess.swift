@@ -55,8 +55,8 @@ public final class DaemonProcess: @unchecked Sendable {
     }
 
     /// Restarts on the same state and socket (after a crash or a stop).
-    public func restarted(config: String? = nil) throws -> DaemonProcess {
-        try DaemonProcess(config: config, directory: directory)
+    public func restarted(config: String? = nil, environment: [String: String] = [:]) throws -> DaemonProcess {
+        try DaemonProcess(config: config, directory: directory, environment: environment)
     }
 
     func waitUntilReady(timeout: TimeInterval = 20) throws {
