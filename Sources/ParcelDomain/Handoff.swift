@@ -66,13 +66,23 @@ public struct ManifestLine: Sendable, Equatable {
     public let destination: String?
     /// 1-based line number in the file, for error messages and the receipt.
     public let line: Int
+    /// The recipient's number when the manifest gives it (派件清单 usually do): the parcel taken in by a scan of
+    /// this line gets its tail and salted hash, so notices and pickup by phone work as for a counter intake.
+    public let phone: PhoneNumber?
+    /// The last 4 digits, from `phone` or given alone.
+    public let phoneTail: String?
 
-    public init(tracking: String, courier: String? = nil, bag: String? = nil, destination: String? = nil, line: Int) {
+    public init(
+        tracking: String, courier: String? = nil, bag: String? = nil, destination: String? = nil, line: Int,
+        phone: PhoneNumber? = nil, phoneTail: String? = nil
+    ) {
         self.tracking = tracking
         self.courier = courier
         self.bag = bag
         self.destination = destination
         self.line = line
+        self.phone = phone
+        self.phoneTail = phoneTail ?? phone?.tail
     }
 }
 
@@ -98,10 +108,11 @@ public struct ManifestError: Error, Equatable, Sendable, CustomStringConvertible
 
 /// Reads the manifests couriers and the tier above hand over.
 ///
-/// CSV: UTF-8 (a BOM is skipped), a header row naming the columns, `tracking` required, `courier`, `bag` and
-/// `destination` optional, in any order; fields may be quoted with `"`. JSON: an array of objects with the same
-/// keys, or `{"lines": [...]}`. Each tracking number is normalised and checked as at intake (check digits
-/// included); a number listed twice is an error.
+/// CSV: UTF-8 (a BOM is skipped), a header row naming the columns, `tracking` required, `courier`, `bag`,
+/// `destination`, `phone` (the recipient's number) and `phoneTail` (its last 4 digits, when only those are given)
+/// optional, in any order; fields may be quoted with `"`. JSON: an array of objects with the same keys, or
+/// `{"lines": [...]}`. Each tracking number is normalised and checked as at intake (check digits included); a
+/// number listed twice is an error, and so is a malformed phone (named by line, never echoed).
 public enum Manifest {
     public static let maximumLines = 20_000
 
@@ -131,10 +142,21 @@ public enum Manifest {
                     guard let value = row.fields[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
                     return String(value.prefix(64))
                 }
+                let phone: PhoneNumber?
+                let tail: String?
+                do {
+                    phone = try field("phone").map(PhoneNumber.init(parsing:))
+                    tail = try (field("phoneTail") ?? field("phonetail")).map(PhoneNumber.validateTail)
+                    if let phone, let tail, phone.tail != tail { throw DomainError.invalidPhone(reason: "phoneTail is not the end of phone") }
+                } catch let error as DomainError {
+                    // The number itself stays out of the message: error text reaches logs.
+                    problems.append(.init(line: row.line, reason: "\(tracking): recipient phone: \(describe(error))"))
+                    continue
+                }
                 lines.append(
                     ManifestLine(
                         tracking: tracking, courier: field("courier")?.uppercased(), bag: field("bag").map { ScanTextBag.normalise($0) },
-                        destination: field("destination"), line: row.line))
+                        destination: field("destination"), line: row.line, phone: phone, phoneTail: tail))
             } catch let error as DomainError {
                 problems.append(.init(line: row.line, reason: "tracking \"\(raw.prefix(40))\": \(describe(error))"))
             }
@@ -150,6 +172,7 @@ public enum Manifest {
         case .scanTooLong(let length, let limit): return "\(length) characters, at most \(limit)"
         case .invalidCharacter(let character): return "character \(character.debugDescription) is not in any tracking number"
         case .checkDigitMismatch(let format, let expected, let found): return "check digit \(found), expected \(expected) (\(format))"
+        case .invalidPhone(let reason): return reason
         default: return "\(error)"
         }
     }

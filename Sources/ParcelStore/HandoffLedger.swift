@@ -82,6 +82,19 @@ public struct HandoffLineRecord: Sendable, Equatable {
     public let parcelID: Int64?
 }
 
+/// What the ledger keeps of a recipient's number: the last 4 digits, the salted hash, and the full number only
+/// when the station is configured to keep it.
+public struct RecipientPhone: Sendable, Equatable {
+    public let tail: String?
+    public let hash: Data?
+    public let full: String?
+    public init(tail: String?, hash: Data?, full: String?) {
+        self.tail = tail
+        self.hash = hash
+        self.full = full
+    }
+}
+
 public struct DiscrepancyRecord: Sendable, Equatable {
     public let id: Int64
     public let handoffID: Int64
@@ -227,15 +240,31 @@ extension LedgerTransaction {
     }
 
     /// Adds expected lines. A number already on the handoff is refused (the whole import fails with it).
-    public func insertExpectedLines(_ lines: [ManifestLine], handoffID: Int64) throws {
+    /// `phone` gives what the ledger keeps of each line's recipient (nil: the manifest named none).
+    public func insertExpectedLines(
+        _ lines: [ManifestLine], handoffID: Int64, phone: (ManifestLine) -> RecipientPhone? = { _ in nil }
+    ) throws {
         let statement = try db.cachedStatement(
             sql: """
-                INSERT INTO handoff_line (handoff_id, tracking, courier, bag, destination, manifest_line, expected, status)
-                VALUES (?, ?, ?, ?, ?, ?, 1, 'expected')
+                INSERT INTO handoff_line (handoff_id, tracking, courier, bag, destination, manifest_line, expected, status,
+                                          phone_tail, phone_hash, phone_full)
+                VALUES (?, ?, ?, ?, ?, ?, 1, 'expected', ?, ?, ?)
                 """)
         for line in lines {
-            try statement.execute(arguments: [handoffID, line.tracking, line.courier, line.bag, line.destination, line.line])
+            let recipient = phone(line)
+            try statement.execute(arguments: [
+                handoffID, line.tracking, line.courier, line.bag, line.destination, line.line, recipient?.tail, recipient?.hash,
+                recipient?.full,
+            ])
         }
+    }
+
+    /// The recipient a manifest line named, for the parcel its scan takes in.
+    public func recipientPhone(lineID: Int64) throws -> RecipientPhone? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT phone_tail, phone_hash, phone_full FROM handoff_line WHERE id = ?", arguments: [lineID])
+        else { return nil }
+        let recipient = RecipientPhone(tail: row[0], hash: row[1], full: row[2])
+        return recipient.tail == nil && recipient.hash == nil ? nil : recipient
     }
 
     /// A scanned parcel that was not on the list.

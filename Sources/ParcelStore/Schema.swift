@@ -401,6 +401,16 @@ enum Schema {
             // An intake that a handoff recorded is not undone: finding its handoff must not scan every line.
             try db.execute(sql: "CREATE INDEX handoff_line_parcel ON handoff_line(parcel_id) WHERE parcel_id IS NOT NULL")
         }
+        migrator.registerMigration("2026-11-22 manifest recipients") { db in
+            // What a manifest says of a parcel's recipient, kept as for a parcel until a scan takes the parcel in.
+            try db.execute(
+                sql: """
+                    ALTER TABLE handoff_line ADD COLUMN phone_tail TEXT
+                        CHECK (phone_tail IS NULL OR (length(phone_tail) = 4 AND phone_tail NOT GLOB '*[^0-9]*'));
+                    ALTER TABLE handoff_line ADD COLUMN phone_hash BLOB CHECK (phone_hash IS NULL OR length(phone_hash) = 32);
+                    ALTER TABLE handoff_line ADD COLUMN phone_full TEXT;
+                    """)
+        }
         return migrator
     }
 }

@@ -111,6 +111,13 @@ extension StationEngine {
     /// Loads a manifest's lines into an open handoff: all of them, or none when any line is bad.
     public nonisolated func importManifest(handoff uid: String, data: Data, format: Manifest.Format) async throws -> HandoffDetail {
         let lines = try Manifest.parse(data, format: format)
+        let hasher = self.hasher
+        let keepsFull = settings.storeFullPhone
+        let phones = Dictionary(
+            lines.compactMap { line -> (String, RecipientPhone)? in
+                guard line.phoneTail != nil else { return nil }
+                return (line.tracking, RecipientPhone(tail: line.phoneTail, hash: line.phone.map(hasher.hash), full: keepsFull ? line.phone?.digits : nil))
+            }, uniquingKeysWith: { first, _ in first })
         return try await store.write { tx -> HandoffDetail in
             let handoff = try Self.openHandoff(uid, in: tx)
             let listed = Set(try tx.lines(handoffID: handoff.id).map(\.tracking))
@@ -119,7 +126,7 @@ extension StationEngine {
                 throw ManifestError(
                     problems: clashes.map { .init(line: $0.line, reason: "\($0.tracking) is already on this handoff") })
             }
-            try tx.insertExpectedLines(lines, handoffID: handoff.id)
+            try tx.insertExpectedLines(lines, handoffID: handoff.id) { phones[$0.tracking] }
             return HandoffDetail(handoff: handoff, lines: try tx.lines(handoffID: handoff.id), discrepancies: [])
         }
     }
@@ -155,10 +162,11 @@ extension StationEngine {
             // Not a bag of this handoff: it must be a tracking number (a misread is refused here).
             let tracking = try TrackingNumber(raw: text)
             let takesIn = handoff.direction == .inbound && handoff.kind != .return
-            func intake(courier: String?) throws -> ParcelRecord? {
+            func intake(courier: String?, recipient: RecipientPhone? = nil) throws -> ParcelRecord? {
                 guard takesIn else { return try tx.activeParcel(tracking: tracking.value) }
                 let new = NewParcel(
-                    tracking: tracking, courier: courier ?? tracking.likelyCourier, phoneTail: nil, phoneHash: nil, phoneFull: nil, at: now)
+                    tracking: tracking, courier: courier ?? tracking.likelyCourier, phoneTail: recipient?.tail, phoneHash: recipient?.hash,
+                    phoneFull: recipient?.full, at: now)
                 return try Self.takeIn(new, tx: tx, allocate: allocate, actor: actor, details: ["handoff": handoff.uid]).parcel
             }
             if let line = try tx.line(handoffID: handoff.id, tracking: tracking.value) {
@@ -177,7 +185,7 @@ extension StationEngine {
                         result: .misrouted, handoff: handoff, line: try tx.line(handoffID: handoff.id, tracking: tracking.value), parcel: nil,
                         bagLines: 0, remaining: try remaining())
                 }
-                let parcel = try intake(courier: line.courier)
+                let parcel = try intake(courier: line.courier, recipient: try tx.recipientPhone(lineID: line.id))
                 try tx.markLine(line.id, status: damaged ? .damaged : .scanned, at: now, note: note, photo: photo, parcelID: parcel?.id)
                 return HandoffScan(
                     result: damaged ? .damaged : .scanned, handoff: handoff, line: try tx.line(handoffID: handoff.id, tracking: tracking.value),

@@ -218,8 +218,8 @@ import Testing
 
         // MARK: 2a. Notices through the executable channel
 
-        // Eight parcels were shelved, so eight first notices: each delivered once through the script. (Handoff.Scan
-        // takes no phone number, so these notices carry an empty `recipient`: a gateway cannot tell whom to text.)
+        // Eight parcels were shelved, so eight first notices: each delivered once through the script, addressed to the
+        // recipient the manifest named (its phone column; the station keeps the tail and a salted hash, not the number).
         let takenIn = Self.manifest.filter { $0 != Self.yunda } + [Self.extraJD]
         #expect(
             try Self.waitUntil { try takenIn.allSatisfy { try Self.parcel(station, $0).parcel.state == "notified" } },
@@ -238,7 +238,12 @@ import Testing
         for tracking in takenIn {
             let parcel = try Self.parcel(station, tracking).parcel
             let code = try #require(parcel.pickupCode)
-            #expect(execSent.filter { $0["pickupCode"] as? String == code }.count == 1, "\(tracking) \(code)")
+            let sentHere = execSent.filter { $0["pickupCode"] as? String == code }
+            #expect(sentHere.count == 1, "\(tracking) \(code)")
+            // The manifest's numbers end in four equal digits (13800001111 …); the 德邦 line and the extra parcel have none.
+            let tail = (sentHere.first?["recipient"] as? [String: Any])?["phoneTail"] as? String
+            #expect(tail == parcel.phoneTail, "\(tracking)")
+            #expect((tracking == Self.deppon || tracking == Self.extraJD) == (tail == nil), "\(tracking): \(tail ?? "-")")
             #expect(parcel.notices == 1)
             let notices = try Self.notices(station, tracking)
             let first = try #require(notices.first { $0.key.hasSuffix("/first/0") })

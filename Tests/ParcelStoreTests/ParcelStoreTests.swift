@@ -32,7 +32,7 @@ import Testing
         let reopened = try ParcelStore(path: directory.file("parcels.sqlite"))
         #expect(try reopened.writerSynchronous() == 2)
         let applied = try reopened.pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
-        #expect(applied == ["2026-11-22 ledger", "2026-11-22 handoffs", "2026-11-22 custody chain", "2026-11-22 stocktake", "2026-11-22 complaints", "2026-11-22 handoff lines still expected", "2026-11-22 notices", "2026-11-22 outgoing parcels", "2026-11-22 sync outbox", "2026-11-22 undo"])
+        #expect(applied == ["2026-11-22 ledger", "2026-11-22 handoffs", "2026-11-22 custody chain", "2026-11-22 stocktake", "2026-11-22 complaints", "2026-11-22 handoff lines still expected", "2026-11-22 notices", "2026-11-22 outgoing parcels", "2026-11-22 sync outbox", "2026-11-22 undo", "2026-11-22 manifest recipients"])
     }
 
     @Test func intakeWritesRowAndEventTogether() async throws {

@@ -61,7 +61,8 @@ import Testing
             // one index was added.
             let after = try schemaObjects(db)
             #expect(Set(after.keys) == Set(before.keys).union(["index handoff_line_parcel"]))
-            for (key, sql) in before where key != "table parcel" && key != "table parcel_event" {
+            // (handoff_line gains columns in a later migration.)
+            for (key, sql) in before where !["table parcel", "table parcel_event", "table handoff_line"].contains(key) {
                 #expect(after[key] == sql, "\(key)")
             }
             for state in ParcelState.allCases { #expect(after["table parcel"]?.contains("'\(state.rawValue)'") == true, "\(state)") }

@@ -183,6 +183,50 @@ import Testing
         }
     }
 
+    @Test func aManifestsRecipientPhonesGoWithTheParcelsItsScansTakeIn() async throws {
+        let handoff = try await engine.openHandoff(.init(direction: .inbound, kind: .delivery, party: "zto-wang"), by: staff)
+        // A bad number is named by its line, and never echoed (error text reaches logs).
+        let bad = "tracking,courier,phone\n75100000000001,ZTO,138-1234-5678\n75100000000002,ZTO,1381234x678\n"
+        do {
+            _ = try await engine.importManifest(handoff: handoff.uid, data: Data(bad.utf8), format: .csv)
+            Issue.record("a bad phone was imported")
+        } catch let error as ManifestError {
+            #expect(error.problems.map(\.line) == [3])
+            #expect(!error.description.contains("1381234"))
+        }
+        let mismatch = #"[{"tracking": "75100000000001", "phone": "13812345678", "phoneTail": "0000"}]"#
+        await #expect(throws: ManifestError.self) {
+            _ = try await engine.importManifest(handoff: handoff.uid, data: Data(mismatch.utf8), format: .json)
+        }
+        let manifest = """
+            tracking,courier,phone,phoneTail
+            75100000000001,ZTO,+86 138 1234 5678,
+            75100000000002,ZTO,,4321
+            75100000000003,ZTO,,
+            """
+        _ = try await engine.importManifest(handoff: handoff.uid, data: Data(manifest.utf8), format: .csv)
+        let full = try #require(try await engine.scanIntoHandoff(handoff.uid, scan: "75100000000001", by: staff).parcel)
+        let tailOnly = try #require(try await engine.scanIntoHandoff(handoff.uid, scan: "75100000000002", by: staff).parcel)
+        let none = try #require(try await engine.scanIntoHandoff(handoff.uid, scan: "75100000000003", by: staff).parcel)
+        #expect(full.phoneTail == "5678")
+        #expect(full.hasPhoneHash)
+        #expect(tailOnly.phoneTail == "4321")
+        #expect(!tailOnly.hasPhoneHash)
+        #expect(none.phoneTail == nil)
+        // The recipient collects with the full number (matched on the salted hash) or the tail.
+        #expect(try await engine.verifyPickup(.phone(try PhoneNumber(parsing: "13812345678"))).map(\.id) == [full.id])
+        // Another number with the same last four digits does not match a parcel whose hash is known.
+        await #expect(throws: EngineError.noParcelForCredential) {
+            _ = try await engine.verifyPickup(.phone(try PhoneNumber(parsing: "13900005678")))
+        }
+        #expect(try await engine.verifyPickup(.phoneTail("4321")).map(\.id) == [tailOnly.id])
+        // The full number is not kept (storeFullPhone is off), on the line or the parcel.
+        let kept = try store.readNow { reader in
+            try String.fetchAll(reader.db, sql: "SELECT ifnull(phone_full, '-') FROM handoff_line UNION ALL SELECT ifnull(phone_full, '-') FROM parcel")
+        }
+        #expect(kept.allSatisfy { $0 == "-" })
+    }
+
     @Test func returnsJoinTheCouriersNextOutboundHandoffAndLeaveWithIt() async throws {
         _ = try await engine.intake(.init(scan: "75100000000011"), by: staff)
         _ = try await engine.intake(.init(scan: "75100000000012"), by: staff)
