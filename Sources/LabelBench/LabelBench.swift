@@ -24,6 +24,7 @@ struct LabelBench: ParsableCommand {
     @Option(help: "Write one CSV row per image and pass (exhaustive mode) to this file.") var passCSV: String?
     @Option(help: "Comma-separated passes to run instead of the standard cascade (e.g. half,full,zxing).") var cascade: String?
     @Flag(help: "Do not scan a crop around a single tracking-number read to confirm it (the confirm pass).") var noConfirm = false
+    @Flag(help: "Blackbox: list each image some tool misses, with which tools read it and what we read.") var listMisses = false
 
     func makeDecoder(exhaustive: Bool = false) throws -> LabelDecoder {
         var passes = LabelDecoder.standardCascade
@@ -252,6 +253,31 @@ struct LabelBench: ParsableCommand {
             }
             print("| \(symbology) | " + cells.joined(separator: " | ") + " |")
         }
+        if listMisses { listMissed(images, runs, tools) }
+    }
+
+    /// One row per image with an expected text that some tool misses: which tools read it, and our reads.
+    func listMissed(_ images: [CorpusImage], _ runs: Runs, _ tools: [(String, [ToolRead])]) {
+        print("\n### images some tool misses (x = read the expected text)\n")
+        print("| image | symbology | " + tools.map(\.0).joined(separator: " | ") + " | our reads (symbology:text@passes) |")
+        print("|---|---|" + tools.map { _ in "---|" }.joined() + "---|")
+        for (index, image) in images.enumerated() {
+            guard let expected = image.expected else { continue }
+            // zbarimg prints multi-line QR payloads over several lines: matched as a substring, as in the tables.
+            let hits = tools.map { name, reads in
+                reads[index].reads.contains { name == "zbarimg" ? Self.contains($0, expected) : $0 == expected }
+            }
+            guard hits.contains(false) else { continue }
+            let ours = runs.ours[index].map { $0.symbols.map(Self.describe).joined(separator: " ") } ?? "error"
+            let path = image.path.split(separator: "/").suffix(3).joined(separator: "/")
+            print("| \(path) | \(image.symbology) | " + hits.map { $0 ? "x" : "" }.joined(separator: " | ") + " | \(ours) |")
+        }
+    }
+
+    /// `SYMBOLOGY:text@pass+pass`, the text cut to 24 characters on one line.
+    static func describe(_ symbol: DecodedSymbol) -> String {
+        let text = symbol.text.prefix(24).replacingOccurrences(of: "\n", with: " ")
+        return "\(symbol.symbology.rawValue):\(text)@\(symbol.passes.map(\.rawValue).joined(separator: "+"))"
     }
 
     /// Which pass first produced the answer in the normal cascade, and what each pass cost.

@@ -132,6 +132,11 @@ extension GreyImage {
         return GreyImage(width: width, height: height, pixels: pixels.map { table[Int($0)] })
     }
 
+    /// The negative (light codes printed on a dark ground).
+    func inverted() -> GreyImage {
+        GreyImage(width: width, height: height, pixels: pixels.map { 255 - $0 })
+    }
+
     /// A copy binarised against the local mean over a square window (shadows, glare, uneven light).
     func locallyThresholded(radius: Int) -> GreyImage {
         let w = width

@@ -209,7 +209,21 @@ enum ImageLoader {
             if declared + 8 > bytes.count { throw .truncated(format: .webp) }
             throw .corrupt(format: .webp, detail: "undecodable data")
         }
+        expandStudioRange(&luma)
         return GreyImage(width: width, height: height, pixels: luma)
+    }
+
+    /// WebP's Y plane is BT.601 studio range (black 16, white 235); the grey an RGB decode gives (Pillow,
+    /// ImageMagick) spans 0–255. Expanding it gives the decoders' contrast thresholds the full range: on
+    /// blackbox/ zbar reads one more UPC-A and ZXing a UPC-E and a DataMatrix, none lost.
+    private static let studioToFull: [UInt8] = (0...255).map { UInt8(min(255, max(0, ((Int($0) - 16) * 255 + 109) / 219))) }
+
+    private static func expandStudioRange(_ pixels: inout [UInt8]) {
+        studioToFull.withUnsafeBufferPointer { table in
+            pixels.withUnsafeMutableBufferPointer { buffer in
+                for index in buffer.indices { buffer[index] = table[Int(buffer[index])] }
+            }
+        }
     }
 
     private struct PGMHeader {

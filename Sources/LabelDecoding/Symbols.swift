@@ -32,6 +32,9 @@ public enum DecodePass: String, Sendable, Equatable, Codable, CaseIterable {
     case threshold
     /// Small frames upscaled 2×, for codes under ~2 px per module.
     case doubled
+    /// The working image's negative, for light codes on a dark ground. Runs only when no earlier pass has read
+    /// anything (`runsOnlyOnEmpty`): such codes are rare, and a whole-image pass costs as much as any other.
+    case inverted
     /// A crop around a tracking-number read of the pass before, resampled, scanned again: the cheap second read
     /// that confirms a number instead of running further whole-image passes. Not listed in a cascade; it runs
     /// after any pass that reads an unconfirmed tracking number when `LabelDecoder.confirmsByCrop` is set.
@@ -39,6 +42,9 @@ public enum DecodePass: String, Sendable, Equatable, Codable, CaseIterable {
     /// ZXing-C++ (a second, independent decoder) on the working image: DataMatrix and PDF417, which zbar lacks,
     /// QR codes and worn 1D codes zbar misses.
     case zxing
+
+    /// Passes the cascade skips once anything has been read (outside `LabelDecoder.exhaustive`).
+    public var runsOnlyOnEmpty: Bool { self == .inverted }
 }
 
 /// A point in the original image's pixel coordinates.

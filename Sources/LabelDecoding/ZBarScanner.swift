@@ -60,10 +60,10 @@ final class ZBarScanner {
                     points.append(
                         (Int(zbar_symbol_get_loc_x(current, UInt32(index))), Int(zbar_symbol_get_loc_y(current, UInt32(index)))))
                 }
+                let symbology = Symbology(zbar: zbar_symbol_get_type(current))
+                if symbology == .code39 { bytes = Code39.reported(bytes) }
                 found.append(
-                    RawSymbol(
-                        bytes: bytes, symbology: Symbology(zbar: zbar_symbol_get_type(current)), points: points,
-                        quality: Int(zbar_symbol_get_quality(current))))
+                    RawSymbol(bytes: bytes, symbology: symbology, points: points, quality: Int(zbar_symbol_get_quality(current))))
                 symbol = zbar_symbol_next(current)
             }
             // Detach the buffer before it goes out of scope.

@@ -16,7 +16,9 @@ enum ZXingReader {
     static let maxLinearSymbols: Int32 = 1
 
     /// Reads the image twice with ZXing's "try harder" (more scan lines) and "try rotate" (90° turns); the 2D
-    /// read also lets ZXing downscale large images. Points are the symbol's four corners in the image's pixels.
+    /// read also reads copies a third the size of images from a 200 px short side (blackbox/: one tightly
+    /// cropped, blurred QR code more; ZXing's own default starts at 500 px). Points are the symbol's four corners
+    /// in the image's pixels.
     static func read(_ image: GreyImage) -> [ZBarScanner.RawSymbol] {
         let matrix = read(image, symbologies: matrixSymbologies, options: Int32(ZXS_TRY_HARDER | ZXS_TRY_ROTATE | ZXS_TRY_DOWNSCALE), max: maxMatrixSymbols)
         let linear = read(image, symbologies: linearSymbologies, options: Int32(ZXS_TRY_HARDER | ZXS_TRY_ROTATE), max: maxLinearSymbols)
@@ -50,6 +52,8 @@ enum ZXingReader {
                 // As zbar reports UPC-E when only its EAN-13 decoder is on: expanded to the GTIN-13.
                 if let expanded = Self.expandUPCE(bytes) { bytes = expanded }
                 symbology = .ean13
+            case Int32(ZXS_CODE39):
+                bytes = Code39.reported(bytes)
             default: break
             }
             found.append(ZBarScanner.RawSymbol(bytes: bytes, symbology: symbology, points: points, quality: 1))

@@ -100,6 +100,10 @@ struct BlackboxTests {
         arguments: [
             ("code128-1-java-4.png", Symbology.code128), ("ean13-1-cpp-4.webp", .ean13), ("qrcode-1-cpp-8.webp", .qrCode),
             ("itf-2-cpp-01.webp", .itf), ("code39-1-java-2.png", .code39), ("upca-1-cpp-4.webp", .ean13),
+            // Full-ASCII Code 39: zbar reads "12+A+B", the text is "12ab".
+            ("code39-2-cpp-2.png", .code39),
+            // A UPC-E only ZXing reads, and only on the WebP's grey expanded to full range.
+            ("upce-3-cpp-05.webp", .ean13),
         ])
     func expectedText(_ name: String, _ symbology: Symbology) throws {
         let stem = String(name[..<name.lastIndex(of: ".")!])
@@ -125,6 +129,34 @@ struct BlackboxTests {
         // Without the ZXing pass nothing reads it.
         let zbarOnly = LabelDecoder(cascade: LabelDecoder.standardCascade.filter { $0 != .zxing })
         #expect(try zbarOnly.decode(path: Fixture.path("blackbox/" + name)).symbols.contains { $0.bytes == expected } == false)
+    }
+
+    @Test("a light QR code on a dark ground is read from the negative, which runs only when nothing else read")
+    func inverted() throws {
+        let path = Fixture.path("blackbox/qrcode-2-cpp-qr-inv-2.webp")
+        let expected = try Fixture.text("blackbox/qrcode-2-cpp-qr-inv-2.txt")
+        let result = try decoder.decode(path: path)
+        let symbol = try #require(result.symbols.first { $0.text == expected }, "read \(result.symbols.map(\.text))")
+        #expect(symbol.symbology == .qrCode && symbol.pass == .inverted)
+        #expect(result.passLog.last?.pass == .inverted)
+        let withoutNegative = LabelDecoder(cascade: LabelDecoder.standardCascade.filter { $0 != .inverted })
+        #expect(try withoutNegative.decode(path: path).symbols.isEmpty)
+        // An image with a read (an ITF, which does not end the cascade) never gets the negative pass.
+        let itf = Fixture.path("blackbox/itf-2-cpp-01.webp")
+        let afterRead = try LabelDecoder(cascade: [.full, .inverted]).decode(path: itf)
+        #expect(!afterRead.symbols.isEmpty && afterRead.passLog.map(\.pass) == [.full])
+        // The benchmark's exhaustive mode still runs it.
+        let exhaustive = try LabelDecoder(cascade: [.full, .inverted], exhaustive: true).decode(path: itf)
+        #expect(exhaustive.passLog.map(\.pass) == [.full, .inverted])
+    }
+
+    @Test("a tightly cropped, blurred QR code is read by ZXing on a downscaled copy")
+    func zxingDownscale() throws {
+        let expected = try Fixture.text("blackbox/qrcode-2-cpp-1086.txt")
+        let result = try decoder.decode(path: Fixture.path("blackbox/qrcode-2-cpp-1086.png"))
+        #expect(result.width == 293 && result.height == 276)
+        let symbol = try #require(result.symbols.first { $0.text == expected }, "read \(result.symbols.map(\.text))")
+        #expect(symbol.symbology == .qrCode && symbol.pass == .zxing)
     }
 
     @Test("a photo without a code gives no symbol")

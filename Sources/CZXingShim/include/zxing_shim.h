@@ -29,6 +29,7 @@ enum {
 enum {
     ZXS_TRY_HARDER = 1 << 0,
     ZXS_TRY_ROTATE = 1 << 1,
+    /// Also reads copies scaled to a third (and a third of those) while the short side is over 200 px.
     ZXS_TRY_DOWNSCALE = 1 << 2,
 };
 
