@@ -322,12 +322,11 @@ struct Return: ParsableCommand {
 struct Undo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Take back an intake or a pickup made by mistake, within the station's undo window (撤销).",
-        discussion: """
-            `undo intake` voids a parcel scanned in by mistake: its pickup code and tracking number are free again.
-            `undo pickup` puts a parcel handed out by mistake back on its shelf, with its code (or a new one, shown).
-            Both are recorded as events of their own. After the window (undoWindowMinutes, 10 by default) use
-            `parcelctl return` or a handoff discrepancy instead.
-            """)
+        discussion: [
+            "`undo intake` voids a parcel scanned in by mistake: its pickup code and tracking number are free again.",
+            "`undo pickup` puts a parcel handed out by mistake back on its shelf, with its code (or a new one, shown).",
+            "Both are recorded as events of their own. After the window (undoWindowMinutes, 10 by default) use `parcelctl return` or a handoff discrepancy instead.",
+        ].joined(separator: "\n\n"))
     enum Step: String, ExpressibleByArgument, CaseIterable { case intake, pickup }
     @OptionGroup var global: GlobalOptions
     @Argument(help: "What to undo: intake or pickup.") var step: Step
