@@ -80,6 +80,8 @@ public struct HandoffLineRecord: Sendable, Equatable {
     public let note: String?
     public let photo: String?
     public let parcelID: Int64?
+    /// The recipient the manifest named, for the parcel a scan of this line takes in (never on the wire).
+    public let recipient: RecipientPhone?
 }
 
 /// What the ledger keeps of a recipient's number: the last 4 digits, the salted hash, and the full number only
@@ -130,7 +132,12 @@ extension LedgerReader {
             id: row["id"], handoffID: row["handoff_id"], tracking: row["tracking"], courier: row["courier"], bag: row["bag"],
             destination: row["destination"], manifestLine: row["manifest_line"], expected: (row["expected"] as Int) == 1,
             status: HandoffLineStatus(rawValue: row["status"]) ?? .expected, scannedAt: row["scanned_at"], note: row["note"],
-            photo: row["photo"], parcelID: row["parcel_id"])
+            photo: row["photo"], parcelID: row["parcel_id"], recipient: recipient(from: row))
+    }
+
+    static func recipient(from row: Row) -> RecipientPhone? {
+        let recipient = RecipientPhone(tail: row["phone_tail"], hash: row["phone_hash"], full: row["phone_full"])
+        return recipient.tail == nil && recipient.hash == nil ? nil : recipient
     }
 
     static func discrepancy(from row: Row) -> DiscrepancyRecord {
@@ -258,16 +265,6 @@ extension LedgerTransaction {
                 recipient?.full,
             ])
         }
-    }
-
-    /// The recipient a manifest line named, for the parcel its scan takes in.
-    public func recipientPhone(lineID: Int64) throws -> RecipientPhone? {
-        guard
-            let row = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT phone_tail, phone_hash, phone_full FROM handoff_line WHERE id = ?"), arguments: [lineID])
-        else { return nil }
-        let recipient = RecipientPhone(tail: row[0], hash: row[1], full: row[2])
-        return recipient.tail == nil && recipient.hash == nil ? nil : recipient
     }
 
     /// A scanned parcel that was not on the list.

@@ -185,7 +185,7 @@ extension StationEngine {
                         result: .misrouted, handoff: handoff, line: try tx.line(handoffID: handoff.id, tracking: tracking.value), parcel: nil,
                         bagLines: 0, remaining: try remaining())
                 }
-                let parcel = try intake(courier: line.courier, recipient: try tx.recipientPhone(lineID: line.id))
+                let parcel = try intake(courier: line.courier, recipient: line.recipient)
                 try tx.markLine(line.id, status: damaged ? .damaged : .scanned, at: now, note: note, photo: photo, parcelID: parcel?.id)
                 return HandoffScan(
                     result: damaged ? .damaged : .scanned, handoff: handoff, line: try tx.line(handoffID: handoff.id, tracking: tracking.value),
