@@ -78,7 +78,9 @@ import Testing
         let lastWeekNotices = #"{"exec": {"executable": "\#(lastWeekScript)", "arguments": ["\#(lastWeekLog)"]}}"#
         var daemon = try DaemonProcess(
             config: Self.config(notices: lastWeekNotices), directory: day,
-            environment: ["PARCEL_STATION_CLOCK_OFFSET_SECONDS": String(offset - 8 * 86_400)])
+            // Eight days before this morning, at 10:00 rather than 08:00 so that rounding to whole seconds cannot
+            // move it onto the day before.
+            environment: ["PARCEL_STATION_CLOCK_OFFSET_SECONDS": String(offset - 8 * 86_400 + 7_200)])
         var station = try daemon.connect(client: "counter-pc")
         let old = try station.call(
             Method.intake.rawValue, IntakeParams(tracking: Self.lastWeekZTO, phoneTail: "2468", staff: "李娟"), as: ParcelResult.self)

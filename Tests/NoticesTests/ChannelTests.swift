@@ -46,8 +46,9 @@ import Testing
         let result = await ExecChannel(.init(executable: script, arguments: [childPid], timeoutSeconds: 1)).deliver(payload)
         let took = ContinuousClock.now - started
         #expect(result == .retryable("timed out after 1 s"))
-        // Far below the child's 300 s: the channel gave up at its timeout (the margin absorbs a loaded CI machine).
-        #expect(took < .seconds(30), "took \(took)")
+        // Far below the child's 300 s: the channel gave up at its timeout. The margin is wide because on a 2-core CI
+        // machine the blocking end-to-end tests running beside this one can hold the cooperative threads for ~30 s.
+        #expect(took < .seconds(120), "took \(took)")
         let pid = try #require(Int32(String(contentsOfFile: childPid, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
         // The orphaned sleep may linger as a zombie until reaped; it must not still be running.
         var gone = false
@@ -68,8 +69,9 @@ import Testing
         let started = ContinuousClock.now
         let result = await ExecChannel(.init(executable: script, timeoutSeconds: 10)).deliver(payload)
         #expect(result == .delivered("handed to modem"))
-        // It returned when the script exited, not when its background child (60 s) let go of stderr.
-        #expect(ContinuousClock.now - started < .seconds(30))
+        // It returned when the script exited, not when its background child (60 s) let go of stderr (with the margin
+        // a loaded CI machine needs: see aHangingScriptTimesOutAndItsProcessGroupIsKilled).
+        #expect(ContinuousClock.now - started < .seconds(55))
     }
 
     @Test func aScriptThatIgnoresStdinOrDiesBySignalOrIsMissing() async throws {
@@ -134,8 +136,8 @@ import Testing
         let started = ContinuousClock.now
         let result = await HTTPChannel(.init(url: gateway.url, timeoutSeconds: 1)).deliver(payload)
         #expect(result == .retryable("timed out after 1 s"))
-        // Well before the gateway's 60 s answer (the margin absorbs a loaded CI machine).
-        #expect(ContinuousClock.now - started < .seconds(30))
+        // Before the gateway's 60 s answer (the margin absorbs a loaded CI machine, as above).
+        #expect(ContinuousClock.now - started < .seconds(55))
     }
 
     @Test func aClosedPortIsRetryable() async throws {
