@@ -111,6 +111,7 @@ extension StationEngine {
     /// Loads a manifest's lines into an open handoff: all of them, or none when any line is bad.
     public nonisolated func importManifest(handoff uid: String, data: Data, format: Manifest.Format) async throws -> HandoffDetail {
         let lines = try Manifest.parse(data, format: format)
+        // Recipients' hashes are computed here, before the write, so a long manifest does not hold the writer.
         let hasher = self.hasher
         let keepsFull = settings.storeFullPhone
         let phones = Dictionary(
