@@ -4,6 +4,8 @@ public struct CourierRecognizer: Sendable {
         // `Regex<AnyRegexOutput>` is immutable once built; it is only ever read.
         let rule: CourierRule
         let regex: Regex<AnyRegexOutput>
+        /// Rules out most texts before the regex runs; nil when the pattern is beyond `PatternShape`.
+        let shape: PatternShape?
     }
 
     let rules: [CompiledRule]
@@ -13,7 +15,7 @@ public struct CourierRecognizer: Sendable {
 
     public init(rules: [CourierRule]) {
         // The patterns are literals in this module; a pattern that does not compile is a programmer error.
-        self.rules = rules.map { CompiledRule(rule: $0, regex: try! Regex($0.pattern)) }
+        self.rules = rules.map { CompiledRule(rule: $0, regex: try! Regex($0.pattern), shape: PatternShape(pattern: $0.pattern)) }
     }
 
     /// Ranked candidates for `scan`. Throws `checkDigitMismatch` when a self-checking format matches with a
@@ -24,6 +26,7 @@ public struct CourierRecognizer: Sendable {
         for (order, compiled) in rules.enumerated() {
             let rule = compiled.rule
             if rule.requiresGS1 && !scan.isGS1 { continue }
+            if let shape = compiled.shape, !shape.admits(scan.text) { continue }
             guard (try? compiled.regex.wholeMatch(in: scan.text)) != nil else { continue }
             var reason = rule.format
             if rule.checksum != .none {

@@ -125,12 +125,19 @@ public struct PickupCodeAllocator: Sendable {
         occupancy: (_ shelf: Int, _ layer: Int, _ capacity: Int) throws -> LayerOccupancy
     ) throws -> PickupCode {
         guard !layers.isEmpty else { throw DomainError.noShelvesConfigured }
-        let ordered = layers.enumerated().sorted { a, b in
+        let emptierFirst = { (a: (offset: Int, element: (shelf: Int, layer: Int, capacity: Int, active: Int)),
+                              b: (offset: Int, element: (shelf: Int, layer: Int, capacity: Int, active: Int))) -> Bool in
             let fillA = Double(a.element.active) / Double(max(1, a.element.capacity))
             let fillB = Double(b.element.active) / Double(max(1, b.element.capacity))
             return fillA != fillB ? fillA < fillB : a.offset < b.offset
         }
-        for (_, layer) in ordered {
+        // The emptiest layer nearly always has a free sequence: try it before sorting them all.
+        let emptiest = layers.enumerated().min(by: emptierFirst)!
+        let first = try occupancy(emptiest.element.shelf, emptiest.element.layer, emptiest.element.capacity)
+        if let sequence = sequence(on: first) {
+            return PickupCode(shelf: emptiest.element.shelf, layer: emptiest.element.layer, sequence: sequence)
+        }
+        for (offset, layer) in layers.enumerated().sorted(by: emptierFirst) where offset != emptiest.offset {
             let detail = try occupancy(layer.shelf, layer.layer, layer.capacity)
             if let sequence = sequence(on: detail) {
                 return PickupCode(shelf: layer.shelf, layer: layer.layer, sequence: sequence)
@@ -144,6 +151,27 @@ public struct PickupCodeAllocator: Sendable {
         let range = PickupCode.sequenceRange
         let start = ((layer.lastSequence ?? 0) % range.upperBound) + 1
         let hasRoom = layer.activeSequences.count < layer.capacity
+        let checksDistance = hasRoom && minimumDistance > 1
+        // Usual case, a layer of tens of parcels: the first few sequences after the cursor, each compared with
+        // the active ones, settle it without building the whole layer's tables.
+        if layer.activeSequences.count <= 256 {
+            for step in 0..<min(64, range.count) {
+                let candidate = (start - 1 + step) % range.count + 1
+                if layer.activeSequences.contains(candidate) || layer.coolingSequences.contains(candidate) { continue }
+                if !checksDistance
+                    || !layer.activeSequences.contains(where: { PickupCode.digitDistance($0, candidate) < minimumDistance })
+                {
+                    return candidate
+                }
+            }
+        }
+        return sequenceScanningAll(on: layer, start: start, checksDistance: checksDistance)
+    }
+
+    /// `sequence(on:)` over the whole range: the walk in the same order, with the taken and too-close flags
+    /// of every sequence built first.
+    func sequenceScanningAll(on layer: LayerOccupancy, start: Int, checksDistance: Bool) -> Int? {
+        let range = PickupCode.sequenceRange
         // Flags indexed by sequence: taken (active or cooling) and too close to an active one. Marking each
         // active code's neighbourhood once keeps allocation linear even when the layer is dense and most
         // candidates are too close (a pairwise check would cost active × candidates).
@@ -151,7 +179,7 @@ public struct PickupCodeAllocator: Sendable {
         for sequence in layer.activeSequences where range.contains(sequence) { taken[sequence] = true }
         for sequence in layer.coolingSequences where range.contains(sequence) { taken[sequence] = true }
         var tooClose = [Bool](repeating: false, count: range.upperBound + 1)
-        if hasRoom && minimumDistance > 1 {
+        if checksDistance {
             for sequence in layer.activeSequences { Self.markNeighbours(of: sequence, within: minimumDistance - 1, in: &tooClose) }
         }
         var fallback: Int? = nil

@@ -42,18 +42,27 @@ enum CompactJSON {
 /// Random (v4) ids land on a random page of the `uid` index at every insert; time-ordered ones append.
 public enum EventID {
     public static func make(at millis: Int64) -> String {
-        var bytes = [UInt8](repeating: 0, count: 16)
+        // Two 64-bit draws rather than one per byte: each draw of the system generator is a getrandom call,
+        // and this runs twice per scan.
         var generator = SystemRandomNumberGenerator()
-        for index in 6..<16 { bytes[index] = UInt8.random(in: 0...255, using: &generator) }
+        let random = (generator.next(), generator.next())
+        var bytes = [UInt8](repeating: 0, count: 16)
         let time = UInt64(max(0, millis))
         for index in 0..<6 { bytes[index] = UInt8((time >> (8 * UInt64(5 - index))) & 0xFF) }
+        for index in 6..<16 {
+            let word = index < 11 ? random.0 : random.1
+            bytes[index] = UInt8(truncatingIfNeeded: word >> (8 * UInt64(index % 8)))
+        }
         bytes[6] = (bytes[6] & 0x0F) | 0x70  // version 7
         bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC 9562 variant
-        let hex = bytes.map { byte -> String in
-            let text = String(byte, radix: 16)
-            return byte < 16 ? "0" + text : text
+        let digits = Array("0123456789abcdef".utf8)
+        var text = [UInt8]()
+        text.reserveCapacity(36)
+        for (index, byte) in bytes.enumerated() {
+            if index == 4 || index == 6 || index == 8 || index == 10 { text.append(UInt8(ascii: "-")) }
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
         }
-        return hex[0..<4].joined() + "-" + hex[4..<6].joined() + "-" + hex[6..<8].joined() + "-" + hex[8..<10].joined() + "-"
-            + hex[10..<16].joined()
+        return String(decoding: text, as: UTF8.self)
     }
 }

@@ -203,6 +203,10 @@ final class WriteBatcher: Sendable {
     }
 
     private func commit(_ batch: [Job]) {
+        if batch.count == 1 {
+            commitAlone(batch[0])
+            return
+        }
         var errors = [Error?](repeating: nil, count: batch.count)
         do {
             try pool.writeWithoutTransaction { db in
@@ -238,6 +242,33 @@ final class WriteBatcher: Sendable {
             return
         }
         for (job, error) in zip(batch, errors) { job.finish(error) }
+    }
+
+    /// A batch of one (a lone client's every write): its transaction is all the isolation it needs, so it
+    /// skips the savepoint's two extra statements. A failure rolls the transaction back instead.
+    private func commitAlone(_ job: Job) {
+        var jobError: Error? = nil
+        do {
+            try pool.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    do {
+                        try job.run(db)
+                        return .commit
+                    } catch {
+                        jobError = error
+                        return .rollback
+                    }
+                }
+            }
+        } catch {
+            jobError = error
+        }
+        if let error = jobError {
+            forgetUncommitted()
+            job.finish((error as? DatabaseError).map(StoreError.init) ?? error)
+        } else {
+            job.finish(nil)
+        }
     }
 }
 

@@ -490,6 +490,11 @@ final class RequestDispatcher: Sendable {
         line(Reply(id: id, result: result))
     }
 
+    /// The scan reply, the daemon's most frequent, is written without JSONEncoder.
+    static func replyLine(id: RequestID?, _ result: ParcelResult) -> [UInt8] {
+        ParcelReplyWriter.line(id: id, result)
+    }
+
     static func errorLine(id: RequestID?, _ error: WireError) -> [UInt8] {
         line(ErrorReply(id: id, error: error))
     }

@@ -1,4 +1,4 @@
-import ParcelDomain
+@testable import ParcelDomain
 import StationTestSupport
 import Testing
 
@@ -453,5 +453,56 @@ struct PickupCodeAllocatorTests {
         let result = churn(seed: 99, capacity: 20, steps: 5000, coolSteps: 100, maxActive: 40, allocateShare: 60)
         #expect(result.violations.isEmpty, "\(result.violations.prefix(10))")
         #expect(result.overCapacityAllocations > 0)
+    }
+}
+
+@Suite("Pickup-code allocation: the quick walk agrees with the full scan")
+struct PickupCodeQuickWalkTests {
+    /// `sequence(on:)` first tries the few sequences after the cursor one by one; the full scan builds the
+    /// whole layer's flags. On every layer, sparse, dense, crowded near the cursor or over capacity, both must
+    /// give the same sequence.
+    @Test("random layers, sparse to crowded")
+    func quickWalkMatchesFullScan() {
+        var rng = SplitMix64(seed: 20_261_123)
+        for minimumDistance in [1, 2, 3] {
+            let allocator = PickupCodeAllocator(minimumDistance: minimumDistance)
+            for round in 0..<400 {
+                let last = Int(rng.next() % 9999) + 1
+                var active = Set<Int>()
+                let count = Int(rng.next() % 320)
+                // Half the layers crowd the sequences right after the cursor, where the quick walk looks.
+                let crowded = rng.next() % 2 == 0
+                while active.count < count {
+                    let offset = Int(rng.next() % UInt64(crowded ? count + count / 4 + 8 : 9999))
+                    active.insert((last + offset) % 9999 + 1)
+                }
+                var cooling = Set<Int>()
+                for _ in 0..<Int(rng.next() % 100) {
+                    let sequence = (last + Int(rng.next() % 80)) % 9999 + 1
+                    if !active.contains(sequence) { cooling.insert(sequence) }
+                }
+                let capacity = rng.next() % 4 == 0 ? max(1, count - 1) : count + 1 + Int(rng.next() % 40)
+                let layer = PickupCodeAllocator.LayerOccupancy(
+                    shelf: 1, layer: 1, capacity: capacity, activeSequences: active, coolingSequences: cooling, lastSequence: last)
+                let start = last % 9999 + 1
+                let full = allocator.sequenceScanningAll(
+                    on: layer, start: start, checksDistance: active.count < capacity && minimumDistance > 1)
+                #expect(allocator.sequence(on: layer) == full, "distance \(minimumDistance), round \(round)")
+            }
+        }
+    }
+
+    @Test("the emptiest layer is tried first, and a full one passes the parcel to the next emptiest")
+    func layerOrder() throws {
+        let allocator = PickupCodeAllocator()
+        var asked: [Int] = []
+        let code = try allocator.allocate(layers: [(1, 1, 2, 1), (1, 2, 2, 0), (1, 3, 2, 0)]) { shelf, layer, capacity in
+            asked.append(layer)
+            // Layer 2 has every sequence cooling: nothing to give.
+            let cooling = layer == 2 ? Set(PickupCode.sequenceRange) : []
+            return .init(shelf: shelf, layer: layer, capacity: capacity, activeSequences: [], coolingSequences: cooling, lastSequence: nil)
+        }
+        #expect(asked == [2, 3])
+        #expect(code == PickupCode(shelf: 1, layer: 3, sequence: 1))
     }
 }

@@ -409,6 +409,12 @@ import Testing
         #expect("89ab".contains(Array(early)[19]))
         #expect(early < late)
         #expect(EventID.make(at: 5) != EventID.make(at: 5))
+        // The first 48 bits are the time, big-endian; the random bits vary in every group after it.
+        #expect(EventID.make(at: 0x0123_4567_89AB).hasPrefix("01234567-89ab-7"))
+        let ids = (0..<64).map { _ in Array(EventID.make(at: 5).utf8) }
+        for position in [15, 16, 17, 20, 21, 22, 24, 30, 35] {
+            #expect(Set(ids.map { $0[position] }).count > 1, "position \(position) never changes")
+        }
     }
 
     /// Intake's one-write path: shelved on insert, both events logged, the layer's load and cursor updated.

@@ -1,0 +1,115 @@
+/// The reply to a scan, written by hand: `{"id":…,"result":{"parcel":{…},"repeat":…}}`.
+///
+/// Every intake answers with this shape, and JSONEncoder's generic machinery cost more than a sixth of the
+/// daemon's work per scan. The keys and the omission of nil fields follow the Codable conformances of
+/// `Reply`, `ParcelResult`, `ParcelDTO` and `CourierDTO`; a test decodes the output with JSONDecoder and
+/// compares it with those types, so a field added to them and not here fails it.
+public enum ParcelReplyWriter {
+    /// The reply line, newline included.
+    public static func line(id: RequestID?, _ result: ParcelResult) -> [UInt8] {
+        var out = JSONText()
+        out.bytes.reserveCapacity(512)
+        out.raw("{\"id\":")
+        switch id {
+        case .number(let value)?: out.integer(value)
+        case .string(let value)?: out.string(value)
+        case nil: out.raw("null")
+        }
+        out.raw(",\"result\":{\"parcel\":")
+        write(result.parcel, to: &out)
+        out.raw(",\"repeat\":")
+        out.raw(result.repeat ? "true" : "false")
+        out.raw("}}\n")
+        return out.bytes
+    }
+
+    static func write(_ parcel: ParcelDTO, to out: inout JSONText) {
+        out.raw("{\"tracking\":")
+        out.string(parcel.tracking)
+        out.raw(",\"rawScan\":")
+        out.string(parcel.rawScan)
+        out.raw(",\"state\":")
+        out.string(parcel.state)
+        out.optional("pickupCode", parcel.pickupCode)
+        out.optional("courier", parcel.courier)
+        out.raw(",\"couriers\":[")
+        for (index, courier) in parcel.couriers.enumerated() {
+            out.raw(index == 0 ? "{\"code\":" : ",{\"code\":")
+            out.string(courier.code)
+            out.raw(",\"name\":")
+            out.string(courier.name)
+            out.raw(",\"reason\":")
+            out.string(courier.reason)
+            out.raw("}")
+        }
+        out.raw("]")
+        out.optional("phoneTail", parcel.phoneTail)
+        out.raw(",\"receivedAt\":")
+        out.string(parcel.receivedAt)
+        out.optional("shelvedAt", parcel.shelvedAt)
+        out.optional("releasedAt", parcel.releasedAt)
+        out.raw(",\"overdue\":")
+        out.raw(parcel.overdue ? "true" : "false")
+        out.raw(",\"notices\":")
+        out.integer(Int64(parcel.notices))
+        out.raw("}")
+    }
+}
+
+/// UTF-8 JSON text built by appending: strings escaped as RFC 8259 requires (quote, backslash and the
+/// control characters), everything else copied as is, `/` unescaped as the daemon's JSONEncoder writes it.
+struct JSONText {
+    var bytes: [UInt8] = []
+
+    mutating func raw(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func integer(_ value: Int64) {
+        if value == 0 {
+            bytes.append(UInt8(ascii: "0"))
+            return
+        }
+        var magnitude = value.magnitude
+        var digits: [UInt8] = []
+        while magnitude > 0 {
+            digits.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        }
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        bytes.append(contentsOf: digits.reversed())
+    }
+
+    /// `,"key":"value"`, or nothing for nil (as `encodeIfPresent` does).
+    mutating func optional(_ key: StaticString, _ value: String?) {
+        guard let value else { return }
+        bytes.append(UInt8(ascii: ","))
+        bytes.append(UInt8(ascii: "\""))
+        raw(key)
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+        string(value)
+    }
+
+    mutating func string(_ value: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): raw("\\\"")
+            case UInt8(ascii: "\\"): raw("\\\\")
+            case UInt8(ascii: "\n"): raw("\\n")
+            case UInt8(ascii: "\r"): raw("\\r")
+            case UInt8(ascii: "\t"): raw("\\t")
+            case 0x08: raw("\\b")
+            case 0x0C: raw("\\f")
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                raw("\\u00")
+                bytes.append(hex[Int(byte >> 4)])
+                bytes.append(hex[Int(byte & 0x0F)])
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}

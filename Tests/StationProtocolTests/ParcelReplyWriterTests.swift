@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+
+@testable import StationProtocol
+
+/// The hand-written scan reply against the Codable types it stands in for.
+@Suite struct ParcelReplyWriterTests {
+    static let awkward = [
+        "SF1234567890123", "", "\"quoted\" \\ back/slash", "第3-2层 顺丰速运 🚚", "\u{2028}\u{2029}\u{7F}", "tab\tnew\nline\rcr",
+        String((0..<0x20).map { Character(Unicode.Scalar(UInt8($0))) }),
+    ]
+
+    static func parcels() -> [ParcelDTO] {
+        var parcels: [ParcelDTO] = []
+        for (index, text) in awkward.enumerated() {
+            let some = index % 2 == 0
+            parcels.append(
+                ParcelDTO(
+                    tracking: text, rawScan: "]C0" + text, state: "shelved", pickupCode: some ? "3-2-0147" : nil, courier: some ? nil : text,
+                    couriers: (0..<(index % 3)).map { CourierDTO(code: "SF\($0)", name: text, reason: "prefix SF; " + text) },
+                    phoneTail: some ? "5678" : nil, receivedAt: "2026-11-22T08:30:00.000Z", shelvedAt: some ? nil : "2026-11-22T08:30:00.000Z",
+                    releasedAt: index == 3 ? "2026-11-23T08:30:00.000Z" : nil, overdue: index % 3 == 0, notices: index * 7))
+        }
+        return parcels
+    }
+
+    @Test("decodes to exactly what it was written from, for every id form and awkward text")
+    func roundTrip() throws {
+        let ids: [RequestID?] = [nil, .number(0), .number(42), .number(-7), .number(Int64.max), .number(Int64.min), .string("a\"b\\c/d 请求")]
+        for parcel in Self.parcels() {
+            for id in ids {
+                for repeated in [false, true] {
+                    let result = ParcelResult(parcel: parcel, repeat: repeated)
+                    let line = ParcelReplyWriter.line(id: id, result)
+                    #expect(line.last == UInt8(ascii: "\n"))
+                    #expect(line.dropLast().contains(UInt8(ascii: "\n")) == false, "a reply is one line")
+                    let decoded = try JSONDecoder().decode(Reply<ParcelResult>.self, from: Data(line))
+                    #expect(decoded.id == id)
+                    #expect(decoded.result == result)
+                    // The same JSON as JSONEncoder writes (whose key order is unspecified), except that an absent id
+                    // is written as null, as Protocol.md promises.
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.withoutEscapingSlashes]
+                    var reference = try #require(
+                        try JSONSerialization.jsonObject(with: encoder.encode(Reply(id: id, result: result))) as? [String: Any])
+                    if id == nil { reference["id"] = NSNull() }
+                    let written = try #require(try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any])
+                    #expect(NSDictionary(dictionary: written).isEqual(to: reference))
+                }
+            }
+        }
+    }
+
+    @Test("knows every field of the parcel object: a new one must be added to the writer too")
+    func fieldList() throws {
+        let parcel = Self.parcels()[1]
+        let written = try JSONSerialization.jsonObject(with: Data(ParcelReplyWriter.line(id: nil, ParcelResult(parcel: parcel, repeat: false))))
+        let encoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(Reply(id: nil, result: ParcelResult(parcel: parcel, repeat: false))))
+        let writtenKeys = ((written as? [String: Any])?["result"] as? [String: Any])?["parcel"] as? [String: Any]
+        let encodedKeys = ((encoded as? [String: Any])?["result"] as? [String: Any])?["parcel"] as? [String: Any]
+        #expect(writtenKeys.map { Set($0.keys) } == encodedKeys.map { Set($0.keys) })
+    }
+}
