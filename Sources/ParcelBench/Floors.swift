@@ -1,4 +1,5 @@
 import Foundation
+import ParcelStore
 
 #if canImport(Glibc)
     import Glibc
@@ -180,5 +181,87 @@ func sendAll(_ fd: Int32, _ bytes: [UInt8]) throws {
             throw BenchError("send(): \(String(cString: strerror(errno)))")
         }
         offset += written
+    }
+}
+
+extension Floors {
+    /// Floor 1b, for reading the others: one intake's own statements (the daemon's SQL text from
+    /// `LedgerReader`, its schema from a real migration) on the raw C API, one transaction per intake, with
+    /// everything the daemon computes in Swift (courier rules, code allocation, JSON, the chain digest) left
+    /// out or fixed. What the daemon cannot undercut without writing less per scan; the gap between this and
+    /// floor 1 is the ledger's schema (parcel row with its indexes, two chained events, their outbox rows,
+    /// the layer cursor), not the daemon.
+    static func ledgerIntake(path: String, iterations: Int, warmup: Int) throws -> Samples {
+        // The daemon's own migrations make the schema, triggers and indexes included.
+        try ParcelStore(path: path).close()
+        let db = try RawDatabase(path: path)
+        guard try db.text("PRAGMA journal_mode") == "wal" else { throw BenchError("ledger floor database is not in WAL mode") }
+        try db.execute("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY")
+        guard try db.text("PRAGMA synchronous") == "2" else { throw BenchError("ledger floor database is not at synchronous=FULL") }
+        let begin = try db.prepare("BEGIN IMMEDIATE")
+        let lookup = try db.prepare(LedgerReader.activeByTrackingSQL)
+        let insertParcel = try db.prepare(LedgerReader.insertParcelSQL)
+        let insertEvent = try db.prepare(LedgerReader.insertEventSQL)
+        let cursor = try db.prepare(LedgerReader.recordCursorSQL)
+        let commit = try db.prepare("COMMIT")
+        var eventID = Int64(try db.text("SELECT ifnull(max(id), 0) FROM parcel_event") ?? "0") ?? 0
+        let candidates = #"[{"code":"SF","name":"顺丰速运","reason":"prefix SF + 12 or 13 digits","strength":3}]"#
+        let digest = (0..<32).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+        // Slots spread over 4 shelves × 9 layers as the daemon's allocator spreads them.
+        let oneIntake = { (index: Int) throws -> Void in
+            let tracking = "SF" + digits(index, 13)
+            let now = wallMillis()
+            let (shelf, layer, seq) = (1 + index % 4, 1 + (index / 4) % 9, 1 + (index / 36) % 9999)
+            try begin.run()
+            lookup.bind(1, tracking)
+            guard try !lookup.step() else { throw BenchError("ledger floor: \(tracking) is already active") }
+            lookup.reset()
+            insertParcel.bind(1, tracking)
+            insertParcel.bind(2, tracking)
+            insertParcel.bind(3, "SF")
+            insertParcel.bind(4, candidates)
+            insertParcel.bind(5, "shelved")
+            insertParcel.bind(6, shelf)
+            insertParcel.bind(7, layer)
+            insertParcel.bind(8, seq)
+            insertParcel.bind(9, nil as String?)
+            insertParcel.bind(10, blob: nil)
+            insertParcel.bind(11, nil as String?)
+            insertParcel.bind(12, now)
+            insertParcel.bind(13, now)
+            insertParcel.bind(14, now)
+            try insertParcel.run()
+            let parcelID = db.lastInsertRowID
+            for (kind, from, to, details) in [
+                ("intake", nil, "received", "{}"), ("shelve", "received", "shelved", #"{"pickupCode":"\#(shelf)-\#(layer)-\#(digits(seq, 4))"}"#),
+            ] as [(String, String?, String, String)] {
+                eventID += 1
+                insertEvent.bind(1, eventID)
+                // Time-ordered like the daemon's UUIDv7 ids, so the uid index appends.
+                insertEvent.bind(2, "0190" + digits(Int(eventID), 28))
+                insertEvent.bind(3, parcelID)
+                insertEvent.bind(4, kind)
+                insertEvent.bind(5, from)
+                insertEvent.bind(6, to)
+                insertEvent.bind(7, now)
+                insertEvent.bind(8, "parcel-bench")
+                insertEvent.bind(9, details)
+                insertEvent.bind(10, blob: digest)
+                try insertEvent.run()
+            }
+            cursor.bind(1, shelf)
+            cursor.bind(2, layer)
+            cursor.bind(3, seq)
+            try cursor.run()
+            try commit.run()
+        }
+        // Warm-up until the WAL has reached its working size, as in floor 1 and the daemon's run.
+        var index = 0
+        while Floors.walBytes(databasePath: path) < Floors.steadyWALBytes() || index < warmup {
+            try oneIntake(index)
+            index += 1
+            guard index < 20_000 else { throw BenchError("ledger floor WAL never reached its working size") }
+        }
+        return try measure(warmup: 0, iterations: iterations) { try oneIntake(index + $0) }
     }
 }

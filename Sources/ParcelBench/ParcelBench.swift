@@ -210,6 +210,20 @@ struct ParcelBench: ParsableCommand {
                 measure: "floor round trip", value: "p50 \(ms(roundTrip.p50))", floor: "-", ratio: "-", verdict: rate(roundTrip.perSecond)))
         print("")
 
+        // 2b. The ledger's own intake statements: not a target's floor, the part of the gap the schema makes.
+        print("[2b] Ledger floor: one intake's own statements (the daemon's SQL and schema) on the raw C API, one transaction each, N=\(n)")
+        fflush(nil)  // show progress when piped
+        let ledgerIntake = try Floors.ledgerIntake(path: "\(root)/floor-ledger.sqlite", iterations: n, warmup: warmup)
+        printSamples(ledgerIntake, unit: "intakes")
+        printVersus("intake SQL p50", ms(ledgerIntake.p50), floor: ms(commit.p50), ratio: ledgerIntake.p50 / commit.p50)
+        print("      (what the ledger writes per scan: the parcel row and its indexes, two chained events with their outbox")
+        print("       rows, the layer cursor; against floor 1's one row. No JSON, socket, courier rules or code allocation.)")
+        rows.append(
+            SummaryRow(
+                measure: "ledger intake SQL", value: "p50 \(ms(ledgerIntake.p50))", floor: ms(commit.p50),
+                ratio: times(ledgerIntake.p50 / commit.p50), verdict: "-"))
+        print("")
+
         // 3. Intake through the daemon.
         let intakeDir = "\(root)/intake"
         try FileManager.default.createDirectory(atPath: intakeDir, withIntermediateDirectories: true)
@@ -241,6 +255,9 @@ struct ParcelBench: ParsableCommand {
             printSamples(single, unit: "intakes")
             printVersus("ack p50", ms(single.p50), floor: ms(floorAck), ratio: single.p50 / floorAck)
             print("      (floor = floor commit p50 \(ms(commit.p50)) + floor round trip p50 \(ms(roundTrip.p50)))")
+            let ledgerAck = ledgerIntake.p50 + roundTrip.p50
+            printVersus("ack p50 vs ledger", ms(single.p50), floor: ms(ledgerAck), ratio: single.p50 / ledgerAck)
+            print("      (ledger floor [2b] + round trip: what the daemon itself adds on top of the statements it must run)")
             printVersus("intakes/s", rate(single.perSecond), floor: rate(commit.perSecond), ratio: single.perSecond / commit.perSecond)
             print(
                 "    daemon CPU \(ms(cpuSingle)) per intake (user+sys of all its threads, from /proc); the rest of the ack is fsync and hand-offs"

@@ -24,10 +24,21 @@ public struct ScanText: Equatable, Sendable {
     static let gs1Identifiers: Set<String> = ["]C1", "]d2", "]Q3", "]e0", "]J1"]
 
     /// Normalises `raw`; throws `DomainError` for empty, over-long or ill-formed input.
-    public init(raw: String) throws {
+    public init(raw: String) throws { try self.init(raw: raw, plainShortcut: true) }
+
+    /// `plainShortcut: false` runs every step even for plain text: the tests' reference for the shortcut.
+    init(raw: String, plainShortcut: Bool) throws {
         self.raw = raw
         guard raw.unicodeScalars.count <= Self.maximumRawLength else {
             throw DomainError.scanTooLong(length: raw.unicodeScalars.count, limit: Self.maximumRawLength)
+        }
+        // The common case, a scanner's plain letters and digits, needs none of the steps below but the
+        // upper-casing; the Unicode property lookups they make were a visible share of every intake.
+        if plainShortcut, let plain = Self.plainASCII(raw) {
+            self.text = plain
+            self.symbologyIdentifier = nil
+            self.isGS1 = false
+            return
         }
         // Control characters (CR, LF, TAB, GS, NUL…) and spaces are framing, never part of a number.
         var scalars = raw.unicodeScalars.filter { !($0.properties.generalCategory == .control || $0 == " " || $0 == "\u{3000}") }
@@ -69,5 +80,21 @@ public struct ScanText: Equatable, Sendable {
         self.text = text
         self.symbologyIdentifier = identifier
         self.isGS1 = gs1
+    }
+
+    /// `raw` upper-cased when it is 1 to `maximumLength` ASCII letters and digits and nothing else, which the
+    /// full normalisation would return unchanged but for the case; nil otherwise.
+    static func plainASCII(_ raw: String) -> String? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(raw.utf8.count)
+        for byte in raw.utf8 {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "A")...UInt8(ascii: "Z"): bytes.append(byte)
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): bytes.append(byte - 32)
+            default: return nil
+            }
+            if bytes.count > maximumLength { return nil }
+        }
+        return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self)
     }
 }

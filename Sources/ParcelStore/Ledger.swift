@@ -15,8 +15,23 @@ public class LedgerReader {
 
     /// The open stay of `tracking`, if the parcel is still at the station.
     public func activeParcel(tracking: String) throws -> ParcelRecord? {
-        try fetchParcels("SELECT \(Self.parcelColumns) FROM parcel WHERE tracking = ? AND released_at IS NULL", [tracking]).first
+        try fetchParcels(Self.activeByTrackingSQL, [tracking]).first
     }
+
+    /// The statements of an intake, in the order it runs them; `parcel-bench` runs the same text on the raw C
+    /// API for its ledger floor. ?-parameters as bound below.
+    public static let activeByTrackingSQL = "SELECT \(parcelColumns) FROM parcel WHERE tracking = ? AND released_at IS NULL"
+    public static let insertParcelSQL = """
+        INSERT INTO parcel (tracking, raw_scan, courier, candidates, state, shelf, layer, seq, phone_tail, phone_hash,
+                            phone_full, received_at, shelved_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+    public static let insertEventSQL = """
+        INSERT INTO parcel_event (id, uid, parcel_id, kind, from_state, to_state, at, actor, details, digest)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+    public static let recordCursorSQL =
+        "INSERT INTO layer_load (shelf, layer, last_seq) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET last_seq = excluded.last_seq"
 
     /// The most recent stay of `tracking` (open or ended).
     public func latestParcel(tracking: String) throws -> ParcelRecord? {
@@ -312,13 +327,7 @@ public final class LedgerTransaction: LedgerReader {
     ) throws -> ParcelRecord {
         let state = slot == nil ? ParcelState.received : try ParcelLifecycle.apply(.shelve, to: .received)
         let shelvedAt = slot == nil ? nil : new.at
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO parcel (tracking, raw_scan, courier, candidates, state, shelf, layer, seq, phone_tail, phone_hash,
-                                    phone_full, received_at, shelved_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """
-        ).execute(arguments: [
+        try db.cachedStatement(sql: Self.insertParcelSQL).execute(arguments: [
             new.tracking.value, new.tracking.scan.raw, new.courier, CompactJSON.candidates(new.tracking.candidates),
             state.rawValue, slot?.shelf, slot?.layer, slot?.sequence, new.phoneTail, new.phoneHash, new.phoneFull, new.at,
             shelvedAt, new.at,
@@ -343,9 +352,7 @@ public final class LedgerTransaction: LedgerReader {
 
     /// Where the allocator continues on this layer.
     func recordCursor(_ slot: PickupCode) throws {
-        try db.cachedStatement(
-            sql: "INSERT INTO layer_load (shelf, layer, last_seq) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET last_seq = excluded.last_seq"
-        ).execute(arguments: [slot.shelf, slot.layer, slot.sequence])
+        try db.cachedStatement(sql: Self.recordCursorSQL).execute(arguments: [slot.shelf, slot.layer, slot.sequence])
     }
 
     /// Applies `action` through the domain's state machine, updates the row and logs the event.
@@ -457,12 +464,7 @@ public final class LedgerTransaction: LedgerReader {
             id: (head?.id ?? 0) + 1, uid: EventID.make(at: at), tracking: tracking, kind: kind.rawValue, from: from?.rawValue,
             to: to.rawValue, at: at, actor: actor, details: detailsJSON)
         let digest = CustodyChain.digest(previous: head?.digest ?? CustodyChain.genesis, fields)
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO parcel_event (id, uid, parcel_id, kind, from_state, to_state, at, actor, details, digest)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """
-        ).execute(arguments: [fields.id, fields.uid, parcelID, fields.kind, fields.from, fields.to, at, actor, detailsJSON, digest])
+        try db.cachedStatement(sql: Self.insertEventSQL).execute(arguments: [fields.id, fields.uid, parcelID, fields.kind, fields.from, fields.to, at, actor, detailsJSON, digest])
         chainHead?.last = (fields.id, digest)
     }
 }

@@ -1,3 +1,4 @@
+import StationTestSupport
 import Testing
 
 @testable import ParcelDomain
@@ -287,5 +288,30 @@ struct ScanTextNormalFormTests {
     @Test("non-ASCII letters are refused before upper-casing could make them ASCII", arguments: ["SFı123", "sfé123"])
     func nonASCIILetters(raw: String) {
         #expect(throws: DomainError.self) { try ScanText(raw: raw) }
+    }
+}
+
+@Suite("ScanText: the plain-ASCII shortcut")
+struct ScanTextShortcutTests {
+    /// Plain letters and digits skip the full normalisation; for every text, with or without the shortcut,
+    /// the outcome (text, identifier, GS1 flag, or the error) must be the same.
+    @Test("agrees with the full normalisation on plain, mixed and hostile texts")
+    func agrees() {
+        let pieces = ["SF", "sf", "jt", "0", "7", "12345", "z", "]C1", "(00)", "-", " ", "\r", "\u{1D}", "１", "ı", "é", "Ａ", "\u{3000}", ""]
+        var generator = SplitMix64(seed: 0x5CA7)
+        var texts = ["SF1234567890123", "a", String(repeating: "9", count: 40), String(repeating: "9", count: 41), ""]
+        for _ in 0..<3000 {
+            let count = Int(generator.next() % 12)
+            texts.append((0..<count).map { _ in pieces[Int(generator.next() % UInt64(pieces.count))] }.joined())
+        }
+        for text in texts {
+            let quick = Result { try ScanText(raw: text) }
+            let full = Result { try ScanText(raw: text, plainShortcut: false) }
+            switch (quick, full) {
+            case (.success(let a), .success(let b)): #expect(a == b, "\(text.debugDescription)")
+            case (.failure(let a), .failure(let b)): #expect("\(a)" == "\(b)", "\(text.debugDescription)")
+            default: Issue.record("\(text.debugDescription): \(quick) against \(full)")
+            }
+        }
     }
 }
