@@ -39,6 +39,8 @@ let package = Package(
             dependencies: [
                 "ParcelDomain",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The C API under GRDB, for the scan's hot statements (`HotStatement`).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings),

@@ -327,11 +327,14 @@ public final class LedgerTransaction: LedgerReader {
     ) throws -> ParcelRecord {
         let state = slot == nil ? ParcelState.received : try ParcelLifecycle.apply(.shelve, to: .received)
         let shelvedAt = slot == nil ? nil : new.at
-        try db.cachedStatement(sql: Self.insertParcelSQL).execute(arguments: [
-            new.tracking.value, new.tracking.scan.raw, new.courier, CompactJSON.candidates(new.tracking.candidates),
-            state.rawValue, slot?.shelf, slot?.layer, slot?.sequence, new.phoneTail, new.phoneHash, new.phoneFull, new.at,
-            shelvedAt, new.at,
-        ])
+        try db.executeHot(
+            Self.insertParcelSQL,
+            [
+                .text(new.tracking.value), .text(new.tracking.scan.raw), .text(new.courier),
+                .text(CompactJSON.candidates(new.tracking.candidates)), .text(state.rawValue), .integer(slot?.shelf),
+                .integer(slot?.layer), .integer(slot?.sequence), .text(new.phoneTail), .blob(new.phoneHash), .text(new.phoneFull),
+                .integer(new.at), .integer(shelvedAt), .integer(new.at),
+            ])
         let id = db.lastInsertedRowID
         try appendEvent(
             parcelID: id, tracking: new.tracking.value, kind: .intake, from: nil, to: .received, at: new.at, actor: actor, details: details)
@@ -352,7 +355,7 @@ public final class LedgerTransaction: LedgerReader {
 
     /// Where the allocator continues on this layer.
     func recordCursor(_ slot: PickupCode) throws {
-        try db.cachedStatement(sql: Self.recordCursorSQL).execute(arguments: [slot.shelf, slot.layer, slot.sequence])
+        try db.executeHot(Self.recordCursorSQL, [.integer(Int64(slot.shelf)), .integer(Int64(slot.layer)), .integer(Int64(slot.sequence))])
     }
 
     /// Applies `action` through the domain's state machine, updates the row and logs the event.
@@ -464,7 +467,12 @@ public final class LedgerTransaction: LedgerReader {
             id: (head?.id ?? 0) + 1, uid: EventID.make(at: at), tracking: tracking, kind: kind.rawValue, from: from?.rawValue,
             to: to.rawValue, at: at, actor: actor, details: detailsJSON)
         let digest = CustodyChain.digest(previous: head?.digest ?? CustodyChain.genesis, fields)
-        try db.cachedStatement(sql: Self.insertEventSQL).execute(arguments: [fields.id, fields.uid, parcelID, fields.kind, fields.from, fields.to, at, actor, detailsJSON, digest])
+        try db.executeHot(
+            Self.insertEventSQL,
+            [
+                .integer(fields.id), .text(fields.uid), .integer(parcelID), .text(fields.kind), .text(fields.from), .text(fields.to),
+                .integer(at), .text(actor), .text(detailsJSON), .blob(digest),
+            ])
         chainHead?.last = (fields.id, digest)
     }
 }

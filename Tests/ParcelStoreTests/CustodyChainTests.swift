@@ -16,6 +16,25 @@ import Testing
         store = try ParcelStore(path: directory.file("parcels.sqlite"))
     }
 
+    /// Known answers, computed outside Swift (Python's hashlib) from the documented form: SHA-256 over the
+    /// previous digest, "pe1", then each field as "<UTF-8 byte count>:<bytes>". Ledgers already written hold
+    /// digests of this form, so any change to how it is computed must fail here.
+    @Test func digestsMatchTheDocumentedForm() {
+        let actor = "王芳@parcelctl(uid 1000)"
+        let first = CustodyChain.digest(
+            previous: CustodyChain.genesis,
+            .init(
+                id: 1, uid: "0190a1b2-0000-7000-8000-000000000001", tracking: "SF1234567890123", kind: "intake", from: nil,
+                to: "received", at: 1_763_800_000_000, actor: actor, details: "{}"))
+        #expect(CustodyChain.hex(first) == "3583e99e6c2e04dd2c871869a5e69ac5fb6c93c6aaa592f96eeb2b02e94293bb")
+        let second = CustodyChain.digest(
+            previous: first,
+            .init(
+                id: 2, uid: "0190a1b2-0000-7000-8000-000000000002", tracking: "SF1234567890123", kind: "shelve", from: "received",
+                to: "shelved", at: 1_763_800_000_000, actor: actor, details: #"{"pickupCode":"3-2-0147"}"#))
+        #expect(CustodyChain.hex(second) == "553748aea2ac57431ddd4ddf1e7be76bcaf0473a80839eacf2f80825a1e4895a")
+    }
+
     func fill(_ count: Int, from start: Int = 0) async throws {
         for index in start..<(start + count) {
             try await store.write { tx in

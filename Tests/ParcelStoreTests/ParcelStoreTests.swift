@@ -400,6 +400,35 @@ import Testing
         #expect(CompactJSON.object(["b": "2", "a": "1"]) == #"{"a":"1","b":"2"}"#)
     }
 
+    /// The scan's statements bind through the C API (`executeHot`): values must land as GRDB would store
+    /// them (an empty text is '' and an empty blob X'', not NULL; text with a NUL keeps its length), and a
+    /// refused row must come back as GRDB's DatabaseError with SQLite's code, leaving the statement reusable.
+    @Test func hotStatementsBindAndFailLikeGRDB() throws {
+        try store.pool.writeWithoutTransaction { db in
+            try db.execute(sql: "CREATE TEMP TABLE hot (i INTEGER, t TEXT NOT NULL, b BLOB NOT NULL, n TEXT, u TEXT UNIQUE)")
+            let sql = "INSERT INTO hot (i, t, b, n, u) VALUES (?, ?, ?, ?, ?)"
+            try db.executeHot(sql, [.integer(-5), .text(""), .blob(Data()), .null, .text("中文\u{0}x")])
+            let row = try #require(
+                try Row.fetchOne(db, sql: "SELECT i, t, typeof(t), length(b), typeof(b), n IS NULL, u, length(CAST(u AS BLOB)) FROM hot"))
+            #expect(row[0] as Int64 == -5)
+            #expect(row[1] as String == "")
+            #expect(row[2] as String == "text")
+            #expect(row[3] as Int == 0 && row[4] as String == "blob")
+            #expect(row[5] as Bool)
+            #expect(row[7] as Int == 8)
+            do {
+                try db.executeHot(sql, [.integer(1), .text("a"), .blob(Data([1])), .null, .text("中文\u{0}x")])
+                Issue.record("a duplicate of a UNIQUE column was accepted")
+            } catch let error as DatabaseError {
+                #expect(error.resultCode == .SQLITE_CONSTRAINT)
+                #expect(error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE)
+            }
+            try db.executeHot(sql, [.integer(2), .text("b"), .blob(Data([2, 3])), .text("n"), .text("other")])
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM hot") == 2)
+            try db.execute(sql: "DROP TABLE hot")
+        }
+    }
+
     @Test func eventIDsAreVersion7UUIDsOrderedByTime() throws {
         let early = EventID.make(at: 1_800_000_000_000)
         let late = EventID.make(at: 1_800_000_000_001)
