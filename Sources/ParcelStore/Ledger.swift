@@ -304,6 +304,12 @@ public final class LedgerTransaction: LedgerReader {
         return counts
     }
 
+    /// Active parcels on each of `keys`, in their order (0 for an empty layer), from `layerCounts`.
+    public func activeCounts(of keys: [LayerKey]) throws -> [Int] {
+        let counts = try layerCounts()
+        return keys.map { counts[$0] ?? 0 }
+    }
+
     /// As `LedgerReader.occupancy`, served from the writer's memory once the layer has been read.
     public override func occupancy(of key: LayerKey, capacity: Int, releasedSince: Int64) throws
         -> PickupCodeAllocator.LayerOccupancy

@@ -89,9 +89,9 @@ final class RequestDispatcher: Sendable {
         }
         let data = Data(line.bytes)
         let decoder = JSONDecoder()
-        let head: RequestHead
+        let head: DispatchHead
         do {
-            head = try decoder.decode(RequestHead.self, from: data)
+            head = try decoder.decode(DispatchHead.self, from: data)
         } catch {
             let id = (try? decoder.decode(IDOnly.self, from: data))?.id
             let message =
@@ -142,7 +142,7 @@ final class RequestDispatcher: Sendable {
                             codeCooldownHours: status.settings.codeCooldownHours, publicKey: engine.publicKey)))
 
             case .intake:
-                let params = try Self.params(IntakeParams.self, data, decoder)
+                let params = try head.intakeParams ?? Self.params(IntakeParams.self, data, decoder)
                 let outcome = try await engine.intake(
                     .init(scan: params.tracking, phone: params.phone, phoneTail: params.phoneTail, courier: params.courier),
                     by: connection.caller(staff: params.staff))
@@ -539,4 +539,23 @@ final class RequestDispatcher: Sendable {
 /// The bytes of one request line, copied out of NIO's buffer so the request task owns them.
 struct ByteBufferBytes: Sendable {
     let bytes: [UInt8]
+}
+
+/// The request head as the dispatcher reads it: `RequestHead`'s id and method, and for `Parcel.Intake`, the
+/// most frequent request, its params from the same parse (JSONDecoder parsing every scan twice was a twentieth
+/// of the daemon's work per scan). Params that do not decode are left nil, and the method's usual decoding
+/// then reports what is wrong with them.
+struct DispatchHead: Decodable {
+    let id: RequestID?
+    let method: String
+    let intakeParams: IntakeParams?
+
+    enum CodingKeys: String, CodingKey { case id, method, params }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decodeIfPresent(RequestID.self, forKey: .id)
+        method = try container.decode(String.self, forKey: .method)
+        intakeParams = method == Method.intake.rawValue ? try? container.decodeIfPresent(IntakeParams.self, forKey: .params) : nil
+    }
 }
