@@ -1,26 +1,71 @@
-/// The reply to a scan, written by hand: `{"id":…,"result":{"parcel":{…},"repeat":…}}`.
+/// The replies to scans, written by hand: `{"id":…,"result":{"parcel":{…},"repeat":…}}` for an intake and
+/// `{"id":…,"result":{"result":…,"handoff":…,"line":{…},"parcel":{…},…}}` for a handoff scan.
 ///
-/// Every intake answers with this shape, and JSONEncoder's generic machinery cost more than a sixth of the
+/// Every scan answers with one of these, and JSONEncoder's generic machinery cost more than a sixth of the
 /// daemon's work per scan. The keys and the omission of nil fields follow the Codable conformances of
-/// `Reply`, `ParcelResult`, `ParcelDTO` and `CourierDTO`; a test decodes the output with JSONDecoder and
-/// compares it with those types, so a field added to them and not here fails it.
+/// `Reply`, `ParcelResult`, `HandoffScanResult` and the DTOs in them; tests decode the output with
+/// JSONDecoder and compare it with those types, so a field added to them and not here fails them.
 public enum ParcelReplyWriter {
     /// The reply line, newline included.
     public static func line(id: RequestID?, _ result: ParcelResult) -> [UInt8] {
         var out = JSONText()
         out.bytes.reserveCapacity(512)
-        out.raw("{\"id\":")
-        switch id {
-        case .number(let value)?: out.integer(value)
-        case .string(let value)?: out.string(value)
-        case nil: out.raw("null")
-        }
+        writeID(id, to: &out)
         out.raw(",\"result\":{\"parcel\":")
         write(result.parcel, to: &out)
         out.raw(",\"repeat\":")
         out.raw(result.repeat ? "true" : "false")
         out.raw("}}\n")
         return out.bytes
+    }
+
+    /// The handoff scan's reply line, newline included.
+    public static func line(id: RequestID?, _ result: HandoffScanResult) -> [UInt8] {
+        var out = JSONText()
+        out.bytes.reserveCapacity(768)
+        writeID(id, to: &out)
+        out.raw(",\"result\":{\"result\":")
+        out.string(result.result)
+        out.raw(",\"handoff\":")
+        out.string(result.handoff)
+        if let line = result.line {
+            out.raw(",\"line\":{\"tracking\":")
+            out.string(line.tracking)
+            out.optional("courier", line.courier)
+            out.optional("bag", line.bag)
+            out.optional("destination", line.destination)
+            if let number = line.manifestLine {
+                out.raw(",\"manifestLine\":")
+                out.integer(Int64(number))
+            }
+            out.raw(",\"expected\":")
+            out.raw(line.expected ? "true" : "false")
+            out.raw(",\"status\":")
+            out.string(line.status)
+            out.optional("scannedAt", line.scannedAt)
+            out.optional("note", line.note)
+            out.optional("photo", line.photo)
+            out.raw("}")
+        }
+        if let parcel = result.parcel {
+            out.raw(",\"parcel\":")
+            write(parcel, to: &out)
+        }
+        out.raw(",\"bagLines\":")
+        out.integer(Int64(result.bagLines))
+        out.raw(",\"remaining\":")
+        out.integer(Int64(result.remaining))
+        out.raw("}}\n")
+        return out.bytes
+    }
+
+    static func writeID(_ id: RequestID?, to out: inout JSONText) {
+        out.raw("{\"id\":")
+        switch id {
+        case .number(let value)?: out.integer(value)
+        case .string(let value)?: out.string(value)
+        case nil: out.raw("null")
+        }
     }
 
     static func write(_ parcel: ParcelDTO, to out: inout JSONText) {

@@ -495,6 +495,10 @@ final class RequestDispatcher: Sendable {
         ParcelReplyWriter.line(id: id, result)
     }
 
+    static func replyLine(id: RequestID?, _ result: HandoffScanResult) -> [UInt8] {
+        ParcelReplyWriter.line(id: id, result)
+    }
+
     static func errorLine(id: RequestID?, _ error: WireError) -> [UInt8] {
         line(ErrorReply(id: id, error: error))
     }

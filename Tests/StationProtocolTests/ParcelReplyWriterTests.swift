@@ -60,4 +60,35 @@ import Testing
         let encodedKeys = ((encoded as? [String: Any])?["result"] as? [String: Any])?["parcel"] as? [String: Any]
         #expect(writtenKeys.map { Set($0.keys) } == encodedKeys.map { Set($0.keys) })
     }
+
+    @Test("handoff scan replies: every optional part present or absent, awkward text, every id form")
+    func handoffScan() throws {
+        let parcels = Self.parcels()
+        let ids: [RequestID?] = [nil, .number(9), .string("扫描-1")]
+        for (index, text) in Self.awkward.enumerated() {
+            let some = index % 2 == 0
+            let line = HandoffLineDTO(
+                tracking: text, courier: some ? "ZTO" : nil, bag: some ? nil : text, destination: some ? text : nil,
+                manifestLine: some ? index * 13 : nil, expected: !some, status: "damaged", scannedAt: some ? "2026-11-22T08:10:00.000Z" : nil,
+                note: some ? nil : "箱角压坏 " + text, photo: some ? "dmg-\(index).jpg" : nil)
+            for result in [
+                HandoffScanResult(result: "scanned", handoff: "019a-" + text, line: line, parcel: parcels[index], bagLines: index, remaining: 2000 - index),
+                HandoffScanResult(result: "bag", handoff: "h", line: nil, parcel: nil, bagLines: 12, remaining: 0),
+                HandoffScanResult(result: "extra", handoff: "h", line: line, parcel: nil, bagLines: 0, remaining: -1),
+            ] {
+                for id in ids {
+                    let bytes = ParcelReplyWriter.line(id: id, result)
+                    #expect(bytes.last == UInt8(ascii: "\n") && !bytes.dropLast().contains(UInt8(ascii: "\n")))
+                    let decoded = try JSONDecoder().decode(Reply<HandoffScanResult>.self, from: Data(bytes))
+                    #expect(decoded.id == id)
+                    #expect(decoded.result == result)
+                    var reference = try #require(
+                        try JSONSerialization.jsonObject(with: JSONEncoder().encode(Reply(id: id, result: result))) as? [String: Any])
+                    if id == nil { reference["id"] = NSNull() }
+                    let written = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+                    #expect(NSDictionary(dictionary: written).isEqual(to: reference))
+                }
+            }
+        }
+    }
 }
