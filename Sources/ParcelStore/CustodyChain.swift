@@ -61,7 +61,7 @@ public enum CustodyChain {
 }
 
 /// The writer's memory of the chain's last link, so appending an event does not re-read it. Touched only on the
-/// writer queue; dropped on any rollback, like `LayerOccupancyCache`.
+/// writer (one drainer at a time, see `WriteBatcher`); dropped on any rollback, like `LayerOccupancyCache`.
 final class ChainHead: @unchecked Sendable {
     var last: (id: Int64, digest: Data)?
     func invalidate() { last = nil }

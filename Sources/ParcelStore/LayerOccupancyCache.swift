@@ -5,7 +5,8 @@ import ParcelDomain
 /// was the largest single cost of an intake).
 ///
 /// Correctness rests on three rules:
-/// - it is touched only on the writer queue (hence `@unchecked Sendable`);
+/// - it is touched only by the batcher's one drainer at a time, whose turns its lock orders (hence
+///   `@unchecked Sendable`);
 /// - the `LedgerTransaction` writes that take or free a slot (`insertParcel`, `record`) update it, as the
 ///   `layer_load` triggers update the table;
 /// - any rolled-back savepoint or transaction drops it whole (`invalidateAll`), since it may hold changes

@@ -337,7 +337,7 @@ public final class LedgerTransaction: LedgerReader {
             Self.insertParcelSQL,
             [
                 .text(new.tracking.value), .text(new.tracking.scan.raw), .text(new.courier),
-                .text(CompactJSON.candidates(new.tracking.candidates)), .text(state.rawValue), .integer(slot?.shelf),
+                .text(new.candidatesJSON), .text(state.rawValue), .integer(slot?.shelf),
                 .integer(slot?.layer), .integer(slot?.sequence), .text(new.phoneTail), .blob(new.phoneHash), .text(new.phoneFull),
                 .integer(new.at), .integer(shelvedAt), .integer(new.at),
             ])

@@ -117,7 +117,8 @@ extension StoreError {
     }
 }
 
-/// Collects writes and commits them in batches on one serial queue.
+/// Collects writes and commits them in batches, one batch at a time: on the caller's thread when the writer
+/// was idle, else on one serial queue.
 final class WriteBatcher: Sendable {
     struct Job: Sendable {
         let run: @Sendable (Database) throws -> Void
@@ -134,7 +135,8 @@ final class WriteBatcher: Sendable {
     private let state = Mutex(State())
     private let occupancyCache = LayerOccupancyCache()
     private let chainHead = ChainHead()
-    // A dedicated queue: SQLite calls block, and must not block the Swift concurrency pool.
+    // Batches that queue up while a commit runs are drained here, off the Swift concurrency pool: SQLite
+    // calls block. Only the first batch after an idle spell is committed on its caller's thread (`submit`).
     private let queue = DispatchQueue(label: "parcel-station.ledger-writer")
 
     init(pool: DatabasePool) { self.pool = pool }
@@ -164,7 +166,20 @@ final class WriteBatcher: Sendable {
             }
             switch start {
             case nil: job.finish(StoreError.closed)
-            case true?: queue.async { self.drain() }
+            case true?:
+                // The writer was idle, so this caller commits the waiting batch (its own write in it) itself
+                // instead of waking the writer queue and then being woken by it: two thread hand-offs fewer for
+                // a lone client's every scan. Whatever queued meanwhile goes to the queue, so a caller's thread
+                // is held for one commit at most and a busy station's batches drain off the pool as before.
+                commitNextBatch()
+                let more = state.withLock { state -> Bool in
+                    if state.pending.isEmpty {
+                        state.draining = false
+                        return false
+                    }
+                    return true
+                }
+                if more { queue.async { self.drain() } }
             case false?: break
             }
         }
@@ -172,7 +187,9 @@ final class WriteBatcher: Sendable {
 
     func shutdown() {
         state.withLock { $0.closed = true }
-        // Wait for the batch in flight and anything queued before `closed` was set.
+        // Wait for the batch in flight (on the queue or on a caller's thread) and anything queued before
+        // `closed` was set: draining ends only once nothing is pending.
+        while state.withLock({ $0.draining }) { usleep(1_000) }
         queue.sync {}
         let leftovers = state.withLock { state -> [Job] in
             defer { state.pending = [] }
@@ -202,6 +219,15 @@ final class WriteBatcher: Sendable {
         }
     }
 
+    /// Commits what is pending as one batch; the caller holds the drainer's role (`draining`).
+    private func commitNextBatch() {
+        let batch = state.withLock { state -> [Job] in
+            defer { state.pending = [] }
+            return state.pending
+        }
+        if !batch.isEmpty { commit(batch) }
+    }
+
     private func commit(_ batch: [Job]) {
         if batch.count == 1 {
             commitAlone(batch[0])
@@ -213,10 +239,7 @@ final class WriteBatcher: Sendable {
                 try db.inTransaction(.immediate) {
                     for (index, job) in batch.enumerated() {
                         do {
-                            try db.inSavepoint {
-                                try job.run(db)
-                                return .commit
-                            }
+                            try Self.inJobSavepoint(db) { try job.run(db) }
                         } catch let error as DatabaseError {
                             // A rolled-back job may have told the layer memory of writes that never happened.
                             forgetUncommitted()
@@ -242,6 +265,22 @@ final class WriteBatcher: Sendable {
             return
         }
         for (job, error) in zip(batch, errors) { job.finish(error) }
+    }
+
+    /// Runs `body` inside a savepoint, rolled back (and the error rethrown) if it throws. The three statements
+    /// come from the statement cache: GRDB's `inSavepoint` compiles its SQL anew for every job, on the one
+    /// thread every other waiting scan is queued behind.
+    static func inJobSavepoint(_ db: Database, _ body: () throws -> Void) throws {
+        try db.executeHot("SAVEPOINT job", [])
+        do {
+            try body()
+        } catch {
+            // Undo the job's changes and drop the savepoint; the transaction and the other jobs go on.
+            try? db.executeHot("ROLLBACK TO SAVEPOINT job", [])
+            try? db.executeHot("RELEASE SAVEPOINT job", [])
+            throw error
+        }
+        try db.executeHot("RELEASE SAVEPOINT job", [])
     }
 
     /// A batch of one (a lone client's every write): its transaction is all the isolation it needs, so it
@@ -272,8 +311,8 @@ final class WriteBatcher: Sendable {
     }
 }
 
-/// Carries a job's result from the writer queue to its continuation.
+/// Carries a job's result from the drainer to its continuation.
 private final class ResultBox<T>: @unchecked Sendable {
-    // Written on the writer queue before `finish` runs on the same queue; never touched concurrently.
+    // Written by the drainer before it calls `finish` on the same thread; never touched concurrently.
     var value: T?
 }

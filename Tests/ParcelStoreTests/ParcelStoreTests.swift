@@ -137,6 +137,40 @@ import Testing
         #expect(events == rows)
     }
 
+    /// The per-job savepoint of a batch, on its own: a job that throws leaves nothing, the jobs before and
+    /// after it in the same transaction keep their rows, and the error reaches the caller.
+    @Test func aJobSavepointRollsBackOnlyItsJob() throws {
+        struct Refused: Error {}
+        try store.pool.writeWithoutTransaction { db in
+            try db.execute(sql: "CREATE TEMP TABLE job_rows (n INTEGER NOT NULL)")
+            var failures: [String] = []
+            try db.inTransaction(.immediate) {
+                try WriteBatcher.inJobSavepoint(db) { try db.execute(sql: "INSERT INTO job_rows VALUES (1)") }
+                do {
+                    try WriteBatcher.inJobSavepoint(db) {
+                        try db.execute(sql: "INSERT INTO job_rows VALUES (2)")
+                        throw Refused()
+                    }
+                } catch {
+                    failures.append(error is Refused ? "refused" : "\(error)")
+                }
+                do {
+                    try WriteBatcher.inJobSavepoint(db) {
+                        try db.execute(sql: "INSERT INTO job_rows VALUES (3)")
+                        try db.execute(sql: "INSERT INTO job_rows VALUES (NULL)")
+                    }
+                } catch let error as DatabaseError {
+                    failures.append(error.resultCode == .SQLITE_CONSTRAINT ? "constraint" : "\(error)")
+                }
+                try WriteBatcher.inJobSavepoint(db) { try db.execute(sql: "INSERT INTO job_rows VALUES (4)") }
+                return .commit
+            }
+            #expect(failures == ["refused", "constraint"])
+            #expect(try Int.fetchAll(db, sql: "SELECT n FROM job_rows ORDER BY n") == [1, 4])
+            try db.execute(sql: "DROP TABLE job_rows")
+        }
+    }
+
     @Test func diskFullFailsTheWriteAndKeepsEarlierData() async throws {
         _ = try await store.write { [self] tx in try tx.insertParcel(try newParcel("SF1111111111111"), actor: "t") }
         // Cap the file at its current size: the next page allocation fails with SQLITE_FULL, as on a full disk.
