@@ -191,7 +191,11 @@ extension Floors {
     /// out or fixed. What the daemon cannot undercut without writing less per scan; the gap between this and
     /// floor 1 is the ledger's schema (parcel row with its indexes, two chained events, their outbox rows,
     /// the layer cursor), not the daemon.
-    static func ledgerIntake(path: String, iterations: Int, warmup: Int) throws -> Samples {
+    ///
+    /// With `perTransaction` > 1, that many intakes share each transaction, as a perfect group commit would
+    /// batch them: the most intakes per second this schema allows on this disk and CPU, with one writer.
+    /// Each sample is then one whole transaction.
+    static func ledgerIntake(path: String, iterations: Int, warmup: Int, perTransaction: Int = 1) throws -> Samples {
         // The daemon's own migrations make the schema, triggers and indexes included.
         try ParcelStore(path: path).close()
         let db = try RawDatabase(path: path)
@@ -208,11 +212,10 @@ extension Floors {
         let candidates = #"[{"code":"SF","name":"顺丰速运","reason":"prefix SF + 12 or 13 digits","strength":3}]"#
         let digest = (0..<32).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
         // Slots spread over 4 shelves × 9 layers as the daemon's allocator spreads them.
-        let oneIntake = { (index: Int) throws -> Void in
+        let writeIntake = { (index: Int) throws -> Void in
             let tracking = "SF" + digits(index, 13)
             let now = wallMillis()
             let (shelf, layer, seq) = (1 + index % 4, 1 + (index / 4) % 9, 1 + (index / 36) % 9999)
-            try begin.run()
             lookup.bind(1, tracking)
             guard try !lookup.step() else { throw BenchError("ledger floor: \(tracking) is already active") }
             lookup.reset()
@@ -253,6 +256,11 @@ extension Floors {
             cursor.bind(2, layer)
             cursor.bind(3, seq)
             try cursor.run()
+        }
+        // One transaction of `perTransaction` intakes; `index` counts transactions.
+        let oneIntake = { (index: Int) throws -> Void in
+            try begin.run()
+            for offset in 0..<perTransaction { try writeIntake(index * perTransaction + offset) }
             try commit.run()
         }
         // Warm-up until the WAL has reached its working size, as in floor 1 and the daemon's run.

@@ -222,6 +222,16 @@ struct ParcelBench: ParsableCommand {
             SummaryRow(
                 measure: "ledger intake SQL", value: "p50 \(ms(ledgerIntake.p50))", floor: ms(commit.p50),
                 ratio: times(ledgerIntake.p50 / commit.p50), verdict: "-"))
+        // The same statements, `clients` intakes per transaction: a perfect group commit's ceiling.
+        let ledgerBatched = try Floors.ledgerIntake(
+            path: "\(root)/floor-ledger-batched.sqlite", iterations: max(1, n / clients), warmup: warmup, perTransaction: clients)
+        let batchedRate = ledgerBatched.perSecond * Double(clients)
+        print("    the same, \(clients) intakes per transaction (what a perfect group commit of \(clients) clients could reach):")
+        printVersus("intakes/s", rate(batchedRate), floor: rate(commit.perSecond), ratio: batchedRate / commit.perSecond)
+        rows.append(
+            SummaryRow(
+                measure: "ledger SQL, \(clients)/commit", value: rate(batchedRate), floor: rate(commit.perSecond),
+                ratio: times(batchedRate / commit.perSecond), verdict: "-"))
         print("")
 
         // 3. Intake through the daemon.
@@ -289,6 +299,8 @@ struct ParcelBench: ParsableCommand {
             let cpuMany = (daemon.cpuSeconds() - cpuBeforeMany) / Double(many.count + 2 * clients) * 1000
             printSamples(many, unit: "intakes in total")
             printVersus("throughput", rate(many.perSecond), floor: rate(commit.perSecond), ratio: many.perSecond / commit.perSecond)
+            printVersus("throughput vs ledger", rate(many.perSecond), floor: rate(batchedRate), ratio: many.perSecond / batchedRate)
+            print("      (the ledger's own statements, \(clients) per transaction [2b]: the ceiling for one writer on this machine)")
             printVersus("ack p50", ms(many.p50), floor: ms(floorAck), ratio: many.p50 / floorAck)
             printVersus("ack p99", ms(many.p99), floor: ms(commit.p99 + roundTrip.p99), ratio: many.p99 / (commit.p99 + roundTrip.p99))
             // CPU per intake × intakes per second = cores the daemon kept busy: near the core count means
