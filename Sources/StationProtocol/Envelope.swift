@@ -71,6 +71,15 @@ public struct Reply<Result: Codable & Sendable>: Codable, Sendable {
         self.id = id
         self.result = result
     }
+
+    enum CodingKeys: String, CodingKey { case id, result }
+
+    /// An absent id is written as `null`, as Protocol.md promises (synthesised Codable would leave it out).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(result, forKey: .result)
+    }
 }
 
 /// A failed reply: `{"id":…,"error":{"code":"…","message":"…"}}`.
@@ -81,6 +90,15 @@ public struct ErrorReply: Codable, Sendable {
     public init(id: RequestID?, error: WireError) {
         self.id = id
         self.error = error
+    }
+
+    enum CodingKeys: String, CodingKey { case id, error }
+
+    /// An absent id is written as `null`, like `Reply`'s.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(error, forKey: .error)
     }
 }
 
