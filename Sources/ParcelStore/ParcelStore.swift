@@ -240,6 +240,8 @@ final class WriteBatcher: Sendable {
                     for (index, job) in batch.enumerated() {
                         do {
                             try Self.inJobSavepoint(db) { try job.run(db) }
+                        } catch let lost as SavepointLost {
+                            throw lost.underlying
                         } catch let error as DatabaseError {
                             // A rolled-back job may have told the layer memory of writes that never happened.
                             forgetUncommitted()
@@ -275,12 +277,22 @@ final class WriteBatcher: Sendable {
         do {
             try body()
         } catch {
-            // Undo the job's changes and drop the savepoint; the transaction and the other jobs go on.
-            try? db.executeHot("ROLLBACK TO SAVEPOINT job", [])
-            try? db.executeHot("RELEASE SAVEPOINT job", [])
+            // Undo the job's changes and drop the savepoint; the transaction and the other jobs go on. If they
+            // cannot be undone, the batch must not commit them: `SavepointLost` fails the whole transaction.
+            do {
+                try db.executeHot("ROLLBACK TO SAVEPOINT job", [])
+                try db.executeHot("RELEASE SAVEPOINT job", [])
+            } catch let rollback as DatabaseError {
+                throw SavepointLost(underlying: rollback)
+            }
             throw error
         }
         try db.executeHot("RELEASE SAVEPOINT job", [])
+    }
+
+    /// A job's savepoint could not be rolled back; carries SQLite's error to the batch, which then fails whole.
+    struct SavepointLost: Error {
+        let underlying: DatabaseError
     }
 
     /// A batch of one (a lone client's every write): its transaction is all the isolation it needs, so it

@@ -163,9 +163,21 @@ import Testing
                     failures.append(error.resultCode == .SQLITE_CONSTRAINT ? "constraint" : "\(error)")
                 }
                 try WriteBatcher.inJobSavepoint(db) { try db.execute(sql: "INSERT INTO job_rows VALUES (4)") }
+                // A job whose savepoint is gone when it fails (here it released it itself) cannot be undone:
+                // that must reach the batch as SavepointLost, which fails the whole transaction.
+                do {
+                    try WriteBatcher.inJobSavepoint(db) {
+                        try db.execute(sql: "INSERT INTO job_rows VALUES (5)")
+                        try db.execute(sql: "RELEASE SAVEPOINT job")
+                        throw Refused()
+                    }
+                } catch is WriteBatcher.SavepointLost {
+                    failures.append("lost")
+                }
+                try db.execute(sql: "DELETE FROM job_rows WHERE n = 5")
                 return .commit
             }
-            #expect(failures == ["refused", "constraint"])
+            #expect(failures == ["refused", "constraint", "lost"])
             #expect(try Int.fetchAll(db, sql: "SELECT n FROM job_rows ORDER BY n") == [1, 4])
             try db.execute(sql: "DROP TABLE job_rows")
         }
