@@ -304,10 +304,10 @@ public final class LedgerTransaction: LedgerReader {
         return counts
     }
 
-    /// Active parcels on each of `keys`, in their order (0 for an empty layer), from `layerCounts`.
-    public func activeCounts(of keys: [LayerKey]) throws -> [Int] {
+    /// Active parcels on each of `layers`, in their order (0 for an empty layer), from `layerCounts`.
+    public func activeCounts(of layers: [(shelf: Int, layer: Int, capacity: Int)]) throws -> [Int] {
         let counts = try layerCounts()
-        return keys.map { counts[$0] ?? 0 }
+        return layers.map { counts[LayerKey(shelf: $0.shelf, layer: $0.layer)] ?? 0 }
     }
 
     /// As `LedgerReader.occupancy`, served from the writer's memory once the layer has been read.
@@ -361,7 +361,7 @@ public final class LedgerTransaction: LedgerReader {
 
     /// Where the allocator continues on this layer.
     func recordCursor(_ slot: PickupCode) throws {
-        try db.executeHot(Self.recordCursorSQL, [.integer(Int64(slot.shelf)), .integer(Int64(slot.layer)), .integer(Int64(slot.sequence))])
+        try db.executeHot(Self.recordCursorSQL, [.integer(slot.shelf), .integer(slot.layer), .integer(slot.sequence)])
     }
 
     /// Applies `action` through the domain's state machine, updates the row and logs the event.

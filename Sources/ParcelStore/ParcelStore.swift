@@ -171,15 +171,8 @@ final class WriteBatcher: Sendable {
                 // instead of waking the writer queue and then being woken by it: two thread hand-offs fewer for
                 // a lone client's every scan. Whatever queued meanwhile goes to the queue, so a caller's thread
                 // is held for one commit at most and a busy station's batches drain off the pool as before.
-                commitNextBatch()
-                let more = state.withLock { state -> Bool in
-                    if state.pending.isEmpty {
-                        state.draining = false
-                        return false
-                    }
-                    return true
-                }
-                if more { queue.async { self.drain() } }
+                commit(takePending())
+                if !stopDrainingIfIdle() { queue.async { self.drain() } }
             case false?: break
             }
         }
@@ -204,28 +197,26 @@ final class WriteBatcher: Sendable {
         chainHead.invalidate()
     }
 
+    /// Commits batch after batch until nothing is pending; started only when something is.
     private func drain() {
-        while true {
-            let batch = state.withLock { state -> [Job] in
-                if state.pending.isEmpty {
-                    state.draining = false
-                    return []
-                }
-                defer { state.pending = [] }
-                return state.pending
-            }
-            if batch.isEmpty { return }
-            commit(batch)
-        }
+        repeat { commit(takePending()) } while !stopDrainingIfIdle()
     }
 
-    /// Commits what is pending as one batch; the caller holds the drainer's role (`draining`).
-    private func commitNextBatch() {
-        let batch = state.withLock { state -> [Job] in
+    /// Everything pending, as the next batch; only the drainer (`draining`) takes it.
+    private func takePending() -> [Job] {
+        state.withLock { state -> [Job] in
             defer { state.pending = [] }
             return state.pending
         }
-        if !batch.isEmpty { commit(batch) }
+    }
+
+    /// Gives up the drainer's role when nothing is pending (true); keeps it when more is waiting (false).
+    private func stopDrainingIfIdle() -> Bool {
+        state.withLock { state -> Bool in
+            guard state.pending.isEmpty else { return false }
+            state.draining = false
+            return true
+        }
     }
 
     private func commit(_ batch: [Job]) {

@@ -22,9 +22,8 @@ public actor StationEngine {
     /// The station's Ed25519 key: signs handoff receipts. Created on first start, kept in the ledger.
     nonisolated let signingKeyData: Data
     nonisolated let pinSalt: Data
-    /// The configured layers in allocation order, with their keys: worked out once, not at every scan.
+    /// The configured layers in allocation order: worked out once, not at every scan.
     nonisolated let shelfLayers: [(shelf: Int, layer: Int, capacity: Int)]
-    nonisolated let shelfLayerKeys: [LayerKey]
     /// Decodes label photos; nil when the daemon runs without one.
     public nonisolated let labelReader: (any LabelReader)?
     /// The county syncer's status, plugged in by the daemon when a county link is configured.
@@ -41,7 +40,6 @@ public actor StationEngine {
         self.clock = clock
         self.logger = logger
         self.shelfLayers = settings.shelves.layers
-        self.shelfLayerKeys = settings.shelves.layers.map { LayerKey(shelf: $0.shelf, layer: $0.layer) }
         self.startedAt = clock.nowMillis()
         let salt = try await store.write { tx -> Data in
             if let existing = try tx.meta(PhoneHasher.metaKey) { return existing }
@@ -131,11 +129,10 @@ public actor StationEngine {
     /// Returned as a closure so it runs inside the caller's transaction.
     nonisolated func codeAllocation() -> @Sendable (LedgerTransaction, Int64) throws -> PickupCode {
         let layers = shelfLayers
-        let keys = shelfLayerKeys
         let cooldown = Int64(settings.codeCooldownHours) * 3_600_000
         let allocator = PickupCodeAllocator()
         return { tx, now in
-            let counts = try tx.activeCounts(of: keys)
+            let counts = try tx.activeCounts(of: layers)
             return try allocator.allocate(
                 layers: layers.indices.map { (layers[$0].shelf, layers[$0].layer, layers[$0].capacity, counts[$0]) }
             ) { shelf, layer, capacity in
