@@ -18,6 +18,8 @@ let package = Package(
         .executable(name: "parcel-bench", targets: ["ParcelBench"]),
         .executable(name: "scanner-probe", targets: ["ScannerProbe"]),
         .executable(name: "label-bench", targets: ["LabelBench"]),
+        // Preloaded by `parcel-bench --flush-latency` into itself and the daemon: a slow disk flush, emulated.
+        .library(name: "FlushLatency", type: .dynamic, targets: ["CFlushLatency"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -31,6 +33,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "ParcelDomain", swiftSettings: swiftSettings),
+        .target(name: "CFlushLatency", linkerSettings: [.linkedLibrary("dl")]),
         // Report documents (tables, bar charts, notes) and their CSV and HTML renderings; Foundation only, shared by
         // station and county reports.
         .target(name: "ReportRendering", swiftSettings: swiftSettings),

@@ -25,6 +25,7 @@ set -e
 echo "==> benchmark smoke run (debug build, small sizes; figures are not meaningful here)"
 bin=$(swift build --show-bin-path)
 "$bin/parcel-bench" --quick --daemon "$bin/parcel-stationd" || echo "benchmark smoke run failed (not a test failure)"
+"$bin/parcel-bench" --quick --flush-latency 2 --daemon "$bin/parcel-stationd" || echo "slow-disk benchmark smoke run failed (not a test failure)"
 "$bin/parcel-bench" --quick --county || echo "county benchmark smoke run failed (not a test failure)"
 
 # One plain closing line for CI, from Swift Testing's summary.

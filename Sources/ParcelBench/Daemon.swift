@@ -43,6 +43,12 @@ final class DaemonProcess {
         process.environment = environment
         try process.run()
         try waitUntilReady(timeout: 60)
+        // With --flush-latency the daemon inherits the preload; a daemon without it would be measured on the
+        // fast disk against floors on the slow one.
+        if FlushLatency.current != nil, !FlushLatency.isMapped(pid: String(pid)) {
+            _ = try? stop()
+            throw BenchError("parcel-stationd (pid \(pid)) runs without \(FlushLatency.libraryName) although --flush-latency is set")
+        }
     }
 
     var pid: Int32 { process.processIdentifier }

@@ -44,6 +44,13 @@ struct ParcelBench: ParsableCommand {
     @Option(name: .customLong("backlog-iterations"), help: "M: Report.Backlog calls, and as many floor queries (default 30; --quick 10).")
     var backlogIterations: Int?
 
+    @Option(
+        name: .customLong("flush-latency"),
+        help:
+            "MS: emulate a disk whose cache flush takes MS milliseconds (a spinning disk ~10, a cheap SSD ~2): every fsync of the floors and the daemon first waits that long (libFlushLatency.so, preloaded)."
+    )
+    var flushLatency: Double?
+
     @Flag(help: "Small sizes for a CI smoke run (a few seconds).")
     var quick = false
 
@@ -85,9 +92,12 @@ struct ParcelBench: ParsableCommand {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1") }
         }
         guard (1...256).contains(clients) else { throw ValidationError("--clients: 1…256") }
+        if let flushLatency, !(flushLatency > 0 && flushLatency <= 1000) { throw ValidationError("--flush-latency: more than 0, at most 1000 ms") }
     }
 
     func run() throws {
+        // Before anything is measured: this either returns with the library in place or runs the program anew.
+        if let flushLatency { try FlushLatency.preload(millis: flushLatency) }
         do {
             try runPhases()
         } catch {
@@ -124,6 +134,16 @@ struct ParcelBench: ParsableCommand {
             for line in df.split(separator: "\n") { print("              \(line)") }
         }
         print("  daemon      \(daemonPath)")
+        if let flushLatency {
+            let flush = try FlushLatency.measuredFlush(in: root)
+            guard flush >= flushLatency else {
+                throw BenchError("--flush-latency \(flushLatency): a flush took only \(ms(flush)); the preloaded library is not in effect")
+            }
+            print(
+                "  disk flush  EMULATED: \(FlushLatency.libraryName) makes every fsync/fdatasync of the floors and the daemon wait \(flushLatency) ms first (one flush here: \(ms(flush)))"
+            )
+            print("              figures are for a disk with that flush latency, not for this machine's disk")
+        }
         print("  load        \(Self.loadAverage()) (1/5/15 min) before the run; other work on the machine inflates every figure")
         print("  options     N=\(n) clients=\(clients) parcels=\(parcelCount) M=\(m) warm-up=\(warmup)\(quick ? " (--quick)" : "")")
         print("  latencies are wall time per operation in ms; rates are over the measured loop")
@@ -427,8 +447,12 @@ struct ParcelBench: ParsableCommand {
 
     /// `parcel-stationd` in the folder of this executable (SwiftPM builds products side by side).
     static func siblingDaemon() -> String {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("parcel-stationd").path
+        URL(fileURLWithPath: ownExecutable()).deletingLastPathComponent().appendingPathComponent("parcel-stationd").path
+    }
+
+    /// The path of this executable.
+    static func ownExecutable() -> String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 
     /// A new, empty folder `parcel-bench.XXXXXX` inside `base`.
