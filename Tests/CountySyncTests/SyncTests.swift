@@ -202,9 +202,14 @@ import Testing
             station.clock.advance(hours: 24 - 9)
             for parcel in today where parcel.id % 3 == 0 { try await station.pickUp(parcel) }
         }
-        // Meanwhile the syncer kept failing and says so.
-        try await Task.sleep(for: .milliseconds(500))
-        let offline = await syncer.freshStatus()
+        // Meanwhile the syncer kept failing and says so. It retries every 100-300 ms, so a single look could
+        // land in an attempt (`uploading`); on a loaded machine that attempt can take a while.
+        var offline = await syncer.freshStatus()
+        let offlineDeadline = Date().addingTimeInterval(10)
+        while offline.state != .waiting || offline.lastError == nil, Date() < offlineDeadline {
+            try await Task.sleep(for: .milliseconds(20))
+            offline = await syncer.freshStatus()
+        }
         #expect(offline.state == .waiting)
         #expect(offline.lastError != nil)
         #expect(offline.pending == Int64(try await station.outboxHead()) - offline.acknowledged)

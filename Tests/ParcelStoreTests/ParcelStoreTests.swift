@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import ParcelDomain
 import StationTestSupport
+import Synchronization
 import Testing
 
 @testable import ParcelStore
@@ -135,6 +136,59 @@ import Testing
         let events = try rawRead { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM parcel_event") }
         #expect(rows == count - count / 10)
         #expect(events == rows)
+    }
+
+    /// On a disk whose flush is slow (here a 4 ms COMMIT), the writers one commit answers are gathered into the
+    /// next batch instead of alternating with the others, so 8 writers in closed loops share most commits.
+    /// Taken at once, the next batch would hold only the writes that arrived during the commit.
+    /// The writers are threads, not tasks, and the wait is stretched to 1 s, so that a test runner starving the
+    /// concurrency pool cannot decide the outcome; the standard policy's bounds are tested below.
+    @Test func slowCommitsGatherTheWritersTheyAnswered() throws {
+        let patient = GatherPolicy(slowCommitNanos: 1_000_000, commitShare: 1_000, maximumWaitNanos: 1_000_000_000)
+        let gathering = try ParcelStore(path: directory.file("gathering.sqlite"), gatherPolicy: patient)
+        defer { try? gathering.close() }
+        let commits = CommitCounter(delay: 0.004)
+        try gathering.pool.writeWithoutTransaction { db in db.add(transactionObserver: commits, extent: .databaseLifetime) }
+        let (writers, rounds) = (8, 20)
+        let failures = Mutex<[String]>([])
+        let done = DispatchGroup()
+        for writer in 0..<writers {
+            done.enter()
+            Thread {
+                defer { done.leave() }
+                let answered = DispatchSemaphore(value: 0)
+                for round in 0..<rounds {
+                    gathering.batcher.enqueue(
+                        WriteBatcher.Job(
+                            run: { db in
+                                try db.execute(sql: "INSERT INTO station_meta (key, value) VALUES (?, x'00')", arguments: ["w\(writer)-\(round)"])
+                            },
+                            finish: { error in
+                                if let error { failures.withLock { $0.append("\(error)") } }
+                                answered.signal()
+                            }))
+                    answered.wait()
+                }
+            }.start()
+        }
+        done.wait()
+        #expect(failures.withLock { $0 } == [])
+        // One commit per round, plus the very first write, which commits alone before the others arrive (and one
+        // more for slack). Without gathering this takes 24-28 commits, 6-7 writes each.
+        #expect(commits.count <= rounds + 2, "\(commits.count) commits for \(writers * rounds) writes")
+        #expect(try gathering.readNow { try Int.fetchOne($0.db, sql: "SELECT count(*) FROM station_meta WHERE key GLOB 'w*'") } == writers * rounds)
+    }
+
+    @Test func gatheringWaitsOnlyAfterSlowCommits() {
+        let policy = GatherPolicy.standard
+        // A fast disk: never wait.
+        #expect(policy.plan(lastCommitNanos: 80_000, lastBatchSize: 8, pending: 0) == nil)
+        #expect(policy.plan(lastCommitNanos: 499_999, lastBatchSize: 3, pending: 2) == nil)
+        // Slow: wait for the last batch's writers besides what is pending, half a commit at most, 2 ms at most.
+        #expect(policy.plan(lastCommitNanos: 1_000_000, lastBatchSize: 3, pending: 2) == .init(target: 5, waitNanos: 500_000))
+        #expect(policy.plan(lastCommitNanos: 9_000_000, lastBatchSize: 8, pending: 0) == .init(target: 8, waitNanos: 2_000_000))
+        // Nothing committed yet.
+        #expect(policy.plan(lastCommitNanos: 9_000_000, lastBatchSize: 0, pending: 1) == nil)
     }
 
     /// The per-job savepoint of a batch, on its own: a job that throws leaves nothing, the jobs before and
@@ -517,3 +571,15 @@ import Testing
     }
 }
 
+/// Counts the writer's commits, each made slow by `delay` seconds inside its COMMIT (as a slow disk flush is).
+private final class CommitCounter: TransactionObserver, @unchecked Sendable {
+    private let delay: TimeInterval
+    private let commits = Mutex(0)
+    init(delay: TimeInterval) { self.delay = delay }
+    var count: Int { commits.withLock { $0 } }
+    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { true }
+    func databaseDidChange(with event: DatabaseEvent) {}
+    func databaseWillCommit() throws { Thread.sleep(forTimeInterval: delay) }
+    func databaseDidCommit(_ db: Database) { commits.withLock { $0 += 1 } }
+    func databaseDidRollback(_ db: Database) {}
+}
