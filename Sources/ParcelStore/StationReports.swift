@@ -101,9 +101,8 @@ public struct HandoffLedgerEntry: Sendable, Equatable {
 /// What needs someone's attention beside the waiting parcels themselves (whose notified and overdue counts
 /// come with the backlog's own scan).
 public struct BacklogAttention: Sendable, Equatable {
-    /// Of the backlog's parcels, those notified at least twice (a reminder went out); nil when the backlog is too
-    /// large to count them cheaply (see `LedgerReader.reminderCountLimit`).
-    public let reminded: Int?
+    /// Of the backlog's parcels, those notified at least twice (a reminder went out).
+    public let reminded: Int
     /// Station-wide: parcels marked for return still at the station (the courier has yet to take them).
     public let returnRequested: Int
     /// Station-wide: handoffs not reconciled, still open or closed with a discrepancy unresolved.
@@ -342,14 +341,13 @@ extension LedgerReader {
         }
     }
 
-    /// Above this many waiting parcels the reminded count is left out: `notices` is not in the backlog's
-    /// covering index, so counting it reads every waiting parcel's row (about half a second for 150,000 on the
-    /// benchmark's ledger). A station has hundreds; a partial index on reminded parcels would lift the limit.
-    public static let reminderCountLimit = 10_000
+    /// Reminded waiting parcels shelved at or before ?1, counted in their own partial index; `INDEXED BY` turns a
+    /// schema change that breaks its use into an error instead of a read of every waiting parcel.
+    static let remindedCountSQL = "SELECT count(*) FROM parcel INDEXED BY parcel_reminded WHERE \(Schema.remindedSQL) AND shelved_at <= ?"
 
-    /// The backlog's attention counts, beside `backlog(now:olderThanHours:…)` (`waiting` is its total). Each is
-    /// an index-only count or a count over small tables, except `reminded` (see `reminderCountLimit`).
-    public func backlogAttention(now: Int64, olderThanHours: Int, waiting: Int) throws -> BacklogAttention {
+    /// The backlog's attention counts, beside `backlog(now:olderThanHours:…)`: each an index-only count or a
+    /// count over small tables.
+    public func backlogAttention(now: Int64, olderThanHours: Int) throws -> BacklogAttention {
         let cutoff = now - Int64(olderThanHours) * 3_600_000
         let row = try Row.fetchOne(
             db.cachedStatement(
@@ -361,14 +359,8 @@ extension LedgerReader {
                       (SELECT count(*) FROM discrepancy WHERE resolution IS NULL) AS open_discrepancies
                     """))
         let reminded =
-            waiting > Self.reminderCountLimit
-            ? nil
-            : try Int.fetchOne(
-                db.cachedStatement(
-                    sql: """
-                        SELECT count(*) FROM parcel INDEXED BY parcel_waiting
-                        WHERE \(Schema.awaitingPickupSQL) AND shelved_at <= ? AND notices >= 2
-                        """), arguments: [cutoff])
+            try Int.fetchOne(
+                db.cachedStatement(sql: Self.remindedCountSQL), arguments: [cutoff]) ?? 0
         return BacklogAttention(
             reminded: reminded, returnRequested: row?["return_requested"] ?? 0, openHandoffs: row?["open_handoffs"] ?? 0,
             handoffsWithOpenDiscrepancies: row?["unresolved_handoffs"] ?? 0, openDiscrepancies: row?["open_discrepancies"] ?? 0)

@@ -162,7 +162,6 @@ enum StationReportDocuments {
                 ("未结差异（件）", .integer(attention.openDiscrepancies)),
             ]
             if report.olderThanHours > 0 { notes.append("已决定退回、未结交接与未结差异为全站数字，不受滞留时长限制。") }
-            if attention.reminded == nil { notes.append("在架包裹超过一万件，未统计催取件数。") }
         }
         let sections: [ReportSection] = [
             .figures("概况", overview, valueTitle: "数量"),

@@ -24,7 +24,7 @@ extension StationEngine {
         return try await store.read { reader in
             let report = try reader.backlog(now: now, olderThanHours: olderThanHours, holdHours: holdHours)
             return BacklogOverview(
-                report: report, attention: try reader.backlogAttention(now: now, olderThanHours: olderThanHours, waiting: report.total))
+                report: report, attention: try reader.backlogAttention(now: now, olderThanHours: olderThanHours))
         }
     }
 

@@ -320,7 +320,7 @@ public struct HandoffLedgerResult: Codable, Sendable, Equatable {
 /// Beside the backlog: what needs a decision or a follow-up.
 public struct BacklogAttentionDTO: Codable, Sendable, Equatable {
     /// Of the backlog's parcels: those whose recipient was notified, and those notified at least twice (reminded,
-    /// 催取); `reminded` is null on a backlog of more than 10,000 parcels (too costly to count).
+    /// 催取); `reminded` is always sent, but daemons before 2026-11-23 sent null on a backlog over 10,000 parcels.
     public var notified: Int
     public var reminded: Int?
     /// Return decisions pending, station-wide: parcels marked for return still here; and, of the backlog's parcels,

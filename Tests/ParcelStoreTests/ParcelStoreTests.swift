@@ -33,7 +33,7 @@ import Testing
         let reopened = try ParcelStore(path: directory.file("parcels.sqlite"))
         #expect(try reopened.writerSynchronous() == 2)
         let applied = try reopened.pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
-        #expect(applied == ["2026-11-22 ledger", "2026-11-22 handoffs", "2026-11-22 custody chain", "2026-11-22 stocktake", "2026-11-22 complaints", "2026-11-22 handoff lines still expected", "2026-11-22 notices", "2026-11-22 outgoing parcels", "2026-11-22 sync outbox", "2026-11-22 undo", "2026-11-22 manifest recipients"])
+        #expect(applied == ["2026-11-22 ledger", "2026-11-22 handoffs", "2026-11-22 custody chain", "2026-11-22 stocktake", "2026-11-22 complaints", "2026-11-22 handoff lines still expected", "2026-11-22 notices", "2026-11-22 outgoing parcels", "2026-11-22 sync outbox", "2026-11-22 undo", "2026-11-22 manifest recipients", "2026-11-23 reminded parcels"])
     }
 
     @Test func intakeWritesRowAndEventTogether() async throws {
@@ -189,6 +189,47 @@ import Testing
         #expect(policy.plan(lastCommitNanos: 9_000_000, lastBatchSize: 8, pending: 0) == .init(target: 8, waitNanos: 2_000_000))
         // Nothing committed yet.
         #expect(policy.plan(lastCommitNanos: 9_000_000, lastBatchSize: 0, pending: 1) == nil)
+    }
+
+    /// The reminded count comes from its own partial index, so it is given however large the backlog (it was left
+    /// out above 10,000 waiting parcels when it read every row), and only reminded waiting parcels older than
+    /// the cutoff count.
+    @Test func remindedParcelsAreCountedFromTheirIndexOnALargeBacklog() throws {
+        let day: Int64 = 86_400_000
+        let now = 30 * day
+        try store.pool.write { db in
+            let insert = try db.makeStatement(
+                sql: """
+                    INSERT INTO parcel (tracking, raw_scan, candidates, state, shelf, layer, seq, received_at, shelved_at, updated_at, notices)
+                    VALUES (?, ?, '[]', ?, ?, 1, ?, ?, ?, ?, ?)
+                    """)
+            for index in 0..<12_000 {
+                let tracking = "SF\(1_000_000_000_000 + index)"
+                // Every 7th notified twice or more, every 11th once; the first half shelved 5 days ago, the rest today.
+                let notices = index % 7 == 0 ? 2 + index % 3 : index % 11 == 0 ? 1 : 0
+                let shelvedAt = index < 6_000 ? now - 5 * day : now - 3_600_000
+                try insert.execute(arguments: [
+                    tracking, tracking, notices > 0 ? "notified" : "shelved", 1 + index / 9_999, 1 + index % 9_999, shelvedAt, shelvedAt,
+                    shelvedAt, notices,
+                ])
+            }
+            // Reminded but no longer waiting: picked up parcels do not count.
+            try db.execute(sql: "INSERT INTO pickup (id, at, staff, client, method) VALUES (1, 1, 's', 'c', 'code')")
+            try db.execute(
+                sql: """
+                    INSERT INTO parcel (tracking, raw_scan, candidates, state, shelf, layer, seq, received_at, shelved_at, updated_at,
+                                        released_at, pickup_id, notices)
+                    VALUES ('SF9000000000001', 'SF9000000000001', '[]', 'pickedUp', 5, 1, 1, 1, 1, 2, 2, 1, 4)
+                    """)
+        }
+        let remindedAll = (0..<12_000).filter { $0 % 7 == 0 }.count
+        let remindedOld = (0..<6_000).filter { $0 % 7 == 0 }.count
+        #expect(try store.readNow { try $0.backlogAttention(now: now, olderThanHours: 0) }.reminded == remindedAll)
+        #expect(try store.readNow { try $0.backlogAttention(now: now, olderThanHours: 48) }.reminded == remindedOld)
+        let plan = try rawRead { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + LedgerReader.remindedCountSQL, arguments: [now]).map { $0["detail"] as String }
+        }
+        #expect(plan.joined().contains("USING COVERING INDEX parcel_reminded"), "\(plan)")
     }
 
     /// The per-job savepoint of a batch, on its own: a job that throws leaves nothing, the jobs before and
