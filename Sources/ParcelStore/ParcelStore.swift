@@ -135,11 +135,12 @@ final class WriteBatcher: Sendable {
         var closed = false
         /// While the drainer gathers (`gatherLateWrites`): the number of pending writes that ends its wait early.
         var gatherTarget: Int?
-        /// The batch committed last, how long its COMMIT statement took (the WAL write and flush), and how many
-        /// writes were pending when it ended (they arrived during it; its own writers had not been answered).
+        /// The batch committed last, and how many writes were pending when it ended (they arrived during it;
+        /// its own writers had not been answered yet).
         var lastBatchSize = 0
-        var lastCommitNanos: UInt64 = 0
         var pendingAfterLastCommit = 0
+        /// How long recent COMMIT statements took (the WAL write and flush).
+        var commitTimes = RecentCommitTimes()
     }
 
     private let pool: DatabasePool
@@ -255,7 +256,7 @@ final class WriteBatcher: Sendable {
         let wait = state.withLock { state -> UInt64? in
             guard !state.closed,
                 let plan = gatherPolicy.plan(
-                    lastCommitNanos: state.lastCommitNanos, lastBatchSize: state.lastBatchSize, pending: state.pendingAfterLastCommit),
+                    commitNanos: state.commitTimes.shortest, lastBatchSize: state.lastBatchSize, pending: state.pendingAfterLastCommit),
                 state.pending.count < plan.target
             else { return nil }
             state.gatherTarget = plan.target
@@ -273,7 +274,7 @@ final class WriteBatcher: Sendable {
     private func noteCommitted(batchSize: Int, commitNanos: UInt64) {
         state.withLock { state in
             state.lastBatchSize = batchSize
-            state.lastCommitNanos = commitNanos
+            state.commitTimes.record(commitNanos)
             state.pendingAfterLastCommit = state.pending.count
         }
     }
@@ -398,10 +399,10 @@ final class WriteBatcher: Sendable {
 
 /// When the drainer waits for late writes before a batch (`WriteBatcher.gatherLateWrites`), and for how long.
 struct GatherPolicy: Sendable {
-    /// A COMMIT faster than this is CPU, not a flush: waiting could only add latency. This VM's disk commits in
+    /// COMMITs faster than this are CPU, not a flush: waiting could only add latency. This VM's disk commits in
     /// under 0.1 ms; a spinning disk takes 5-15 ms, a cheap SSD or eMMC 1-5 ms.
     var slowCommitNanos: UInt64 = 500_000
-    /// The wait, as a share of the last COMMIT's time...
+    /// The wait, as a share of a COMMIT's time...
     var commitShare: Double = 0.5
     /// ...and at most this: a write from a one-off writer is delayed at most this much.
     var maximumWaitNanos: UInt64 = 2_000_000
@@ -414,12 +415,34 @@ struct GatherPolicy: Sendable {
         let waitNanos: UInt64
     }
 
-    /// After a batch of `lastBatchSize` whose COMMIT took `lastCommitNanos`, with `pending` writes waiting when
-    /// it ended: wait for the last batch's writers to be back (half a commit at most, 2 ms at most), or not at all.
-    func plan(lastCommitNanos: UInt64, lastBatchSize: Int, pending: Int) -> Plan? {
-        guard lastCommitNanos >= slowCommitNanos, lastBatchSize > 0 else { return nil }
-        let share = UInt64(min(Double(maximumWaitNanos), Double(lastCommitNanos) * commitShare))
+    /// After a batch of `lastBatchSize`, with `pending` writes waiting when it ended, and recent COMMITs taking at
+    /// least `commitNanos`: wait for the last batch's writers to be back (half a commit at most, 2 ms at most),
+    /// or not at all.
+    func plan(commitNanos: UInt64, lastBatchSize: Int, pending: Int) -> Plan? {
+        guard commitNanos >= slowCommitNanos, lastBatchSize > 0 else { return nil }
+        let share = UInt64(min(Double(maximumWaitNanos), Double(commitNanos) * commitShare))
         return Plan(target: pending + lastBatchSize, waitNanos: share)
+    }
+}
+
+/// The durations of the last few COMMITs. Their shortest is what a flush costs on this disk: a busy CPU (the
+/// committing thread descheduled) or a checkpoint makes single COMMITs slow on any disk, but not all of them,
+/// while on a slow disk every COMMIT waits for its flush.
+struct RecentCommitTimes {
+    private var times: [UInt64] = []
+    private var next = 0
+    static let count = 8
+
+    /// The shortest of the recent COMMITs; 0 until there have been `count` of them.
+    var shortest: UInt64 { times.count < Self.count ? 0 : times.min() ?? 0 }
+
+    mutating func record(_ nanos: UInt64) {
+        if times.count < Self.count {
+            times.append(nanos)
+        } else {
+            times[next] = nanos
+        }
+        next = (next + 1) % Self.count
     }
 }
 
