@@ -250,8 +250,8 @@ final class WriteBatcher: Sendable {
     /// Those writers (busy scanners, a client scanning a pile) usually send their next write within a fraction
     /// of a millisecond. Taken at once, the next batch holds only the writes that arrived during the last
     /// commit, and they arrive during this one: batches alternate between two halves of the writers, and each
-    /// write waits for two flushes. Waiting until they are back, or for as long as `GatherPolicy` allows, lets one flush
-    /// serve them all. A fast disk never waits (see `GatherPolicy`).
+    /// write waits for two flushes. Waiting until they are back, or for as long as `GatherPolicy` allows, lets
+    /// one flush serve them all. A fast disk never waits (see `GatherPolicy`).
     private func gatherLateWrites() {
         let wait = state.withLock { state -> UInt64? in
             guard !state.closed,
@@ -399,8 +399,8 @@ final class WriteBatcher: Sendable {
 
 /// When the drainer waits for late writes before a batch (`WriteBatcher.gatherLateWrites`), and for how long.
 struct GatherPolicy: Sendable {
-    /// COMMITs faster than this are CPU, not a flush: waiting could only add latency. This VM's disk commits in
-    /// under 0.1 ms; a spinning disk takes 5-15 ms, a cheap SSD or eMMC 1-5 ms.
+    /// COMMITs faster than this are CPU, not a flush: waiting could only add latency. A virtual disk whose host
+    /// acknowledges flushes at once commits in under 0.1 ms; a spinning disk takes 5-15 ms, a cheap SSD or eMMC 1-5.
     var slowCommitNanos: UInt64 = 500_000
     /// The wait, as a share of a COMMIT's time...
     var commitShare: Double = 0.5

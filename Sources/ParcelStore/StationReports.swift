@@ -358,9 +358,7 @@ extension LedgerReader {
                       (SELECT count(DISTINCT handoff_id) FROM discrepancy WHERE resolution IS NULL) AS unresolved_handoffs,
                       (SELECT count(*) FROM discrepancy WHERE resolution IS NULL) AS open_discrepancies
                     """))
-        let reminded =
-            try Int.fetchOne(
-                db.cachedStatement(sql: Self.remindedCountSQL), arguments: [cutoff]) ?? 0
+        let reminded = try Int.fetchOne(db.cachedStatement(sql: Self.remindedCountSQL), arguments: [cutoff]) ?? 0
         return BacklogAttention(
             reminded: reminded, returnRequested: row?["return_requested"] ?? 0, openHandoffs: row?["open_handoffs"] ?? 0,
             handoffsWithOpenDiscrepancies: row?["unresolved_handoffs"] ?? 0, openDiscrepancies: row?["open_discrepancies"] ?? 0)
