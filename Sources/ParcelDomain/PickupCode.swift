@@ -121,30 +121,31 @@ public struct PickupCodeAllocator: Sendable {
     /// configuration), then a sequence on it. `layers` gives each layer's active count; `occupancy` loads the
     /// detail of the one layer chosen, so allocation reads one layer, not the whole station.
     public func allocate(
-        layers: [(shelf: Int, layer: Int, capacity: Int, active: Int)],
+        layers: [LayerLoad],
         occupancy: (_ shelf: Int, _ layer: Int, _ capacity: Int) throws -> LayerOccupancy
     ) throws -> PickupCode {
         guard !layers.isEmpty else { throw DomainError.noShelvesConfigured }
-        let emptierFirst = { (a: (offset: Int, element: (shelf: Int, layer: Int, capacity: Int, active: Int)),
-                              b: (offset: Int, element: (shelf: Int, layer: Int, capacity: Int, active: Int))) -> Bool in
+        let emptierFirst = { (a: (offset: Int, element: LayerLoad), b: (offset: Int, element: LayerLoad)) -> Bool in
             let fillA = Double(a.element.active) / Double(max(1, a.element.capacity))
             let fillB = Double(b.element.active) / Double(max(1, b.element.capacity))
             return fillA != fillB ? fillA < fillB : a.offset < b.offset
         }
+        func code(_ layer: LayerLoad) throws -> PickupCode? {
+            try sequence(on: occupancy(layer.shelf, layer.layer, layer.capacity)).map {
+                PickupCode(shelf: layer.shelf, layer: layer.layer, sequence: $0)
+            }
+        }
         // The emptiest layer nearly always has a free sequence: try it before sorting them all.
         let emptiest = layers.enumerated().min(by: emptierFirst)!
-        let first = try occupancy(emptiest.element.shelf, emptiest.element.layer, emptiest.element.capacity)
-        if let sequence = sequence(on: first) {
-            return PickupCode(shelf: emptiest.element.shelf, layer: emptiest.element.layer, sequence: sequence)
-        }
+        if let found = try code(emptiest.element) { return found }
         for (offset, layer) in layers.enumerated().sorted(by: emptierFirst) where offset != emptiest.offset {
-            let detail = try occupancy(layer.shelf, layer.layer, layer.capacity)
-            if let sequence = sequence(on: detail) {
-                return PickupCode(shelf: layer.shelf, layer: layer.layer, sequence: sequence)
-            }
+            if let found = try code(layer) { return found }
         }
         throw DomainError.noFreePickupCode
     }
+
+    /// A configured layer and how many parcels are on it now.
+    public typealias LayerLoad = (shelf: Int, layer: Int, capacity: Int, active: Int)
 
     /// A sequence on `layer`, or nil when every sequence is active or cooling down.
     public func sequence(on layer: LayerOccupancy) -> Int? {

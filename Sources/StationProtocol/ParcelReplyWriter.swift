@@ -105,24 +105,14 @@ public enum ParcelReplyWriter {
 /// control characters), everything else copied as is, `/` unescaped as the daemon's JSONEncoder writes it.
 struct JSONText {
     var bytes: [UInt8] = []
+    static let hexDigits = Array("0123456789abcdef".utf8)
 
     mutating func raw(_ text: StaticString) {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
     mutating func integer(_ value: Int64) {
-        if value == 0 {
-            bytes.append(UInt8(ascii: "0"))
-            return
-        }
-        var magnitude = value.magnitude
-        var digits: [UInt8] = []
-        while magnitude > 0 {
-            digits.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
-            magnitude /= 10
-        }
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        bytes.append(contentsOf: digits.reversed())
+        bytes.append(contentsOf: String(value).utf8)
     }
 
     /// `,"key":"value"`, or nothing for nil (as `encodeIfPresent` does).
@@ -148,10 +138,9 @@ struct JSONText {
             case 0x08: raw("\\b")
             case 0x0C: raw("\\f")
             case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
                 raw("\\u00")
-                bytes.append(hex[Int(byte >> 4)])
-                bytes.append(hex[Int(byte & 0x0F)])
+                bytes.append(Self.hexDigits[Int(byte >> 4)])
+                bytes.append(Self.hexDigits[Int(byte & 0x0F)])
             default: bytes.append(byte)
             }
         }
