@@ -32,7 +32,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.25.0"),
     ],
     targets: [
-        .target(name: "ParcelDomain", swiftSettings: swiftSettings),
+        // Strict JSON syntax, a nesting limit and the control-character rule, checked before Foundation decodes
+        // anything that comes from outside (requests, configuration, manifests, stored JSON). Foundation only.
+        .target(name: "StrictJSON", swiftSettings: swiftSettings),
+        .target(name: "ParcelDomain", dependencies: ["StrictJSON"], swiftSettings: swiftSettings),
         .target(name: "CFlushLatency", linkerSettings: [.linkedLibrary("dl")]),
         // Report documents (tables, bar charts, notes) and their CSV and HTML renderings; Foundation only, shared by
         // station and county reports.
@@ -50,12 +53,12 @@ let package = Package(
         .target(name: "StationProtocol", exclude: ["Protocol.md"], swiftSettings: swiftSettings),
         .target(
             name: "StationReceipts",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["StrictJSON", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings),
         .target(
             name: "StationEngine",
             dependencies: [
-                "ParcelDomain", "ParcelStore", "StationReceipts",
+                "ParcelDomain", "ParcelStore", "StationReceipts", "StrictJSON",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -63,7 +66,7 @@ let package = Package(
         .target(
             name: "StationServer",
             dependencies: [
-                "StationProtocol", "StationEngine", "ParcelDomain",
+                "StationProtocol", "StationEngine", "ParcelDomain", "ParcelStore", "StrictJSON",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -80,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "StationDaemon",
             dependencies: [
-                "StationServer", "StationEngine", "ParcelStore", "ParcelDomain", "SystemdSupport", "LabelDecoding", "ScannerInput", "Notices", "CountySync", "LedgerSync",
+                "StationServer", "StationEngine", "ParcelStore", "ParcelDomain", "SystemdSupport", "LabelDecoding", "ScannerInput", "Notices", "CountySync", "LedgerSync", "StrictJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -95,7 +98,7 @@ let package = Package(
         .target(name: "CZXingShim", linkerSettings: [.linkedLibrary("ZXing")]),
         .target(
             name: "LabelDecoding",
-            dependencies: ["ParcelDomain", "CZBar", "CTurboJPEG", "CPNG", "CWebP", "CZXingShim"],
+            dependencies: ["ParcelDomain", "StrictJSON", "CZBar", "CTurboJPEG", "CPNG", "CWebP", "CZXingShim"],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "LabelBench",
@@ -103,13 +106,15 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "StationClient",
-            dependencies: ["StationProtocol"],
+            dependencies: ["StationProtocol", "StrictJSON"],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "StationCLI",
             dependencies: [
                 "StationClient", "StationProtocol", "LabelDecoding", "ParcelDomain", "StationReceipts", "Notices", "CountySync",
-                "ReportRendering",
+                "ReportRendering", "StrictJSON",
+                // parcelctl ledger/backup restore work on the ledger files offline (integrity and custody chain checks).
+                "ParcelStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // parcelctl county talks to the county's PostgreSQL directly.
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
@@ -133,7 +138,7 @@ let package = Package(
         .executableTarget(
             name: "ScannerProbe",
             dependencies: [
-                "ScannerInput",
+                "ScannerInput", "StrictJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -156,14 +161,27 @@ let package = Package(
         // Pickup notices (取件通知): templates, exec/HTTP channels, delivery policy, dispatcher over a queue protocol.
         .target(
             name: "Notices",
-            dependencies: [.product(name: "Logging", package: "swift-log")],
+            dependencies: ["StrictJSON", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
+        // Fuzz targets (scripts/fuzz.sh builds them with -sanitize=fuzzer -DFUZZING for libFuzzer); in the ordinary
+        // build each replays files, so the committed seeds and every crash found stay regression inputs.
+        .target(name: "FuzzSupport", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "FuzzRequestLine", dependencies: ["FuzzSupport", "StationProtocol", "StrictJSON"], path: "Sources/Fuzz/FuzzRequestLine",
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "FuzzScanText", dependencies: ["FuzzSupport", "ParcelDomain"], path: "Sources/Fuzz/FuzzScanText", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "FuzzManifest", dependencies: ["FuzzSupport", "ParcelDomain"], path: "Sources/Fuzz/FuzzManifest", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "FuzzImage", dependencies: ["FuzzSupport", "LabelDecoding"], path: "Sources/Fuzz/FuzzImage", swiftSettings: swiftSettings),
         .target(
             name: "StationTestSupport",
             dependencies: ["StationClient", "StationProtocol"],
             path: "Tests/StationTestSupport",
             swiftSettings: swiftSettings),
         .testTarget(name: "ParcelDomainTests", dependencies: ["ParcelDomain", "StationTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"], swiftSettings: swiftSettings),
         .testTarget(name: "ReportRenderingTests", dependencies: ["ReportRendering"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ParcelStoreTests",

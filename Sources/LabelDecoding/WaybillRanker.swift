@@ -1,5 +1,6 @@
 import Foundation
 import ParcelDomain
+import StrictJSON
 
 /// Picks the tracking number among a label's symbols with `ParcelDomain`'s courier rules, and decides whether
 /// it is confirmed.
@@ -25,7 +26,7 @@ enum WaybillRanker {
         var waybills = Set<String>()
         var orders = Set<String>()
         for symbol in symbols where symbol.symbology == .qrCode && symbol.bytes.first == UInt8(ascii: "{") {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(symbol.bytes)) as? [String: Any] else { continue }
+            guard let object = try? StrictJSONDecoder().jsonObject(with: Data(symbol.bytes)) as? [String: Any] else { continue }
             for key in waybillKeys {
                 if let value = object[key] as? String, let scan = try? ScanText(raw: value) { waybills.insert(scan.text) }
             }

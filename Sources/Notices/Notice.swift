@@ -1,4 +1,5 @@
 import Foundation
+import StrictJSON
 
 /// What a notice is for. The raw values appear in keys, in the JSON channels receive and in template files.
 public enum NoticeKind: String, Sendable, Codable, CaseIterable, Hashable {
@@ -110,7 +111,8 @@ public struct NoticeMessage: Sendable, Codable, Equatable {
     public func storageJSON() throws -> Data { try NoticeJSON.encoder.encode(self) }
 
     public static func fromStorageJSON(_ data: Data) throws -> NoticeMessage {
-        try NoticeJSON.decoder.decode(NoticeMessage.self, from: data)
+        try StrictJSONDecoder.ownOutput.preflight.check(data)
+        return try NoticeJSON.decoder.decode(NoticeMessage.self, from: data)
     }
 }
 

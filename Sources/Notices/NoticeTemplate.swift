@@ -1,4 +1,5 @@
 import Foundation
+import StrictJSON
 
 /// A value a template can name as `{name}`.
 public enum NoticePlaceholder: String, Sendable, CaseIterable {
@@ -226,7 +227,7 @@ public struct NoticeTemplateSet: Sendable, Equatable {
 
     private static func parseJSON(_ text: String, path: String) throws(NoticeTemplateError) -> NoticeTemplateSet {
         let file: FileJSON
-        do { file = try JSONDecoder().decode(FileJSON.self, from: Data(text.utf8)) } catch {
+        do { file = try StrictJSONDecoder().decode(FileJSON.self, from: Data(text.utf8)) } catch {
             throw .inFile(
                 path: path, line: nil, kind: nil,
                 .malformedFile("not a template file: expected {\"maxLength\": N, \"templates\": {\"first\": \"…\"}}"))

@@ -66,6 +66,12 @@ struct ParcelBench: ParsableCommand {
     @Flag(help: "Measure the county side instead: sync throughput against COPY, and the county backlog report against psql (needs PostgreSQL: scripts/county-bench.sh).")
     var county = false
 
+    @Flag(help: "Measure faults instead: a socket fuzz against a real daemon (inputs per second, crashes), and SIGTERM to exit under load with the county unreachable.")
+    var faults = false
+
+    @Option(name: .customLong("fuzz-inputs"), help: "With --faults: mutated request lines to send (default 1000000; --quick 20000).")
+    var fuzzInputs: Int?
+
     @Option(name: .customLong("per-day"), help: "With --county: parcels a day in the station's week (default 1000; --quick 100).")
     var perDay: Int?
 
@@ -167,6 +173,21 @@ struct ParcelBench: ParsableCommand {
                 String(
                     format: "  county backlog report p50      %8.1f ms   psql %8.1f ms   ratio %.2f×   target ≤ 1.5×   %@ (%d stations, %d parcels, %d waiting)",
                     report, viaPsql, report / viaPsql, report / viaPsql <= 1.5 ? "PASS" : "FAIL", figures.stations, figures.parcels, figures.waiting))
+            return
+        }
+        if faults {
+            let figures = try FaultBench.run(daemon: daemonPath, root: root, inputs: fuzzInputs ?? (quick ? 20_000 : 1_000_000), connections: 4)
+            print("")
+            print("Summary (faults)")
+            print(
+                String(
+                    format: "  socket fuzz                   %8d lines   %8.0f lines/s   valid Station.Status %8.0f lines/s   crashes %d   %@",
+                    figures.inputs, figures.fuzzPerSecond, figures.validPerSecond, figures.crashes, figures.crashes == 0 ? "PASS" : "FAIL"))
+            print(
+                String(
+                    format: "  SIGTERM → exit, loaded, county unreachable %6.3f s   idle daemon %6.3f s   TimeoutStopSec 30 s   %@",
+                    figures.loadedStopSeconds, figures.idleStopSeconds, figures.loadedStopSeconds < 30 ? "PASS" : "FAIL"))
+            print("  requests answered while stopping: \(figures.answeredDuringStop) answered, \(figures.unansweredDuringStop) connections closed after their last reply")
             return
         }
         if handoffs {

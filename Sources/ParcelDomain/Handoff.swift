@@ -1,4 +1,5 @@
 import Foundation
+import StrictJSON
 
 /// Which way parcels move at a handoff (交接), seen from this station.
 public enum HandoffDirection: String, Sendable, CaseIterable, Codable {
@@ -180,7 +181,9 @@ public enum Manifest {
     static func jsonRows(_ data: Data) throws -> [(line: Int, fields: [String: String])] {
         let object: Any
         do {
-            object = try JSONSerialization.jsonObject(with: data)
+            object = try StrictJSONDecoder().jsonObject(with: data)
+        } catch let error as JSONPreflightError {
+            throw ManifestError(problems: [.init(line: 1, reason: "not valid JSON: \(error)")])
         } catch {
             throw ManifestError(problems: [.init(line: 1, reason: "not valid JSON")])
         }

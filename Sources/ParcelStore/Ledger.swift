@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import ParcelDomain
+import StrictJSON
 
 /// Read access to the ledger inside one snapshot (a read) or one transaction (a write).
 public class LedgerReader {
@@ -234,7 +235,7 @@ public class LedgerReader {
         try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(Self.parcel(from:))
     }
 
-    static let decoder = JSONDecoder()
+    static let decoder = StrictJSONDecoder.ownOutput
 
     static func parcel(from row: Row) throws -> ParcelRecord {
         let candidatesJSON: String = row["candidates"]

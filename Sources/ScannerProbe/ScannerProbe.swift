@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ScannerInput
+import StrictJSON
 
 /// `scanner-probe`: runs the scanner monitor and prints every event as one JSON line, so station staff can see
 /// what a scanner sends (and the tests can drive the real libusb path).
@@ -74,7 +75,7 @@ struct ScannerProbe: AsyncParsableCommand {
         var configuration = ScannerInputConfiguration()
         if let configFile {
             let data = try Data(contentsOf: URL(fileURLWithPath: configFile))
-            configuration = try JSONDecoder().decode(ScannerInputConfiguration.self, from: data)
+            configuration = try StrictJSONDecoder().decode(ScannerInputConfiguration.self, from: data)
         }
         guard let mode = ScannerMode(rawValue: mode) else { throw ValidationError("--mode must be auto, keyboard or pos") }
         var catalogue: [ScannerCatalogueEntry] = []

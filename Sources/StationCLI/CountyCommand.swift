@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import ReportRendering
+import StrictJSON
 
 /// `parcelctl county …`: the county side, straight on the county's PostgreSQL (no station daemon involved):
 /// schema migrations and the register of stations for the database owner, reports for county staff.
@@ -32,7 +33,7 @@ struct CountyConnectionOptions: ParsableArguments {
     func link() throws -> CountyLink {
         if let config {
             do {
-                let settings = try JSONDecoder().decode(CountyLinkSettings.self, from: Data(contentsOf: URL(fileURLWithPath: config)))
+                let settings = try StrictJSONDecoder().decode(CountyLinkSettings.self, from: Data(contentsOf: URL(fileURLWithPath: config)))
                 return settings.link(password: ProcessInfo.processInfo.environment["PGPASSWORD"])
             } catch {
                 throw CLIError("county configuration \(config): \(error)", code: 78)

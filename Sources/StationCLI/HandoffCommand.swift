@@ -3,6 +3,7 @@ import Foundation
 import StationClient
 import StationProtocol
 import StationReceipts
+import StrictJSON
 
 struct Handoff: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -261,9 +262,9 @@ struct VerifyReceipt: ParsableCommand {
         try reporting {
             guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("cannot read \(file)", code: 66) }
             let receipts: [SignedReceipt]
-            if let one = try? JSONDecoder().decode(SignedReceipt.self, from: data) {
+            if let one = try? StrictJSONDecoder().decode(SignedReceipt.self, from: data) {
                 receipts = [one]
-            } else if let all = try? JSONDecoder().decode(ReceiptsResult.self, from: data) {
+            } else if let all = try? StrictJSONDecoder().decode(ReceiptsResult.self, from: data) {
                 receipts = all.receipts.map { SignedReceipt(body: $0.body, digest: $0.digest, signature: $0.signature, publicKey: $0.publicKey) }
             } else {
                 throw CLIError("\(file) is not a parcel-station receipt", code: 1)

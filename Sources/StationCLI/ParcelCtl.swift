@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import StationClient
 import StationProtocol
+import StrictJSON
 
 /// `parcelctl`: the station's command-line client.
 @main
@@ -16,7 +17,7 @@ struct ParcelCtl: ParsableCommand {
         subcommands: [
             Status.self, Intake.self, Show.self, Search.self, Pickup.self, Return.self, Undo.self, Backlog.self, Report.self, Watch.self, Scanners.self, Scan.self,
             Decode.self, Handoff.self, Discrepancies.self, ReceiptCommand.self, Audit.self, Stocktake.self, Complaint.self, Slip.self, NoticeHistoryCommand.self, Send.self, Outgoing.self,
-            SyncStatusCommand.self, County.self,
+            SyncStatusCommand.self, County.self, BackupCommand.self, LedgerCommand.self,
         ])
 
     /// Accepts the global options before the subcommand too (`parcelctl --socket PATH status`), as station tools
@@ -386,7 +387,7 @@ struct Watch: ParsableCommand {
 
     /// One line per event for people; nil for an event this version does not know (printed as JSON).
     static func readable(_ line: [UInt8]) -> String? {
-        let decoder = JSONDecoder()
+        let decoder = StrictJSONDecoder.ownOutput
         if let message = try? decoder.decode(EventMessage<ParcelEventData>.self, from: Data(line)) {
             let parcel = message.data.parcel
             return

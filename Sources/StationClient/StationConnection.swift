@@ -1,5 +1,6 @@
 import Foundation
 import StationProtocol
+import StrictJSON
 
 #if canImport(Glibc)
     import Glibc
@@ -85,7 +86,7 @@ public final class StationConnection {
         try send(line)
         while true {
             let reply = try readLine()
-            let head = try? JSONDecoder().decode(AnyServerMessage.self, from: Data(reply))
+            let head = try? StrictJSONDecoder.ownOutput.decode(AnyServerMessage.self, from: Data(reply))
             if head?.isEvent == true {
                 pendingEvents.append(reply)
                 continue
@@ -98,11 +99,17 @@ public final class StationConnection {
     /// Decodes a reply line: its result, or its error thrown as `WireError`.
     public static func decodeResult<R: Decodable>(_ line: [UInt8], as type: R.Type) throws -> R {
         let data = Data(line)
-        if let message = try? JSONDecoder().decode(AnyServerMessage.self, from: data), let error = message.error {
+        let decoder = StrictJSONDecoder.ownOutput
+        do {
+            try decoder.preflight.check(data)
+        } catch {
+            throw ClientError.badReply("\(error)")
+        }
+        if let message = try? decoder.decodeChecked(AnyServerMessage.self, from: data), let error = message.error {
             throw error
         }
         do {
-            return try JSONDecoder().decode(ResultOnly<R>.self, from: data).result
+            return try decoder.decodeChecked(ResultOnly<R>.self, from: data).result
         } catch {
             throw ClientError.badReply(String(decoding: line.prefix(200), as: UTF8.self))
         }
@@ -146,7 +153,7 @@ public final class StationConnection {
         if !pendingEvents.isEmpty { return pendingEvents.removeFirst() }
         while true {
             let line = try readLine()
-            if (try? JSONDecoder().decode(AnyServerMessage.self, from: Data(line)))?.isEvent == true { return line }
+            if (try? StrictJSONDecoder.ownOutput.decode(AnyServerMessage.self, from: Data(line)))?.isEvent == true { return line }
         }
     }
 }

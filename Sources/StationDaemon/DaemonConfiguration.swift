@@ -4,6 +4,7 @@ import ParcelDomain
 import Notices
 import ScannerInput
 import StationEngine
+import StrictJSON
 
 /// The daemon's configuration file (JSON). Every field is optional; see the README ("Running the daemon") and
 /// `examples/parcel-station.json`.
@@ -22,6 +23,8 @@ struct DaemonConfiguration: Decodable {
     struct Server: Decodable {
         var maxLineBytes: Int?
         var maxConnections: Int?
+        var maxConnectionsPerUser: Int?
+        var lineTimeoutSeconds: Int?
         var idleTimeoutSeconds: Int?
         /// Octal, as a string: "0660".
         var socketMode: String?
@@ -67,6 +70,15 @@ struct DaemonConfiguration: Decodable {
         var company: String?
         var badge: String?
         var pin: String?
+    }
+    /// Guessing limits on pickup verification (see `GuessLimit`).
+    struct PickupGuessing: Decodable {
+        /// Wrong credentials one client (peer uid) and one counter may give within `windowSeconds`.
+        var clientFailures: Int?
+        var counterFailures: Int?
+        var windowSeconds: Int?
+        var cooldownSeconds: Int?
+        var maxCooldownSeconds: Int?
     }
     struct Handoffs: Decodable {
         var parties: [PartyConfig]?
@@ -152,13 +164,25 @@ struct DaemonConfiguration: Decodable {
         }
     }
 
+    /// Scheduled backups of the ledger to a folder on another disk (off when absent).
+    struct Backup: Decodable {
+        /// A folder on a second disk or a USB stick; a missing or unwritable folder is reported, never fatal.
+        var folder: String
+        /// Minutes between backups (default 360: four a day); the first is taken this long after start.
+        var intervalMinutes: Int?
+        /// Backups kept, the newest (default 14).
+        var keep: Int?
+    }
+
     var station: Station?
     var county: County?
+    var backup: Backup?
     var outgoing: Outgoing?
     var reports: Reports?
     var notices: NoticesConfig?
     var scanners: Scanners?
     var handoffs: Handoffs?
+    var pickupGuessing: PickupGuessing?
     var labels: Labels?
     var shelves: [ShelfLayout.Shelf]?
     var codeCooldownHours: Int?
@@ -169,6 +193,7 @@ struct DaemonConfiguration: Decodable {
     var server: Server?
     /// trace, debug, info, notice, warning, error, critical.
     var logLevel: String?
+    static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
     static func load(path: String?) throws -> DaemonConfiguration {
         guard let path else { return DaemonConfiguration() }
@@ -179,9 +204,13 @@ struct DaemonConfiguration: Decodable {
             throw ConfigurationError("cannot read configuration \(path): \(error.localizedDescription)")
         }
         do {
-            let config = try JSONDecoder().decode(DaemonConfiguration.self, from: data)
+            let config = try StrictJSONDecoder().decode(DaemonConfiguration.self, from: data)
             try config.validate()
             return config
+        } catch let error as JSONPreflightError {
+            throw ConfigurationError("configuration \(path): \(error)")
+        } catch let error as ConfigurationError {
+            throw ConfigurationError("configuration \(path): \(error)")
         } catch let error as DecodingError {
             throw ConfigurationError("configuration \(path): \(Self.describe(error))")
         }
@@ -196,9 +225,41 @@ struct DaemonConfiguration: Decodable {
         if let shelves, Set(shelves.map(\.id)).count != shelves.count {
             throw ConfigurationError("shelves: each shelf id must be unique")
         }
+        if let server {
+            if let count = server.maxConnections, !(1...4096).contains(count) { throw ConfigurationError("server.maxConnections: 1…4096") }
+            if let count = server.maxConnectionsPerUser, !(1...4096).contains(count) {
+                throw ConfigurationError("server.maxConnectionsPerUser: 1…4096")
+            }
+            if let seconds = server.lineTimeoutSeconds, !(1...3600).contains(seconds) { throw ConfigurationError("server.lineTimeoutSeconds: 1…3600") }
+            if let seconds = server.idleTimeoutSeconds, !(1...86_400).contains(seconds) { throw ConfigurationError("server.idleTimeoutSeconds: 1…86400") }
+            if let bytes = server.maxLineBytes, !(1024...(256 << 20)).contains(bytes) { throw ConfigurationError("server.maxLineBytes: 1024…268435456") }
+            if let mode = server.socketMode, mode_t(mode, radix: 8).map({ $0 <= 0o777 }) != true {
+                throw ConfigurationError("server.socketMode: octal permissions such as \"0660\"")
+            }
+        }
+        if let guessing = pickupGuessing {
+            for (name, count) in [("clientFailures", guessing.clientFailures), ("counterFailures", guessing.counterFailures)] {
+                if let count, !(1...10_000).contains(count) { throw ConfigurationError("pickupGuessing.\(name): 1…10000") }
+            }
+            if let seconds = guessing.windowSeconds, !(1...86_400).contains(seconds) { throw ConfigurationError("pickupGuessing.windowSeconds: 1…86400") }
+            if let seconds = guessing.cooldownSeconds, !(1...86_400).contains(seconds) {
+                throw ConfigurationError("pickupGuessing.cooldownSeconds: 1…86400")
+            }
+            if let seconds = guessing.maxCooldownSeconds, !(1...604_800).contains(seconds) {
+                throw ConfigurationError("pickupGuessing.maxCooldownSeconds: 1…604800")
+            }
+        }
+        if let logLevel, !Self.logLevels.contains(logLevel) {
+            throw ConfigurationError("logLevel: one of \(Self.logLevels.joined(separator: ", "))")
+        }
         if let hours = codeCooldownHours, !(0...8760).contains(hours) { throw ConfigurationError("codeCooldownHours: 0…8760") }
         if let hours = holdHours, !(1...8760).contains(hours) { throw ConfigurationError("holdHours: 1…8760") }
         if let minutes = undoWindowMinutes, !(0...1440).contains(minutes) { throw ConfigurationError("undoWindowMinutes: 0…1440") }
+        if let backup {
+            if backup.folder.isEmpty { throw ConfigurationError("backup.folder: the folder to write backups into") }
+            if let minutes = backup.intervalMinutes, !(1...10_080).contains(minutes) { throw ConfigurationError("backup.intervalMinutes: 1…10080") }
+            if let keep = backup.keep, !(1...1000).contains(keep) { throw ConfigurationError("backup.keep: 1…1000") }
+        }
         if let county {
             if let size = county.batchSize, !(1...10_000).contains(size) { throw ConfigurationError("county.batchSize: 1…10000") }
             if let seconds = county.pollSeconds, !(1...3600).contains(seconds) { throw ConfigurationError("county.pollSeconds: 1…3600") }
@@ -317,6 +378,15 @@ struct DaemonConfiguration: Decodable {
             }
             if let attempts = handoffs.pinAttempts { settings.pinAttempts = attempts }
             if let minutes = handoffs.pinLockoutMinutes { settings.pinLockoutMinutes = minutes }
+        }
+        if let guessing = pickupGuessing {
+            for path in [\StationSettings.pickupGuessesPerClient, \StationSettings.pickupGuessesPerCounter] {
+                if let seconds = guessing.windowSeconds { settings[keyPath: path].windowSeconds = seconds }
+                if let seconds = guessing.cooldownSeconds { settings[keyPath: path].cooldownSeconds = seconds }
+                if let seconds = guessing.maxCooldownSeconds { settings[keyPath: path].maxCooldownSeconds = seconds }
+            }
+            if let count = guessing.clientFailures { settings.pickupGuessesPerClient.failures = count }
+            if let count = guessing.counterFailures { settings.pickupGuessesPerCounter.failures = count }
         }
         return settings
     }

@@ -5,6 +5,7 @@ import ParcelDomain
 import ParcelStore
 import ServiceLifecycle
 import StationEngine
+import StrictJSON
 
 /// The Notices module's queue, on the ledger. A first notice or reminder that is sent marks the parcel
 /// `notified` in the same transaction, so the ledger never says a notice went out that did not, or the reverse.
@@ -93,7 +94,7 @@ struct LedgerNoticeQueue: NoticeQueue {
     }
 
     static func outcome(stored text: String) -> AttemptOutcome? {
-        guard let stored = try? JSONDecoder().decode(StoredOutcome.self, from: Data(text.utf8)) else { return nil }
+        guard let stored = try? StrictJSONDecoder.ownOutput.decode(StoredOutcome.self, from: Data(text.utf8)) else { return nil }
         if stored.result == "interrupted" { return .interrupted }
         return DeliveryResult.Status(rawValue: stored.result).map { .result(DeliveryResult($0, stored.reason ?? "")) }
     }

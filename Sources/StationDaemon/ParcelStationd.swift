@@ -43,7 +43,12 @@ struct ParcelStationd: AsyncParsableCommand {
             FileHandle.standardError.write(Data("parcel-stationd: \(error)\n".utf8))
             throw ExitCode(78)  // EX_CONFIG
         }
-        let level = Logger.Level(rawValue: logLevel ?? config.logLevel ?? environment["PARCEL_STATION_LOG_LEVEL"] ?? "info") ?? .info
+        let levelName = logLevel ?? config.logLevel ?? environment["PARCEL_STATION_LOG_LEVEL"] ?? "info"
+        guard let level = Logger.Level(rawValue: levelName) else {
+            FileHandle.standardError.write(
+                Data("parcel-stationd: log level \"\(levelName)\": one of \(DaemonConfiguration.logLevels.joined(separator: ", "))\n".utf8))
+            throw ExitCode(78)
+        }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
@@ -67,7 +72,14 @@ struct ParcelStationd: AsyncParsableCommand {
         let store: ParcelStore
         do {
             try FileManager.default.createDirectory(atPath: stateDir, withIntermediateDirectories: true)
+            // Before anything reads or writes it: a damaged ledger is refused, never served or written onto.
+            if let damage = try LedgerIntegrity.startupCheck(path: "\(stateDir)/parcels.sqlite") {
+                logger.critical("\(damage)")
+                throw ExitCode(73)
+            }
             store = try ParcelStore(path: "\(stateDir)/parcels.sqlite")
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
             logger.critical("cannot open the ledger in \(stateDir): \(error)")
             throw ExitCode(73)  // EX_CANTCREAT
@@ -85,6 +97,10 @@ struct ParcelStationd: AsyncParsableCommand {
         var serverConfig = ServerConfiguration(socketPath: adopted == nil ? socket : "(systemd socket)", adoptedDescriptor: adopted)
         if let bytes = config.server?.maxLineBytes { serverConfig.maximumLineLength = bytes }
         if let count = config.server?.maxConnections { serverConfig.maximumConnections = count }
+        // One user may take seven eighths of the connections; the last eighth stays for the others.
+        serverConfig.maximumConnectionsPerUser =
+            config.server?.maxConnectionsPerUser ?? max(1, serverConfig.maximumConnections - serverConfig.maximumConnections / 8)
+        if let seconds = config.server?.lineTimeoutSeconds { serverConfig.lineTimeout = .seconds(Int64(seconds)) }
         if let seconds = config.server?.idleTimeoutSeconds { serverConfig.idleTimeout = .seconds(Int64(seconds)) }
         if let mode = config.server?.socketMode.flatMap({ mode_t($0, radix: 8) }) { serverConfig.socketMode = mode }
 
@@ -117,6 +133,13 @@ struct ParcelStationd: AsyncParsableCommand {
             // Never a reason not to start: a station scans offline, and the sync says what is wrong on Sync.Status.
             services.append(CountySyncService(county, store: store, engine: engine, logger: logger))
         }
+        if let backup = config.backup {
+            services.append(
+                BackupService(
+                    store: store,
+                    schedule: .init(folder: backup.folder, interval: .seconds(60 * (backup.intervalMinutes ?? 360)), keep: backup.keep ?? 14),
+                    engine: engine, logger: logger))
+        }
         for spool in config.labels?.spool ?? [] {
             services.append(LabelSpool(folder: spool.path, engine: engine, logger: logger))
         }
@@ -127,10 +150,14 @@ struct ParcelStationd: AsyncParsableCommand {
                     await engine.isHealthy()
                 })
         }
-        let group = ServiceGroup(
-            configuration: .init(
-                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
-                cancellationSignals: [], logger: logger))
+        // Services stop in reverse order: the deadline (last) starts its clock first, the server (first) drains last.
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: services.map { .init(service: $0) }
+                + [.init(service: ShutdownDeadline(logger: logger), successTerminationBehavior: .ignore)],
+            gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = ShutdownDeadline.graceful
+        groupConfiguration.maximumCancellationDuration = ShutdownDeadline.cancellation
+        let group = ServiceGroup(configuration: groupConfiguration)
         var failure: (any Error)? = nil
         do {
             try await group.run()

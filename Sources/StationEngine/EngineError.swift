@@ -26,6 +26,9 @@ public enum EngineError: Error, Equatable, Sendable {
     case confirmationFailed(attemptsLeft: Int)
     /// Too many wrong PINs: no PIN is accepted until `until` (ms since 1970).
     case lockedOut(until: Int64)
+    /// Too many wrong pickup codes or phone numbers from this client or at this counter: none is checked until
+    /// `until` (ms since 1970).
+    case tooManyPickupAttempts(until: Int64)
     case discrepancyNotFound(Int64)
     case discrepancyResolved(Int64)
     /// That waybill is already waiting here to be sent.

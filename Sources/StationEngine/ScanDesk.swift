@@ -2,6 +2,7 @@ import Foundation
 import ParcelDomain
 import ParcelStore
 import Synchronization
+import StrictJSON
 
 /// A scanner as the engine knows it, whatever reads it: a USB keyboard-style or HID POS scanner, a serial
 /// scanner, a folder of label photos, or a station tool submitting scans on the socket.
@@ -498,8 +499,8 @@ extension StationEngine {
 
     /// Verifies a recipient and, with `counter`, keeps them verified there so that counter's pickup scanners
     /// hand out exactly their parcels.
-    public nonisolated func verifyPickup(_ credential: Credential, atCounter counter: String?) async throws -> [ParcelRecord] {
-        let parcels = try await verifyPickup(credential)
+    public nonisolated func verifyPickup(_ credential: Credential, atCounter counter: String?, by caller: Caller) async throws -> [ParcelRecord] {
+        let parcels = try await limitingGuesses(by: caller, counter: counter) { try await verifyPickup(credential) }
         if let counter {
             let expires = clock.nowMillis() + Int64(settings.scanners.verificationSeconds) * 1000
             desk.verify(counter: counter, credential: credential, trackings: parcels.map(\.tracking), until: expires)
@@ -510,7 +511,7 @@ extension StationEngine {
     /// The role overrides saved by earlier runs.
     static func loadScannerRoles(from store: ParcelStore) throws -> [String: ScannerRole] {
         guard let data = try store.readNow({ try $0.meta(ScanDesk.rolesMetaKey) }),
-            let names = try? JSONDecoder().decode([String: String].self, from: data)
+            let names = try? StrictJSONDecoder.ownOutput.decode([String: String].self, from: data)
         else { return [:] }
         return names.compactMapValues(ScannerRole.init(rawValue:))
     }

@@ -28,6 +28,10 @@ public actor StationEngine {
     public nonisolated let labelReader: (any LabelReader)?
     /// The county syncer's status, plugged in by the daemon when a county link is configured.
     public nonisolated let syncStatusSource = SyncStatusSource()
+    /// The scheduled ledger backups, plugged in by the daemon when a backup folder is configured.
+    public nonisolated let backupSource = BackupSource()
+    /// Wrong pickup credentials per client and per counter (`pickupGuessesPerClient`, `…PerCounter`).
+    nonisolated let pickupGuesses: Mutex<(clients: GuessLimiter, counters: GuessLimiter)>
 
     /// Opens the engine over `store`, creating the station's phone salt on first start.
     public init(
@@ -35,6 +39,7 @@ public actor StationEngine {
         labelReader: (any LabelReader)? = nil
     ) async throws {
         self.labelReader = labelReader
+        self.pickupGuesses = Mutex((GuessLimiter(limit: settings.pickupGuessesPerClient), GuessLimiter(limit: settings.pickupGuessesPerCounter)))
         self.store = store
         self.settings = settings
         self.clock = clock
@@ -186,6 +191,38 @@ public actor StationEngine {
         }
     }
 
+    /// Runs a credential check under the guessing limits: refused while the caller's client or `counter` cools
+    /// down; a wrong credential counts against both, and one that starts a cool-down is logged.
+    nonisolated func limitingGuesses<T: Sendable>(
+        by caller: Caller, counter: String?, _ check: () async throws -> T
+    ) async throws -> T {
+        // The peer's uid when known: a client cannot shed its count by reconnecting or renaming itself.
+        let client = caller.uid.map { "uid \($0)" } ?? "client \(caller.client)"
+        let now = clock.nowMillis()
+        let until = pickupGuesses.withLock { limits in
+            [limits.clients.lockedUntil([client], now: now), counter.flatMap { limits.counters.lockedUntil(["counter " + $0], now: now) }]
+                .compactMap { $0 }.max()
+        }
+        if let until { throw EngineError.tooManyPickupAttempts(until: until) }
+        do {
+            return try await check()
+        } catch let error as EngineError {
+            switch error {
+            case .noParcelForCredential, .credentialMismatch: break
+            default: throw error
+            }
+            let locked = pickupGuesses.withLock { limits in
+                limits.clients.recordFailure([client], now: now) + (counter.map { limits.counters.recordFailure(["counter " + $0], now: now) } ?? [])
+            }
+            for (key, until) in locked {
+                logger.warning(
+                    "pickup guessing: too many wrong pickup codes or phone numbers; refusing them for a while",
+                    metadata: ["from": "\(key)", "seconds": "\((until - now) / 1000)"])
+            }
+            throw error
+        }
+    }
+
     /// Parcels waiting for the recipient who gives `credential`.
     public nonisolated func verifyPickup(_ credential: Credential) async throws -> [ParcelRecord] {
         let hasher = self.hasher
@@ -240,7 +277,8 @@ public actor StationEngine {
         let proof = PickupProof(
             at: now, staff: caller.staff ?? "", client: caller.client, method: request.credential.method,
             collector: request.collector)
-        let result = try await store.write { tx -> (Int64, [ParcelRecord]) in
+        let result = try await limitingGuesses(by: caller, counter: nil) {
+            try await store.write { tx -> (Int64, [ParcelRecord]) in
             let eligible = try Self.parcels(for: request.credential, in: tx, hasher: hasher)
             var parcels: [ParcelRecord] = []
             for tracking in Set(trackings).sorted() {
@@ -260,6 +298,7 @@ public actor StationEngine {
             if let collector = proof.collector { details["collector"] = collector }
             let done = try parcels.map { try tx.apply(.pickUp, to: $0, at: now, actor: actor, pickupID: pickupID, details: details) }
             return (pickupID, done)
+            }
         }
         logger.info("pickup", metadata: ["pickup": "\(result.0)", "parcels": "\(result.1.count)"])
         await publishIfSubscribed()

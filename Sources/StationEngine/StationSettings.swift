@@ -32,6 +32,9 @@ public struct StationSettings: Sendable, Equatable {
     /// Commission the station earns per parcel picked up, in fen, by courier code (`ZTO`); `default` for the
     /// others. Empty: no commission is reported.
     public var commissionFen: [String: Int] = [:]
+    /// Wrong pickup credentials one client (peer uid) and one counter may give before a cool-down.
+    public var pickupGuessesPerClient = GuessLimit(failures: 30)
+    public var pickupGuessesPerCounter = GuessLimit(failures: 10)
 
     public init(
         stationID: String = "station", stationName: String = "服务站",

@@ -2,6 +2,7 @@ import Foundation
 import ParcelDomain
 import ParcelStore
 import StationReceipts
+import StrictJSON
 
 /// What a stocktake found, and what the ledger expected that it did not find.
 public struct StocktakeReport: Sendable, Codable, Equatable {
@@ -106,7 +107,7 @@ extension StationEngine {
         let holdHours = settings.holdHours
         return try await store.read { reader in
             guard let record = try reader.stocktake(uid: uid) else { throw EngineError.stocktakeNotFound(uid) }
-            if let stored = record.report, let report = try? JSONDecoder().decode(StocktakeReport.self, from: Data(stored.utf8)) {
+            if let stored = record.report, let report = try? StrictJSONDecoder.ownOutput.decode(StocktakeReport.self, from: Data(stored.utf8)) {
                 return report
             }
             return try Self.report(for: record, in: reader, now: now, holdHours: holdHours, closing: false)

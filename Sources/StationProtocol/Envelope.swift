@@ -8,19 +8,24 @@ public struct ProtocolVersion: Codable, Sendable, Equatable, CustomStringConvert
         self.minor = minor
     }
 
-    public static let current = ProtocolVersion(major: 1, minor: 3)
+    public static let current = ProtocolVersion(major: 1, minor: 4)
     public var description: String { "\(major).\(minor)" }
 }
 
-/// A request id: clients may use numbers or strings; the reply echoes it unchanged.
+/// A request id: clients may use any JSON number or a string; the reply echoes it. Whole numbers that fit 64 bits
+/// come back exactly as sent; any other number is read as a double and echoed as one (`1.5` as `1.5`).
 public enum RequestID: Codable, Sendable, Hashable, CustomStringConvertible {
     case number(Int64)
+    /// A number with a fraction or exponent, or beyond 64 bits.
+    case fraction(Double)
     case string(String)
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let number = try? container.decode(Int64.self) {
             self = .number(number)
+        } else if let number = try? container.decode(Double.self), number.isFinite {
+            self = .fraction(number)
         } else {
             self = .string(try container.decode(String.self))
         }
@@ -30,6 +35,7 @@ public enum RequestID: Codable, Sendable, Hashable, CustomStringConvertible {
         var container = encoder.singleValueContainer()
         switch self {
         case .number(let value): try container.encode(value)
+        case .fraction(let value): try container.encode(value)
         case .string(let value): try container.encode(value)
         }
     }
@@ -37,9 +43,13 @@ public enum RequestID: Codable, Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .number(let value): String(value)
+        case .fraction(let value): Self.text(of: value)
         case .string(let value): value
         }
     }
+
+    /// A finite double as JSON number text (Swift's shortest round-trip form is valid JSON).
+    static func text(of value: Double) -> String { "\(value)" }
 }
 
 /// The part of every request that is read before its parameters: `{"id":…,"method":"…"}`.

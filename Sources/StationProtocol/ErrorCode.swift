@@ -12,6 +12,14 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case unknownMethod = "request.unknownMethod"
     /// A parameter is missing, of the wrong type, or out of range.
     case invalidParams = "request.invalidParams"
+    /// Arrays and objects nested deeper than 32 levels: refused before any parsing of the request.
+    case tooDeep = "request.tooDeep"
+    /// A string holds a control character other than tab, line feed and carriage return (U+0000–U+001F,
+    /// U+007F–U+009F); the message names the field.
+    case controlCharacter = "request.controlCharacter"
+    /// A request line took longer than the server allows to arrive in full (`server.lineTimeoutSeconds`);
+    /// the connection is closed.
+    case lineTimeout = "request.lineTimeout"
     /// The client's protocol major version is not served.
     case unsupportedVersion = "protocol.unsupportedVersion"
     // Connection
@@ -23,6 +31,8 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case shuttingDown = "server.shuttingDown"
     /// The connection sat idle past the server's timeout and is being closed.
     case idleTimeout = "connection.idleTimeout"
+    /// The peer's user already has as many connections open as one user may (`server.maxConnectionsPerUser`).
+    case tooManyConnections = "connection.tooMany"
     // Domain
     /// The scanned text is not a usable tracking number (empty, too long, bad characters).
     case trackingInvalid = "tracking.invalid"
@@ -40,6 +50,9 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case credentialRequired = "pickup.credentialRequired"
     /// No parcel is waiting for that code or phone tail.
     case noMatch = "pickup.noMatch"
+    /// Too many wrong codes or phone numbers from this client or at this counter: none is checked for a while
+    /// (the message says until when). Guards the short pickup codes against guessing.
+    case tooManyAttempts = "pickup.tooManyAttempts"
     /// A named parcel does not belong to the code or phone tail given.
     case codeMismatch = "pickup.codeMismatch"
     /// A named parcel is not waiting for pickup.
@@ -92,6 +105,12 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case imageTimeout = "image.timeout"
     /// The daemon cannot read that file.
     case imageUnreadable = "image.unreadable"
+    // Backups
+    /// No backup folder is configured (`backup.folder` in the daemon's configuration).
+    case backupNotConfigured = "backup.notConfigured"
+    /// The backup could not be written or did not verify; the message says why (a missing or unwritable
+    /// folder, a full disk). Nothing of it was kept; the ledger is unaffected.
+    case backupFailed = "backup.failed"
     // Storage
     /// The disk is full: nothing was written.
     case diskFull = "store.diskFull"

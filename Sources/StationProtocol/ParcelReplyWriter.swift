@@ -63,6 +63,7 @@ public enum ParcelReplyWriter {
         out.raw("{\"id\":")
         switch id {
         case .number(let value)?: out.integer(value)
+        case .fraction(let value)?: out.bytes.append(contentsOf: RequestID.text(of: value).utf8)
         case .string(let value)?: out.string(value)
         case nil: out.raw("null")
         }

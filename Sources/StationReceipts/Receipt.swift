@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import StrictJSON
 
 /// The content of a handoff receipt: everything both parties agreed changed hands.
 public struct ReceiptBody: Codable, Sendable, Equatable {
@@ -181,7 +182,7 @@ public enum Receipts {
             key.isValidSignature(signature, for: Data(hexBytes(receipt.digest)))
         else { throw trustedKey != nil && trustedKey != receipt.publicKey ? Failure.untrustedKey : Failure.badSignature }
         do {
-            return try JSONDecoder().decode(ReceiptBody.self, from: Data(receipt.body.utf8))
+            return try StrictJSONDecoder().decode(ReceiptBody.self, from: Data(receipt.body.utf8))
         } catch {
             throw Failure.unreadable("the body is not a receipt body")
         }

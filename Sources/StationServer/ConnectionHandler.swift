@@ -157,8 +157,17 @@ final class RejectHandler: ChannelInboundHandler, Sendable {
     let line: [UInt8]
     init(line: [UInt8]) { self.line = line }
 
+    // Added before the channel is active (the connection limit) or after (the per-user limit, once the peer's
+    // credentials are known): answer whichever way it is.
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { reject(context.channel) }
+    }
+
     func channelActive(context: ChannelHandlerContext) {
-        let channel = context.channel
+        reject(context.channel)
+    }
+
+    private func reject(_ channel: any Channel) {
         channel.writeAndFlush(ByteBuffer(bytes: line)).whenComplete { _ in channel.close(promise: nil) }
     }
 

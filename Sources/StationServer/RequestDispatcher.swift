@@ -4,6 +4,7 @@ import ParcelDomain
 import ParcelStore
 import StationEngine
 import StationProtocol
+import StrictJSON
 import Synchronization
 
 /// Per-connection state shared between the NIO handler and request tasks.
@@ -83,11 +84,31 @@ final class RequestDispatcher: Sendable {
 
     static let capabilities = ["events", "groupCommit", "phoneHash", "courierCandidates"]
 
+    /// The request check: strict syntax, at most 32 levels, no control characters but tab, LF and CR in text.
+    static let preflight = JSONPreflight()
+
     func handle(line: ByteBufferBytes, connection: ConnectionState) async -> Outcome {
         guard String(validating: line.bytes, as: UTF8.self) != nil else {
             return .reply(Self.errorLine(id: nil, WireError(.invalidUTF8, "the request is not valid UTF-8")))
         }
         let data = Data(line.bytes)
+        // Nothing reaches Foundation's parser before this check: it crashes on deep nesting.
+        var refusal: (preflight: JSONPreflightError, code: ErrorCode)?
+        do {
+            try Self.preflight.check(line.bytes)
+        } catch .tooDeep(let limit, _) {
+            return .reply(Self.errorLine(id: nil, WireError(.tooDeep, "the request nests arrays and objects deeper than \(limit) levels")))
+        } catch .syntax(let offset, let expected) {
+            return .reply(
+                Self.errorLine(
+                    id: nil,
+                    WireError(
+                        .malformed,
+                        "a request is one JSON object per line: {\"id\":1,\"method\":\"…\",\"params\":{…}} (byte \(offset): expected \(expected))")))
+        } catch {
+            // Still read the head, so the refusal carries the request's id.
+            refusal = (error, .controlCharacter)
+        }
         let decoder = JSONDecoder()
         let head: DispatchHead
         do {
@@ -99,6 +120,9 @@ final class RequestDispatcher: Sendable {
                 ? "a request needs a string \"method\""
                 : "a request is one JSON object per line: {\"id\":1,\"method\":\"…\",\"params\":{…}}"
             return .reply(Self.errorLine(id: id, WireError(.malformed, message)))
+        }
+        if let refusal {
+            return .reply(Self.errorLine(id: head.id, WireError(refusal.code, "\(refusal.preflight)")))
         }
         guard let method = Method(rawValue: head.method) else {
             return .reply(Self.errorLine(id: head.id, WireError(.unknownMethod, "no method \"\(head.method.prefix(64))\"")))
@@ -139,7 +163,8 @@ final class RequestDispatcher: Sendable {
                             active: active, overdue: status.overdue, events: status.counts.events,
                             lastEventAt: status.counts.lastEventAt.map(WireMapping.timestamp), connections: connections(),
                             subscribers: status.subscribers, database: status.databasePath, holdHours: status.settings.holdHours,
-                            codeCooldownHours: status.settings.codeCooldownHours, publicKey: engine.publicKey)))
+                            codeCooldownHours: status.settings.codeCooldownHours, publicKey: engine.publicKey,
+                            backup: (await engine.backupSource.current?.report()).map(WireMapping.backup) ?? BackupStatus(configured: false))))
 
             case .intake:
                 let params = try head.intakeParams ?? Self.params(IntakeParams.self, data, decoder)
@@ -199,7 +224,7 @@ final class RequestDispatcher: Sendable {
                 if let counter = params.counter, counter.isEmpty || counter.count > 32 {
                     throw WireError(.invalidParams, "counter: a counter name of 1 to 32 characters")
                 }
-                let parcels = try await engine.verifyPickup(credential, atCounter: params.counter)
+                let parcels = try await engine.verifyPickup(credential, atCounter: params.counter, by: connection.caller(staff: nil))
                 return .reply(Self.replyLine(id: head.id, ParcelsResult(parcels: parcels.map { WireMapping.parcel($0, engine: engine) })))
 
             case .confirmPickup:
@@ -434,6 +459,21 @@ final class RequestDispatcher: Sendable {
             case .syncStatus:
                 _ = try Self.params(NoParams.self, data, decoder)
                 return .reply(Self.replyLine(id: head.id, WireMapping.sync(try await engine.syncStatus())))
+
+            case .backupNow:
+                _ = try Self.params(NoParams.self, data, decoder)
+                let written = try await WireMapping.backupPort(engine).backupNow()
+                return .reply(Self.replyLine(id: head.id, WireMapping.backupWritten(written)))
+
+            case .backupList:
+                _ = try Self.params(NoParams.self, data, decoder)
+                guard let port = engine.backupSource.current else {
+                    return .reply(Self.replyLine(id: head.id, BackupListResult(status: BackupStatus(configured: false), backups: [])))
+                }
+                let backups = try await port.list()
+                return .reply(
+                    Self.replyLine(
+                        id: head.id, BackupListResult(status: WireMapping.backup(await port.report()), backups: backups.map(WireMapping.backupEntry))))
 
             case .receipts:
                 _ = try Self.params(NoParams.self, data, decoder)

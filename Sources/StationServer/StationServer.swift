@@ -17,6 +17,11 @@ public struct ServerConfiguration: Sendable {
     public var maximumLineLength: Int
     /// Connections served at once; one more is answered `server.busy` and closed.
     public var maximumConnections: Int
+    /// Connections one user (peer uid) may hold at once; one more is answered `connection.tooMany` and closed,
+    /// so one user's tools cannot take every connection from the others.
+    public var maximumConnectionsPerUser: Int
+    /// Longest a request line may take to arrive after its first byte (`request.lineTimeout`, then closed).
+    public var lineTimeout: TimeAmount
     /// A connection with no request in progress and no subscription is closed after this long.
     public var idleTimeout: TimeAmount
     /// Permissions of a socket file the daemon binds itself (systemd's socket unit sets its own).
@@ -26,12 +31,15 @@ public struct ServerConfiguration: Sendable {
 
     public init(
         socketPath: String, adoptedDescriptor: Int32? = nil, maximumLineLength: Int = 64 * 1024, maximumConnections: Int = 256,
-        idleTimeout: TimeAmount = .seconds(300), socketMode: mode_t = 0o660, drainTimeout: Duration = .seconds(10)
+        maximumConnectionsPerUser: Int = 224, lineTimeout: TimeAmount = .seconds(10), idleTimeout: TimeAmount = .seconds(300),
+        socketMode: mode_t = 0o660, drainTimeout: Duration = .seconds(10)
     ) {
         self.socketPath = socketPath
         self.adoptedDescriptor = adoptedDescriptor
         self.maximumLineLength = maximumLineLength
         self.maximumConnections = maximumConnections
+        self.maximumConnectionsPerUser = maximumConnectionsPerUser
+        self.lineTimeout = lineTimeout
         self.idleTimeout = idleTimeout
         self.socketMode = socketMode
         self.drainTimeout = drainTimeout
@@ -98,6 +106,8 @@ public final class StationServer: Service, Sendable {
     let onShutdown: @Sendable () -> Void
     let tracker = RequestTracker()
     private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+    /// Open connections per peer uid, for `maximumConnectionsPerUser`.
+    private let perUser = Mutex<[UInt32: Int]>([:])
 
     public init(
         configuration: ServerConfiguration, engine: StationEngine, policy: AccessPolicy, logger: Logger,
@@ -182,8 +192,21 @@ public final class StationServer: Service, Sendable {
         }
         return peerFuture.flatMapThrowing { [self] peer in
             // On the channel's event loop here, so the handlers are added synchronously (they are not Sendable).
+            if let uid = peer?.uid, !admit(uid: uid, channel: channel) {
+                logger.warning("connection refused: uid \(uid) has \(configuration.maximumConnectionsPerUser) connections open")
+                let line = RequestDispatcher.errorLine(
+                    id: nil,
+                    WireError(
+                        .tooManyConnections,
+                        "this user already has \(configuration.maximumConnectionsPerUser) connections open; close one and try again"))
+                try channel.pipeline.syncOperations.addHandler(RejectHandler(line: line))
+                return
+            }
             let state = ConnectionState(peer: peer, mayWrite: policy.mayWrite(peer))
+            let timeoutLine = RequestDispatcher.errorLine(
+                id: nil, WireError(.lineTimeout, "a request line must arrive in full within \(configuration.lineTimeout.nanoseconds / 1_000_000_000) s; closing"))
             try channel.pipeline.syncOperations.addHandlers([
+                LineDeadlineHandler(timeout: configuration.lineTimeout, reply: timeoutLine),
                 IdleStateHandler(readTimeout: configuration.idleTimeout),
                 ByteToMessageHandler(LineFrameDecoder(maximumLength: configuration.maximumLineLength)),
                 ConnectionHandler(
@@ -191,6 +214,24 @@ public final class StationServer: Service, Sendable {
                     logger: logger),
             ])
         }
+    }
+
+    /// Counts the connection against its user's cap; false when the user is at the cap. The count drops when
+    /// the connection closes.
+    private func admit(uid: UInt32, channel: any Channel) -> Bool {
+        let admitted = perUser.withLock { counts -> Bool in
+            guard counts[uid, default: 0] < configuration.maximumConnectionsPerUser else { return false }
+            counts[uid, default: 0] += 1
+            return true
+        }
+        guard admitted else { return false }
+        channel.closeFuture.whenComplete { [weak self] _ in
+            self?.perUser.withLock { counts in
+                counts[uid, default: 1] -= 1
+                if counts[uid] == 0 { counts[uid] = nil }
+            }
+        }
+        return true
     }
 
     /// Refuses to take over a socket another live daemon is serving; removes a stale one.

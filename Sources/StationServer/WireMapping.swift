@@ -3,6 +3,7 @@ import ParcelDomain
 import ParcelStore
 import StationEngine
 import StationProtocol
+import StrictJSON
 
 /// Maps domain and store values to wire DTOs, and every internal error to the closed error vocabulary.
 /// This is the only place the two vocabularies meet (dependency rule 4).
@@ -62,7 +63,7 @@ enum WireMapping {
 
     /// A stored receipt document as its wire object (nil if the text is not one).
     static func receipt(_ document: String?) -> ReceiptDTO? {
-        document.flatMap { try? JSONDecoder().decode(ReceiptDTO.self, from: Data($0.utf8)) }
+        document.flatMap { try? StrictJSONDecoder.ownOutput.decode(ReceiptDTO.self, from: Data($0.utf8)) }
     }
 
     static func handoffDetail(_ detail: StationEngine.HandoffDetail) -> HandoffResult {
@@ -100,19 +101,20 @@ enum WireMapping {
             configured: report.configured, target: report.target, state: report.state, acknowledged: report.acknowledged,
             head: report.head, pending: report.pending, oldestPendingAt: report.oldestPendingAt.map(timestamp),
             lastUploadAt: report.lastUploadAt.map(timestamp), lastAttemptAt: report.lastAttemptAt.map(timestamp), lastError: report.lastError,
-            lastErrorAt: report.lastErrorAt.map(timestamp), nextAttemptAt: report.nextAttemptAt.map(timestamp), uploaded: report.uploaded)
+            lastErrorAt: report.lastErrorAt.map(timestamp), nextAttemptAt: report.nextAttemptAt.map(timestamp), uploaded: report.uploaded,
+            waitingOn: report.waitingOn, waitingSince: report.waitingSince.map(timestamp), waitingUntil: report.waitingUntil.map(timestamp))
     }
 
     static func notice(_ history: StationEngine.NoticeHistory) -> NoticeDTO {
         let row = history.notice
         // The stored message is the notice module's JSON; only its text is shown (never the phone number).
-        let text = (try? JSONSerialization.jsonObject(with: Data(row.message.utf8)) as? [String: Any])?["text"] as? String
+        let text = (try? StrictJSONDecoder.ownOutput.jsonObject(with: Data(row.message.utf8)) as? [String: Any])?["text"] as? String
         return NoticeDTO(
             key: row.key, status: row.status, text: text, queuedAt: timestamp(row.queuedAt), nextAttemptAt: timestamp(row.nextAttemptAt),
             lastReason: row.lastReason,
             attempts: history.attempts.map { attempt in
                 // Stored by the daemon's notice queue as {"result", "reason"}.
-                let outcome = attempt.outcome.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+                let outcome = attempt.outcome.flatMap { try? StrictJSONDecoder.ownOutput.jsonObject(with: Data($0.utf8)) as? [String: Any] }
                 return NoticeAttemptDTO(
                     number: attempt.number, startedAt: timestamp(attempt.startedAt), finishedAt: attempt.finishedAt.map(timestamp),
                     result: outcome?["result"] as? String, reason: outcome?["reason"] as? String)
@@ -335,6 +337,10 @@ enum WireMapping {
             case .unknownParty(let id): return WireError(.unknownParty, "no courier or driver \"\(id.prefix(64))\" is configured")
             case .confirmationFailed(let left):
                 return WireError(.confirmationFailed, "the badge or PIN does not match this handoff's courier (\(left) tries left)")
+            case .tooManyPickupAttempts(let until):
+                return WireError(
+                    .tooManyAttempts,
+                    "too many wrong pickup codes or phone numbers from this client or counter; try again after \(timestamp(until))")
             case .lockedOut(let until):
                 return WireError(.lockedOut, "too many wrong PINs; this courier's PIN is refused until \(timestamp(until)) (a badge still works)")
             case .discrepancyNotFound(let id): return WireError(.discrepancyNotFound, "no discrepancy \(id)")
@@ -379,6 +385,8 @@ enum WireMapping {
             }
         case let error as DecodingError:
             return WireError(.invalidParams, describe(error))
+        case let error as LedgerBackup.Failure:
+            return WireError(.backupFailed, error.description)
         default:
             return WireError(.internal, "internal error; see the daemon's log")
         }
@@ -406,5 +414,35 @@ enum WireMapping {
         case is [String].Type: "an array of strings"
         default: "an object"
         }
+    }
+}
+
+// MARK: Backups
+
+extension WireMapping {
+    /// The daemon's backup service, or `backup.notConfigured`.
+    static func backupPort(_ engine: StationEngine) throws -> any BackupPort {
+        guard let port = engine.backupSource.current else {
+            throw WireError(.backupNotConfigured, "no backup folder is configured (\"backup\": {\"folder\": …} in the daemon's configuration)")
+        }
+        return port
+    }
+
+    static func backup(_ report: BackupReport) -> BackupStatus {
+        BackupStatus(
+            configured: true, folder: report.folder, intervalMinutes: report.intervalMinutes, keep: report.keep, running: report.running,
+            lastOk: report.lastSuccess.map { backupEntry($0.entry) }, lastFailureAt: report.lastFailure.map { timestamp($0.at) },
+            lastFailure: report.lastFailure?.reason, nextDueAt: report.nextDueAt.map(timestamp))
+    }
+
+    static func backupEntry(_ entry: LedgerBackup.Entry) -> BackupEntry {
+        BackupEntry(name: entry.name, path: entry.path, bytes: entry.bytes, takenAt: timestamp(entry.takenAt))
+    }
+
+    static func backupWritten(_ written: LedgerBackup.Written) -> BackupNowResult {
+        BackupNowResult(
+            backup: backupEntry(written.entry), parcels: written.verification.parcels, events: written.verification.chain?.events ?? 0,
+            head: written.verification.chain?.head, copySeconds: written.copySeconds, verifySeconds: written.verifySeconds,
+            removed: written.removed)
     }
 }

@@ -56,7 +56,8 @@ import Testing
                 "{\"id\":7,\"method\":\"Station.Hello\",\"params\":{\"protocol\":{\"major\":2,\"minor\":0}}}\n",
                 "protocol.unsupportedVersion"
             ),
-            ("{\"id\":8,\"method\":\"Parcel.Intake\",\"params\":{\"tracking\":\"\\u0000\\r\\n\"}}\n", "tracking.invalid"),
+            ("{\"id\":8,\"method\":\"Parcel.Intake\",\"params\":{\"tracking\":\"\\u0000\\r\\n\"}}\n", "request.controlCharacter"),
+            ("{\"id\":8,\"method\":\"Parcel.Intake\",\"params\":{\"tracking\":\"\\r\\n\"}}\n", "tracking.invalid"),
             ("{\"id\":9,\"method\":\"Parcel.Intake\",\"params\":{\"tracking\":\"EA123456784CN\"}}\n", "tracking.checkDigit"),
             ("{\"id\":10,\"method\":\"Pickup.Verify\",\"params\":{\"code\":\"3-2\"}}\n", "pickupCode.invalid"),
             ("{\"id\":11,\"method\":\"Pickup.Verify\",\"params\":{}}\n", "pickup.credentialRequired"),

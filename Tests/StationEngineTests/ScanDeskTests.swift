@@ -113,10 +113,10 @@ import Testing
         #expect(engine.scanners().first { $0.descriptor.id == counter.id }?.role == .pickup)
         #expect(await engine.handleScan(pickup.scan("SF1000000000011")).result == .verifyFirst)
         // Verified at another counter: not this one.
-        _ = try await engine.verifyPickup(.phoneTail("1111"), atCounter: "B")
+        _ = try await engine.verifyPickup(.phoneTail("1111"), atCounter: "B", by: Caller(client: "test"))
         #expect(await engine.handleScan(pickup.scan("SF1000000000011")).result == .verifyFirst)
 
-        let waiting = try await engine.verifyPickup(.phoneTail("1111"), atCounter: "A")
+        let waiting = try await engine.verifyPickup(.phoneTail("1111"), atCounter: "A", by: Caller(client: "test"))
         #expect(waiting.count == 2)
         let wrong = await engine.handleScan(pickup.scan("SF1000000000013"))
         #expect(wrong.result == .notThisRecipient)
@@ -134,7 +134,7 @@ import Testing
 
     @Test func aCounterVerificationExpires() async throws {
         _ = try await engine.intake(.init(scan: "SF1000000000021", phoneTail: "3333"), by: staff)
-        _ = try await engine.verifyPickup(.phoneTail("3333"), atCounter: "A")
+        _ = try await engine.verifyPickup(.phoneTail("3333"), atCounter: "A", by: Caller(client: "test"))
         clock.advance(hours: 1)
         let late = await engine.handleScan(Scanner(counter).scan("SF1000000000021"))
         #expect(late.result == .verifyFirst)
