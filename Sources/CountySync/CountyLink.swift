@@ -52,7 +52,8 @@ public struct CountyLink: Sendable, Equatable {
     /// A short description for logs and status, without the password.
     public var description: String { "\(user)@\(host):\(port)/\(database)" }
 
-    func configuration() throws -> PostgresConnection.Configuration {
+    /// The settings for a connection on `channel` (already connected, with keepalive on).
+    func configuration(on channel: any Channel) throws -> PostgresConnection.Configuration {
         let tlsSetting: PostgresConnection.Configuration.TLS
         switch tls {
         case .disable:
@@ -70,9 +71,89 @@ public struct CountyLink: Sendable, Equatable {
             password = text.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         var configuration = PostgresConnection.Configuration(
-            host: host, port: port, username: user, password: password, database: database, tls: tlsSetting)
+            establishedChannel: channel, tls: tlsSetting, username: user, password: password, database: database)
+        // The handshake's own deadline; and the name TLS checks, which a bare channel does not carry.
         configuration.options.connectTimeout = .seconds(Int64(timeoutSeconds))
+        if !Self.isIPAddress(host) { configuration.options.tlsServerName = host }
         return configuration
+    }
+
+    static func isIPAddress(_ host: String) -> Bool {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
+    }
+
+    /// How long one statement (or the connection with its login) may take before the station gives up on the
+    /// link: the server's statement_timeout plus a margin, so a slow statement still ends with the server's own
+    /// error and only a silent link ends here.
+    public var deadline: Duration { .seconds(timeoutSeconds) + .seconds(2) }
+
+    /// TCP keepalive on the county socket: a link that died while waiting for a reply (a report's long query, a
+    /// dropped mobile network) is noticed by the kernel after about `timeoutSeconds` even where no deadline
+    /// of ours is running; TCP_USER_TIMEOUT does the same for data the county never acknowledges.
+    func keepaliveOptions() -> [(ChannelOptions.Types.SocketOption, SocketOptionValue)] {
+        func option(_ level: Int32, _ name: Int32) -> ChannelOptions.Types.SocketOption {
+            .init(level: SocketOptionLevel(level), name: SocketOptionName(name))
+        }
+        let idle = SocketOptionValue(max(5, timeoutSeconds / 2))
+        return [
+            (option(SOL_SOCKET, SO_KEEPALIVE), 1),
+            (option(Int32(IPPROTO_TCP), TCP_KEEPIDLE), idle),
+            (option(Int32(IPPROTO_TCP), TCP_KEEPINTVL), max(1, idle / 3)),
+            (option(Int32(IPPROTO_TCP), TCP_KEEPCNT), 3),
+            (option(Int32(IPPROTO_TCP), TCP_USER_TIMEOUT), SocketOptionValue(timeoutSeconds * 1000)),
+        ]
+    }
+
+    /// Opens one connection and logs in, all within `deadline`; `SET statement_timeout` makes the server end
+    /// any statement that runs longer than `timeoutSeconds`.
+    public func connect(logger: Logger) async throws -> PostgresConnection {
+        let link = self
+        return try await withCountyDeadline(
+            deadline, "connecting to \(host):\(port)",
+            late: { connection in Self.drop(connection) }
+        ) {
+            var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.seconds(Int64(link.timeoutSeconds)))
+            for (option, value) in link.keepaliveOptions() { bootstrap = bootstrap.channelOption(option, value: value) }
+            let channel = try await bootstrap.connect(host: link.host, port: link.port).get()
+            let connection: PostgresConnection
+            do {
+                connection = try await PostgresConnection.connect(
+                    on: channel.eventLoop, configuration: try link.configuration(on: channel), id: 1, logger: logger)
+            } catch {
+                channel.close(promise: nil)
+                throw error
+            }
+            do {
+                try await connection.query("SET statement_timeout = \(unescaped: String(link.timeoutSeconds * 1000))", logger: logger)
+            } catch {
+                Self.drop(connection)
+                throw error
+            }
+            return connection
+        }
+    }
+
+    /// Closes the socket at once, without the goodbye a dead link would never carry (the connection is kept
+    /// until its channel has closed: PostgresNIO insists on that before it goes).
+    static func drop(_ connection: PostgresConnection) {
+        let closed: EventLoopFuture<Void> = connection.close()
+        closed.whenComplete { _ in withExtendedLifetime(connection) {} }
+    }
+
+    /// Runs one call on `connection` within `deadline`. When the deadline (or the caller's cancellation) comes
+    /// first the connection is closed, so the abandoned call fails instead of waiting for ever, and the caller
+    /// gets `CountyTimeout` (or `CancellationError`) at once: the connection is then of no further use.
+    public func guarded<T: Sendable>(
+        _ connection: PostgresConnection, _ what: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        // A query written to a channel that has already closed is never answered (PostgresNIO drops it).
+        guard !connection.isClosed else { throw CountyError.linkLost }
+        return try await withCountyDeadline(deadline, what, giveUp: { Self.drop(connection) }) {
+            try await body(connection)
+        }
     }
 
     /// Opens one connection (no pool: the uploader wants one ordered stream and its own retry rules) and runs
@@ -80,11 +161,8 @@ public struct CountyLink: Sendable, Equatable {
     public func withConnection<T: Sendable>(
         logger: Logger, _ body: @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
-        let connection = try await PostgresConnection.connect(
-            on: MultiThreadedEventLoopGroup.singleton.next(), configuration: try configuration(), id: 1, logger: logger)
+        let connection = try await connect(logger: logger)
         do {
-            // A half-open link must not hang an upload forever: the server cancels any statement running longer.
-            try await connection.query("SET statement_timeout = \(unescaped: String(timeoutSeconds * 1000))", logger: logger)
             let result = try await body(connection)
             try? await connection.close()
             return result
@@ -100,6 +178,8 @@ public struct CountyError: Error, CustomStringConvertible, Sendable {
     public let description: String
     public init(_ description: String) { self.description = description }
 
+    static let linkLost = CountyError("the county closed the connection (link lost?)")
+
     /// A readable one-line reason for any error from the link (PSQLError's default text hides the server's message).
     public static func reason(_ error: any Error) -> String {
         if let psql = error as? PSQLError {
@@ -108,8 +188,13 @@ public struct CountyError: Error, CustomStringConvertible, Sendable {
                 return message + code
             }
             switch psql.code {
-            case .serverClosedConnection: return "the county closed the connection (link lost?)"
-            case .connectionError: return "cannot reach the county" + (psql.underlying.map { ": \($0)" } ?? "")
+            case .serverClosedConnection, .uncleanShutdown: return linkLost.description
+            case .connectionError:
+                // Our own socket (opened for keepalive) can be closed by the far end before the login starts.
+                if let channel = psql.underlying as? ChannelError, channel == .alreadyClosed || channel == .ioOnClosedChannel {
+                    return linkLost.description
+                }
+                return "cannot reach the county" + (psql.underlying.map { ": \($0)" } ?? "")
             case .queryCancelled: return "the county cancelled the statement (timeout)"
             default: return "\(psql.code)" + (psql.underlying.map { ": \($0)" } ?? "")
             }

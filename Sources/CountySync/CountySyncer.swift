@@ -35,6 +35,15 @@ public struct SyncStatus: Sendable, Equatable {
     /// Records uploaded since the daemon started.
     public var uploaded: Int64
     public var consecutiveFailures: Int
+
+    /// What the syncer is waiting on right now: a connection (with its login), a statement's reply, the pause
+    /// between idle polls, or the pause after a failure.
+    public enum Wait: String, Sendable { case connecting, query, poll, backoff }
+    public var waitingOn: Wait?
+    /// Since when, and when that wait ends by itself: the deadline of a connection or statement (then the link
+    /// counts as lost), the next poll, or the next try.
+    public var waitingSince: Int64?
+    public var waitingUntil: Int64?
 }
 
 /// How the syncer paces itself.
@@ -107,7 +116,19 @@ public final class CountySyncer: Sendable {
         current.withLock { status in change(&status) }
     }
 
-    /// Runs until cancelled.
+    /// Says what the syncer now waits on, for how long at most.
+    private func wait(_ on: SyncStatus.Wait, for duration: Duration) {
+        let start = now()
+        update {
+            $0.waitingOn = on
+            $0.waitingSince = start
+            $0.waitingUntil = start + Int64(duration / .milliseconds(1))
+        }
+    }
+
+    /// Runs until cancelled. Every call to the county has a deadline and ends at once on cancellation, so a
+    /// dead link (a county restart, a black-holed network) shows up as a failure and is retried with backoff,
+    /// and a shutdown never waits for the county.
     public func run() async {
         if let acknowledged = try? await source.acknowledged() { update { $0.acknowledged = acknowledged } }
         while !Task.isCancelled {
@@ -126,6 +147,7 @@ public final class CountySyncer: Sendable {
                 let wait = pacing.backoff(failures: failures)
                 let jitteredMillis = Int64(wait / .milliseconds(1) * Double.random(in: 0.8...1.2))
                 let jittered = Duration.milliseconds(jitteredMillis)
+                self.wait(.backoff, for: jittered)
                 update {
                     $0.state = .waiting
                     $0.lastError = reason
@@ -142,40 +164,52 @@ public final class CountySyncer: Sendable {
     /// One connection's life: ask the county where it stands, then upload and poll until something fails.
     private func session() async throws {
         let stationID = stationID
-        try await link.withConnection(logger: logger) { connection in
-            var acknowledged = try await CountyUploader.acknowledged(connection, stationID: stationID, logger: logger)
-            try await source.setAcknowledged(acknowledged)
-            update { $0.acknowledged = acknowledged; $0.nextAttemptAt = nil }
-            var batch = try await source.records(after: acknowledged, limit: pacing.batchSize)
-            while !Task.isCancelled {
-                if batch.isEmpty {
-                    let head = try await source.head()
-                    update { $0.state = .idle; $0.head = head; $0.consecutiveFailures = 0 }
-                    // A cheap round trip keeps a dead link from looking idle forever.
-                    try await connection.query("SELECT 1", logger: logger)
-                    try await Task.sleep(for: pacing.pollInterval)
-                    batch = try await source.records(after: acknowledged, limit: pacing.batchSize)
-                    continue
-                }
-                update { $0.state = .uploading }
-                // The next batch is read from the ledger while this one travels and is inserted.
-                let last = batch[batch.count - 1].seq
-                let current = batch
-                async let following = source.records(after: last, limit: pacing.batchSize)
-                try await CountyUploader.upload(connection, stationID: stationID, records: current, logger: logger)
-                acknowledged = last
-                try await source.setAcknowledged(acknowledged)
+        let logger = logger
+        wait(.connecting, for: link.deadline)
+        let connection = try await link.connect(logger: logger)
+        // Closed whatever happens: the socket at once, no goodbye that a dead link would hold up.
+        defer { CountyLink.drop(connection) }
+        wait(.query, for: link.deadline)
+        var acknowledged = try await link.guarded(connection, "reading the county's last seq") {
+            try await CountyUploader.acknowledged($0, stationID: stationID, logger: logger)
+        }
+        try await source.setAcknowledged(acknowledged)
+        update { $0.acknowledged = acknowledged; $0.nextAttemptAt = nil }
+        var batch = try await source.records(after: acknowledged, limit: pacing.batchSize)
+        while !Task.isCancelled {
+            if batch.isEmpty {
                 let head = try await source.head()
-                let uploaded = current.count
-                update {
-                    $0.acknowledged = acknowledged
-                    $0.head = head
-                    $0.uploaded += Int64(uploaded)
-                    $0.lastUploadAt = now()
-                    $0.consecutiveFailures = 0
-                }
-                batch = try await following
+                update { $0.state = .idle; $0.head = head; $0.consecutiveFailures = 0 }
+                // The health check: a round trip within the deadline, so a dead link (a restarted county, a
+                // black-holed network) cannot pass for an idle one.
+                wait(.query, for: link.deadline)
+                try await link.guarded(connection, "health check") { _ = try await $0.query("SELECT 1", logger: logger) }
+                wait(.poll, for: pacing.pollInterval)
+                try await Task.sleep(for: pacing.pollInterval)
+                batch = try await source.records(after: acknowledged, limit: pacing.batchSize)
+                continue
             }
+            update { $0.state = .uploading }
+            // The next batch is read from the ledger while this one travels and is inserted.
+            let last = batch[batch.count - 1].seq
+            let current = batch
+            async let following = source.records(after: last, limit: pacing.batchSize)
+            wait(.query, for: link.deadline)
+            try await link.guarded(connection, "uploading \(current.count) records") {
+                try await CountyUploader.upload($0, stationID: stationID, records: current, logger: logger)
+            }
+            acknowledged = last
+            try await source.setAcknowledged(acknowledged)
+            let head = try await source.head()
+            let uploaded = current.count
+            update {
+                $0.acknowledged = acknowledged
+                $0.head = head
+                $0.uploaded += Int64(uploaded)
+                $0.lastUploadAt = now()
+                $0.consecutiveFailures = 0
+            }
+            batch = try await following
         }
     }
 }

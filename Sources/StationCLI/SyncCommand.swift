@@ -26,6 +26,18 @@ struct SyncStatusCommand: ParsableCommand {
             rows.append(["上次错误 last error", "\(error) (\(Display.time(status.lastErrorAt)))"])
         }
         if status.state == "waiting" { rows.append(["下次尝试 next try", Display.time(status.nextAttemptAt)]) }
+        if let on = status.waitingOn {
+            let waits = [
+                "connecting": "连接中 connecting", "query": "等待县级回复 county reply", "poll": "空闲检查间隔 idle poll",
+                "backoff": "失败后等待 backoff",
+            ]
+            // A connect or a statement past its deadline is the link lost: saying until when tells a stall apart.
+            let until = on == "connecting" || on == "query" ? "最迟 deadline" : "至 until"
+            rows.append([
+                "正在等待 waiting on",
+                "\(waits[on] ?? on) (\(Display.time(status.waitingSince)) → \(until) \(Display.time(status.waitingUntil)))",
+            ])
+        }
         rows.append(["本次启动已上传 uploaded since start", String(status.uploaded)])
         print(Display.table(header: ["", ""], rows: rows))
     }

@@ -24,12 +24,14 @@ struct CountySyncService: Service {
             return SyncReport(
                 configured: true, target: status.target, state: status.state.rawValue, acknowledged: status.acknowledged,
                 head: status.head, lastUploadAt: status.lastUploadAt, lastAttemptAt: status.lastAttemptAt, lastError: status.lastError,
-                lastErrorAt: status.lastErrorAt, nextAttemptAt: status.nextAttemptAt, uploaded: status.uploaded)
+                lastErrorAt: status.lastErrorAt, nextAttemptAt: status.nextAttemptAt, uploaded: status.uploaded,
+                waitingOn: status.waitingOn?.rawValue, waitingSince: status.waitingSince, waitingUntil: status.waitingUntil)
         }
     }
 
     func run() async throws {
-        // Cancelled on shutdown: an upload in flight is one statement, so it is either in or out.
+        // Cancelled on shutdown, and returns at once whatever the link is doing (every county call races its
+        // deadline and the cancellation): an upload in flight is one statement, so it is either in or out.
         try await cancelWhenGracefulShutdown { await syncer.run() }
     }
 }

@@ -21,11 +21,16 @@ public struct SyncReport: Sendable, Equatable {
     public var uploaded: Int64
     /// When the oldest record still waiting for the county was written (how far behind the county is).
     public var oldestPendingAt: Int64?
+    /// connecting | query | poll | backoff: what the syncer waits on now, since when, and when that wait ends
+    /// by itself (a connection's or statement's deadline, the next poll, the next try).
+    public var waitingOn: String?
+    public var waitingSince: Int64?
+    public var waitingUntil: Int64?
 
     public init(
         configured: Bool, target: String?, state: String, acknowledged: Int64, head: Int64, lastUploadAt: Int64? = nil,
         lastAttemptAt: Int64? = nil, lastError: String? = nil, lastErrorAt: Int64? = nil, nextAttemptAt: Int64? = nil, uploaded: Int64 = 0,
-        oldestPendingAt: Int64? = nil
+        oldestPendingAt: Int64? = nil, waitingOn: String? = nil, waitingSince: Int64? = nil, waitingUntil: Int64? = nil
     ) {
         self.configured = configured
         self.target = target
@@ -39,6 +44,9 @@ public struct SyncReport: Sendable, Equatable {
         self.nextAttemptAt = nextAttemptAt
         self.uploaded = uploaded
         self.oldestPendingAt = oldestPendingAt
+        self.waitingOn = waitingOn
+        self.waitingSince = waitingSince
+        self.waitingUntil = waitingUntil
     }
 }
 

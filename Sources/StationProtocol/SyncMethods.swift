@@ -21,10 +21,17 @@ public struct SyncStatusResult: Codable, Sendable, Equatable {
     public var nextAttemptAt: String?
     /// Records uploaded since the daemon started.
     public var uploaded: Int64
+    /// What the syncer waits on now: connecting | query | poll (the pause between idle health checks) |
+    /// backoff (after a failure); since when, and when that wait ends by itself (for connecting and query, the
+    /// deadline after which the link counts as lost). Absent without a county link.
+    public var waitingOn: String?
+    public var waitingSince: String?
+    public var waitingUntil: String?
 
     public init(
         configured: Bool, target: String?, state: String, acknowledged: Int64, head: Int64, pending: Int64, oldestPendingAt: String?,
-        lastUploadAt: String?, lastAttemptAt: String?, lastError: String?, lastErrorAt: String?, nextAttemptAt: String?, uploaded: Int64
+        lastUploadAt: String?, lastAttemptAt: String?, lastError: String?, lastErrorAt: String?, nextAttemptAt: String?, uploaded: Int64,
+        waitingOn: String? = nil, waitingSince: String? = nil, waitingUntil: String? = nil
     ) {
         self.configured = configured
         self.target = target
@@ -39,5 +46,8 @@ public struct SyncStatusResult: Codable, Sendable, Equatable {
         self.lastErrorAt = lastErrorAt
         self.nextAttemptAt = nextAttemptAt
         self.uploaded = uploaded
+        self.waitingOn = waitingOn
+        self.waitingSince = waitingSince
+        self.waitingUntil = waitingUntil
     }
 }

@@ -47,7 +47,7 @@ import Testing
         #expect(status.pending == 10)
         #expect(status.head == 10)
         #expect(status.oldestPendingAt != nil)
-        #expect(status.lastError?.contains("the county closed the connection") == true)
+        #expect(status.lastError?.contains("the county closed the connection") == true, "\(status.lastError ?? "-")")
         #expect(status.state == "waiting" || status.state == "uploading")
         let text = try runCommand(BuiltProducts.parcelctl, ["sync", "--socket", daemon.socketPath])
         #expect(text.status == 0)
@@ -92,5 +92,49 @@ import Testing
         let refused = try runCommand(BuiltProducts.parcelctl, ["county", "report", "backlog"], environment: environment)
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("password authentication failed"))
+    }
+
+    @Test func aDaemonWhoseCountyIsBlackHoledStopsPromptlyOnSIGTERM() async throws {
+        let owner = try await CountyTestServer.freshDatabase("sigterm")
+        let station = try await CountyTestServer.registerStation(owner, id: "cun-42", name: "四十二村服务站")
+        let proxy = try LinkProxy(targetPort: station.port)
+        // A long deadline: the stop must not wait for it.
+        let config = """
+            {"station": {"id": "cun-42", "name": "四十二村服务站"},
+             "county": {"host": "127.0.0.1", "port": \(proxy.port), "database": "\(station.database)", "user": "\(station.user)",
+                        "pollSeconds": 1, "retryMaxSeconds": 1, "timeoutSeconds": 60}}
+            """
+        let daemon = try DaemonProcess(config: config, environment: ["PARCEL_STATION_COUNTY_PASSWORD": station.password ?? ""])
+        defer { daemon.kill9() }
+        let connection = try daemon.connect()
+        let _: ParcelResult = try connection.call(
+            Method.intake.rawValue, IntakeParams(tracking: "75" + String(format: "%012d", 4201), phone: "13800138000"), as: ParcelResult.self)
+        var status: SyncStatusResult = try connection.call(Method.syncStatus.rawValue, NoParams(), as: SyncStatusResult.self)
+        let deadline = Date().addingTimeInterval(30)
+        while status.pending > 0 || status.state != "idle", Date() < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            status = try connection.call(Method.syncStatus.rawValue, NoParams(), as: SyncStatusResult.self)
+        }
+        #expect(status.state == "idle" && status.pending == 0)
+
+        // The network swallows everything: the next health check (within a second) waits on a reply that never
+        // comes, and says so.
+        proxy.send("blackhole")
+        try await Task.sleep(for: .milliseconds(2500))
+        status = try connection.call(Method.syncStatus.rawValue, NoParams(), as: SyncStatusResult.self)
+        #expect(status.waitingOn == "query", "\(status)")
+        #expect(status.waitingSince != nil && status.waitingUntil != nil)
+        let text = try runCommand(BuiltProducts.parcelctl, ["sync", "--socket", daemon.socketPath])
+        #expect(text.stdout.contains("正在等待 waiting on") && text.stdout.contains("county reply"), "\(text.stdout)")
+
+        // SIGTERM: the daemon stops within a bound far below systemd's TimeoutStopSec, however the link is stuck.
+        let signalled = Date()
+        kill(daemon.pid, SIGTERM)
+        while daemon.process.isRunning, Date().timeIntervalSince(signalled) < 20 { try await Task.sleep(for: .milliseconds(50)) }
+        let took = Date().timeIntervalSince(signalled)
+        #expect(!daemon.process.isRunning, "still running \(took) s after SIGTERM")
+        #expect(took < 10)
+        #expect(daemon.log.contains("shutting down"))
+        proxy.send("forward")
     }
 }

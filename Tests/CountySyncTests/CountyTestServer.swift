@@ -74,13 +74,13 @@ enum CountyTestServer {
         return text
     }
 
-    private static let groupRoles = Mutex<Task<Void, any Error>?>(nil)
+    private static let groupRoles = Mutex<[Int: Task<Void, any Error>]>([:])
 
     /// The county's group roles are cluster-wide: made once, before suites running side by side migrate their
     /// own databases (two migrations creating the same role at the same moment would collide).
     static func ensureGroupRoles(_ server: Server) async throws {
-        let task = groupRoles.withLock { existing -> Task<Void, any Error> in
-            if let existing { return existing }
+        let task = groupRoles.withLock { tasks -> Task<Void, any Error> in
+            if let existing = tasks[server.port] { return existing }
             let task = Task {
                 let admin = CountyLink(host: server.host, port: server.port, database: "postgres", user: server.owner, password: server.password)
                 try await admin.withConnection(logger: logger) { connection in
@@ -94,15 +94,15 @@ enum CountyTestServer {
                     }
                 }
             }
-            existing = task
+            tasks[server.port] = task
             return task
         }
         try await task.value
     }
 
     /// A new database on the test server, migrated, with its owner's link.
-    static func freshDatabase(_ name: String = "county") async throws -> CountyLink {
-        let server = try server()
+    static func freshDatabase(_ name: String = "county", on own: Server? = nil) async throws -> CountyLink {
+        let server = try own ?? server()
         try await ensureGroupRoles(server)
         let database = "\(name)_\(UInt32.random(in: 0...UInt32.max))"
         let admin = CountyLink(host: server.host, port: server.port, database: "postgres", user: server.owner, password: server.password)
@@ -152,5 +152,83 @@ enum CountyTestServer {
             }
             return rows
         }
+    }
+}
+
+/// A PostgreSQL of one test's own, for what must not disturb the suites sharing the main one: a restart, a
+/// failover. Started with the same script; stopped and removed when the test lets go of it.
+final class OwnCountyServer: @unchecked Sendable {
+    let folder: String
+    let server: CountyTestServer.Server
+
+    init() throws {
+        folder = "/tmp/parcel-county-own-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try CountyTestServer.run(["/bin/bash", "\(CountyTestServer.repositoryRoot)/scripts/county-test-db.sh", "start", folder, String(getpid())])
+        var values: [String: String] = [:]
+        for line in try String(contentsOfFile: "\(folder)/env", encoding: .utf8).split(separator: "\n") {
+            let pair = line.replacingOccurrences(of: "export ", with: "").split(separator: "=", maxSplits: 1).map(String.init)
+            if pair.count == 2 { values[pair[0]] = pair[1] }
+        }
+        guard let port = values["PARCEL_STATION_TEST_PG_PORT"].flatMap(Int.init), let password = values["PARCEL_STATION_TEST_PG_PASSWORD"],
+            let bin = values["PARCEL_STATION_TEST_PG_BIN"]
+        else { throw CountyError("the own test PostgreSQL did not start") }
+        server = .init(host: "127.0.0.1", port: port, owner: "county_owner", password: password, bin: bin)
+    }
+
+    /// A streaming replica of `primary` (pg_basebackup -R), started on a port of its own.
+    init(replicaOf primary: OwnCountyServer) throws {
+        folder = "/tmp/parcel-county-own-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let source = primary.server
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        if getuid() == 0 { try CountyTestServer.run(["/bin/chown", "postgres:", folder]) }
+        try Self.asServer([
+            "/usr/bin/env", "PGPASSWORD=\(source.password)", "\(source.bin)/pg_basebackup", "-h", source.host, "-p", String(source.port),
+            "-U", source.owner, "-D", "\(folder)/data", "-R", "-X", "stream", "-c", "fast",
+        ])
+        let port = try Self.freePort()
+        server = .init(host: "127.0.0.1", port: port, owner: source.owner, password: source.password, bin: source.bin)
+        try start()
+        // Like the script's own servers: stopped by a watcher once this test process has gone, however it ends.
+        try CountyTestServer.run([
+            "/bin/bash", "-c",
+            "setsid bash -c 'while kill -0 \"$1\" 2>/dev/null; do sleep 2; done; exec \"$2\" stop \"$3\"' watcher \(getpid()) "
+                + "'\(CountyTestServer.repositoryRoot)/scripts/county-test-db.sh' '\(folder)' </dev/null >/dev/null 2>&1 &",
+        ])
+    }
+
+    static func freePort() throws -> Int {
+        let text = try CountyTestServer.run([
+            "/usr/bin/python3", "-c", "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])",
+        ])
+        guard let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { throw CountyError("no free port") }
+        return port
+    }
+
+    /// Runs a command as the `postgres` user when the tests run as root (initdb and postgres refuse root).
+    @discardableResult
+    static func asServer(_ arguments: [String]) throws -> String {
+        try CountyTestServer.run(getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--"] + arguments : arguments)
+    }
+
+    /// `pg_ctl stop` in the given mode: `fast` (what an administrator's restart does) or `immediate` (a crash).
+    func stop(mode: String = "fast") throws {
+        try Self.asServer(["\(server.bin)/pg_ctl", "-D", "\(folder)/data", "-m", mode, "-w", "stop"])
+    }
+
+    /// Starts it again on the same data folder and port.
+    func start() throws {
+        try Self.asServer([
+            "\(server.bin)/pg_ctl", "-D", "\(folder)/data", "-l", "\(folder)/server.log", "-w", "-t", "60", "-o",
+            "-c listen_addresses=127.0.0.1 -c port=\(server.port) -c unix_socket_directories='\(folder)' -c max_connections=200", "start",
+        ])
+    }
+
+    /// Ends recovery on a replica: it becomes a primary taking writes.
+    func promote() throws {
+        try Self.asServer(["\(server.bin)/pg_ctl", "-D", "\(folder)/data", "-w", "promote"])
+    }
+
+    deinit {
+        _ = try? CountyTestServer.run(["/bin/bash", "\(CountyTestServer.repositoryRoot)/scripts/county-test-db.sh", "stop", folder])
     }
 }

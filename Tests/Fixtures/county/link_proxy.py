@@ -5,15 +5,19 @@ Prints the port it listens on, then reads commands on stdin, one per line, answe
   down            refuse the link: new connections are closed at once, open ones are cut
   up              let connections through again
   cut-after N     cut the link (both sides) once N more bytes have gone from station to county
+  blackhole       a network that swallows packets: connections stay open (new ones are accepted) but nothing
+                  is forwarded either way; what was held back is delivered after "forward", as TCP would
+  forward         end the black hole
+  target PORT     send new connections to another server (a failover); open ones keep their server
   quit            stop
 """
 import socket
 import sys
 import threading
 
-target_port = int(sys.argv[1])
 lock = threading.Lock()
-state = {"up": True, "cut_after": None, "sent": 0, "cuts": 0}
+flowing = threading.Condition(lock)
+state = {"up": True, "cut_after": None, "sent": 0, "cuts": 0, "blackhole": False, "target": int(sys.argv[1])}
 open_pairs = []
 
 
@@ -32,9 +36,13 @@ def close_pair(pair):
 def pump(source, sink, pair, upstream):
     try:
         while True:
+            with lock:
+                flowing.wait_for(lambda: not state["blackhole"])
             data = source.recv(65536)
             if not data:
                 break
+            with lock:
+                flowing.wait_for(lambda: not state["blackhole"])
             if upstream:
                 with lock:
                     if state["cut_after"] is not None:
@@ -62,6 +70,7 @@ def serve(listener):
             return
         with lock:
             up = state["up"]
+            target_port = state["target"]
         if not up:
             close_pair([client])
             continue
@@ -102,6 +111,13 @@ for line in sys.stdin:
         with lock:
             state["cut_after"] = int(words[1])
             state["sent"] = 0
+    elif words[0] in ("blackhole", "forward"):
+        with lock:
+            state["blackhole"] = words[0] == "blackhole"
+            flowing.notify_all()
+    elif words[0] == "target":
+        with lock:
+            state["target"] = int(words[1])
     elif words[0] == "cuts":
         with lock:
             print(state["cuts"], flush=True)
