@@ -25,6 +25,11 @@ struct LabelBench: ParsableCommand {
     @Option(help: "Comma-separated passes to run instead of the standard cascade (e.g. half,full,zxing).") var cascade: String?
     @Flag(help: "Do not scan a crop around a single tracking-number read to confirm it (the confirm pass).") var noConfirm = false
     @Flag(help: "Blackbox: list each image some tool misses, with which tools read it and what we read.") var listMisses = false
+    @Flag(
+        help:
+            "Decode a generated set of hostile images (degenerate shapes, pixel bombs) through the daemon's decoding pool: decode time and peak RSS (VmHWM), beside a normal photo (FOLDER's first label, or FOLDER itself if it is a file)."
+    ) var hostile = false
+    @Option(help: "With --hostile: decode the images in this folder instead of the generated set.") var hostileFolder: String?
 
     func makeDecoder(exhaustive: Bool = false) throws -> LabelDecoder {
         var passes = LabelDecoder.standardCascade
@@ -38,6 +43,7 @@ struct LabelBench: ParsableCommand {
     }
 
     func run() throws {
+        if hostile { return try runHostile() }
         let corpora = CorpusLoader.detect(folder)
         guard !corpora.isEmpty else { throw ValidationError("no labels/ or blackbox/ corpus in \(folder)") }
         var csv = "corpus,image,pass,ms,found_expected,texts\n"
@@ -50,6 +56,27 @@ struct LabelBench: ParsableCommand {
             if exhaustive { csv += try exhaustivePasses(kind: kind, images: images) }
         }
         if let passCSV { try csv.write(toFile: passCSV, atomically: true, encoding: .utf8) }
+    }
+
+    func runHostile() throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) else { throw ValidationError("no \(folder)") }
+        var photo = folder
+        if isDirectory.boolValue {
+            guard let (_, path) = CorpusLoader.detect(folder).first(where: { $0.0 == .labels }), let first = try CorpusLoader.labels(path).first else {
+                throw ValidationError("no labels/ corpus in \(folder) for the normal photo")
+            }
+            photo = first.path
+        }
+        let bench = HostileBench(normalPhoto: photo, hostileFolder: hostileFolder, decoder: try makeDecoder())
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var failure: (any Error)?
+        Task.detached {
+            do { try await bench.run() } catch { failure = error }
+            done.signal()
+        }
+        done.wait()
+        if let failure { throw failure }
     }
 
     struct Runs {

@@ -1,5 +1,6 @@
-/// Bounds on what one decode may read and spend. Checked before any pixel is decoded (file size, pixel count
-/// from the header) and between passes (time), so a hostile or oversized file costs little.
+/// Bounds on what one decode may read and spend. Size, shape and pixel count are checked from the header before
+/// any pixel is decoded; time and memory inside the passes (`DecodeBudget`), so a hostile or oversized file
+/// costs little.
 public struct DecodeLimits: Sendable, Equatable {
     /// Largest file or inline payload accepted. The corpus' largest photo is ~1.5 MB; phone JPEGs stay under
     /// 16 MB.
@@ -7,14 +8,31 @@ public struct DecodeLimits: Sendable, Equatable {
     /// Largest pixel count (width × height from the header) decoded. 50 MP is above any phone or document
     /// camera in use (a 4000×3000 frame is 12 MP) and keeps the grey buffer under 50 MB.
     public var maxPixels: Int
-    /// Time one image may take. Checked between passes: the pass running when it expires finishes, no
-    /// further pass starts.
+    /// Time one image may take. Checked inside the passes' loops (a transform stops at the deadline) and
+    /// before each pass (one predicted to overrun what is left is skipped); only a single library call (the
+    /// image decode itself, bounded by `maxPixels`, or one zbar/ZXing scan) can run past it.
     public var timeBudget: Duration
+    /// Memory one decode may hold: the file, the grey image and its half, the pass's working copy and what
+    /// the decoders allocate for it (estimated). A pass that would exceed it is skipped; an image whose decode
+    /// alone would is refused. 256 MB holds a 50 MP progressive JPEG and its passes.
+    public var maxMemoryBytes: Int
+    /// Longest side accepted. A 50 MP frame is 8660 px square and a panorama 16000 px; 65535 px sides are
+    /// only ever built to make the rotations' canvases huge.
+    public var maxSide: Int
+    /// Most elongated shape accepted, long side over short side. The corpora's most extreme image is a 69×1
+    /// single scan line; labels are under 2:1.
+    public var maxAspectRatio: Int
 
-    public init(maxFileBytes: Int = 32 << 20, maxPixels: Int = 50_000_000, timeBudget: Duration = .seconds(3)) {
+    public init(
+        maxFileBytes: Int = 32 << 20, maxPixels: Int = 50_000_000, timeBudget: Duration = .seconds(3), maxMemoryBytes: Int = 256 << 20,
+        maxSide: Int = 20_000, maxAspectRatio: Int = 100
+    ) {
         self.maxFileBytes = maxFileBytes
         self.maxPixels = maxPixels
         self.timeBudget = timeBudget
+        self.maxMemoryBytes = maxMemoryBytes
+        self.maxSide = maxSide
+        self.maxAspectRatio = maxAspectRatio
     }
 
     /// The defaults above.
@@ -30,6 +48,11 @@ public enum LabelDecodeError: Error, Equatable, Sendable, CustomStringConvertibl
     /// The header announces more pixels than `DecodeLimits.maxPixels` (a decompression bomb, or a camera far
     /// beyond what a station uses).
     case tooManyPixels(width: Int, height: Int, limit: Int)
+    /// Decoding the image alone would hold more than `DecodeLimits.maxMemoryBytes` (reported as
+    /// `image.tooManyPixels`: it is the pixel count, for the format, that is too large).
+    case overMemoryBudget(width: Int, height: Int, bytes: Int, limit: Int)
+    /// A side over `DecodeLimits.maxSide`, or a shape more elongated than `maxAspectRatio`: not a photo.
+    case badGeometry(width: Int, height: Int, maxSide: Int, maxAspectRatio: Int)
     /// The image data ends before the image does.
     case truncated(format: ImageFormat)
     /// The header or data is not a valid image of its format.
@@ -40,18 +63,22 @@ public enum LabelDecodeError: Error, Equatable, Sendable, CustomStringConvertibl
     case timeout(milliseconds: Int)
     /// The file could not be opened or read.
     case unreadable(path: String, errno: Int32)
+    /// The user the file is read for (the socket's peer) may not read it themselves.
+    case accessDenied(path: String, reason: String)
 
     /// Stable machine-readable code.
     public var code: String {
         switch self {
         case .empty: "image.empty"
         case .tooLarge: "image.tooLarge"
-        case .tooManyPixels: "image.tooManyPixels"
+        case .tooManyPixels, .overMemoryBudget: "image.tooManyPixels"
+        case .badGeometry: "image.badGeometry"
         case .truncated: "image.truncated"
         case .corrupt: "image.corrupt"
         case .unsupportedFormat: "image.unsupportedFormat"
         case .timeout: "image.timeout"
         case .unreadable: "image.unreadable"
+        case .accessDenied: "image.accessDenied"
         }
     }
 
@@ -61,11 +88,16 @@ public enum LabelDecodeError: Error, Equatable, Sendable, CustomStringConvertibl
         case .tooLarge(let bytes, let limit): "\(bytes) bytes is over the limit of \(limit) bytes"
         case .tooManyPixels(let width, let height, let limit):
             "\(width)×\(height) pixels is over the limit of \(limit) pixels"
+        case .overMemoryBudget(let width, let height, let bytes, let limit):
+            "decoding \(width)×\(height) pixels needs \(bytes >> 20) MB, over the decode memory limit of \(limit >> 20) MB"
+        case .badGeometry(let width, let height, let maxSide, let ratio):
+            "\(width)×\(height) pixels is not a photo's shape (sides up to \(maxSide) px, the long one at most \(ratio) times the short one)"
         case .truncated(let format): "the \(format.rawValue) data ends early (truncated file)"
         case .corrupt(let format, let detail): "not a valid \(format.rawValue) image: \(detail)"
         case .unsupportedFormat: "not a JPEG, PNG, WebP or PGM image"
         case .timeout(let milliseconds): "no code found within the time budget of \(milliseconds) ms"
         case .unreadable(let path, let errno): "cannot read \(path) (errno \(errno))"
+        case .accessDenied(let path, let reason): "not reading \(path) for this peer: \(reason) (send the image bytes inline instead)"
         }
     }
 }
@@ -76,4 +108,40 @@ public enum ImageFormat: String, Sendable, Equatable, Codable {
     case png = "PNG"
     case webp = "WebP"
     case pgm = "PGM"
+}
+
+/// What one decode may still spend: a deadline checked inside the passes' loops, and a memory account every
+/// buffer of the decode is charged to before it is allocated. One per decode, used by one thread.
+final class DecodeBudget {
+    let deadline: ContinuousClock.Instant
+    let memoryLimit: Int
+    /// Bytes currently charged.
+    private(set) var held = 0
+    /// The most charged at once (the decode's peak, for `malloc_trim` after large ones).
+    private(set) var peak = 0
+
+    init(limits: DecodeLimits, started: ContinuousClock.Instant) {
+        deadline = started + limits.timeBudget
+        memoryLimit = limits.maxMemoryBytes
+    }
+
+    /// A budget that never runs out (tests of the transforms).
+    static var unlimited: DecodeBudget {
+        DecodeBudget(limits: DecodeLimits(timeBudget: .seconds(1 << 40), maxMemoryBytes: .max / 2), started: .now)
+    }
+
+    var expired: Bool { ContinuousClock.now >= deadline }
+    var remaining: Duration { deadline - ContinuousClock.now }
+
+    /// Charges `bytes` if they fit; false (nothing charged) if they do not.
+    func charge(_ bytes: Int) -> Bool {
+        guard bytes <= memoryLimit - held else { return false }
+        held += bytes
+        peak = max(peak, held)
+        return true
+    }
+
+    func fits(_ bytes: Int) -> Bool { bytes <= memoryLimit - held }
+
+    func refund(_ bytes: Int) { held -= bytes }
 }

@@ -43,16 +43,30 @@ struct ImageTransform: Sendable {
     }
 }
 
+/// Whether a loop over an image's rows should stop: checked every 16 rows, so a transform of any size stops
+/// within a few milliseconds of its decode's deadline.
+@inline(__always)
+func pastDeadline(_ deadline: ContinuousClock.Instant?, row: Int) -> Bool {
+    guard let deadline, row & 15 == 0 else { return false }
+    return ContinuousClock.now >= deadline
+}
+
 extension GreyImage {
-    /// A copy halved in both directions by 2×2 box averaging (for formats without DCT scaling).
-    func halved() -> GreyImage {
+    /// A copy halved in both directions by 2×2 box averaging (for formats without DCT scaling); nil when
+    /// `deadline` passes first.
+    func halved(until deadline: ContinuousClock.Instant? = nil) -> GreyImage? {
         let w = width / 2
         let h = height / 2
         guard w > 0, h > 0 else { return self }
         var out = [UInt8](repeating: 0, count: w * h)
+        var stopped = false
         pixels.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 for y in 0..<h {
+                    if pastDeadline(deadline, row: y) {
+                        stopped = true
+                        return
+                    }
                     let r0 = 2 * y * width
                     let r1 = r0 + width
                     let o = y * w
@@ -63,16 +77,16 @@ extension GreyImage {
                 }
             }
         }
-        return GreyImage(width: w, height: h, pixels: out)
+        return stopped ? nil : GreyImage(width: w, height: h, pixels: out)
     }
 
     /// A copy rotated by `degrees` (counter-clockwise) onto a canvas that holds the whole image, bilinear, with
-    /// the uncovered corners filled white so they draw no edges.
-    func rotated(by degrees: Double) -> GreyImage {
+    /// the uncovered corners filled white so they draw no edges; nil when `deadline` passes first.
+    func rotated(by degrees: Double, until deadline: ContinuousClock.Instant? = nil) -> GreyImage? {
         let radians = degrees * .pi / 180
         let (c, s) = (cos(radians), sin(radians))
-        let cw = Int((abs(Double(width) * c) + abs(Double(height) * s)).rounded(.up))
-        let ch = Int((abs(Double(width) * s) + abs(Double(height) * c)).rounded(.up))
+        let (cw, ch) = Self.rotatedCanvas(width: width, height: height, degrees: degrees)
+        var stopped = false
         var out = [UInt8](repeating: 255, count: cw * ch)
         let srcW = width
         let srcH = height
@@ -83,6 +97,10 @@ extension GreyImage {
         pixels.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 for y in 0..<ch {
+                    if pastDeadline(deadline, row: y) {
+                        stopped = true
+                        return
+                    }
                     let dy = Double(y) - Double(ch) / 2
                     let dx0 = -Double(cw) / 2
                     var sx = Int(((c * dx0 - s * dy + Double(srcW) / 2) * one).rounded())
@@ -106,13 +124,34 @@ extension GreyImage {
                 }
             }
         }
-        return GreyImage(width: cw, height: ch, pixels: out)
+        return stopped ? nil : GreyImage(width: cw, height: ch, pixels: out)
     }
 
-    /// A copy with the 1st–99th percentile range stretched to 0–255 (low-contrast and washed-out photos).
-    func stretched() -> GreyImage {
+    /// The canvas `rotated(by:)` draws on, to charge it before it is allocated.
+    static func rotatedCanvas(width: Int, height: Int, degrees: Double) -> (width: Int, height: Int) {
+        let radians = degrees * .pi / 180
+        let (c, s) = (cos(radians), sin(radians))
+        return (
+            Int((abs(Double(width) * c) + abs(Double(height) * s)).rounded(.up)),
+            Int((abs(Double(width) * s) + abs(Double(height) * c)).rounded(.up))
+        )
+    }
+
+    /// A copy with the 1st–99th percentile range stretched to 0–255 (low-contrast and washed-out photos); nil
+    /// when `deadline` passes first.
+    func stretched(until deadline: ContinuousClock.Instant? = nil) -> GreyImage? {
         var histogram = [Int](repeating: 0, count: 256)
-        for p in pixels { histogram[Int(p)] += 1 }
+        var stopped = false
+        pixels.withUnsafeBufferPointer { src in
+            for y in 0..<height {
+                if pastDeadline(deadline, row: y) {
+                    stopped = true
+                    return
+                }
+                for p in src[(y * width)..<((y + 1) * width)] { histogram[Int(p)] += 1 }
+            }
+        }
+        if stopped { return nil }
         let cut = pixels.count / 100
         var low = 0
         var seen = 0
@@ -129,16 +168,34 @@ extension GreyImage {
         guard high > low else { return self }
         var table = [UInt8](repeating: 0, count: 256)
         for v in 0..<256 { table[v] = UInt8(max(0, min(255, (v - low) * 255 / (high - low)))) }
-        return GreyImage(width: width, height: height, pixels: pixels.map { table[Int($0)] })
+        return mapped(until: deadline) { table[Int($0)] }
     }
 
-    /// The negative (light codes printed on a dark ground).
-    func inverted() -> GreyImage {
-        GreyImage(width: width, height: height, pixels: pixels.map { 255 - $0 })
+    /// The negative (light codes printed on a dark ground); nil when `deadline` passes first.
+    func inverted(until deadline: ContinuousClock.Instant? = nil) -> GreyImage? {
+        mapped(until: deadline) { 255 - $0 }
+    }
+
+    /// Each pixel through `transform`, row by row; nil when `deadline` passes first.
+    private func mapped(until deadline: ContinuousClock.Instant?, _ transform: (UInt8) -> UInt8) -> GreyImage? {
+        var out = [UInt8](repeating: 0, count: pixels.count)
+        var stopped = false
+        pixels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for y in 0..<height {
+                    if pastDeadline(deadline, row: y) {
+                        stopped = true
+                        return
+                    }
+                    for index in (y * width)..<((y + 1) * width) { dst[index] = transform(src[index]) }
+                }
+            }
+        }
+        return stopped ? nil : GreyImage(width: width, height: height, pixels: out)
     }
 
     /// A copy binarised against the local mean over a square window (shadows, glare, uneven light).
-    func locallyThresholded(radius: Int) -> GreyImage {
+    func locallyThresholded(radius: Int, until deadline: ContinuousClock.Instant? = nil) -> GreyImage? {
         let w = width
         let h = height
         // Integral image; rows of w+1 to avoid edge cases.
@@ -146,6 +203,7 @@ extension GreyImage {
         pixels.withUnsafeBufferPointer { src in
             integral.withUnsafeMutableBufferPointer { sum in
                 for y in 0..<h {
+                    if pastDeadline(deadline, row: y) { return }
                     var rowSum = 0
                     for x in 0..<w {
                         rowSum += Int(src[y * w + x])
@@ -154,11 +212,17 @@ extension GreyImage {
                 }
             }
         }
+        if deadline.map({ ContinuousClock.now >= $0 }) == true { return nil }
         var out = [UInt8](repeating: 0, count: w * h)
+        var stopped = false
         integral.withUnsafeBufferPointer { sum in
             pixels.withUnsafeBufferPointer { src in
                 out.withUnsafeMutableBufferPointer { dst in
                     for y in 0..<h {
+                        if pastDeadline(deadline, row: y) {
+                            stopped = true
+                            return
+                        }
                         let y0 = max(0, y - radius)
                         let y1 = min(h, y + radius + 1)
                         for x in 0..<w {
@@ -173,17 +237,23 @@ extension GreyImage {
                 }
             }
         }
-        return GreyImage(width: w, height: h, pixels: out)
+        return stopped ? nil : GreyImage(width: w, height: h, pixels: out)
     }
 
-    /// A copy doubled in both directions, bilinear (codes under ~2 px per module on small frames).
-    func doubled() -> GreyImage {
+    /// A copy doubled in both directions, bilinear (codes under ~2 px per module on small frames); nil when
+    /// `deadline` passes first.
+    func doubled(until deadline: ContinuousClock.Instant? = nil) -> GreyImage? {
         let w = width * 2
         let h = height * 2
         var out = [UInt8](repeating: 0, count: w * h)
+        var stopped = false
         pixels.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 for y in 0..<h {
+                    if pastDeadline(deadline, row: y) {
+                        stopped = true
+                        return
+                    }
                     let sy = min(height - 1, y / 2)
                     let sy1 = min(height - 1, sy + (y & 1))
                     for x in 0..<w {
@@ -197,7 +267,7 @@ extension GreyImage {
                 }
             }
         }
-        return GreyImage(width: w, height: h, pixels: out)
+        return stopped ? nil : GreyImage(width: w, height: h, pixels: out)
     }
 }
 

@@ -16,10 +16,24 @@ enum ImageLoader {
         return nil
     }
 
-    /// Reads a whole file, refusing it before reading when it is empty or over the size limit.
-    static func readFile(_ path: String, limits: DecodeLimits) throws(LabelDecodeError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .unreadable(path: path, errno: errno) }
+    /// Reads a whole file, refusing it before reading when it is empty or over the size limit. With a
+    /// `requester`, only a file that user may read themselves (`PeerFileAccess`); without, the daemon's own.
+    static func readFile(_ path: String, limits: DecodeLimits, for requester: FileRequester? = nil) throws(LabelDecodeError) -> [UInt8] {
+        let fd: Int32
+        if let requester {
+            do {
+                fd = try PeerFileAccess.open(path, for: requester)
+            } catch {
+                switch error {
+                case .denied(let reason): throw .accessDenied(path: path, reason: reason)
+                case .failed(let code): throw .unreadable(path: path, errno: code)
+                }
+            }
+        } else {
+            // O_NONBLOCK: opening a FIFO must not wait for a writer (it is then refused as not a regular file).
+            fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+            guard fd >= 0 else { throw .unreadable(path: path, errno: errno) }
+        }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw .unreadable(path: path, errno: errno) }
@@ -89,32 +103,84 @@ enum ImageLoader {
         }
     }
 
-    /// Decodes to grey. `halve` asks for a half-size image: JPEG decodes straight to it (DCT scaling, several
-    /// times cheaper than a full decode), other formats are decoded whole and box-averaged.
-    static func decode(_ bytes: [UInt8], limits: DecodeLimits, halve: Bool) throws(LabelDecodeError) -> (image: GreyImage, format: ImageFormat, width: Int, height: Int) {
-        guard !bytes.isEmpty else { throw .empty }
-        guard bytes.count <= limits.maxFileBytes else { throw .tooLarge(bytes: bytes.count, limit: limits.maxFileBytes) }
-        guard let format = sniff(bytes) else { throw .unsupportedFormat }
-        let (width, height) = try dimensions(bytes, format: format)
+    /// Refuses, from the header's size alone, more pixels than `maxPixels` and shapes no photo has (a side
+    /// over `maxSide`, or more elongated than `maxAspectRatio`), whose rotations and scans cost far more than
+    /// their pixel count says.
+    static func checkShape(width: Int, height: Int, limits: DecodeLimits) throws(LabelDecodeError) {
         // Checked in Int with the multiplication guarded: 100000×100000 fits, a forged 2^31 side does not overflow.
         let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
         guard !overflow, pixels <= limits.maxPixels else {
             throw .tooManyPixels(width: width, height: height, limit: limits.maxPixels)
         }
+        guard max(width, height) <= limits.maxSide, max(width, height) <= limits.maxAspectRatio * min(width, height) else {
+            throw .badGeometry(width: width, height: height, maxSide: limits.maxSide, maxAspectRatio: limits.maxAspectRatio)
+        }
+    }
+
+    /// What a format's decoder allocates beyond our output buffer, per pixel: a progressive JPEG holds every
+    /// DCT coefficient (2 bytes a sample, 1.5 samples a pixel in 4:2:0); lossless WebP decodes to a full ARGB
+    /// image, and our YUV decode adds the two chroma planes. libpng and baseline JPEG work row by row.
+    static func scratchBytes(_ bytes: [UInt8], format: ImageFormat, pixels: Int) -> Int {
+        switch format {
+        case .jpeg: isProgressiveJPEG(bytes) ? 3 * pixels : 0
+        case .webp: isLosslessWebP(bytes) ? 4 * pixels + pixels / 2 : pixels / 2
+        case .png, .pgm: 0
+        }
+    }
+
+    /// Whether the image is (or, extended, may be) lossless: its first chunk is VP8L, or VP8X.
+    static func isLosslessWebP(_ bytes: [UInt8]) -> Bool {
+        bytes.count >= 16 && (bytes[12..<16].elementsEqual(Array("VP8L".utf8)) || bytes[12..<16].elementsEqual(Array("VP8X".utf8)))
+    }
+
+    /// Whether the first frame header is SOF2 (progressive, Huffman).
+    static func isProgressiveJPEG(_ bytes: [UInt8]) -> Bool {
+        var index = 2
+        while index + 3 < bytes.count, bytes[index] == 0xFF {
+            let marker = bytes[index + 1]
+            if (0xC0...0xCF).contains(marker), marker != 0xC4, marker != 0xC8, marker != 0xCC { return marker == 0xC2 || marker == 0xC6 || marker == 0xCA || marker == 0xCE }
+            index += 2 + (Int(bytes[index + 2]) << 8 | Int(bytes[index + 3]))
+        }
+        return false
+    }
+
+    /// Decodes to grey. `halve` asks for a half-size image: JPEG decodes straight to it (DCT scaling, several
+    /// times cheaper than a full decode), other formats are decoded whole and box-averaged. The output and the
+    /// decoder's scratch are charged to `budget` first (the scratch refunded after); a decode that does not fit
+    /// is refused, one the deadline interrupts (our own loops) throws `timeout`.
+    static func decode(_ bytes: [UInt8], limits: DecodeLimits, halve: Bool, budget: DecodeBudget? = nil) throws(LabelDecodeError) -> (
+        image: GreyImage, format: ImageFormat, width: Int, height: Int
+    ) {
+        guard !bytes.isEmpty else { throw .empty }
+        guard bytes.count <= limits.maxFileBytes else { throw .tooLarge(bytes: bytes.count, limit: limits.maxFileBytes) }
+        guard let format = sniff(bytes) else { throw .unsupportedFormat }
+        let (width, height) = try dimensions(bytes, format: format)
+        try checkShape(width: width, height: height, limits: limits)
+        let pixels = width * height
+        // JPEG halves while decoding; the others decode whole, then halve (the whole image is freed after).
+        let output = halve ? (width + 1) / 2 * ((height + 1) / 2) : pixels
+        let transient = scratchBytes(bytes, format: format, pixels: pixels) + (halve && format != .jpeg ? pixels : 0)
+        if let budget {
+            guard budget.charge(output + transient) else {
+                throw .overMemoryBudget(width: width, height: height, bytes: budget.held + output + transient, limit: budget.memoryLimit)
+            }
+            budget.refund(transient)
+        }
+        let deadline = budget?.deadline
         let image: GreyImage
         switch format {
         case .jpeg: image = try decodeJPEG(bytes, width: width, height: height, halve: halve)
-        case .png:
-            let full = try decodePNG(bytes)
-            image = halve ? full.halved() : full
-        case .webp:
-            let full = try decodeWebP(bytes, width: width, height: height)
-            image = halve ? full.halved() : full
-        case .pgm:
-            let full = try decodePGM(bytes)
-            image = halve ? full.halved() : full
+        case .png: image = try halved(try decodePNG(bytes), halve, deadline)
+        case .webp: image = try halved(try decodeWebP(bytes, width: width, height: height), halve, deadline)
+        case .pgm: image = try halved(try decodePGM(bytes, until: deadline), halve, deadline)
         }
         return (image, format, width, height)
+    }
+
+    private static func halved(_ full: GreyImage, _ halve: Bool, _ deadline: ContinuousClock.Instant?) throws(LabelDecodeError) -> GreyImage {
+        guard halve else { return full }
+        guard let half = full.halved(until: deadline) else { throw .timeout(milliseconds: 0) }
+        return half
     }
 
     private static func hasJPEGEnd(_ bytes: [UInt8]) -> Bool {
@@ -265,13 +331,14 @@ enum ImageLoader {
         return PGMHeader(width: fields[0], height: fields[1], maxValue: fields[2], dataOffset: index + 1)
     }
 
-    private static func decodePGM(_ bytes: [UInt8]) throws(LabelDecodeError) -> GreyImage {
+    private static func decodePGM(_ bytes: [UInt8], until deadline: ContinuousClock.Instant? = nil) throws(LabelDecodeError) -> GreyImage {
         let header = try pgmHeader(bytes)
         let count = header.width * header.height
         let sampleBytes = header.maxValue > 255 ? 2 : 1
         guard bytes.count - header.dataOffset >= count * sampleBytes else { throw .truncated(format: .pgm) }
         var out = [UInt8](repeating: 0, count: count)
         for i in 0..<count {
+            if i & 0xFFFF == 0, let deadline, ContinuousClock.now >= deadline { throw .timeout(milliseconds: 0) }
             // 16-bit samples are big-endian; scale either depth to 0–255.
             let sample =
                 sampleBytes == 2

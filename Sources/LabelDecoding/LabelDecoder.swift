@@ -48,11 +48,16 @@ public struct LabelDecoder: Sendable {
         self.confirmsByCrop = confirmsByCrop
     }
 
-    /// Decodes the image file at `path`.
-    public func decode(path: String) throws(LabelDecodeError) -> LabelDecodeResult {
+    /// Decodes the image file at `path`; with a `requester`, only if that user may read it themselves.
+    public func decode(path: String, for requester: FileRequester? = nil) throws(LabelDecodeError) -> LabelDecodeResult {
         let started = ContinuousClock.now
-        let bytes = try ImageLoader.readFile(path, limits: limits)
+        let bytes = try ImageLoader.readFile(path, limits: limits, for: requester)
         return try decode(bytes: bytes, started: started)
+    }
+
+    /// Reads the file at `path` within the size limit (for `requester`, as `decode(path:for:)`).
+    public func read(path: String, for requester: FileRequester? = nil) throws(LabelDecodeError) -> [UInt8] {
+        try ImageLoader.readFile(path, limits: limits, for: requester)
     }
 
     /// Decodes an image held in memory (an inline payload).
@@ -61,18 +66,31 @@ public struct LabelDecoder: Sendable {
     }
 
     private func decode(bytes: [UInt8], started: ContinuousClock.Instant) throws(LabelDecodeError) -> LabelDecodeResult {
+        let budget = DecodeBudget(limits: limits, started: started)
+        return try decode(bytes: bytes, budget: budget)
+    }
+
+    /// Decodes within `budget`, which the caller may read afterwards (its peak memory).
+    func decode(bytes: [UInt8], budget: DecodeBudget) throws(LabelDecodeError) -> LabelDecodeResult {
         guard !bytes.isEmpty else { throw .empty }
         guard bytes.count <= limits.maxFileBytes else { throw .tooLarge(bytes: bytes.count, limit: limits.maxFileBytes) }
         guard let format = ImageLoader.sniff(bytes) else { throw .unsupportedFormat }
         let (width, height) = try ImageLoader.dimensions(bytes, format: format)
+        try ImageLoader.checkShape(width: width, height: height, limits: limits)
+        guard budget.charge(bytes.count) else {
+            throw .overMemoryBudget(width: width, height: height, bytes: bytes.count, limit: limits.maxMemoryBytes)
+        }
         let large = max(width, height) >= Self.halfScaleMinimumSide
         let scanner = ZBarScanner()
-        var state = CascadeState(bytes: bytes, limits: limits, large: large)
+        var state = CascadeState(bytes: bytes, limits: limits, large: large, budget: budget)
         var symbols: [DecodedSymbol] = []
         var log: [PassRecord] = []
         var complete = true
         var ranAny = false
         var triedConfirming = Set<[UInt8]>()
+        /// zbar's measured cost on this image and machine, per scan-line pixel: predicts whether a pass fits
+        /// the time left.
+        var zbarNanosPerUnit: Double?
 
         /// Adds one pass's reads to `symbols`; returns their texts and, for each, its index in `symbols`.
         func record(_ raw: [ZBarScanner.RawSymbol], pass: DecodePass, map: (Double, Double) -> (x: Double, y: Double)) -> (
@@ -106,28 +124,66 @@ public struct LabelDecoder: Sendable {
             return (texts, indices)
         }
 
+        /// One library scan of `image`, charged to the budget first: nil when its memory does not fit or its
+        /// predicted time does not (then `complete` is false: the budget, not the image, stopped it).
+        func scan(_ image: GreyImage, pass: DecodePass, density: Int) -> [ZBarScanner.RawSymbol]? {
+            let pixels = image.width * image.height
+            let zxing = pass == .zxing
+            let memory = pixels * (zxing ? Self.zxingBytesPerPixel : Self.zbarBytesPerPixel)
+            let units = Double(2 * pixels / density)
+            let predicted: Double? = zxing ? Double(pixels) * Self.zxingNanosPerPixel : zbarNanosPerUnit.map { $0 * units }
+            if let predicted, ranAny, predicted > Double(budget.remaining.milliseconds * 1e6) {
+                complete = false
+                return nil
+            }
+            guard budget.charge(memory) else { return nil }
+            defer { budget.refund(memory) }
+            let scanStart = ContinuousClock.now
+            ranAny = true
+            if zxing { return ZXingReader.read(image) }
+            let reads = scanner.scan(image, density: density)
+            if pass != .confirm {
+                // Small crops cost more per pixel (set-up): only whole-image scans calibrate.
+                let nanos = (ContinuousClock.now - scanStart).milliseconds * 1e6
+                zbarNanosPerUnit = max(zbarNanosPerUnit ?? 0, nanos / max(1, units))
+            }
+            return reads
+        }
+
         for pass in cascade {
-            if ranAny, ContinuousClock.now - started > limits.timeBudget {
+            if ranAny, budget.expired {
                 complete = false
                 break
             }
             if pass.runsOnlyOnEmpty, !exhaustive, !symbols.isEmpty { continue }
             let passStart = ContinuousClock.now
-            guard let (image, transform) = try state.image(for: pass) else { continue }
-            ranAny = true
-            let raw = pass == .zxing ? ZXingReader.read(image) : scanner.scan(image, density: density(transform, image))
+            let prepared: PassImage?
+            do {
+                prepared = try state.image(for: pass)
+            } catch {
+                // A transform the deadline interrupted: the budget, not the image, ends the cascade.
+                guard case .timeout = error else { throw error }
+                complete = false
+                break
+            }
+            guard let prepared else { continue }
+            defer { budget.refund(prepared.charged) }
+            let image = prepared.image
+            let transform = prepared.transform
+            guard let raw = scan(image, pass: pass, density: density(transform, image)) else { continue }
             let (texts, indices) = record(raw, pass: pass, map: transform.original)
             log.append(PassRecord(pass: pass, milliseconds: (ContinuousClock.now - passStart).milliseconds, texts: texts))
             if !exhaustive, WaybillRanker.isDone(symbols) { break }
-            guard confirmsByCrop, ContinuousClock.now - started <= limits.timeBudget else { continue }
+            guard confirmsByCrop, !budget.expired else { continue }
             // A tracking number this pass read once: look again at a resampled crop around it rather than at the
             // whole image in further passes.
             let waiting = WaybillRanker.awaitingConfirmation(symbols)
             for (rawIndex, index) in indices.enumerated() where waiting.contains(index) && !triedConfirming.contains(symbols[index].bytes) {
                 triedConfirming.insert(symbols[index].bytes)
                 let confirmStart = ContinuousClock.now
-                guard let crop = ConfirmCrop(points: raw[rawIndex].points, text: symbols[index].text, in: image) else { continue }
-                let reads = scanner.scan(crop.image, density: 1)
+                guard !budget.expired, let crop = ConfirmCrop(points: raw[rawIndex].points, text: symbols[index].text, in: image),
+                    let reads = scan(crop.image, pass: .confirm, density: 1)
+                else { continue }
                 let (confirmTexts, _) = record(reads, pass: .confirm) { x, y in
                     let working = crop.working(x: x, y: y)
                     return transform.original(x: working.x, y: working.y)
@@ -139,12 +195,15 @@ public struct LabelDecoder: Sendable {
         }
         // The cascade stopped early on codes that are not a confirmed tracking number (a product or QR code, or a
         // zbar misread): ZXing looks too, for a few ms. blackbox/ zbar-capable: 165 → 166 of 192; labels/ unchanged.
-        if !exhaustive, complete, cascade.contains(.zxing), !log.contains(where: { $0.pass == .zxing }),
-            WaybillRanker.choose(symbols)?.confirmed != true, let (image, transform) = try state.image(for: .zxing)
+        if !exhaustive, complete, !budget.expired, cascade.contains(.zxing), !log.contains(where: { $0.pass == .zxing }),
+            WaybillRanker.choose(symbols)?.confirmed != true, let prepared = try? state.image(for: .zxing)
         {
             let passStart = ContinuousClock.now
-            let (texts, _) = record(ZXingReader.read(image), pass: .zxing, map: transform.original)
-            log.append(PassRecord(pass: .zxing, milliseconds: (ContinuousClock.now - passStart).milliseconds, texts: texts))
+            if let raw = scan(prepared.image, pass: .zxing, density: 1) {
+                let (texts, _) = record(raw, pass: .zxing, map: prepared.transform.original)
+                log.append(PassRecord(pass: .zxing, milliseconds: (ContinuousClock.now - passStart).milliseconds, texts: texts))
+            }
+            budget.refund(prepared.charged)
         }
         if !complete && symbols.isEmpty {
             throw .timeout(milliseconds: Int(limits.timeBudget.milliseconds))
@@ -153,6 +212,14 @@ public struct LabelDecoder: Sendable {
             format: format, width: width, height: height, symbols: symbols, waybill: WaybillRanker.choose(symbols), passLog: log,
             complete: complete)
     }
+
+    /// What the libraries allocate per pixel of the image they scan, charged before each scan: zbar binarises a
+    /// copy for its QR finder; ZXing binarises the image and its rotations and downscales it.
+    static let zbarBytesPerPixel = 1
+    static let zxingBytesPerPixel = 3
+    /// ZXing's cost per pixel (both reads, try-harder and rotations), rounded up from ~12 ns measured on a 12 MP
+    /// frame; a ZXing pass predicted to overrun the time left is skipped. zbar's cost is measured on each image.
+    static let zxingNanosPerPixel = 30.0
 
     /// Scan-line spacing for a pass: one line per `densityDivisor` pixels of the image's short side (before
     /// rotation), so frames from 900 px are scanned every 2nd line, large ones every 3rd–6th. 450 instead of
@@ -173,25 +240,39 @@ public struct LabelDecoder: Sendable {
     }
 }
 
-/// The images of one decode, made lazily and kept for the passes that share them.
+/// A pass's working image, how to map its points back, and the bytes charged for it (refunded after the pass).
+private struct PassImage {
+    let image: GreyImage
+    let transform: ImageTransform
+    let charged: Int
+}
+
+/// The images of one decode, made lazily and kept for the passes that share them (charged to the budget once).
+/// Derived images are charged before they are made and refunded by the caller after their pass; one whose
+/// memory does not fit is not made (the pass is skipped), one the deadline interrupts throws `timeout`.
 private struct CascadeState {
     let bytes: [UInt8]
     let limits: DecodeLimits
     let large: Bool
+    let budget: DecodeBudget
     var fullImage: GreyImage?
     var halfImage: GreyImage?
-    var width = 0
-    var height = 0
 
-    init(bytes: [UInt8], limits: DecodeLimits, large: Bool) {
+    /// Rotated canvases above this many times the working image's pixels (elongated images, whose canvas is
+    /// mostly white corners) are not made, unless small: a square's is 2×, a 16:9 frame's 2.2×.
+    static let maxCanvasRatio = 4
+    static let smallCanvas = 4_000_000
+
+    init(bytes: [UInt8], limits: DecodeLimits, large: Bool, budget: DecodeBudget) {
         self.bytes = bytes
         self.limits = limits
         self.large = large
+        self.budget = budget
     }
 
     mutating func full() throws(LabelDecodeError) -> GreyImage {
         if let fullImage { return fullImage }
-        let decoded = try ImageLoader.decode(bytes, limits: limits, halve: false).image
+        let decoded = try ImageLoader.decode(bytes, limits: limits, halve: false, budget: budget).image
         fullImage = decoded
         return decoded
     }
@@ -200,9 +281,14 @@ private struct CascadeState {
         if let halfImage { return halfImage }
         let decoded: GreyImage
         if let fullImage {
-            decoded = fullImage.halved()
+            let size = (fullImage.width / 2) * (fullImage.height / 2)
+            guard budget.charge(size) else {
+                throw .overMemoryBudget(width: fullImage.width, height: fullImage.height, bytes: budget.held + size, limit: budget.memoryLimit)
+            }
+            guard let halved = fullImage.halved(until: budget.deadline) else { throw .timeout(milliseconds: 0) }
+            decoded = halved
         } else {
-            decoded = try ImageLoader.decode(bytes, limits: limits, halve: true).image
+            decoded = try ImageLoader.decode(bytes, limits: limits, halve: true, budget: budget).image
         }
         halfImage = decoded
         return decoded
@@ -214,41 +300,61 @@ private struct CascadeState {
         large ? (try half(), 2) : (try full(), 1)
     }
 
-    /// The image a pass scans and how to map its coordinates back; nil when the pass does not apply.
-    mutating func image(for pass: DecodePass) throws(LabelDecodeError) -> (GreyImage, ImageTransform)? {
+    /// A derived image of `pixels` pixels made by `make`, charged first: nil when it does not fit.
+    private func derived(_ pixels: Int, _ make: (ContinuousClock.Instant) -> GreyImage?) throws(LabelDecodeError) -> (GreyImage, Int)? {
+        guard budget.charge(pixels) else { return nil }
+        guard let image = make(budget.deadline) else {
+            budget.refund(pixels)
+            throw .timeout(milliseconds: 0)
+        }
+        return (image, pixels)
+    }
+
+    /// The image a pass scans and how to map its coordinates back; nil when the pass does not apply or its
+    /// image does not fit the memory budget.
+    mutating func image(for pass: DecodePass) throws(LabelDecodeError) -> PassImage? {
         switch pass {
         case .half:
             guard large else { return nil }
-            let image = try half()
-            return (image, ImageTransform(scale: 2))
+            return PassImage(image: try half(), transform: ImageTransform(scale: 2), charged: 0)
         case .full:
-            return (try full(), ImageTransform(scale: 1))
+            return PassImage(image: try full(), transform: ImageTransform(scale: 1), charged: 0)
         case .rotate45, .rotate22, .rotate67:
             let degrees: Double = pass == .rotate45 ? 45 : pass == .rotate22 ? 22.5 : 67.5
             let (image, scale) = try base()
-            let rotated = image.rotated(by: degrees)
-            return (
-                rotated,
-                ImageTransform(
+            let canvas = GreyImage.rotatedCanvas(width: image.width, height: image.height, degrees: degrees)
+            let canvasPixels = canvas.width * canvas.height
+            guard canvasPixels <= Self.smallCanvas || canvasPixels <= Self.maxCanvasRatio * image.width * image.height else { return nil }
+            guard let (rotated, charged) = try derived(canvasPixels, { image.rotated(by: degrees, until: $0) }) else { return nil }
+            return PassImage(
+                image: rotated,
+                transform: ImageTransform(
                     scale: scale, degrees: degrees, scaledWidth: image.width, scaledHeight: image.height, canvasWidth: rotated.width,
-                    canvasHeight: rotated.height)
-            )
+                    canvasHeight: rotated.height),
+                charged: charged)
         case .stretch:
             let (image, scale) = try base()
-            return (image.stretched(), ImageTransform(scale: scale))
+            guard let (made, charged) = try derived(image.pixels.count, { image.stretched(until: $0) }) else { return nil }
+            return PassImage(image: made, transform: ImageTransform(scale: scale), charged: charged)
         case .threshold:
             let (image, scale) = try base()
-            return (image.locallyThresholded(radius: max(8, max(image.width, image.height) / 64)), ImageTransform(scale: scale))
+            // The integral image: 8 bytes a pixel.
+            guard let (made, charged) = try derived(9 * image.pixels.count, { deadline in
+                image.locallyThresholded(radius: max(8, max(image.width, image.height) / 64), until: deadline)
+            }) else { return nil }
+            return PassImage(image: made, transform: ImageTransform(scale: scale), charged: charged)
         case .inverted:
             let (image, scale) = try base()
-            return (image.inverted(), ImageTransform(scale: scale))
+            guard let (made, charged) = try derived(image.pixels.count, { image.inverted(until: $0) }) else { return nil }
+            return PassImage(image: made, transform: ImageTransform(scale: scale), charged: charged)
         case .doubled:
             guard !large else { return nil }
             let image = try full()
-            return (image.doubled(), ImageTransform(scale: 0.5))
+            guard let (made, charged) = try derived(4 * image.pixels.count, { image.doubled(until: $0) }) else { return nil }
+            return PassImage(image: made, transform: ImageTransform(scale: 0.5), charged: charged)
         case .zxing:
             let (image, scale) = try base()
-            return (image, ImageTransform(scale: scale))
+            return PassImage(image: image, transform: ImageTransform(scale: scale), charged: 0)
         case .confirm:
             // Runs on a crop of another pass's image, never on its own.
             return nil

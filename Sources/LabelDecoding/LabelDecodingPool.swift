@@ -3,49 +3,82 @@ import Dispatch
 
 /// Runs `LabelDecoder` off the caller's threads (zbar blocks, so never on the cooperative pool), at most
 /// `maxConcurrent` images at a time; further calls wait their turn in order.
+///
+/// Images whose header announces more than `heavyPixels` take a lane of their own (half the slots, at least
+/// one) instead of the common one, so a flood of large or hostile images never holds a normal photo behind
+/// it: the photo still finds a free slot, and the heavy ones wait for each other. Each decode is bounded by the
+/// decoder's time and memory budget; after one that held much memory, the freed pages go back to the system
+/// (glibc keeps them otherwise, and the daemon's RSS would stay at its peak).
 public final class LabelDecodingPool: Sendable {
     public let decoder: LabelDecoder
     public let maxConcurrent: Int
+    /// Above this many pixels (from the header) an image decodes in the heavy lane: more than a 12 MP phone
+    /// photo, the largest a station's cameras make.
+    public static let heavyPixels = 16_000_000
+    /// After a decode that held this much, `malloc_trim` returns the freed memory.
+    static let trimAfterBytes = 64 << 20
     private let queue = DispatchQueue(label: "parcel-station.label-decoding", attributes: .concurrent)
     private let gate: Gate
+    private let heavyGate: Gate
 
     /// `maxConcurrent` defaults to the number of active cores: decoding is CPU-bound.
     public init(decoder: LabelDecoder = LabelDecoder(), maxConcurrent: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.decoder = decoder
         self.maxConcurrent = max(1, maxConcurrent)
         self.gate = Gate(permits: max(1, maxConcurrent))
+        self.heavyGate = Gate(permits: max(1, maxConcurrent / 2))
     }
 
-    /// Decodes the file at `path`.
-    public func decode(path: String) async throws(LabelDecodeError) -> LabelDecodeResult {
-        try await run { $0.result(path: path) }
+    /// Decodes the file at `path`; with a `requester`, only if that user may read it themselves.
+    public func decode(path: String, for requester: FileRequester? = nil) async throws(LabelDecodeError) -> LabelDecodeResult {
+        // Read first (bounded by the size limit, outside the slots): the header picks the lane.
+        let decoder = self.decoder
+        let bytes = try await onQueue { () throws(LabelDecodeError) in try decoder.read(path: path, for: requester) }
+        return try await decode(bytes: bytes)
     }
 
     /// Decodes an inline payload.
     public func decode(bytes: [UInt8]) async throws(LabelDecodeError) -> LabelDecodeResult {
-        try await run { $0.result(bytes: bytes) }
-    }
-
-    private func run(
-        _ body: @escaping @Sendable (LabelDecoder) -> Result<LabelDecodeResult, LabelDecodeError>
-    ) async throws(LabelDecodeError) -> LabelDecodeResult {
-        await gate.acquire()
+        let lane = Self.isHeavy(bytes) ? heavyGate : gate
+        await lane.acquire()
         let decoder = self.decoder
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<LabelDecodeResult, LabelDecodeError>, Never>) in
-            queue.async { continuation.resume(returning: body(decoder)) }
+        // Waiting for a slot does not count against the budget: the image's own work does.
+        let result: Result<LabelDecodeResult, LabelDecodeError>
+        do {
+            result = .success(
+                try await onQueue { () throws(LabelDecodeError) in
+                    let budget = DecodeBudget(limits: decoder.limits, started: .now)
+                    defer { if budget.peak >= Self.trimAfterBytes { Self.trimHeap() } }
+                    return try decoder.decode(bytes: bytes, budget: budget)
+                })
+        } catch {
+            result = .failure(error)
         }
-        await gate.release()
+        await lane.release()
         return try result.get()
     }
-}
 
-extension LabelDecoder {
-    fileprivate func result(path: String) -> Result<LabelDecodeResult, LabelDecodeError> {
-        Result { () throws(LabelDecodeError) in try decode(path: path) }
+    /// Whether the header announces more than `heavyPixels` (unreadable headers are cheap: refused at once).
+    static func isHeavy(_ bytes: [UInt8]) -> Bool {
+        guard let format = ImageLoader.sniff(bytes), let (width, height) = try? ImageLoader.dimensions(bytes, format: format) else { return false }
+        let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
+        return overflow || pixels > heavyPixels
     }
-    fileprivate func result(bytes: [UInt8]) -> Result<LabelDecodeResult, LabelDecodeError> {
-        Result { () throws(LabelDecodeError) in try decode(bytes: bytes) }
+
+    private func onQueue<T: Sendable>(_ body: @escaping @Sendable () throws(LabelDecodeError) -> T) async throws(LabelDecodeError) -> T {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, LabelDecodeError>, Never>) in
+            queue.async { continuation.resume(returning: Result { () throws(LabelDecodeError) in try body() }) }
+        }
+        return try result.get()
     }
+
+    private typealias MallocTrim = @convention(c) (Int) -> Int32
+    /// glibc's `malloc_trim`, which Swift's Glibc module does not export; nil elsewhere.
+    private nonisolated(unsafe) static let mallocTrim: MallocTrim? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim").map {
+        unsafeBitCast($0, to: MallocTrim.self)
+    }
+
+    static func trimHeap() { _ = mallocTrim?(0) }
 }
 
 /// A counting semaphore for async callers, first come first served.

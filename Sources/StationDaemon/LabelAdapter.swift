@@ -10,9 +10,10 @@ struct ZBarLabelReader: LabelReader {
         pool = LabelDecodingPool(decoder: LabelDecoder(limits: limits), maxConcurrent: maxConcurrent)
     }
 
-    func read(path: String) async throws -> LabelReading {
+    func read(path: String, for requester: PhotoRequester?) async throws -> LabelReading {
         do {
-            return Self.reading(try await pool.decode(path: path))
+            let peer = requester.map { FileRequester.peer(pid: $0.pid, uid: $0.uid, gid: $0.gid) }
+            return Self.reading(try await pool.decode(path: path, for: peer))
         } catch {
             throw Self.engineError(error)
         }
@@ -40,12 +41,14 @@ struct ZBarLabelReader: LabelReader {
             switch error {
             case .empty: .empty
             case .tooLarge: .tooLarge
-            case .tooManyPixels: .tooManyPixels
+            case .tooManyPixels, .overMemoryBudget: .tooManyPixels
+            case .badGeometry: .badGeometry
             case .truncated: .truncated
             case .corrupt: .corrupt
             case .unsupportedFormat: .unsupportedFormat
             case .timeout: .timeout
             case .unreadable: .unreadable
+            case .accessDenied: .accessDenied
             }
         return .imageRejected(problem, error.description)
     }

@@ -4,8 +4,24 @@ import ParcelDomain
 /// What the engine needs from a label-photo decoder. The daemon passes the zbar-backed one; the engine never
 /// sees zbar (dependency rule 3).
 public protocol LabelReader: Sendable {
-    func read(path: String) async throws -> LabelReading
+    /// Reads the file at `path`: with a `requester`, only if that user may read it themselves; without, as the
+    /// daemon (its own spool folders).
+    func read(path: String, for requester: PhotoRequester?) async throws -> LabelReading
     func read(bytes: [UInt8]) async throws -> LabelReading
+}
+
+/// The socket peer a path is read for, as the kernel reported it (`SO_PEERCRED`): the daemon, often root, must
+/// not read for a peer what the peer could not read itself.
+public struct PhotoRequester: Sendable, Equatable {
+    public let pid: Int32
+    public let uid: UInt32
+    public let gid: UInt32
+
+    public init(pid: Int32, uid: UInt32, gid: UInt32) {
+        self.pid = pid
+        self.uid = uid
+        self.gid = gid
+    }
 }
 
 /// The codes found on one photo, and the tracking number chosen among them.
@@ -60,19 +76,21 @@ public struct LabelReading: Sendable, Equatable {
 
 /// Why a photo could not be decoded; each maps to one wire error code.
 public enum ImageProblem: String, Sendable, CaseIterable {
-    case empty, tooLarge, tooManyPixels, truncated, corrupt, unsupportedFormat, timeout, unreadable
+    case empty, tooLarge, tooManyPixels, badGeometry, truncated, corrupt, unsupportedFormat, timeout, unreadable, accessDenied
 }
 
 extension StationEngine {
     /// Decodes a label photo and, with `act`, does with its tracking number what a scan from `scanner` would do
     /// (by that scanner's role). Only a confirmed number is acted on; an uncertain one is reported, not guessed.
+    /// A `path` is read for `requester` (a socket peer: only what it may read itself) or, without one, as the
+    /// daemon (its spool folders).
     public nonisolated func decodeLabel(
-        path: String? = nil, bytes: [UInt8]? = nil, act: Bool, scanner: ScannerDescriptor
+        path: String? = nil, bytes: [UInt8]? = nil, act: Bool, scanner: ScannerDescriptor, requester: PhotoRequester? = nil
     ) async throws -> (LabelReading, ScanOutcome?) {
         guard let reader = labelReader else { throw EngineError.imageRejected(.unsupportedFormat, "this daemon decodes no label photos") }
         let reading: LabelReading
         if let path {
-            reading = try await reader.read(path: path)
+            reading = try await reader.read(path: path, for: requester)
         } else if let bytes {
             reading = try await reader.read(bytes: bytes)
         } else {

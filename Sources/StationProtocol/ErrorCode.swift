@@ -105,6 +105,11 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case imageTimeout = "image.timeout"
     /// The daemon cannot read that file.
     case imageUnreadable = "image.unreadable"
+    /// The peer may not read that file itself (a directory it cannot search, a file it cannot read, a symbolic
+    /// link as the last component): the daemon does not read it for the peer.
+    case imageAccessDenied = "image.accessDenied"
+    /// A side over the limit, or a shape far more elongated than any photo (a 1×65535 image).
+    case imageBadGeometry = "image.badGeometry"
     // Backups
     /// No backup folder is configured (`backup.folder` in the daemon's configuration).
     case backupNotConfigured = "backup.notConfigured"

@@ -360,6 +360,10 @@ final class RequestDispatcher: Sendable {
                 switch (params.path, params.data) {
                 case (let path?, nil):
                     guard path.hasPrefix("/") else { throw WireError(.invalidParams, "path: an absolute path") }
+                    // Read for the peer: only a file it may read itself (without credentials, none).
+                    guard connection.peer != nil else {
+                        throw WireError(.imageAccessDenied, "this connection has no peer credentials: send the image bytes inline")
+                    }
                 case (nil, let base64?):
                     guard let decoded = Data(base64Encoded: base64, options: .ignoreUnknownCharacters) else {
                         throw WireError(.invalidParams, "data: base64 image bytes")
@@ -370,7 +374,8 @@ final class RequestDispatcher: Sendable {
                 let id = params.scanner ?? "photo:\(connection.client)"
                 guard !id.isEmpty, id.count <= 128 else { throw WireError(.invalidParams, "scanner: 1 to 128 characters") }
                 let (reading, outcome) = try await engine.decodeLabel(
-                    path: params.path, bytes: bytes, act: params.act ?? false, scanner: ScannerDescriptor(id: id, source: "photo"))
+                    path: params.path, bytes: bytes, act: params.act ?? false, scanner: ScannerDescriptor(id: id, source: "photo"),
+                    requester: connection.peer.map { PhotoRequester(pid: $0.pid, uid: $0.uid, gid: $0.gid) })
                 return .reply(Self.replyLine(id: head.id, WireMapping.label(reading, scan: outcome, engine: engine)))
 
             case .verifyAudit:

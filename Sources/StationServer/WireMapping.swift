@@ -371,6 +371,8 @@ enum WireMapping {
                     case .unsupportedFormat: .imageUnsupported
                     case .timeout: .imageTimeout
                     case .unreadable: .imageUnreadable
+                    case .accessDenied: .imageAccessDenied
+                    case .badGeometry: .imageBadGeometry
                     }
                 return WireError(code, message)
             }

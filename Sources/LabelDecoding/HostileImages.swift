@@ -1,0 +1,105 @@
+internal import CPNG
+internal import CTurboJPEG
+import Foundation
+
+/// Images built to cost a decoder as much as a small file can: degenerate shapes (1×65535), pixel bombs just
+/// under `DecodeLimits.maxPixels` that compress to kilobytes, and progressive JPEGs (whose decode holds every
+/// coefficient). Encoded with the same system libraries the loader decodes with; for the tests and
+/// `label-bench --hostile`, never used by the daemon.
+public enum HostileImages {
+    /// One named image of the set.
+    public struct Sample: Sendable {
+        public let name: String
+        public let bytes: [UInt8]
+
+        public init(name: String, bytes: [UInt8]) {
+            self.name = name
+            self.bytes = bytes
+        }
+    }
+
+    /// The set: each format's extreme shapes and a near-limit bomb of each format.
+    public static func standardSet() -> [Sample] {
+        let stripes: (Int, Int) -> UInt8 = { x, y in (x + y) % 8 < 4 ? 0 : 255 }
+        var samples: [Sample] = []
+        func add(_ name: String, _ bytes: [UInt8]?) { if let bytes { samples.append(Sample(name: name, bytes: bytes)) } }
+        add("png-1x65535.png", png(width: 1, height: 65535, pixel: stripes))
+        add("png-65535x1.png", png(width: 65535, height: 1, pixel: stripes))
+        add("pgm-65535x1.pgm", pgm(width: 65535, height: 1, pixel: stripes))
+        add("pgm-1x65535.pgm", pgm(width: 1, height: 65535, pixel: stripes))
+        add("png-2x24000.png", png(width: 2, height: 24000, pixel: stripes))
+        add("jpeg-1x65535.jpg", jpeg(width: 1, height: 65535, progressive: false, pixel: stripes))
+        add("jpeg-65535x8.jpg", jpeg(width: 65535, height: 8, progressive: false, pixel: stripes))
+        add("webp-1x16383.webp", webp(width: 1, height: 16383, pixel: stripes))
+        add("webp-16383x1.webp", webp(width: 16383, height: 1, pixel: stripes))
+        // Bombs: 49 MP (the limit is 50 M), one flat grey with a few lines so nothing reads and every pass runs.
+        let flat: (Int, Int) -> UInt8 = { x, y in x % 1000 == 0 || y % 1000 == 0 ? 40 : 235 }
+        add("png-bomb-7000x7000.png", png(width: 7000, height: 7000, pixel: flat))
+        add("jpeg-bomb-7000x7000.jpg", jpeg(width: 7000, height: 7000, progressive: false, pixel: flat))
+        add("jpeg-progressive-bomb-7000x7000.jpg", jpeg(width: 7000, height: 7000, progressive: true, pixel: flat))
+        add("webp-bomb-7000x7000.webp", webp(width: 7000, height: 7000, pixel: flat))
+        add("pgm-bomb-6000x5000.pgm", pgm(width: 6000, height: 5000, pixel: flat))
+        return samples
+    }
+
+    static func pixels(width: Int, height: Int, _ pixel: (Int, Int) -> UInt8) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: width * height)
+        for y in 0..<height { for x in 0..<width { out[y * width + x] = pixel(x, y) } }
+        return out
+    }
+
+    /// A binary PGM (P5).
+    public static func pgm(width: Int, height: Int, pixel: (Int, Int) -> UInt8) -> [UInt8] {
+        Array("P5\n\(width) \(height)\n255\n".utf8) + pixels(width: width, height: height, pixel)
+    }
+
+    /// An 8-bit grey PNG, through libpng's simplified writer.
+    public static func png(width: Int, height: Int, pixel: (Int, Int) -> UInt8) -> [UInt8]? {
+        let grey = pixels(width: width, height: height, pixel)
+        var image = png_image()
+        image.version = UInt32(PNG_IMAGE_VERSION)
+        image.width = UInt32(width)
+        image.height = UInt32(height)
+        image.format = UInt32(PNG_FORMAT_GRAY)
+        var size = 0
+        guard png_image_write_to_memory(&image, nil, &size, 0, grey, Int32(width), nil) != 0, size > 0 else { return nil }
+        var out = [UInt8](repeating: 0, count: size)
+        let ok = out.withUnsafeMutableBytes { png_image_write_to_memory(&image, $0.baseAddress, &size, 0, grey, Int32(width), nil) }
+        return ok != 0 ? Array(out.prefix(size)) : nil
+    }
+
+    /// A grey JPEG, baseline or progressive, through TurboJPEG.
+    public static func jpeg(width: Int, height: Int, progressive: Bool, pixel: (Int, Int) -> UInt8) -> [UInt8]? {
+        let grey = pixels(width: width, height: height, pixel)
+        guard let handle = tjInitCompress() else { return nil }
+        defer { tjDestroy(handle) }
+        var buffer: UnsafeMutablePointer<UInt8>? = nil
+        var size: UInt = 0
+        let flags = progressive ? Int32(TJFLAG_PROGRESSIVE) : 0
+        let status = tjCompress2(
+            handle, grey, Int32(width), Int32(width), Int32(height), Int32(TJPF_GRAY.rawValue), &buffer, &size, Int32(TJSAMP_GRAY.rawValue), 90,
+            flags)
+        defer { tjFree(buffer) }
+        guard status == 0, let buffer else { return nil }
+        return Array(UnsafeBufferPointer(start: buffer, count: Int(size)))
+    }
+
+    private typealias WebPEncodeLossless = @convention(c) (UnsafePointer<UInt8>?, Int32, Int32, Int32, UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?) -> Int
+    private typealias WebPFree = @convention(c) (UnsafeMutableRawPointer?) -> Void
+
+    /// A lossless WebP. The project's CWebP module exposes only the decoder, so the encoder (in the same
+    /// libwebp.so) is looked up at run time; nil where it is missing.
+    public static func webp(width: Int, height: Int, pixel: (Int, Int) -> UInt8) -> [UInt8]? {
+        guard let library = dlopen("libwebp.so.7", RTLD_NOW) ?? dlopen("libwebp.so", RTLD_NOW) else { return nil }
+        defer { dlclose(library) }
+        guard let encodeSymbol = dlsym(library, "WebPEncodeLosslessRGB"), let freeSymbol = dlsym(library, "WebPFree") else { return nil }
+        let encode = unsafeBitCast(encodeSymbol, to: WebPEncodeLossless.self)
+        let free = unsafeBitCast(freeSymbol, to: WebPFree.self)
+        let rgb = pixels(width: width, height: height, pixel).flatMap { [$0, $0, $0] }
+        var output: UnsafeMutablePointer<UInt8>? = nil
+        let size = encode(rgb, Int32(width), Int32(height), Int32(width * 3), &output)
+        defer { free(output) }
+        guard size > 0, let output else { return nil }
+        return Array(UnsafeBufferPointer(start: output, count: size))
+    }
+}
