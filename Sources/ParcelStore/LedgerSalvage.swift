@@ -36,7 +36,9 @@ enum LedgerSalvage {
         let queue = try DatabaseQueue(path: output, configuration: config)
         defer { try? queue.close() }
         return try queue.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA journal_mode = OFF")
+            // A new file nobody uses yet: no flushes until it is complete (`install` flushes it), and the rollback
+            // journal in memory (savepoints must still roll back: with journal_mode OFF they corrupt the file).
+            try db.execute(sql: "PRAGMA journal_mode = MEMORY")
             try db.execute(sql: "PRAGMA synchronous = OFF")
             try db.execute(sql: "ATTACH DATABASE ? AS damaged", arguments: ["file:\(uriPath(damaged))?mode=ro"])
             let schema: [Row]
@@ -54,11 +56,10 @@ enum LedgerSalvage {
                 let name: String = row["name"]
                 try db.execute(sql: row["sql"])
                 let sql: String = row["sql"]
-                try db.inTransaction {
-                    result.tables.append(
-                        sql.uppercased().contains("WITHOUT ROWID") ? try copyInOrder(db, table: name) : try copyByRowid(db, table: name))
-                    return .commit
-                }
+                // Autocommit, one statement at a time: each is all or nothing, and a read error in the damaged file
+                // ends only that statement (inside one transaction it made the COMMIT fail).
+                result.tables.append(
+                    sql.uppercased().contains("WITHOUT ROWID") ? try copyInOrder(db, table: name) : try copyByRowid(db, table: name))
             }
             if (try? db.tableExists("sqlite_sequence")) == true {
                 try? db.execute(sql: "DELETE FROM main.sqlite_sequence")
@@ -95,10 +96,8 @@ enum LedgerSalvage {
         while true {
             if rowByRow == 0 {
                 do {
-                    let copied = try inSavepoint(db) {
-                        try db.execute(sql: chunkSQL, arguments: [last])
-                        return db.changesCount
-                    }
+                    try db.execute(sql: chunkSQL, arguments: [last])
+                    let copied = db.changesCount
                     if copied == 0 { return report }
                     report.copied += copied
                     last = try Int64.fetchOne(db, sql: "SELECT max(rowid) FROM main.\(quoted)") ?? last
@@ -123,7 +122,7 @@ enum LedgerSalvage {
             }
             guard let rowid else { return report }
             do {
-                try inSavepoint(db) { try db.execute(sql: oneSQL, arguments: [rowid]) }
+                try db.execute(sql: oneSQL, arguments: [rowid])
                 report.copied += 1
             } catch let error as DatabaseError where error.resultCode.primaryResultCode == .SQLITE_CONSTRAINT {
                 report.refused += 1
@@ -177,9 +176,7 @@ enum LedgerSalvage {
                 let values = Array(row.databaseValues)
                 let marks = Array(repeating: "?", count: values.count).joined(separator: ", ")
                 do {
-                    try inSavepoint(db) {
-                        try db.execute(sql: "INSERT INTO main.\(quoted) VALUES (\(marks))", arguments: StatementArguments(values))
-                    }
+                    try db.execute(sql: "INSERT INTO main.\(quoted) VALUES (\(marks))", arguments: StatementArguments(values))
                     report.copied += 1
                 } catch {
                     report.refused += 1
@@ -189,20 +186,6 @@ enum LedgerSalvage {
             report.truncated = true
         }
         return report
-    }
-
-    @discardableResult
-    static func inSavepoint<T>(_ db: Database, _ body: () throws -> T) throws -> T {
-        try db.execute(sql: "SAVEPOINT salvage")
-        do {
-            let value = try body()
-            try db.execute(sql: "RELEASE SAVEPOINT salvage")
-            return value
-        } catch {
-            try db.execute(sql: "ROLLBACK TO SAVEPOINT salvage")
-            try db.execute(sql: "RELEASE SAVEPOINT salvage")
-            throw error
-        }
     }
 
     /// A path as the path part of a `file:` URI.

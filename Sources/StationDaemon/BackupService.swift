@@ -29,6 +29,9 @@ final class BackupService: Service, BackupPort {
 
     let store: ParcelStore
     let schedule: Schedule
+    /// The copy method: the standard one; `PARCEL_STATION_BACKUP_METHOD` (backup-api, vacuum-into) is read for
+    /// `parcel-bench --backup`, which compares them.
+    let method = ProcessInfo.processInfo.environment["PARCEL_STATION_BACKUP_METHOD"].flatMap(LedgerBackup.Method.init) ?? LedgerBackup.standardMethod
     let logger: Logger
     private let state = Mutex(State())
     private let stopping = Atomic<Bool>(false)
@@ -73,7 +76,7 @@ final class BackupService: Service, BackupPort {
         let started = Self.nowMillis()
         do {
             let written = try store.backup(
-                toFolder: schedule.folder, keep: schedule.keep, cancelled: { self.stopping.load(ordering: .relaxed) })
+                toFolder: schedule.folder, keep: schedule.keep, method: method, cancelled: { self.stopping.load(ordering: .relaxed) })
             let success = BackupReport.Success(
                 at: Self.nowMillis(), entry: written.entry, events: written.verification.chain?.events ?? 0,
                 seconds: written.copySeconds + written.verifySeconds)
