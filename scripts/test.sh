@@ -27,6 +27,10 @@ bin=$(swift build --show-bin-path)
 "$bin/parcel-bench" --quick --daemon "$bin/parcel-stationd" || echo "benchmark smoke run failed (not a test failure)"
 "$bin/parcel-bench" --quick --flush-latency 2 --daemon "$bin/parcel-stationd" || echo "slow-disk benchmark smoke run failed (not a test failure)"
 "$bin/parcel-bench" --quick --county || echo "county benchmark smoke run failed (not a test failure)"
+"$bin/parcel-bench" --quick --faults --daemon "$bin/parcel-stationd" || echo "fault benchmark smoke run failed (not a test failure)"
+
+echo "==> fuzzing each libFuzzer target briefly over its committed seeds (scripts/fuzz.sh; a crash fails the run)"
+if ! scripts/fuzz.sh "${PARCEL_STATION_FUZZ_SECONDS:-15}"; then status=1; fi
 
 # One plain closing line for CI, from Swift Testing's summary.
 summary=$(grep -E "Test run with [0-9]+ tests" "$log" | tail -n 1 || true)

@@ -34,6 +34,9 @@ struct ParcelStationd: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
 
+    @Flag(name: .customLong("check-config"), help: "Read and check the configuration, then exit: 0 when it is good, 78 with the reason when not.")
+    var checkConfig = false
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let config: DaemonConfiguration
@@ -42,6 +45,10 @@ struct ParcelStationd: AsyncParsableCommand {
         } catch {
             FileHandle.standardError.write(Data("parcel-stationd: \(error)\n".utf8))
             throw ExitCode(78)  // EX_CONFIG
+        }
+        if checkConfig {
+            print("configuration \(configPath ?? "(none: defaults)") is good")
+            return
         }
         let levelName = logLevel ?? config.logLevel ?? environment["PARCEL_STATION_LOG_LEVEL"] ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else {

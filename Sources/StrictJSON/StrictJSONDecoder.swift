@@ -14,10 +14,16 @@ public struct StrictJSONDecoder: Sendable {
     /// checks, but text kept as stored.
     public static let ownOutput = StrictJSONDecoder(refusesControlCharacters: false)
 
-    /// Checks, then decodes `data` as `type`.
+    /// Checks, then decodes `data` as `type`. A leading UTF-8 byte order mark (files saved by Windows editors)
+    /// is skipped, as RFC 8259 allows.
     public func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+        let data = Self.droppingByteOrderMark(data)
         try preflight.check(data)
         return try JSONDecoder().decode(type, from: data)
+    }
+
+    static func droppingByteOrderMark(_ data: Data) -> Data {
+        data.starts(with: [0xEF, 0xBB, 0xBF]) ? data.dropFirst(3) : data
     }
 
     /// Decodes bytes already checked by `preflight` (one check, several typed reads of the same request).
@@ -27,6 +33,7 @@ public struct StrictJSONDecoder: Sendable {
 
     /// Checks, then parses with `JSONSerialization` (for JSON whose shape is not a Swift type).
     public func jsonObject(with data: Data) throws -> Any {
+        let data = Self.droppingByteOrderMark(data)
         try preflight.check(data)
         return try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
     }

@@ -1,0 +1,103 @@
+import Foundation
+import StationClient
+import StationProtocol
+import StationTestSupport
+import Synchronization
+import Testing
+
+/// SIGTERM stops the daemon within a bound whatever its services are doing: requests in flight from several
+/// clients, a county that accepts connections and never answers, a notice channel that hangs, a photo being
+/// decoded, USB scanning, a camera spool folder and scheduled backups, all at once. Nothing is killed by the test.
+@Suite(.serialized) struct ShutdownBoundTests {
+    @Test func everyServiceStopsWithinTheBound() throws {
+        let directory = try TemporaryDirectory(prefix: "stop")
+        let county = try BlackHoleListener()
+        let hang = directory.file("hang.sh")
+        try "#!/bin/sh\nexec sleep 600\n".write(toFile: hang, atomically: true, encoding: .utf8)
+        chmod(hang, 0o755)
+        try FileManager.default.createDirectory(atPath: directory.file("camera"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: directory.file("backups"), withIntermediateDirectories: true)
+        let config = """
+            {"county":{"host":"127.0.0.1","port":\(county.port),"database":"county","user":"station","timeoutSeconds":60},
+             "notices":{"exec":{"executable":"\(hang)","timeoutSeconds":600}},
+             "labels":{"spool":[{"path":"\(directory.file("camera"))","role":"intake"}]},
+             "backup":{"folder":"\(directory.file("backups"))","intervalMinutes":1}}
+            """
+        let daemon = try DaemonProcess(config: config, directory: directory)
+        // Clients taking parcels in, each until the daemon stops answering it.
+        let answered = Collected<Int>()
+        let stop = Mutex(false)
+        let socketPath = daemon.socketPath
+        let clients = Thread {
+            onThreads(4) { client in
+                guard let connection = try? StationConnection(socketPath: socketPath, timeout: 30), (try? connection.hello(client: "load")) != nil
+                else { return }
+                var index = 0
+                while !stop.withLock({ $0 }) {
+                    index += 1
+                    let tracking = "SF" + String(format: "%013d", client * 1_000_000 + index)
+                    guard (try? connection.callRaw(Method.intake.rawValue, IntakeParams(tracking: tracking, phoneTail: "1234"))) != nil else { return }
+                    answered.append(1)
+                }
+            }
+        }
+        clients.start()
+        // A photo in the spool folder and one decoded over the socket, both in flight at the stop.
+        let photo = try Data(contentsOf: URL(fileURLWithPath: Self.fixture("label_0033.pgm")))
+        try photo.write(to: URL(fileURLWithPath: directory.file("camera/label.pgm")))
+        let decoding = Thread {
+            let connection = try? daemon.connect(client: "camera")
+            _ = try? connection?.callRaw(Method.decodeLabel.rawValue, LabelDecodeParams(data: photo.base64EncodedString()))
+        }
+        decoding.start()
+        // Long enough for notices to be due and the county link to be stuck in its first exchange.
+        Thread.sleep(forTimeInterval: 3)
+        #expect(answered.all.count > 0)
+        let started = Date()
+        kill(daemon.pid, SIGTERM)
+        daemon.process.waitUntilExit()
+        let took = Date().timeIntervalSince(started)
+        stop.withLock { $0 = true }
+        // Far inside the unit's TimeoutStopSec=30s, and no service needed the last-resort exit.
+        #expect(took < 20, "stop took \(took) s:\n\(daemon.log.suffix(3000))")
+        #expect(daemon.process.terminationStatus == 0, "\(daemon.log.suffix(3000))")
+        #expect(daemon.log.contains("shutting down"))
+        #expect(!daemon.log.contains("shutdown took longer"))
+        // Every acknowledged intake is in the ledger.
+        let count = answered.all.count
+        let restarted = try daemon.restarted()
+        let status = try restarted.connect().call(Method.status.rawValue, NoParams(), as: StatusResult.self)
+        #expect(status.active >= count)
+        #expect(restarted.terminate() == 0)
+    }
+
+    static func fixture(_ name: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("LabelDecodingTests/Fixtures/labels/\(name)").path
+    }
+}
+
+/// A TCP listener on loopback that accepts connections (the kernel completes the handshake from its backlog) and
+/// never says a word: to a client it looks like a server that stopped answering, or a link that black-holes.
+final class BlackHoleListener: @unchecked Sendable {
+    let fd: Int32
+    let port: Int
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.fd = fd
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(fd, 64) == 0 else { throw CocoaError(.fileWriteUnknown) }
+        var actual = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &actual) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        port = Int(UInt16(bigEndian: actual.sin_port))
+    }
+
+    deinit { close(fd) }
+}
