@@ -67,15 +67,17 @@ enum PeerFileAccess {
         var symlinks = 0
         var shown = ""
         while let name = pending.popLast() {
-            if name == "." || name.isEmpty { continue }
+            if name.isEmpty { continue }
+            let current = directories[directories.count - 1]
+            // Every lookup, "." and ".." included, needs search permission on the folder it is made in.
+            guard try permits(current, for: requester, want: 1) else {
+                throw .denied("uid \(requester.uid) may not search \(shown.isEmpty ? "/" : shown)")
+            }
+            if name == "." { continue }
             if name == ".." {
                 if directories.count > 1 { close(directories.removeLast()) }
                 shown = (shown as NSString).deletingLastPathComponent
                 continue
-            }
-            let current = directories[directories.count - 1]
-            guard try permits(current, for: requester, want: 1) else {
-                throw .denied("uid \(requester.uid) may not search \(shown.isEmpty ? "/" : shown)")
             }
             var info = stat()
             guard fstatat(current, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { throw .failed(errno) }

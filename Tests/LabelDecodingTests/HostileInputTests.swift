@@ -150,7 +150,7 @@ struct HostileInputTests {
             pgm(400, 300) { x, y in noise[y * 400 + x] },
             pgm(400, 300) { x, _ in (x / 3) % 2 == 0 ? 0 : 255 },  // bars of one width: no valid code
             pgm(256, 256) { x, y in ((x / 4) + (y / 4)) % 2 == 0 ? 0 : 255 },  // a checkerboard, finder-like everywhere
-            pgm(1, 1) { _, _ in 0 }, pgm(3000, 1) { x, _ in x % 2 == 0 ? 0 : 255 }, pgm(1, 2000) { _, y in y % 7 == 0 ? 0 : 255 },
+            pgm(1, 1) { _, _ in 0 }, pgm(69, 1) { x, _ in x % 2 == 0 ? 0 : 255 }, pgm(1, 90) { _, y in y % 7 == 0 ? 0 : 255 },
         ]
         for bytes in images {
             let result = try decoder.decode(bytes: bytes)
@@ -158,6 +158,9 @@ struct HostileInputTests {
             #expect(!result.symbols.contains { $0.pass == .zxing && $0.symbology != .itf })
             #expect(result.waybill == nil)
         }
+        // Scan lines thousands of pixels long are not photos: refused from the header (fault 7).
+        #expect(error(pgm(3000, 1) { x, _ in x % 2 == 0 ? 0 : 255 })?.code == "image.badGeometry")
+        #expect(error(pgm(1, 2000) { _, y in y % 7 == 0 ? 0 : 255 })?.code == "image.badGeometry")
     }
 
     @Test("the time budget stops the cascade and is reported when nothing was found")

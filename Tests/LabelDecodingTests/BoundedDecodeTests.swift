@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+
+@testable import LabelDecoding
+
+/// Issue 14, fault 7: images built to be expensive (1×65535, pixel bombs just under the limit) finish within
+/// the time budget, hold no more than the memory budget, and do not hold a normal photo behind them. Bounds
+/// are asserted at twice the budget: the machine running the tests may be loaded.
+@Suite("Bounded decodes", .serialized)
+struct BoundedDecodeTests {
+    static let hostile = HostileImages.standardSet()
+
+    static func sample(_ name: String) throws -> [UInt8] {
+        try #require(hostile.first { $0.name == name }).bytes
+    }
+
+    /// Decodes `bytes`; the outcome (nil on success) and the seconds it took.
+    static func timed(_ decoder: LabelDecoder, _ bytes: [UInt8], budget: DecodeBudget? = nil) -> (LabelDecodeError?, Double) {
+        let start = ContinuousClock.now
+        let budget = budget ?? DecodeBudget(limits: decoder.limits, started: start)
+        var failure: LabelDecodeError?
+        do { _ = try decoder.decode(bytes: bytes, budget: budget) } catch { failure = error }
+        return (failure, (ContinuousClock.now - start).milliseconds / 1000)
+    }
+
+    @Test("every hostile image ends within twice the budget, with a result or a clear error, and within its memory budget")
+    func hostileSetIsBounded() throws {
+        #expect(Self.hostile.count >= 13, "the generator made every sample")
+        let decoder = LabelDecoder()
+        let budgetSeconds = decoder.limits.timeBudget.milliseconds / 1000
+        for sample in Self.hostile {
+            let budget = DecodeBudget(limits: decoder.limits, started: .now)
+            let (failure, seconds) = Self.timed(decoder, sample.bytes, budget: budget)
+            #expect(seconds < 2 * budgetSeconds, "\(sample.name): \(seconds) s, \(failure?.code ?? "decoded")")
+            #expect(budget.peak <= decoder.limits.maxMemoryBytes, "\(sample.name)")
+            if let failure {
+                #expect(["image.badGeometry", "image.tooManyPixels", "image.timeout"].contains(failure.code), "\(sample.name): \(failure)")
+            }
+        }
+    }
+
+    @Test("degenerate shapes are refused from the header, before any pixel is decoded")
+    func degenerateShapes() throws {
+        let decoder = LabelDecoder()
+        for name in ["png-1x65535.png", "png-65535x1.png", "pgm-65535x1.pgm", "pgm-1x65535.pgm", "png-2x24000.png", "jpeg-1x65500.jpg", "jpeg-65500x8.jpg", "webp-1x16383.webp"] {
+            let (failure, seconds) = Self.timed(decoder, try Self.sample(name))
+            #expect(failure?.code == "image.badGeometry", "\(name)")
+            #expect(seconds < 0.5, "\(name): \(seconds) s")
+        }
+        // The corpora's most elongated real image, a 69×1 scan line, is still read.
+        let line = HostileImages.pgm(width: 69, height: 1, pattern: .stripes)
+        #expect(Self.timed(decoder, line).0 == nil)
+    }
+
+    @Test("the deadline stops a pass in the middle: a pixel bomb under a 1 s budget")
+    func deadlineInsidePasses() throws {
+        let decoder = LabelDecoder(limits: DecodeLimits(timeBudget: .seconds(1)))
+        for name in ["png-bomb-7000x7000.png", "jpeg-progressive-bomb-7000x7000.jpg", "pgm-bomb-6000x5000.pgm"] {
+            let (failure, seconds) = Self.timed(decoder, try Self.sample(name))
+            // Nothing to read in them: a result with no symbols, or the budget ran out first.
+            #expect(failure == nil || failure?.code == "image.timeout", "\(name): \(String(describing: failure))")
+            #expect(seconds < 2, "\(name): \(seconds) s")
+        }
+    }
+
+    @Test("passes whose buffers do not fit the memory budget are skipped; an image that does not fit is refused")
+    func memoryBudget() throws {
+        let bomb = try Self.sample("png-bomb-7000x7000.png")
+        // 75 MB: the half-size image (12 MB) and its scan fit; the whole image (49 MB) does, but not with its scan,
+        // nor with any rotated canvas, stretched or inverted copy, or ZXing's buffers.
+        let tight = LabelDecoder(limits: DecodeLimits(timeBudget: .seconds(30), maxMemoryBytes: 75 << 20))
+        let budget = DecodeBudget(limits: tight.limits, started: .now)
+        let result = try tight.decode(bytes: bomb, budget: budget)
+        #expect(result.passLog.map(\.pass) == [.half])
+        #expect(budget.peak <= 75 << 20)
+        // The standard budget runs every pass on it.
+        #expect(try LabelDecoder(limits: DecodeLimits(timeBudget: .seconds(60))).decode(bytes: bomb).passLog.count >= 7)
+        let tiny = LabelDecoder(limits: DecodeLimits(maxMemoryBytes: 32 << 20))
+        #expect(throws: LabelDecodeError.self) { try tiny.decode(bytes: bomb) }
+        #expect(Self.timed(tiny, bomb).0?.code == "image.tooManyPixels")
+        // A lossless WebP decodes through a full ARGB copy: 49 MP needs more than the standard 256 MB.
+        #expect(Self.timed(LabelDecoder(), try Self.sample("webp-bomb-7000x7000.webp")).0?.code == "image.tooManyPixels")
+    }
+
+    @Test("a normal photo sent while hostile images decode is not held behind them")
+    func normalPhotoIsNotQueuedBehindHostileOnes() async throws {
+        let pool = LabelDecodingPool(maxConcurrent: 2)
+        let budgetSeconds = pool.decoder.limits.timeBudget.milliseconds / 1000
+        let normal = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Fixture.path("labels/label_0033.jpg"))))
+        let flood = ["png-bomb-7000x7000.png", "jpeg-bomb-7000x7000.jpg", "jpeg-progressive-bomb-7000x7000.jpg", "png-1x65535.png",
+            "pgm-1x65535.pgm", "png-bomb-7000x7000.png"]
+        let hostile = try flood.map(Self.sample)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for bytes in hostile { group.addTask { _ = try? await pool.decode(bytes: bytes) } }
+            try await Task.sleep(for: .milliseconds(100))
+            let start = ContinuousClock.now
+            let result = try await pool.decode(bytes: normal)
+            let seconds = (ContinuousClock.now - start).milliseconds / 1000
+            #expect(result.waybill?.number == "YT0629322539683")
+            #expect(seconds < budgetSeconds, "normal photo took \(seconds) s beside \(flood.count) hostile images")
+            try await group.waitForAll()
+        }
+    }
+}
