@@ -1,4 +1,5 @@
 import Foundation
+import enum LabelDecoding.HostileImages
 import StationClient
 import StationProtocol
 import StationTestSupport
@@ -101,5 +102,101 @@ import Testing
         let found = try again.connect().call(Method.search.rawValue, SearchParams(tracking: "YT0629322539683"), as: ParcelsResult.self)
         #expect(found.parcels.count == 1)
         #expect(again.terminate() == 0)
+    }
+
+    // MARK: Issue 14, faults 7 and 8
+
+    /// Peak resident memory (VmHWM) of process `pid`, in MB.
+    static func peakRSS(_ pid: Int32) -> Int {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+        return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
+    }
+
+    /// Hostile images sent inline end with a clear error or a result within twice the time budget, the
+    /// daemon's memory stays bounded, and a normal photo sent meanwhile on another connection is answered
+    /// within the budget. (Before: 60-75 s each for a 1×65535 image, and 3 GB.)
+    @Test func hostileImagesAreBoundedAndDoNotHoldANormalPhoto() throws {
+        let daemon = try DaemonProcess(config: #"{"server": {"maxLineBytes": 4194304}, "labels": {"maxConcurrent": 2}}"#)
+        let hostile = HostileImages.standardSet().filter { !$0.name.hasPrefix("pgm-bomb") }
+        let before = Self.peakRSS(daemon.pid)
+        let outcomes = Collected<(String, String?, Double)>()
+        let threads = hostile.map { sample in
+            Thread {
+                guard let client = try? daemon.connect() else { return }
+                let line = #"{"id":1,"method":"Label.Decode","params":{"data":"\#(Data(sample.bytes).base64EncodedString())"}}"# + "\n"
+                let start = Date()
+                let code = try? client.errorCode(forRawLine: line)
+                outcomes.append((sample.name, code ?? nil, Date().timeIntervalSince(start)))
+            }
+        }
+        threads.forEach { $0.start() }
+        usleep(300_000)
+        let start = Date()
+        let normal = try decode(try daemon.connect(), LabelDecodeParams(path: Self.fixture("label_0033.jpg")))
+        let normalSeconds = Date().timeIntervalSince(start)
+        #expect(normal.waybill?.number == "YT0629322539683")
+        #expect(normalSeconds < 3, "a normal photo took \(normalSeconds) s beside \(hostile.count) hostile images")
+        let deadline = Date().addingTimeInterval(120)
+        while outcomes.all.count < hostile.count && Date() < deadline { usleep(100_000) }
+        #expect(outcomes.all.count == hostile.count)
+        for (name, code, seconds) in outcomes.all {
+            // Queued behind each other (two at a time), so the whole flood has to fit, not one image.
+            #expect(seconds < 2 * 3 * Double(hostile.count) / 2, "\(name): \(seconds) s")
+            #expect(code == nil || ["image.badGeometry", "image.tooManyPixels", "image.timeout"].contains(code!), "\(name): \(code ?? "")")
+        }
+        #expect(outcomes.all.filter { $0.0.contains("65535") || $0.0.contains("65500") }.allSatisfy { $0.2 < 3 })
+        // Two decodes at a time, each within its 256 MB budget, beside the daemon's own ~50 MB.
+        let peak = Self.peakRSS(daemon.pid)
+        #expect(peak < before + 2 * 256 + 200, "daemon peak RSS \(peak) MB, \(before) MB before")
+        #expect(daemon.process.isRunning)
+        #expect(daemon.terminate() == 0)
+    }
+
+    /// A Label.Decode line sent as `user` by a separate process; the reply line.
+    static func decodeAs(_ user: String, socket: String, path: String) throws -> String {
+        let script = """
+            import socket, sys
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(sys.argv[1])
+            s.sendall(('{"id":1,"method":"Label.Decode","params":{"path":"' + sys.argv[2] + '"}}\\n').encode())
+            reply = b""
+            while not reply.endswith(b"\\n"):
+                chunk = s.recv(65536)
+                if not chunk: break
+                reply += chunk
+            sys.stdout.write(reply.decode())
+            """
+        let run = try runCommand("/usr/sbin/runuser", ["-u", user, "--", "/usr/bin/python3", "-c", script, socket, path])
+        return run.stdout + run.stderr
+    }
+
+    /// A writer connected as another user had the daemon (root) decode a root-only image. Now the daemon reads
+    /// a path only if the peer could: by the peer's uid, groups, every folder's search bit and the file's read bit.
+    @Test(.enabled(if: getuid() == 0, "needs root to run a client as another user"))
+    func pathsAreReadOnlyIfThePeerMayReadThem() throws {
+        let directory = try TemporaryDirectory(prefix: "label-access")
+        chmod(directory.path, 0o755)
+        // nobody is a writer here, as in the report: access control for writing is not what stops it.
+        let daemon = try DaemonProcess(
+            config: #"{"server": {"socketMode": "0666"}, "access": {"writers": {"users": ["nobody"]}}}"#, directory: directory)
+        let photos = directory.file("photos")
+        try FileManager.default.createDirectory(atPath: photos, withIntermediateDirectories: true)
+        chmod(photos, 0o755)
+        for (name, mode) in [("shared.jpg", 0o644), ("root-only.jpg", 0o600)] {
+            try FileManager.default.copyItem(atPath: Self.fixture("label_0033.jpg"), toPath: "\(photos)/\(name)")
+            chmod("\(photos)/\(name)", mode_t(mode))
+        }
+        try FileManager.default.createSymbolicLink(atPath: "\(photos)/link.jpg", withDestinationPath: "\(photos)/root-only.jpg")
+        let secret = try Self.decodeAs("nobody", socket: daemon.socketPath, path: "\(photos)/root-only.jpg")
+        #expect(secret.contains("image.accessDenied"), "\(secret.prefix(300))")
+        #expect(!secret.contains("YT0629322539683"))
+        let linked = try Self.decodeAs("nobody", socket: daemon.socketPath, path: "\(photos)/link.jpg")
+        #expect(linked.contains("image.accessDenied"), "\(linked.prefix(300))")
+        let shared = try Self.decodeAs("nobody", socket: daemon.socketPath, path: "\(photos)/shared.jpg")
+        #expect(shared.contains("YT0629322539683"), "\(shared.prefix(300))")
+        // Root may read it, so the daemon reads it for root.
+        #expect(try decode(daemon.connect(), LabelDecodeParams(path: "\(photos)/root-only.jpg")).waybill?.number == "YT0629322539683")
+        #expect(daemon.terminate() == 0)
     }
 }
