@@ -31,16 +31,34 @@ public final class LabelDecodingPool: Sendable {
 
     /// Decodes the file at `path`; with a `requester`, only if that user may read it themselves.
     public func decode(path: String, for requester: FileRequester? = nil) async throws(LabelDecodeError) -> LabelDecodeResult {
-        // Read first (bounded by the size limit, outside the slots): the header picks the lane.
+        // Read in a common slot, as many files at once as decodes; the header then says whether the image moves
+        // to the heavy lane.
+        await gate.acquire()
         let decoder = self.decoder
-        let bytes = try await onQueue { () throws(LabelDecodeError) in try decoder.read(path: path, for: requester) }
-        return try await decode(bytes: bytes)
+        let bytes: [UInt8]
+        do {
+            bytes = try await onQueue { () throws(LabelDecodeError) in try decoder.read(path: path, for: requester) }
+        } catch {
+            await gate.release()
+            throw error
+        }
+        guard !Self.isHeavy(bytes) else {
+            await gate.release()
+            await heavyGate.acquire()
+            return try await decode(bytes, holding: heavyGate)
+        }
+        return try await decode(bytes, holding: gate)
     }
 
     /// Decodes an inline payload.
     public func decode(bytes: [UInt8]) async throws(LabelDecodeError) -> LabelDecodeResult {
         let lane = Self.isHeavy(bytes) ? heavyGate : gate
         await lane.acquire()
+        return try await decode(bytes, holding: lane)
+    }
+
+    /// Decodes in the slot of `lane` the caller acquired, and releases it.
+    private func decode(_ bytes: [UInt8], holding lane: Gate) async throws(LabelDecodeError) -> LabelDecodeResult {
         let decoder = self.decoder
         // Waiting for a slot does not count against the budget: the image's own work does.
         let result: Result<LabelDecodeResult, LabelDecodeError>
