@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -46,17 +47,24 @@ public struct ExecChannel: NoticeChannel {
         let input: Data
         do { input = try payload.json() + Data("\n".utf8) } catch { return .permanent("cannot encode the notice: \(error)") }
         let configuration = configuration
+        // Shutdown must not wait out a hung channel (timeoutSeconds may be minutes): cancelling the send kills the
+        // child's process group, and the notice is retried after the restart, as after a timeout.
+        let interrupted = Mutex(false)
         // The work blocks (poll, waitpid), so it runs on its own thread rather than the cooperative pool.
-        return await withCheckedContinuation { continuation in
-            let thread = Thread {
-                continuation.resume(returning: Self.run(configuration, input: input))
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let thread = Thread {
+                    continuation.resume(returning: Self.run(configuration, input: input, interrupted: interrupted))
+                }
+                thread.name = "notice-exec"
+                thread.start()
             }
-            thread.name = "notice-exec"
-            thread.start()
+        } onCancel: {
+            interrupted.withLock { $0 = true }
         }
     }
 
-    static func run(_ configuration: Configuration, input: Data) -> DeliveryResult {
+    static func run(_ configuration: Configuration, input: Data, interrupted: borrowing Mutex<Bool>) -> DeliveryResult {
         let deadline = ContinuousClock.now + .seconds(configuration.timeoutSeconds)
         var stdinPipe: [Int32] = [-1, -1]
         var stderrPipe: [Int32] = [-1, -1]
@@ -115,6 +123,11 @@ public struct ExecChannel: NoticeChannel {
             if waitpid(pid, &status, WNOHANG) == pid {
                 readStderr()
                 break
+            }
+            if interrupted.withLock({ $0 }) {
+                kill(-pid, SIGKILL)
+                _ = waitpid(pid, &status, 0)
+                return .retryable("interrupted: the daemon was stopping")
             }
             let remaining = deadline - ContinuousClock.now
             if remaining <= .zero {

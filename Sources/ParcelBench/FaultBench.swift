@@ -116,7 +116,7 @@ enum FaultBench {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         // Lines up to 64 KiB (the default) and enough connections for every client: the fuzz is about content.
         let config = "\(folder)/config.json"
-        try #"{"server":{"maxLineBytes":65536},"pickupGuessing":{"clientFailures":1000000,"counterFailures":1000000}}"#.write(
+        try #"{"server":{"maxLineBytes":65536},"pickupGuessing":{"clientFailures":10000,"counterFailures":10000,"cooldownSeconds":1}}"#.write(
             toFile: config, atomically: true, encoding: .utf8)
         let daemon = try DaemonProcess(
             executable: daemonPath, stateDir: "\(folder)/state", socketPath: "\(folder)/s.sock", configPath: config, logPath: "\(folder)/daemon.log")

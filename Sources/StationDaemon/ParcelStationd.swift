@@ -162,8 +162,8 @@ struct ParcelStationd: AsyncParsableCommand {
             services: services.map { .init(service: $0) }
                 + [.init(service: ShutdownDeadline(logger: logger), successTerminationBehavior: .ignore)],
             gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
+        // No maximumCancellationDuration: ServiceGroup traps (SIGILL) when it passes; ShutdownDeadline exits cleanly.
         groupConfiguration.maximumGracefulShutdownDuration = ShutdownDeadline.graceful
-        groupConfiguration.maximumCancellationDuration = ShutdownDeadline.cancellation
         let group = ServiceGroup(configuration: groupConfiguration)
         var failure: (any Error)? = nil
         do {

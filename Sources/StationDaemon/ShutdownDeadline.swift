@@ -5,7 +5,7 @@ import ServiceLifecycle
 /// How long a stop may take, whatever a service is doing.
 ///
 /// ServiceGroup gives the services `graceful` to finish (the server answers the requests in progress), then
-/// cancels them and waits `cancellation` more. A service stuck in a call that ignores both (a C library, a
+/// cancels them. A service stuck in a call that ignores both (a C library, a
 /// network read with no deadline) would still hold the process until systemd's `TimeoutStopSec` kills it with
 /// SIGKILL and no word about why; past `hard`, this service instead logs which stop overran and exits, so the
 /// ledger (whose every acknowledged write is already committed) is left as a kill would leave it, but sooner
@@ -13,7 +13,6 @@ import ServiceLifecycle
 struct ShutdownDeadline: Service {
     /// Fits inside the unit's TimeoutStopSec=30s with room to spare.
     static let graceful: Duration = .seconds(15)
-    static let cancellation: Duration = .seconds(5)
     static let hard: Duration = .seconds(25)
 
     let logger: Logger
