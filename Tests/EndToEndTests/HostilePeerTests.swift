@@ -98,22 +98,22 @@ import Testing
         let directory = try TemporaryDirectory(prefix: "slow")
         chmod(directory.path, 0o755)
         let daemon = try DaemonProcess(
-            config: #"{"server":{"socketMode":"0666","maxConnections":16,"maxConnectionsPerUser":8,"lineTimeoutSeconds":2}}"#,
+            config: #"{"server":{"socketMode":"0666","maxConnections":16,"maxConnectionsPerUser":8,"lineTimeoutSeconds":3}}"#,
             directory: directory)
         // Eight trickling connections from root: root's whole share.
         let tricklers = try (0..<8).map { _ in try StationConnection(socketPath: daemon.socketPath, timeout: 10) }
-        for connection in tricklers { try connection.send(Array(#"{"id":1,"#.utf8)) }
         // A ninth from root is refused with its own code; another user is served at once.
         let ninth = try StationConnection(socketPath: daemon.socketPath, timeout: 5)
         #expect(StationConnection.errorCode(of: (try? ninth.readLine()) ?? []) == "connection.tooMany", "\(daemon.log)")
         let other = try runCommand("/usr/sbin/runuser", ["-u", "nobody", "--", BuiltProducts.parcelctl, "--socket", daemon.socketPath, "status"])
         #expect(other.status == 0, "\(other.stderr)")
         // Trickle a byte every 200 ms for 1.5 s: never silent, never a whole line. The deadline counts from the
-        // line's first byte, so each is answered and closed at 2 s, long before the 300 s idle timeout.
+        // line's first byte, so each is answered and closed at 3 s, long before the 300 s idle timeout.
         let start = Date()
+        for connection in tricklers { try connection.send(Array(#"{"id":1,"#.utf8)) }
         while Date().timeIntervalSince(start) < 1.5 {
-            for connection in tricklers { try connection.send(Array(" ".utf8)) }
             usleep(200_000)
+            for connection in tricklers { _ = try? connection.send(Array(" ".utf8)) }
         }
         for connection in tricklers {
             #expect(StationConnection.errorCode(of: (try? connection.readLine()) ?? []) == "request.lineTimeout")

@@ -36,8 +36,11 @@ import Testing
                 while !stop.withLock({ $0 }) {
                     index += 1
                     let tracking = "SF" + String(format: "%013d", client * 1_000_000 + index)
-                    guard (try? connection.callRaw(Method.intake.rawValue, IntakeParams(tracking: tracking, phoneTail: "1234"))) != nil else { return }
-                    answered.append(1)
+                    guard let reply = try? connection.callRaw(Method.intake.rawValue, IntakeParams(tracking: tracking, phoneTail: "1234")) else {
+                        return
+                    }
+                    // Only a result acknowledges the intake (server.shuttingDown answers the ones refused).
+                    if (try? StationConnection.decodeResult(reply, as: ParcelResult.self)) != nil { answered.append(1) }
                 }
             }
         }
