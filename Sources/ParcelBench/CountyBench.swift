@@ -6,7 +6,9 @@ import NIOCore
 import ParcelDomain
 import ParcelStore
 import PostgresNIO
+import StationClient
 import StationEngine
+import StationProtocol
 import Synchronization
 
 /// `parcel-bench --county`: the county sync and the county backlog report, each beside its floor on the same
@@ -15,6 +17,10 @@ import Synchronization
 ///   the same rows into the same table (same triggers, same server).
 /// - C2: the county backlog report over generated projections (stations × parcels) through `CountyReports`,
 ///   against the same SQL run by psql in one session (`\timing`).
+/// - C3: the link's faults: time from a county restart (`pg_ctl -m fast stop`, start) to a caught-up idle
+///   station, beside the syncer's own pacing (the poll interval, the first retry) and a fresh connection; and
+///   time from SIGTERM to exit for a daemon whose county is black-holed, beside the same daemon with the
+///   county reachable.
 enum CountyBench {
     struct Server {
         let host: String
@@ -273,6 +279,7 @@ enum CountyBench {
             index += 2
         }
         figures.psqlMillis = Array(pairs.dropFirst(3))
+        try faults(server, root: root, rounds: rounds)
         return figures
     }
 
@@ -307,5 +314,235 @@ enum CountyBench {
             }
         }
         return escaped
+    }
+
+    // MARK: C3, the link's faults
+
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    /// Runs a command to its end (as `postgres` for PostgreSQL's own tools when this runs as root).
+    @discardableResult
+    static func shell(_ arguments: [String], asServer: Bool = false) throws -> String {
+        let process = Process()
+        let full = asServer && getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--"] + arguments : arguments
+        process.executableURL = URL(fileURLWithPath: full[0])
+        process.arguments = Array(full.dropFirst())
+        let log = "/tmp/county-bench-\(UUID().uuidString).log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        defer { unlink(log) }
+        process.standardOutput = FileHandle(forWritingAtPath: log)
+        process.standardError = FileHandle(forWritingAtPath: log)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        guard process.terminationStatus == 0 else { throw BenchError("\(arguments.joined(separator: " ")) failed: \(text)") }
+        return text
+    }
+
+    static func seconds(_ since: UInt64) -> Double { Double(monotonicNanos() - since) / 1e9 }
+
+    /// A station registered on a fresh county database of `server`: its ledger, its engine and its link.
+    static func station(_ server: Server, root: String, name: String) throws -> (CountyLink, StationEngine, ParcelStore) {
+        let county = try freshDatabase(server, "bench_\(name)")
+        let role = "bench_\(name)_\(county.database.split(separator: "_").last ?? "")"
+        try runBlocking {
+            try await county.withConnection(logger: logger) { connection in
+                try await CountyAdmin.registerStation(
+                    connection, id: "bench-01", name: "基准站", tier: .village, township: nil, role: role, password: "bench-pw", logger: logger)
+            }
+        }
+        var link = county
+        link.user = role
+        link.password = "bench-pw"
+        link.timeoutSeconds = 30  // the daemon's default
+        let store = try ParcelStore(path: "\(root)/\(name).sqlite")
+        let shelves = ShelfLayout(shelves: (1...4).map { .init(id: $0, layers: 4, layerCapacity: 999) })
+        let engine = try runBlocking {
+            try await StationEngine(
+                store: store, settings: StationSettings(stationID: "bench-01", stationName: "基准站", shelves: shelves, codeCooldownHours: 0),
+                clock: SystemClock(), logger: logger)
+        }
+        return (link, engine, store)
+    }
+
+    static func faults(_ server: Server, root: String, rounds: Int) throws {
+        let script = "\(repositoryRoot)/scripts/county-test-db.sh"
+        let proxyScript = "\(repositoryRoot)/Tests/Fixtures/county/link_proxy.py"
+        guard FileManager.default.fileExists(atPath: script), FileManager.default.fileExists(atPath: proxyScript) else {
+            print("[C3] skipped: needs the source tree (scripts/county-test-db.sh, Tests/Fixtures/county/link_proxy.py)")
+            return
+        }
+        let pacing = SyncPacing()  // the daemon's: a poll every 2 s, the first retry after 2 s (±20 %)
+        print("[C3] county faults, with the daemon's pacing (poll \(pacing.pollInterval), first retry \(pacing.retryMin) ±20 %, deadline 32 s)")
+        fflush(nil)
+
+        // C3a. A county of its own, restarted under an idle station.
+        let folder = "\(root)/county-restart"
+        try shell(["/bin/bash", script, "start", folder, String(getpid())])
+        defer { _ = try? shell(["/bin/bash", script, "stop", folder]) }
+        let env = try String(contentsOfFile: "\(folder)/env", encoding: .utf8)
+        var values: [String: String] = [:]
+        for line in env.split(separator: "\n") {
+            let pair = line.replacingOccurrences(of: "export ", with: "").split(separator: "=", maxSplits: 1).map(String.init)
+            if pair.count == 2 { values[pair[0]] = pair[1] }
+        }
+        guard let port = values["PARCEL_STATION_TEST_PG_PORT"].flatMap(Int.init), let password = values["PARCEL_STATION_TEST_PG_PASSWORD"],
+            let bin = values["PARCEL_STATION_TEST_PG_BIN"]
+        else { throw BenchError("the restartable PostgreSQL did not start") }
+        let own = Server(host: "127.0.0.1", port: port, owner: "county_owner", password: password, psql: "\(bin)/psql")
+        let pgctl = ["\(bin)/pg_ctl", "-D", "\(folder)/data"]
+        let startOptions = "-c listen_addresses=127.0.0.1 -c port=\(port) -c unix_socket_directories='\(folder)' -c max_connections=200"
+        let (link, engine, store) = try station(own, root: root, name: "restart")
+        defer { try? store.close() }
+        let staff = Caller(client: "parcel-bench", uid: 0, staff: "bench")
+        var serial = 0
+        func intake() throws {
+            serial += 1
+            let tracking = "75" + String(format: "%012d", 900_000 + serial)
+            _ = try runBlocking { try await engine.intake(.init(scan: tracking, phoneTail: "0000"), by: staff) }
+        }
+        try intake()
+        let source = LedgerOutboxSource(store: store)
+        let syncer = CountySyncer(link: link, stationID: "bench-01", source: source, pacing: pacing, logger: logger)
+        let task = Task { await syncer.run() }
+        defer { task.cancel() }
+        func caughtUp(within limit: Double) throws {
+            let head = try runBlocking { try await source.head() }
+            let began = monotonicNanos()
+            while syncer.status.acknowledged < head || syncer.status.state != .idle {
+                if seconds(began) > limit { throw BenchError("not caught up after \(limit) s: \(syncer.status)") }
+                usleep(2_000)
+            }
+        }
+        try caughtUp(within: 60)
+        var connectMillis: [Double] = []
+        var restartSeconds: [Double] = []
+        var outageSeconds: [Double] = []
+        for round in 1...rounds {
+            // The baseline: a fresh connection and the county's last seq, as a session begins.
+            let began = monotonicNanos()
+            _ = try runBlocking {
+                try await link.withConnection(logger: logger) { try await CountyUploader.acknowledged($0, stationID: "bench-01", logger: logger) }
+            }
+            connectMillis.append(seconds(began) * 1000)
+            try shell(pgctl + ["-m", "fast", "-w", "stop"], asServer: true)
+            let stopped = monotonicNanos()
+            try intake()
+            try shell(pgctl + ["-l", "\(folder)/server.log", "-w", "-t", "60", "-o", startOptions, "start"], asServer: true)
+            let back = monotonicNanos()
+            try caughtUp(within: 120)
+            restartSeconds.append(seconds(back))
+            outageSeconds.append(seconds(stopped))
+            print(
+                String(
+                    format: "    round %d: server down %.2f s; caught up %.2f s after it accepted again (%.2f s after the stop); fresh connection %.1f ms",
+                    round, Double(back - stopped) / 1e9, restartSeconds.last!, outageSeconds.last!, connectMillis.last!))
+            fflush(nil)
+        }
+        task.cancel()
+
+        // C3b. SIGTERM to a real daemon, its county reachable, then black-holed with a health check waiting.
+        let daemon = ParcelBench.siblingDaemon()
+        guard FileManager.default.isExecutableFile(atPath: daemon) else {
+            print("[C3] SIGTERM part skipped: no parcel-stationd beside parcel-bench (swift build -c release --product parcel-stationd)")
+            return
+        }
+        var reachableStop: [Double] = []
+        var blackHoledStop: [Double] = []
+        for round in 1...rounds {
+            for blackHoled in [false, true] {
+                let took = try stopDaemon(daemon, server, root: "\(root)/sigterm-\(round)-\(blackHoled)", proxyScript: proxyScript, blackHole: blackHoled)
+                if blackHoled { blackHoledStop.append(took) } else { reachableStop.append(took) }
+            }
+            print(
+                String(
+                    format: "    round %d: SIGTERM to exit %.3f s with the county black-holed, %.3f s with it reachable", round,
+                    blackHoledStop.last!, reachableStop.last!))
+            fflush(nil)
+        }
+        print("")
+        print("Summary (county faults)")
+        print(
+            String(
+                format: "  county restart → caught up     %6.2f s (median; %.2f s after the stop)   baseline: first retry %.1f s ±20 %%, poll %.1f s, fresh connection %.1f ms",
+                median(restartSeconds), median(outageSeconds), Double(pacing.retryMin / .milliseconds(1)) / 1000,
+                Double(pacing.pollInterval / .milliseconds(1)) / 1000, median(connectMillis)))
+        print(
+            String(
+                format: "  SIGTERM → exit, county black-holed %6.3f s (median, max %.3f s)   baseline: county reachable %.3f s   bound 10 s   %@",
+                median(blackHoledStop), blackHoledStop.max() ?? 0, median(reachableStop), (blackHoledStop.max() ?? 99) < 10 ? "PASS" : "FAIL"))
+    }
+
+    /// Starts a daemon uploading through the link proxy, waits until it is idle (and, with `blackHole`, until a
+    /// health check waits on a black-holed link), sends SIGTERM and returns the seconds until it exited.
+    static func stopDaemon(_ executable: String, _ server: Server, root: String, proxyScript: String, blackHole: Bool) throws -> Double {
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let (link, _, store) = try station(server, root: root, name: "sigterm")
+        try store.close()
+        let proxy = Process()
+        proxy.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        proxy.arguments = [proxyScript, String(link.port)]
+        let toProxy = Pipe()
+        let fromProxy = Pipe()
+        proxy.standardInput = toProxy
+        proxy.standardOutput = fromProxy
+        try proxy.run()
+        defer {
+            toProxy.fileHandleForWriting.write(Data("forward\nquit\n".utf8))
+            proxy.waitUntilExit()
+        }
+        func readLine() -> String {
+            var bytes: [UInt8] = []
+            while let byte = fromProxy.fileHandleForReading.readData(ofLength: 1).first, byte != UInt8(ascii: "\n") { bytes.append(byte) }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        guard let proxyPort = Int(readLine()) else { throw BenchError("the link proxy did not start") }
+        let config = """
+            {"station": {"id": "bench-01", "name": "基准站"},
+             "county": {"host": "127.0.0.1", "port": \(proxyPort), "database": "\(link.database)", "user": "\(link.user)"}}
+            """
+        try config.write(toFile: "\(root)/config.json", atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["--state-dir", "\(root)/state", "--socket", "\(root)/s.sock", "--config", "\(root)/config.json"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["PARCEL_STATION_COUNTY_PASSWORD"] = link.password
+        for key in ["LISTEN_FDS", "LISTEN_PID", "NOTIFY_SOCKET", "WATCHDOG_USEC"] { environment[key] = nil }
+        process.environment = environment
+        FileManager.default.createFile(atPath: "\(root)/daemon.log", contents: nil)
+        process.standardError = FileHandle(forWritingAtPath: "\(root)/daemon.log")
+        process.standardOutput = process.standardError
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
+        var connection: StationConnection?
+        let began = monotonicNanos()
+        while connection == nil, seconds(began) < 30 {
+            connection = try? StationConnection(socketPath: "\(root)/s.sock", timeout: 30)
+            if connection == nil { usleep(20_000) }
+        }
+        guard let connection else { throw BenchError("the daemon did not start") }
+        _ = try connection.hello(client: "parcel-bench")
+        func status() throws -> SyncStatusResult { try connection.call(Method.syncStatus.rawValue, NoParams(), as: SyncStatusResult.self) }
+        while try status().state != "idle" {
+            if seconds(began) > 60 { throw BenchError("the daemon's sync did not become idle") }
+            usleep(20_000)
+        }
+        if blackHole {
+            toProxy.fileHandleForWriting.write(Data("blackhole\n".utf8))
+            _ = readLine()
+            // The next health check (within the 2 s poll) is sent and never answered.
+            usleep(2_500_000)
+            let stuck = try status()
+            guard stuck.waitingOn == "query" else { throw BenchError("no health check waiting on the black hole: \(stuck)") }
+        }
+        let signalled = monotonicNanos()
+        kill(process.processIdentifier, SIGTERM)
+        while process.isRunning {
+            if seconds(signalled) > 60 { throw BenchError("the daemon was still running 60 s after SIGTERM") }
+            usleep(1_000)
+        }
+        return seconds(signalled)
     }
 }

@@ -104,7 +104,7 @@ import Testing
              "county": {"host": "127.0.0.1", "port": \(proxy.port), "database": "\(station.database)", "user": "\(station.user)",
                         "pollSeconds": 1, "retryMaxSeconds": 1, "timeoutSeconds": 60}}
             """
-        let daemon = try DaemonProcess(config: config, environment: ["PARCEL_STATION_COUNTY_PASSWORD": station.password ?? ""])
+        let daemon = try SpawnedDaemon(config: config, environment: ["PARCEL_STATION_COUNTY_PASSWORD": station.password ?? ""])
         defer { daemon.kill9() }
         let connection = try daemon.connect()
         let _: ParcelResult = try connection.call(
@@ -130,11 +130,81 @@ import Testing
         // SIGTERM: the daemon stops within a bound far below systemd's TimeoutStopSec, however the link is stuck.
         let signalled = Date()
         kill(daemon.pid, SIGTERM)
-        while daemon.process.isRunning, Date().timeIntervalSince(signalled) < 20 { try await Task.sleep(for: .milliseconds(50)) }
+        let exited = daemon.waitForExit(seconds: 20)
         let took = Date().timeIntervalSince(signalled)
-        #expect(!daemon.process.isRunning, "still running \(took) s after SIGTERM")
+        #expect(exited != nil, "still running \(took) s after SIGTERM")
         #expect(took < 10)
+        #expect(exited == 0)
         #expect(daemon.log.contains("shutting down"))
         proxy.send("forward")
+    }
+}
+
+/// A daemon started with posix_spawn and reaped with waitpid, for a test that must time its exit and must not
+/// hang when it does not come (Foundation's Process was seen to miss a SIGKILLed child's exit, leaving
+/// `waitUntilExit` waiting for ever).
+final class SpawnedDaemon: @unchecked Sendable {
+    let directory: TemporaryDirectory
+    let socketPath: String
+    let logPath: String
+    let pid: pid_t
+    private var reaped = false
+
+    init(config: String, environment: [String: String]) throws {
+        directory = try TemporaryDirectory(prefix: "county-spawned")
+        socketPath = directory.file("s.sock")
+        logPath = directory.file("daemon.log")
+        let configPath = directory.file("config.json")
+        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let arguments = [BuiltProducts.daemon, "--state-dir", directory.file("state"), "--socket", socketPath, "--config", configPath]
+        var env = ProcessInfo.processInfo.environment
+        for key in ["LISTEN_FDS", "LISTEN_PID", "NOTIFY_SOCKET", "WATCHDOG_USEC", "STATE_DIRECTORY", "RUNTIME_DIRECTORY"] { env[key] = nil }
+        env.merge(environment) { $1 }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        var envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for pointer in argv + envp { free(pointer) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, arguments[0], &actions, nil, &argv, &envp)
+        guard spawned == 0 else { throw CountyError("cannot start the daemon: error \(spawned)") }
+        self.pid = pid
+        let deadline = Date().addingTimeInterval(20)
+        while (try? StationConnection(socketPath: socketPath, timeout: 5)) == nil {
+            guard Date() < deadline, waitForExit(seconds: 0) == nil else { throw CountyError("the daemon did not start:\n\(log)") }
+            usleep(20_000)
+        }
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    func connect() throws -> StationConnection {
+        let connection = try StationConnection(socketPath: socketPath, timeout: 30)
+        try connection.hello(client: "test")
+        return connection
+    }
+
+    /// The exit status once the daemon has exited (nil if it still runs after `seconds`).
+    func waitForExit(seconds: Double) -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        repeat {
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid {
+                reaped = true
+                return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+            }
+            usleep(10_000)
+        } while Date() < deadline
+        return nil
+    }
+
+    func kill9() {
+        guard !reaped else { return }
+        kill(pid, SIGKILL)
+        _ = waitForExit(seconds: 10)
     }
 }
