@@ -60,6 +60,9 @@ struct ParcelBench: ParsableCommand {
     @Flag(help: "Measure scanners instead: an idle daemon's CPU, and scan-to-commit latency of an emulated USB scanner (umockdev).")
     var scanners = false
 
+    @Flag(help: "Measure backups instead: Backup.Now on a generated ledger (--parcels, default 1000000) and the longest intake while it runs, beside intakes without a backup; the start-up quick_check.")
+    var backup = false
+
     @Flag(help: "Measure handoffs instead: scanning a large manifest against plain intakes, and verifying its receipt.")
     var handoffs = false
 
@@ -188,6 +191,20 @@ struct ParcelBench: ParsableCommand {
                     format: "  SIGTERM → exit, loaded, county unreachable %6.3f s   idle daemon %6.3f s   TimeoutStopSec 30 s   %@",
                     figures.loadedStopSeconds, figures.idleStopSeconds, figures.loadedStopSeconds < 30 ? "PASS" : "FAIL"))
             print("  requests answered while stopping: \(figures.answeredDuringStop) answered, \(figures.unansweredDuringStop) connections closed after their last reply")
+            return
+        }
+        if backup {
+            let figures = try BackupBench.run(daemon: daemonPath, root: root, parcels: parcelCount, baselineIntakes: n)
+            print("")
+            print("Summary (backup of a \(figures.parcels)-parcel ledger, \(figures.events) events, \(figures.ledgerBytes / 1_048_576) MiB)")
+            for phase in figures.phases {
+                print(
+                    String(
+                        format: "  %-12@ Backup.Now %6.2f s   longest intake during it %8.2f ms (p99 %6.2f ms, %d intakes)   without a backup: max %6.2f ms, p99 %6.2f ms, p50 %5.2f ms",
+                        phase.method, phase.backupSeconds, phase.during.max, phase.during.p99, phase.during.count, phase.baseline.max,
+                        phase.baseline.p99, phase.baseline.p50))
+            }
+            print(String(format: "  start-up check: quick_check %.2f s, integrity_check %.2f s", figures.quickCheckSeconds, figures.integrityCheckSeconds))
             return
         }
         if handoffs {

@@ -128,8 +128,9 @@ extension LedgerIntegrity {
             the ledger \(path) is damaged, so it is not served and nothing is written to it (quick_check: \
             \(check.problems.prefix(3).joined(separator: "; "))\(check.problems.count > 3 ? "; …" : "")). \
             Keep the file. Salvage it into a new file: parcelctl ledger recover \(path) --out \(folder)/recovered.sqlite \
-            (it reports what was recovered and whether the custody chain verifies), then move the damaged file aside and \
-            the recovered one to \(path); or put the last good backup in its place: parcelctl backup restore BACKUP --state-dir \(folder)
+            (it reports what was recovered and whether the custody chain verifies), then put that in place: parcelctl ledger \
+            install \(folder)/recovered.sqlite --state-dir \(folder) (the damaged file is kept aside); or restore the last \
+            good backup instead: parcelctl backup list, then parcelctl backup restore BACKUP --state-dir \(folder)
             """
     }
 }

@@ -105,6 +105,9 @@ public final class ParcelStore: Sendable {
     /// Stops accepting writes, waits for the ones in flight, then closes every connection.
     public func close() throws {
         batcher.shutdown()
+        // After the last write: fold the WAL into the file and truncate it. GRDB closes the writer before the
+        // (read-only) readers, so no connection would checkpoint on close and the WAL would stay behind.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
         try pool.close()
     }
 }

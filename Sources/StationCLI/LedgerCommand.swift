@@ -6,7 +6,7 @@ import ParcelStore
 struct LedgerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ledger", abstract: "Check or salvage a ledger file, offline (the daemon stopped).",
-        subcommands: [LedgerCheck.self, LedgerRecover.self])
+        subcommands: [LedgerCheck.self, LedgerRecover.self, LedgerInstall.self])
 }
 
 /// Exit codes of the offline ledger commands.
@@ -49,8 +49,9 @@ struct LedgerRecover: ParsableCommand {
             .recover does not work there). Prints the rows recovered and lost per table, whether integrity_check passes and \
             whether the custody chain verifies. Exit 0: recovered and verifies; 3: recovered but it does NOT verify (a \
             broken chain means events were lost or damaged: the history cannot be trusted as recorded); 1: nothing recovered. \
-            To use the result, move the damaged file aside (keep it) and the recovered one to parcels.sqlite; or restore a \
-            backup instead (parcelctl backup restore).
+            To use the result: parcelctl ledger install RECOVERED --state-dir DIR (the damaged ledger and its -wal are \
+            kept aside; never copy the file over parcels.sqlite by hand, a stale -wal beside it would be applied to it); \
+            or restore a backup instead (parcelctl backup restore).
             """)
     @Argument(help: "The damaged ledger (read only).")
     var damaged: String
@@ -77,5 +78,37 @@ struct LedgerRecover: ParsableCommand {
                     + "compare with the last backup (parcelctl backup list) before using this file.")
             throw ExitCode(LedgerExit.doesNotVerify)
         }
+    }
+}
+
+struct LedgerInstall: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "install",
+        abstract: "Put a recovered ledger in place, offline (stop the daemon first); the current one is kept aside.",
+        discussion: """
+            parcelctl ledger install recovered.sqlite --state-dir /var/lib/parcel-station. The same steps as backup restore: \
+            verifies the file, refuses while the daemon has the ledger open, keeps parcels.sqlite (and its -wal) aside as \
+            parcels.sqlite.replaced-<time>, installs a flushed copy. A file whose custody chain is broken is refused unless \
+            --accept-broken-chain (when no backup has those parcels; Audit.Verify will go on reporting the break).
+            """)
+    @Argument(help: "The recovered ledger.")
+    var file: String
+    @Option(name: .customLong("state-dir"), help: "The daemon's state folder holding parcels.sqlite.")
+    var stateDir: String
+    @Flag(name: .customLong("accept-broken-chain"), help: "Install a file that passes integrity_check although its custody chain is broken.")
+    var acceptBrokenChain = false
+
+    func run() throws {
+        let restored: LedgerFiles.Restored
+        do {
+            restored = try LedgerFiles.restore(backup: file, stateDir: stateDir, acceptBrokenChain: acceptBrokenChain)
+        } catch {
+            FileHandle.standardError.write(Data("parcelctl: install refused: \(error)\n".utf8))
+            throw ExitCode(LedgerExit.failed)
+        }
+        print("installed \(file) as \(restored.ledger)")
+        print(restored.verification.summary)
+        if let aside = restored.keptAside { print("the ledger it replaced is kept as \(aside)") }
+        print("start the daemon now (systemctl start parcel-stationd)")
     }
 }

@@ -40,13 +40,15 @@ public enum Method: String, CaseIterable, Sendable {
     case listOutgoing = "Outgoing.List"
     case notices = "Notice.List"
     case syncStatus = "Sync.Status"
+    case backupNow = "Backup.Now"
+    case backupList = "Backup.List"
 
     /// True when the method writes to the ledger or changes how the station acts.
     public var mutates: Bool {
         switch self {
         case .intake, .returnParcel, .undo, .confirmPickup, .setScannerRole, .submitScan, .openHandoff, .importManifest, .scanHandoff,
             .closeHandoff, .resolveDiscrepancy, .decodeLabel, .startStocktake, .scanStocktake, .closeStocktake, .recordComplaint,
-            .resolveComplaint, .acceptOutgoing:
+            .resolveComplaint, .acceptOutgoing, .backupNow:
             true
         default: false
         }
@@ -147,13 +149,16 @@ public struct StatusResult: Codable, Sendable, Equatable {
     public var codeCooldownHours: Int
     /// The station's public key (base64 raw Ed25519) that verifies its handoff receipts.
     public var publicKey: String?
+    /// The ledger backups: where, the last one written and verified, the last failure, the next due.
+    public var backup: BackupStatus?
 
     public init(
         station: StationInfo, protocol: ProtocolVersion, startedAt: String, now: String, parcels: [String: Int], active: Int,
         overdue: Int, events: Int64, lastEventAt: String?, connections: Int, subscribers: Int, database: String,
-        holdHours: Int, codeCooldownHours: Int, publicKey: String? = nil
+        holdHours: Int, codeCooldownHours: Int, publicKey: String? = nil, backup: BackupStatus? = nil
     ) {
         self.publicKey = publicKey
+        self.backup = backup
         self.station = station
         self.protocol = `protocol`
         self.startedAt = startedAt

@@ -69,6 +69,7 @@ import Testing
             #expect(status == 73)
             #expect(log.contains("the ledger \(ledger) is damaged"), "\(log)")
             #expect(log.contains("parcelctl ledger recover \(ledger) --out"), "\(log)")
+            #expect(log.contains("parcelctl ledger install"), "\(log)")
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: ledger)) == damagedBytes)
 
@@ -79,11 +80,10 @@ import Testing
         #expect(recover.stdout.contains("VERIFIES"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: ledger)) == damagedBytes, "recover changed the damaged file")
 
-        // The documented swap: the damaged file aside (kept), the recovered one in its place.
-        try FileManager.default.moveItem(atPath: ledger, toPath: ledger + ".damaged")
-        try? FileManager.default.removeItem(atPath: ledger + "-shm")
-        try? FileManager.default.removeItem(atPath: ledger + "-wal")
-        try FileManager.default.moveItem(atPath: recovered, toPath: ledger)
+        // The documented swap: the recovered file in place, the damaged one kept aside.
+        let install = try Self.parcelctl(["ledger", "install", recovered, "--state-dir", daemon.stateDir])
+        #expect(install.status == 0, "\(install.stdout)\(install.stderr)")
+        #expect(install.stdout.contains("kept as \(ledger).replaced-"))
         let again = try daemon.restarted()
         #expect(try Self.found(again, 0) && Self.found(again, 1199))
         try Self.intakes(again, 1200..<1201)

@@ -195,6 +195,31 @@ import Testing
         remaining: 1)
 
     /// Protocol.md documents every method and every error code.
+    @Test func backupMessages() throws {
+        let entry = BackupEntry(
+            name: "parcels-20261203T060000.000Z.sqlite", path: "/mnt/backup/parcels-20261203T060000.000Z.sqlite", bytes: 412_221_440,
+            takenAt: "2026-12-03T06:00:00.000Z")
+        try check("backupNow.request", Request(id: .number(40), method: "Backup.Now", params: NoParams()))
+        try check(
+            "backupNow.result",
+            Reply(
+                id: .number(40),
+                result: BackupNowResult(
+                    backup: entry, parcels: 1_000_000, events: 2_000_000, head: "553748aea2ac57431ddd4ddf1e7be76bcaf0473a80839eacf2f80825a1e4895a",
+                    copySeconds: 2.5, verifySeconds: 9.25, removed: ["parcels-20261119T060000.000Z.sqlite"])))
+        try check(
+            "backupList.result",
+            Reply(
+                id: .number(41),
+                result: BackupListResult(
+                    status: BackupStatus(
+                        configured: true, folder: "/mnt/backup", intervalMinutes: 360, keep: 14, running: false, lastOk: entry,
+                        lastFailureAt: "2026-12-02T18:00:00.000Z", lastFailure: "backup folder /mnt/backup does not exist (is the disk or USB stick mounted?)",
+                        nextDueAt: "2026-12-03T12:00:00.000Z"),
+                    backups: [entry])))
+        try check("backupNotConfigured", Reply(id: .number(42), result: BackupListResult(status: BackupStatus(configured: false), backups: [])))
+    }
+
     @Test func protocolDocumentCoversTheVocabulary() throws {
         let doc = try String(
             contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
