@@ -97,6 +97,8 @@ struct DaemonConfiguration: Decodable {
         var maxFileBytes: Int?
         var maxPixels: Int?
         var timeBudgetMs: Int?
+        /// Memory one decode may hold (default 256 MiB): passes that would not fit are skipped.
+        var maxMemoryBytes: Int?
         var maxConcurrent: Int?
         var spool: [Spool]?
     }
@@ -287,6 +289,9 @@ struct DaemonConfiguration: Decodable {
             if let pixels = labels.maxPixels, !(10_000...400_000_000).contains(pixels) { throw ConfigurationError("labels.maxPixels: 10000…400000000") }
             if let ms = labels.timeBudgetMs, !(100...60_000).contains(ms) { throw ConfigurationError("labels.timeBudgetMs: 100…60000") }
             if let count = labels.maxConcurrent, !(1...64).contains(count) { throw ConfigurationError("labels.maxConcurrent: 1…64") }
+            if let bytes = labels.maxMemoryBytes, !((64 << 20)...(16 << 30)).contains(bytes) {
+                throw ConfigurationError("labels.maxMemoryBytes: 67108864…17179869184")
+            }
             for spool in labels.spool ?? [] where spool.path.isEmpty {
                 throw ConfigurationError("labels.spool: a folder path is required")
             }

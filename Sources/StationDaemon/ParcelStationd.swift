@@ -94,6 +94,7 @@ struct ParcelStationd: AsyncParsableCommand {
         var limits = DecodeLimits.standard
         if let bytes = config.labels?.maxFileBytes { limits.maxFileBytes = bytes }
         if let pixels = config.labels?.maxPixels { limits.maxPixels = pixels }
+        if let bytes = config.labels?.maxMemoryBytes { limits.maxMemoryBytes = bytes }
         if let ms = config.labels?.timeBudgetMs { limits.timeBudget = .milliseconds(ms) }
         let labelReader = ZBarLabelReader(
             limits: limits, maxConcurrent: config.labels?.maxConcurrent ?? ProcessInfo.processInfo.activeProcessorCount)
