@@ -75,6 +75,7 @@ public enum LedgerBackup {
 
     /// The backups in `folder`, newest first. Files being written (temporary names) are not listed.
     public static func list(folder: String) throws -> [Entry] {
+        try checkFolder(folder)
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: folder)

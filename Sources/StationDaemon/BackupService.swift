@@ -41,6 +41,9 @@ final class BackupService: Service, BackupPort {
         self.store = store
         self.schedule = schedule
         self.logger = logger
+        // Before the socket serves: a missing folder shows on the first Station.Status, not only later.
+        let due = firstDue()
+        state.withLock { $0.nextDueAt = due }
         engine.backupSource.set(self)
     }
 
@@ -123,8 +126,6 @@ final class BackupService: Service, BackupPort {
     }
 
     func run() async throws {
-        let due = firstDue()
-        state.withLock { $0.nextDueAt = due }
         logger.info("backups", metadata: ["folder": "\(schedule.folder)", "every": "\(schedule.interval)", "keep": "\(schedule.keep)"])
         try await withGracefulShutdownHandler {
             try await cancelWhenGracefulShutdown { await self.loop() }
