@@ -321,23 +321,27 @@ enum CountyBench {
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
 
-    /// Runs a command to its end (as `postgres` for PostgreSQL's own tools when this runs as root).
+    /// Runs a command to its end (as `postgres` for PostgreSQL's own tools when this runs as root), through
+    /// posix_spawn and waitpid: Foundation's Process was seen to miss a child's exit here and wait for ever.
     @discardableResult
     static func shell(_ arguments: [String], asServer: Bool = false) throws -> String {
-        let process = Process()
         let full = asServer && getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--"] + arguments : arguments
-        process.executableURL = URL(fileURLWithPath: full[0])
-        process.arguments = Array(full.dropFirst())
         let log = "/tmp/county-bench-\(UUID().uuidString).log"
-        FileManager.default.createFile(atPath: log, contents: nil)
         defer { unlink(log) }
-        process.standardOutput = FileHandle(forWritingAtPath: log)
-        process.standardError = FileHandle(forWritingAtPath: log)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var argv: [UnsafeMutablePointer<CChar>?] = full.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, full[0], &actions, nil, &argv, environ) == 0 else { throw BenchError("cannot run \(full[0])") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        guard process.terminationStatus == 0 else { throw BenchError("\(arguments.joined(separator: " ")) failed: \(text)") }
+        guard status == 0 else { throw BenchError("\(arguments.joined(separator: " ")) failed: \(text)") }
         return text
     }
 
@@ -379,7 +383,8 @@ enum CountyBench {
         fflush(nil)
 
         // C3a. A county of its own, restarted under an idle station.
-        let folder = "\(root)/county-restart"
+        // Outside the work folder: PostgreSQL runs as its own user, which may not enter a folder made by root.
+        let folder = "/tmp/parcel-county-restart-\(getpid())"
         try shell(["/bin/bash", script, "start", folder, String(getpid())])
         defer { _ = try? shell(["/bin/bash", script, "stop", folder]) }
         let env = try String(contentsOfFile: "\(folder)/env", encoding: .utf8)
