@@ -97,7 +97,8 @@ enum BackupBench {
                 figures.quickCheckSeconds, figures.integrityCheckSeconds))
 
         let configPath = "\(folder)/config.json"
-        try #"{"backup": {"folder": "\#(backups)", "intervalMinutes": 10080, "keep": 2}}"#.write(
+        // A shelf of its own for the measured intakes: the generated parcels fill shelves 1-11.
+        try #"{"backup": {"folder": "\#(backups)", "intervalMinutes": 10080, "keep": 2}, "shelves": [{"id": 50, "layers": 9, "layerCapacity": 9999}]}"#.write(
             toFile: configPath, atomically: true, encoding: .utf8)
         for (phase, method) in LedgerBackup.Method.allCases.enumerated() {
             setenv("PARCEL_STATION_BACKUP_METHOD", method.rawValue, 1)
