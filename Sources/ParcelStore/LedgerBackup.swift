@@ -188,8 +188,9 @@ extension ParcelStore {
         if cancelled() { throw LedgerBackup.Failure("cancelled (the daemon is stopping)") }
         let verification: LedgerIntegrity.Verification
         do {
-            verification = try LedgerIntegrity.verify(path: temporary)
+            verification = try LedgerIntegrity.verify(path: temporary, cancelled: cancelled)
         } catch {
+            if cancelled() { throw LedgerBackup.Failure("cancelled (the daemon is stopping)") }
             throw LedgerBackup.Failure("checking the copy \(temporary): \(LedgerBackup.reason(error))")
         }
         guard verification.ok else {

@@ -101,7 +101,8 @@ import Testing
             config: #"{"server":{"socketMode":"0666","maxConnections":16,"maxConnectionsPerUser":8,"lineTimeoutSeconds":3}}"#,
             directory: directory)
         // Eight trickling connections from root: root's whole share.
-        let tricklers = try (0..<8).map { _ in try StationConnection(socketPath: daemon.socketPath, timeout: 10) }
+        // Each says hello first: connections are admitted in no fixed order, and the ninth must come after them.
+        let tricklers = try (0..<8).map { _ in try daemon.connect(client: "trickler") }
         // A ninth from root is refused with its own code; another user is served at once.
         let ninth = try StationConnection(socketPath: daemon.socketPath, timeout: 5)
         #expect(StationConnection.errorCode(of: (try? ninth.readLine()) ?? []) == "connection.tooMany", "\(daemon.log)")
