@@ -87,6 +87,7 @@ public enum LedgerIntegrity {
     /// working thread: sqlite3_interrupt is safe to call from any thread).
     static func interrupting<T>(_ queue: DatabaseQueue, when cancelled: (@Sendable () -> Bool)?, _ body: () throws -> T) throws -> T {
         guard let cancelled else { return try body() }
+        if cancelled() { throw DatabaseError(resultCode: .SQLITE_INTERRUPT, message: "interrupted: the daemon is stopping") }
         let timer = DispatchSource.makeTimerSource(queue: .global())
         timer.schedule(deadline: .now() + .milliseconds(100), repeating: .milliseconds(100))
         timer.setEventHandler { if cancelled() { queue.interrupt() } }
