@@ -80,10 +80,16 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings),
+        // The daemon's configuration file: its shape, strict decoding and validation (a library so the fuzz target
+        // reads it as the daemon does).
+        .target(
+            name: "StationConfiguration",
+            dependencies: ["CountySync", "ParcelDomain", "Notices", "ScannerInput", "StationEngine", "StrictJSON"],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "StationDaemon",
             dependencies: [
-                "StationServer", "StationEngine", "ParcelStore", "ParcelDomain", "SystemdSupport", "LabelDecoding", "ScannerInput", "Notices", "CountySync", "LedgerSync", "StrictJSON",
+                "StationConfiguration", "StationServer", "StationEngine", "ParcelStore", "ParcelDomain", "SystemdSupport", "LabelDecoding", "ScannerInput", "Notices", "CountySync", "LedgerSync", "StrictJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -173,6 +179,9 @@ let package = Package(
             name: "FuzzScanText", dependencies: ["FuzzSupport", "ParcelDomain"], path: "Sources/Fuzz/FuzzScanText", swiftSettings: swiftSettings),
         .executableTarget(
             name: "FuzzManifest", dependencies: ["FuzzSupport", "ParcelDomain"], path: "Sources/Fuzz/FuzzManifest", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "FuzzConfiguration", dependencies: ["FuzzSupport", "StationConfiguration"], path: "Sources/Fuzz/FuzzConfiguration",
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "FuzzImage", dependencies: ["FuzzSupport", "LabelDecoding"], path: "Sources/Fuzz/FuzzImage", swiftSettings: swiftSettings),
         .target(

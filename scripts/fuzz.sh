@@ -3,13 +3,13 @@
 # each for SECONDS over its committed seed corpus (Tests/Fuzz/Seeds/TARGET), keeping what it finds in
 # .build-fuzz/corpus/TARGET. A crash stops the run and leaves crash-* in the current folder: add it to the
 # target's seeds (it then runs in every test run, see Tests/EndToEndTests/FuzzSeedTests.swift) and fix it.
-#   scripts/fuzz.sh [SECONDS] [TARGET…]     (default 60 s each; targets: FuzzRequestLine FuzzScanText FuzzManifest FuzzImage)
+#   scripts/fuzz.sh [SECONDS] [TARGET…]     (default 60 s each; targets: FuzzRequestLine FuzzScanText FuzzManifest FuzzConfiguration FuzzImage)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(FuzzRequestLine FuzzScanText FuzzManifest FuzzImage)
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzRequestLine FuzzScanText FuzzManifest FuzzConfiguration FuzzImage)
 scratch=.build-fuzz
 flags=(--scratch-path "$scratch" --sanitize fuzzer -Xswiftc -DFUZZING)
 for target in "${targets[@]}"; do

@@ -81,7 +81,8 @@ enum FaultBench {
             }
         }
         for index in bytes.indices where bytes[index] == 0x0A { bytes[index] = 0x20 }
-        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { bytes.append(UInt8(ascii: "x")) }
+        // A final CR is dropped by the framing, and a blank line is not answered: keep one reply per line.
+        if bytes.last == 0x0D || bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { bytes.append(UInt8(ascii: "x")) }
         return bytes
     }
 
@@ -102,7 +103,9 @@ enum FaultBench {
             for line in lines[index..<end] { chunk += line + [10] }
             try connection.send(chunk)
             for _ in index..<end {
-                let reply = try connection.readLine()
+                var reply = try connection.readLine()
+                // A line that became Events.Subscribe makes the connection a subscriber: events are not replies.
+                while reply.starts(with: Array(#"{"event""#.utf8)) || reply.starts(with: Array(#"{"data""#.utf8)) { reply = try connection.readLine() }
                 let code = (try? JSONDecoder().decode(AnyServerMessage.self, from: Data(reply)))?.error?.code.rawValue ?? "ok"
                 codes[code, default: 0] += 1
             }

@@ -1,3 +1,4 @@
+import StationConfiguration
 import CountySync
 import Foundation
 import LedgerSync

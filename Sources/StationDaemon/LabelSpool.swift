@@ -1,4 +1,5 @@
 import Foundation
+import StationConfiguration
 import Logging
 import ServiceLifecycle
 import StationEngine
@@ -31,7 +32,7 @@ final class LabelSpool: Service, @unchecked Sendable {
     }
 
     /// The scanner id the folder's scans count as (and its role is configured under).
-    static func scannerID(folder: String) -> String { "spool:" + URL(fileURLWithPath: folder).standardizedFileURL.path }
+    static func scannerID(folder: String) -> String { DaemonConfiguration.spoolScannerID(folder: folder) }
 
     var processing: URL { folder.appendingPathComponent("processing", isDirectory: true) }
     var done: URL { folder.appendingPathComponent("done", isDirectory: true) }

@@ -1,3 +1,4 @@
+import StationConfiguration
 import ArgumentParser
 import Foundation
 import LabelDecoding

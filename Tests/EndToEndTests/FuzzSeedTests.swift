@@ -8,7 +8,7 @@ import Testing
     static let seeds = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fuzz/Seeds").path
 
-    @Test(arguments: ["FuzzRequestLine", "FuzzScanText", "FuzzManifest", "FuzzImage"])
+    @Test(arguments: ["FuzzRequestLine", "FuzzScanText", "FuzzManifest", "FuzzConfiguration", "FuzzImage"])
     func seedsReplayWithoutACrash(target: String) throws {
         let folder = "\(Self.seeds)/\(target)"
         let count = try FileManager.default.contentsOfDirectory(atPath: folder).count
@@ -20,7 +20,7 @@ import Testing
 
     /// Each configuration seed is either good (0) or refused with EX_CONFIG (78) and a reason: never a signal.
     @Test func configurationSeedsAreCheckedNotCrashedOn() throws {
-        let folder = "\(Self.seeds)/Configuration"
+        let folder = "\(Self.seeds)/FuzzConfiguration"
         let files = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
         #expect(files.count >= 5)
         var good: [String] = []

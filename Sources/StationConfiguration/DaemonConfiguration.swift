@@ -8,52 +8,52 @@ import StrictJSON
 
 /// The daemon's configuration file (JSON). Every field is optional; see the README ("Running the daemon") and
 /// `examples/parcel-station.json`.
-struct DaemonConfiguration: Decodable {
-    struct Station: Decodable {
-        var id: String?
-        var name: String?
+package struct DaemonConfiguration: Decodable {
+    package struct Station: Decodable {
+        package var id: String?
+        package var name: String?
     }
-    struct Writers: Decodable {
-        var users: [String]?
-        var groups: [String]?
+    package struct Writers: Decodable {
+        package var users: [String]?
+        package var groups: [String]?
     }
-    struct Access: Decodable {
-        var writers: Writers?
+    package struct Access: Decodable {
+        package var writers: Writers?
     }
-    struct Server: Decodable {
-        var maxLineBytes: Int?
-        var maxConnections: Int?
-        var maxConnectionsPerUser: Int?
-        var lineTimeoutSeconds: Int?
-        var idleTimeoutSeconds: Int?
+    package struct Server: Decodable {
+        package var maxLineBytes: Int?
+        package var maxConnections: Int?
+        package var maxConnectionsPerUser: Int?
+        package var lineTimeoutSeconds: Int?
+        package var idleTimeoutSeconds: Int?
         /// Octal, as a string: "0660".
-        var socketMode: String?
+        package var socketMode: String?
     }
 
     /// Scanner roles and counters (the engine's side of scanning).
-    struct Scanners: Decodable {
-        struct Assignment: Decodable {
+    package struct Scanners: Decodable {
+        package struct Assignment: Decodable {
             /// Serial number, USB port path (`1-1.2`), device path (`/dev/ttyACM0`) or full scanner id.
-            var match: String
-            var role: ScannerRole
-            var counter: String?
-            var name: String?
+            package var match: String
+            package var role: ScannerRole
+            package var counter: String?
+            package var name: String?
         }
-        var defaultRole: ScannerRole?
-        var assignments: [Assignment]?
-        var duplicateWindowMs: Int?
-        var verificationSeconds: Int?
+        package var defaultRole: ScannerRole?
+        package var assignments: [Assignment]?
+        package var duplicateWindowMs: Int?
+        package var verificationSeconds: Int?
         /// The hardware side, from the same object: usbEnabled, catalogue, keyboard, serial,
         /// reattachGraceMilliseconds, continuationTimeoutMilliseconds (see ScannerInput).
-        var input: ScannerInputConfiguration
+        package var input: ScannerInputConfiguration
 
         enum CodingKeys: String, CodingKey {
             case defaultRole, assignments, duplicateWindowMs, verificationSeconds
         }
 
-        init() { input = ScannerInputConfiguration() }
+        package init() { input = ScannerInputConfiguration() }
 
-        init(from decoder: Decoder) throws {
+        package init(from decoder: Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             defaultRole = try container.decodeIfPresent(ScannerRole.self, forKey: .defaultRole)
             assignments = try container.decodeIfPresent([Assignment].self, forKey: .assignments)
@@ -64,100 +64,100 @@ struct DaemonConfiguration: Decodable {
     }
 
     /// A courier or driver who hands parcels over.
-    struct PartyConfig: Decodable {
-        var id: String
-        var name: String
-        var company: String?
-        var badge: String?
-        var pin: String?
+    package struct PartyConfig: Decodable {
+        package var id: String
+        package var name: String
+        package var company: String?
+        package var badge: String?
+        package var pin: String?
     }
     /// Guessing limits on pickup verification (see `GuessLimit`).
-    struct PickupGuessing: Decodable {
+    package struct PickupGuessing: Decodable {
         /// Wrong credentials one client (peer uid) and one counter may give within `windowSeconds`.
-        var clientFailures: Int?
-        var counterFailures: Int?
-        var windowSeconds: Int?
-        var cooldownSeconds: Int?
-        var maxCooldownSeconds: Int?
+        package var clientFailures: Int?
+        package var counterFailures: Int?
+        package var windowSeconds: Int?
+        package var cooldownSeconds: Int?
+        package var maxCooldownSeconds: Int?
     }
-    struct Handoffs: Decodable {
-        var parties: [PartyConfig]?
-        var pinAttempts: Int?
-        var pinLockoutMinutes: Int?
+    package struct Handoffs: Decodable {
+        package var parties: [PartyConfig]?
+        package var pinAttempts: Int?
+        package var pinLockoutMinutes: Int?
     }
 
     /// Label photos: decoder limits and the watched spool folders of document cameras.
-    struct Labels: Decodable {
-        struct Spool: Decodable {
-            var path: String
+    package struct Labels: Decodable {
+        package struct Spool: Decodable {
+            package var path: String
             /// What a photo there does (default intake).
-            var role: ScannerRole?
-            var counter: String?
+            package var role: ScannerRole?
+            package var counter: String?
         }
-        var maxFileBytes: Int?
-        var maxPixels: Int?
-        var timeBudgetMs: Int?
+        package var maxFileBytes: Int?
+        package var maxPixels: Int?
+        package var timeBudgetMs: Int?
         /// Memory one decode may hold (default 256 MiB): passes that would not fit are skipped.
-        var maxMemoryBytes: Int?
-        var maxConcurrent: Int?
-        var spool: [Spool]?
+        package var maxMemoryBytes: Int?
+        package var maxConcurrent: Int?
+        package var spool: [Spool]?
     }
 
     /// Pickup notices (取件通知): a channel turns them on.
-    struct NoticesConfig: Decodable {
-        struct Exec: Decodable {
-            var executable: String
-            var arguments: [String]?
-            var timeoutSeconds: Double?
+    package struct NoticesConfig: Decodable {
+        package struct Exec: Decodable {
+            package var executable: String
+            package var arguments: [String]?
+            package var timeoutSeconds: Double?
         }
-        struct HTTP: Decodable {
-            var url: String
-            var headers: [String: String]?
-            var timeoutSeconds: Double?
+        package struct HTTP: Decodable {
+            package var url: String
+            package var headers: [String: String]?
+            package var timeoutSeconds: Double?
         }
-        var exec: Exec?
-        var http: HTTP?
+        package var exec: Exec?
+        package var http: HTTP?
         /// A template file (JSON or `kind = text` lines); defaults built in.
-        var templates: String?
-        var openingHours: String?
+        package var templates: String?
+        package var openingHours: String?
         /// `{"start": "21:00", "end": "8:00", "timeZone": "Asia/Shanghai"}`; none by default.
-        var quietHours: QuietHours?
-        var timeZone: String?
-        var firstReminderAfterHours: Double?
-        var reminderSpacingHours: Double?
-        var maxReminders: Int?
-        var overdueWarning: Bool?
+        package var quietHours: QuietHours?
+        package var timeZone: String?
+        package var firstReminderAfterHours: Double?
+        package var reminderSpacingHours: Double?
+        package var maxReminders: Int?
+        package var overdueWarning: Bool?
         /// Backoff between attempts: the first wait, the longest, and how many attempts in all.
-        var retryBaseSeconds: Double?
-        var retryCapSeconds: Double?
-        var maxAttempts: Int?
+        package var retryBaseSeconds: Double?
+        package var retryCapSeconds: Double?
+        package var maxAttempts: Int?
     }
 
-    struct Outgoing: Decodable {
+    package struct Outgoing: Decodable {
         /// Outgoing parcels need the sender's ID checked (实名寄递).
-        var requireIDCheck: Bool?
+        package var requireIDCheck: Bool?
     }
 
     /// Reports (日报, 月报): the time zone their days are reckoned in, and the commission per parcel picked up.
-    struct Reports: Decodable {
+    package struct Reports: Decodable {
         /// IANA identifier; default Asia/Shanghai.
-        var timeZone: String?
+        package var timeZone: String?
         /// Fen per parcel picked up, by courier code, `default` for the others: `{"ZTO": 40, "default": 30}`.
-        var commissionFen: [String: Int]?
+        package var commissionFen: [String: Int]?
     }
 
     /// The county's PostgreSQL, which the station uploads its outbox to (off when absent).
-    struct County: Decodable {
+    package struct County: Decodable {
         /// host, port, database, user (the station's own role: the county's row-level security lets it write only
         /// its own rows), passwordFile (PARCEL_STATION_COUNTY_PASSWORD also works), tls, caFile, timeoutSeconds.
-        var link: CountyLinkSettings
-        var batchSize: Int?
-        var pollSeconds: Int?
-        var retryMaxSeconds: Int?
+        package var link: CountyLinkSettings
+        package var batchSize: Int?
+        package var pollSeconds: Int?
+        package var retryMaxSeconds: Int?
 
         enum CodingKeys: String, CodingKey { case batchSize, pollSeconds, retryMaxSeconds }
 
-        init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             link = try CountyLinkSettings(from: decoder)
             let container = try decoder.container(keyedBy: CodingKeys.self)
             batchSize = try container.decodeIfPresent(Int.self, forKey: .batchSize)
@@ -167,37 +167,41 @@ struct DaemonConfiguration: Decodable {
     }
 
     /// Scheduled backups of the ledger to a folder on another disk (off when absent).
-    struct Backup: Decodable {
+    package struct Backup: Decodable {
         /// A folder on a second disk or a USB stick; a missing or unwritable folder is reported, never fatal.
-        var folder: String
+        package var folder: String
         /// Minutes between backups (default 360: four a day); the first is taken this long after start.
-        var intervalMinutes: Int?
+        package var intervalMinutes: Int?
         /// Backups kept, the newest (default 14).
-        var keep: Int?
+        package var keep: Int?
     }
 
-    var station: Station?
-    var county: County?
-    var backup: Backup?
-    var outgoing: Outgoing?
-    var reports: Reports?
-    var notices: NoticesConfig?
-    var scanners: Scanners?
-    var handoffs: Handoffs?
-    var pickupGuessing: PickupGuessing?
-    var labels: Labels?
-    var shelves: [ShelfLayout.Shelf]?
-    var codeCooldownHours: Int?
-    var holdHours: Int?
-    var undoWindowMinutes: Int?
-    var storeFullPhone: Bool?
-    var access: Access?
-    var server: Server?
+    package var station: Station?
+    package var county: County?
+    package var backup: Backup?
+    package var outgoing: Outgoing?
+    package var reports: Reports?
+    package var notices: NoticesConfig?
+    package var scanners: Scanners?
+    package var handoffs: Handoffs?
+    package var pickupGuessing: PickupGuessing?
+    package var labels: Labels?
+    package var shelves: [ShelfLayout.Shelf]?
+    package var codeCooldownHours: Int?
+    package var holdHours: Int?
+    package var undoWindowMinutes: Int?
+    package var storeFullPhone: Bool?
+    package var access: Access?
+    package var server: Server?
     /// trace, debug, info, notice, warning, error, critical.
-    var logLevel: String?
-    static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+    package var logLevel: String?
+    package static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
-    static func load(path: String?) throws -> DaemonConfiguration {
+    /// The scanner id a spool folder's photos count as (`spool:` + its standardised path), for assignments here and
+    /// for the spool service.
+    package static func spoolScannerID(folder: String) -> String { "spool:" + URL(fileURLWithPath: folder).standardizedFileURL.path }
+
+    package static func load(path: String?) throws -> DaemonConfiguration {
         guard let path else { return DaemonConfiguration() }
         let data: Data
         do {
@@ -205,20 +209,25 @@ struct DaemonConfiguration: Decodable {
         } catch {
             throw ConfigurationError("cannot read configuration \(path): \(error.localizedDescription)")
         }
+        return try parse(data, name: path)
+    }
+
+    /// Decodes and validates a configuration's bytes; every failure is a `ConfigurationError` naming `name`.
+    package static func parse(_ data: Data, name: String) throws -> DaemonConfiguration {
         do {
             let config = try StrictJSONDecoder().decode(DaemonConfiguration.self, from: data)
             try config.validate()
             return config
         } catch let error as JSONPreflightError {
-            throw ConfigurationError("configuration \(path): \(error)")
+            throw ConfigurationError("configuration \(name): \(error)")
         } catch let error as ConfigurationError {
-            throw ConfigurationError("configuration \(path): \(error)")
+            throw ConfigurationError("configuration \(name): \(error)")
         } catch let error as DecodingError {
-            throw ConfigurationError("configuration \(path): \(Self.describe(error))")
+            throw ConfigurationError("configuration \(name): \(Self.describe(error))")
         }
     }
 
-    func validate() throws {
+    package func validate() throws {
         for shelf in shelves ?? [] {
             guard shelf.id > 0, (1...99).contains(shelf.layers), (1...9999).contains(shelf.layerCapacity) else {
                 throw ConfigurationError("shelf \(shelf.id): id > 0, layers 1…99 and layerCapacity 1…9999 are required")
@@ -347,7 +356,7 @@ struct DaemonConfiguration: Decodable {
         }
     }
 
-    var settings: StationSettings {
+    package var settings: StationSettings {
         var settings = StationSettings()
         if let id = station?.id { settings.stationID = id }
         if let name = station?.name { settings.stationName = name }
@@ -371,7 +380,7 @@ struct DaemonConfiguration: Decodable {
         }
         for spool in labels?.spool ?? [] {
             // A spool folder is a scanner of its own: its role comes from here unless an assignment names it.
-            let id = LabelSpool.scannerID(folder: spool.path)
+            let id = DaemonConfiguration.spoolScannerID(folder: spool.path)
             if !settings.scanners.assignments.contains(where: { $0.match == id }) {
                 settings.scanners.assignments.append(
                     .init(match: id, role: spool.role ?? .intake, counter: spool.counter ?? ScannerSettings.defaultCounter, name: "label spool"))
@@ -396,7 +405,7 @@ struct DaemonConfiguration: Decodable {
         return settings
     }
 
-    static func describe(_ error: DecodingError) -> String {
+    package static func describe(_ error: DecodingError) -> String {
         func path(_ context: DecodingError.Context) -> String {
             context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
         }
@@ -409,7 +418,7 @@ struct DaemonConfiguration: Decodable {
     }
 }
 
-struct ConfigurationError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+package struct ConfigurationError: Error, CustomStringConvertible {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }
