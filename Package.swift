@@ -130,6 +130,8 @@ let package = Package(
             name: "ParcelBench",
             dependencies: [
                 "StationClient", "StationProtocol", "ParcelStore", "StationReceipts", "StationEngine", "CountySync", "LedgerSync", "ParcelDomain",
+                // Spawn: child processes reaped with waitpid, as the county tests do.
+                "StationTestSupport",
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

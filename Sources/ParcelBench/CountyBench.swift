@@ -1,5 +1,6 @@
 import CountySync
 import Foundation
+import StationTestSupport
 import LedgerSync
 import Logging
 import NIOCore
@@ -326,21 +327,7 @@ enum CountyBench {
     @discardableResult
     static func shell(_ arguments: [String], asServer: Bool = false) throws -> String {
         let full = asServer && getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--"] + arguments : arguments
-        let log = "/tmp/county-bench-\(UUID().uuidString).log"
-        defer { unlink(log) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var argv: [UnsafeMutablePointer<CChar>?] = full.map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid: pid_t = 0
-        guard posix_spawn(&pid, full[0], &actions, nil, &argv, environ) == 0 else { throw BenchError("cannot run \(full[0])") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        let (status, text) = try Spawn.run(full)
         guard status == 0 else { throw BenchError("\(arguments.joined(separator: " ")) failed: \(text)") }
         return text
     }

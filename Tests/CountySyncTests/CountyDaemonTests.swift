@@ -160,19 +160,7 @@ final class SpawnedDaemon: @unchecked Sendable {
         var env = ProcessInfo.processInfo.environment
         for key in ["LISTEN_FDS", "LISTEN_PID", "NOTIFY_SOCKET", "WATCHDOG_USEC", "STATE_DIRECTORY", "RUNTIME_DIRECTORY"] { env[key] = nil }
         env.merge(environment) { $1 }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        var envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { for pointer in argv + envp { free(pointer) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, arguments[0], &actions, nil, &argv, &envp)
-        guard spawned == 0 else { throw CountyError("cannot start the daemon: error \(spawned)") }
-        self.pid = pid
+        self.pid = try Spawn.start(arguments, log: logPath, environment: env)
         let deadline = Date().addingTimeInterval(20)
         while (try? StationConnection(socketPath: socketPath, timeout: 5)) == nil {
             guard Date() < deadline, waitForExit(seconds: 0) == nil else { throw CountyError("the daemon did not start:\n\(log)") }

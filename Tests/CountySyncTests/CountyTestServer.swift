@@ -1,5 +1,6 @@
 import CountySync
 import Foundation
+import StationTestSupport
 import Logging
 import PostgresNIO
 import Synchronization
@@ -54,22 +55,7 @@ enum CountyTestServer {
     /// did not always notice its child's exit.
     @discardableResult
     static func run(_ arguments: [String]) throws -> String {
-        let log = "/tmp/county-test-\(UUID().uuidString).log"
-        defer { unlink(log) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, arguments[0], &actions, nil, &argv, environ)
-        guard spawned == 0 else { throw CountyError("cannot run \(arguments[0]): error \(spawned)") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        let (status, text) = try Spawn.run(arguments)
         guard status == 0 else { throw CountyError("\(arguments.joined(separator: " ")) failed (\(status)): \(text)") }
         return text
     }
