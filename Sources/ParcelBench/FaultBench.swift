@@ -1,6 +1,7 @@
 import Foundation
 import StationClient
 import StationProtocol
+import StationTestSupport
 import Synchronization
 
 #if canImport(Glibc)
@@ -169,22 +170,13 @@ enum FaultBench {
 
     static func runClients(_ count: Int, socketPath: String, _ body: @escaping @Sendable (Int, StationConnection) throws -> Void) throws {
         let failures = Mutex<[String]>([])
-        let group = DispatchGroup()
-        for client in 0..<count {
-            group.enter()
-            let thread = Thread {
-                defer { group.leave() }
-                do {
-                    let connection = try StationConnection(socketPath: socketPath, timeout: 60)
-                    try body(client, connection)
-                } catch {
-                    failures.withLock { $0.append("client \(client): \(error)") }
-                }
+        onThreads(count) { client in
+            do {
+                try body(client, try StationConnection(socketPath: socketPath, timeout: 60))
+            } catch {
+                failures.withLock { $0.append("client \(client): \(error)") }
             }
-            thread.stackSize = 1 << 20
-            thread.start()
         }
-        group.wait()
         if let first = failures.withLock({ $0.first }) { throw BenchError(first) }
     }
 
@@ -200,18 +192,7 @@ enum FaultBench {
         figures.idleStopSeconds = Double(monotonicNanos() - started) / 1e9
 
         // The county: a listener that accepts and never says a word (a black-holed link looks the same).
-        let blackHole = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(blackHole, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        listen(blackHole, 64)
-        var bound = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &bound) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(blackHole, $0, &length) } }
-        let port = Int(UInt16(bigEndian: bound.sin_port))
-        defer { close(blackHole) }
+        let county = try BlackHoleListener()
 
         let folder = "\(root)/stop-loaded"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -220,7 +201,7 @@ enum FaultBench {
         chmod(hang, 0o755)
         let config = "\(folder)/config.json"
         try """
-        {"county":{"host":"127.0.0.1","port":\(port),"database":"county","user":"station","timeoutSeconds":30},
+        {"county":{"host":"127.0.0.1","port":\(county.port),"database":"county","user":"station","timeoutSeconds":30},
          "notices":{"exec":{"executable":"\(hang)","timeoutSeconds":600}}}
         """.write(toFile: config, atomically: true, encoding: .utf8)
         let daemon = try DaemonProcess(
@@ -228,29 +209,27 @@ enum FaultBench {
         let answered = Mutex((answered: 0, unanswered: 0))
         let socketPath = daemon.socketPath
         let stopFlag = Mutex(false)
-        let group = DispatchGroup()
-        for client in 0..<8 {
-            group.enter()
-            let thread = Thread {
-                defer { group.leave() }
+        let finished = DispatchSemaphore(value: 0)
+        let clients = Thread {
+            onThreads(8) { client in
                 guard let connection = try? StationConnection(socketPath: socketPath, timeout: 60), (try? connection.hello(client: "load")) != nil
                 else { return }
                 var index = 0
                 while !stopFlag.withLock({ $0 }) {
                     index += 1
                     let tracking = DaemonClient.tracking(phase: 9, client: client, index: index)
-                    do {
-                        _ = try connection.callRaw(Method.intake.rawValue, IntakeParams(tracking: tracking, phoneTail: "1234"))
-                        answered.withLock { $0.answered += 1 }
-                    } catch {
+                    guard let reply = try? connection.callRaw(Method.intake.rawValue, IntakeParams(tracking: tracking, phoneTail: "1234")) else {
                         // Closed at shutdown, after its last reply: what was in flight was answered or never sent.
                         answered.withLock { $0.unanswered += 1 }
                         return
                     }
+                    // Only a result is an acknowledged intake; server.shuttingDown answers the ones refused.
+                    if (try? StationConnection.decodeResult(reply, as: ParcelResult.self)) != nil { answered.withLock { $0.answered += 1 } }
                 }
             }
-            thread.start()
+            finished.signal()
         }
+        clients.start()
         // Let notices queue up and the county link reach its hung state.
         Thread.sleep(forTimeInterval: 3)
         started = monotonicNanos()
@@ -258,7 +237,7 @@ enum FaultBench {
         while daemon.process.isRunning && monotonicNanos() - started < 60_000_000_000 { usleep(5_000) }
         figures.loadedStopSeconds = Double(monotonicNanos() - started) / 1e9
         stopFlag.withLock { $0 = true }
-        group.wait()
+        finished.wait()
         (figures.answeredDuringStop, figures.unansweredDuringStop) = answered.withLock { ($0.answered, $0.unanswered) }
         if daemon.process.isRunning {
             kill(daemon.pid, SIGKILL)

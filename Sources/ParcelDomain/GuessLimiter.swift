@@ -37,36 +37,33 @@ public struct GuessLimiter: Sendable {
 
     public init(limit: GuessLimit) { self.limit = limit }
 
-    /// Until when (ms) any of `keys` is cooling down, or nil when all may try now.
-    public func lockedUntil(_ keys: [String], now: Int64) -> Int64? {
-        let until = keys.compactMap { records[$0]?.lockedUntil }.max() ?? 0
-        return until > now ? until : nil
+    /// Until when (ms) `key` is cooling down, or nil when it may try now.
+    public func lockedUntil(_ key: String, now: Int64) -> Int64? {
+        guard let until = records[key]?.lockedUntil, until > now else { return nil }
+        return until
     }
 
-    /// Records a wrong credential against each key; returns the keys that this try put into a cool-down, with
-    /// its end (ms).
-    public mutating func recordFailure(_ keys: [String], now: Int64) -> [(key: String, until: Int64)] {
+    /// Records a wrong credential against `key`; returns the end (ms) of the cool-down this try started, if any.
+    public mutating func recordFailure(_ key: String, now: Int64) -> Int64? {
         if records.count >= Self.maximumKeys { prune(now: now) }
-        var locked: [(String, Int64)] = []
+        // Full even after pruning (every key cooling down): remember the keys already known, not new ones.
+        guard records[key] != nil || records.count < Self.maximumKeys else { return nil }
         let window = Int64(limit.windowSeconds) * 1000
-        for key in keys {
-            // Full even after pruning (every key cooling down): remember the keys already known, not new ones.
-            guard records[key] != nil || records.count < Self.maximumKeys else { continue }
-            var record = records[key] ?? Record()
-            if let last = record.failures.last, now - last > window, record.lockedUntil <= now { record.lockouts = 0 }
-            record.failures.removeAll { now - $0 > window }
-            record.failures.append(now)
-            if record.failures.count >= limit.failures {
-                let exponent = min(record.lockouts, 20)
-                let seconds = min(Int64(limit.cooldownSeconds) << exponent, Int64(limit.maxCooldownSeconds))
-                record.lockedUntil = now + seconds * 1000
-                record.lockouts += 1
-                record.failures.removeAll()
-                locked.append((key, record.lockedUntil))
-            }
-            records[key] = record
+        var record = records[key] ?? Record()
+        if let last = record.failures.last, now - last > window, record.lockedUntil <= now { record.lockouts = 0 }
+        record.failures.removeAll { now - $0 > window }
+        record.failures.append(now)
+        var started: Int64? = nil
+        if record.failures.count >= limit.failures {
+            let exponent = min(record.lockouts, 20)
+            let seconds = min(Int64(limit.cooldownSeconds) << exponent, Int64(limit.maxCooldownSeconds))
+            record.lockedUntil = now + seconds * 1000
+            record.lockouts += 1
+            record.failures.removeAll()
+            started = record.lockedUntil
         }
-        return locked
+        records[key] = record
+        return started
     }
 
     /// Drops keys with nothing left to remember.

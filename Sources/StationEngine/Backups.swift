@@ -60,9 +60,13 @@ public struct BackupReport: Sendable, Equatable {
 }
 
 /// Where the daemon plugs in its backup service.
-public final class BackupSource: Sendable {
-    private let port = Mutex<(any BackupPort)?>(nil)
+public typealias BackupSource = AdapterSlot<any BackupPort>
+
+/// A place where the daemon plugs in an adapter the engine does not own (the county syncer's status, the backup
+/// service) after the engine is made; empty when the daemon runs without it.
+public final class AdapterSlot<Adapter: Sendable>: Sendable {
+    private let adapter = Mutex<Adapter?>(nil)
     public init() {}
-    public func set(_ value: any BackupPort) { port.withLock { $0 = value } }
-    public var current: (any BackupPort)? { port.withLock { $0 } }
+    public func set(_ value: Adapter) { adapter.withLock { $0 = value } }
+    public var current: Adapter? { adapter.withLock { $0 } }
 }

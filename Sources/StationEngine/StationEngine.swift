@@ -200,10 +200,9 @@ public actor StationEngine {
         let client = caller.uid.map { "uid \($0)" } ?? "client \(caller.client)"
         let now = clock.nowMillis()
         let until = pickupGuesses.withLock { limits in
-            [limits.clients.lockedUntil([client], now: now), counter.flatMap { limits.counters.lockedUntil(["counter " + $0], now: now) }]
-                .compactMap { $0 }.max()
+            max(limits.clients.lockedUntil(client, now: now) ?? 0, counter.flatMap { limits.counters.lockedUntil($0, now: now) } ?? 0)
         }
-        if let until { throw EngineError.tooManyPickupAttempts(until: until) }
+        if until > 0 { throw EngineError.tooManyPickupAttempts(until: until) }
         do {
             return try await check()
         } catch let error as EngineError {
@@ -211,13 +210,14 @@ public actor StationEngine {
             case .noParcelForCredential, .credentialMismatch: break
             default: throw error
             }
-            let locked = pickupGuesses.withLock { limits in
-                limits.clients.recordFailure([client], now: now) + (counter.map { limits.counters.recordFailure(["counter " + $0], now: now) } ?? [])
+            let started = pickupGuesses.withLock { limits in
+                [(client, limits.clients.recordFailure(client, now: now)),
+                 (counter.map { "counter \($0)" } ?? "", counter.flatMap { limits.counters.recordFailure($0, now: now) })]
             }
-            for (key, until) in locked {
+            for case let (who, until?) in started {
                 logger.warning(
                     "pickup guessing: too many wrong pickup codes or phone numbers; refusing them for a while",
-                    metadata: ["from": "\(key)", "seconds": "\((until - now) / 1000)"])
+                    metadata: ["from": "\(who)", "seconds": "\((until - now) / 1000)"])
             }
             throw error
         }
@@ -279,25 +279,25 @@ public actor StationEngine {
             collector: request.collector)
         let result = try await limitingGuesses(by: caller, counter: nil) {
             try await store.write { tx -> (Int64, [ParcelRecord]) in
-            let eligible = try Self.parcels(for: request.credential, in: tx, hasher: hasher)
-            var parcels: [ParcelRecord] = []
-            for tracking in Set(trackings).sorted() {
-                guard let parcel = try tx.activeParcel(tracking: tracking) else {
-                    throw EngineError.parcelNotFound(tracking)
+                let eligible = try Self.parcels(for: request.credential, in: tx, hasher: hasher)
+                var parcels: [ParcelRecord] = []
+                for tracking in Set(trackings).sorted() {
+                    guard let parcel = try tx.activeParcel(tracking: tracking) else {
+                        throw EngineError.parcelNotFound(tracking)
+                    }
+                    guard ParcelState.awaitingPickup.contains(parcel.state) else {
+                        throw EngineError.notAwaitingPickup(tracking: tracking, state: parcel.state)
+                    }
+                    guard eligible.contains(where: { $0.id == parcel.id }) else {
+                        throw EngineError.credentialMismatch(tracking: tracking)
+                    }
+                    parcels.append(parcel)
                 }
-                guard ParcelState.awaitingPickup.contains(parcel.state) else {
-                    throw EngineError.notAwaitingPickup(tracking: tracking, state: parcel.state)
-                }
-                guard eligible.contains(where: { $0.id == parcel.id }) else {
-                    throw EngineError.credentialMismatch(tracking: tracking)
-                }
-                parcels.append(parcel)
-            }
-            let pickupID = try tx.insertPickup(proof)
-            var details: [String: String] = ["method": proof.method]
-            if let collector = proof.collector { details["collector"] = collector }
-            let done = try parcels.map { try tx.apply(.pickUp, to: $0, at: now, actor: actor, pickupID: pickupID, details: details) }
-            return (pickupID, done)
+                let pickupID = try tx.insertPickup(proof)
+                var details: [String: String] = ["method": proof.method]
+                if let collector = proof.collector { details["collector"] = collector }
+                let done = try parcels.map { try tx.apply(.pickUp, to: $0, at: now, actor: actor, pickupID: pickupID, details: details) }
+                return (pickupID, done)
             }
         }
         logger.info("pickup", metadata: ["pickup": "\(result.0)", "parcels": "\(result.1.count)"])

@@ -51,13 +51,7 @@ public struct SyncReport: Sendable, Equatable {
 }
 
 /// Where the daemon plugs in its syncer's status.
-public final class SyncStatusSource: Sendable {
-    public typealias Provider = @Sendable () async -> SyncReport
-    private let provider = Mutex<Provider?>(nil)
-    public init() {}
-    public func set(_ value: @escaping Provider) { provider.withLock { $0 = value } }
-    var current: Provider? { provider.withLock { $0 } }
-}
+public typealias SyncStatusSource = AdapterSlot<@Sendable () async -> SyncReport>
 
 extension StationEngine {
     /// The county sync's status: the daemon's syncer when configured, else what the ledger knows.

@@ -93,7 +93,7 @@ final class RequestDispatcher: Sendable {
         }
         let data = Data(line.bytes)
         // Nothing reaches Foundation's parser before this check: it crashes on deep nesting.
-        var refusal: (preflight: JSONPreflightError, code: ErrorCode)?
+        var controlCharacter: JSONPreflightError?
         do {
             try Self.preflight.check(line.bytes)
         } catch .tooDeep(let limit, _) {
@@ -107,7 +107,7 @@ final class RequestDispatcher: Sendable {
                         "a request is one JSON object per line: {\"id\":1,\"method\":\"…\",\"params\":{…}} (byte \(offset): expected \(expected))")))
         } catch {
             // Still read the head, so the refusal carries the request's id.
-            refusal = (error, .controlCharacter)
+            controlCharacter = error
         }
         let decoder = JSONDecoder()
         let head: DispatchHead
@@ -121,8 +121,8 @@ final class RequestDispatcher: Sendable {
                 : "a request is one JSON object per line: {\"id\":1,\"method\":\"…\",\"params\":{…}}"
             return .reply(Self.errorLine(id: id, WireError(.malformed, message)))
         }
-        if let refusal {
-            return .reply(Self.errorLine(id: head.id, WireError(refusal.code, "\(refusal.preflight)")))
+        if let controlCharacter {
+            return .reply(Self.errorLine(id: head.id, WireError(.controlCharacter, "\(controlCharacter)")))
         }
         guard let method = Method(rawValue: head.method) else {
             return .reply(Self.errorLine(id: head.id, WireError(.unknownMethod, "no method \"\(head.method.prefix(64))\"")))

@@ -4,22 +4,6 @@ import StationProtocol
 import StationTestSupport
 import Synchronization
 
-/// Runs `count` bodies on their own threads at once and waits for all (blocking clients need real threads to
-/// be concurrent; the cooperative pool has as many threads as cores).
-func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
-    let group = DispatchGroup()
-    for index in 0..<count {
-        group.enter()
-        let thread = Thread {
-            body(index)
-            group.leave()
-        }
-        thread.stackSize = 1 << 20
-        thread.start()
-    }
-    group.wait()
-}
-
 extension StationConnection {
     /// Sends a raw line and returns the reply's error code, or nil for a success.
     func errorCode(forRawLine line: String) throws -> String? {
