@@ -42,6 +42,8 @@ public enum LedgerBackup {
         public let verifySeconds: Double
         /// Older backups removed by rotation.
         public let removed: [String]
+        /// Older backups rotation could not remove, with why: the folder fills up until someone sees to it.
+        public let notRemoved: [String]
     }
 
     /// 16 MiB of 4 KiB pages per backup step.
@@ -90,11 +92,20 @@ public enum LedgerBackup {
         }.sorted { $0.takenAt > $1.takenAt }
     }
 
-    /// Removes all but the newest `keep` backups; returns the names removed.
-    public static func rotate(folder: String, keep: Int) throws -> [String] {
-        let old = try list(folder: folder).dropFirst(max(1, keep))
-        for entry in old { try? FileManager.default.removeItem(atPath: entry.path) }
-        return old.map(\.name)
+    /// Removes all but the newest `keep` backups; returns the names removed and, for those it could not remove,
+    /// the name and the reason.
+    public static func rotate(folder: String, keep: Int) throws -> (removed: [String], notRemoved: [String]) {
+        var removed: [String] = []
+        var notRemoved: [String] = []
+        for entry in try list(folder: folder).dropFirst(max(1, keep)) {
+            do {
+                try FileManager.default.removeItem(atPath: entry.path)
+                removed.append(entry.name)
+            } catch {
+                notRemoved.append("\(entry.name): \(error.localizedDescription)")
+            }
+        }
+        return (removed, notRemoved)
     }
 
     /// Refuses a folder the daemon cannot write into, with a reason a person can act on.
@@ -199,10 +210,17 @@ extension ParcelStore {
         try LedgerBackup.install(temporary, as: final)
         installed = true
         let verified = DispatchTime.now().uptimeNanoseconds
-        let removed = (try? LedgerBackup.rotate(folder: folder, keep: keep)) ?? []
+        // The backup is whole and verified whatever rotation then finds; what it cannot remove is reported.
+        let rotation: (removed: [String], notRemoved: [String])
+        do {
+            rotation = try LedgerBackup.rotate(folder: folder, keep: keep)
+        } catch {
+            rotation = ([], ["listing \(folder): \(error.localizedDescription)"])
+        }
         let bytes = (try? FileManager.default.attributesOfItem(atPath: final)[.size] as? NSNumber)?.int64Value ?? 0
         return LedgerBackup.Written(
             entry: .init(name: name, path: final, bytes: bytes, takenAt: millis), verification: verification,
-            copySeconds: Double(copied - start) / 1e9, verifySeconds: Double(verified - copied) / 1e9, removed: removed)
+            copySeconds: Double(copied - start) / 1e9, verifySeconds: Double(verified - copied) / 1e9, removed: rotation.removed,
+            notRemoved: rotation.notRemoved)
     }
 }

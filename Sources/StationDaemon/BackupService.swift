@@ -84,10 +84,14 @@ final class BackupService: Service, BackupPort {
                 at: Self.nowMillis(), entry: written.entry, events: written.verification.chain?.events ?? 0,
                 seconds: written.copySeconds + written.verifySeconds)
             // Any backup, requested or scheduled, restarts the interval.
+            let rotationProblem = written.notRemoved.isEmpty
+                ? nil : "old backups could not be removed, so the folder keeps filling up: " + written.notRemoved.joined(separator: "; ")
             state.withLock {
                 $0.lastSuccess = success
                 $0.nextDueAt = success.at + Int64(schedule.interval.components.seconds * 1000)
+                if let rotationProblem { $0.lastFailure = .init(at: success.at, reason: rotationProblem) }
             }
+            if let rotationProblem { logger.warning("backup rotation: \(rotationProblem)", metadata: ["folder": "\(schedule.folder)"]) }
             logger.info(
                 "backup written and verified",
                 metadata: [
