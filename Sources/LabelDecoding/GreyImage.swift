@@ -52,13 +52,13 @@ func pastDeadline(_ deadline: ContinuousClock.Instant?, row: Int) -> Bool {
 }
 
 extension GreyImage {
-    /// A copy halved in both directions by 2×2 box averaging (for formats without DCT scaling); nil when
-    /// `deadline` passes first.
-    func halved(until deadline: ContinuousClock.Instant? = nil) -> GreyImage? {
-        let w = width / 2
-        let h = height / 2
-        guard w > 0, h > 0 else { return self }
-        var out = [UInt8](repeating: 0, count: w * h)
+    /// A new `w`×`h` image (every pixel `fill` first) written row by row by `row(y, source, destination)`; nil
+    /// when `deadline` passes between two rows.
+    private func built(
+        width w: Int, height h: Int, fill: UInt8 = 0, until deadline: ContinuousClock.Instant?,
+        _ row: (Int, UnsafeBufferPointer<UInt8>, UnsafeMutableBufferPointer<UInt8>) -> Void
+    ) -> GreyImage? {
+        var out = [UInt8](repeating: fill, count: w * h)
         var stopped = false
         pixels.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
@@ -67,17 +67,29 @@ extension GreyImage {
                         stopped = true
                         return
                     }
-                    let r0 = 2 * y * width
-                    let r1 = r0 + width
-                    let o = y * w
-                    for x in 0..<w {
-                        let sum = Int(src[r0 + 2 * x]) + Int(src[r0 + 2 * x + 1]) + Int(src[r1 + 2 * x]) + Int(src[r1 + 2 * x + 1])
-                        dst[o + x] = UInt8(truncatingIfNeeded: (sum + 2) >> 2)
-                    }
+                    row(y, src, dst)
                 }
             }
         }
         return stopped ? nil : GreyImage(width: w, height: h, pixels: out)
+    }
+
+    /// A copy halved in both directions by 2×2 box averaging (for formats without DCT scaling); nil when
+    /// `deadline` passes first.
+    func halved(until deadline: ContinuousClock.Instant? = nil) -> GreyImage? {
+        let w = width / 2
+        let h = height / 2
+        guard w > 0, h > 0 else { return self }
+        let width = self.width
+        return built(width: w, height: h, until: deadline) { y, src, dst in
+            let r0 = 2 * y * width
+            let r1 = r0 + width
+            let o = y * w
+            for x in 0..<w {
+                let sum = Int(src[r0 + 2 * x]) + Int(src[r0 + 2 * x + 1]) + Int(src[r1 + 2 * x]) + Int(src[r1 + 2 * x + 1])
+                dst[o + x] = UInt8(truncatingIfNeeded: (sum + 2) >> 2)
+            }
+        }
     }
 
     /// A copy rotated by `degrees` (counter-clockwise) onto a canvas that holds the whole image, bilinear, with
@@ -86,45 +98,34 @@ extension GreyImage {
         let radians = degrees * .pi / 180
         let (c, s) = (cos(radians), sin(radians))
         let (cw, ch) = Self.rotatedCanvas(width: width, height: height, degrees: degrees)
-        var stopped = false
-        var out = [UInt8](repeating: 255, count: cw * ch)
         let srcW = width
         let srcH = height
         // Fixed point with 16 fractional bits: source position of canvas pixel (x, y).
         let one = 65536.0
         let stepXx = Int((c * one).rounded())
         let stepXy = Int((s * one).rounded())
-        pixels.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<ch {
-                    if pastDeadline(deadline, row: y) {
-                        stopped = true
-                        return
-                    }
-                    let dy = Double(y) - Double(ch) / 2
-                    let dx0 = -Double(cw) / 2
-                    var sx = Int(((c * dx0 - s * dy + Double(srcW) / 2) * one).rounded())
-                    var sy = Int(((s * dx0 + c * dy + Double(srcH) / 2) * one).rounded())
-                    let row = y * cw
-                    for x in 0..<cw {
-                        let ix = sx >> 16
-                        let iy = sy >> 16
-                        if ix >= 0, iy >= 0, ix < srcW - 1, iy < srcH - 1 {
-                            let fx = sx & 0xFFFF
-                            let fy = sy & 0xFFFF
-                            let p = iy * srcW + ix
-                            let top = Int(src[p]) * (65536 - fx) + Int(src[p + 1]) * fx
-                            let bottom = Int(src[p + srcW]) * (65536 - fx) + Int(src[p + srcW + 1]) * fx
-                            let v = ((top >> 8) * (65536 - fy) + (bottom >> 8) * fy) >> 24
-                            dst[row + x] = UInt8(truncatingIfNeeded: v)
-                        }
-                        sx += stepXx
-                        sy += stepXy
-                    }
+        return built(width: cw, height: ch, fill: 255, until: deadline) { y, src, dst in
+            let dy = Double(y) - Double(ch) / 2
+            let dx0 = -Double(cw) / 2
+            var sx = Int(((c * dx0 - s * dy + Double(srcW) / 2) * one).rounded())
+            var sy = Int(((s * dx0 + c * dy + Double(srcH) / 2) * one).rounded())
+            let row = y * cw
+            for x in 0..<cw {
+                let ix = sx >> 16
+                let iy = sy >> 16
+                if ix >= 0, iy >= 0, ix < srcW - 1, iy < srcH - 1 {
+                    let fx = sx & 0xFFFF
+                    let fy = sy & 0xFFFF
+                    let p = iy * srcW + ix
+                    let top = Int(src[p]) * (65536 - fx) + Int(src[p + 1]) * fx
+                    let bottom = Int(src[p + srcW]) * (65536 - fx) + Int(src[p + srcW + 1]) * fx
+                    let v = ((top >> 8) * (65536 - fy) + (bottom >> 8) * fy) >> 24
+                    dst[row + x] = UInt8(truncatingIfNeeded: v)
                 }
+                sx += stepXx
+                sy += stepXy
             }
         }
-        return stopped ? nil : GreyImage(width: cw, height: ch, pixels: out)
     }
 
     /// The canvas `rotated(by:)` draws on, to charge it before it is allocated.
@@ -178,20 +179,10 @@ extension GreyImage {
 
     /// Each pixel through `transform`, row by row; nil when `deadline` passes first.
     private func mapped(until deadline: ContinuousClock.Instant?, _ transform: (UInt8) -> UInt8) -> GreyImage? {
-        var out = [UInt8](repeating: 0, count: pixels.count)
-        var stopped = false
-        pixels.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<height {
-                    if pastDeadline(deadline, row: y) {
-                        stopped = true
-                        return
-                    }
-                    for index in (y * width)..<((y + 1) * width) { dst[index] = transform(src[index]) }
-                }
-            }
+        let width = self.width
+        return built(width: width, height: height, until: deadline) { y, src, dst in
+            for index in (y * width)..<((y + 1) * width) { dst[index] = transform(src[index]) }
         }
-        return stopped ? nil : GreyImage(width: width, height: height, pixels: out)
     }
 
     /// A copy binarised against the local mean over a square window (shadows, glare, uneven light).
@@ -213,31 +204,20 @@ extension GreyImage {
             }
         }
         if deadline.map({ ContinuousClock.now >= $0 }) == true { return nil }
-        var out = [UInt8](repeating: 0, count: w * h)
-        var stopped = false
-        integral.withUnsafeBufferPointer { sum in
-            pixels.withUnsafeBufferPointer { src in
-                out.withUnsafeMutableBufferPointer { dst in
-                    for y in 0..<h {
-                        if pastDeadline(deadline, row: y) {
-                            stopped = true
-                            return
-                        }
-                        let y0 = max(0, y - radius)
-                        let y1 = min(h, y + radius + 1)
-                        for x in 0..<w {
-                            let x0 = max(0, x - radius)
-                            let x1 = min(w, x + radius + 1)
-                            let total = sum[y1 * (w + 1) + x1] - sum[y0 * (w + 1) + x1] - sum[y1 * (w + 1) + x0] + sum[y0 * (w + 1) + x0]
-                            let count = (y1 - y0) * (x1 - x0)
-                            // A small bias keeps flat paper white instead of amplifying its noise.
-                            dst[y * w + x] = Int(src[y * w + x]) * count * 100 < total * 95 ? 0 : 255
-                        }
-                    }
+        return integral.withUnsafeBufferPointer { sum in
+            built(width: w, height: h, until: deadline) { y, src, dst in
+                let y0 = max(0, y - radius)
+                let y1 = min(h, y + radius + 1)
+                for x in 0..<w {
+                    let x0 = max(0, x - radius)
+                    let x1 = min(w, x + radius + 1)
+                    let total = sum[y1 * (w + 1) + x1] - sum[y0 * (w + 1) + x1] - sum[y1 * (w + 1) + x0] + sum[y0 * (w + 1) + x0]
+                    let count = (y1 - y0) * (x1 - x0)
+                    // A small bias keeps flat paper white instead of amplifying its noise.
+                    dst[y * w + x] = Int(src[y * w + x]) * count * 100 < total * 95 ? 0 : 255
                 }
             }
         }
-        return stopped ? nil : GreyImage(width: w, height: h, pixels: out)
     }
 
     /// A copy doubled in both directions, bilinear (codes under ~2 px per module on small frames); nil when
@@ -245,29 +225,19 @@ extension GreyImage {
     func doubled(until deadline: ContinuousClock.Instant? = nil) -> GreyImage? {
         let w = width * 2
         let h = height * 2
-        var out = [UInt8](repeating: 0, count: w * h)
-        var stopped = false
-        pixels.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<h {
-                    if pastDeadline(deadline, row: y) {
-                        stopped = true
-                        return
-                    }
-                    let sy = min(height - 1, y / 2)
-                    let sy1 = min(height - 1, sy + (y & 1))
-                    for x in 0..<w {
-                        let sx = min(width - 1, x / 2)
-                        let sx1 = min(width - 1, sx + (x & 1))
-                        let sum =
-                            Int(src[sy * width + sx]) + Int(src[sy * width + sx1]) + Int(src[sy1 * width + sx])
-                            + Int(src[sy1 * width + sx1])
-                        dst[y * w + x] = UInt8(truncatingIfNeeded: (sum + 2) >> 2)
-                    }
-                }
+        let (width, height) = (self.width, self.height)
+        return built(width: w, height: h, until: deadline) { y, src, dst in
+            let sy = min(height - 1, y / 2)
+            let sy1 = min(height - 1, sy + (y & 1))
+            for x in 0..<w {
+                let sx = min(width - 1, x / 2)
+                let sx1 = min(width - 1, sx + (x & 1))
+                let sum =
+                    Int(src[sy * width + sx]) + Int(src[sy * width + sx1]) + Int(src[sy1 * width + sx])
+                    + Int(src[sy1 * width + sx1])
+                dst[y * w + x] = UInt8(truncatingIfNeeded: (sum + 2) >> 2)
             }
         }
-        return stopped ? nil : GreyImage(width: w, height: h, pixels: out)
     }
 }
 
