@@ -213,6 +213,14 @@ let package = Package(
             exclude: ["Golden"],
             swiftSettings: swiftSettings),
         .testTarget(
+            name: "StationServerTests",
+            // The dispatcher in process with made-up peers (access without root); golden requests from StationProtocolTests.
+            dependencies: [
+                "StationServer", "StationEngine", "StationProtocol", "StationClient", "ParcelStore", "ParcelDomain", "StationTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "LabelDecodingTests",
             dependencies: ["LabelDecoding", "ParcelDomain"],
             // Fixture images are read from the source tree (#filePath), so they are not bundled.

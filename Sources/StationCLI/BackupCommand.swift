@@ -17,7 +17,7 @@ struct BackupNow: ParsableCommand {
 
     func run() throws {
         try reporting {
-            guard let result = try global.call(.backupNow, NoParams(), as: BackupNowResult.self) else { return }
+            guard let result = try global.call(Method.backupNow, NoParams(), as: BackupNowResult.self) else { return }
             print("backup written and verified: \(result.backup.path)")
             print(
                 "  \(result.parcels) parcels, \(result.events) events, chain head \(result.head.map { String($0.prefix(16)) } ?? "-"), "
@@ -37,7 +37,7 @@ struct BackupList: ParsableCommand {
 
     func run() throws {
         try reporting {
-            guard let result = try global.call(.backupList, NoParams(), as: BackupListResult.self) else { return }
+            guard let result = try global.call(Method.backupList, NoParams(), as: BackupListResult.self) else { return }
             let status = result.status
             guard status.configured else {
                 print("backups are not configured (\"backup\": {\"folder\": …} in the daemon's configuration)")

@@ -23,7 +23,7 @@ struct ListComplaints: ParsableCommand {
 
     func run() throws {
         try reporting {
-            guard let result = try global.call(.complaints, HandoffListParams(open: open, limit: 200), as: ComplaintsResult.self) else { return }
+            guard let result = try global.call(Method.complaints, ComplaintListParams(open: open, limit: 200), as: ComplaintsResult.self) else { return }
             guard !result.complaints.isEmpty else { return print("no complaints") }
             print(Display.table(header: ["#", "ABOUT", "AT", "投诉 COMPLAINT", "RESOLUTION"], rows: result.complaints.map(Complaint.row)))
         }
@@ -46,7 +46,7 @@ struct AddComplaint: ParsableCommand {
     func run() throws {
         try reporting {
             let params = ComplaintParams(tracking: tracking, handoff: handoff, text: text, source: source, staff: staff)
-            guard let result = try global.call(.recordComplaint, params, as: ComplaintDTO.self) else { return }
+            guard let result = try global.call(Method.recordComplaint, params, as: ComplaintDTO.self) else { return }
             print("recorded complaint #\(result.id)")
         }
     }
@@ -61,7 +61,7 @@ struct ResolveComplaintCommand: ParsableCommand {
 
     func run() throws {
         try reporting {
-            guard let result = try global.call(.resolveComplaint, ComplaintResolveParams(id: id, resolution: resolution, staff: staff), as: ComplaintDTO.self)
+            guard let result = try global.call(Method.resolveComplaint, ComplaintResolveParams(id: id, resolution: resolution, staff: staff), as: ComplaintDTO.self)
             else { return }
             print("complaint #\(result.id) resolved by \(result.resolvedBy ?? "?")")
         }

@@ -59,7 +59,7 @@ struct OpenHandoff: ParsableCommand {
         try reporting {
             let params = HandoffOpenParams(
                 direction: direction, kind: kind, party: party, node: node, nodeTier: nodeTier, vehicle: vehicle, counter: counter)
-            guard let result = try global.call(.openHandoff, params, as: HandoffResult.self) else { return }
+            guard let result = try global.call(Method.openHandoff, params, as: HandoffResult.self) else { return }
             Handoff.printDetail(result)
             print("\nid: \(result.handoff.id)")
         }
@@ -84,7 +84,7 @@ struct ImportManifest: ParsableCommand {
             }
             let format = format ?? (file.lowercased().hasSuffix(".json") ? "json" : "csv")
             let params = HandoffImportParams(handoff: handoff, format: format, content: content)
-            guard let result = try global.call(.importManifest, params, as: HandoffResult.self) else { return }
+            guard let result = try global.call(Method.importManifest, params, as: HandoffResult.self) else { return }
             Handoff.printDetail(result)
         }
     }
@@ -142,7 +142,7 @@ struct CloseHandoff: ParsableCommand {
     func run() throws {
         try reporting {
             let params = HandoffCloseParams(handoff: handoff, badge: badge, pin: pin, staff: staff)
-            guard let result = try global.call(.closeHandoff, params, as: HandoffResult.self) else { return }
+            guard let result = try global.call(Method.closeHandoff, params, as: HandoffResult.self) else { return }
             Handoff.printDetail(result)
             if let path = receipt, let document = result.receipt {
                 try ReceiptCommand.write(document, to: path)
@@ -159,7 +159,7 @@ struct ShowHandoff: ParsableCommand {
 
     func run() throws {
         try reporting {
-            guard let result = try global.call(.getHandoff, HandoffRefParams(handoff: handoff), as: HandoffResult.self) else { return }
+            guard let result = try global.call(Method.getHandoff, HandoffRefParams(handoff: handoff), as: HandoffResult.self) else { return }
             Handoff.printDetail(result)
         }
     }
@@ -173,7 +173,7 @@ struct ListHandoffs: ParsableCommand {
 
     func run() throws {
         try reporting {
-            guard let result = try global.call(.listHandoffs, HandoffListParams(open: open, limit: limit), as: HandoffsResult.self)
+            guard let result = try global.call(Method.listHandoffs, HandoffListParams(open: open, limit: limit), as: HandoffsResult.self)
             else { return }
             print(
                 Display.table(
@@ -200,7 +200,7 @@ struct ListDiscrepancies: ParsableCommand {
 
     func run() throws {
         try reporting {
-            guard let result = try global.call(.discrepancies, NoParams(), as: DiscrepanciesResult.self) else { return }
+            guard let result = try global.call(Method.discrepancies, NoParams(), as: DiscrepanciesResult.self) else { return }
             guard !result.discrepancies.isEmpty else {
                 print("no open discrepancies")
                 return
@@ -224,7 +224,7 @@ struct ResolveDiscrepancy: ParsableCommand {
     func run() throws {
         try reporting {
             let params = ResolveParams(id: id, resolution: resolution, note: note, staff: staff)
-            guard let result = try global.call(.resolveDiscrepancy, params, as: DiscrepancyDTO.self) else { return }
+            guard let result = try global.call(Method.resolveDiscrepancy, params, as: DiscrepancyDTO.self) else { return }
             print("#\(result.id) \(result.kind) \(result.tracking): \(result.resolution ?? "?") by \(result.resolvedBy ?? "?")")
         }
     }

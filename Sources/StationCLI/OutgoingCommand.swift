@@ -29,7 +29,7 @@ struct Send: ParsableCommand {
             let params = OutgoingParams(
                 waybill: waybill, courier: courier, destination: destination, weightGrams: weight, feeFen: fen, produce: produce,
                 senderPhone: senderPhone, senderTail: senderTail, idChecked: idChecked, staff: staff)
-            guard let result = try global.call(.acceptOutgoing, params, as: OutgoingDTO.self) else { return }
+            guard let result = try global.call(Method.acceptOutgoing, params, as: OutgoingDTO.self) else { return }
             print("accepted \(result.waybill) (\(result.courier)) to \(result.destination), \(result.weightGrams) g, fee \(Outgoing.yuan(result.feeFen)); waiting for the courier's outgoing handoff")
         }
     }
@@ -44,7 +44,7 @@ struct Outgoing: ParsableCommand {
 
     func run() throws {
         try reporting {
-            guard let result = try global.call(.listOutgoing, HandoffListParams(open: waiting, limit: 500), as: OutgoingListResult.self)
+            guard let result = try global.call(Method.listOutgoing, OutgoingListParams(open: waiting, limit: 500), as: OutgoingListResult.self)
             else { return }
             print(
                 Display.table(

@@ -72,9 +72,13 @@ struct GlobalOptions: ParsableArguments {
 
     /// Calls `method`; with --json prints the raw reply and returns nil, else returns the decoded result.
     /// `echoJSON: false` decodes even under --json (for a lookup that precedes the call whose reply is printed).
-    func call<P: Codable & Sendable, R: Codable & Sendable>(_ method: Method, _ params: P, as type: R.Type, echoJSON: Bool = true) throws
-        -> R?
-    {
+    func call<P, R>(_ method: MethodDeclaration<P, R>, _ params: P, as type: R.Type = R.self, echoJSON: Bool = true) throws -> R? {
+        // The server's own check on the params, before connecting: the same message, without a round trip.
+        do {
+            try params.validate()
+        } catch {
+            throw CLIError("\(error.message) [\(error.code.rawValue)]", code: 64)  // EX_USAGE
+        }
         let connection = try connect()
         let reply: [UInt8]
         do {
@@ -134,7 +138,7 @@ struct Status: ParsableCommand {
 
     func run() throws {
         try reporting {
-            guard let status = try global.call(.status, NoParams(), as: StatusResult.self) else { return }
+            guard let status = try global.call(Method.status, NoParams(), as: StatusResult.self) else { return }
             print("\(status.station.name) (\(status.station.id)) — protocol \(status.protocol), up since \(Display.time(status.startedAt))")
             print("database: \(status.database)")
             print("在站 active: \(status.active)   超期 overdue (> \(status.holdHours) h): \(status.overdue)   events: \(status.events)")
@@ -197,7 +201,7 @@ struct Show: ParsableCommand {
 
     func run() throws {
         try reporting {
-            guard let result = try global.call(.get, GetParams(tracking: tracking), as: GetResult.self) else { return }
+            guard let result = try global.call(Method.get, GetParams(tracking: tracking), as: GetResult.self) else { return }
             let parcel = result.parcel
             print("运单号 tracking:  \(parcel.tracking)   (scanned as \(parcel.rawScan.debugDescription))")
             print("状态 state:       \(Display.state(parcel.state))\(parcel.overdue ? "  ⚠ overdue" : "")")
@@ -234,7 +238,7 @@ struct Search: ParsableCommand {
         try reporting {
             let params = SearchParams(
                 tracking: tracking, code: code, phoneTail: phoneTail, states: states.isEmpty ? nil : states, active: active, limit: limit)
-            guard let result = try global.call(.search, params, as: ParcelsResult.self) else { return }
+            guard let result = try global.call(Method.search, params, as: ParcelsResult.self) else { return }
             print(result.parcels.isEmpty ? "no parcels match" : parcelRows(result.parcels))
         }
     }
@@ -273,7 +277,7 @@ struct Pickup: ParsableCommand {
             if trackings.isEmpty {
                 let verify = VerifyParams(code: code, phoneTail: phoneTail, phone: phone, counter: all ? nil : counter)
                 if !all {
-                    guard let waiting = try global.call(.verifyPickup, verify, as: ParcelsResult.self) else { return }
+                    guard let waiting = try global.call(Method.verifyPickup, verify, as: ParcelsResult.self) else { return }
                     print(parcelRows(waiting.parcels))
                     if let counter {
                         print("\n\(waiting.parcels.count) waiting; verified at counter \(counter): scan each parcel with that counter's scanner.")
@@ -284,12 +288,12 @@ struct Pickup: ParsableCommand {
                     }
                     return
                 }
-                guard let waiting = try global.call(.verifyPickup, verify, as: ParcelsResult.self, echoJSON: false) else { return }
+                guard let waiting = try global.call(Method.verifyPickup, verify, as: ParcelsResult.self, echoJSON: false) else { return }
                 handOut = waiting.parcels.map(\.tracking)
             }
             let params = ConfirmParams(
                 trackings: handOut, code: code, phoneTail: phoneTail, phone: phone, staff: staff, collector: collector)
-            guard let result = try global.call(.confirmPickup, params, as: ConfirmResult.self) else { return }
+            guard let result = try global.call(Method.confirmPickup, params, as: ConfirmResult.self) else { return }
             print(parcelRows(result.parcels))
             print("\n已取 handed out \(result.parcels.count) parcel(s), pickup #\(result.pickupId) at \(Display.time(result.at))")
         }
@@ -314,7 +318,7 @@ struct Return: ParsableCommand {
     func run() throws {
         try reporting {
             let params = ReturnParams(tracking: tracking, reason: reason, handedOver: handedOver, staff: staff)
-            guard let result = try global.call(.returnParcel, params, as: ParcelResult.self) else { return }
+            guard let result = try global.call(Method.returnParcel, params, as: ParcelResult.self) else { return }
             print("\(result.parcel.tracking): \(Display.state(result.parcel.state))")
         }
     }
@@ -338,7 +342,7 @@ struct Undo: ParsableCommand {
     func run() throws {
         try reporting {
             let params = UndoParams(tracking: tracking, step: step.rawValue, reason: reason, staff: staff)
-            guard let result = try global.call(.undo, params, as: ParcelResult.self) else { return }
+            guard let result = try global.call(Method.undo, params, as: ParcelResult.self) else { return }
             let code = result.parcel.state == "voided" ? "" : result.parcel.pickupCode.map { "  取件码 code \($0)" } ?? ""
             print("\(result.parcel.tracking): \(Display.state(result.parcel.state))\(code)")
         }

@@ -44,8 +44,8 @@ struct ReportOutput: ParsableArguments {
 
     /// Calls `method` and writes its result in the chosen format. `csvDocument`, when given, is the document for
     /// CSV (e.g. with full digests instead of shortened ones).
-    func run<P: Codable & Sendable, R: Codable & Sendable>(
-        _ method: Method, _ params: P, as type: R.Type, global: GlobalOptions, document: (R) -> ReportDocument,
+    func run<P, R>(
+        _ method: MethodDeclaration<P, R>, _ params: P, as type: R.Type, global: GlobalOptions, document: (R) -> ReportDocument,
         csvDocument: ((R) -> ReportDocument)? = nil
     ) throws {
         let connection = try global.connect(timeout: 300)
@@ -106,7 +106,7 @@ struct BacklogReportCommand: ParsableCommand {
     static func run(global: GlobalOptions, output: ReportOutput, olderThanHours: Int) throws {
         try reporting {
             try output.run(
-                .backlog, BacklogParams(olderThanHours: olderThanHours), as: BacklogResult.self, global: global,
+                Method.backlog, BacklogParams(olderThanHours: olderThanHours), as: BacklogResult.self, global: global,
                 document: StationReportDocuments.backlog)
         }
     }
@@ -122,7 +122,7 @@ struct DailyReportCommand: ParsableCommand {
     func run() throws {
         try reporting {
             try output.run(
-                .dailyReport, DailyReportParams(date: date), as: StationReportResult.self, global: global,
+                Method.dailyReport, DailyReportParams(date: date), as: StationReportResult.self, global: global,
                 document: StationReportDocuments.period)
         }
     }
@@ -138,7 +138,7 @@ struct MonthlyReportCommand: ParsableCommand {
     func run() throws {
         try reporting {
             try output.run(
-                .monthlyReport, MonthlyReportParams(month: month), as: StationReportResult.self, global: global,
+                Method.monthlyReport, MonthlyReportParams(month: month), as: StationReportResult.self, global: global,
                 document: StationReportDocuments.period)
         }
     }
@@ -156,7 +156,7 @@ struct LedgerReportCommand: ParsableCommand {
         try reporting {
             // CSV keeps each receipt's full digest (for checking); the page and the terminal show its first 16 digits.
             try output.run(
-                .handoffLedger, HandoffLedgerParams(from: from, to: to), as: HandoffLedgerResult.self, global: global,
+                Method.handoffLedger, HandoffLedgerParams(from: from, to: to), as: HandoffLedgerResult.self, global: global,
                 document: { StationReportDocuments.ledger($0, fullDigests: false) },
                 csvDocument: { StationReportDocuments.ledger($0, fullDigests: true) })
         }

@@ -17,7 +17,7 @@ struct ListScanners: ParsableCommand {
 
     func run() throws {
         try reporting {
-            guard let result = try global.call(.scanners, NoParams(), as: ScannersResult.self) else { return }
+            guard let result = try global.call(Method.scanners, NoParams(), as: ScannersResult.self) else { return }
             guard !result.scanners.isEmpty else {
                 print("no scanner seen yet (plug one in, or check the daemon's log and the udev rules)")
                 return
@@ -57,7 +57,7 @@ struct SetRole: ParsableCommand {
     func run() throws {
         try reporting {
             let params = SetRoleParams(scanner: scanner, role: role == "configured" ? nil : role)
-            guard let result = try global.call(.setScannerRole, params, as: ScannersResult.self) else { return }
+            guard let result = try global.call(Method.setScannerRole, params, as: ScannersResult.self) else { return }
             for scanner in result.scanners { print("\(scanner.id): \(scanner.role) (\(scanner.roleSource))") }
         }
     }

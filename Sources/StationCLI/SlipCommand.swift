@@ -23,8 +23,8 @@ struct Slip: ParsableCommand {
             guard let paper = PickupSlip.Paper(rawValue: paper) else { throw CLIError("--paper: 58mm or 80mm", code: 64) }
             var quiet = global
             quiet.json = false
-            guard let status = try quiet.call(.status, NoParams(), as: StatusResult.self),
-                let got = try quiet.call(.get, GetParams(tracking: tracking), as: GetResult.self)
+            guard let status = try quiet.call(Method.status, NoParams(), as: StatusResult.self),
+                let got = try quiet.call(Method.get, GetParams(tracking: tracking), as: GetResult.self)
             else { return }
             let parcel = got.parcel
             guard let code = parcel.pickupCode, parcel.releasedAt == nil else {
@@ -57,7 +57,7 @@ struct NoticeHistoryCommand: ParsableCommand {
 
     func run() throws {
         try reporting {
-            guard let result = try global.call(.notices, GetParams(tracking: tracking), as: NoticesResult.self) else { return }
+            guard let result = try global.call(Method.notices, GetParams(tracking: tracking), as: NoticesResult.self) else { return }
             guard !result.notices.isEmpty else { return print("no notices (none queued: is a notice channel configured?)") }
             for notice in result.notices {
                 print("\(notice.key)  \(notice.status)  next \(Display.time(notice.nextAttemptAt))\(notice.lastReason.map { "  (\($0))" } ?? "")")

@@ -38,7 +38,7 @@ struct StartStocktake: ParsableCommand {
 
     func run() throws {
         try reporting {
-            guard let result = try global.call(.startStocktake, StocktakeStartParams(shelf: shelf, counter: counter), as: StocktakeDTO.self)
+            guard let result = try global.call(Method.startStocktake, StocktakeStartParams(shelf: shelf, counter: counter), as: StocktakeDTO.self)
             else { return }
             print("id: \(result.id)")
         }
@@ -78,7 +78,7 @@ struct CloseStocktake: ParsableCommand {
 
     func run() throws {
         try reporting {
-            guard let report = try global.call(.closeStocktake, StocktakeRefParams(stocktake: stocktake), as: StocktakeReportDTO.self)
+            guard let report = try global.call(Method.closeStocktake, StocktakeRefParams(stocktake: stocktake), as: StocktakeReportDTO.self)
             else { return }
             Stocktake.printReport(report)
         }
@@ -92,7 +92,7 @@ struct ShowStocktake: ParsableCommand {
 
     func run() throws {
         try reporting {
-            guard let report = try global.call(.getStocktake, StocktakeRefParams(stocktake: stocktake), as: StocktakeReportDTO.self)
+            guard let report = try global.call(Method.getStocktake, StocktakeRefParams(stocktake: stocktake), as: StocktakeReportDTO.self)
             else { return }
             Stocktake.printReport(report)
         }

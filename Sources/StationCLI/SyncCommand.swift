@@ -9,7 +9,7 @@ struct SyncStatusCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        guard let status = try global.call(.syncStatus, NoParams(), as: SyncStatusResult.self) else { return }
+        guard let status = try global.call(Method.syncStatus, NoParams(), as: SyncStatusResult.self) else { return }
         let state = [
             "uploading": "上传中 uploading", "idle": "已同步 up to date", "waiting": "等待重试 waiting to retry", "starting": "启动中 starting",
             "off": "未配置 not configured",

@@ -66,10 +66,15 @@ public final class StationConnection {
     /// Sends `Station.Hello` and returns the server's answer.
     @discardableResult
     public func hello(client: String) throws -> HelloResult {
-        try call(Method.hello.rawValue, HelloParams(client: client), as: HelloResult.self)
+        try call(Method.hello, HelloParams(client: client))
     }
 
-    /// Calls `method` and decodes its result; an error reply is thrown as `WireError`.
+    /// Calls a declared method (`Method.intake`…): its params type is checked and its result type follows.
+    public func call<P, R>(_ method: MethodDeclaration<P, R>, _ params: P) throws -> R {
+        try call(method.rawValue, params, as: R.self)
+    }
+
+    /// Calls `method` by name and decodes its result; an error reply is thrown as `WireError`.
     public func call<P: Codable & Sendable, R: Codable & Sendable>(_ method: String, _ params: P, as type: R.Type) throws -> R {
         let data = try callRaw(method, params)
         return try Self.decodeResult(data, as: type)

@@ -1,3 +1,12 @@
+// Ledger backups.
+
+extension Method {
+    public static let backupNow = MethodDeclaration<NoParams, BackupNowResult>("Backup.Now", .write)
+    public static let backupList = MethodDeclaration<NoParams, BackupListResult>("Backup.List", .read)
+
+    static let backupArea: [Method] = [backupNow.method, backupList.method]
+}
+
 // MARK: Backups (Backup.Now, Backup.List, and `backup` in Station.Status)
 
 /// The scheduled ledger backups. Times are ISO 8601 (UTC), like every time on the wire.

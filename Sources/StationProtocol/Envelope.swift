@@ -8,7 +8,7 @@ public struct ProtocolVersion: Codable, Sendable, Equatable, CustomStringConvert
         self.minor = minor
     }
 
-    public static let current = ProtocolVersion(major: 1, minor: 4)
+    public static let current = ProtocolVersion(major: 1, minor: 5)
     public var description: String { "\(major).\(minor)" }
 }
 
@@ -146,7 +146,7 @@ public struct AnyServerMessage: Decodable, Sendable {
 }
 
 /// Parameters of methods that take none.
-public struct NoParams: Codable, Sendable, Equatable {
+public struct NoParams: RequestParams, Equatable {
     public init() {}
 }
 

@@ -1,126 +1,145 @@
-/// The closed vocabulary of error codes on the socket. Codes are stable: clients branch on them; messages
-/// may change. A request that fails changes nothing.
-public enum ErrorCode: String, Codable, Sendable, CaseIterable {
+/// The error codes on the socket. Codes are stable: clients branch on them; messages may change. A request that
+/// fails changes nothing.
+///
+/// An open set (the `ServiceGroupError.Code` pattern): a later minor version may add codes, so a code this build
+/// does not know still decodes, keeps its text, and its reply's message can be shown; branch on the constants
+/// below and treat any other code as a failure to show.
+public struct ErrorCode: RawRepresentable, Codable, Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: String
+
+    public init(rawValue: String) { self.rawValue = rawValue }
+    init(_ rawValue: String) { self.rawValue = rawValue }
+
+    public var description: String { rawValue }
+
+    /// Whether this build knows the code (a newer server may send others).
+    public var isKnown: Bool { Self.known.contains(self) }
+
     // Framing and envelope
     /// The line is not a JSON object with a string `method`.
-    case malformed = "request.malformed"
+    public static let malformed = ErrorCode("request.malformed")
     /// The line is not valid UTF-8.
-    case invalidUTF8 = "request.invalidUTF8"
+    public static let invalidUTF8 = ErrorCode("request.invalidUTF8")
     /// The line is longer than the server's maximum; it was discarded up to the next newline.
-    case tooLarge = "request.tooLarge"
+    public static let tooLarge = ErrorCode("request.tooLarge")
     /// No such method.
-    case unknownMethod = "request.unknownMethod"
+    public static let unknownMethod = ErrorCode("request.unknownMethod")
     /// A parameter is missing, of the wrong type, or out of range.
-    case invalidParams = "request.invalidParams"
+    public static let invalidParams = ErrorCode("request.invalidParams")
     /// Arrays and objects nested deeper than 32 levels: refused before any parsing of the request.
-    case tooDeep = "request.tooDeep"
+    public static let tooDeep = ErrorCode("request.tooDeep")
     /// A string holds a control character other than tab, line feed and carriage return (U+0000–U+001F,
     /// U+007F–U+009F); the message names the field.
-    case controlCharacter = "request.controlCharacter"
+    public static let controlCharacter = ErrorCode("request.controlCharacter")
     /// A request line took longer than the server allows to arrive in full (`server.lineTimeoutSeconds`);
     /// the connection is closed.
-    case lineTimeout = "request.lineTimeout"
+    public static let lineTimeout = ErrorCode("request.lineTimeout")
     /// The client's protocol major version is not served.
-    case unsupportedVersion = "protocol.unsupportedVersion"
+    public static let unsupportedVersion = ErrorCode("protocol.unsupportedVersion")
     // Connection
     /// The peer's user may only read; the method changes records.
-    case accessDenied = "access.denied"
+    public static let accessDenied = ErrorCode("access.denied")
     /// The server has as many connections as it accepts; try again later.
-    case busy = "server.busy"
+    public static let busy = ErrorCode("server.busy")
     /// The server is shutting down and takes no new requests.
-    case shuttingDown = "server.shuttingDown"
+    public static let shuttingDown = ErrorCode("server.shuttingDown")
     /// The connection sat idle past the server's timeout and is being closed.
-    case idleTimeout = "connection.idleTimeout"
+    public static let idleTimeout = ErrorCode("connection.idleTimeout")
     /// The peer's user already has as many connections open as one user may (`server.maxConnectionsPerUser`).
-    case tooManyConnections = "connection.tooMany"
+    public static let tooManyConnections = ErrorCode("connection.tooMany")
     // Domain
     /// The scanned text is not a usable tracking number (empty, too long, bad characters).
-    case trackingInvalid = "tracking.invalid"
+    public static let trackingInvalid = ErrorCode("tracking.invalid")
     /// A self-checking number (UPU S10, GS1 SSCC) failed its check digit: probably a misread.
-    case checkDigit = "tracking.checkDigit"
+    public static let checkDigit = ErrorCode("tracking.checkDigit")
     /// A phone number or phone tail is malformed.
-    case phoneInvalid = "phone.invalid"
+    public static let phoneInvalid = ErrorCode("phone.invalid")
     /// A pickup code is not `shelf-layer-seq`.
-    case pickupCodeInvalid = "pickupCode.invalid"
+    public static let pickupCodeInvalid = ErrorCode("pickupCode.invalid")
     /// No parcel with that tracking number.
-    case parcelNotFound = "parcel.notFound"
+    public static let parcelNotFound = ErrorCode("parcel.notFound")
     /// The parcel's state does not allow this action.
-    case illegalTransition = "parcel.illegalTransition"
+    public static let illegalTransition = ErrorCode("parcel.illegalTransition")
     /// Pickup needs exactly one of `code`, `phoneTail` or `phone`.
-    case credentialRequired = "pickup.credentialRequired"
+    public static let credentialRequired = ErrorCode("pickup.credentialRequired")
     /// No parcel is waiting for that code or phone tail.
-    case noMatch = "pickup.noMatch"
+    public static let noMatch = ErrorCode("pickup.noMatch")
     /// Too many wrong codes or phone numbers from this client or at this counter: none is checked for a while
     /// (the message says until when). Guards the short pickup codes against guessing.
-    case tooManyAttempts = "pickup.tooManyAttempts"
+    public static let tooManyAttempts = ErrorCode("pickup.tooManyAttempts")
     /// A named parcel does not belong to the code or phone tail given.
-    case codeMismatch = "pickup.codeMismatch"
+    public static let codeMismatch = ErrorCode("pickup.codeMismatch")
     /// A named parcel is not waiting for pickup.
-    case notAwaitingPickup = "pickup.notAwaiting"
+    public static let notAwaitingPickup = ErrorCode("pickup.notAwaiting")
     /// No shelves configured, or every pickup code is in use or cooling down.
-    case shelfFull = "shelf.full"
+    public static let shelfFull = ErrorCode("shelf.full")
     /// A command barcode (`PSCMD:`…) that names no role.
-    case unknownCommand = "scan.unknownCommand"
+    public static let unknownCommand = ErrorCode("scan.unknownCommand")
     /// No scanner with that id is attached, known or configured.
-    case scannerNotFound = "scanner.notFound"
+    public static let scannerNotFound = ErrorCode("scanner.notFound")
     /// No handoff with that id.
-    case handoffNotFound = "handoff.notFound"
+    public static let handoffNotFound = ErrorCode("handoff.notFound")
     /// The handoff is closed: its receipt is final.
-    case handoffClosed = "handoff.closed"
+    public static let handoffClosed = ErrorCode("handoff.closed")
     /// No courier or driver with that id is configured.
-    case unknownParty = "handoff.unknownParty"
+    public static let unknownParty = ErrorCode("handoff.unknownParty")
     /// The badge or PIN does not match the handoff's courier.
-    case confirmationFailed = "handoff.confirmationFailed"
+    public static let confirmationFailed = ErrorCode("handoff.confirmationFailed")
     /// Too many wrong PINs: this courier is locked out for a while.
-    case lockedOut = "handoff.lockedOut"
+    public static let lockedOut = ErrorCode("handoff.lockedOut")
     /// The manifest has bad lines (listed with their line numbers); nothing of it was imported.
-    case manifestInvalid = "manifest.invalid"
-    case discrepancyNotFound = "discrepancy.notFound"
+    public static let manifestInvalid = ErrorCode("manifest.invalid")
+    public static let discrepancyNotFound = ErrorCode("discrepancy.notFound")
     /// The discrepancy was resolved already; a resolution is final.
-    case discrepancyResolved = "discrepancy.resolved"
+    public static let discrepancyResolved = ErrorCode("discrepancy.resolved")
     /// That waybill is already waiting at the station to be sent.
-    case outgoingDuplicate = "outgoing.duplicate"
-    case complaintNotFound = "complaint.notFound"
+    public static let outgoingDuplicate = ErrorCode("outgoing.duplicate")
+    public static let complaintNotFound = ErrorCode("complaint.notFound")
     /// The complaint is resolved already; a resolution is final.
-    case complaintResolved = "complaint.resolved"
+    public static let complaintResolved = ErrorCode("complaint.resolved")
     /// The intake or pickup is older than the undo window (or undo is turned off): correct it with a forward
     /// action instead (return, exception).
-    case undoWindowPassed = "undo.windowPassed"
+    public static let undoWindowPassed = ErrorCode("undo.windowPassed")
     /// The intake was recorded on a handoff; its receipt counts it, so it is corrected there (a discrepancy).
-    case undoOnHandoff = "undo.onHandoff"
-    case stocktakeNotFound = "stocktake.notFound"
+    public static let undoOnHandoff = ErrorCode("undo.onHandoff")
+    public static let stocktakeNotFound = ErrorCode("stocktake.notFound")
     /// The stocktake is closed; its report is final.
-    case stocktakeClosed = "stocktake.closed"
+    public static let stocktakeClosed = ErrorCode("stocktake.closed")
     // Label photos
-    case imageEmpty = "image.empty"
+    public static let imageEmpty = ErrorCode("image.empty")
     /// Over the decoder's size limit (or, inline, over the line limit).
-    case imageTooLarge = "image.tooLarge"
+    public static let imageTooLarge = ErrorCode("image.tooLarge")
     /// The header announces more pixels than the limit (a decompression bomb).
-    case imageTooManyPixels = "image.tooManyPixels"
-    case imageTruncated = "image.truncated"
-    case imageCorrupt = "image.corrupt"
+    public static let imageTooManyPixels = ErrorCode("image.tooManyPixels")
+    public static let imageTruncated = ErrorCode("image.truncated")
+    public static let imageCorrupt = ErrorCode("image.corrupt")
     /// Not JPEG, PNG, WebP or PGM.
-    case imageUnsupported = "image.unsupportedFormat"
+    public static let imageUnsupported = ErrorCode("image.unsupportedFormat")
     /// The time budget ran out before any code was found.
-    case imageTimeout = "image.timeout"
+    public static let imageTimeout = ErrorCode("image.timeout")
     /// The daemon cannot read that file.
-    case imageUnreadable = "image.unreadable"
+    public static let imageUnreadable = ErrorCode("image.unreadable")
     /// The peer may not read that file itself (a directory it cannot search, a file it cannot read, a symbolic
     /// link as the last component): the daemon does not read it for the peer.
-    case imageAccessDenied = "image.accessDenied"
+    public static let imageAccessDenied = ErrorCode("image.accessDenied")
     /// A side over the limit, or a shape far more elongated than any photo (a 1×65535 image).
-    case imageBadGeometry = "image.badGeometry"
+    public static let imageBadGeometry = ErrorCode("image.badGeometry")
     // Backups
     /// No backup folder is configured (`backup.folder` in the daemon's configuration).
-    case backupNotConfigured = "backup.notConfigured"
+    public static let backupNotConfigured = ErrorCode("backup.notConfigured")
     /// The backup could not be written or did not verify; the message says why (a missing or unwritable
     /// folder, a full disk). Nothing of it was kept; the ledger is unaffected.
-    case backupFailed = "backup.failed"
+    public static let backupFailed = ErrorCode("backup.failed")
     // Storage
     /// The disk is full: nothing was written.
-    case diskFull = "store.diskFull"
+    public static let diskFull = ErrorCode("store.diskFull")
     /// The ledger cannot be read or written right now.
-    case storeUnavailable = "store.unavailable"
+    public static let storeUnavailable = ErrorCode("store.unavailable")
     /// A bug: the request was not carried out. Details are in the daemon's log.
-    case `internal` = "internal"
+    public static let `internal` = ErrorCode("internal")
+
+    /// Every code this build knows, in the order Protocol.md lists them.
+    public static let known: [ErrorCode] = [
+        .malformed, .invalidUTF8, .tooLarge, .unknownMethod, .invalidParams, .tooDeep, .controlCharacter, .lineTimeout, .unsupportedVersion, .accessDenied, .busy, .shuttingDown, .idleTimeout, .tooManyConnections, .trackingInvalid, .checkDigit, .phoneInvalid, .pickupCodeInvalid, .parcelNotFound, .illegalTransition, .credentialRequired, .noMatch, .tooManyAttempts, .codeMismatch, .notAwaitingPickup, .shelfFull, .unknownCommand, .scannerNotFound, .handoffNotFound, .handoffClosed, .unknownParty, .confirmationFailed, .lockedOut, .manifestInvalid, .discrepancyNotFound, .discrepancyResolved, .outgoingDuplicate, .complaintNotFound, .complaintResolved, .undoWindowPassed, .undoOnHandoff, .stocktakeNotFound, .stocktakeClosed, .imageEmpty, .imageTooLarge, .imageTooManyPixels, .imageTruncated, .imageCorrupt, .imageUnsupported, .imageTimeout, .imageUnreadable, .imageAccessDenied, .imageBadGeometry, .backupNotConfigured, .backupFailed, .diskFull, .storeUnavailable, .`internal`,
+    ]
 }

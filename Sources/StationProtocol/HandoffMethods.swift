@@ -1,5 +1,23 @@
 // Wire types of handoffs (交接), their discrepancies and receipts.
 
+extension Method {
+    public static let openHandoff = MethodDeclaration<HandoffOpenParams, HandoffResult>("Handoff.Open", .write)
+    public static let importManifest = MethodDeclaration<HandoffImportParams, HandoffResult>("Handoff.Import", .write)
+    public static let scanHandoff = MethodDeclaration<HandoffScanParams, HandoffScanResult>("Handoff.Scan", .write)
+    public static let closeHandoff = MethodDeclaration<HandoffCloseParams, HandoffResult>("Handoff.Close", .write)
+    public static let getHandoff = MethodDeclaration<HandoffRefParams, HandoffResult>("Handoff.Get", .read)
+    public static let listHandoffs = MethodDeclaration<HandoffListParams, HandoffsResult>("Handoff.List", .read)
+    public static let discrepancies = MethodDeclaration<NoParams, DiscrepanciesResult>("Discrepancy.List", .read)
+    public static let resolveDiscrepancy = MethodDeclaration<ResolveParams, DiscrepancyDTO>("Discrepancy.Resolve", .write)
+    public static let receipts = MethodDeclaration<NoParams, ReceiptsResult>("Receipt.Export", .read)
+
+    static let handoffArea: [Method] = [
+        openHandoff.method, importManifest.method, scanHandoff.method, closeHandoff.method, getHandoff.method, listHandoffs.method,
+        discrepancies.method, resolveDiscrepancy.method, receipts.method,
+    ]
+}
+
+
 public struct HandoffDTO: Codable, Sendable, Equatable {
     /// The handoff's id (a time-ordered UUID).
     public var id: String
@@ -119,7 +137,7 @@ public struct ReceiptDTO: Codable, Sendable, Equatable {
     }
 }
 
-public struct HandoffOpenParams: Codable, Sendable, Equatable {
+public struct HandoffOpenParams: RequestParams, Equatable {
     public var direction: String
     public var kind: String
     public var party: String
@@ -141,7 +159,7 @@ public struct HandoffOpenParams: Codable, Sendable, Equatable {
     }
 }
 
-public struct HandoffImportParams: Codable, Sendable, Equatable {
+public struct HandoffImportParams: RequestParams, Equatable {
     public var handoff: String
     /// `csv` or `json`.
     public var format: String
@@ -154,7 +172,7 @@ public struct HandoffImportParams: Codable, Sendable, Equatable {
     }
 }
 
-public struct HandoffScanParams: Codable, Sendable, Equatable {
+public struct HandoffScanParams: RequestParams, Equatable {
     public var handoff: String
     public var text: String
     public var damaged: Bool?
@@ -172,7 +190,7 @@ public struct HandoffScanParams: Codable, Sendable, Equatable {
     }
 }
 
-public struct HandoffCloseParams: Codable, Sendable, Equatable {
+public struct HandoffCloseParams: RequestParams, Equatable {
     public var handoff: String
     /// Exactly one of `badge` (the scanned badge barcode) or `pin`.
     public var badge: String?
@@ -184,20 +202,29 @@ public struct HandoffCloseParams: Codable, Sendable, Equatable {
         self.pin = pin
         self.staff = staff
     }
+
+    public func validate() throws(WireError) {
+        try ParamCheck.exactlyOne(("badge", badge), ("pin", pin))
+        if (badge ?? pin)?.isEmpty == true { throw WireError(.invalidParams, "give exactly one of badge or pin") }
+    }
 }
 
-public struct HandoffRefParams: Codable, Sendable, Equatable {
+public struct HandoffRefParams: RequestParams, Equatable {
     public var handoff: String
     public init(handoff: String) { self.handoff = handoff }
 }
 
-public struct HandoffListParams: Codable, Sendable, Equatable {
+public struct HandoffListParams: RequestParams, Equatable {
+    /// Only open handoffs (default false).
     public var open: Bool?
+    /// At most this many, newest first (default 100, at most 1000).
     public var limit: Int?
     public init(open: Bool? = nil, limit: Int? = nil) {
         self.open = open
         self.limit = limit
     }
+
+    public func validate() throws(WireError) { try ParamCheck.limit(limit) }
 }
 
 public struct HandoffResult: Codable, Sendable, Equatable {
@@ -242,7 +269,7 @@ public struct DiscrepanciesResult: Codable, Sendable, Equatable {
     public init(discrepancies: [DiscrepancyDTO]) { self.discrepancies = discrepancies }
 }
 
-public struct ResolveParams: Codable, Sendable, Equatable {
+public struct ResolveParams: RequestParams, Equatable {
     public var id: Int64
     /// `found`, `writtenOff` or `returned`.
     public var resolution: String

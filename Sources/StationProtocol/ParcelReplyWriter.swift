@@ -148,3 +148,17 @@ struct JSONText {
         bytes.append(UInt8(ascii: "\""))
     }
 }
+
+/// A result whose reply line is written by hand (`ParcelReplyWriter`); the server's generic reply encoding
+/// uses it when the result has one.
+public protocol HandWrittenReply {
+    func replyLine(id: RequestID?) -> [UInt8]
+}
+
+extension ParcelResult: HandWrittenReply {
+    public func replyLine(id: RequestID?) -> [UInt8] { ParcelReplyWriter.line(id: id, self) }
+}
+
+extension HandoffScanResult: HandWrittenReply {
+    public func replyLine(id: RequestID?) -> [UInt8] { ParcelReplyWriter.line(id: id, self) }
+}

@@ -2,21 +2,31 @@
 // of Report.Backlog. Money is always in fen (1/100 yuan); times are ISO 8601 UTC like everywhere else, and the
 // station's reporting time zone is given so a client can show local times.
 
+extension Method {
+    public static let backlog = MethodDeclaration<BacklogParams, BacklogResult>("Report.Backlog", .read)
+    public static let dailyReport = MethodDeclaration<DailyReportParams, StationReportResult>("Report.Daily", .read)
+    public static let monthlyReport = MethodDeclaration<MonthlyReportParams, StationReportResult>("Report.Monthly", .read)
+    public static let handoffLedger = MethodDeclaration<HandoffLedgerParams, HandoffLedgerResult>("Report.Ledger", .read)
+
+    static let reportArea: [Method] = [backlog.method, dailyReport.method, monthlyReport.method, handoffLedger.method]
+}
+
+
 // MARK: Params
 
-public struct DailyReportParams: Codable, Sendable, Equatable {
+public struct DailyReportParams: RequestParams, Equatable {
     /// The local day `YYYY-MM-DD` in the station's reporting time zone; default today.
     public var date: String?
     public init(date: String? = nil) { self.date = date }
 }
 
-public struct MonthlyReportParams: Codable, Sendable, Equatable {
+public struct MonthlyReportParams: RequestParams, Equatable {
     /// The local month `YYYY-MM`; default this month.
     public var month: String?
     public init(month: String? = nil) { self.month = month }
 }
 
-public struct HandoffLedgerParams: Codable, Sendable, Equatable {
+public struct HandoffLedgerParams: RequestParams, Equatable {
     /// First and last local day `YYYY-MM-DD`, both included; default from the first of this month to today.
     public var from: String?
     public var to: String?
@@ -346,5 +356,69 @@ public struct BacklogAttentionDTO: Codable, Sendable, Equatable {
         self.openHandoffs = openHandoffs
         self.handoffsWithOpenDiscrepancies = handoffsWithOpenDiscrepancies
         self.openDiscrepancies = openDiscrepancies
+    }
+}
+
+// MARK: Report.Backlog
+
+public struct BacklogParams: RequestParams, Equatable {
+    /// Only parcels waiting at least this many hours (default 0: everything on the shelf).
+    public var olderThanHours: Int?
+    public init(olderThanHours: Int? = nil) { self.olderThanHours = olderThanHours }
+}
+
+public struct BacklogResult: Codable, Sendable, Equatable {
+    public struct Bucket: Codable, Sendable, Equatable {
+        /// `<24h`, `1-2d`, `2-3d`, `3-7d`, `>7d`.
+        public var label: String
+        public var fromHours: Int
+        /// Null for the last, open bucket.
+        public var toHours: Int?
+        public var count: Int
+        public init(label: String, fromHours: Int, toHours: Int?, count: Int) {
+            self.label = label
+            self.fromHours = fromHours
+            self.toHours = toHours
+            self.count = count
+        }
+    }
+    public struct CourierRow: Codable, Sendable, Equatable {
+        public var courier: String
+        public var total: Int
+        /// Counts in the order of `buckets`.
+        public var counts: [Int]
+        public init(courier: String, total: Int, counts: [Int]) {
+            self.courier = courier
+            self.total = total
+            self.counts = counts
+        }
+    }
+    public var generatedAt: String
+    public var olderThanHours: Int
+    public var total: Int
+    public var buckets: [Bucket]
+    public var byCourier: [CourierRow]
+    /// The longest-waiting parcels (at most 20), oldest first.
+    public var oldest: [ParcelDTO]
+    /// Station-wide counts needing a decision or a follow-up (reminders, returns, unreconciled handoffs); absent
+    /// from servers older than the report methods.
+    public var attention: BacklogAttentionDTO?
+    /// The station, and the time zone its reports are reckoned in (for a report's heading); absent from older servers.
+    public var station: StationInfo?
+    public var timeZone: String?
+
+    public init(
+        generatedAt: String, olderThanHours: Int, total: Int, buckets: [Bucket], byCourier: [CourierRow], oldest: [ParcelDTO],
+        attention: BacklogAttentionDTO? = nil, station: StationInfo? = nil, timeZone: String? = nil
+    ) {
+        self.generatedAt = generatedAt
+        self.olderThanHours = olderThanHours
+        self.total = total
+        self.buckets = buckets
+        self.byCourier = byCourier
+        self.oldest = oldest
+        self.attention = attention
+        self.station = station
+        self.timeZone = timeZone
     }
 }

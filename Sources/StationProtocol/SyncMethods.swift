@@ -1,3 +1,11 @@
+// The county sync as the station sees it.
+
+extension Method {
+    public static let syncStatus = MethodDeclaration<NoParams, SyncStatusResult>("Sync.Status", .read)
+
+    static let syncArea: [Method] = [syncStatus.method]
+}
+
 // MARK: Sync.Status
 
 /// The county sync as the station sees it. Times are ISO 8601 (UTC), like every time on the wire.

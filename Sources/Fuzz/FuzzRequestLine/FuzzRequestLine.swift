@@ -38,51 +38,13 @@ func decode(_ line: [UInt8]) {
     let data = Data(line)
     let decoder = JSONDecoder()
     guard (try? decoder.decode(RequestHead.self, from: data)) != nil else { return }
-    for type in parameterTypes { _ = try? type.decodeRequest(data, decoder) }
+    // Every declared method's params, decoded and validated as the dispatcher does.
+    for method in Method.allCases { try? decodeAndValidate(method.paramsType, data, decoder) }
 }
 
-protocol RequestDecodable { static func decodeRequest(_ data: Data, _ decoder: JSONDecoder) throws }
-extension RequestDecodable where Self: Codable & Sendable {
-    static func decodeRequest(_ data: Data, _ decoder: JSONDecoder) throws { _ = try decoder.decode(Request<Self>.self, from: data) }
+func decodeAndValidate<P: RequestParams>(_ type: P.Type, _ data: Data, _ decoder: JSONDecoder) throws {
+    try decoder.decode(Request<P>.self, from: data).params.validate()
 }
-extension NoParams: RequestDecodable {}
-extension HelloParams: RequestDecodable {}
-extension IntakeParams: RequestDecodable {}
-extension GetParams: RequestDecodable {}
-extension SearchParams: RequestDecodable {}
-extension ReturnParams: RequestDecodable {}
-extension UndoParams: RequestDecodable {}
-extension VerifyParams: RequestDecodable {}
-extension ConfirmParams: RequestDecodable {}
-extension BacklogParams: RequestDecodable {}
-extension SetRoleParams: RequestDecodable {}
-extension SubmitScanParams: RequestDecodable {}
-extension LabelDecodeParams: RequestDecodable {}
-extension StocktakeStartParams: RequestDecodable {}
-extension StocktakeRefParams: RequestDecodable {}
-extension StocktakeScanParams: RequestDecodable {}
-extension ComplaintParams: RequestDecodable {}
-extension ComplaintResolveParams: RequestDecodable {}
-extension OutgoingParams: RequestDecodable {}
-extension DailyReportParams: RequestDecodable {}
-extension MonthlyReportParams: RequestDecodable {}
-extension HandoffLedgerParams: RequestDecodable {}
-extension HandoffOpenParams: RequestDecodable {}
-extension HandoffImportParams: RequestDecodable {}
-extension HandoffScanParams: RequestDecodable {}
-extension HandoffCloseParams: RequestDecodable {}
-extension HandoffRefParams: RequestDecodable {}
-extension HandoffListParams: RequestDecodable {}
-extension ResolveParams: RequestDecodable {}
-
-let parameterTypes: [any RequestDecodable.Type] = [
-    NoParams.self, HelloParams.self, IntakeParams.self, GetParams.self, SearchParams.self, ReturnParams.self, UndoParams.self,
-    VerifyParams.self, ConfirmParams.self, BacklogParams.self, SetRoleParams.self, SubmitScanParams.self, LabelDecodeParams.self,
-    StocktakeStartParams.self, StocktakeRefParams.self, StocktakeScanParams.self, ComplaintParams.self, ComplaintResolveParams.self,
-    OutgoingParams.self, DailyReportParams.self, MonthlyReportParams.self, HandoffLedgerParams.self, HandoffOpenParams.self,
-    HandoffImportParams.self, HandoffScanParams.self, HandoffCloseParams.self, HandoffRefParams.self, HandoffListParams.self,
-    ResolveParams.self,
-]
 
 #if FUZZING
 @_cdecl("LLVMFuzzerTestOneInput")

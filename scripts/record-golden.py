@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""Records one request and its reply for every socket method from a real daemon, as the golden files
+Tests/StationProtocolTests/Golden/methods/<Method>.request.json and .result.json.
+
+GoldenMessageTests decode each file with the method's declared params and result types and fail when one is
+missing or does not round-trip, so a new method needs its pair here. Run after `swift build`:
+
+    python3 scripts/record-golden.py [--daemon .build/debug/parcel-stationd] [--only Method.Name ...]
+
+Times, ids and digests come from this run; review the diff before committing it.
+"""
+import argparse, base64, json, os, socket, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "Tests/StationProtocolTests/Golden/methods")
+LABEL = os.path.join(ROOT, "Tests/LabelDecodingTests/Fixtures/labels/label_0033.jpg")
+
+CONFIG = {
+    "station": {"id": "441581-lijiacun", "name": "李家村服务站"},
+    "shelves": [{"id": 3, "layers": 4, "layerCapacity": 200}],
+    "handoffs": {"parties": [{"id": "zto-wang", "name": "王师傅", "company": "ZTO", "badge": "BADGE-ZTO-0042", "pin": "4826"}]},
+}
+
+
+class Client:
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(path)
+        self.buffer = b""
+        self.next_id = 1
+
+    def call(self, method, params):
+        request = {"id": self.next_id, "method": method, "params": params}
+        self.next_id += 1
+        self.sock.sendall(json.dumps(request, ensure_ascii=False).encode() + b"\n")
+        while True:
+            while b"\n" not in self.buffer:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    raise SystemExit(f"daemon closed the connection during {method}")
+                self.buffer += chunk
+            line, self.buffer = self.buffer.split(b"\n", 1)
+            reply = json.loads(line)
+            if "event" not in reply:
+                return request, reply
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--daemon", default=os.path.join(ROOT, ".build/debug/parcel-stationd"))
+    parser.add_argument("--only", nargs="*")
+    args = parser.parse_args()
+    work = tempfile.mkdtemp(prefix="golden-")
+    config = dict(CONFIG, backup={"folder": os.path.join(work, "backups"), "intervalMinutes": 360, "keep": 14})
+    os.makedirs(config["backup"]["folder"])
+    with open(os.path.join(work, "config.json"), "w") as f:
+        json.dump(config, f, ensure_ascii=False)
+    sock = os.path.join(work, "s.sock")
+    log = open(os.path.join(work, "daemon.log"), "w")
+    daemon = subprocess.Popen(
+        [args.daemon, "--state-dir", os.path.join(work, "state"), "--socket", sock, "--config", os.path.join(work, "config.json")],
+        stdout=log, stderr=log)
+    try:
+        for _ in range(200):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.05)
+        c = Client(sock)
+        recorded = {}
+
+        def call(method, params, keep=True):
+            request, reply = c.call(method, params)
+            if "error" in reply:
+                raise SystemExit(f"{method}: {reply['error']}")
+            if keep:
+                recorded[method] = (request, reply)
+            return reply["result"]
+
+        call("Station.Hello", {"protocol": {"major": 1, "minor": 4}, "client": "counter-display"})
+        call("Parcel.Intake", {"tracking": "SF1234567890123", "phoneTail": "5678", "staff": "王芳"})
+        call("Parcel.Intake", {"tracking": "YT2345678901234", "phoneTail": "5678"}, keep=False)
+        call("Parcel.Intake", {"tracking": "75100000000009", "phoneTail": "0014"}, keep=False)
+        call("Parcel.Get", {"tracking": "SF1234567890123"})
+        call("Parcel.Search", {"phoneTail": "5678", "active": True, "limit": 20})
+        code = recorded["Parcel.Get"][1]["result"]["parcel"]["pickupCode"]
+        call("Pickup.Verify", {"code": code, "counter": "A"})
+        call("Pickup.Confirm", {"trackings": ["SF1234567890123"], "code": code, "staff": "王芳", "collector": "李四"})
+        call("Parcel.Undo", {"tracking": "SF1234567890123", "step": "pickup", "reason": "handed to the wrong person", "staff": "王芳"})
+        call("Parcel.Return", {"tracking": "YT2345678901234", "reason": "refused by the recipient", "staff": "王芳"})
+        call("Notice.List", {"tracking": "SF1234567890123"})
+        call("Scan.Submit", {"text": "]C0SF9876543210987\r", "scanner": "socket:counter-display", "symbology": "]C0"})
+        call("Scanner.SetRole", {"scanner": "socket:counter-display", "role": "intake"})
+        call("Scanner.List", {})
+        with open(LABEL, "rb") as f:
+            call("Label.Decode", {"data": base64.b64encode(f.read()).decode(), "act": False})
+        request, reply = recorded["Label.Decode"]
+        request["params"]["data"] = "/9j/4AAQSkZJRgABAQ…(the photo's bytes, base64)"
+        opened = call("Handoff.Open", {"direction": "inbound", "kind": "delivery", "party": "zto-wang", "node": "xiang-05", "nodeTier": "township"})
+        handoff = opened["handoff"]["id"]
+        call("Handoff.Import", {"handoff": handoff, "format": "csv",
+                                "content": "tracking,courier,bag\n75100000000001,ZTO,BAG-A\n75100000000002,ZTO,BAG-A\n75100000000003,ZTO,\n"})
+        call("Handoff.Scan", {"handoff": handoff, "text": "75100000000001", "staff": "王芳"})
+        call("Handoff.Scan", {"handoff": handoff, "text": "75100000000002", "damaged": True, "note": "box crushed", "photo": "dmg-1.jpg"}, keep=False)
+        call("Handoff.Close", {"handoff": handoff, "badge": "BADGE-ZTO-0042", "staff": "王芳"})
+        call("Handoff.Get", {"handoff": handoff})
+        call("Handoff.List", {"open": False, "limit": 10})
+        discrepancies = call("Discrepancy.List", {})
+        call("Discrepancy.Resolve", {"id": discrepancies["discrepancies"][0]["id"], "resolution": "found", "note": "came next day", "staff": "王芳"})
+        call("Receipt.Export", {})
+        stocktake = call("Stocktake.Start", {"shelf": 3, "counter": "A"})["id"]
+        call("Stocktake.Scan", {"stocktake": stocktake, "text": "75100000000009"})
+        call("Stocktake.Get", {"stocktake": stocktake})
+        call("Stocktake.Close", {"stocktake": stocktake})
+        complaint = call("Complaint.Record", {"tracking": "75100000000009", "text": "通知未收到", "source": "phone", "staff": "王芳"})
+        call("Complaint.Resolve", {"id": complaint["id"], "resolution": "re-sent the notice", "staff": "王芳"})
+        call("Complaint.List", {"open": False, "limit": 20})
+        call("Outgoing.Accept", {"waybill": "SF1000000000017", "courier": "SF", "destination": "广州", "weightGrams": 1200, "feeFen": 1200,
+                                 "senderTail": "0014", "idChecked": True, "staff": "王芳"})
+        call("Outgoing.List", {"open": True, "limit": 20})
+        call("Report.Backlog", {"olderThanHours": 0})
+        call("Report.Daily", {})
+        call("Report.Monthly", {})
+        call("Report.Ledger", {})
+        call("Audit.Verify", {})
+        call("Sync.Status", {})
+        call("Backup.Now", {})
+        call("Backup.List", {})
+        call("Station.Status", {})
+        call("Events.Subscribe", {})
+    finally:
+        daemon.terminate()
+        daemon.wait(10)
+    os.makedirs(OUT, exist_ok=True)
+    for method, (request, reply) in recorded.items():
+        if args.only and method not in args.only:
+            continue
+        for suffix, value in (("request", request), ("result", reply)):
+            with open(os.path.join(OUT, f"{method}.{suffix}.json"), "w") as f:
+                json.dump(value, f, ensure_ascii=False, indent=2, sort_keys=True)
+                f.write("\n")
+    print(f"recorded {len(recorded)} methods in {os.path.relpath(OUT, ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
