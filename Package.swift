@@ -5,8 +5,14 @@
 // StationDaemon wires every concrete adapter.
 import PackageDescription
 
+// The dependency rules, kept by the compiler: an import is internal unless a file says `public import` (so a
+// wrapper cannot leak GRDB or libusb through its API by accident), a member is visible only where its module is
+// imported, and existential types are spelled `any`.
 let swiftSettings: [SwiftSetting] = [
-    .swiftLanguageMode(.v6)
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("ExistentialAny"),
 ]
 
 let package = Package(

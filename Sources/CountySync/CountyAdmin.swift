@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import PostgresNIO
+public import PostgresNIO
 
 /// What the county's database owner runs: schema migrations and the register of stations with their roles.
 public enum CountyAdmin {

@@ -1,9 +1,9 @@
-import Foundation
-import Logging
+public import Foundation
+public import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
-import PostgresNIO
+public import PostgresNIO
 import Synchronization
 
 /// Where the county's PostgreSQL is and who this side logs in as: a station's own role for uploads, a county

@@ -1,8 +1,8 @@
-import Foundation
-import Logging
-import ParcelDomain
-import PostgresNIO
-import ReportRendering
+public import Foundation
+public import Logging
+public import ParcelDomain
+public import PostgresNIO
+public import ReportRendering
 
 /// A station as the county registered it.
 public struct CountyStation: Codable, Sendable, Equatable {

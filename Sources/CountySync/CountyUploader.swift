@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import PostgresNIO
+public import PostgresNIO
 
 /// One outbox record as it travels to the county.
 public struct SyncRecord: Sendable, Equatable {

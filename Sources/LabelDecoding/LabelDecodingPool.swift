@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Dispatch
 
 /// Runs `LabelDecoder` off the caller's threads (zbar blocks, so never on the cooperative pool), at most

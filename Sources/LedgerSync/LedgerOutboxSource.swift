@@ -1,5 +1,5 @@
-import CountySync
-import ParcelStore
+public import CountySync
+public import ParcelStore
 
 /// The ledger's outbox as the county syncer reads it: reads go through the store's reader pool, so an upload
 /// never holds the writer and scanning never waits for the county.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Pure timing rules for notices. Nothing here reads a clock or a random source: callers pass `now` and the
 /// random fraction, so every decision can be replayed in a test.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import StrictJSON
 
 /// What a notice is for. The raw values appear in keys, in the JSON channels receive and in template files.

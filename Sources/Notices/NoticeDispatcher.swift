@@ -1,5 +1,5 @@
-import Foundation
-import Logging
+public import Foundation
+public import Logging
 
 /// How the dispatcher sends.
 public struct NoticeDispatcherConfiguration: Sendable {

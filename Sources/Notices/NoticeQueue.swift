@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where a notice stands in the queue.
 public enum NoticeStatus: String, Sendable, Codable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import StrictJSON
 
 /// A value a template can name as `{name}`.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A printed pickup slip for recipients without a phone: handed over or pinned up, read at the counter.
 public struct PickupSlip: Sendable, Equatable {

@@ -69,10 +69,10 @@ enum BackupBench {
         print("[backup] a ledger of \(parcels) parcels, written through ParcelStore (intake + shelve events, chained)")
         fflush(nil)
         let started = monotonicNanos()
-        let box = Mutex<Result<Int, Error>?>(nil)
+        let box = Mutex<Result<Int, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
         Task {
-            let result: Result<Int, Error>
+            let result: Result<Int, any Error>
             do {
                 result = .success(try await generate(path: ledger, count: parcels))
             } catch {
@@ -132,7 +132,7 @@ enum BackupBench {
         for _ in 0..<50 { _ = try intake() }
         let baseline = try measureSpans(warmup: 0, iterations: baselineIntakes) { _ in try intake() }
 
-        let outcome = Mutex<Result<(BackupNowResult, UInt64), Error>?>(nil)
+        let outcome = Mutex<Result<(BackupNowResult, UInt64), any Error>?>(nil)
         let socketPath = daemon.socketPath
         let backupThread = Thread {
             let start = monotonicNanos()

@@ -1,4 +1,4 @@
-import GRDBSQLite
+internal import GRDBSQLite
 
 /// A bare SQLite connection on the C API. The floors must not go through GRDB or the daemon, so that the
 /// difference between a floor and the daemon's figure is the daemon's own cost.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import StrictJSON
 
 /// Which way parcels move at a handoff (交接), seen from this station.

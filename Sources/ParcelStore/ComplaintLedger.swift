@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// A complaint (投诉) as the ledger holds it.
 public struct ComplaintRecord: Sendable, Equatable {

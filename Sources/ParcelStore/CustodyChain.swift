@@ -1,6 +1,6 @@
 import Crypto
-import Foundation
-import GRDB
+public import Foundation
+internal import GRDB
 
 /// The custody log: every parcel event carries a SHA-256 digest over its own content and the previous event's
 /// digest, so editing, removing or reordering any past event breaks every link after it.

@@ -1,6 +1,6 @@
-import Foundation
-import GRDB
-import ParcelDomain
+public import Foundation
+internal import GRDB
+public import ParcelDomain
 
 /// A handoff as the ledger holds it.
 public struct HandoffRecord: Sendable, Equatable {

@@ -1,6 +1,6 @@
-import Foundation
-import GRDB
-import ParcelDomain
+public import Foundation
+internal import GRDB
+public import ParcelDomain
 import StrictJSON
 
 /// Read access to the ledger inside one snapshot (a read) or one transaction (a write).

@@ -1,5 +1,5 @@
-import Foundation
-import GRDB
+public import Foundation
+internal import GRDB
 
 /// Copies of the ledger in a folder of their own (a second disk, a USB stick), taken while the daemon serves.
 ///

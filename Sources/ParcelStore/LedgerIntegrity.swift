@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// Checks of a ledger file as a whole, on a connection of its own: before the daemon serves it, after a backup
 /// or a recovery, before a restore. None of them writes to the file.

@@ -1,5 +1,5 @@
-import Foundation
-import GRDB
+public import Foundation
+internal import GRDB
 
 /// Offline work on ledger files, with the daemon stopped: salvaging a damaged ledger into a new file, and
 /// putting a backup in place of the current ledger. Neither ever writes to the file it reads.

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// Copies what can still be read of a damaged SQLite file into a new one, table by table, skipping damaged pages.
 ///

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// A queued pickup notice as stored: the message is the notice module's JSON, kept opaque here.
 public struct NoticeRow: Sendable, Equatable {

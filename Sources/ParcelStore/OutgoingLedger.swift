@@ -1,5 +1,5 @@
-import Foundation
-import GRDB
+public import Foundation
+internal import GRDB
 
 /// A parcel sent from the station, as the ledger holds it.
 public struct OutgoingRecord: Sendable, Equatable {

@@ -1,6 +1,6 @@
 import Dispatch
 import Foundation
-import GRDB
+internal import GRDB
 import ParcelDomain
 import Synchronization
 
@@ -129,7 +129,7 @@ extension StoreError {
 final class WriteBatcher: Sendable {
     struct Job: Sendable {
         let run: @Sendable (Database) throws -> Void
-        let finish: @Sendable (Error?) -> Void
+        let finish: @Sendable ((any Error)?) -> Void
     }
 
     private struct State {
@@ -304,7 +304,7 @@ final class WriteBatcher: Sendable {
             commitAlone(batch[0])
             return
         }
-        var errors = [Error?](repeating: nil, count: batch.count)
+        var errors = [(any Error)?](repeating: nil, count: batch.count)
         var bodyEnd: UInt64 = 0
         do {
             try pool.writeWithoutTransaction { db in
@@ -335,7 +335,7 @@ final class WriteBatcher: Sendable {
             }
         } catch {
             forgetUncommitted()
-            let failure: Error = (error as? DatabaseError).map(StoreError.init) ?? error
+            let failure: any Error = (error as? DatabaseError).map(StoreError.init) ?? error
             batch.forEach { $0.finish(failure) }
             return
         }
@@ -372,7 +372,7 @@ final class WriteBatcher: Sendable {
     /// A batch of one (a lone client's every write): its transaction is all the isolation it needs, so it
     /// skips the savepoint's two extra statements. A failure rolls the transaction back instead.
     private func commitAlone(_ job: Job) {
-        var jobError: Error? = nil
+        var jobError: (any Error)? = nil
         var bodyEnd: UInt64 = 0
         do {
             try pool.writeWithoutTransaction { db in

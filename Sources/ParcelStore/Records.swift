@@ -1,5 +1,5 @@
-import Foundation
-import ParcelDomain
+public import Foundation
+public import ParcelDomain
 
 /// A parcel stay as the ledger holds it: one row per arrival of a tracking number at this station.
 public struct ParcelRecord: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import GRDB
+internal import GRDB
 import ParcelDomain
 
 /// The ledger's migrations. Each is registered by name and never edited once it has shipped: a change to the

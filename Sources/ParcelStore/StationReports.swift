@@ -1,6 +1,6 @@
 import Foundation
-import GRDB
-import ParcelDomain
+internal import GRDB
+public import ParcelDomain
 
 /// A report's period: consecutive intervals `[b0, b1), [b1, b2), …` (one for a day, one per day for a month),
 /// reckoned as of `asOf` (exclusive): the period's end, or just after now for a period still running, so a

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// One record waiting in (or already sent from) the outbox the county sync uploads, in `seq` order.
 public struct OutboxRecord: Sendable, Equatable {

@@ -1,4 +1,5 @@
-import GRDB
+internal import GRDB
+import Foundation
 
 /// SQLite cannot alter a CHECK constraint, so a table whose constraints change is rebuilt the way SQLite's
 /// documentation prescribes ("Making Other Kinds Of Table Schema Changes"): create the new table, copy the

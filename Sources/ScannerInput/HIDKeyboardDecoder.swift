@@ -39,7 +39,7 @@ public struct KeyboardDecoderConfiguration: Codable, Sendable, Hashable {
         self.maximumLength = maximumLength
     }
 
-    public init(from decoder: Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = KeyboardDecoderConfiguration()
         layout = try c.decodeIfPresent(String.self, forKey: .layout) ?? defaults.layout

@@ -34,8 +34,8 @@ public struct MonotonicInstant: Comparable, Hashable, Codable, Sendable, CustomS
 
     public var description: String { "\(nanoseconds)ns" }
 
-    public init(from decoder: Decoder) throws { nanoseconds = try decoder.singleValueContainer().decode(UInt64.self) }
-    public func encode(to encoder: Encoder) throws {
+    public init(from decoder: any Decoder) throws { nanoseconds = try decoder.singleValueContainer().decode(UInt64.self) }
+    public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(nanoseconds)
     }
@@ -89,7 +89,7 @@ public struct ScannerIdentity: Hashable, Codable, Sendable, CustomStringConverti
 
     enum CodingKeys: String, CodingKey { case key, source, usbID, serialNumber, portPath, deviceNode }
 
-    public init(from decoder: Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         source = try container.decode(ScanSource.self, forKey: .source)
         serialNumber = try container.decodeIfPresent(String.self, forKey: .serialNumber)
@@ -101,7 +101,7 @@ public struct ScannerIdentity: Hashable, Codable, Sendable, CustomStringConverti
         }
     }
 
-    public func encode(to encoder: Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(key, forKey: .key)
         try container.encode(source, forKey: .source)

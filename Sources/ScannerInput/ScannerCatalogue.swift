@@ -22,7 +22,7 @@ public struct USBIDPattern: Hashable, Codable, Sendable, CustomStringConvertible
         ScannerIdentity.hex(vendorID) + ":" + (productID.map(ScannerIdentity.hex) ?? "*")
     }
 
-    public init(from decoder: Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
         guard let pattern = USBIDPattern(text) else {
@@ -31,7 +31,7 @@ public struct USBIDPattern: Hashable, Codable, Sendable, CustomStringConvertible
         self = pattern
     }
 
-    public func encode(to encoder: Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)
     }
@@ -88,7 +88,7 @@ public struct ScannerCatalogueEntry: Codable, Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey { case name, usb, interfaceClass, interfaceSubclass, interfaceProtocol, usagePage, mode, keyboard }
 
-    public init(from decoder: Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decodeIfPresent(String.self, forKey: .name)
         usb = try c.decodeIfPresent(USBIDPattern.self, forKey: .usb)
@@ -104,7 +104,7 @@ public struct ScannerCatalogueEntry: Codable, Sendable, Hashable {
         }
     }
 
-    public func encode(to encoder: Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encodeIfPresent(name, forKey: .name)
         try c.encodeIfPresent(usb, forKey: .usb)
@@ -174,7 +174,7 @@ public struct SerialScannerConfiguration: Codable, Sendable, Hashable {
         case path, usb, baudRate, terminator, interCharacterTimeoutMilliseconds, stripAIMPrefix, maximumLength
     }
 
-    public init(from decoder: Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         path = try c.decodeIfPresent(String.self, forKey: .path)
         usb = try c.decodeIfPresent(USBIDPattern.self, forKey: .usb)
@@ -195,7 +195,7 @@ public struct SerialScannerConfiguration: Codable, Sendable, Hashable {
         }
     }
 
-    public func encode(to encoder: Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encodeIfPresent(path, forKey: .path)
         try c.encodeIfPresent(usb, forKey: .usb)
@@ -236,7 +236,7 @@ public struct ScannerInputConfiguration: Codable, Sendable, Hashable {
         self.continuationTimeoutMilliseconds = continuationTimeoutMilliseconds
     }
 
-    public init(from decoder: Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = ScannerInputConfiguration()
         usbEnabled = try c.decodeIfPresent(Bool.self, forKey: .usbEnabled) ?? d.usbEnabled

@@ -1,5 +1,5 @@
 import Foundation
-import Logging
+public import Logging
 import Synchronization
 
 /// The scanners of a station: starts the input paths (libusb, serial ports), turns what they report into

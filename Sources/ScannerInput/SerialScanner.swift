@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Splits a serial scanner's byte stream into codes by terminator or inter-character timeout. Pure.
 public struct SerialFramer: Sendable {

@@ -1,4 +1,4 @@
-import CLibUSB
+internal import CLibUSB
 import Foundation
 import Logging
 import Synchronization

@@ -1,5 +1,5 @@
-import Foundation
-import StationProtocol
+public import Foundation
+public import StationProtocol
 import StrictJSON
 
 #if canImport(Glibc)

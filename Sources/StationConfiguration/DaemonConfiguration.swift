@@ -1,9 +1,9 @@
-import CountySync
-import Foundation
-import ParcelDomain
-import Notices
-import ScannerInput
-import StationEngine
+public import CountySync
+public import Foundation
+public import ParcelDomain
+public import Notices
+public import ScannerInput
+public import StationEngine
 import StrictJSON
 
 /// The daemon's configuration file (JSON). Every field is optional; see the README ("Running the daemon") and
@@ -53,7 +53,7 @@ package struct DaemonConfiguration: Decodable {
 
         package init() { input = ScannerInputConfiguration() }
 
-        package init(from decoder: Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             defaultRole = try container.decodeIfPresent(ScannerRole.self, forKey: .defaultRole)
             assignments = try container.decodeIfPresent([Assignment].self, forKey: .assignments)

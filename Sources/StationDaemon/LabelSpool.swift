@@ -3,6 +3,8 @@ import StationConfiguration
 import Logging
 import ServiceLifecycle
 import StationEngine
+import ParcelDomain
+import ParcelStore
 
 /// A watched folder for a document camera (高拍仪): each image written there is decoded and acted on by the
 /// folder's role (intake by default), then moved to `done/` or `failed/` with a `.json` note saying why.

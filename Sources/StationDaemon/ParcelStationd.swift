@@ -10,6 +10,8 @@ import ServiceLifecycle
 import StationEngine
 import StationServer
 import SystemdSupport
+import NIOCore
+import UnixSignals
 
 /// `parcel-stationd`: configuration and service wiring, nothing else.
 @main

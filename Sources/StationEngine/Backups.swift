@@ -1,5 +1,5 @@
 import Foundation
-import ParcelStore
+public import ParcelStore
 import Synchronization
 
 /// The ledger backups as `Station.Status`, `Backup.Now` and `Backup.List` show them. The engine does not take

@@ -1,6 +1,6 @@
 import Foundation
 import ParcelDomain
-import ParcelStore
+public import ParcelStore
 
 /// Complaints (投诉) against a parcel or a handoff, with their resolution; the assessment counts them.
 extension StationEngine {

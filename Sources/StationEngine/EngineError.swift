@@ -1,4 +1,4 @@
-import ParcelDomain
+public import ParcelDomain
 
 /// Use-case failures that are neither domain rule violations nor storage failures.
 public enum EngineError: Error, Equatable, Sendable {

@@ -1,8 +1,9 @@
 import Crypto
-import Foundation
-import ParcelDomain
-import ParcelStore
-import StationReceipts
+public import Foundation
+public import ParcelDomain
+public import ParcelStore
+public import StationReceipts
+import Logging
 
 /// Handoffs (交接): open one with a courier or driver, load the expected list from their manifest, scan what
 /// actually changes hands, and close it with the courier's badge or PIN. Closing writes a signed receipt,

@@ -1,6 +1,6 @@
 import Foundation
 import ParcelDomain
-import ParcelStore
+public import ParcelStore
 
 extension StationEngine {
     /// A parcel's pickup notices and every attempt to send them, for staff answering "I never got a message".

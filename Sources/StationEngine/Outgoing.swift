@@ -1,6 +1,6 @@
 import Foundation
 import ParcelDomain
-import ParcelStore
+public import ParcelStore
 
 /// Parcels sent from the station (寄件), produce going up the chain among them (农产品上行): accepted with their
 /// fee, then handed to their courier by the next outbound `outgoing` handoff, whose receipt covers them.

@@ -1,6 +1,6 @@
-import Foundation
-import ParcelDomain
-import ParcelStore
+public import Foundation
+public import ParcelDomain
+public import ParcelStore
 
 /// Station reports: the backlog with what needs attention, the daily report (日报), the monthly report (月报) with
 /// its days, and the handoff ledger (交接台账). Each is read in one snapshot of the ledger. Days and months are

@@ -1,8 +1,9 @@
 import Foundation
-import ParcelDomain
-import ParcelStore
+public import ParcelDomain
+public import ParcelStore
 import Synchronization
 import StrictJSON
+import Logging
 
 /// A scanner as the engine knows it, whatever reads it: a USB keyboard-style or HID POS scanner, a serial
 /// scanner, a folder of label photos, or a station tool submitting scans on the socket.

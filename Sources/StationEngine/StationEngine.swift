@@ -1,8 +1,8 @@
 import Crypto
 import Foundation
-import Logging
-import ParcelDomain
-import ParcelStore
+public import Logging
+public import ParcelDomain
+public import ParcelStore
 import Synchronization
 
 /// The station's use-cases. Each one validates its input, then reads, checks and writes inside a single

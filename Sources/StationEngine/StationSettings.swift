@@ -1,5 +1,5 @@
 import Foundation
-import ParcelDomain
+public import ParcelDomain
 
 /// The station's rules and layout, from its configuration file.
 public struct StationSettings: Sendable, Equatable {

@@ -1,8 +1,9 @@
 import Foundation
 import ParcelDomain
-import ParcelStore
+public import ParcelStore
 import StationReceipts
 import StrictJSON
+import Logging
 
 /// What a stocktake found, and what the ledger expected that it did not find.
 public struct StocktakeReport: Sendable, Codable, Equatable {

@@ -1,9 +1,9 @@
-import Foundation
-import Logging
-import NIOCore
+public import Foundation
+public import Logging
+public import NIOCore
 import NIOPosix
-import ServiceLifecycle
-import StationEngine
+public import ServiceLifecycle
+public import StationEngine
 import StationProtocol
 import Synchronization
 

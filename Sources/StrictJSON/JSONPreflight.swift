@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// One pass over JSON text before Foundation sees it: strict RFC 8259 syntax (no trailing commas, comments or
 /// bare words), a nesting limit, and a rule for control characters in strings.

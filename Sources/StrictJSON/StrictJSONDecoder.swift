@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// `JSONDecoder` behind `JSONPreflight`: what every decoder of outside JSON in this package uses (requests,
 /// configuration, manifests, stored JSON, replies). A preflight failure is thrown as `JSONPreflightError`,

@@ -5,6 +5,8 @@ import Logging
 import ParcelStore
 import PostgresNIO
 import Testing
+import ParcelDomain
+import StationEngine
 
 /// Upload of station outboxes to a real PostgreSQL. Serialized: the county's group roles are cluster-wide.
 @Suite(.serialized) struct SyncTests {

@@ -7,6 +7,7 @@ import Testing
 
 @testable import ParcelStore
 @testable import StationEngine
+import GRDB
 
 /// Handoffs through the real engine and ledger: manifests, scans, closing with badge or PIN, receipts.
 @Suite struct HandoffTests {

@@ -7,6 +7,7 @@ import Testing
 
 @testable import ParcelStore
 @testable import StationEngine
+import GRDB
 
 /// Time under the test's control.
 final class FakeClock: StationClock {

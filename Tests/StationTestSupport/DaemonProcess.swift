@@ -1,5 +1,5 @@
-import Foundation
-import StationClient
+public import Foundation
+public import StationClient
 
 /// Locates the binaries SwiftPM built next to the test bundle.
 public enum BuiltProducts {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Starting child processes with their output in a file and reaping them with waitpid, for tests and benchmarks
 /// that run many processes at once. Foundation's Process was seen to miss a child's exit and wait for ever (under

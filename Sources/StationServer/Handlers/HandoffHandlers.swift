@@ -2,6 +2,7 @@ import Foundation
 import ParcelDomain
 import StationEngine
 import StationProtocol
+import ParcelStore
 
 extension HandlerTable {
     mutating func registerHandoffs() {

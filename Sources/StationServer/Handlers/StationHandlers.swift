@@ -1,6 +1,7 @@
 import ParcelDomain
 import StationEngine
 import StationProtocol
+import ParcelStore
 
 extension HandlerTable {
     mutating func registerStation() {

@@ -1,5 +1,6 @@
 import StationEngine
 import StationProtocol
+import ParcelStore
 
 extension HandlerTable {
     mutating func registerStocktake() {
