@@ -49,7 +49,7 @@ let package = Package(
         .target(
             name: "ParcelStore",
             dependencies: [
-                "ParcelDomain",
+                "ParcelDomain", "StrictJSON",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // The C API under GRDB, for the scan's hot statements (`HotStatement`).
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -98,7 +98,9 @@ let package = Package(
                 "StationConfiguration", "StationServer", "StationEngine", "ParcelStore", "ParcelDomain", "SystemdSupport", "LabelDecoding", "ScannerInput", "Notices", "CountySync", "LedgerSync", "StrictJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings),
         // Label photos: zbar plus the image decoders, each a system library only LabelDecoding imports.
@@ -139,6 +141,8 @@ let package = Package(
                 // Spawn: child processes reaped with waitpid, as the county tests do.
                 "StationTestSupport",
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                // The county benchmark's black-hole listener and event loops.
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -245,7 +249,7 @@ let package = Package(
             name: "CountySyncTests",
             // A real PostgreSQL (started by scripts/test.sh, or by the tests when PARCEL_STATION_PG_BIN is found).
             dependencies: [
-                "CountySync", "LedgerSync", "ParcelStore", "StationEngine", "ParcelDomain", "StationTestSupport", "StationClient",
+                "CountySync", "LedgerSync", "ParcelStore", "StationEngine", "ParcelDomain", "StationTestSupport", "StationClient", "ReportRendering",
                 "StationProtocol", "StationDaemon", "StationCLI", .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
@@ -253,7 +257,11 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             // The executables are dependencies so `swift test` builds them before the tests that spawn them.
-            dependencies: ["StationClient", "StationProtocol", "StationTestSupport", "ParcelStore", "StationDaemon", "StationCLI"],
+            // GRDB to damage a ledger on purpose; LabelDecoding for its hostile-image generator.
+            dependencies: [
+                "StationClient", "StationProtocol", "StationTestSupport", "ParcelStore", "StationDaemon", "StationCLI", "LabelDecoding",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings),
     ]
 )

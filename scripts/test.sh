@@ -6,8 +6,16 @@ cd "$(dirname "$0")/.."
 source scripts/deps.sh
 parcel_station_install "${PARCEL_STATION_BUILD_PACKAGES[@]}" "${PARCEL_STATION_TEST_PACKAGES[@]}"
 
+echo "==> checking the module rules and the code format"
+# Every import a declared dependency (SwiftPM checks only the package's own targets; this covers other packages').
+python3 scripts/check-target-imports.py
+# swift-format lint with .swift-format: any warning fails the run (none are left).
+lint=$(swift format lint --recursive --parallel Package.swift Sources Tests 2>&1 || true)
+if [ -n "$lint" ]; then echo "$lint"; echo "swift format lint: $(echo "$lint" | wc -l) warnings (fix with: swift format --in-place --recursive Sources Tests)"; exit 1; fi
+
 echo "==> building"
-swift build --build-tests
+# An import of a package target that is not a declared dependency fails the build.
+swift build --build-tests --explicit-target-dependency-import-check=error
 
 echo "==> starting a throwaway PostgreSQL for the county sync tests"
 county_db=$(mktemp -d /tmp/parcel-county-test.XXXXXX)
