@@ -188,7 +188,10 @@ let package = Package(
             name: "FuzzImage", dependencies: ["FuzzSupport", "LabelDecoding"], path: "Sources/Fuzz/FuzzImage", swiftSettings: swiftSettings),
         .target(
             name: "StationTestSupport",
-            dependencies: ["StationClient", "StationProtocol"],
+            // The engine tests' shared set-up (EngineFixture, FakeClock, CapturingLogHandler).
+            dependencies: [
+                "StationClient", "StationProtocol", "StationEngine", "ParcelStore", .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/StationTestSupport",
             swiftSettings: swiftSettings),
         .testTarget(name: "ParcelDomainTests", dependencies: ["ParcelDomain", "StationTestSupport"], swiftSettings: swiftSettings),
@@ -204,6 +207,18 @@ let package = Package(
             dependencies: [
                 "StationEngine", "ParcelStore", "ParcelDomain", "StationTestSupport", "StationReceipts",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "StationReceiptsTests",
+            dependencies: ["StationReceipts", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SystemdSupportTests",
+            dependencies: [
+                "SystemdSupport", "StationTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(

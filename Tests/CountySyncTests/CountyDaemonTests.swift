@@ -49,7 +49,7 @@ import Testing
         #expect(status.oldestPendingAt != nil)
         #expect(status.lastError?.contains("the county closed the connection") == true, "\(status.lastError ?? "-")")
         #expect(status.state == "waiting" || status.state == "uploading")
-        let text = try runCommand(BuiltProducts.parcelctl, ["sync", "--socket", daemon.socketPath])
+        let text = try daemon.parcelctl(["sync"])
         #expect(text.status == 0)
         #expect(text.stdout.contains("待上传 pending") && text.stdout.contains("10"))
 

@@ -81,6 +81,11 @@ public final class DaemonProcess: @unchecked Sendable {
         return connection
     }
 
+    /// Runs `parcelctl` on this daemon's socket (`--socket` after `arguments`) and returns its exit status and output.
+    public func parcelctl(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        try runCommand(BuiltProducts.parcelctl, arguments + ["--socket", socketPath])
+    }
+
     /// The daemon's stderr so far.
     public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 

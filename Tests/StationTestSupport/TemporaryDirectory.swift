@@ -1,7 +1,7 @@
 import Foundation
 
 /// A fresh folder under the system temp dir, removed when the value is released.
-public final class TemporaryDirectory: @unchecked Sendable {
+public final class TemporaryDirectory: Sendable {
     public let path: String
 
     public init(prefix: String = "parcel-station-test") throws {
