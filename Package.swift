@@ -240,7 +240,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "NoticesTests",
-            dependencies: ["Notices", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Notices", "StationTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "CountySyncTests",
