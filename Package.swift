@@ -215,11 +215,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "SystemdSupportTests",
-            dependencies: [
-                "SystemdSupport", "StationTestSupport",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
+            dependencies: ["SystemdSupport", "StationTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "StationProtocolTests",
