@@ -4,15 +4,19 @@ import StationClient
 /// Locates the binaries SwiftPM built next to the test bundle.
 public enum BuiltProducts {
     /// The folder holding the built products (`.build/debug`), found from this test process's executable.
-    public static var directory: String {
-        if let override = ProcessInfo.processInfo.environment["PARCEL_STATION_BIN_DIR"] { return override }
+    public static var directory: String { URL(fileURLWithPath: path(of: "parcel-stationd")).deletingLastPathComponent().path }
+
+    /// The built product `name`: in `$PARCEL_STATION_BIN_DIR` if set, else in the nearest folder above this
+    /// process's executable that holds it.
+    public static func path(of name: String) -> String {
+        if let override = ProcessInfo.processInfo.environment["PARCEL_STATION_BIN_DIR"] { return "\(override)/\(name)" }
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
         // The XCTest runner lives inside `<products>/parcel-stationPackageTests.xctest` on some layouts.
-        while url.path != "/" && !FileManager.default.fileExists(atPath: url.appendingPathComponent("parcel-stationd").path) {
+        while url.path != "/" && !FileManager.default.fileExists(atPath: url.appendingPathComponent(name).path) {
             url = url.deletingLastPathComponent()
         }
-        return url.path
+        return url.appendingPathComponent(name).path
     }
 
     public static var daemon: String { "\(directory)/parcel-stationd" }
