@@ -198,7 +198,10 @@ let package = Package(
             name: "FuzzImage", dependencies: ["FuzzSupport", "LabelDecoding"], path: "Sources/Fuzz/FuzzImage", swiftSettings: swiftSettings),
         .target(
             name: "StationTestSupport",
-            dependencies: ["StationClient", "StationProtocol"],
+            // The engine tests' shared set-up (EngineFixture, FakeClock, CapturingLogHandler).
+            dependencies: [
+                "StationClient", "StationProtocol", "StationEngine", "ParcelStore", .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/StationTestSupport",
             swiftSettings: swiftSettings),
         .testTarget(name: "ParcelDomainTests", dependencies: ["ParcelDomain", "StationTestSupport"], swiftSettings: swiftSettings),
@@ -215,6 +218,14 @@ let package = Package(
                 "StationEngine", "ParcelStore", "ParcelDomain", "StationTestSupport", "StationReceipts",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "StationReceiptsTests",
+            dependencies: ["StationReceipts", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SystemdSupportTests",
+            dependencies: ["SystemdSupport", "StationTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "StationProtocolTests",
@@ -243,7 +254,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "NoticesTests",
-            dependencies: ["Notices", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Notices", "StationTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "CountySyncTests",

@@ -49,7 +49,7 @@ import Testing
         #expect(status.oldestPendingAt != nil)
         #expect(status.lastError?.contains("the county closed the connection") == true, "\(status.lastError ?? "-")")
         #expect(status.state == "waiting" || status.state == "uploading")
-        let text = try runCommand(BuiltProducts.parcelctl, ["sync", "--socket", daemon.socketPath])
+        let text = try daemon.parcelctl(["sync"])
         #expect(text.status == 0)
         #expect(text.stdout.contains("待上传 pending") && text.stdout.contains("10"))
 
@@ -144,37 +144,23 @@ import Testing
 /// hang when it does not come (Foundation's Process was seen to miss a SIGKILLed child's exit, leaving
 /// `waitUntilExit` waiting for ever).
 final class SpawnedDaemon: @unchecked Sendable {
-    let directory: TemporaryDirectory
-    let socketPath: String
-    let logPath: String
+    let launch: DaemonLaunch
     let pid: pid_t
     private var reaped = false
 
     init(config: String, environment: [String: String]) throws {
-        directory = try TemporaryDirectory(prefix: "county-spawned")
-        socketPath = directory.file("s.sock")
-        logPath = directory.file("daemon.log")
-        let configPath = directory.file("config.json")
-        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
-        let arguments = [BuiltProducts.daemon, "--state-dir", directory.file("state"), "--socket", socketPath, "--config", configPath]
-        var env = ProcessInfo.processInfo.environment
-        for key in ["LISTEN_FDS", "LISTEN_PID", "NOTIFY_SOCKET", "WATCHDOG_USEC", "STATE_DIRECTORY", "RUNTIME_DIRECTORY"] { env[key] = nil }
-        env.merge(environment) { $1 }
-        self.pid = try Spawn.start(arguments, log: logPath, environment: env)
+        launch = try DaemonLaunch(config: config, directory: TemporaryDirectory(prefix: "county-spawned"), environment: environment)
+        pid = try Spawn.start([BuiltProducts.daemon] + launch.arguments, log: launch.logPath, environment: launch.environment)
         let deadline = Date().addingTimeInterval(20)
-        while (try? StationConnection(socketPath: socketPath, timeout: 5)) == nil {
+        while (try? StationConnection(socketPath: launch.socketPath, timeout: 5)) == nil {
             guard Date() < deadline, waitForExit(seconds: 0) == nil else { throw CountyError("the daemon did not start:\n\(log)") }
             usleep(20_000)
         }
     }
 
-    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
-
-    func connect() throws -> StationConnection {
-        let connection = try StationConnection(socketPath: socketPath, timeout: 30)
-        try connection.hello(client: "test")
-        return connection
-    }
+    var socketPath: String { launch.socketPath }
+    var log: String { launch.log }
+    func connect() throws -> StationConnection { try launch.connect() }
 
     /// The exit status once the daemon has exited (nil if it still runs after `seconds`).
     func waitForExit(seconds: Double) -> Int32? {

@@ -6,37 +6,22 @@ import ParcelDomain
 import ParcelStore
 import StationEngine
 import StationTestSupport
-import Synchronization
 
-/// Time under the test's control, shared by a station's engine and its syncer.
-final class TestClock: StationClock {
-    private let millis: Mutex<Int64>
-    init(_ start: Int64) { millis = Mutex(start) }
-    func nowMillis() -> Int64 { millis.withLock { $0 } }
-    func advance(hours: Double) { millis.withLock { $0 += Int64(hours * 3_600_000) } }
-    func set(_ value: Int64) { millis.withLock { $0 = value } }
-}
-
-/// A station in process: a real ledger file and engine, with time under the test's control.
-final class TestStation: @unchecked Sendable {
+/// A station in process: a real ledger file and engine, with time under the test's control (its clock is shared
+/// with the station's syncer).
+final class TestStation: EngineSuite, Sendable {
     let id: String
-    let directory: TemporaryDirectory
-    let store: ParcelStore
-    let engine: StationEngine
-    let clock: TestClock
+    let fixture: EngineFixture
     let staff = Caller(client: "test", uid: 1000, staff: "王芳")
 
     init(id: String, name: String, start: Int64, parties: [Party] = []) async throws {
         self.id = id
-        directory = try TemporaryDirectory(prefix: "county-\(id)")
-        store = try ParcelStore(path: directory.file("parcels.sqlite"))
-        clock = TestClock(start)
-        engine = try await StationEngine(
-            store: store,
+        fixture = try await EngineFixture(
+            prefix: "county-\(id)",
             settings: StationSettings(
                 stationID: id, stationName: name, shelves: ShelfLayout(shelves: (1...4).map { .init(id: $0, layers: 4, layerCapacity: 60) }),
                 parties: parties),
-            clock: clock, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            clock: FakeClock(start), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
 
     /// Takes a parcel in; returns its pickup code.

@@ -12,45 +12,41 @@ import Testing
                       "pinAttempts": 3}}
         """
 
-    func ctl(_ daemon: DaemonProcess, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        try runCommand(BuiltProducts.parcelctl, arguments + ["--socket", daemon.socketPath])
-    }
-
     @Test func inboundHandoffWithManifestScansAndAVerifiableReceipt() throws {
         let daemon = try DaemonProcess(config: Self.config)
-        let opened = try ctl(daemon, ["handoff", "open", "--party", "zto-wang", "--node", "xiang-05", "--node-tier", "township"])
+        let opened = try daemon.parcelctl(["handoff", "open", "--party", "zto-wang", "--node", "xiang-05", "--node-tier", "township"])
         #expect(opened.status == 0, "\(opened.stderr)")
         let id = try #require(opened.stdout.split(separator: "\n").last.map { String($0.dropFirst(4)) })
         let manifest = daemon.directory.file("manifest.csv")
         try "\u{FEFF}tracking,courier,bag\n75100000000001,ZTO,BAG-A\n75100000000002,ZTO,BAG-A\n75100000000003,ZTO,\n".write(
             toFile: manifest, atomically: true, encoding: .utf8)
-        let imported = try ctl(daemon, ["handoff", "import", id, manifest])
+        let imported = try daemon.parcelctl(["handoff", "import", id, manifest])
         #expect(imported.status == 0, "\(imported.stderr)")
         #expect(imported.stdout.contains("expected 3"))
 
         let bad = daemon.directory.file("bad.csv")
         try "tracking\nEA123456784CN\n".write(toFile: bad, atomically: true, encoding: .utf8)
-        let refused = try ctl(daemon, ["handoff", "import", id, bad])
+        let refused = try daemon.parcelctl(["handoff", "import", id, bad])
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("line 2"))
         #expect(refused.stderr.contains("manifest.invalid"))
 
-        let scanned = try ctl(daemon, ["handoff", "scan", id, "75100000000001", "SF1000000000099"])
+        let scanned = try daemon.parcelctl(["handoff", "scan", id, "75100000000001", "SF1000000000099"])
         #expect(scanned.status == 0, "\(scanned.stderr)")
         #expect(scanned.stdout.contains("scanned"))
         #expect(scanned.stdout.contains("extra"))
         #expect(scanned.stdout.contains("取件码"))
-        let damaged = try ctl(daemon, ["handoff", "scan", id, "75100000000002", "--damaged", "--photo", "dmg-1.jpg"])
+        let damaged = try daemon.parcelctl(["handoff", "scan", id, "75100000000002", "--damaged", "--photo", "dmg-1.jpg"])
         #expect(damaged.stdout.contains("damaged"))
 
-        let wrong = try ctl(daemon, ["handoff", "close", id, "--pin", "0000"])
+        let wrong = try daemon.parcelctl(["handoff", "close", id, "--pin", "0000"])
         #expect(wrong.status == 1)
         #expect(wrong.stderr.contains("handoff.confirmationFailed"))
         let receiptFile = daemon.directory.file("receipt.json")
-        let closed = try ctl(daemon, ["handoff", "close", id, "--badge", "BADGE-ZTO-0042", "--receipt", receiptFile])
+        let closed = try daemon.parcelctl(["handoff", "close", id, "--badge", "BADGE-ZTO-0042", "--receipt", receiptFile])
         #expect(closed.status == 0, "\(closed.stderr)")
         #expect(closed.stdout.contains("missing 1"))
-        let again = try ctl(daemon, ["handoff", "close", id, "--pin", "4826"])
+        let again = try daemon.parcelctl(["handoff", "close", id, "--pin", "4826"])
         #expect(again.stderr.contains("handoff.closed"))
 
         let status = try daemon.connect().call(Method.status.rawValue, NoParams(), as: StatusResult.self)
@@ -74,11 +70,11 @@ import Testing
         #expect(foreign.status == 1)
 
         let restarted = try daemon.restarted(config: Self.config)
-        let list = try ctl(restarted, ["discrepancy"])
+        let list = try restarted.parcelctl(["discrepancy"])
         #expect(list.stdout.contains("missing"))
         #expect(list.stdout.contains("75100000000003"))
         let export = daemon.directory.file("ledger.json")
-        #expect(try ctl(restarted, ["receipt", "export", "--out", export]).status == 0)
+        #expect(try restarted.parcelctl(["receipt", "export", "--out", export]).status == 0)
         let chain = try runCommand(BuiltProducts.parcelctl, ["receipt", "verify", export, "--public-key", key])
         #expect(chain.status == 0, "\(chain.stderr)")
         #expect(restarted.terminate() == 0)

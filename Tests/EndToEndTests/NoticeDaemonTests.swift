@@ -17,15 +17,14 @@ import Testing
         let log = directory.file("sms.jsonl")
         let attempts = directory.file("attempts")
         // A gateway stand-in: fails its first call, then records each notice it gets.
-        let script = directory.file("send-sms.sh")
-        try """
-            #!/bin/sh
+        let script = try directory.script(
+            "send-sms.sh",
+            """
             echo x >> "\(attempts)"
             if [ "$(wc -l < "\(attempts)")" -eq 1 ]; then echo "gateway busy" >&2; exit 1; fi
             cat >> "\(log)"; echo >> "\(log)"
             echo "queued" >&2
-            """.write(toFile: script, atomically: true, encoding: .utf8)
-        _ = try runCommand("/bin/chmod", ["755", script])
+            """)
         let config = """
             {"station": {"id": "cun-01", "name": "李家村服务站"}, "storeFullPhone": true,
              "notices": {"exec": {"executable": "\(script)"}, "openingHours": "8:00-20:00", "retryBaseSeconds": 1, "retryCapSeconds": 2,
@@ -84,9 +83,7 @@ import Testing
 
     @Test func anUndonePickupBringsItsRemindersBackAndAnUndoneIntakeCancelsItsNotices() throws {
         let directory = try TemporaryDirectory(prefix: "parcel-notice-undo")
-        let script = directory.file("send-sms.sh")
-        try "#!/bin/sh\ncat > /dev/null\n".write(toFile: script, atomically: true, encoding: .utf8)
-        _ = try runCommand("/bin/chmod", ["755", script])
+        let script = try directory.script("send-sms.sh", "cat > /dev/null")
         let config = """
             {"station": {"id": "cun-01", "name": "李家村服务站"},
              "notices": {"exec": {"executable": "\(script)"}, "firstReminderAfterHours": 48, "maxReminders": 2}}

@@ -14,10 +14,6 @@ import Testing
     /// The full numbers the data set is created with (the station keeps them: `storeFullPhone`).
     static let phones = ["13812345678", "13900001111", "15000003333", "13700002222"]
 
-    func ctl(_ daemon: DaemonProcess, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        try runCommand(BuiltProducts.parcelctl, arguments + ["--socket", daemon.socketPath])
-    }
-
     /// Three parcels (one picked up), a produce parcel sent, a handoff closed with a missing parcel, a complaint.
     func populate(_ daemon: DaemonProcess) throws {
         let client = try daemon.connect(client: "report-test")
@@ -52,7 +48,7 @@ import Testing
         try populate(daemon)
 
         // The day the daemon calls today, so the CSV below reports the same day as the JSON.
-        let json = try ctl(daemon, ["report", "daily", "--json"])
+        let json = try daemon.parcelctl(["report", "daily", "--json"])
         #expect(json.status == 0, "\(json.stderr)")
         let daily = try JSONDecoder().decode(Reply<StationReportResult>.self, from: Data(json.stdout.utf8)).result
         #expect(daily.period.kind == "day")
@@ -61,7 +57,7 @@ import Testing
 
         let directory = try TemporaryDirectory(prefix: "parcel-report-files")
         let csvPath = directory.file("日报.csv")
-        let csv = try ctl(daemon, ["report", "daily", "--csv", "--date", daily.period.label, "-o", csvPath])
+        let csv = try daemon.parcelctl(["report", "daily", "--csv", "--date", daily.period.label, "-o", csvPath])
         #expect(csv.status == 0, "\(csv.stderr)")
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: csvPath)))
         #expect(Array(bytes.prefix(3)) == [0xEF, 0xBB, 0xBF])
@@ -88,7 +84,7 @@ import Testing
         }
 
         let htmlPath = directory.file("backlog.html")
-        let html = try ctl(daemon, ["report", "backlog", "--html", "-o", htmlPath])
+        let html = try daemon.parcelctl(["report", "backlog", "--html", "-o", htmlPath])
         #expect(html.status == 0, "\(html.stderr)")
         #expect(html.stderr.contains("report written to"))
         let page = try String(contentsOfFile: htmlPath, encoding: .utf8)
@@ -103,10 +99,10 @@ import Testing
         #expect(page.hasSuffix("</html>\n"))
 
         // The old command is the same report.
-        let alias = try ctl(daemon, ["backlog", "--html"])
+        let alias = try daemon.parcelctl(["backlog", "--html"])
         #expect(alias.status == 0, "\(alias.stderr)")
         #expect(alias.stdout.hasPrefix("<!DOCTYPE html>"))
-        let table = try ctl(daemon, ["backlog"])
+        let table = try daemon.parcelctl(["backlog"])
         #expect(table.stdout.contains("【滞留时长分布】"))
         #expect(daemon.terminate() == 0)
     }
@@ -115,12 +111,12 @@ import Testing
         let daemon = try DaemonProcess(config: Self.config)
         try populate(daemon)
         let today = try JSONDecoder().decode(
-            Reply<StationReportResult>.self, from: Data(try ctl(daemon, ["report", "daily", "--json"]).stdout.utf8)
+            Reply<StationReportResult>.self, from: Data(try daemon.parcelctl(["report", "daily", "--json"]).stdout.utf8)
         ).result.period.label
         var outputs: [String: String] = [:]
         for report in [["daily"], ["monthly"], ["backlog"], ["ledger", "--from", "2020-01-01"]] {
             for format in [[], ["--csv"], ["--html"], ["--json"]] {
-                let result = try ctl(daemon, ["report"] + report + format)
+                let result = try daemon.parcelctl(["report"] + report + format)
                 #expect(result.status == 0, "\(report) \(format): \(result.stderr)")
                 outputs["\(report.joined(separator: " ")) \(format.joined())"] = result.stdout
             }
@@ -148,10 +144,10 @@ import Testing
         #expect(outputs["ledger --from 2020-01-01 "]?.contains("王师傅（zto-wang）") == true)
 
         // Bad dates are the daemon's refusal, with its code.
-        let bad = try ctl(daemon, ["report", "daily", "--date", "2026-02-30"])
+        let bad = try daemon.parcelctl(["report", "daily", "--date", "2026-02-30"])
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("request.invalidParams"))
-        let both = try ctl(daemon, ["report", "daily", "--csv", "--html"])
+        let both = try daemon.parcelctl(["report", "daily", "--csv", "--html"])
         #expect(both.status == 64)
         // Global options may come first, also before a nested subcommand.
         let leading = try runCommand(BuiltProducts.parcelctl, ["--socket", daemon.socketPath, "--json", "report", "ledger", "--from", "2020-01-01"])

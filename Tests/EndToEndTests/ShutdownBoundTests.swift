@@ -12,9 +12,7 @@ import Testing
     @Test func everyServiceStopsWithinTheBound() throws {
         let directory = try TemporaryDirectory(prefix: "stop")
         let county = try BlackHoleListener()
-        let hang = directory.file("hang.sh")
-        try "#!/bin/sh\nexec sleep 600\n".write(toFile: hang, atomically: true, encoding: .utf8)
-        chmod(hang, 0o755)
+        let hang = try directory.script("hang.sh", "exec sleep 600")
         try FileManager.default.createDirectory(atPath: directory.file("camera"), withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: directory.file("backups"), withIntermediateDirectories: true)
         let config = """

@@ -73,8 +73,7 @@ import Testing
         // MARK: 0. Last week: a ZTO parcel is taken in and notified, and nobody comes for it
 
         let lastWeekLog = day.file("last-week-notices.jsonl")
-        let lastWeekScript = day.file("last-week-sms.sh")
-        try Self.writeScript(lastWeekScript, "cat >> \"$1\"\n")
+        let lastWeekScript = try day.script("last-week-sms.sh", "cat >> \"$1\"\n")
         let lastWeekNotices = #"{"exec": {"executable": "\#(lastWeekScript)", "arguments": ["\#(lastWeekLog)"]}}"#
         var daemon = try DaemonProcess(
             config: Self.config(notices: lastWeekNotices), directory: day,
@@ -91,8 +90,7 @@ import Testing
 
         // The SMS gateway of the morning: an executable that appends each notice (one JSON line) to a file.
         let execLog = day.file("exec-notices.jsonl")
-        let sendScript = day.file("send-sms.sh")
-        try Self.writeScript(sendScript, "cat >> \"$1\"\necho \"短信已提交\" >&2\n")
+        let sendScript = try day.script("send-sms.sh", "cat >> \"$1\"\necho \"短信已提交\" >&2\n")
         let execNotices =
             #"{"exec": {"executable": "\#(sendScript)", "arguments": ["\#(execLog)"], "timeoutSeconds": 5}, "retryBaseSeconds": 1, "retryCapSeconds": 2}"#
 
@@ -268,8 +266,7 @@ import Testing
 
         // The gateway hangs now: the executable sleeps far past its 1 s timeout.
         let hangLog = day.file("hanging-calls")
-        let hangScript = day.file("hanging-sms.sh")
-        try Self.writeScript(hangScript, "echo \"$$\" >> \"$1\"\nexec sleep 60\n")
+        let hangScript = try day.script("hanging-sms.sh", "echo \"$$\" >> \"$1\"\nexec sleep 60\n")
         let hangingNotices =
             #"{"exec": {"executable": "\#(hangScript)", "arguments": ["\#(hangLog)"], "timeoutSeconds": 1}, "retryBaseSeconds": 1, "retryCapSeconds": 1}"#
         daemon = try daemon.restarted(config: Self.config(notices: hangingNotices), environment: clock)
@@ -750,11 +747,6 @@ import Testing
 
     static func outgoing(_ station: StationConnection, open: Bool) throws -> [OutgoingDTO] {
         try station.call(Method.listOutgoing.rawValue, HandoffListParams(open: open), as: OutgoingListResult.self).outgoing
-    }
-
-    static func writeScript(_ path: String, _ body: String) throws {
-        try ("#!/bin/sh\n" + body).write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(chmod(path, 0o755) == 0)
     }
 
     static func writeJSON(_ value: some Encodable, to path: String) throws {

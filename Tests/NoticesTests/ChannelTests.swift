@@ -1,4 +1,5 @@
 import Foundation
+import StationTestSupport
 import Testing
 
 @testable import Notices
@@ -7,7 +8,7 @@ import Testing
     let payload = NoticePayload(message: message("evt-1"), attempt: 1)
 
     @Test func aScriptReceivesTheNoticeAsJSONOnStdin() async throws {
-        let dir = try TempDir()
+        let dir = try TemporaryDirectory(prefix: "notices-test")
         let record = dir.file("stdin.json")
         let script = try dir.script("send.sh", #"cat > "$1"; echo "queued as 42" >&2; exit 0"#)
         let channel = ExecChannel(.init(executable: script, arguments: [record], timeoutSeconds: 10))
@@ -24,21 +25,21 @@ import Testing
     }
 
     @Test func aFailingScriptIsRetryableWithItsFirstStderrLine() async throws {
-        let dir = try TempDir()
+        let dir = try TemporaryDirectory(prefix: "notices-test")
         let script = try dir.script("fail.sh", #"cat > /dev/null; echo "gateway unreachable" >&2; echo "more detail" >&2; exit 3"#)
         let result = await ExecChannel(.init(executable: script, timeoutSeconds: 10)).deliver(payload)
         #expect(result == .retryable("exit 3: gateway unreachable"))
     }
 
     @Test func configuredExitCodesArePermanent() async throws {
-        let dir = try TempDir()
+        let dir = try TemporaryDirectory(prefix: "notices-test")
         let script = try dir.script("refuse.sh", #"echo "no such subscriber" >&2; exit 67"#)
         let result = await ExecChannel(.init(executable: script, timeoutSeconds: 10)).deliver(payload)
         #expect(result == .permanent("exit 67: no such subscriber"))
     }
 
     @Test func aHangingScriptTimesOutAndItsProcessGroupIsKilled() async throws {
-        let dir = try TempDir()
+        let dir = try TemporaryDirectory(prefix: "notices-test")
         let childPid = dir.file("child.pid")
         // The script starts a child and waits on it: both must die when the channel gives up.
         let script = try dir.script("hang.sh", #"sleep 300 & echo $! > "$1"; wait"#)
@@ -64,7 +65,7 @@ import Testing
     }
 
     @Test func aScriptThatExitsWhileItsChildHoldsStderrIsNotATimeout() async throws {
-        let dir = try TempDir()
+        let dir = try TemporaryDirectory(prefix: "notices-test")
         let script = try dir.script("bg.sh", #"sleep 60 & echo "handed to modem" >&2; exit 0"#)
         let started = ContinuousClock.now
         let result = await ExecChannel(.init(executable: script, timeoutSeconds: 10)).deliver(payload)
@@ -75,7 +76,7 @@ import Testing
     }
 
     @Test func aScriptThatIgnoresStdinOrDiesBySignalOrIsMissing() async throws {
-        let dir = try TempDir()
+        let dir = try TemporaryDirectory(prefix: "notices-test")
         let quiet = try dir.script("quiet.sh", "exit 0")
         #expect(await ExecChannel(.init(executable: quiet)).deliver(payload) == .delivered("exit 0"))
         let killed = try dir.script("killed.sh", "kill -9 $$")
@@ -86,7 +87,7 @@ import Testing
     }
 
     @Test func manyConcurrentSendsEachGetTheirOwnPipes() async throws {
-        let dir = try TempDir()
+        let dir = try TemporaryDirectory(prefix: "notices-test")
         let script = try dir.script("copy.sh", #"cat > "$1""#)
         let results = await withTaskGroup(of: (Int, DeliveryResult).self) { group in
             for index in 0..<12 {

@@ -1,4 +1,5 @@
 import Foundation
+import StationTestSupport
 import Testing
 
 @testable import Notices
@@ -215,7 +216,7 @@ import Testing
     }
 
     @Test func theRunLoopSendsThroughARealScriptAndStopsOnCancellation() async throws {
-        let dir = try TempDir()
+        let dir = try TemporaryDirectory(prefix: "notices-test")
         let script = try dir.script("send.sh", #"cat >> "$1"; echo >> "$1""#)
         let queue = InMemoryNoticeQueue()
         let dispatcher = NoticeDispatcher(

@@ -1,35 +1,6 @@
 import Foundation
 import Notices
-
-/// A fresh folder under the temp dir, removed when released.
-final class TempDir: @unchecked Sendable {
-    let path: String
-
-    init() throws {
-        let base = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
-        var template = Array("\(base)/notices-test.XXXXXX".utf8CString)
-        guard let created = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
-        path = String(cString: created)
-    }
-
-    func file(_ name: String) -> String { "\(path)/\(name)" }
-
-    /// Writes an executable shell script and answers its path.
-    func script(_ name: String, _ body: String) throws -> String {
-        let path = file(name)
-        // O_CLOEXEC: a child spawned by a concurrent test must not inherit the write descriptor, or exec of
-        // this script fails with ETXTBSY.
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
-        guard fd >= 0 else { throw CocoaError(.fileWriteUnknown) }
-        let bytes = Array(("#!/bin/sh\n" + body + "\n").utf8)
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        close(fd)
-        guard written == bytes.count else { throw CocoaError(.fileWriteUnknown) }
-        return path
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
+import StationTestSupport
 
 let shanghai = TimeZone(identifier: "Asia/Shanghai")!
 
@@ -77,7 +48,7 @@ final class GatewayServer: @unchecked Sendable {
     let port: Int
     let logPath: String
     private let process: Process
-    private let dir: TempDir
+    private let dir: TemporaryDirectory
 
     static let source = """
         import http.server, json, signal, sys, threading, time
@@ -115,7 +86,7 @@ final class GatewayServer: @unchecked Sendable {
         """
 
     init(statuses: [Int], delay: Double = 0) throws {
-        dir = try TempDir()
+        dir = try TemporaryDirectory(prefix: "notices-test")
         let script = dir.file("gateway.py")
         try Self.source.write(toFile: script, atomically: true, encoding: .utf8)
         logPath = dir.file("requests.jsonl")

@@ -1,4 +1,5 @@
 import Foundation
+import StationTestSupport
 import Testing
 
 @testable import Notices
@@ -55,7 +56,7 @@ import Testing
     }
 
     @Test func jsonFileOverridesSomeKindsAndKeepsDefaults() throws {
-        let dir = try TempDir()
+        let dir = try TemporaryDirectory(prefix: "notices-test")
         let path = dir.file("templates.json")
         try #"{"maxLength": 100, "templates": {"first": "【{station}】{courier}到了，取件码{code}，{deadline}前来拿"}}"#
             .write(toFile: path, atomically: true, encoding: .utf8)
@@ -67,7 +68,7 @@ import Testing
     }
 
     @Test func badJSONFilesAreRefusedNamingTheProblem() throws {
-        let dir = try TempDir()
+        let dir = try TemporaryDirectory(prefix: "notices-test")
         let sample = NoticeFacts.longest(stationName: "李家村服务站", openingHours: "8:00-20:00")
         let path = dir.file("bad.json")
 
@@ -95,7 +96,7 @@ import Testing
     }
 
     @Test func overLongTemplatesAreRefusedAtLoad() throws {
-        let dir = try TempDir()
+        let dir = try TemporaryDirectory(prefix: "notices-test")
         let path = dir.file("long.json")
         try #"{"maxLength": 40, "templates": {"overdue": "【{station}】您的{courier}（尾号{tracking}）已过保管期（{deadline}），取件码{code}"}}"#
             .write(toFile: path, atomically: true, encoding: .utf8)

@@ -23,15 +23,7 @@ enum USBFixtures {
     }()
 
     /// `scanner-probe` next to this test bundle (SwiftPM builds it: the test target depends on it).
-    static var probe: String {
-        if let override = ProcessInfo.processInfo.environment["PARCEL_STATION_BIN_DIR"] { return "\(override)/scanner-probe" }
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
-        while url.path != "/" && !FileManager.default.fileExists(atPath: url.appendingPathComponent("scanner-probe").path) {
-            url = url.deletingLastPathComponent()
-        }
-        return url.appendingPathComponent("scanner-probe").path
-    }
+    static var probe: String { BuiltProducts.path(of: "scanner-probe") }
 
     /// Runs `scanner-probe ARGUMENTS` under the harness with `scenario` (JSON steps; see harness.py).
     static func run(_ scenario: String, probeArguments: [String] = []) throws -> HarnessRun {

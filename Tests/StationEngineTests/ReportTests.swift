@@ -1,23 +1,23 @@
 import Foundation
-import Logging
 import ParcelDomain
 import StationTestSupport
-import Synchronization
 import Testing
 
 @testable import ParcelStore
 @testable import StationEngine
 
-/// Time set to moments of November 2026 in the station's zone (Asia/Shanghai, UTC+8).
-final class NovemberClock: StationClock {
+/// Moments of November 2026 in the station's zone (Asia/Shanghai, UTC+8).
+enum November {
     /// 2026-11-01 00:00 in Asia/Shanghai.
-    static let firstOfNovember: Int64 = 1_793_462_400_000
-    private let millis = Mutex<Int64>(firstOfNovember)
-    func nowMillis() -> Int64 { millis.withLock { $0 } }
+    static let first: Int64 = 1_793_462_400_000
     static func at(_ day: Int, _ hour: Int, _ minute: Int = 0) -> Int64 {
-        firstOfNovember + Int64(day - 1) * 86_400_000 + Int64(hour) * 3_600_000 + Int64(minute) * 60_000
+        first + Int64(day - 1) * 86_400_000 + Int64(hour) * 3_600_000 + Int64(minute) * 60_000
     }
-    func set(_ day: Int, _ hour: Int, _ minute: Int = 0) { millis.withLock { $0 = Self.at(day, hour, minute) } }
+}
+
+extension FakeClock {
+    /// Sets the clock to a moment of November 2026, station time.
+    func set(_ day: Int, _ hour: Int, _ minute: Int = 0) { set(November.at(day, hour, minute)) }
 }
 
 /// The daily and monthly reports, the handoff ledger and the backlog's attention counts on a real SQLite ledger,
@@ -34,16 +34,11 @@ final class NovemberClock: StationClock {
 ///   901; 13:20 H2 closed.
 /// - 11-06 09:00 and 11:00 notify 21 twice; 10:00 the missing-22 discrepancy resolved (found); 16:00 H3 opened
 ///   (shuttle, transfer) and left open. Reports are generated at 11-06 18:00.
-@Suite struct ReportTests {
-    let directory: TemporaryDirectory
-    let store: ParcelStore
-    let clock = NovemberClock()
-    let engine: StationEngine
+@Suite struct ReportTests: EngineSuite {
+    let fixture: EngineFixture
     let staff = Caller(client: "test", uid: 1000, staff: "王芳")
 
     init() async throws {
-        directory = try TemporaryDirectory(prefix: "parcel-reports")
-        store = try ParcelStore(path: directory.file("parcels.sqlite"))
         var settings = StationSettings(
             stationID: "cun-01", stationName: "李家村服务站", shelves: ShelfLayout(shelves: [.init(id: 1, layers: 3, layerCapacity: 30)]),
             holdHours: 48, storeFullPhone: true,
@@ -53,7 +48,7 @@ final class NovemberClock: StationClock {
             ])
         settings.commissionFen = ["ZTO": 40, "default": 30]
         settings.timeZone = "Asia/Shanghai"
-        engine = try await StationEngine(store: store, settings: settings, clock: clock, logger: Logger(label: "test"))
+        fixture = try await EngineFixture(prefix: "parcel-reports", settings: settings, clock: FakeClock(November.first))
     }
 
     func populate() async throws {
@@ -119,9 +114,9 @@ final class NovemberClock: StationClock {
         let day = try await engine.dailyReport(date: "2026-11-02")
         #expect(day.kind == .day)
         #expect(day.label == "2026-11-02")
-        #expect(day.figures.window.from == NovemberClock.at(2, 0))
-        #expect(day.figures.window.to == NovemberClock.at(3, 0))
-        #expect(day.figures.window.asOf == NovemberClock.at(3, 0))
+        #expect(day.figures.window.from == November.at(2, 0))
+        #expect(day.figures.window.to == November.at(3, 0))
+        #expect(day.figures.window.asOf == November.at(3, 0))
         let t = day.figures.total
         #expect(t.received == 4)
         #expect(t.notified == 2)  // C's notice at 07:30 on the 3rd is 23:30 UTC on the 2nd: not this local day
@@ -176,7 +171,7 @@ final class NovemberClock: StationClock {
         // Today (the 6th) by default, reckoned as of now.
         let today = try await engine.dailyReport(date: nil)
         #expect(today.label == "2026-11-06")
-        #expect(today.figures.window.asOf == NovemberClock.at(6, 18) + 1)
+        #expect(today.figures.window.asOf == November.at(6, 18) + 1)
         #expect(today.figures.total.notified == 1)
         #expect(today.figures.total.reminders == 1)
         #expect(today.figures.total.inboundHandoffs == 1)
@@ -196,7 +191,7 @@ final class NovemberClock: StationClock {
         #expect(month.days.first == "2026-11-01")
         #expect(month.days.last == "2026-11-30")
         #expect(month.figures.intervals.count == 30)
-        #expect(month.figures.window.to == NovemberClock.at(31, 0))
+        #expect(month.figures.window.to == November.at(31, 0))
         let t = month.figures.total
         #expect(t.received == 4)
         #expect(t.notified == 4)
@@ -284,8 +279,8 @@ final class NovemberClock: StationClock {
 
         let one = try await engine.handoffLedger(from: "2026-11-03", to: "2026-11-03")
         #expect(one.entries.map(\.handoff.receiptSeq) == [2])
-        #expect(one.from == NovemberClock.at(3, 0))
-        #expect(one.to == NovemberClock.at(4, 0))
+        #expect(one.from == November.at(3, 0))
+        #expect(one.to == November.at(4, 0))
         #expect(try await engine.handoffLedger(from: nil, to: "2026-11-02").entries.count == 1)
         await #expect(throws: EngineError.invalidParameter(name: "from", reason: "must not be after to")) {
             _ = try await engine.handoffLedger(from: "2026-11-05", to: "2026-11-03")
@@ -315,7 +310,7 @@ final class NovemberClock: StationClock {
                 == BacklogAttention(
                     reminded: 0, returnRequested: 1, openHandoffs: 1, handoffsWithOpenDiscrepancies: 0, openDiscrepancies: 0))
         // The status's backlog call asks for no overdue count.
-        #expect(try await store.read { try $0.backlog(now: NovemberClock.at(6, 18), olderThanHours: 0) }.overdue == nil)
+        #expect(try await store.read { try $0.backlog(now: November.at(6, 18), olderThanHours: 0) }.overdue == nil)
         await #expect(throws: EngineError.self) { _ = try await engine.backlogOverview(olderThanHours: -1) }
     }
 
@@ -347,7 +342,7 @@ final class NovemberClock: StationClock {
         // A station in UTC reckons the same moment on another day.
         var settings = engine.settings
         settings.timeZone = "UTC"
-        let utc = try await StationEngine(store: store, settings: settings, clock: clock, logger: Logger(label: "test"))
+        let utc = try await fixture.restartedEngine(settings: settings)
         clock.set(3, 7, 30)  // 2026-11-02 23:30 UTC
         _ = try await utc.intake(.init(scan: "SF1000000000041"), by: staff)
         #expect(try await utc.dailyReport(date: "2026-11-02").figures.total.received == 1)

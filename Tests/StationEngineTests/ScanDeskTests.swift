@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import ParcelDomain
 import StationTestSupport
 import Testing
@@ -8,20 +7,14 @@ import Testing
 @testable import StationEngine
 
 /// Scans from scanners of each role, through the real engine and ledger.
-@Suite struct ScanDeskTests {
-    let directory: TemporaryDirectory
-    let store: ParcelStore
-    let clock = FakeClock()
-    let settings: StationSettings
-    let engine: StationEngine
+@Suite struct ScanDeskTests: EngineSuite {
+    let fixture: EngineFixture
     let desk = ScannerDescriptor(id: "usb:0c2e:0b61:SN-DESK", source: "usb-keyboard", vendorID: 0x0C2E, productID: 0x0B61, serial: "SN-DESK")
     let counter = ScannerDescriptor(id: "usb:0c2e:0b62@1-1.3", source: "usb-pos", vendorID: 0x0C2E, productID: 0x0B62, port: "1-1.3")
     let staff = Caller(client: "test", uid: 1000, staff: "王芳")
 
     init() async throws {
-        directory = try TemporaryDirectory(prefix: "parcel-scan")
-        store = try ParcelStore(path: directory.file("parcels.sqlite"))
-        settings = StationSettings(
+        let settings = StationSettings(
             stationID: "t", stationName: "测试站", shelves: ShelfLayout(shelves: [.init(id: 1, layers: 2, layerCapacity: 20)]),
             scanners: ScannerSettings(
                 defaultRole: .intake,
@@ -30,7 +23,7 @@ import Testing
                     .init(match: "SN-NEVER-SEEN", role: .stocktake),
                 ],
                 duplicateWindowMillis: 1500, verificationSeconds: 120))
-        engine = try await StationEngine(store: store, settings: settings, clock: clock, logger: Logger(label: "test"))
+        fixture = try await EngineFixture(prefix: "parcel-scan", settings: settings)
     }
 
     /// Scans at a steady monotonic time, `gapMillis` apart, numbered per scanner.
@@ -94,7 +87,7 @@ import Testing
         #expect(try await engine.status().counts.events == 0)
         #expect(engine.scanners().first { $0.descriptor.id == desk.id }?.roleSource == .command)
 
-        let restarted = try await StationEngine(store: store, settings: settings, clock: clock, logger: Logger(label: "test"))
+        let restarted = try await fixture.restartedEngine()
         restarted.scannerAttached(desk)
         #expect(restarted.scanners().first { $0.descriptor.id == desk.id }?.role == .off)
         #expect(await restarted.handleScan(scanner.scan("SF1000000000002")).result == .ignored)

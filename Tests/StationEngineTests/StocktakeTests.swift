@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import ParcelDomain
 import StationTestSupport
 import Testing
@@ -8,21 +7,16 @@ import Testing
 @testable import StationEngine
 
 /// A shelf sweep against the real ledger.
-@Suite struct StocktakeTests {
-    let directory: TemporaryDirectory
-    let store: ParcelStore
-    let clock = FakeClock()
-    let engine: StationEngine
+@Suite struct StocktakeTests: EngineSuite {
+    let fixture: EngineFixture
     let staff = Caller(client: "test", staff: "王芳")
 
     init() async throws {
-        directory = try TemporaryDirectory(prefix: "parcel-stocktake")
-        store = try ParcelStore(path: directory.file("parcels.sqlite"))
         // One layer per shelf, so each parcel's shelf is known from the intake order.
         let settings = StationSettings(
             shelves: ShelfLayout(shelves: [.init(id: 1, layers: 1, layerCapacity: 50), .init(id: 2, layers: 1, layerCapacity: 50)]),
             holdHours: 48, scanners: ScannerSettings(assignments: [.init(match: "sweeper", role: .stocktake)]))
-        engine = try await StationEngine(store: store, settings: settings, clock: clock, logger: Logger(label: "t"))
+        fixture = try await EngineFixture(prefix: "parcel-stocktake", settings: settings)
     }
 
     @Test func aSweepFindsMissingMisplacedUnknownAndLongStayParcels() async throws {
@@ -67,10 +61,9 @@ import Testing
 
 @Suite struct ComplaintTests {
     @Test func complaintsAboutParcelsAndHandoffsAreResolvedOnce() async throws {
-        let directory = try TemporaryDirectory(prefix: "parcel-complaint")
-        let store = try ParcelStore(path: directory.file("parcels.sqlite"))
         let settings = StationSettings(parties: [Party(id: "zto", name: "王师傅", company: "ZTO", pin: "1234")])
-        let engine = try await StationEngine(store: store, settings: settings, clock: FakeClock(), logger: Logger(label: "t"))
+        let fixture = try await EngineFixture(prefix: "parcel-complaint", settings: settings)
+        let engine = fixture.engine
         let staff = Caller(client: "t", staff: "王芳")
         _ = try await engine.intake(.init(scan: "SF1000000000001"), by: staff)
         let handoff = try await engine.openHandoff(.init(direction: .inbound, kind: .delivery, party: "zto"), by: staff)

@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import ParcelDomain
 import StationTestSupport
 import Testing
@@ -8,21 +7,16 @@ import Testing
 @testable import StationEngine
 
 /// Undoing an intake or a pickup through the real engine and ledger: the window, the states, the codes, the log.
-@Suite struct UndoTests {
-    let directory: TemporaryDirectory
-    let store: ParcelStore
-    let clock = FakeClock()
-    let engine: StationEngine
+@Suite struct UndoTests: EngineSuite {
+    let fixture: EngineFixture
     let staff = Caller(client: "test", uid: 1000, staff: "王芳")
 
     init() async throws {
-        directory = try TemporaryDirectory(prefix: "parcel-undo")
-        store = try ParcelStore(path: directory.file("parcels.sqlite"))
         var settings = StationSettings(
             stationID: "cun-01", stationName: "李家村服务站", shelves: ShelfLayout(shelves: [.init(id: 1, layers: 2, layerCapacity: 20)]),
             parties: [Party(id: "zto-wang", name: "王师傅", company: "ZTO", pin: "4826")])
         settings.undoWindowMinutes = 10
-        engine = try await StationEngine(store: store, settings: settings, clock: clock, logger: Logger(label: "test"))
+        fixture = try await EngineFixture(prefix: "parcel-undo", settings: settings)
     }
 
     func intake(_ tracking: String, tail: String = "5678") async throws -> ParcelRecord {
@@ -171,7 +165,7 @@ import Testing
     @Test func aStationWithUndoTurnedOffRefusesIt() async throws {
         var settings = engine.settings
         settings.undoWindowMinutes = 0
-        let strict = try await StationEngine(store: store, settings: settings, clock: clock, logger: Logger(label: "test"))
+        let strict = try await fixture.restartedEngine(settings: settings)
         let parcel = try await strict.intake(.init(scan: "SF1000000000012"), by: staff).parcel
         await #expect(throws: EngineError.undoWindowPassed(step: "intake", at: parcel.receivedAt, windowMinutes: 0)) {
             _ = try await strict.undo(.intake, scan: parcel.tracking, reason: nil, by: staff)

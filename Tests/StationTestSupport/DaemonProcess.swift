@@ -4,30 +4,38 @@ public import StationClient
 /// Locates the binaries SwiftPM built next to the test bundle.
 public enum BuiltProducts {
     /// The folder holding the built products (`.build/debug`), found from this test process's executable.
-    public static var directory: String {
-        if let override = ProcessInfo.processInfo.environment["PARCEL_STATION_BIN_DIR"] { return override }
+    public static var directory: String { URL(fileURLWithPath: path(of: "parcel-stationd")).deletingLastPathComponent().path }
+
+    /// The built product `name`: in `$PARCEL_STATION_BIN_DIR` if set, else in the nearest folder above this
+    /// process's executable that holds it.
+    public static func path(of name: String) -> String {
+        if let override = ProcessInfo.processInfo.environment["PARCEL_STATION_BIN_DIR"] { return "\(override)/\(name)" }
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
         // The XCTest runner lives inside `<products>/parcel-stationPackageTests.xctest` on some layouts.
-        while url.path != "/" && !FileManager.default.fileExists(atPath: url.appendingPathComponent("parcel-stationd").path) {
+        while url.path != "/" && !FileManager.default.fileExists(atPath: url.appendingPathComponent(name).path) {
             url = url.deletingLastPathComponent()
         }
-        return url.path
+        return url.appendingPathComponent(name).path
     }
 
     public static var daemon: String { "\(directory)/parcel-stationd" }
     public static var parcelctl: String { "\(directory)/parcelctl" }
 }
 
-/// A real `parcel-stationd` process on a socket in a temporary folder.
-public final class DaemonProcess: @unchecked Sendable {
+/// How a test starts `parcel-stationd`: state, socket and log in a temporary folder, the configuration written
+/// there, and this process's environment without what systemd passes (a test daemon must not adopt the test
+/// runner's sockets or notify its systemd). `DaemonProcess` runs it with Foundation's Process; a test that must
+/// time the daemon's exit runs it with `Spawn` (CountySyncTests' SpawnedDaemon).
+public struct DaemonLaunch: Sendable {
     public let directory: TemporaryDirectory
     public let stateDir: String
     public let socketPath: String
     public let logPath: String
-    public let process: Process
+    /// The daemon's arguments (without the executable).
+    public let arguments: [String]
+    public let environment: [String: String]
 
-    /// Starts the daemon with an optional JSON configuration and waits until its socket accepts.
     public init(config: String? = nil, directory: TemporaryDirectory? = nil, environment: [String: String] = [:]) throws {
         let directory = try directory ?? TemporaryDirectory(prefix: "parcel-daemon")
         self.directory = directory
@@ -40,16 +48,43 @@ public final class DaemonProcess: @unchecked Sendable {
             try config.write(toFile: configPath, atomically: true, encoding: .utf8)
             arguments += ["--config", configPath]
         }
-        FileManager.default.createFile(atPath: logPath, contents: nil)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: BuiltProducts.daemon)
-        process.arguments = arguments
+        self.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         for key in ["LISTEN_FDS", "LISTEN_PID", "NOTIFY_SOCKET", "WATCHDOG_USEC", "STATE_DIRECTORY", "RUNTIME_DIRECTORY"] { env[key] = nil }
         env.merge(environment) { $1 }
-        process.environment = env
-        process.standardError = FileHandle(forWritingAtPath: logPath)
-        process.standardOutput = FileHandle(forWritingAtPath: logPath)
+        self.environment = env
+    }
+
+    /// A new client connection that has said hello.
+    public func connect(client: String = "test") throws -> StationConnection {
+        let connection = try StationConnection(socketPath: socketPath, timeout: 30)
+        try connection.hello(client: client)
+        return connection
+    }
+
+    /// The daemon's stderr so far.
+    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+}
+
+/// A real `parcel-stationd` process on a socket in a temporary folder.
+public final class DaemonProcess: @unchecked Sendable {
+    public let launch: DaemonLaunch
+    public let process: Process
+    public var directory: TemporaryDirectory { launch.directory }
+    public var stateDir: String { launch.stateDir }
+    public var socketPath: String { launch.socketPath }
+    public var logPath: String { launch.logPath }
+
+    /// Starts the daemon with an optional JSON configuration and waits until its socket accepts.
+    public init(config: String? = nil, directory: TemporaryDirectory? = nil, environment: [String: String] = [:]) throws {
+        launch = try DaemonLaunch(config: config, directory: directory, environment: environment)
+        FileManager.default.createFile(atPath: launch.logPath, contents: nil)
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: BuiltProducts.daemon)
+        process.arguments = launch.arguments
+        process.environment = launch.environment
+        process.standardError = FileHandle(forWritingAtPath: launch.logPath)
+        process.standardOutput = FileHandle(forWritingAtPath: launch.logPath)
         try process.run()
         try waitUntilReady()
     }
@@ -75,14 +110,15 @@ public final class DaemonProcess: @unchecked Sendable {
     }
 
     /// A new client connection that has said hello.
-    public func connect(client: String = "test") throws -> StationConnection {
-        let connection = try StationConnection(socketPath: socketPath, timeout: 30)
-        try connection.hello(client: client)
-        return connection
+    public func connect(client: String = "test") throws -> StationConnection { try launch.connect(client: client) }
+
+    /// Runs `parcelctl` on this daemon's socket (`--socket` after `arguments`) and returns its exit status and output.
+    public func parcelctl(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        try runCommand(BuiltProducts.parcelctl, arguments + ["--socket", socketPath])
     }
 
     /// The daemon's stderr so far.
-    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    public var log: String { launch.log }
 
     public var pid: Int32 { process.processIdentifier }
 
