@@ -2,6 +2,7 @@ import CountySync
 import Foundation
 import LedgerSync
 import Logging
+import ParcelDomain
 import ParcelStore
 import PostgresNIO
 import Testing
@@ -115,6 +116,7 @@ import Testing
             }
         }
         #expect(error.map(CountyError.reason)?.contains("without gaps") == true)
+        #expect(error.map(CountyError.failure) == .batchRefused)
         #expect(try await count(owner, "SELECT max(seq) FROM county.station_event") == 10)
     }
 
@@ -135,6 +137,7 @@ import Testing
             }
         }
         #expect(refused.map(CountyError.reason)?.contains("row-level security") == true)
+        #expect(refused.map(CountyError.failure) == .batchRefused)
         // It sees none of station two's rows, and no projection at all.
         let seen = try await linkOne.withConnection(logger: logger) { connection in
             try await CountyUploader.acknowledged(connection, stationID: "cun-12", logger: logger)
@@ -211,7 +214,7 @@ import Testing
             offline = await syncer.freshStatus()
         }
         #expect(offline.state == .waiting)
-        #expect(offline.lastError != nil)
+        #expect(offline.lastError == .linkLost, "\(offline)")
         #expect(offline.pending == Int64(try await station.outboxHead()) - offline.acknowledged)
         #expect(offline.pending >= 420)
         #expect(try await count(owner, "SELECT count(*) FROM county.parcel") == 0)
