@@ -1,4 +1,3 @@
-import CountySync
 import Foundation
 import LedgerSync
 import Logging
@@ -8,6 +7,8 @@ import StationProtocol
 import StationTestSupport
 import Synchronization
 import Testing
+
+@testable import CountySync
 
 /// A failed upload is shown to clients as one of a few classes; what PostgreSQL said (which names roles, tables and
 /// server internals) reaches the daemon's log and nothing else.
@@ -63,6 +64,24 @@ import Testing
         let json = try runCommand(BuiltProducts.parcelctl, ["sync", "--json", "--socket", daemon.socketPath])
         #expect(!json.stdout.contains(Self.serverText) && !json.stdout.contains("28P01"))
         #expect(daemon.log.contains(Self.serverText), "\(daemon.log.suffix(2000))")
+    }
+
+    /// PostgreSQL's SQLSTATE decides the class (its manual, Appendix A), never its message text.
+    @Test(arguments: [
+        ("28P01", SyncFailure.loginRefused), ("28000", .loginRefused), ("3D000", .loginRefused), ("25006", .readOnly), ("57P03", .readOnly),
+        ("57P01", .linkLost), ("57014", .timedOut), ("53300", .busy), ("08006", .unreachable), ("23505", .batchRefused),
+        ("42501", .batchRefused), ("P0001", .batchRefused), ("PS001", .batchRefused), ("XX000", .other),
+    ])
+    func theServersCodeDecidesTheClass(_ sqlState: String, _ failure: SyncFailure) {
+        #expect(CountyError.failure(sqlState: sqlState) == failure)
+    }
+
+    @Test func thisSidesOwnFailuresKeepTheirClass() {
+        #expect(CountyError.failure(CountyTimeout(what: "health check", seconds: 3)) == .timedOut)
+        #expect(CountyError.failure(CountyError.linkLost) == .linkLost)
+        #expect(CountyError.failure(CountyError("cannot read the county password file /x", failure: .passwordFile)) == .passwordFile)
+        #expect(CountyError.failure(CountyError("a month is written yyyy-MM")) == .other)
+        #expect(CountyError.failure(CancellationError()) == .other)
     }
 }
 
