@@ -69,7 +69,8 @@ extension ImageRejection {
     public static func badGeometry(width: Int, height: Int, maxSide: Int, maxAspectRatio: Int) -> ImageRejection {
         ImageRejection(
             .badGeometry,
-            "\(width)×\(height) pixels is not a photo's shape (sides up to \(maxSide) px, the long one at most \(maxAspectRatio) times the short one)")
+            "\(width)×\(height) pixels is not a photo's shape "
+                + "(sides up to \(maxSide) px, the long one at most \(maxAspectRatio) times the short one)")
     }
 
     /// The image data ends before the image does.

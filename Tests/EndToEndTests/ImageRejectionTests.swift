@@ -15,7 +15,8 @@ import Testing
         defer { _ = daemon.terminate() }
         let client = try daemon.connect(client: "desk-camera")
         let refused = #expect(throws: WireError.self) {
-            _ = try client.call(Method.decodeLabel.rawValue, LabelDecodeParams(data: Data(bytes).base64EncodedString()), as: LabelDecodeResult.self)
+            _ = try client.call(
+                Method.decodeLabel.rawValue, LabelDecodeParams(data: Data(bytes).base64EncodedString()), as: LabelDecodeResult.self)
         }
         #expect(refused?.code == .imageCorrupt)
         #expect(refused?.message == "the JPEG data is corrupt (not a valid JPEG image)")

@@ -73,7 +73,9 @@ struct HostileInputTests {
     }
 
     /// What a client is told says what is wrong in words; the library's own text is kept for the log only.
-    static func expectLibraryTextOnlyInDetail(_ refused: ImageRejection, message: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    static func expectLibraryTextOnlyInDetail(
+        _ refused: ImageRejection, message: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         #expect(refused.message == message, sourceLocation: sourceLocation)
         #expect("\(refused)" == message, sourceLocation: sourceLocation)
         let detail = refused.detail ?? ""
