@@ -3,7 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
-import ParcelDomain
+public import ParcelDomain
 import PostgresNIO
 import Synchronization
 

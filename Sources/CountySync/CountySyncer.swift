@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import ParcelDomain
+public import ParcelDomain
 import PostgresNIO
 import Synchronization
 

@@ -1,4 +1,4 @@
-import ParcelDomain
+public import ParcelDomain
 
 /// Bounds on what one decode may read and spend. Size, shape and pixel count are checked from the header before
 /// any pixel is decoded; time and memory inside the passes (`DecodeBudget`), so a hostile or oversized file

@@ -1,5 +1,5 @@
 import Foundation
-import ParcelDomain
+public import ParcelDomain
 
 /// Decodes barcode photos: loads the image to grey within `limits`, then runs a cascade of zbar passes until
 /// the label's tracking number is confirmed, the image shows codes that are not a waybill, the passes run out

@@ -1,6 +1,6 @@
 import Dispatch
 import Foundation
-import ParcelDomain
+public import ParcelDomain
 
 /// Runs `LabelDecoder` off the caller's threads (zbar blocks, so never on the cooperative pool), at most
 /// `maxConcurrent` images at a time; further calls wait their turn in order.

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 import Logging
-import ParcelDomain
+public import ParcelDomain
 
 /// What the engine needs from a label-photo decoder. The daemon passes the zbar-backed one; the engine never
 /// sees zbar (dependency rule 3).

@@ -1,5 +1,5 @@
 import Foundation
-import ParcelDomain
+public import ParcelDomain
 import ParcelStore
 
 /// Where the daemon plugs in its syncer's status. The engine does not know how uploads happen: the daemon hands
