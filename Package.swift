@@ -116,7 +116,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "LabelBench",
-            dependencies: ["LabelDecoding", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["LabelDecoding", "ParcelDomain", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings),
         .target(
             name: "StationClient",

@@ -3,6 +3,7 @@ public import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
+public import ParcelDomain
 public import PostgresNIO
 import Synchronization
 
@@ -66,7 +67,7 @@ public struct CountyLink: Sendable, Equatable {
         var password = password
         if let passwordFile {
             guard let text = try? String(contentsOfFile: passwordFile, encoding: .utf8) else {
-                throw CountyError("cannot read the county password file \(passwordFile)")
+                throw CountyError("cannot read the county password file \(passwordFile)", failure: .passwordFile)
             }
             password = text.trimmingCharacters(in: .whitespacesAndNewlines)
         }
@@ -176,9 +177,15 @@ public struct CountyLink: Sendable, Equatable {
 /// A county-side failure, with PostgreSQL's own message when there is one.
 public struct CountyError: Error, CustomStringConvertible, Sendable {
     public let description: String
-    public init(_ description: String) { self.description = description }
+    /// The class a sync status shows for it, when this side knows it (an unreadable password file, a lost link).
+    public let failure: SyncFailure?
 
-    static let linkLost = CountyError("the county closed the connection (link lost?)")
+    public init(_ description: String, failure: SyncFailure? = nil) {
+        self.description = description
+        self.failure = failure
+    }
+
+    static let linkLost = CountyError("the county closed the connection (link lost?)", failure: .linkLost)
 
     /// A readable one-line reason for any error from the link (PSQLError's default text hides the server's message).
     public static func reason(_ error: any Error) -> String {
@@ -200,6 +207,63 @@ public struct CountyError: Error, CustomStringConvertible, Sendable {
             }
         }
         return "\(error)"
+    }
+
+    /// The class of any error from the link, for `Sync.Status`: a sentence safe to show any client, where `reason`
+    /// (PostgreSQL's message, the network's error) is for the daemon's log and for county staff's own tools.
+    public static func failure(_ error: any Error) -> SyncFailure {
+        switch error {
+        case let county as CountyError: return county.failure ?? .other
+        case is CountyTimeout: return .timedOut
+        case let psql as PSQLError: return failure(psql)
+        case is NIOSSLError, is BoringSSLError: return .loginRefused
+        case let channel as ChannelError: return failure(channel)
+        case is NIOConnectionError, is IOError, is SocketAddressError: return .unreachable
+        default: return .other
+        }
+    }
+
+    static func failure(_ psql: PSQLError) -> SyncFailure {
+        if let state = psql.serverInfo?[.sqlState] { return failure(sqlState: state) }
+        switch psql.code {
+        case .serverClosedConnection, .uncleanShutdown: return .linkLost
+        case .queryCancelled: return .timedOut
+        case .sslUnsupported, .failedToAddSSLHandler, .receivedUnencryptedDataAfterSSLRequest, .unsupportedAuthMechanism,
+            .authMechanismRequiresPassword, .saslError:
+            return .loginRefused
+        case .connectionError:
+            guard let underlying = psql.underlying else { return .unreachable }
+            let inner = failure(underlying)
+            return inner == .other ? .unreachable : inner
+        default: return .other
+        }
+    }
+
+    static func failure(_ channel: ChannelError) -> SyncFailure {
+        switch channel {
+        // Our own socket (opened for keepalive) can be closed by the far end before the login starts.
+        case .alreadyClosed, .ioOnClosedChannel, .eof, .outputClosed, .inputClosed: .linkLost
+        default: .unreachable
+        }
+    }
+
+    /// By PostgreSQL's SQLSTATE (its manual's Appendix A): the code, never the server's text, decides.
+    static func failure(sqlState: String) -> SyncFailure {
+        switch sqlState {
+        case "57014": return .timedOut  // query_canceled: the statement_timeout the link sets
+        case "25006", "57P03": return .readOnly  // read-only transaction (a standby); cannot connect now (recovery, start-up)
+        case "57P01", "57P02": return .linkLost  // the server ended the session (shutdown, crash)
+        case "3D000": return .loginRefused  // no such database
+        default: break
+        }
+        switch sqlState.prefix(2) {
+        case "28": return .loginRefused  // role, password, pg_hba.conf
+        case "53": return .busy  // too many connections, disk full, out of memory
+        case "08": return .unreachable  // connection exceptions
+        // Data, constraints, schema and privileges (row-level security), triggers' RAISE (the gap check's PS001).
+        case "22", "23", "42", "44", "P0", "PS": return .batchRefused
+        default: return .other
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 public import Foundation
 public import Logging
+public import ParcelDomain
 import PostgresNIO
 import Synchronization
 
@@ -12,38 +13,6 @@ public protocol SyncOutboxSource: Sendable {
     /// The county's confirmed seq as last recorded at the station.
     func acknowledged() async throws -> Int64
     func setAcknowledged(_ seq: Int64) async throws
-}
-
-/// What `Sync.Status` reports.
-public struct SyncStatus: Sendable, Equatable {
-    public enum State: String, Sendable { case starting, uploading, idle, waiting }
-
-    public var stationID: String
-    /// The county link without its password.
-    public var target: String
-    public var state: State
-    /// The county's confirmed seq and the outbox head; pending is their difference.
-    public var acknowledged: Int64
-    public var head: Int64
-    public var pending: Int64 { max(0, head - acknowledged) }
-    public var lastUploadAt: Int64?
-    public var lastAttemptAt: Int64?
-    public var lastError: String?
-    public var lastErrorAt: Int64?
-    /// When the next try is due while waiting out a failure.
-    public var nextAttemptAt: Int64?
-    /// Records uploaded since the daemon started.
-    public var uploaded: Int64
-    public var consecutiveFailures: Int
-
-    /// What the syncer is waiting on right now: a connection (with its login), a statement's reply, the pause
-    /// between idle polls, or the pause after a failure.
-    public enum Wait: String, Sendable { case connecting, query, poll, backoff }
-    public var waitingOn: Wait?
-    /// Since when, and when that wait ends by itself: the deadline of a connection or statement (then the link
-    /// counts as lost), the next poll, or the next try.
-    public var waitingSince: Int64?
-    public var waitingUntil: Int64?
 }
 
 /// How the syncer paces itself.
@@ -93,12 +62,10 @@ public final class CountySyncer: Sendable {
         self.pacing = pacing
         self.logger = logger
         self.now = now
-        current = Mutex(
-            SyncStatus(
-                stationID: stationID, target: link.description, state: .starting, acknowledged: 0, head: 0, uploaded: 0,
-                consecutiveFailures: 0))
+        current = Mutex(SyncStatus(target: link.description, state: .starting))
     }
 
+    /// What `Sync.Status` shows (the engine adds when the oldest pending record was written).
     public var status: SyncStatus { current.withLock { $0 } }
 
     /// The status with the outbox's head and the recorded acknowledgement read fresh, for `Sync.Status`.
@@ -139,7 +106,9 @@ public final class CountySyncer: Sendable {
                 return
             } catch {
                 if Task.isCancelled { return }
+                // The status gets the class, safe to show any client; the log gets PostgreSQL's or the network's text.
                 let reason = CountyError.reason(error)
+                let failure = CountyError.failure(error)
                 let failures = current.withLock { status -> Int in
                     status.consecutiveFailures += 1
                     return status.consecutiveFailures
@@ -150,12 +119,13 @@ public final class CountySyncer: Sendable {
                 self.wait(.backoff, for: jittered)
                 update {
                     $0.state = .waiting
-                    $0.lastError = reason
+                    $0.lastError = failure
                     $0.lastErrorAt = now()
                     $0.nextAttemptAt = now() + jitteredMillis
                 }
                 logger.warning(
-                    "county sync failed; retrying", metadata: ["error": "\(reason)", "retryInSeconds": "\(jitteredMillis / 1000)"])
+                    "county sync failed; retrying",
+                    metadata: ["failure": "\(failure.rawValue)", "error": "\(reason)", "retryInSeconds": "\(jitteredMillis / 1000)"])
                 do { try await Task.sleep(for: jittered) } catch { return }
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import LabelDecoding
+import ParcelDomain
 
 /// `label-bench --hostile`: the decode time and peak memory of images built to be expensive, beside a normal
 /// photo's decode time in the same process, through the daemon's `LabelDecodingPool` (its default limits and

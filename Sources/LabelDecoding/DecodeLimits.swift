@@ -1,3 +1,5 @@
+public import ParcelDomain
+
 /// Bounds on what one decode may read and spend. Size, shape and pixel count are checked from the header before
 /// any pixel is decoded; time and memory inside the passes (`DecodeBudget`), so a hostile or oversized file
 /// costs little.
@@ -39,66 +41,65 @@ public struct DecodeLimits: Sendable, Equatable {
     public static let standard = DecodeLimits()
 }
 
-/// Why an image could not be decoded. Each case has a stable `code` for the socket and the CLI.
-public enum LabelDecodeError: Error, Equatable, Sendable, CustomStringConvertible {
+/// The decoder's refusals, each an `ImageRejection` of its kind with its message in words. The image libraries'
+/// own text goes to `detail` (logged by the daemon, never sent to a client).
+extension ImageRejection {
     /// The file or payload has no bytes.
-    case empty
-    /// The file or payload is larger than `DecodeLimits.maxFileBytes`.
-    case tooLarge(bytes: Int, limit: Int)
-    /// The header announces more pixels than `DecodeLimits.maxPixels` (a decompression bomb, or a camera far
-    /// beyond what a station uses).
-    case tooManyPixels(width: Int, height: Int, limit: Int)
-    /// Decoding the image alone would hold more than `DecodeLimits.maxMemoryBytes` (reported as
-    /// `image.tooManyPixels`: it is the pixel count, for the format, that is too large).
-    case overMemoryBudget(width: Int, height: Int, bytes: Int, limit: Int)
-    /// A side over `DecodeLimits.maxSide`, or a shape more elongated than `maxAspectRatio`: not a photo.
-    case badGeometry(width: Int, height: Int, maxSide: Int, maxAspectRatio: Int)
-    /// The image data ends before the image does.
-    case truncated(format: ImageFormat)
-    /// The header or data is not a valid image of its format.
-    case corrupt(format: ImageFormat, detail: String)
-    /// Not JPEG, PNG, WebP or binary PGM.
-    case unsupportedFormat
-    /// The time budget ran out before any code was found.
-    case timeout(milliseconds: Int)
-    /// The file could not be opened or read.
-    case unreadable(path: String, errno: Int32)
-    /// The user the file is read for (the socket's peer) may not read it themselves.
-    case accessDenied(path: String, reason: String)
+    public static let empty = ImageRejection(.empty, "the file is empty")
 
-    /// Stable machine-readable code.
-    public var code: String {
-        switch self {
-        case .empty: "image.empty"
-        case .tooLarge: "image.tooLarge"
-        case .tooManyPixels, .overMemoryBudget: "image.tooManyPixels"
-        case .badGeometry: "image.badGeometry"
-        case .truncated: "image.truncated"
-        case .corrupt: "image.corrupt"
-        case .unsupportedFormat: "image.unsupportedFormat"
-        case .timeout: "image.timeout"
-        case .unreadable: "image.unreadable"
-        case .accessDenied: "image.accessDenied"
-        }
+    /// The file or payload is larger than `DecodeLimits.maxFileBytes`.
+    public static func tooLarge(bytes: Int, limit: Int) -> ImageRejection {
+        ImageRejection(.tooLarge, "\(bytes) bytes is over the limit of \(limit) bytes")
     }
 
-    public var description: String {
-        switch self {
-        case .empty: "the file is empty"
-        case .tooLarge(let bytes, let limit): "\(bytes) bytes is over the limit of \(limit) bytes"
-        case .tooManyPixels(let width, let height, let limit):
-            "\(width)×\(height) pixels is over the limit of \(limit) pixels"
-        case .overMemoryBudget(let width, let height, let bytes, let limit):
-            "decoding \(width)×\(height) pixels needs \(bytes >> 20) MB, over the decode memory limit of \(limit >> 20) MB"
-        case .badGeometry(let width, let height, let maxSide, let ratio):
-            "\(width)×\(height) pixels is not a photo's shape (sides up to \(maxSide) px, the long one at most \(ratio) times the short one)"
-        case .truncated(let format): "the \(format.rawValue) data ends early (truncated file)"
-        case .corrupt(let format, let detail): "not a valid \(format.rawValue) image: \(detail)"
-        case .unsupportedFormat: "not a JPEG, PNG, WebP or PGM image"
-        case .timeout(let milliseconds): "no code found within the time budget of \(milliseconds) ms"
-        case .unreadable(let path, let errno): "cannot read \(path) (errno \(errno))"
-        case .accessDenied(let path, let reason): "not reading \(path) for this peer: \(reason) (send the image bytes inline instead)"
-        }
+    /// The header announces more pixels than `DecodeLimits.maxPixels` (a decompression bomb, or a camera far
+    /// beyond what a station uses).
+    public static func tooManyPixels(width: Int, height: Int, limit: Int) -> ImageRejection {
+        ImageRejection(.tooManyPixels, "\(width)×\(height) pixels is over the limit of \(limit) pixels")
+    }
+
+    /// Decoding the image alone would hold more than `DecodeLimits.maxMemoryBytes` (an `image.tooManyPixels`: it
+    /// is the pixel count, for the format, that is too large).
+    public static func overMemoryBudget(width: Int, height: Int, bytes: Int, limit: Int) -> ImageRejection {
+        ImageRejection(
+            .tooManyPixels, "decoding \(width)×\(height) pixels needs \(bytes >> 20) MB, over the decode memory limit of \(limit >> 20) MB")
+    }
+
+    /// A side over `DecodeLimits.maxSide`, or a shape more elongated than `maxAspectRatio`: not a photo.
+    public static func badGeometry(width: Int, height: Int, maxSide: Int, maxAspectRatio: Int) -> ImageRejection {
+        ImageRejection(
+            .badGeometry,
+            "\(width)×\(height) pixels is not a photo's shape "
+                + "(sides up to \(maxSide) px, the long one at most \(maxAspectRatio) times the short one)")
+    }
+
+    /// The image data ends before the image does.
+    public static func truncated(format: ImageFormat) -> ImageRejection {
+        ImageRejection(.truncated, "the \(format.rawValue) data ends early (truncated file)")
+    }
+
+    /// The header or data is not a valid image of its format; `detail` is the library's (or the header
+    /// check's) reason, for the log.
+    public static func corrupt(format: ImageFormat, detail: String) -> ImageRejection {
+        ImageRejection(.corrupt, "the \(format.rawValue) data is corrupt (not a valid \(format.rawValue) image)", detail: detail)
+    }
+
+    /// Not JPEG, PNG, WebP or binary PGM.
+    public static let unsupportedFormat = ImageRejection(.unsupportedFormat, "not a JPEG, PNG, WebP or PGM image")
+
+    /// The time budget ran out before any code was found.
+    public static func timeout(milliseconds: Int) -> ImageRejection {
+        ImageRejection(.timeout, "no code found within the time budget of \(milliseconds) ms")
+    }
+
+    /// The file could not be opened or read (the path is the caller's own).
+    public static func unreadable(path: String, errno: Int32) -> ImageRejection {
+        ImageRejection(.unreadable, "cannot read \(path) (errno \(errno))")
+    }
+
+    /// The user the file is read for (the socket's peer) may not read it themselves.
+    public static func accessDenied(path: String, reason: String) -> ImageRejection {
+        ImageRejection(.accessDenied, "not reading \(path) for this peer: \(reason) (send the image bytes inline instead)")
     }
 }
 

@@ -2,6 +2,7 @@ internal import CPNG
 internal import CTurboJPEG
 internal import CWebP
 import Foundation
+import ParcelDomain
 
 /// Reads image files and payloads into `GreyImage`s, checking the limits before decoding any pixel.
 enum ImageLoader {
@@ -18,7 +19,7 @@ enum ImageLoader {
 
     /// Reads a whole file, refusing it before reading when it is empty or over the size limit. With a
     /// `requester`, only a file that user may read themselves (`PeerFileAccess`); without, the daemon's own.
-    static func readFile(_ path: String, limits: DecodeLimits, for requester: FileRequester? = nil) throws(LabelDecodeError) -> [UInt8] {
+    static func readFile(_ path: String, limits: DecodeLimits, for requester: FileRequester? = nil) throws(ImageRejection) -> [UInt8] {
         let fd: Int32
         if let requester {
             do {
@@ -63,7 +64,7 @@ enum ImageLoader {
     }
 
     /// Image size from the header alone.
-    static func dimensions(_ bytes: [UInt8], format: ImageFormat) throws(LabelDecodeError) -> (width: Int, height: Int) {
+    static func dimensions(_ bytes: [UInt8], format: ImageFormat) throws(ImageRejection) -> (width: Int, height: Int) {
         switch format {
         case .jpeg:
             guard let handle = tjInitDecompress() else { throw .corrupt(format: .jpeg, detail: "decoder unavailable") }
@@ -106,7 +107,7 @@ enum ImageLoader {
     /// Refuses, from the header's size alone, more pixels than `maxPixels` and shapes no photo has (a side
     /// over `maxSide`, or more elongated than `maxAspectRatio`), whose rotations and scans cost far more than
     /// their pixel count says.
-    static func checkShape(width: Int, height: Int, limits: DecodeLimits) throws(LabelDecodeError) {
+    static func checkShape(width: Int, height: Int, limits: DecodeLimits) throws(ImageRejection) {
         // Checked in Int with the multiplication guarded: 100000×100000 fits, a forged 2^31 side does not overflow.
         let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
         guard !overflow, pixels <= limits.maxPixels else {
@@ -148,7 +149,7 @@ enum ImageLoader {
     /// times cheaper than a full decode), other formats are decoded whole and box-averaged. The output and the
     /// decoder's scratch are charged to `budget` first (the scratch refunded after); a decode that does not fit
     /// is refused, one the deadline interrupts (our own loops) throws `timeout`.
-    static func decode(_ bytes: [UInt8], limits: DecodeLimits, halve: Bool, budget: DecodeBudget? = nil) throws(LabelDecodeError) -> (
+    static func decode(_ bytes: [UInt8], limits: DecodeLimits, halve: Bool, budget: DecodeBudget? = nil) throws(ImageRejection) -> (
         image: GreyImage, format: ImageFormat, width: Int, height: Int
     ) {
         guard !bytes.isEmpty else { throw .empty }
@@ -177,7 +178,7 @@ enum ImageLoader {
         return (image, format, width, height)
     }
 
-    private static func halved(_ full: GreyImage, _ halve: Bool, _ deadline: ContinuousClock.Instant?) throws(LabelDecodeError) -> GreyImage {
+    private static func halved(_ full: GreyImage, _ halve: Bool, _ deadline: ContinuousClock.Instant?) throws(ImageRejection) -> GreyImage {
         guard halve else { return full }
         guard let half = full.halved(until: deadline) else { throw .timeout(milliseconds: 0) }
         return half
@@ -199,7 +200,7 @@ enum ImageLoader {
         return String(cString: message)
     }
 
-    private static func decodeJPEG(_ bytes: [UInt8], width: Int, height: Int, halve: Bool) throws(LabelDecodeError) -> GreyImage {
+    private static func decodeJPEG(_ bytes: [UInt8], width: Int, height: Int, halve: Bool) throws(ImageRejection) -> GreyImage {
         guard let handle = tjInitDecompress() else { throw .corrupt(format: .jpeg, detail: "decoder unavailable") }
         defer { tjDestroy(handle) }
         // TJSCALED: ceil(dimension × 1/2).
@@ -225,7 +226,7 @@ enum ImageLoader {
         return GreyImage(width: w, height: h, pixels: out)
     }
 
-    private static func decodePNG(_ bytes: [UInt8]) throws(LabelDecodeError) -> GreyImage {
+    private static func decodePNG(_ bytes: [UInt8]) throws(ImageRejection) -> GreyImage {
         var image = png_image()
         image.version = UInt32(PNG_IMAGE_VERSION)
         let began = bytes.withUnsafeBufferPointer { png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }
@@ -250,7 +251,7 @@ enum ImageLoader {
         return GreyImage(width: width, height: height, pixels: out)
     }
 
-    private static func decodeWebP(_ bytes: [UInt8], width: Int, height: Int) throws(LabelDecodeError) -> GreyImage {
+    private static func decodeWebP(_ bytes: [UInt8], width: Int, height: Int) throws(ImageRejection) -> GreyImage {
         // The Y plane of a YUV decode is the grey image; U and V go to small scratch buffers.
         var luma = [UInt8](repeating: 0, count: width * height)
         let chromaWidth = (width + 1) / 2
@@ -299,7 +300,7 @@ enum ImageLoader {
         let dataOffset: Int
     }
 
-    private static func pgmHeader(_ bytes: [UInt8]) throws(LabelDecodeError) -> PGMHeader {
+    private static func pgmHeader(_ bytes: [UInt8]) throws(ImageRejection) -> PGMHeader {
         var index = 2
         var fields: [Int] = []
         while fields.count < 3 {
@@ -331,7 +332,7 @@ enum ImageLoader {
         return PGMHeader(width: fields[0], height: fields[1], maxValue: fields[2], dataOffset: index + 1)
     }
 
-    private static func decodePGM(_ bytes: [UInt8], until deadline: ContinuousClock.Instant? = nil) throws(LabelDecodeError) -> GreyImage {
+    private static func decodePGM(_ bytes: [UInt8], until deadline: ContinuousClock.Instant? = nil) throws(ImageRejection) -> GreyImage {
         let header = try pgmHeader(bytes)
         let count = header.width * header.height
         let sampleBytes = header.maxValue > 255 ? 2 : 1

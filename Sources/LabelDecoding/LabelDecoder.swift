@@ -1,4 +1,5 @@
 import Foundation
+public import ParcelDomain
 
 /// Decodes barcode photos: loads the image to grey within `limits`, then runs a cascade of zbar passes until
 /// the label's tracking number is confirmed, the image shows codes that are not a waybill, the passes run out
@@ -49,29 +50,29 @@ public struct LabelDecoder: Sendable {
     }
 
     /// Decodes the image file at `path`; with a `requester`, only if that user may read it themselves.
-    public func decode(path: String, for requester: FileRequester? = nil) throws(LabelDecodeError) -> LabelDecodeResult {
+    public func decode(path: String, for requester: FileRequester? = nil) throws(ImageRejection) -> LabelDecodeResult {
         let started = ContinuousClock.now
         let bytes = try ImageLoader.readFile(path, limits: limits, for: requester)
         return try decode(bytes: bytes, started: started)
     }
 
     /// Reads the file at `path` within the size limit (for `requester`, as `decode(path:for:)`).
-    public func read(path: String, for requester: FileRequester? = nil) throws(LabelDecodeError) -> [UInt8] {
+    public func read(path: String, for requester: FileRequester? = nil) throws(ImageRejection) -> [UInt8] {
         try ImageLoader.readFile(path, limits: limits, for: requester)
     }
 
     /// Decodes an image held in memory (an inline payload).
-    public func decode(bytes: [UInt8]) throws(LabelDecodeError) -> LabelDecodeResult {
+    public func decode(bytes: [UInt8]) throws(ImageRejection) -> LabelDecodeResult {
         try decode(bytes: bytes, started: ContinuousClock.now)
     }
 
-    private func decode(bytes: [UInt8], started: ContinuousClock.Instant) throws(LabelDecodeError) -> LabelDecodeResult {
+    private func decode(bytes: [UInt8], started: ContinuousClock.Instant) throws(ImageRejection) -> LabelDecodeResult {
         let budget = DecodeBudget(limits: limits, started: started)
         return try decode(bytes: bytes, budget: budget)
     }
 
     /// Decodes within `budget`, which the caller may read afterwards (its peak memory).
-    func decode(bytes: [UInt8], budget: DecodeBudget) throws(LabelDecodeError) -> LabelDecodeResult {
+    func decode(bytes: [UInt8], budget: DecodeBudget) throws(ImageRejection) -> LabelDecodeResult {
         guard !bytes.isEmpty else { throw .empty }
         guard bytes.count <= limits.maxFileBytes else { throw .tooLarge(bytes: bytes.count, limit: limits.maxFileBytes) }
         guard let format = ImageLoader.sniff(bytes) else { throw .unsupportedFormat }
@@ -162,7 +163,7 @@ public struct LabelDecoder: Sendable {
                 prepared = try state.image(for: pass)
             } catch {
                 // A transform the deadline interrupted: the budget, not the image, ends the cascade.
-                guard case .timeout = error else { throw error }
+                guard error.kind == .timeout else { throw error }
                 complete = false
                 break
             }
@@ -270,14 +271,14 @@ private struct CascadeState {
         self.budget = budget
     }
 
-    mutating func full() throws(LabelDecodeError) -> GreyImage {
+    mutating func full() throws(ImageRejection) -> GreyImage {
         if let fullImage { return fullImage }
         let decoded = try ImageLoader.decode(bytes, limits: limits, halve: false, budget: budget).image
         fullImage = decoded
         return decoded
     }
 
-    mutating func half() throws(LabelDecodeError) -> GreyImage {
+    mutating func half() throws(ImageRejection) -> GreyImage {
         if let halfImage { return halfImage }
         let decoded: GreyImage
         if let fullImage {
@@ -296,12 +297,12 @@ private struct CascadeState {
 
     /// The working image for derived passes: half size on large frames, where rotating the full frame costs
     /// 4× as much for few extra reads.
-    mutating func base() throws(LabelDecodeError) -> (GreyImage, Double) {
+    mutating func base() throws(ImageRejection) -> (GreyImage, Double) {
         large ? (try half(), 2) : (try full(), 1)
     }
 
     /// A derived image of `pixels` pixels made by `make`, charged first: nil when it does not fit.
-    private func derived(_ pixels: Int, _ make: (ContinuousClock.Instant) -> GreyImage?) throws(LabelDecodeError) -> (GreyImage, Int)? {
+    private func derived(_ pixels: Int, _ make: (ContinuousClock.Instant) -> GreyImage?) throws(ImageRejection) -> (GreyImage, Int)? {
         guard budget.charge(pixels) else { return nil }
         guard let image = make(budget.deadline) else {
             budget.refund(pixels)
@@ -312,7 +313,7 @@ private struct CascadeState {
 
     /// The image a pass scans and how to map its coordinates back; nil when the pass does not apply or its
     /// image does not fit the memory budget.
-    mutating func image(for pass: DecodePass) throws(LabelDecodeError) -> PassImage? {
+    mutating func image(for pass: DecodePass) throws(ImageRejection) -> PassImage? {
         switch pass {
         case .half:
             guard large else { return nil }

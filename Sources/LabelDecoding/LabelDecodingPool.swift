@@ -1,5 +1,6 @@
-public import Foundation
 import Dispatch
+public import Foundation
+public import ParcelDomain
 
 /// Runs `LabelDecoder` off the caller's threads (zbar blocks, so never on the cooperative pool), at most
 /// `maxConcurrent` images at a time; further calls wait their turn in order.
@@ -30,14 +31,14 @@ public final class LabelDecodingPool: Sendable {
     }
 
     /// Decodes the file at `path`; with a `requester`, only if that user may read it themselves.
-    public func decode(path: String, for requester: FileRequester? = nil) async throws(LabelDecodeError) -> LabelDecodeResult {
+    public func decode(path: String, for requester: FileRequester? = nil) async throws(ImageRejection) -> LabelDecodeResult {
         // Read in a common slot, as many files at once as decodes; the header then says whether the image moves
         // to the heavy lane.
         await gate.acquire()
         let decoder = self.decoder
         let bytes: [UInt8]
         do {
-            bytes = try await onQueue { () throws(LabelDecodeError) in try decoder.read(path: path, for: requester) }
+            bytes = try await onQueue { () throws(ImageRejection) in try decoder.read(path: path, for: requester) }
         } catch {
             await gate.release()
             throw error
@@ -51,20 +52,20 @@ public final class LabelDecodingPool: Sendable {
     }
 
     /// Decodes an inline payload.
-    public func decode(bytes: [UInt8]) async throws(LabelDecodeError) -> LabelDecodeResult {
+    public func decode(bytes: [UInt8]) async throws(ImageRejection) -> LabelDecodeResult {
         let lane = Self.isHeavy(bytes) ? heavyGate : gate
         await lane.acquire()
         return try await decode(bytes, holding: lane)
     }
 
     /// Decodes in the slot of `lane` the caller acquired, and releases it.
-    private func decode(_ bytes: [UInt8], holding lane: Gate) async throws(LabelDecodeError) -> LabelDecodeResult {
+    private func decode(_ bytes: [UInt8], holding lane: Gate) async throws(ImageRejection) -> LabelDecodeResult {
         let decoder = self.decoder
         // Waiting for a slot does not count against the budget: the image's own work does.
-        let result: Result<LabelDecodeResult, LabelDecodeError>
+        let result: Result<LabelDecodeResult, ImageRejection>
         do {
             result = .success(
-                try await onQueue { () throws(LabelDecodeError) in
+                try await onQueue { () throws(ImageRejection) in
                     let budget = DecodeBudget(limits: decoder.limits, started: .now)
                     defer { if budget.peak >= Self.trimAfterBytes { Self.trimHeap() } }
                     return try decoder.decode(bytes: bytes, budget: budget)
@@ -83,9 +84,9 @@ public final class LabelDecodingPool: Sendable {
         return overflow || pixels > heavyPixels
     }
 
-    private func onQueue<T: Sendable>(_ body: @escaping @Sendable () throws(LabelDecodeError) -> T) async throws(LabelDecodeError) -> T {
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, LabelDecodeError>, Never>) in
-            queue.async { continuation.resume(returning: Result { () throws(LabelDecodeError) in try body() }) }
+    private func onQueue<T: Sendable>(_ body: @escaping @Sendable () throws(ImageRejection) -> T) async throws(ImageRejection) -> T {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, ImageRejection>, Never>) in
+            queue.async { continuation.resume(returning: Result { () throws(ImageRejection) in try body() }) }
         }
         return try result.get()
     }

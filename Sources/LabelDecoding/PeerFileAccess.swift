@@ -41,7 +41,7 @@ public struct FileRequester: Sendable, Equatable {
 /// followed (`O_NOFOLLOW`), the file's read permission checked on the opened descriptor. Nothing is looked up
 /// in a directory the requester may not search, so errors reveal no more than the requester could learn.
 enum PeerFileAccess {
-    /// Why a path was refused; the loader turns each into a `LabelDecodeError`.
+    /// Why a path was refused; the loader turns each into a `ImageRejection`.
     enum Refusal: Error {
         case denied(String)
         case failed(Int32)

@@ -162,7 +162,7 @@ enum CountyBench {
                 let task = Task { await syncer.run() }
                 defer { task.cancel() }
                 while syncer.status.acknowledged < head {
-                    if syncer.status.consecutiveFailures > 0 { throw BenchError("sync failed: \(syncer.status.lastError ?? "?")") }
+                    if syncer.status.consecutiveFailures > 0 { throw BenchError("sync failed: \(syncer.status.lastError?.message ?? "?")") }
                     try await Task.sleep(for: .milliseconds(1))
                 }
                 return monotonicNanos() - began

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LabelDecoding
+import ParcelDomain
 
 /// `parcelctl decode FILE…`: decodes label photos in this process (no daemon needed).
 struct Decode: ParsableCommand {
@@ -38,7 +39,7 @@ struct Decode: ParsableCommand {
             var waybills: [String] = []
             var failures = 0
             for file in files {
-                do throws(LabelDecodeError) {
+                do throws(ImageRejection) {
                     let result = try decoder.decode(path: file)
                     entries.append(
                         FileJSON(

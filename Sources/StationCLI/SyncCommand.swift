@@ -23,7 +23,8 @@ struct SyncStatusCommand: ParsableCommand {
         if status.pending > 0 { rows.append(["最早待传 oldest pending", Display.time(status.oldestPendingAt)]) }
         rows.append(["上次上传 last upload", Display.time(status.lastUploadAt)])
         if let error = status.lastError {
-            rows.append(["上次错误 last error", "\(error) (\(Display.time(status.lastErrorAt)))"])
+            // A sentence only: what PostgreSQL said is in the daemon's log (journalctl -u parcel-stationd).
+            rows.append(["上次错误 last error", "\(error) (\(Display.time(status.lastErrorAt))); 详情见守护进程日志 details in the daemon's log"])
         }
         if status.state == "waiting" { rows.append(["下次尝试 next try", Display.time(status.nextAttemptAt)]) }
         if let on = status.waitingOn {

@@ -1,9 +1,9 @@
-public import CountySync
-public import Foundation
-public import ParcelDomain
-public import Notices
-public import ScannerInput
-public import StationEngine
+package import CountySync
+package import Foundation
+package import ParcelDomain
+package import Notices
+package import ScannerInput
+package import StationEngine
 import StrictJSON
 
 /// The daemon's configuration file (JSON). Every field is optional; see the README ("Running the daemon") and

@@ -20,14 +20,8 @@ struct CountySyncService: Service {
             link: link, stationID: engine.settings.stationID, source: LedgerOutboxSource(store: store), pacing: pacing,
             logger: logger)
         self.syncer = syncer
-        engine.syncStatusSource.set {
-            let status = await syncer.freshStatus()
-            return SyncReport(
-                configured: true, target: status.target, state: status.state.rawValue, acknowledged: status.acknowledged,
-                head: status.head, lastUploadAt: status.lastUploadAt, lastAttemptAt: status.lastAttemptAt, lastError: status.lastError,
-                lastErrorAt: status.lastErrorAt, nextAttemptAt: status.nextAttemptAt, uploaded: status.uploaded,
-                waitingOn: status.waitingOn?.rawValue, waitingSince: status.waitingSince, waitingUntil: status.waitingUntil)
-        }
+        // The syncer's status is the engine's: passed through as it is.
+        engine.syncStatusSource.set { await syncer.freshStatus() }
     }
 
     func run() async throws {

@@ -43,6 +43,7 @@ public enum EngineError: Error, Equatable, Sendable {
     case undoWindowPassed(step: String, at: Int64, windowMinutes: Int)
     /// The intake is part of a handoff's record (handoff id): correct it there, not by undoing.
     case undoOnHandoff(tracking: String, handoff: String)
-    /// A label photo that could not be decoded, with the decoder's reason.
-    case imageRejected(ImageProblem, String)
+    /// A label photo that could not be decoded: the decoder's rejection (its message is for the client, its
+    /// detail only for the log).
+    case imageRejected(ImageRejection)
 }

@@ -1,13 +1,15 @@
+import Crypto
 import Foundation
-import ParcelDomain
+import Logging
+public import ParcelDomain
 
 /// What the engine needs from a label-photo decoder. The daemon passes the zbar-backed one; the engine never
 /// sees zbar (dependency rule 3).
 public protocol LabelReader: Sendable {
     /// Reads the file at `path`: with a `requester`, only if that user may read it themselves; without, as the
     /// daemon (its own spool folders).
-    func read(path: String, for requester: PhotoRequester?) async throws -> LabelReading
-    func read(bytes: [UInt8]) async throws -> LabelReading
+    func read(path: String, for requester: PhotoRequester?) async throws(ImageRejection) -> LabelReading
+    func read(bytes: [UInt8]) async throws(ImageRejection) -> LabelReading
 }
 
 /// The socket peer a path is read for, as the kernel reported it (`SO_PEERCRED`): the daemon, often root, must
@@ -74,11 +76,6 @@ public struct LabelReading: Sendable, Equatable {
     }
 }
 
-/// Why a photo could not be decoded; each maps to one wire error code.
-public enum ImageProblem: String, Sendable, CaseIterable {
-    case empty, tooLarge, tooManyPixels, badGeometry, truncated, corrupt, unsupportedFormat, timeout, unreadable, accessDenied
-}
-
 extension StationEngine {
     /// Decodes a label photo and, with `act`, does with its tracking number what a scan from `scanner` would do
     /// (by that scanner's role). Only a confirmed number is acted on; an uncertain one is reported, not guessed.
@@ -87,14 +84,21 @@ extension StationEngine {
     public nonisolated func decodeLabel(
         path: String? = nil, bytes: [UInt8]? = nil, act: Bool, scanner: ScannerDescriptor, requester: PhotoRequester? = nil
     ) async throws -> (LabelReading, ScanOutcome?) {
-        guard let reader = labelReader else { throw EngineError.imageRejected(.unsupportedFormat, "this daemon decodes no label photos") }
+        guard let reader = labelReader else {
+            throw EngineError.imageRejected(ImageRejection(.unsupportedFormat, "this daemon decodes no label photos"))
+        }
         let reading: LabelReading
-        if let path {
-            reading = try await reader.read(path: path, for: requester)
-        } else if let bytes {
-            reading = try await reader.read(bytes: bytes)
-        } else {
-            throw EngineError.invalidParameter(name: "path", reason: "give a path or the image bytes")
+        do {
+            if let path {
+                reading = try await reader.read(path: path, for: requester)
+            } else if let bytes {
+                reading = try await reader.read(bytes: bytes)
+            } else {
+                throw EngineError.invalidParameter(name: "path", reason: "give a path or the image bytes")
+            }
+        } catch let rejection as ImageRejection {
+            logRejection(rejection, path: path, bytes: bytes, scanner: scanner)
+            throw EngineError.imageRejected(rejection)
         }
         guard act, let waybill = reading.waybill, waybill.confirmed else { return (reading, nil) }
         let symbology = reading.symbols.first { $0.text == waybill.number }?.symbology
@@ -103,6 +107,26 @@ extension StationEngine {
                 scanner: scanner, text: waybill.number, symbology: symbology.flatMap(Self.aimIdentifier), sequence: desk.nextSequence(for: scanner.id),
                 monotonicNanos: DispatchTime.now().uptimeNanoseconds))
         return (reading, outcome)
+    }
+
+    /// The image library's text stays here: logged at warning with the photo (its path, or the digest of inline
+    /// bytes, so the sender's file can be found) and the client it came from, never sent. Refusals without a
+    /// library's text (empty, too large…) are the client's own business: info.
+    nonisolated func logRejection(_ rejection: ImageRejection, path: String?, bytes: [UInt8]?, scanner: ScannerDescriptor) {
+        var metadata: Logger.Metadata = ["code": "\(rejection.code)", "scanner": "\(scanner.id)"]
+        guard let detail = rejection.detail else {
+            metadata["photo"] = "\(path ?? "inline \(bytes?.count ?? 0) bytes")"
+            logger.info("label photo refused: \(rejection.message)", metadata: metadata)
+            return
+        }
+        if let path {
+            metadata["photo"] = "\(path)"
+        } else if let bytes {
+            let digest = SHA256.hash(data: bytes).prefix(8).map { String(format: "%02x", $0) }.joined()
+            metadata["photo"] = "inline \(bytes.count) bytes, sha256 \(digest)…"
+        }
+        metadata["detail"] = "\(detail)"
+        logger.warning("label photo refused: \(rejection.message)", metadata: metadata)
     }
 
     static func aimIdentifier(_ symbology: String) -> String? {

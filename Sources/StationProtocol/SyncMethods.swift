@@ -24,7 +24,11 @@ public struct SyncStatusResult: Codable, Sendable, Equatable {
     public var oldestPendingAt: String?
     public var lastUploadAt: String?
     public var lastAttemptAt: String?
+    /// The last failure in one sentence (never PostgreSQL's text: that is in the daemon's log), its kind to branch on
+    /// (unreachable | linkLost | loginRefused | readOnly | busy | batchRefused | timedOut | passwordFile | other;
+    /// an open set, since 1.5), and when.
     public var lastError: String?
+    public var lastErrorKind: String?
     public var lastErrorAt: String?
     public var nextAttemptAt: String?
     /// Records uploaded since the daemon started.
@@ -39,8 +43,9 @@ public struct SyncStatusResult: Codable, Sendable, Equatable {
     public init(
         configured: Bool, target: String?, state: String, acknowledged: Int64, head: Int64, pending: Int64, oldestPendingAt: String?,
         lastUploadAt: String?, lastAttemptAt: String?, lastError: String?, lastErrorAt: String?, nextAttemptAt: String?, uploaded: Int64,
-        waitingOn: String? = nil, waitingSince: String? = nil, waitingUntil: String? = nil
+        waitingOn: String? = nil, waitingSince: String? = nil, waitingUntil: String? = nil, lastErrorKind: String? = nil
     ) {
+        self.lastErrorKind = lastErrorKind
         self.configured = configured
         self.target = target
         self.state = state

@@ -96,13 +96,15 @@ enum WireMapping {
             longStay: items(report.longStay))
     }
 
-    static func sync(_ report: SyncReport) -> SyncStatusResult {
+    /// The status as it is, except `lastError`: its safe sentence (PostgreSQL's text is in the daemon's log).
+    static func sync(_ status: SyncStatus) -> SyncStatusResult {
         SyncStatusResult(
-            configured: report.configured, target: report.target, state: report.state, acknowledged: report.acknowledged,
-            head: report.head, pending: report.pending, oldestPendingAt: report.oldestPendingAt.map(timestamp),
-            lastUploadAt: report.lastUploadAt.map(timestamp), lastAttemptAt: report.lastAttemptAt.map(timestamp), lastError: report.lastError,
-            lastErrorAt: report.lastErrorAt.map(timestamp), nextAttemptAt: report.nextAttemptAt.map(timestamp), uploaded: report.uploaded,
-            waitingOn: report.waitingOn, waitingSince: report.waitingSince.map(timestamp), waitingUntil: report.waitingUntil.map(timestamp))
+            configured: status.configured, target: status.target, state: status.state.rawValue, acknowledged: status.acknowledged,
+            head: status.head, pending: status.pending, oldestPendingAt: status.oldestPendingAt.map(timestamp),
+            lastUploadAt: status.lastUploadAt.map(timestamp), lastAttemptAt: status.lastAttemptAt.map(timestamp),
+            lastError: status.lastError?.message, lastErrorAt: status.lastErrorAt.map(timestamp), nextAttemptAt: status.nextAttemptAt.map(timestamp),
+            uploaded: status.uploaded, waitingOn: status.waitingOn?.rawValue, waitingSince: status.waitingSince.map(timestamp),
+            waitingUntil: status.waitingUntil.map(timestamp), lastErrorKind: status.lastError?.rawValue)
     }
 
     static func notice(_ history: StationEngine.NoticeHistory) -> NoticeDTO {
@@ -360,9 +362,10 @@ enum WireMapping {
                 return WireError(
                     .undoOnHandoff, "parcel \(tracking) was taken in on handoff \(handoff): record a discrepancy there instead of undoing it")
             case .unreadableScan(let reason): return WireError(.trackingInvalid, "the scanner sent no readable code: \(reason)")
-            case .imageRejected(let problem, let message):
+            case .imageRejected(let rejection):
+                // The message only: the image library's detail was logged by the engine and is never sent.
                 let code: ErrorCode =
-                    switch problem {
+                    switch rejection.kind {
                     case .empty: .imageEmpty
                     case .tooLarge: .imageTooLarge
                     case .tooManyPixels: .imageTooManyPixels
@@ -374,7 +377,7 @@ enum WireMapping {
                     case .accessDenied: .imageAccessDenied
                     case .badGeometry: .imageBadGeometry
                     }
-                return WireError(code, message)
+                return WireError(code, rejection.message)
             }
         case let error as ManifestError:
             return WireError(.manifestInvalid, "manifest not imported: \(error.description)")

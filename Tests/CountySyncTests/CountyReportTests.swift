@@ -6,6 +6,7 @@ import ParcelStore
 import ReportRendering
 import StationEngine
 import Testing
+import StationTestSupport
 
 /// County reports on a fixed data set of three stations, uploaded for real, against figures worked out by hand
 /// (each expectation says how).

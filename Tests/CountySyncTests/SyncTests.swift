@@ -2,11 +2,13 @@ import CountySync
 import Foundation
 import LedgerSync
 import Logging
+import ParcelDomain
 import ParcelStore
 import PostgresNIO
 import Testing
 import ParcelDomain
 import StationEngine
+import StationTestSupport
 
 /// Upload of station outboxes to a real PostgreSQL. Serialized: the county's group roles are cluster-wide.
 @Suite(.serialized) struct SyncTests {
@@ -117,6 +119,7 @@ import StationEngine
             }
         }
         #expect(error.map(CountyError.reason)?.contains("without gaps") == true)
+        #expect(error.map(CountyError.failure) == .batchRefused)
         #expect(try await count(owner, "SELECT max(seq) FROM county.station_event") == 10)
     }
 
@@ -137,6 +140,7 @@ import StationEngine
             }
         }
         #expect(refused.map(CountyError.reason)?.contains("row-level security") == true)
+        #expect(refused.map(CountyError.failure) == .batchRefused)
         // It sees none of station two's rows, and no projection at all.
         let seen = try await linkOne.withConnection(logger: logger) { connection in
             try await CountyUploader.acknowledged(connection, stationID: "cun-12", logger: logger)
@@ -213,7 +217,7 @@ import StationEngine
             offline = await syncer.freshStatus()
         }
         #expect(offline.state == .waiting)
-        #expect(offline.lastError != nil)
+        #expect(offline.lastError == .linkLost, "\(offline)")
         #expect(offline.pending == Int64(try await station.outboxHead()) - offline.acknowledged)
         #expect(offline.pending >= 420)
         #expect(try await count(owner, "SELECT count(*) FROM county.parcel") == 0)

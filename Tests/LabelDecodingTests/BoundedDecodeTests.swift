@@ -1,4 +1,5 @@
 import Foundation
+import ParcelDomain
 import Testing
 
 @testable import LabelDecoding
@@ -15,10 +16,10 @@ struct BoundedDecodeTests {
     }
 
     /// Decodes `bytes`; the outcome (nil on success) and the seconds it took.
-    static func timed(_ decoder: LabelDecoder, _ bytes: [UInt8], budget: DecodeBudget? = nil) -> (LabelDecodeError?, Double) {
+    static func timed(_ decoder: LabelDecoder, _ bytes: [UInt8], budget: DecodeBudget? = nil) -> (ImageRejection?, Double) {
         let start = ContinuousClock.now
         let budget = budget ?? DecodeBudget(limits: decoder.limits, started: start)
-        var failure: LabelDecodeError?
+        var failure: ImageRejection?
         do { _ = try decoder.decode(bytes: bytes, budget: budget) } catch { failure = error }
         return (failure, (ContinuousClock.now - start).milliseconds / 1000)
     }
@@ -76,7 +77,7 @@ struct BoundedDecodeTests {
         // The standard budget runs every pass on it.
         #expect(try LabelDecoder(limits: DecodeLimits(timeBudget: .seconds(60))).decode(bytes: bomb).passLog.count >= 7)
         let tiny = LabelDecoder(limits: DecodeLimits(maxMemoryBytes: 32 << 20))
-        #expect(throws: LabelDecodeError.self) { try tiny.decode(bytes: bomb) }
+        #expect(throws: ImageRejection.self) { try tiny.decode(bytes: bomb) }
         #expect(Self.timed(tiny, bomb).0?.code == "image.tooManyPixels")
         // A lossless WebP decodes through a full ARGB copy: 49 MP needs more than the standard 256 MB.
         #expect(Self.timed(LabelDecoder(), try Self.sample("webp-bomb-7000x7000.webp")).0?.code == "image.tooManyPixels")

@@ -1,5 +1,6 @@
 import Foundation
 import LabelDecoding
+import ParcelDomain
 import Testing
 
 /// Files a station could be sent by mistake or by malice: each gives its typed error, none crashes.
@@ -11,7 +12,7 @@ struct HostileInputTests {
         try [UInt8](Data(contentsOf: URL(fileURLWithPath: Fixture.path(name))))
     }
 
-    func error(_ bytes: [UInt8], decoder: LabelDecoder? = nil) -> LabelDecodeError? {
+    func error(_ bytes: [UInt8], decoder: LabelDecoder? = nil) -> ImageRejection? {
         do {
             _ = try (decoder ?? self.decoder).decode(bytes: bytes)
             return nil
@@ -25,7 +26,7 @@ struct HostileInputTests {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("empty-\(UUID().uuidString).jpg").path
         FileManager.default.createFile(atPath: path, contents: Data())
         defer { try? FileManager.default.removeItem(atPath: path) }
-        #expect(throws: LabelDecodeError.empty) { try decoder.decode(path: path) }
+        #expect(throws: ImageRejection.empty) { try decoder.decode(path: path) }
         #expect(error([]) == .empty)
     }
 
@@ -35,7 +36,7 @@ struct HostileInputTests {
         #expect(error(path: FileManager.default.temporaryDirectory.path)?.code == "image.unreadable")
     }
 
-    func error(path: String) -> LabelDecodeError? {
+    func error(path: String) -> ImageRejection? {
         do {
             _ = try decoder.decode(path: path)
             return nil
@@ -66,14 +67,29 @@ struct HostileInputTests {
     func corruptJPEG() throws {
         var bytes = try fixtureBytes("labels/label_0033.jpg")
         for index in 4..<600 { bytes[index] = UInt8(truncatingIfNeeded: index &* 37) }
-        #expect(error(bytes)?.code == "image.corrupt")
+        let refused = try #require(error(bytes))
+        #expect(refused.code == "image.corrupt")
+        Self.expectLibraryTextOnlyInDetail(refused, message: "the JPEG data is corrupt (not a valid JPEG image)")
+    }
+
+    /// What a client is told says what is wrong in words; the library's own text is kept for the log only.
+    static func expectLibraryTextOnlyInDetail(
+        _ refused: ImageRejection, message: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        #expect(refused.message == message, sourceLocation: sourceLocation)
+        #expect("\(refused)" == message, sourceLocation: sourceLocation)
+        let detail = refused.detail ?? ""
+        #expect(!detail.isEmpty, sourceLocation: sourceLocation)
+        #expect(!"\(refused)".contains(detail), sourceLocation: sourceLocation)
     }
 
     @Test("a PNG whose image data is overwritten")
     func corruptPNG() throws {
         var bytes = try fixtureBytes("labels/label_0033.png")
         for index in 200..<2000 { bytes[index] = 0x5A }
-        #expect(error(bytes)?.code == "image.corrupt")
+        let refused = try #require(error(bytes))
+        #expect(refused.code == "image.corrupt")
+        Self.expectLibraryTextOnlyInDetail(refused, message: "the PNG data is corrupt (not a valid PNG image)")
     }
 
     @Test("random bytes and a text file are not images")
@@ -125,7 +141,7 @@ struct HostileInputTests {
         #expect(error(huge, decoder: small) == .tooLarge(bytes: (1 << 20) + 1, limit: 1 << 20))
         let bytes = try fixtureBytes("labels/label_0111.jpg")
         let tiny = LabelDecoder(limits: DecodeLimits(maxFileBytes: 100_000))
-        #expect(throws: LabelDecodeError.tooLarge(bytes: bytes.count, limit: 100_000)) {
+        #expect(throws: ImageRejection.tooLarge(bytes: bytes.count, limit: 100_000)) {
             try tiny.decode(path: Fixture.path("labels/label_0111.jpg"))
         }
     }
@@ -166,7 +182,7 @@ struct HostileInputTests {
     @Test("the time budget stops the cascade and is reported when nothing was found")
     func timeout() {
         let hurried = LabelDecoder(limits: DecodeLimits(timeBudget: .zero))
-        #expect(throws: LabelDecodeError.timeout(milliseconds: 0)) {
+        #expect(throws: ImageRejection.timeout(milliseconds: 0)) {
             try hurried.decode(path: Fixture.path("blackbox/falsepositives-1-cpp-21.webp"))
         }
     }

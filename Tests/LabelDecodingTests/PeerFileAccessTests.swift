@@ -1,4 +1,5 @@
 import Foundation
+import ParcelDomain
 import Testing
 
 @testable import LabelDecoding
@@ -72,7 +73,7 @@ struct PeerFileAccessTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         mkfifo("\(root)/pipe.jpg", 0o666)
         #expect(outcome("\(root)/pipe.jpg") == "image.unreadable")
-        #expect(throws: LabelDecodeError.self) { try decoder.decode(path: "\(root)/pipe.jpg") }
+        #expect(throws: ImageRejection.self) { try decoder.decode(path: "\(root)/pipe.jpg") }
     }
 
     @Test func groupsComeFromTheProcessAndOnlyWhileItRunsAsThePeer() {

@@ -1,4 +1,4 @@
-import Logging
+public import Logging
 import Synchronization
 
 /// Keeps every message a logger writes, with its metadata and error, so a test can check what reaches the log. Each test

@@ -1,6 +1,6 @@
-import Logging
-import ParcelStore
-import StationEngine
+public import Logging
+public import ParcelStore
+public import StationEngine
 
 /// A real ledger file in a fresh temporary folder, a `StationEngine` on it and a `FakeClock`: what an engine test
 /// starts from. The folder goes when the last copy of the fixture does.

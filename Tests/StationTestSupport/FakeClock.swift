@@ -1,4 +1,4 @@
-import StationEngine
+public import StationEngine
 import Synchronization
 
 /// Time under the test's control: it moves only when the test moves it.
