@@ -95,7 +95,8 @@ let package = Package(
         .executableTarget(
             name: "StationDaemon",
             dependencies: [
-                "StationConfiguration", "StationServer", "StationEngine", "ParcelStore", "ParcelDomain", "SystemdSupport", "LabelDecoding", "ScannerInput", "Notices", "CountySync", "LedgerSync", "StrictJSON",
+                "StationConfiguration", "StationServer", "StationEngine", "ParcelStore", "ParcelDomain", "SystemdSupport", "LabelDecoding",
+                "ScannerInput", "Notices", "CountySync", "LedgerSync", "StrictJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -137,7 +138,8 @@ let package = Package(
         .executableTarget(
             name: "ParcelBench",
             dependencies: [
-                "StationClient", "StationProtocol", "ParcelStore", "StationReceipts", "StationEngine", "CountySync", "LedgerSync", "ParcelDomain",
+                "StationClient", "StationProtocol", "ParcelStore", "StationReceipts", "StationEngine", "CountySync", "LedgerSync",
+                "ParcelDomain",
                 // Spawn: child processes reaped with waitpid, as the county tests do.
                 "StationTestSupport",
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -188,9 +190,11 @@ let package = Package(
             name: "FuzzRequestLine", dependencies: ["FuzzSupport", "StationProtocol", "StrictJSON"], path: "Sources/Fuzz/FuzzRequestLine",
             swiftSettings: swiftSettings),
         .executableTarget(
-            name: "FuzzScanText", dependencies: ["FuzzSupport", "ParcelDomain"], path: "Sources/Fuzz/FuzzScanText", swiftSettings: swiftSettings),
+            name: "FuzzScanText", dependencies: ["FuzzSupport", "ParcelDomain"], path: "Sources/Fuzz/FuzzScanText",
+            swiftSettings: swiftSettings),
         .executableTarget(
-            name: "FuzzManifest", dependencies: ["FuzzSupport", "ParcelDomain"], path: "Sources/Fuzz/FuzzManifest", swiftSettings: swiftSettings),
+            name: "FuzzManifest", dependencies: ["FuzzSupport", "ParcelDomain"], path: "Sources/Fuzz/FuzzManifest",
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "FuzzConfiguration", dependencies: ["FuzzSupport", "StationConfiguration"], path: "Sources/Fuzz/FuzzConfiguration",
             swiftSettings: swiftSettings),
@@ -260,7 +264,8 @@ let package = Package(
             name: "CountySyncTests",
             // A real PostgreSQL (started by scripts/test.sh, or by the tests when PARCEL_STATION_PG_BIN is found).
             dependencies: [
-                "CountySync", "LedgerSync", "ParcelStore", "StationEngine", "ParcelDomain", "StationTestSupport", "StationClient", "ReportRendering",
+                "CountySync", "LedgerSync", "ParcelStore", "StationEngine", "ParcelDomain", "StationTestSupport", "StationClient",
+                "ReportRendering",
                 "StationProtocol", "StationDaemon", "StationCLI", .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],

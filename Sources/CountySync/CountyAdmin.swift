@@ -47,7 +47,8 @@ public enum CountyAdmin {
                 do {
                     for statement in statements(migration.sql) { try await run(connection, statement, logger: logger) }
                     try await connection.query(
-                        "INSERT INTO county.schema_migration (version, name) VALUES (\(migration.version), \(migration.name))", logger: logger)
+                        "INSERT INTO county.schema_migration (version, name) VALUES (\(migration.version), \(migration.name))",
+                        logger: logger)
                     try await run(connection, "COMMIT", logger: logger)
                 } catch {
                     try? await run(connection, "ROLLBACK", logger: logger)

@@ -82,7 +82,8 @@ public struct CountyReports: Sendable {
         self.timeZone = timeZone
         self.countyName = countyName
         timeStyle = Date.VerbatimFormatStyle(
-            format: "\(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)",
+            format:
+                "\(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)",
             timeZone: timeZone, calendar: Calendar(identifier: .gregorian))
     }
 
@@ -161,7 +162,8 @@ extension CountyReports {
                 for (index, value) in courier.counts.enumerated() { sums[index] += value }
             }
             return .init(
-                station: station, total: couriers.reduce(0) { $0 + $1.total }, counts: counts, overdue: couriers.reduce(0) { $0 + $1.overdue },
+                station: station, total: couriers.reduce(0) { $0 + $1.total }, counts: counts,
+                overdue: couriers.reduce(0) { $0 + $1.overdue },
                 reminded: reminded[station.id] ?? 0, couriers: couriers)
         }.sorted { ($0.overdue, $0.total, $1.station.id) > ($1.overdue, $1.total, $0.station.id) }
         return CountyBacklogReport(
@@ -267,7 +269,9 @@ extension CountyReports {
                 ReportSection(
                     title: "存有超期包裹的服务站",
                     columns: [ReportColumn("服务站"), ReportColumn("超期件数", alignment: .trailing), ReportColumn("最早上架")],
-                    rows: report.stations.map { [Self.stationCell($0.station, $0.station.id), .integer($0.overdue), .timestamp(format($0.oldestShelvedAt))] },
+                    rows: report.stations.map {
+                        [Self.stationCell($0.station, $0.station.id), .integer($0.overdue), .timestamp(format($0.oldestShelvedAt))]
+                    },
                     totals: [.text("合计"), .integer(report.total), .empty], emptyText: "没有超期包裹"),
                 ReportSection(
                     title: report.truncated ? "超期包裹（最久的 \(report.parcels.count) 件，共 \(report.total) 件）" : "超期包裹",
@@ -276,8 +280,11 @@ extension CountyReports {
                         ReportColumn("已滞留（天）", alignment: .trailing), ReportColumn("通知次数", alignment: .trailing),
                     ],
                     rows: report.parcels.map {
-                        [Self.stationCell(names[$0.stationID], $0.stationID), .text($0.tracking), .text($0.courier), .timestamp(format($0.shelvedAt)),
-                         days($0.shelvedAt), .integer($0.notices)]
+                        [
+                            Self.stationCell(names[$0.stationID], $0.stationID), .text($0.tracking), .text($0.courier),
+                            .timestamp(format($0.shelvedAt)),
+                            days($0.shelvedAt), .integer($0.notices),
+                        ]
                     }, emptyText: "没有超期包裹"),
             ],
             notes: ["超期：在架等待取件超过保管期 \(report.holdHours) 小时。报表不含收件人电话或姓名。"])
@@ -332,7 +339,8 @@ extension CountyReports {
         }
         let transit = try await rows(CountySQL.sentNotReceived, [at, graceHours, limit + 1]).map { row in
             CountyHandoffReport.InTransit(
-                from: try row.text(0), to: try row.text(1), handoffUID: try row.text(2), tracking: try row.text(3), handedAt: try row.millis(4))
+                from: try row.text(0), to: try row.text(1), handoffUID: try row.text(2), tracking: try row.text(3),
+                handedAt: try row.millis(4))
         }
         return CountyHandoffReport(
             generatedAt: now, graceHours: graceHours, unreconciled: unreconciled, sentNotReceived: Array(transit.prefix(limit)),
@@ -362,9 +370,11 @@ extension CountyReports {
                     ],
                     rows: report.unreconciled.map { row in
                         [
-                            Self.stationCell(names[row.stationID], row.stationID), .text(row.uid), .text(direction[row.direction] ?? row.direction),
+                            Self.stationCell(names[row.stationID], row.stationID), .text(row.uid),
+                            .text(direction[row.direction] ?? row.direction),
                             .text([row.company, row.node, row.nodeTier].compactMap { $0 }.joined(separator: " / ")),
-                            .text(state[row.state] ?? row.state), .timestamp(format(row.openedAt)), .integer(row.expected), .integer(row.missing),
+                            .text(state[row.state] ?? row.state), .timestamp(format(row.openedAt)), .integer(row.expected),
+                            .integer(row.missing),
                             .integer(row.extra), .integer(row.damaged), .integer(row.misrouted), .integer(row.openDiscrepancies),
                         ]
                     }, emptyText: "全部交接均已对账"),
@@ -374,7 +384,10 @@ extension CountyReports {
                         ReportColumn("交出站"), ReportColumn("接收站"), ReportColumn("件数", alignment: .trailing), ReportColumn("最早交出"),
                     ],
                     rows: pairs.values.sorted { ($0.count, $1.from) > ($1.count, $0.from) }.map {
-                        [Self.stationCell(names[$0.from], $0.from), Self.stationCell(names[$0.to], $0.to), .integer($0.count), .timestamp(format($0.oldest))]
+                        [
+                            Self.stationCell(names[$0.from], $0.from), Self.stationCell(names[$0.to], $0.to), .integer($0.count),
+                            .timestamp(format($0.oldest)),
+                        ]
                     }, emptyText: "没有在途未达的包裹"),
                 ReportSection(
                     title: report.truncated ? "在途未达包裹（前 \(report.sentNotReceived.count) 件）" : "在途未达包裹",
@@ -470,7 +483,9 @@ extension CountyReports {
             volumes.append(try await self.volumes(try CountyPeriod.months(ending: label, zone: timeZone)))
         }
         let zero = CountyVolume(received: 0, pickedUp: 0, returned: 0, sent: 0, produceSent: 0, produceGrams: 0)
-        let ranks = volumes.map { month in Self.ranks(Dictionary(uniqueKeysWithValues: stations.map { ($0.id, month[$0.id]?.transactions ?? 0) })) }
+        let ranks = volumes.map { month in
+            Self.ranks(Dictionary(uniqueKeysWithValues: stations.map { ($0.id, month[$0.id]?.transactions ?? 0) }))
+        }
         let rows = stations.map { station -> CountyRankingReport.StationRow in
             let stationRanks = ranks.map { $0[station.id] ?? 0 }
             let bottom = zip(ranks, stationRanks).allSatisfy { monthRanks, rank in rank == monthRanks.values.max() }
@@ -526,12 +541,19 @@ extension CountyReports {
                         ReportColumn("服务站"), ReportColumn("业务量", alignment: .trailing), ReportColumn("入库", alignment: .trailing),
                         ReportColumn("寄出", alignment: .trailing),
                     ],
-                    rows: below.map { [Self.stationCell($0.station, $0.station.id), .integer($0.transactions), .integer($0.volume.received), .integer($0.volume.sent)] },
+                    rows: below.map {
+                        [
+                            Self.stationCell($0.station, $0.station.id), .integer($0.transactions), .integer($0.volume.received),
+                            .integer($0.volume.sent),
+                        ]
+                    },
                     emptyText: "没有业务量不足的服务站"),
                 ReportSection(
                     title: "全部服务站",
                     columns: [ReportColumn("服务站"), ReportColumn("业务量", alignment: .trailing), ReportColumn("需整改")],
-                    rows: report.stations.map { [Self.stationCell($0.station, $0.station.id), .integer($0.transactions), .text($0.below ? "是" : "")] }),
+                    rows: report.stations.map {
+                        [Self.stationCell($0.station, $0.station.id), .integer($0.transactions), .text($0.below ? "是" : "")]
+                    }),
             ],
             notes: ["规则：半年业务量少于 \(report.threshold) 笔的服务站须整改。业务量 = 入库包裹数 + 寄出包裹数。"])
     }
@@ -540,8 +562,10 @@ extension CountyReports {
     public func produce(period: CountyPeriod, now: Int64) async throws -> CountyProduceReport {
         let volumes = try await self.volumes(period)
         let zero = CountyVolume(received: 0, pickedUp: 0, returned: 0, sent: 0, produceSent: 0, produceGrams: 0)
-        let rows = try await stations().filter { $0.tier != "county" }.map { CountyProduceReport.StationRow(station: $0, volume: volumes[$0.id] ?? zero) }
-            .sorted { ($0.volume.produceSent, $1.station.id) > ($1.volume.produceSent, $0.station.id) }
+        let rows = try await stations().filter { $0.tier != "county" }.map {
+            CountyProduceReport.StationRow(station: $0, volume: volumes[$0.id] ?? zero)
+        }
+        .sorted { ($0.volume.produceSent, $1.station.id) > ($1.volume.produceSent, $0.station.id) }
         let shipping = rows.filter { $0.volume.produceSent > 0 }.count
         return CountyProduceReport(
             generatedAt: now, period: period, stationCount: rows.count, shippingProduce: shipping,
@@ -566,8 +590,10 @@ extension CountyReports {
                         ReportColumn("全部寄出", alignment: .trailing),
                     ],
                     rows: report.stations.map {
-                        [Self.stationCell($0.station, $0.station.id), .integer($0.volume.produceSent),
-                         .text(String(format: "%.1f", Double($0.volume.produceGrams) / 1000)), .integer($0.volume.sent)]
+                        [
+                            Self.stationCell($0.station, $0.station.id), .integer($0.volume.produceSent),
+                            .text(String(format: "%.1f", Double($0.volume.produceGrams) / 1000)), .integer($0.volume.sent),
+                        ]
                     }),
             ],
             notes: ["目标：至少 20% 的服务站开展农产品上行（寄件时标记为农产品）。"])
@@ -625,12 +651,13 @@ extension CountyReports {
                         let a = row.assessment
                         let i = a.inputs
                         return [
-                            Self.stationCell(row.station, row.station.id), .text(f(a.points)), .text(f(a.ledgerPoints)), .text(f(a.timelinessPoints)),
+                            Self.stationCell(row.station, row.station.id), .text(f(a.points)), .text(f(a.ledgerPoints)),
+                            .text(f(a.timelinessPoints)),
                             .text(f(a.complaintDeduction)), .integer(i.handoffs), .integer(i.handoffsClosedWithReceipt),
                             .integer(i.handoffsWithOpenDiscrepancies), .integer(i.parcelsOnShelf), .integer(i.parcelsOverdue),
                             .integer(i.parcelsWaitingPastHold), .integer(i.complaints),
                         ]
-                    }),
+                    })
             ],
             notes: [
                 "交接台账完整 5 分：5 × 已签回单且无未结差异的交接 ÷ 本期交接（无交接记满分）。",

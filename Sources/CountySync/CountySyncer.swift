@@ -26,7 +26,9 @@ public struct SyncPacing: Sendable {
     public var retryMin: Duration
     public var retryMax: Duration
 
-    public init(batchSize: Int = 1000, pollInterval: Duration = .seconds(2), retryMin: Duration = .seconds(2), retryMax: Duration = .seconds(300)) {
+    public init(
+        batchSize: Int = 1000, pollInterval: Duration = .seconds(2), retryMin: Duration = .seconds(2), retryMax: Duration = .seconds(300)
+    ) {
         self.batchSize = batchSize
         self.pollInterval = pollInterval
         self.retryMin = retryMin
@@ -99,7 +101,9 @@ public final class CountySyncer: Sendable {
     public func run() async {
         if let acknowledged = try? await source.acknowledged() { update { $0.acknowledged = acknowledged } }
         while !Task.isCancelled {
-            update { $0.lastAttemptAt = now(); $0.state = .uploading }
+            update {
+                $0.lastAttemptAt = now(); $0.state = .uploading
+            }
             do {
                 try await session()
             } catch is CancellationError {
@@ -144,12 +148,16 @@ public final class CountySyncer: Sendable {
             try await CountyUploader.acknowledged($0, stationID: stationID, logger: logger)
         }
         try await source.setAcknowledged(acknowledged)
-        update { $0.acknowledged = acknowledged; $0.nextAttemptAt = nil }
+        update {
+            $0.acknowledged = acknowledged; $0.nextAttemptAt = nil
+        }
         var batch = try await source.records(after: acknowledged, limit: pacing.batchSize)
         while !Task.isCancelled {
             if batch.isEmpty {
                 let head = try await source.head()
-                update { $0.state = .idle; $0.head = head; $0.consecutiveFailures = 0 }
+                update {
+                    $0.state = .idle; $0.head = head; $0.consecutiveFailures = 0
+                }
                 // The health check: a round trip within the deadline, so a dead link (a restarted county, a
                 // black-holed network) cannot pass for an idle one.
                 wait(.query, for: link.deadline)

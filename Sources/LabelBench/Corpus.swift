@@ -33,7 +33,8 @@ enum CorpusLoader {
     }
 
     static func labels(_ folder: String) throws -> [CorpusImage] {
-        let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix("label_") && $0.hasSuffix(".jpg") }.sorted()
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix("label_") && $0.hasSuffix(".jpg") }
+            .sorted()
         return try names.map { name in
             let stem = folder + "/" + String(name.dropLast(4))
             let expected = try String(contentsOfFile: stem + ".txt", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -44,7 +45,8 @@ enum CorpusLoader {
             {
                 for symbol in symbols { if let text = symbol["text"] as? String { texts.insert(text) } }
             }
-            return CorpusImage(path: folder + "/" + name, expected: Array(expected.utf8), labelTexts: texts, symbology: "LABEL", source: "labels")
+            return CorpusImage(
+                path: folder + "/" + name, expected: Array(expected.utf8), labelTexts: texts, symbology: "LABEL", source: "labels")
         }
     }
 

@@ -63,7 +63,9 @@ struct LabelBench: ParsableCommand {
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) else { throw ValidationError("no \(folder)") }
         var photo = folder
         if isDirectory.boolValue {
-            guard let (_, path) = CorpusLoader.detect(folder).first(where: { $0.0 == .labels }), let first = try CorpusLoader.labels(path).first else {
+            guard let (_, path) = CorpusLoader.detect(folder).first(where: { $0.0 == .labels }),
+                let first = try CorpusLoader.labels(path).first
+            else {
                 throw ValidationError("no labels/ corpus in \(folder) for the normal photo")
             }
             photo = first.path
@@ -273,7 +275,8 @@ struct LabelBench: ParsableCommand {
                 } else {
                     let hits = pairs.filter { pair in
                         let expected = pair.0.expected ?? []
-                        return name == "zbarimg" ? pair.1.reads.contains { Self.contains($0, expected) } : pair.1.reads.contains { $0 == expected }
+                        return name == "zbarimg"
+                            ? pair.1.reads.contains { Self.contains($0, expected) } : pair.1.reads.contains { $0 == expected }
                     }.count
                     cells.append("\(hits)/\(pairs.count)")
                 }
@@ -326,7 +329,9 @@ struct LabelBench: ParsableCommand {
         print("|---|---|---|---|---|")
         for pass in DecodePass.allCases where ran[pass] != nil {
             let count = ran[pass] ?? 0
-            print("| \(pass.rawValue) | \(count) | \(Self.f1(time[pass] ?? 0)) | \(Self.f1((time[pass] ?? 0) / Double(max(1, count)))) | \(firstFound[pass] ?? 0) |")
+            print(
+                "| \(pass.rawValue) | \(count) | \(Self.f1(time[pass] ?? 0)) | \(Self.f1((time[pass] ?? 0) / Double(max(1, count)))) | \(firstFound[pass] ?? 0) |"
+            )
         }
     }
 
@@ -350,18 +355,24 @@ struct LabelBench: ParsableCommand {
                 if found { finders.append(record.pass) }
                 time[record.pass, default: 0] += record.milliseconds
                 ran[record.pass, default: 0] += 1
-                let texts = record.texts.map { $0.replacingOccurrences(of: ",", with: " ").replacingOccurrences(of: "\n", with: " ") }.joined(separator: "|")
-                csv += "\(kind.rawValue),\(image.path),\(record.pass.rawValue),\(String(format: "%.2f", record.milliseconds)),\(found),\"\(texts.replacingOccurrences(of: "\"", with: "'"))\"\n"
+                let texts = record.texts.map { $0.replacingOccurrences(of: ",", with: " ").replacingOccurrences(of: "\n", with: " ") }
+                    .joined(separator: "|")
+                csv +=
+                    "\(kind.rawValue),\(image.path),\(record.pass.rawValue),\(String(format: "%.2f", record.milliseconds)),\(found),\"\(texts.replacingOccurrences(of: "\"", with: "'"))\"\n"
             }
             for pass in finders { alone[pass, default: 0] += 1 }
             if finders.count == 1 { only[finders[0], default: 0] += 1 }
             if !finders.isEmpty { anyPass += 1 }
         }
-        print("\n### every pass on every image (\(considered) images with an expected text, DataMatrix and PDF417 included; \(anyPass) read by some pass)\n")
+        print(
+            "\n### every pass on every image (\(considered) images with an expected text, DataMatrix and PDF417 included; \(anyPass) read by some pass)\n"
+        )
         print("| pass | images | reads expected alone | only this pass reads it | mean ms |")
         print("|---|---|---|---|---|")
         for pass in DecodePass.allCases where ran[pass] != nil {
-            print("| \(pass.rawValue) | \(ran[pass] ?? 0) | \(alone[pass] ?? 0) | \(only[pass] ?? 0) | \(Self.f1((time[pass] ?? 0) / Double(max(1, ran[pass] ?? 0)))) |")
+            print(
+                "| \(pass.rawValue) | \(ran[pass] ?? 0) | \(alone[pass] ?? 0) | \(only[pass] ?? 0) | \(Self.f1((time[pass] ?? 0) / Double(max(1, ran[pass] ?? 0)))) |"
+            )
         }
         return csv
     }

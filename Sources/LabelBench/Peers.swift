@@ -74,7 +74,8 @@ enum Peers {
         guard process.terminationStatus == 0 else { return nil }
         var results: [String: ToolRead] = [:]
         for line in data.split(separator: UInt8(ascii: "\n")) {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any], let file = object["file"] as? String else {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any], let file = object["file"] as? String
+            else {
                 continue
             }
             var read = ToolRead()

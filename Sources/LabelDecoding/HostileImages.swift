@@ -109,14 +109,16 @@ public enum HostileImages {
         var size: UInt = 0
         let flags = progressive ? Int32(TJFLAG_PROGRESSIVE) : 0
         let status = tjCompress2(
-            handle, grey, Int32(width), Int32(width), Int32(height), Int32(TJPF_GRAY.rawValue), &buffer, &size, Int32(TJSAMP_GRAY.rawValue), 90,
+            handle, grey, Int32(width), Int32(width), Int32(height), Int32(TJPF_GRAY.rawValue), &buffer, &size, Int32(TJSAMP_GRAY.rawValue),
+            90,
             flags)
         defer { tjFree(buffer) }
         guard status == 0, let buffer else { return nil }
         return Array(UnsafeBufferPointer(start: buffer, count: Int(size)))
     }
 
-    private typealias WebPEncodeLossless = @convention(c) (UnsafePointer<UInt8>?, Int32, Int32, Int32, UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?) -> Int
+    private typealias WebPEncodeLossless =
+        @convention(c) (UnsafePointer<UInt8>?, Int32, Int32, Int32, UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?) -> Int
     private typealias WebPFree = @convention(c) (UnsafeMutableRawPointer?) -> Void
 
     /// A lossless WebP. The project's CWebP module exposes only the decoder, so the encoder (in the same

@@ -139,7 +139,9 @@ enum ImageLoader {
         var index = 2
         while index + 3 < bytes.count, bytes[index] == 0xFF {
             let marker = bytes[index + 1]
-            if (0xC0...0xCF).contains(marker), marker != 0xC4, marker != 0xC8, marker != 0xCC { return marker == 0xC2 || marker == 0xC6 || marker == 0xCA || marker == 0xCE }
+            if (0xC0...0xCF).contains(marker), marker != 0xC4, marker != 0xC8, marker != 0xCC {
+                return marker == 0xC2 || marker == 0xC6 || marker == 0xCA || marker == 0xCE
+            }
             index += 2 + (Int(bytes[index + 2]) << 8 | Int(bytes[index + 3]))
         }
         return false
@@ -231,7 +233,8 @@ enum ImageLoader {
         image.version = UInt32(PNG_IMAGE_VERSION)
         let began = bytes.withUnsafeBufferPointer { png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }
         guard began != 0 else {
-            throw .corrupt(format: .png, detail: withUnsafeBytes(of: image.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) })
+            throw .corrupt(
+                format: .png, detail: withUnsafeBytes(of: image.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) })
         }
         defer { png_image_free(&image) }
         image.format = UInt32(PNG_FORMAT_GRAY)

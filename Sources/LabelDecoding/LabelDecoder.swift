@@ -120,7 +120,8 @@ public struct LabelDecoder: Sendable {
                     height: (ys.max() ?? 0) - (ys.min() ?? 0) + 1)
                 indices.append(symbols.count)
                 symbols.append(
-                    DecodedSymbol(text: text, bytes: read.bytes, symbology: read.symbology, pass: pass, passes: [pass], points: points, box: box))
+                    DecodedSymbol(
+                        text: text, bytes: read.bytes, symbology: read.symbology, pass: pass, passes: [pass], points: points, box: box))
             }
             return (texts, indices)
         }
@@ -284,7 +285,8 @@ private struct CascadeState {
         if let fullImage {
             let size = (fullImage.width / 2) * (fullImage.height / 2)
             guard budget.charge(size) else {
-                throw .overMemoryBudget(width: fullImage.width, height: fullImage.height, bytes: budget.held + size, limit: budget.memoryLimit)
+                throw .overMemoryBudget(
+                    width: fullImage.width, height: fullImage.height, bytes: budget.held + size, limit: budget.memoryLimit)
             }
             guard let halved = fullImage.halved(until: budget.deadline) else { throw .timeout(milliseconds: 0) }
             decoded = halved
@@ -340,9 +342,13 @@ private struct CascadeState {
         case .threshold:
             let (image, scale) = try base()
             // The integral image: 8 bytes a pixel.
-            guard let (made, charged) = try derived(9 * image.pixels.count, { deadline in
-                image.locallyThresholded(radius: max(8, max(image.width, image.height) / 64), until: deadline)
-            }) else { return nil }
+            guard
+                let (made, charged) = try derived(
+                    9 * image.pixels.count,
+                    { deadline in
+                        image.locallyThresholded(radius: max(8, max(image.width, image.height) / 64), until: deadline)
+                    })
+            else { return nil }
             return PassImage(image: made, transform: ImageTransform(scale: scale), charged: charged)
         case .inverted:
             let (image, scale) = try base()

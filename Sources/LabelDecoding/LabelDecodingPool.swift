@@ -79,7 +79,9 @@ public final class LabelDecodingPool: Sendable {
 
     /// Whether the header announces more than `heavyPixels` (unreadable headers are cheap: refused at once).
     static func isHeavy(_ bytes: [UInt8]) -> Bool {
-        guard let format = ImageLoader.sniff(bytes), let (width, height) = try? ImageLoader.dimensions(bytes, format: format) else { return false }
+        guard let format = ImageLoader.sniff(bytes), let (width, height) = try? ImageLoader.dimensions(bytes, format: format) else {
+            return false
+        }
         let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
         return overflow || pixels > heavyPixels
     }

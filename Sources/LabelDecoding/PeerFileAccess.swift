@@ -185,7 +185,9 @@ struct AccessACL {
     func permits(_ requester: FileRequester, owner: UInt32, group: UInt32, want: UInt16) -> Bool {
         let mask = entries.first { $0.tag == Self.mask }?.permissions ?? 7
         if owner == requester.uid { return (entries.first { $0.tag == Self.userObj }?.permissions ?? 0) & want != 0 }
-        if let named = entries.first(where: { $0.tag == Self.user && $0.id == requester.uid }) { return named.permissions & mask & want != 0 }
+        if let named = entries.first(where: { $0.tag == Self.user && $0.id == requester.uid }) {
+            return named.permissions & mask & want != 0
+        }
         var matched = false
         for entry in entries {
             let applies =

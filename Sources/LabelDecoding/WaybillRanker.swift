@@ -10,7 +10,9 @@ import StrictJSON
 /// or the waybill number in the label's QR data. Order numbers named in the QR data are never candidates.
 enum WaybillRanker {
     /// JSON keys label printers use for the waybill number and for the shop's order number.
-    static let waybillKeys = ["waybillNo", "no", "waybill", "mailNo", "mailno", "trackingNo", "tracking", "billCode", "billcode", "waybill_no"]
+    static let waybillKeys = [
+        "waybillNo", "no", "waybill", "mailNo", "mailno", "trackingNo", "tracking", "billCode", "billcode", "waybill_no",
+    ]
     static let orderKeys = ["orderNo", "order", "orderId", "order_no", "tid"]
 
     struct Candidate {
@@ -74,7 +76,8 @@ enum WaybillRanker {
             let barcode = symbols.contains { $0.symbology != .qrCode && (try? ScanText(raw: $0.text))?.text == number }
             // Only the QR names it, or the number fits no courier rule: reported, never accepted.
             return WaybillChoice(
-                number: number, courier: courier ?? CourierCandidate.unknownCode, strength: courier == nil ? 0 : tracking.candidates[0].strength,
+                number: number, courier: courier ?? CourierCandidate.unknownCode,
+                strength: courier == nil ? 0 : tracking.candidates[0].strength,
                 confirmed: false,
                 evidence: courier == nil
                     ? "fits no courier rule" + (barcode ? "; the barcode and the label's QR data agree" : "; only in the label's QR data")

@@ -51,7 +51,9 @@ final class ZBarScanner {
                 let length = Int(zbar_symbol_get_data_length(current))
                 var bytes: [UInt8] = []
                 if length > 0, let data = zbar_symbol_get_data(current) {
-                    bytes = data.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
+                    bytes = data.withMemoryRebound(to: UInt8.self, capacity: length) {
+                        Array(UnsafeBufferPointer(start: $0, count: length))
+                    }
                 }
                 let pointCount = Int(zbar_symbol_get_loc_size(current))
                 var points: [(x: Int, y: Int)] = []

@@ -20,7 +20,9 @@ enum ZXingReader {
     /// cropped, blurred QR code more; ZXing's own default starts at 500 px). Points are the symbol's four corners
     /// in the image's pixels.
     static func read(_ image: GreyImage) -> [ZBarScanner.RawSymbol] {
-        let matrix = read(image, symbologies: matrixSymbologies, options: Int32(ZXS_TRY_HARDER | ZXS_TRY_ROTATE | ZXS_TRY_DOWNSCALE), max: maxMatrixSymbols)
+        let matrix = read(
+            image, symbologies: matrixSymbologies, options: Int32(ZXS_TRY_HARDER | ZXS_TRY_ROTATE | ZXS_TRY_DOWNSCALE),
+            max: maxMatrixSymbols)
         let linear = read(image, symbologies: linearSymbologies, options: Int32(ZXS_TRY_HARDER | ZXS_TRY_ROTATE), max: maxLinearSymbols)
         return matrix + linear
     }
@@ -41,7 +43,9 @@ enum ZXingReader {
                 bytes = Array(UnsafeBufferPointer(start: data, count: Int(symbol.length)))
             }
             let corners = [(symbol.x.0, symbol.y.0), (symbol.x.1, symbol.y.1), (symbol.x.2, symbol.y.2), (symbol.x.3, symbol.y.3)]
-            let points = corners.map { (x: min(image.width - 1, Swift.max(0, Int($0.0))), y: min(image.height - 1, Swift.max(0, Int($0.1)))) }
+            let points = corners.map {
+                (x: min(image.width - 1, Swift.max(0, Int($0.0))), y: min(image.height - 1, Swift.max(0, Int($0.1))))
+            }
             var symbology = Symbology(zxing: symbol.symbology)
             switch symbol.symbology {
             case Int32(ZXS_UPCA):

@@ -70,7 +70,8 @@ public struct GuessLimiter: Sendable {
     mutating func prune(now: Int64) {
         let window = Int64(limit.windowSeconds) * 1000
         records = records.filter { _, record in
-            record.lockedUntil > now || record.failures.contains { now - $0 <= window } || record.lockouts > 0 && now - record.lockedUntil <= window
+            record.lockedUntil > now || record.failures.contains { now - $0 <= window }
+                || record.lockouts > 0 && now - record.lockedUntil <= window
         }
         if records.count >= Self.maximumKeys { records = records.filter { $0.value.lockedUntil > now } }
     }

@@ -148,7 +148,9 @@ public enum Manifest {
                 do {
                     phone = try field("phone").map(PhoneNumber.init(parsing:))
                     tail = try (field("phoneTail") ?? field("phonetail")).map(PhoneNumber.validateTail)
-                    if let phone, let tail, phone.tail != tail { throw DomainError.invalidPhone(reason: "phoneTail is not the end of phone") }
+                    if let phone, let tail, phone.tail != tail {
+                        throw DomainError.invalidPhone(reason: "phoneTail is not the end of phone")
+                    }
                 } catch let error as DomainError {
                     // The number itself stays out of the message: error text reaches logs.
                     problems.append(.init(line: row.line, reason: "\(tracking): recipient phone: \(describe(error))"))

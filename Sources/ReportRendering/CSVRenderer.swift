@@ -51,7 +51,8 @@ public enum CSVRenderer {
     /// RFC 4180: a field holding a comma, a quote, CR or LF is enclosed in quotes, its quotes doubled.
     /// Leading or trailing spaces are quoted too, so no reader trims them.
     public static func field(_ text: String) -> String {
-        let needsQuotes = text.contains { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }
+        let needsQuotes =
+            text.contains { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }
             || text.first == " " || text.last == " "
         guard needsQuotes else { return text }
         var quoted = "\""

@@ -38,14 +38,21 @@ public enum SVGBarChart {
         var tick = 0.0
         while tick <= top + step / 2 {
             let ty = y(tick)
-            out.append("<line x1=\"\(n(plotLeft))\" y1=\"\(n(ty))\" x2=\"\(n(plotRight))\" y2=\"\(n(ty))\" stroke=\"#dddddd\" stroke-width=\"1\"/>")
             out.append(
-                "<text x=\"\(n(plotLeft - 6))\" y=\"\(n(ty + 4))\" text-anchor=\"end\" fill=\"#555555\">\(HTMLRenderer.escape(ReportFormat.number(tick)))</text>")
+                "<line x1=\"\(n(plotLeft))\" y1=\"\(n(ty))\" x2=\"\(n(plotRight))\" y2=\"\(n(ty))\" stroke=\"#dddddd\" stroke-width=\"1\"/>"
+            )
+            out.append(
+                "<text x=\"\(n(plotLeft - 6))\" y=\"\(n(ty + 4))\" text-anchor=\"end\" fill=\"#555555\">\(HTMLRenderer.escape(ReportFormat.number(tick)))</text>"
+            )
             tick += step
         }
         // Axes.
-        out.append("<line x1=\"\(n(plotLeft))\" y1=\"\(n(plotTop))\" x2=\"\(n(plotLeft))\" y2=\"\(n(plotBottom))\" stroke=\"#333333\" stroke-width=\"1\"/>")
-        out.append("<line x1=\"\(n(plotLeft))\" y1=\"\(n(plotBottom))\" x2=\"\(n(plotRight))\" y2=\"\(n(plotBottom))\" stroke=\"#333333\" stroke-width=\"1\"/>")
+        out.append(
+            "<line x1=\"\(n(plotLeft))\" y1=\"\(n(plotTop))\" x2=\"\(n(plotLeft))\" y2=\"\(n(plotBottom))\" stroke=\"#333333\" stroke-width=\"1\"/>"
+        )
+        out.append(
+            "<line x1=\"\(n(plotLeft))\" y1=\"\(n(plotBottom))\" x2=\"\(n(plotRight))\" y2=\"\(n(plotBottom))\" stroke=\"#333333\" stroke-width=\"1\"/>"
+        )
         // Bars, values above, labels below. Many bars (a month of days) get smaller text and thinned labels.
         if !bars.isEmpty {
             let slot = plotWidth / Double(bars.count)
@@ -68,17 +75,20 @@ public enum SVGBarChart {
                 }
                 if index % labelEvery == 0 {
                     out.append(
-                        "<text x=\"\(n(centre))\" y=\"\(n(plotBottom + 16))\" text-anchor=\"middle\" font-size=\"\(n(fontSize))\" fill=\"#333333\">\(text)</text>")
+                        "<text x=\"\(n(centre))\" y=\"\(n(plotBottom + 16))\" text-anchor=\"middle\" font-size=\"\(n(fontSize))\" fill=\"#333333\">\(text)</text>"
+                    )
                 }
             }
         } else {
             out.append(
-                "<text x=\"\(n(plotLeft + plotWidth / 2))\" y=\"\(n(plotTop + plotHeight / 2))\" text-anchor=\"middle\" fill=\"#777777\">无数据</text>")
+                "<text x=\"\(n(plotLeft + plotWidth / 2))\" y=\"\(n(plotTop + plotHeight / 2))\" text-anchor=\"middle\" fill=\"#777777\">无数据</text>"
+            )
         }
         // Axis titles.
         if let title = chart.labelAxisTitle {
             out.append(
-                "<text x=\"\(n(plotLeft + plotWidth / 2))\" y=\"\(n(layout.height - 14))\" text-anchor=\"middle\" font-size=\"13\" fill=\"#333333\">\(HTMLRenderer.escape(title))</text>")
+                "<text x=\"\(n(plotLeft + plotWidth / 2))\" y=\"\(n(layout.height - 14))\" text-anchor=\"middle\" font-size=\"13\" fill=\"#333333\">\(HTMLRenderer.escape(title))</text>"
+            )
         }
         let valueTitle = [chart.valueAxisTitle, chart.unit.map { "（\($0)）" }].compactMap { $0 }.joined()
         if !valueTitle.isEmpty {

@@ -75,7 +75,8 @@ struct BackupRestore: ParsableCommand {
             """)
     @Argument(help: "The backup file to restore.")
     var backup: String
-    @Option(name: .customLong("state-dir"), help: "The daemon's state folder holding parcels.sqlite (/var/lib/parcel-station on a station PC).")
+    @Option(
+        name: .customLong("state-dir"), help: "The daemon's state folder holding parcels.sqlite (/var/lib/parcel-station on a station PC).")
     var stateDir: String
 
     func run() throws {

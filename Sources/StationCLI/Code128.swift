@@ -58,7 +58,8 @@ enum Code128 {
             }
             let start = index
             while index < modules.count && modules[index] { index += 1 }
-            bars += "<rect x=\"\(Double(start) * moduleWidth)\" y=\"0\" width=\"\(Double(index - start) * moduleWidth)\" height=\"\(height)\"/>"
+            bars +=
+                "<rect x=\"\(Double(start) * moduleWidth)\" y=\"0\" width=\"\(Double(index - start) * moduleWidth)\" height=\"\(height)\"/>"
         }
         let width = Double(modules.count) * moduleWidth
         return

@@ -23,7 +23,8 @@ struct ListComplaints: ParsableCommand {
 
     func run() throws {
         try reporting {
-            guard let result = try global.call(Method.complaints, ComplaintListParams(open: open, limit: 200), as: ComplaintsResult.self) else { return }
+            guard let result = try global.call(Method.complaints, ComplaintListParams(open: open, limit: 200), as: ComplaintsResult.self)
+            else { return }
             guard !result.complaints.isEmpty else { return print("no complaints") }
             print(Display.table(header: ["#", "ABOUT", "AT", "投诉 COMPLAINT", "RESOLUTION"], rows: result.complaints.map(Complaint.row)))
         }
@@ -61,7 +62,9 @@ struct ResolveComplaintCommand: ParsableCommand {
 
     func run() throws {
         try reporting {
-            guard let result = try global.call(Method.resolveComplaint, ComplaintResolveParams(id: id, resolution: resolution, staff: staff), as: ComplaintDTO.self)
+            guard
+                let result = try global.call(
+                    Method.resolveComplaint, ComplaintResolveParams(id: id, resolution: resolution, staff: staff), as: ComplaintDTO.self)
             else { return }
             print("complaint #\(result.id) resolved by \(result.resolvedBy ?? "?")")
         }

@@ -71,7 +71,10 @@ struct CountyMigrate: ParsableCommand {
             let applied = try await CountyAdmin.migrate(connection, logger: logger)
             return (applied, try await CountyAdmin.schemaVersion(connection, logger: logger))
         }
-        print(applied.isEmpty ? "county schema already at version \(version)" : "applied \(applied.map(String.init).joined(separator: ", ")); schema at version \(version)")
+        print(
+            applied.isEmpty
+                ? "county schema already at version \(version)"
+                : "applied \(applied.map(String.init).joined(separator: ", ")); schema at version \(version)")
     }
 }
 
@@ -110,7 +113,8 @@ struct CountyAddStation: ParsableCommand {
 }
 
 struct CountyAddReader: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "add-reader", abstract: "Create a county staff login that reads every report.")
+    static let configuration = CommandConfiguration(
+        commandName: "add-reader", abstract: "Create a county staff login that reads every report.")
     @OptionGroup var connection: CountyConnectionOptions
     @Argument(help: "The login role (lower-case letters, digits, _).") var role: String
     @Option(name: .customLong("password-file"), help: "File holding the role's password.") var passwordFile: String?
@@ -156,7 +160,9 @@ struct CountyStations: ParsableCommand {
                 GROUP BY s.id, s.name, s.tier ORDER BY s.id
                 """, logger: logger)
             var rows: [Row] = []
-            for try await (id, name, tier, events, last, at, received) in sequence.decode((String, String, String, Int64, Int64, Date?, Date?).self) {
+            for try await (id, name, tier, events, last, at, received) in sequence.decode(
+                (String, String, String, Int64, Int64, Date?, Date?).self)
+            {
                 rows.append(
                     Row(
                         id: id, name: name, tier: tier, events: events, lastSeq: last, lastEventAt: at.map(Self.iso),
@@ -174,7 +180,9 @@ struct CountyStations: ParsableCommand {
         print(
             Display.table(
                 header: ["STATION", "NAME", "TIER", "EVENTS", "LAST EVENT", "LAST UPLOAD"],
-                rows: rows.map { [$0.id, $0.name, $0.tier, String($0.events), Display.time($0.lastEventAt), Display.time($0.lastUploadAt)] }))
+                rows: rows.map {
+                    [$0.id, $0.name, $0.tier, String($0.events), Display.time($0.lastEventAt), Display.time($0.lastUploadAt)]
+                }))
     }
 }
 

@@ -43,7 +43,10 @@ struct Decode: ParsableCommand {
                     let result = try decoder.decode(path: file)
                     entries.append(
                         FileJSON(
-                            file: file, symbols: result.symbols.map { SymbolJSON(text: $0.text, symbology: $0.symbology.rawValue, pass: $0.pass.rawValue) },
+                            file: file,
+                            symbols: result.symbols.map {
+                                SymbolJSON(text: $0.text, symbology: $0.symbology.rawValue, pass: $0.pass.rawValue)
+                            },
                             error: nil))
                     if result.symbols.isEmpty { rows.append([file, "-", "no code found 未识别", "-"]) }
                     for symbol in result.symbols {

@@ -27,17 +27,24 @@ struct Handoff: ParsableCommand {
         if let vehicle = handoff.vehicle { print("  vehicle \(vehicle)") }
         var counts: [String: Int] = [:]
         for line in result.lines { counts[line.status, default: 0] += 1 }
-        print("  lines: " + ["expected", "scanned", "missing", "extra", "damaged", "misrouted"].map { "\($0) \(counts[$0] ?? 0)" }.joined(separator: "  "))
+        print(
+            "  lines: "
+                + ["expected", "scanned", "missing", "extra", "damaged", "misrouted"].map { "\($0) \(counts[$0] ?? 0)" }.joined(
+                    separator: "  "))
         if !result.lines.isEmpty {
             print(
                 Display.table(
                     header: ["运单号 TRACKING", "状态 STATUS", "袋 BAG", "NOTE"],
-                    rows: result.lines.map { [$0.tracking, $0.status, $0.bag ?? "-", [$0.note, $0.photo].compactMap { $0 }.joined(separator: " ")] }))
+                    rows: result.lines.map {
+                        [$0.tracking, $0.status, $0.bag ?? "-", [$0.note, $0.photo].compactMap { $0 }.joined(separator: " ")]
+                    }))
         }
         if !result.discrepancies.isEmpty {
             print("差异 discrepancies:")
             for item in result.discrepancies {
-                print("  #\(item.id) \(item.kind) \(item.tracking) \(item.resolution.map { "→ \($0) by \(item.resolvedBy ?? "?")" } ?? "open")")
+                print(
+                    "  #\(item.id) \(item.kind) \(item.tracking) \(item.resolution.map { "→ \($0) by \(item.resolvedBy ?? "?")" } ?? "open")"
+                )
             }
         }
         if let seq = handoff.receiptSeq, let digest = handoff.receiptDigest { print("回单 receipt #\(seq) sha256 \(digest)") }
@@ -159,7 +166,9 @@ struct ShowHandoff: ParsableCommand {
 
     func run() throws {
         try reporting {
-            guard let result = try global.call(Method.getHandoff, HandoffRefParams(handoff: handoff), as: HandoffResult.self) else { return }
+            guard let result = try global.call(Method.getHandoff, HandoffRefParams(handoff: handoff), as: HandoffResult.self) else {
+                return
+            }
             Handoff.printDetail(result)
         }
     }
@@ -214,7 +223,8 @@ struct ListDiscrepancies: ParsableCommand {
 }
 
 struct ResolveDiscrepancy: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "resolve", abstract: "Resolve a discrepancy: found, writtenOff or returned.")
+    static let configuration = CommandConfiguration(
+        commandName: "resolve", abstract: "Resolve a discrepancy: found, writtenOff or returned.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The discrepancy number.") var id: Int64
     @Argument(help: "found, writtenOff or returned.") var resolution: String
@@ -265,7 +275,9 @@ struct VerifyReceipt: ParsableCommand {
             if let one = try? StrictJSONDecoder().decode(SignedReceipt.self, from: data) {
                 receipts = [one]
             } else if let all = try? StrictJSONDecoder().decode(ReceiptsResult.self, from: data) {
-                receipts = all.receipts.map { SignedReceipt(body: $0.body, digest: $0.digest, signature: $0.signature, publicKey: $0.publicKey) }
+                receipts = all.receipts.map {
+                    SignedReceipt(body: $0.body, digest: $0.digest, signature: $0.signature, publicKey: $0.publicKey)
+                }
             } else {
                 throw CLIError("\(file) is not a parcel-station receipt", code: 1)
             }

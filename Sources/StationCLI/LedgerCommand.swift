@@ -66,7 +66,8 @@ struct LedgerRecover: ParsableCommand {
             FileHandle.standardError.write(Data("parcelctl: recovery failed: \(error)\n".utf8))
             throw ExitCode(LedgerExit.failed)
         }
-        print("recovered \(damaged) into \(recovered.output) in \(String(format: "%.1f", recovered.seconds)) s (\(damaged) was not changed)")
+        print(
+            "recovered \(damaged) into \(recovered.output) in \(String(format: "%.1f", recovered.seconds)) s (\(damaged) was not changed)")
         for line in recovered.tables { print("  \(line)") }
         for problem in recovered.schemaProblems { print("  not recreated: \(problem)") }
         print(recovered.verification.summary)
@@ -95,7 +96,8 @@ struct LedgerInstall: ParsableCommand {
     var file: String
     @Option(name: .customLong("state-dir"), help: "The daemon's state folder holding parcels.sqlite.")
     var stateDir: String
-    @Flag(name: .customLong("accept-broken-chain"), help: "Install a file that passes integrity_check although its custody chain is broken.")
+    @Flag(
+        name: .customLong("accept-broken-chain"), help: "Install a file that passes integrity_check although its custody chain is broken.")
     var acceptBrokenChain = false
 
     func run() throws {

@@ -30,7 +30,9 @@ struct Send: ParsableCommand {
                 waybill: waybill, courier: courier, destination: destination, weightGrams: weight, feeFen: fen, produce: produce,
                 senderPhone: senderPhone, senderTail: senderTail, idChecked: idChecked, staff: staff)
             guard let result = try global.call(Method.acceptOutgoing, params, as: OutgoingDTO.self) else { return }
-            print("accepted \(result.waybill) (\(result.courier)) to \(result.destination), \(result.weightGrams) g, fee \(Outgoing.yuan(result.feeFen)); waiting for the courier's outgoing handoff")
+            print(
+                "accepted \(result.waybill) (\(result.courier)) to \(result.destination), \(result.weightGrams) g, fee \(Outgoing.yuan(result.feeFen)); waiting for the courier's outgoing handoff"
+            )
         }
     }
 }
@@ -44,14 +46,17 @@ struct Outgoing: ParsableCommand {
 
     func run() throws {
         try reporting {
-            guard let result = try global.call(Method.listOutgoing, OutgoingListParams(open: waiting, limit: 500), as: OutgoingListResult.self)
+            guard
+                let result = try global.call(
+                    Method.listOutgoing, OutgoingListParams(open: waiting, limit: 500), as: OutgoingListResult.self)
             else { return }
             print(
                 Display.table(
                     header: ["运单号 WAYBILL", "快递 COURIER", "目的地 TO", "重量 G", "费用 FEE", "状态 STATE", "ACCEPTED"],
                     rows: result.outgoing.map {
                         [
-                            $0.waybill + ($0.produce ? " 农产品" : ""), $0.courier, $0.destination, String($0.weightGrams), Self.yuan($0.feeFen),
+                            $0.waybill + ($0.produce ? " 农产品" : ""), $0.courier, $0.destination, String($0.weightGrams),
+                            Self.yuan($0.feeFen),
                             $0.state == "waiting" ? "待交接 waiting" : "已交接 handed over", Display.time($0.acceptedAt),
                         ]
                     }))

@@ -15,8 +15,10 @@ struct ParcelCtl: ParsableCommand {
             else ./run/parcel-station.sock (the development daemon).
             """,
         subcommands: [
-            Status.self, Intake.self, Show.self, Search.self, Pickup.self, Return.self, Undo.self, Backlog.self, Report.self, Watch.self, Scanners.self, Scan.self,
-            Decode.self, Handoff.self, Discrepancies.self, ReceiptCommand.self, Audit.self, Stocktake.self, Complaint.self, Slip.self, NoticeHistoryCommand.self, Send.self, Outgoing.self,
+            Status.self, Intake.self, Show.self, Search.self, Pickup.self, Return.self, Undo.self, Backlog.self, Report.self, Watch.self,
+            Scanners.self, Scan.self,
+            Decode.self, Handoff.self, Discrepancies.self, ReceiptCommand.self, Audit.self, Stocktake.self, Complaint.self, Slip.self,
+            NoticeHistoryCommand.self, Send.self, Outgoing.self,
             SyncStatusCommand.self, County.self, BackupCommand.self, LedgerCommand.self,
         ])
 
@@ -280,7 +282,9 @@ struct Pickup: ParsableCommand {
                     guard let waiting = try global.call(Method.verifyPickup, verify, as: ParcelsResult.self) else { return }
                     print(parcelRows(waiting.parcels))
                     if let counter {
-                        print("\n\(waiting.parcels.count) waiting; verified at counter \(counter): scan each parcel with that counter's scanner.")
+                        print(
+                            "\n\(waiting.parcels.count) waiting; verified at counter \(counter): scan each parcel with that counter's scanner."
+                        )
                     } else {
                         print(
                             "\n\(waiting.parcels.count) waiting. Hand out with: parcelctl pickup \(credentialArgument) --all (or name the tracking numbers)"
@@ -399,7 +403,8 @@ struct Watch: ParsableCommand {
         }
         if let message = try? decoder.decode(EventMessage<ScanOutcomeDTO>.self, from: Data(line)), message.event == EventName.scan {
             let scan = message.data
-            return "\(Display.time(scan.at))  \(Display.pad("scan " + scan.result, to: 20)) \(Display.pad(scan.role, to: 10)) \(scan.text)  \(scan.message)  [\(scan.scanner)]"
+            return
+                "\(Display.time(scan.at))  \(Display.pad("scan " + scan.result, to: 20)) \(Display.pad(scan.role, to: 10)) \(scan.text)  \(scan.message)  [\(scan.scanner)]"
         }
         if let message = try? decoder.decode(EventMessage<ScannerEventData>.self, from: Data(line)) {
             let scanner = message.data.scanner

@@ -15,7 +15,8 @@ enum StationReportDocuments {
         let totals = report.totals
         var sections: [ReportSection] = [
             .figures(
-                "业务量", [
+                "业务量",
+                [
                     ("入库（件）", .integer(totals.received)),
                     ("发出取件通知（条）", .integer(totals.notified)),
                     ("催取及超期提醒（条）", .integer(totals.reminders)),
@@ -29,7 +30,8 @@ enum StationReportDocuments {
                     ("投诉（件）", .integer(totals.complaints)),
                 ], valueTitle: "数量"),
             .figures(
-                "金额", [
+                "金额",
+                [
                     ("寄件服务费", .money(fen: totals.outgoingFeesFen)),
                     ("农产品上行服务费", .money(fen: totals.produceFeesFen)),
                     ("服务费合计", .money(fen: totals.feesFen)),
@@ -40,7 +42,8 @@ enum StationReportDocuments {
                     ? ["未配置代收佣金单价（reports.commissionFen），佣金按 0 计。"]
                     : ["代收佣金 = 各快递公司取件数 × 每件佣金单价：" + rates(report.commissionRatesFen) + "。"]),
             .figures(
-                "交接", [
+                "交接",
+                [
                     ("进站交接（次）", .integer(totals.inboundHandoffs)),
                     ("出站交接（次）", .integer(totals.outboundHandoffs)),
                     ("签发回单（次）", .integer(totals.handoffsClosed)),
@@ -127,7 +130,8 @@ enum StationReportDocuments {
             notes: a.explanation)
         let i = a.inputs
         let inputs = ReportSection.figures(
-            "考核计算输入", [
+            "考核计算输入",
+            [
                 ("本期交接（次）", .integer(i.handoffs)),
                 ("其中已签回单（次）", .integer(i.handoffsClosedWithReceipt)),
                 ("其中仍有未结差异（次）", .integer(i.handoffsWithOpenDiscrepancies)),
@@ -177,7 +181,9 @@ enum StationReportDocuments {
                 title: "分快递公司",
                 columns: [ReportColumn("快递公司")] + labels.map { ReportColumn($0, alignment: .trailing) }
                     + [ReportColumn("合计", alignment: .trailing)],
-                rows: report.byCourier.map { row in [.text(courierName(row.courier))] + row.counts.map { .integer($0) } + [.integer(row.total)] },
+                rows: report.byCourier.map { row in
+                    [.text(courierName(row.courier))] + row.counts.map { .integer($0) } + [.integer(row.total)]
+                },
                 totals: report.byCourier.isEmpty
                     ? nil : [.text("合计")] + report.buckets.map { .integer($0.count) } + [.integer(report.total)],
                 emptyText: "无在架待取包裹"),
@@ -220,14 +226,18 @@ enum StationReportDocuments {
             let digest = h.receiptDigest.map { fullDigests ? $0 : String($0.prefix(16)) } ?? "-"
             let opened = localTime(h.openedAt, zone: zone)
             // Confirmed the same day: the time is enough.
-            let closed = h.closedAt.map { localTime($0, zone: zone) }.map { $0.prefix(10) == opened.prefix(10) ? String($0.dropFirst(11)) : $0 }
+            let closed = h.closedAt.map { localTime($0, zone: zone) }.map {
+                $0.prefix(10) == opened.prefix(10) ? String($0.dropFirst(11)) : $0
+            }
             return [
-                .text(h.receiptSeq.map { "#\($0)" } ?? "-"), .timestamp(opened), closed.map { .timestamp($0) } ?? .text("进行中"), .text(h.direction == "inbound" ? "进站" : "出站"),
+                .text(h.receiptSeq.map { "#\($0)" } ?? "-"), .timestamp(opened), closed.map { .timestamp($0) } ?? .text("进行中"),
+                .text(h.direction == "inbound" ? "进站" : "出站"),
                 .text(kindName(h.kind)), .text("\(h.partyName)（\(h.party)）"), .text(h.company.map(courierName) ?? "-"),
                 .text([h.node, h.nodeTier.map(tierName)].compactMap { $0 }.joined(separator: " ").ifEmpty("-")),
                 .text(h.confirmedBy.map { $0 == "badge" ? "工牌" : "密码" } ?? "-"),
                 .integer(entry.lines.listed), .integer(entry.lines.scanned), .integer(entry.lines.pending), .integer(entry.lines.missing),
-                .integer(entry.lines.extra), .integer(entry.lines.damaged), .integer(entry.lines.misrouted), .integer(entry.openDiscrepancies),
+                .integer(entry.lines.extra), .integer(entry.lines.damaged), .integer(entry.lines.misrouted),
+                .integer(entry.openDiscrepancies),
                 .text(digest),
             ]
         }
@@ -238,7 +248,8 @@ enum StationReportDocuments {
             generatedAt: localTime(report.generatedAt, zone: zone),
             sections: [
                 .figures(
-                    "概况", [
+                    "概况",
+                    [
                         ("交接（次）", .integer(entries.count)),
                         ("已签回单（次）", .integer(closed)),
                         ("进行中（次）", .integer(entries.count - closed)),

@@ -60,10 +60,13 @@ struct NoticeHistoryCommand: ParsableCommand {
             guard let result = try global.call(Method.notices, GetParams(tracking: tracking), as: NoticesResult.self) else { return }
             guard !result.notices.isEmpty else { return print("no notices (none queued: is a notice channel configured?)") }
             for notice in result.notices {
-                print("\(notice.key)  \(notice.status)  next \(Display.time(notice.nextAttemptAt))\(notice.lastReason.map { "  (\($0))" } ?? "")")
+                print(
+                    "\(notice.key)  \(notice.status)  next \(Display.time(notice.nextAttemptAt))\(notice.lastReason.map { "  (\($0))" } ?? "")"
+                )
                 if let text = notice.text { print("  \(text)") }
                 for attempt in notice.attempts {
-                    print("  #\(attempt.number) \(Display.time(attempt.startedAt))  \(attempt.result ?? "sending")  \(attempt.reason ?? "")")
+                    print(
+                        "  #\(attempt.number) \(Display.time(attempt.startedAt))  \(attempt.result ?? "sending")  \(attempt.reason ?? "")")
                 }
             }
         }

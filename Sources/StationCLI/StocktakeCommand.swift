@@ -38,7 +38,9 @@ struct StartStocktake: ParsableCommand {
 
     func run() throws {
         try reporting {
-            guard let result = try global.call(Method.startStocktake, StocktakeStartParams(shelf: shelf, counter: counter), as: StocktakeDTO.self)
+            guard
+                let result = try global.call(
+                    Method.startStocktake, StocktakeStartParams(shelf: shelf, counter: counter), as: StocktakeDTO.self)
             else { return }
             print("id: \(result.id)")
         }

@@ -1,7 +1,7 @@
 package import CountySync
 package import Foundation
-package import ParcelDomain
 package import Notices
+package import ParcelDomain
 package import ScannerInput
 package import StationEngine
 import StrictJSON
@@ -241,9 +241,15 @@ package struct DaemonConfiguration: Decodable {
             if let count = server.maxConnectionsPerUser, !(1...4096).contains(count) {
                 throw ConfigurationError("server.maxConnectionsPerUser: 1…4096")
             }
-            if let seconds = server.lineTimeoutSeconds, !(1...3600).contains(seconds) { throw ConfigurationError("server.lineTimeoutSeconds: 1…3600") }
-            if let seconds = server.idleTimeoutSeconds, !(1...86_400).contains(seconds) { throw ConfigurationError("server.idleTimeoutSeconds: 1…86400") }
-            if let bytes = server.maxLineBytes, !(1024...(256 << 20)).contains(bytes) { throw ConfigurationError("server.maxLineBytes: 1024…268435456") }
+            if let seconds = server.lineTimeoutSeconds, !(1...3600).contains(seconds) {
+                throw ConfigurationError("server.lineTimeoutSeconds: 1…3600")
+            }
+            if let seconds = server.idleTimeoutSeconds, !(1...86_400).contains(seconds) {
+                throw ConfigurationError("server.idleTimeoutSeconds: 1…86400")
+            }
+            if let bytes = server.maxLineBytes, !(1024...(256 << 20)).contains(bytes) {
+                throw ConfigurationError("server.maxLineBytes: 1024…268435456")
+            }
             if let mode = server.socketMode, mode_t(mode, radix: 8).map({ $0 <= 0o777 }) != true {
                 throw ConfigurationError("server.socketMode: octal permissions such as \"0660\"")
             }
@@ -252,7 +258,9 @@ package struct DaemonConfiguration: Decodable {
             for (name, count) in [("clientFailures", guessing.clientFailures), ("counterFailures", guessing.counterFailures)] {
                 if let count, !(1...10_000).contains(count) { throw ConfigurationError("pickupGuessing.\(name): 1…10000") }
             }
-            if let seconds = guessing.windowSeconds, !(1...86_400).contains(seconds) { throw ConfigurationError("pickupGuessing.windowSeconds: 1…86400") }
+            if let seconds = guessing.windowSeconds, !(1...86_400).contains(seconds) {
+                throw ConfigurationError("pickupGuessing.windowSeconds: 1…86400")
+            }
             if let seconds = guessing.cooldownSeconds, !(1...86_400).contains(seconds) {
                 throw ConfigurationError("pickupGuessing.cooldownSeconds: 1…86400")
             }
@@ -268,7 +276,9 @@ package struct DaemonConfiguration: Decodable {
         if let minutes = undoWindowMinutes, !(0...1440).contains(minutes) { throw ConfigurationError("undoWindowMinutes: 0…1440") }
         if let backup {
             if backup.folder.isEmpty { throw ConfigurationError("backup.folder: the folder to write backups into") }
-            if let minutes = backup.intervalMinutes, !(1...10_080).contains(minutes) { throw ConfigurationError("backup.intervalMinutes: 1…10080") }
+            if let minutes = backup.intervalMinutes, !(1...10_080).contains(minutes) {
+                throw ConfigurationError("backup.intervalMinutes: 1…10080")
+            }
             if let keep = backup.keep, !(1...1000).contains(keep) { throw ConfigurationError("backup.keep: 1…1000") }
         }
         if let county {
@@ -277,7 +287,9 @@ package struct DaemonConfiguration: Decodable {
             if let seconds = county.retryMaxSeconds, !(1...86_400).contains(seconds) {
                 throw ConfigurationError("county.retryMaxSeconds: 1…86400")
             }
-            if let seconds = county.link.timeoutSeconds, !(1...600).contains(seconds) { throw ConfigurationError("county.timeoutSeconds: 1…600") }
+            if let seconds = county.link.timeoutSeconds, !(1...600).contains(seconds) {
+                throw ConfigurationError("county.timeoutSeconds: 1…600")
+            }
             if county.link.host.isEmpty || county.link.user.isEmpty || county.link.database.isEmpty {
                 throw ConfigurationError("county: host, database and user are required")
             }
@@ -294,8 +306,12 @@ package struct DaemonConfiguration: Decodable {
             }
         }
         if let labels {
-            if let bytes = labels.maxFileBytes, !(1024...(256 << 20)).contains(bytes) { throw ConfigurationError("labels.maxFileBytes: 1024…268435456") }
-            if let pixels = labels.maxPixels, !(10_000...400_000_000).contains(pixels) { throw ConfigurationError("labels.maxPixels: 10000…400000000") }
+            if let bytes = labels.maxFileBytes, !(1024...(256 << 20)).contains(bytes) {
+                throw ConfigurationError("labels.maxFileBytes: 1024…268435456")
+            }
+            if let pixels = labels.maxPixels, !(10_000...400_000_000).contains(pixels) {
+                throw ConfigurationError("labels.maxPixels: 10000…400000000")
+            }
             if let ms = labels.timeBudgetMs, !(100...60_000).contains(ms) { throw ConfigurationError("labels.timeBudgetMs: 100…60000") }
             if let count = labels.maxConcurrent, !(1...64).contains(count) { throw ConfigurationError("labels.maxConcurrent: 1…64") }
             if let bytes = labels.maxMemoryBytes, !((64 << 20)...(16 << 30)).contains(bytes) {
@@ -315,11 +331,15 @@ package struct DaemonConfiguration: Decodable {
             if let http = notices.http, URL(string: http.url)?.scheme?.hasPrefix("http") != true {
                 throw ConfigurationError("notices.http.url: an http:// or https:// URL")
             }
-            if let zone = notices.timeZone, TimeZone(identifier: zone) == nil { throw ConfigurationError("notices.timeZone: unknown \(zone)") }
+            if let zone = notices.timeZone, TimeZone(identifier: zone) == nil {
+                throw ConfigurationError("notices.timeZone: unknown \(zone)")
+            }
             if let count = notices.maxReminders, !(0...10).contains(count) { throw ConfigurationError("notices.maxReminders: 0…10") }
         }
         if let reports {
-            if let zone = reports.timeZone, TimeZone(identifier: zone) == nil { throw ConfigurationError("reports.timeZone: unknown \(zone)") }
+            if let zone = reports.timeZone, TimeZone(identifier: zone) == nil {
+                throw ConfigurationError("reports.timeZone: unknown \(zone)")
+            }
             for (courier, fen) in reports.commissionFen ?? [:] where courier.isEmpty || !(0...100_000).contains(fen) {
                 throw ConfigurationError("reports.commissionFen: a courier code (or default) and 0…100000 fen per parcel")
             }
@@ -383,7 +403,9 @@ package struct DaemonConfiguration: Decodable {
             let id = DaemonConfiguration.spoolScannerID(folder: spool.path)
             if !settings.scanners.assignments.contains(where: { $0.match == id }) {
                 settings.scanners.assignments.append(
-                    .init(match: id, role: spool.role ?? .intake, counter: spool.counter ?? ScannerSettings.defaultCounter, name: "label spool"))
+                    .init(
+                        match: id, role: spool.role ?? .intake, counter: spool.counter ?? ScannerSettings.defaultCounter,
+                        name: "label spool"))
             }
         }
         if let handoffs {

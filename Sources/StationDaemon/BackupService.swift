@@ -31,7 +31,8 @@ final class BackupService: Service, BackupPort {
     let schedule: Schedule
     /// The copy method: the standard one; `PARCEL_STATION_BACKUP_METHOD` (backup-api, vacuum-into) is read for
     /// `parcel-bench --backup`, which compares them.
-    let method = ProcessInfo.processInfo.environment["PARCEL_STATION_BACKUP_METHOD"].flatMap(LedgerBackup.Method.init) ?? LedgerBackup.standardMethod
+    let method =
+        ProcessInfo.processInfo.environment["PARCEL_STATION_BACKUP_METHOD"].flatMap(LedgerBackup.Method.init) ?? LedgerBackup.standardMethod
     let logger: Logger
     private let state = Mutex(State())
     private let stopping = Atomic<Bool>(false)
@@ -52,7 +53,8 @@ final class BackupService: Service, BackupPort {
     func report() async -> BackupReport {
         let state = state.withLock { $0 }
         return BackupReport(
-            folder: schedule.folder, intervalMinutes: Int(schedule.interval.components.seconds / 60), keep: schedule.keep, running: state.running,
+            folder: schedule.folder, intervalMinutes: Int(schedule.interval.components.seconds / 60), keep: schedule.keep,
+            running: state.running,
             lastSuccess: state.lastSuccess, lastFailure: state.lastFailure, nextDueAt: state.nextDueAt)
     }
 
@@ -84,7 +86,8 @@ final class BackupService: Service, BackupPort {
                 at: Self.nowMillis(), entry: written.entry, events: written.verification.chain?.events ?? 0,
                 seconds: written.copySeconds + written.verifySeconds)
             // Any backup, requested or scheduled, restarts the interval.
-            let rotationProblem = written.notRemoved.isEmpty
+            let rotationProblem =
+                written.notRemoved.isEmpty
                 ? nil : "old backups could not be removed, so the folder keeps filling up: " + written.notRemoved.joined(separator: "; ")
             state.withLock {
                 $0.lastSuccess = success
@@ -97,7 +100,8 @@ final class BackupService: Service, BackupPort {
                 metadata: [
                     "file": "\(written.entry.path)", "bytes": "\(written.entry.bytes)", "events": "\(success.events)",
                     "copySeconds": "\(String(format: "%.2f", written.copySeconds))",
-                    "verifySeconds": "\(String(format: "%.2f", written.verifySeconds))", "removed": "\(written.removed.count)", "why": "\(reason)",
+                    "verifySeconds": "\(String(format: "%.2f", written.verifySeconds))", "removed": "\(written.removed.count)",
+                    "why": "\(reason)",
                 ])
             return written
         } catch {

@@ -1,10 +1,10 @@
-import StationConfiguration
 import CountySync
 import Foundation
 import LedgerSync
 import Logging
 import ParcelStore
 import ServiceLifecycle
+import StationConfiguration
 import StationEngine
 
 /// Runs the county syncer for the daemon's lifetime and shows its status on `Sync.Status`.

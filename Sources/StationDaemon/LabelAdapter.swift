@@ -25,7 +25,9 @@ struct ZBarLabelReader: LabelReader {
         LabelReading(
             format: result.format.rawValue, width: result.width, height: result.height,
             symbols: result.symbols.map {
-                .init(text: $0.text, symbology: $0.symbology.rawValue, pass: $0.pass.rawValue, box: [$0.box.x, $0.box.y, $0.box.width, $0.box.height])
+                .init(
+                    text: $0.text, symbology: $0.symbology.rawValue, pass: $0.pass.rawValue,
+                    box: [$0.box.x, $0.box.y, $0.box.width, $0.box.height])
             },
             waybill: result.waybill.map { .init(number: $0.number, courier: $0.courier, confirmed: $0.confirmed, evidence: $0.evidence) })
     }

@@ -1,10 +1,10 @@
 import Foundation
-import StationConfiguration
 import Logging
-import ServiceLifecycle
-import StationEngine
 import ParcelDomain
 import ParcelStore
+import ServiceLifecycle
+import StationConfiguration
+import StationEngine
 
 /// A watched folder for a document camera (高拍仪): each image written there is decoded and acted on by the
 /// folder's role (intake by default), then moved to `done/` or `failed/` with a `.json` note saying why.
@@ -131,7 +131,8 @@ final class LabelSpool: Service, @unchecked Sendable {
             note.error = "\(error)"
             note.message = "the image could not be decoded"
         }
-        let succeeded = ["intake", "repeatIntake", "pickedUp", "handoff", "handoffClosed", "roleChanged", "duplicate"].contains(note.outcome)
+        let succeeded = ["intake", "repeatIntake", "pickedUp", "handoff", "handoffClosed", "roleChanged", "duplicate"].contains(
+            note.outcome)
         let target = succeeded ? done : failed
         finish(name, into: target, note: note)
         let level: Logger.Level = succeeded ? .info : .warning

@@ -111,7 +111,8 @@ struct LedgerNoticeQueue: NoticeQueue {
     func attempts(key: NoticeKey) async throws -> [NoticeAttempt] {
         try await store.read { try $0.noticeAttempts(key: key.description) }.map { row in
             NoticeAttempt(
-                key: key, number: row.number, holder: row.holder, startedAt: Self.date(row.startedAt), finishedAt: row.finishedAt.map(Self.date),
+                key: key, number: row.number, holder: row.holder, startedAt: Self.date(row.startedAt),
+                finishedAt: row.finishedAt.map(Self.date),
                 outcome: row.outcome.flatMap { Self.outcome(stored: $0) })
         }
     }

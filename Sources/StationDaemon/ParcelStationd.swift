@@ -1,16 +1,16 @@
-import StationConfiguration
 import ArgumentParser
 import Foundation
 import LabelDecoding
-import Notices
-import ScannerInput
 import Logging
+import NIOCore
+import Notices
 import ParcelStore
+import ScannerInput
 import ServiceLifecycle
+import StationConfiguration
 import StationEngine
 import StationServer
 import SystemdSupport
-import NIOCore
 import UnixSignals
 
 /// `parcel-stationd`: configuration and service wiring, nothing else.
@@ -37,7 +37,9 @@ struct ParcelStationd: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
 
-    @Flag(name: .customLong("check-config"), help: "Read and check the configuration, then exit: 0 when it is good, 78 with the reason when not.")
+    @Flag(
+        name: .customLong("check-config"),
+        help: "Read and check the configuration, then exit: 0 when it is good, 78 with the reason when not.")
     var checkConfig = false
 
     func run() async throws {
@@ -102,7 +104,8 @@ struct ParcelStationd: AsyncParsableCommand {
         let labelReader = ZBarLabelReader(
             limits: limits, maxConcurrent: config.labels?.maxConcurrent ?? ProcessInfo.processInfo.activeProcessorCount)
         let clock = try Self.clock(logger: logger)
-        let engine = try await StationEngine(store: store, settings: config.settings, clock: clock, logger: logger, labelReader: labelReader)
+        let engine = try await StationEngine(
+            store: store, settings: config.settings, clock: clock, logger: logger, labelReader: labelReader)
 
         let adopted = SocketActivation.adoptListeningDescriptors().first(where: SocketActivation.isUnixStreamListener)
         var serverConfig = ServerConfiguration(socketPath: adopted == nil ? socket : "(systemd socket)", adoptedDescriptor: adopted)
@@ -134,7 +137,8 @@ struct ParcelStationd: AsyncParsableCommand {
             do {
                 services.append(
                     try Self.noticeService(
-                        notices, store: store, settings: config.settings, holdHours: config.settings.holdHours, clock: clock, logger: logger))
+                        notices, store: store, settings: config.settings, holdHours: config.settings.holdHours, clock: clock, logger: logger
+                    ))
             } catch {
                 logger.critical("notices: \(error)")
                 throw ExitCode(78)
@@ -148,7 +152,8 @@ struct ParcelStationd: AsyncParsableCommand {
             services.append(
                 BackupService(
                     store: store,
-                    schedule: .init(folder: backup.folder, interval: .seconds(60 * (backup.intervalMinutes ?? 360)), keep: backup.keep ?? 14),
+                    schedule: .init(
+                        folder: backup.folder, interval: .seconds(60 * (backup.intervalMinutes ?? 360)), keep: backup.keep ?? 14),
                     engine: engine, logger: logger))
         }
         for spool in config.labels?.spool ?? [] {
@@ -194,11 +199,13 @@ struct ParcelStationd: AsyncParsableCommand {
         let hours = notices.openingHours ?? "8:00-20:00"
         let templates =
             try notices.templates.map {
-                try NoticeTemplateSet.load(path: $0, sample: NoticeFacts.longest(stationName: settings.stationName, openingHours: hours), timeZone: zone)
+                try NoticeTemplateSet.load(
+                    path: $0, sample: NoticeFacts.longest(stationName: settings.stationName, openingHours: hours), timeZone: zone)
             } ?? .defaults
         let channel: any NoticeChannel
         if let exec = notices.exec {
-            channel = ExecChannel(.init(executable: exec.executable, arguments: exec.arguments ?? [], timeoutSeconds: exec.timeoutSeconds ?? 30))
+            channel = ExecChannel(
+                .init(executable: exec.executable, arguments: exec.arguments ?? [], timeoutSeconds: exec.timeoutSeconds ?? 30))
         } else if let http = notices.http, let url = URL(string: http.url) {
             channel = HTTPChannel(.init(url: url, headers: http.headers ?? [:], timeoutSeconds: http.timeoutSeconds ?? 15))
         } else {
@@ -210,10 +217,12 @@ struct ParcelStationd: AsyncParsableCommand {
                 maxReminders: notices.maxReminders ?? 2),
             hold: HoldPeriod(hours: Double(holdHours)), overdueWarning: notices.overdueWarning ?? true)
         return NoticeService(
-            store: store, settings: settings, composer: NoticeComposer(templates: templates, timeZone: zone), plan: plan, openingHours: hours,
+            store: store, settings: settings, composer: NoticeComposer(templates: templates, timeZone: zone), plan: plan,
+            openingHours: hours,
             channel: channel, quietHours: notices.quietHours ?? .none(timeZone: zone),
             retry: RetryPolicy(
-                baseSeconds: notices.retryBaseSeconds ?? 60, capSeconds: notices.retryCapSeconds ?? 3600, maxAttempts: notices.maxAttempts ?? 8,
+                baseSeconds: notices.retryBaseSeconds ?? 60, capSeconds: notices.retryCapSeconds ?? 3600,
+                maxAttempts: notices.maxAttempts ?? 8,
                 jitter: 0.2), clock: clock, logger: logger)
     }
 
@@ -227,7 +236,8 @@ struct ParcelStationd: AsyncParsableCommand {
             logger.critical("PARCEL_STATION_CLOCK_OFFSET_SECONDS: whole seconds, such as -3600 or 604800")
             throw ExitCode(78)
         }
-        logger.warning("the station clock is moved by \(seconds) s (PARCEL_STATION_CLOCK_OFFSET_SECONDS): every time it records is off by that much")
+        logger.warning(
+            "the station clock is moved by \(seconds) s (PARCEL_STATION_CLOCK_OFFSET_SECONDS): every time it records is off by that much")
         return OffsetClock(offsetSeconds: seconds)
     }
 }

@@ -26,7 +26,8 @@ struct ShutdownDeadline: Service {
         let thread = Thread {
             Thread.sleep(forTimeInterval: Double(Self.hard.components.seconds))
             logger.critical(
-                "shutdown took longer than \(Self.hard) (since \(started)); exiting without waiting further: acknowledged writes are committed")
+                "shutdown took longer than \(Self.hard) (since \(started)); exiting without waiting further: acknowledged writes are committed"
+            )
             exit(1)
         }
         thread.start()

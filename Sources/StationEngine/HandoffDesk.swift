@@ -1,9 +1,9 @@
 import Crypto
 public import Foundation
+import Logging
 public import ParcelDomain
 public import ParcelStore
 public import StationReceipts
-import Logging
 
 /// Handoffs (交接): open one with a courier or driver, load the expected list from their manifest, scan what
 /// actually changes hands, and close it with the courier's badge or PIN. Closing writes a signed receipt,
@@ -95,7 +95,8 @@ extension StationEngine {
             if new.direction == .outbound && new.kind == .return, let company = party.company {
                 let waiting = try tx.search(ParcelQuery(states: [.returnRequested], limit: 1000)).filter { $0.courier == company }
                 try tx.insertExpectedLines(
-                    waiting.enumerated().map { ManifestLine(tracking: $1.tracking, courier: $1.courier, line: $0 + 1) }, handoffID: handoff.id)
+                    waiting.enumerated().map { ManifestLine(tracking: $1.tracking, courier: $1.courier, line: $0 + 1) },
+                    handoffID: handoff.id)
             }
             if new.direction == .outbound && new.kind == .outgoing, let company = party.company {
                 let waiting = try tx.outgoing(waitingOnly: true, courier: company, limit: 10_000)
@@ -118,7 +119,10 @@ extension StationEngine {
         let phones = Dictionary(
             lines.compactMap { line -> (String, RecipientPhone)? in
                 guard line.phoneTail != nil else { return nil }
-                return (line.tracking, RecipientPhone(tail: line.phoneTail, hash: line.phone.map(hasher.hash), full: keepsFull ? line.phone?.digits : nil))
+                return (
+                    line.tracking,
+                    RecipientPhone(tail: line.phoneTail, hash: line.phone.map(hasher.hash), full: keepsFull ? line.phone?.digits : nil)
+                )
             }, uniquingKeysWith: { first, _ in first })
         return try await store.write { tx -> HandoffDetail in
             let handoff = try Self.openHandoff(uid, in: tx)
@@ -159,7 +163,8 @@ extension StationEngine {
                         try tx.markLine(line.id, status: .scanned, at: now, note: nil, photo: nil, parcelID: nil)
                     }
                 }
-                return HandoffScan(result: .bag, handoff: handoff, line: nil, parcel: nil, bagLines: bagLines.count, remaining: try remaining())
+                return HandoffScan(
+                    result: .bag, handoff: handoff, line: nil, parcel: nil, bagLines: bagLines.count, remaining: try remaining())
             }
             // Not a bag of this handoff: it must be a tracking number (a misread is refused here).
             let tracking = try TrackingNumber(raw: text)
@@ -179,25 +184,29 @@ extension StationEngine {
                             result: .damaged, handoff: handoff, line: try tx.line(handoffID: handoff.id, tracking: tracking.value),
                             parcel: nil, bagLines: 0, remaining: try remaining())
                     }
-                    return HandoffScan(result: .repeatScan, handoff: handoff, line: line, parcel: nil, bagLines: 0, remaining: try remaining())
+                    return HandoffScan(
+                        result: .repeatScan, handoff: handoff, line: line, parcel: nil, bagLines: 0, remaining: try remaining())
                 }
                 if let destination = line.destination, destination != stationID {
                     try tx.markLine(line.id, status: .misrouted, at: now, note: note ?? "for \(destination)", photo: photo, parcelID: nil)
                     return HandoffScan(
-                        result: .misrouted, handoff: handoff, line: try tx.line(handoffID: handoff.id, tracking: tracking.value), parcel: nil,
+                        result: .misrouted, handoff: handoff, line: try tx.line(handoffID: handoff.id, tracking: tracking.value),
+                        parcel: nil,
                         bagLines: 0, remaining: try remaining())
                 }
                 let parcel = try intake(courier: line.courier, recipient: line.recipient)
                 try tx.markLine(line.id, status: damaged ? .damaged : .scanned, at: now, note: note, photo: photo, parcelID: parcel?.id)
                 return HandoffScan(
-                    result: damaged ? .damaged : .scanned, handoff: handoff, line: try tx.line(handoffID: handoff.id, tracking: tracking.value),
+                    result: damaged ? .damaged : .scanned, handoff: handoff,
+                    line: try tx.line(handoffID: handoff.id, tracking: tracking.value),
                     parcel: parcel, bagLines: 0, remaining: try remaining())
             }
             let parcel = try intake(courier: nil)
             let line = try tx.insertScannedLine(
                 handoffID: handoff.id, tracking: tracking.value, courier: parcel?.courier ?? tracking.likelyCourier,
                 status: damaged ? .damaged : .extra, at: now, note: note, photo: photo, parcelID: parcel?.id)
-            return HandoffScan(result: damaged ? .damaged : .extra, handoff: handoff, line: line, parcel: parcel, bagLines: 0, remaining: try remaining())
+            return HandoffScan(
+                result: damaged ? .damaged : .extra, handoff: handoff, line: line, parcel: parcel, bagLines: 0, remaining: try remaining())
         }
     }
 
@@ -253,7 +262,8 @@ extension StationEngine {
                 closedAt: Receipts.timestamp(now), confirmedBy: confirmation.method, staff: staff,
                 lines: lines.map { line in
                     .init(
-                        tracking: line.tracking, courier: line.courier, bag: line.bag, status: line.status.rawValue, expected: line.expected,
+                        tracking: line.tracking, courier: line.courier, bag: line.bag, status: line.status.rawValue,
+                        expected: line.expected,
                         note: line.note, photo: line.photo, manifestLine: line.manifestLine)
                 })
             let receipt = try Receipts.sign(body, with: try Curve25519.Signing.PrivateKey(rawRepresentation: keyData))
@@ -302,7 +312,8 @@ extension StationEngine {
         try await store.read { reader in
             guard let handoff = try reader.handoff(uid: uid) else { throw EngineError.handoffNotFound(uid) }
             return HandoffDetail(
-                handoff: handoff, lines: try reader.lines(handoffID: handoff.id), discrepancies: try reader.discrepancies(handoffID: handoff.id))
+                handoff: handoff, lines: try reader.lines(handoffID: handoff.id),
+                discrepancies: try reader.discrepancies(handoffID: handoff.id))
         }
     }
 
@@ -315,7 +326,8 @@ extension StationEngine {
         try await store.read { try $0.discrepancies(handoffID: nil) }
     }
 
-    public nonisolated func resolveDiscrepancy(_ id: Int64, resolution: DiscrepancyResolution, note: String?, by caller: Caller) async throws
+    public nonisolated func resolveDiscrepancy(_ id: Int64, resolution: DiscrepancyResolution, note: String?, by caller: Caller)
+        async throws
         -> DiscrepancyRecord
     {
         let now = clock.nowMillis()

@@ -104,7 +104,8 @@ extension StationEngine {
         let symbology = reading.symbols.first { $0.text == waybill.number }?.symbology
         let outcome = await handleScan(
             ScanInput(
-                scanner: scanner, text: waybill.number, symbology: symbology.flatMap(Self.aimIdentifier), sequence: desk.nextSequence(for: scanner.id),
+                scanner: scanner, text: waybill.number, symbology: symbology.flatMap(Self.aimIdentifier),
+                sequence: desk.nextSequence(for: scanner.id),
                 monotonicNanos: DispatchTime.now().uptimeNanoseconds))
         return (reading, outcome)
     }

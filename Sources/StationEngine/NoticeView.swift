@@ -13,7 +13,9 @@ extension StationEngine {
         let tracking = try ScanText(raw: scan).text
         return try await store.read { reader in
             guard let parcel = try reader.latestParcel(tracking: tracking) else { throw EngineError.parcelNotFound(tracking) }
-            return try reader.notices(parcelID: parcel.id).map { NoticeHistory(notice: $0, attempts: try reader.noticeAttempts(key: $0.key)) }
+            return try reader.notices(parcelID: parcel.id).map {
+                NoticeHistory(notice: $0, attempts: try reader.noticeAttempts(key: $0.key))
+            }
         }
     }
 }

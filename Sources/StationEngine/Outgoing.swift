@@ -45,7 +45,9 @@ extension StationEngine {
         guard (1...100_000).contains(request.weightGrams) else {
             throw EngineError.invalidParameter(name: "weightGrams", reason: "1 to 100000 grams")
         }
-        guard (0...10_000_000).contains(request.feeFen) else { throw EngineError.invalidParameter(name: "feeFen", reason: "0 to 10000000 fen") }
+        guard (0...10_000_000).contains(request.feeFen) else {
+            throw EngineError.invalidParameter(name: "feeFen", reason: "0 to 10000000 fen")
+        }
         if settings.requireSenderIDCheck && !request.idChecked {
             throw EngineError.invalidParameter(name: "idChecked", reason: "this station must check the sender's ID (实名寄递) before accepting")
         }

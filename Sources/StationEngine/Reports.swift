@@ -129,7 +129,8 @@ extension StationEngine {
         let last = try to.map { try Self.parseDay($0, name: "to") } ?? today
         let first =
             try from.map { try Self.parseDay($0, name: "from") }
-            ?? (to == nil ? DateComponents(year: today.year, month: today.month, day: 1) : DateComponents(year: last.year, month: last.month, day: 1))
+            ?? (to == nil
+                ? DateComponents(year: today.year, month: today.month, day: 1) : DateComponents(year: last.year, month: last.month, day: 1))
         let start = try Self.instant(of: first, calendar)
         let end = try Self.instant(of: Self.addDays(1, to: last, calendar), calendar)
         guard start < end else { throw EngineError.invalidParameter(name: "from", reason: "must not be after to") }

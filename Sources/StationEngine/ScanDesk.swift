@@ -1,9 +1,9 @@
 import Foundation
+import Logging
 public import ParcelDomain
 public import ParcelStore
-import Synchronization
 import StrictJSON
-import Logging
+import Synchronization
 
 /// A scanner as the engine knows it, whatever reads it: a USB keyboard-style or HID POS scanner, a serial
 /// scanner, a folder of label photos, or a station tool submitting scans on the socket.
@@ -389,7 +389,10 @@ extension StationEngine {
         if result.result == .rejected || result.result == .failed {
             logger.notice(
                 "scan not acted on",
-                metadata: ["scanner": "\(scan.scanner.id)", "result": "\(result.result.rawValue)", "error": "\(result.error.map { "\($0)" } ?? "-")"])
+                metadata: [
+                    "scanner": "\(scan.scanner.id)", "result": "\(result.result.rawValue)",
+                    "error": "\(result.error.map { "\($0)" } ?? "-")",
+                ])
         }
         events.publish([.scan(result)])
         return result
@@ -500,7 +503,9 @@ extension StationEngine {
 
     /// Verifies a recipient and, with `counter`, keeps them verified there so that counter's pickup scanners
     /// hand out exactly their parcels.
-    public nonisolated func verifyPickup(_ credential: Credential, atCounter counter: String?, by caller: Caller) async throws -> [ParcelRecord] {
+    public nonisolated func verifyPickup(_ credential: Credential, atCounter counter: String?, by caller: Caller) async throws
+        -> [ParcelRecord]
+    {
         let parcels = try await limitingGuesses(by: caller, counter: counter) { try await verifyPickup(credential) }
         if let counter {
             let expires = clock.nowMillis() + Int64(settings.scanners.verificationSeconds) * 1000

@@ -39,7 +39,8 @@ public actor StationEngine {
         labelReader: (any LabelReader)? = nil
     ) async throws {
         self.labelReader = labelReader
-        self.pickupGuesses = Mutex((GuessLimiter(limit: settings.pickupGuessesPerClient), GuessLimiter(limit: settings.pickupGuessesPerCounter)))
+        self.pickupGuesses = Mutex(
+            (GuessLimiter(limit: settings.pickupGuessesPerClient), GuessLimiter(limit: settings.pickupGuessesPerCounter)))
         self.store = store
         self.settings = settings
         self.clock = clock
@@ -211,8 +212,10 @@ public actor StationEngine {
             default: throw error
             }
             let started = pickupGuesses.withLock { limits in
-                [(client, limits.clients.recordFailure(client, now: now)),
-                 (counter.map { "counter \($0)" } ?? "", counter.flatMap { limits.counters.recordFailure($0, now: now) })]
+                [
+                    (client, limits.clients.recordFailure(client, now: now)),
+                    (counter.map { "counter \($0)" } ?? "", counter.flatMap { limits.counters.recordFailure($0, now: now) }),
+                ]
             }
             for case let (who, until?) in started {
                 logger.warning(

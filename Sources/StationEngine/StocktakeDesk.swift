@@ -1,9 +1,9 @@
 import Foundation
+import Logging
 import ParcelDomain
 public import ParcelStore
 import StationReceipts
 import StrictJSON
-import Logging
 
 /// What a stocktake found, and what the ledger expected that it did not find.
 public struct StocktakeReport: Sendable, Codable, Equatable {
@@ -108,7 +108,9 @@ extension StationEngine {
         let holdHours = settings.holdHours
         return try await store.read { reader in
             guard let record = try reader.stocktake(uid: uid) else { throw EngineError.stocktakeNotFound(uid) }
-            if let stored = record.report, let report = try? StrictJSONDecoder.ownOutput.decode(StocktakeReport.self, from: Data(stored.utf8)) {
+            if let stored = record.report,
+                let report = try? StrictJSONDecoder.ownOutput.decode(StocktakeReport.self, from: Data(stored.utf8))
+            {
                 return report
             }
             return try Self.report(for: record, in: reader, now: now, holdHours: holdHours, closing: false)

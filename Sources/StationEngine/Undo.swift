@@ -1,6 +1,6 @@
+import Logging
 import ParcelDomain
 public import ParcelStore
-import Logging
 
 extension StationEngine {
     /// A step staff may take back shortly after it, when they notice the slip at the counter.

@@ -28,7 +28,8 @@ public struct BackupStatus: Codable, Sendable, Equatable {
     public var nextDueAt: String?
 
     public init(
-        configured: Bool, folder: String? = nil, intervalMinutes: Int? = nil, keep: Int? = nil, running: Bool = false, lastOk: BackupEntry? = nil,
+        configured: Bool, folder: String? = nil, intervalMinutes: Int? = nil, keep: Int? = nil, running: Bool = false,
+        lastOk: BackupEntry? = nil,
         lastFailureAt: String? = nil, lastFailure: String? = nil, nextDueAt: String? = nil
     ) {
         self.configured = configured
@@ -71,7 +72,9 @@ public struct BackupNowResult: Codable, Sendable, Equatable {
     /// Older backups removed to keep `keep`.
     public var removed: [String]
 
-    public init(backup: BackupEntry, parcels: Int, events: Int, head: String?, copySeconds: Double, verifySeconds: Double, removed: [String]) {
+    public init(
+        backup: BackupEntry, parcels: Int, events: Int, head: String?, copySeconds: Double, verifySeconds: Double, removed: [String]
+    ) {
         self.backup = backup
         self.parcels = parcels
         self.events = events

@@ -140,6 +140,13 @@ public struct ErrorCode: RawRepresentable, Codable, Hashable, Sendable, CustomSt
 
     /// Every code this build knows, in the order Protocol.md lists them.
     public static let known: [ErrorCode] = [
-        .malformed, .invalidUTF8, .tooLarge, .unknownMethod, .invalidParams, .tooDeep, .controlCharacter, .lineTimeout, .unsupportedVersion, .accessDenied, .busy, .shuttingDown, .idleTimeout, .tooManyConnections, .trackingInvalid, .checkDigit, .phoneInvalid, .pickupCodeInvalid, .parcelNotFound, .illegalTransition, .credentialRequired, .noMatch, .tooManyAttempts, .codeMismatch, .notAwaitingPickup, .shelfFull, .unknownCommand, .scannerNotFound, .handoffNotFound, .handoffClosed, .unknownParty, .confirmationFailed, .lockedOut, .manifestInvalid, .discrepancyNotFound, .discrepancyResolved, .outgoingDuplicate, .complaintNotFound, .complaintResolved, .undoWindowPassed, .undoOnHandoff, .stocktakeNotFound, .stocktakeClosed, .imageEmpty, .imageTooLarge, .imageTooManyPixels, .imageTruncated, .imageCorrupt, .imageUnsupported, .imageTimeout, .imageUnreadable, .imageAccessDenied, .imageBadGeometry, .backupNotConfigured, .backupFailed, .diskFull, .storeUnavailable, .`internal`,
+        .malformed, .invalidUTF8, .tooLarge, .unknownMethod, .invalidParams, .tooDeep, .controlCharacter, .lineTimeout, .unsupportedVersion,
+        .accessDenied, .busy, .shuttingDown, .idleTimeout, .tooManyConnections, .trackingInvalid, .checkDigit, .phoneInvalid,
+        .pickupCodeInvalid, .parcelNotFound, .illegalTransition, .credentialRequired, .noMatch, .tooManyAttempts, .codeMismatch,
+        .notAwaitingPickup, .shelfFull, .unknownCommand, .scannerNotFound, .handoffNotFound, .handoffClosed, .unknownParty,
+        .confirmationFailed, .lockedOut, .manifestInvalid, .discrepancyNotFound, .discrepancyResolved, .outgoingDuplicate,
+        .complaintNotFound, .complaintResolved, .undoWindowPassed, .undoOnHandoff, .stocktakeNotFound, .stocktakeClosed, .imageEmpty,
+        .imageTooLarge, .imageTooManyPixels, .imageTruncated, .imageCorrupt, .imageUnsupported, .imageTimeout, .imageUnreadable,
+        .imageAccessDenied, .imageBadGeometry, .backupNotConfigured, .backupFailed, .diskFull, .storeUnavailable, .`internal`,
     ]
 }

@@ -17,7 +17,6 @@ extension Method {
     ]
 }
 
-
 public struct HandoffDTO: Codable, Sendable, Equatable {
     /// The handoff's id (a time-ordered UUID).
     public var id: String

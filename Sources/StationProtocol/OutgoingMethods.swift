@@ -25,7 +25,8 @@ public struct OutgoingParams: RequestParams, Equatable {
     public var idChecked: Bool?
     public var staff: String?
     public init(
-        waybill: String, courier: String, destination: String, weightGrams: Int, feeFen: Int, produce: Bool? = nil, senderPhone: String? = nil,
+        waybill: String, courier: String, destination: String, weightGrams: Int, feeFen: Int, produce: Bool? = nil,
+        senderPhone: String? = nil,
         senderTail: String? = nil, idChecked: Bool? = nil, staff: String? = nil
     ) {
         self.waybill = waybill

@@ -236,7 +236,8 @@ public struct NoticeDTO: Codable, Sendable, Equatable {
     public var lastReason: String?
     public var attempts: [NoticeAttemptDTO]
     public init(
-        key: String, status: String, text: String?, queuedAt: String, nextAttemptAt: String, lastReason: String?, attempts: [NoticeAttemptDTO]
+        key: String, status: String, text: String?, queuedAt: String, nextAttemptAt: String, lastReason: String?,
+        attempts: [NoticeAttemptDTO]
     ) {
         self.key = key
         self.status = status

@@ -11,7 +11,6 @@ extension Method {
     static let reportArea: [Method] = [backlog.method, dailyReport.method, monthlyReport.method, handoffLedger.method]
 }
 
-
 // MARK: Params
 
 public struct DailyReportParams: RequestParams, Equatable {

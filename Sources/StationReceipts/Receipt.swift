@@ -33,7 +33,8 @@ public struct ReceiptBody: Codable, Sendable, Equatable {
         public var photo: String?
         public var manifestLine: Int?
         public init(
-            tracking: String, courier: String?, bag: String?, status: String, expected: Bool, note: String?, photo: String?, manifestLine: Int?
+            tracking: String, courier: String?, bag: String?, status: String, expected: Bool, note: String?, photo: String?,
+            manifestLine: Int?
         ) {
             self.tracking = tracking
             self.courier = courier
@@ -70,7 +71,8 @@ public struct ReceiptBody: Codable, Sendable, Equatable {
     public var lines: [Line]
 
     public init(
-        station: Station, seq: Int64, previousDigest: String?, handoff: String, direction: String, kind: String, party: Party, node: String?,
+        station: Station, seq: Int64, previousDigest: String?, handoff: String, direction: String, kind: String, party: Party,
+        node: String?,
         nodeTier: String?, vehicle: String?, openedAt: String, closedAt: String, confirmedBy: String, staff: String, lines: [Line]
     ) {
         self.format = Self.currentFormat

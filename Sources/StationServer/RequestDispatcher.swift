@@ -108,7 +108,8 @@ final class RequestDispatcher: Sendable {
                     id: nil,
                     WireError(
                         .malformed,
-                        "a request is one JSON object per line: {\"id\":1,\"method\":\"…\",\"params\":{…}} (byte \(offset): expected \(expected))")))
+                        "a request is one JSON object per line: {\"id\":1,\"method\":\"…\",\"params\":{…}} (byte \(offset): expected \(expected))"
+                    )))
         } catch {
             // Still read the head, so the refusal carries the request's id.
             controlCharacter = error
@@ -197,7 +198,8 @@ final class RequestDispatcher: Sendable {
             }
             return line(
                 EventMessage(
-                    event: name, data: ParcelEventData(event: WireMapping.event(event), parcel: WireMapping.parcel(parcel, engine: engine))))
+                    event: name, data: ParcelEventData(event: WireMapping.event(event), parcel: WireMapping.parcel(parcel, engine: engine)))
+            )
         case .scan(let outcome):
             return line(EventMessage(event: EventName.scan, data: WireMapping.scanOutcome(outcome, engine: engine)))
         case .scanner(.attached(let status)):
@@ -207,7 +209,8 @@ final class RequestDispatcher: Sendable {
         case .scanner(.partialDropped(let status, let bytes)):
             return line(
                 EventMessage(
-                    event: EventName.scannerPartialDropped, data: ScannerEventData(scanner: WireMapping.scanner(status), droppedBytes: bytes)))
+                    event: EventName.scannerPartialDropped,
+                    data: ScannerEventData(scanner: WireMapping.scanner(status), droppedBytes: bytes)))
         }
     }
 }

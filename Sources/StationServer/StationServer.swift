@@ -204,7 +204,10 @@ public final class StationServer: Service, Sendable {
             }
             let state = ConnectionState(peer: peer, mayWrite: policy.mayWrite(peer))
             let timeoutLine = RequestDispatcher.errorLine(
-                id: nil, WireError(.lineTimeout, "a request line must arrive in full within \(configuration.lineTimeout.nanoseconds / 1_000_000_000) s; closing"))
+                id: nil,
+                WireError(
+                    .lineTimeout,
+                    "a request line must arrive in full within \(configuration.lineTimeout.nanoseconds / 1_000_000_000) s; closing"))
             try channel.pipeline.syncOperations.addHandlers([
                 LineDeadlineHandler(timeout: configuration.lineTimeout, reply: timeoutLine),
                 IdleStateHandler(readTimeout: configuration.idleTimeout),

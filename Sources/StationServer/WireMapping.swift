@@ -56,7 +56,8 @@ enum WireMapping {
 
     static func discrepancy(_ record: DiscrepancyRecord) -> DiscrepancyDTO {
         DiscrepancyDTO(
-            id: record.id, handoff: record.handoffUID, tracking: record.tracking, kind: record.kind.rawValue, openedAt: timestamp(record.openedAt),
+            id: record.id, handoff: record.handoffUID, tracking: record.tracking, kind: record.kind.rawValue,
+            openedAt: timestamp(record.openedAt),
             resolution: record.resolution?.rawValue, resolvedAt: record.resolvedAt.map(timestamp), resolvedBy: record.resolvedBy,
             note: record.note)
     }
@@ -82,7 +83,9 @@ enum WireMapping {
         LabelDecodeResult(
             format: reading.format, width: reading.width, height: reading.height,
             symbols: reading.symbols.map { LabelSymbolDTO(text: $0.text, symbology: $0.symbology, pass: $0.pass, box: $0.box) },
-            waybill: reading.waybill.map { WaybillDTO(number: $0.number, courier: $0.courier, confirmed: $0.confirmed, evidence: $0.evidence) },
+            waybill: reading.waybill.map {
+                WaybillDTO(number: $0.number, courier: $0.courier, confirmed: $0.confirmed, evidence: $0.evidence)
+            },
             scan: scan.map { scanOutcome($0, engine: engine) })
     }
 
@@ -91,7 +94,8 @@ enum WireMapping {
             list.map { .init(tracking: $0.tracking, pickupCode: $0.pickupCode, state: $0.state, shelvedAt: $0.shelvedAt) }
         }
         return StocktakeReportDTO(
-            stocktake: report.stocktake, shelf: report.shelf, startedAt: report.startedAt, closedAt: report.closedAt, scanned: report.scanned,
+            stocktake: report.stocktake, shelf: report.shelf, startedAt: report.startedAt, closedAt: report.closedAt,
+            scanned: report.scanned,
             found: items(report.found), misplaced: items(report.misplaced), unknown: items(report.unknown), missing: items(report.missing),
             longStay: items(report.longStay))
     }
@@ -102,7 +106,8 @@ enum WireMapping {
             configured: status.configured, target: status.target, state: status.state.rawValue, acknowledged: status.acknowledged,
             head: status.head, pending: status.pending, oldestPendingAt: status.oldestPendingAt.map(timestamp),
             lastUploadAt: status.lastUploadAt.map(timestamp), lastAttemptAt: status.lastAttemptAt.map(timestamp),
-            lastError: status.lastError?.message, lastErrorAt: status.lastErrorAt.map(timestamp), nextAttemptAt: status.nextAttemptAt.map(timestamp),
+            lastError: status.lastError?.message, lastErrorAt: status.lastErrorAt.map(timestamp),
+            nextAttemptAt: status.nextAttemptAt.map(timestamp),
             uploaded: status.uploaded, waitingOn: status.waitingOn?.rawValue, waitingSince: status.waitingSince.map(timestamp),
             waitingUntil: status.waitingUntil.map(timestamp), lastErrorKind: status.lastError?.rawValue)
     }
@@ -125,7 +130,8 @@ enum WireMapping {
 
     static func outgoing(_ record: OutgoingRecord) -> OutgoingDTO {
         OutgoingDTO(
-            waybill: record.waybill, courier: record.courier, produce: record.produce, senderTail: record.senderTail, idChecked: record.idChecked,
+            waybill: record.waybill, courier: record.courier, produce: record.produce, senderTail: record.senderTail,
+            idChecked: record.idChecked,
             destination: record.destination, weightGrams: record.weightGrams, feeFen: record.feeFen,
             state: record.handedOver ? "handedOver" : "waiting", acceptedAt: timestamp(record.acceptedAt), acceptedBy: record.acceptedBy,
             handedAt: record.handedAt.map(timestamp))
@@ -134,7 +140,8 @@ enum WireMapping {
     static func complaint(_ record: ComplaintRecord) -> ComplaintDTO {
         ComplaintDTO(
             id: record.id, tracking: record.tracking, handoff: record.handoff, text: record.text, source: record.source,
-            at: timestamp(record.at), recordedBy: record.recordedBy, resolution: record.resolution, resolvedAt: record.resolvedAt.map(timestamp),
+            at: timestamp(record.at), recordedBy: record.recordedBy, resolution: record.resolution,
+            resolvedAt: record.resolvedAt.map(timestamp),
             resolvedBy: record.resolvedBy)
     }
 
@@ -320,7 +327,8 @@ enum WireMapping {
             case .noFreePickupCode: return WireError(.shelfFull, "every pickup code is in use or cooling down; add shelves")
             case .invalidPhone(let reason): return WireError(.phoneInvalid, reason)
             case .unknownCommand(let text):
-                return WireError(.unknownCommand, "\"\(text)\" is a command barcode naming no role (intake, pickup, handoff, stocktake, off)")
+                return WireError(
+                    .unknownCommand, "\"\(text)\" is a command barcode naming no role (intake, pickup, handoff, stocktake, off)")
             }
         case let error as EngineError:
             switch error {
@@ -344,7 +352,8 @@ enum WireMapping {
                     .tooManyAttempts,
                     "too many wrong pickup codes or phone numbers from this client or counter; try again after \(timestamp(until))")
             case .lockedOut(let until):
-                return WireError(.lockedOut, "too many wrong PINs; this courier's PIN is refused until \(timestamp(until)) (a badge still works)")
+                return WireError(
+                    .lockedOut, "too many wrong PINs; this courier's PIN is refused until \(timestamp(until)) (a badge still works)")
             case .discrepancyNotFound(let id): return WireError(.discrepancyNotFound, "no discrepancy \(id)")
             case .discrepancyResolved(let id): return WireError(.discrepancyResolved, "discrepancy \(id) is resolved already")
             case .outgoingDuplicate(let waybill): return WireError(.outgoingDuplicate, "\(waybill) is already waiting here to be sent")
@@ -357,10 +366,12 @@ enum WireMapping {
                     .undoWindowPassed,
                     minutes == 0
                         ? "undo is turned off at this station (undoWindowMinutes 0)"
-                        : "the \(step) was at \(timestamp(at)); it can be undone within \(minutes) minutes only: use a return or an exception instead")
+                        : "the \(step) was at \(timestamp(at)); it can be undone within \(minutes) minutes only: use a return or an exception instead"
+                )
             case .undoOnHandoff(let tracking, let handoff):
                 return WireError(
-                    .undoOnHandoff, "parcel \(tracking) was taken in on handoff \(handoff): record a discrepancy there instead of undoing it")
+                    .undoOnHandoff,
+                    "parcel \(tracking) was taken in on handoff \(handoff): record a discrepancy there instead of undoing it")
             case .unreadableScan(let reason): return WireError(.trackingInvalid, "the scanner sent no readable code: \(reason)")
             case .imageRejected(let rejection):
                 // The message only: the image library's detail was logged by the engine and is never sent.
@@ -428,7 +439,8 @@ extension WireMapping {
     /// The daemon's backup service, or `backup.notConfigured`.
     static func backupPort(_ engine: StationEngine) throws -> any BackupPort {
         guard let port = engine.backupSource.current else {
-            throw WireError(.backupNotConfigured, "no backup folder is configured (\"backup\": {\"folder\": …} in the daemon's configuration)")
+            throw WireError(
+                .backupNotConfigured, "no backup folder is configured (\"backup\": {\"folder\": …} in the daemon's configuration)")
         }
         return port
     }

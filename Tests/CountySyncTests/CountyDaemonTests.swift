@@ -67,7 +67,9 @@ import Testing
 
         // County staff: a reader role, and the report through parcelctl with the libpq variables.
         try await owner.withConnection(logger: CountyTestServer.logger) { connection in
-            try await CountyAdmin.registerReader(connection, role: "staff_\(owner.database.split(separator: "_").last ?? "")", password: "staff-pw", logger: CountyTestServer.logger)
+            try await CountyAdmin.registerReader(
+                connection, role: "staff_\(owner.database.split(separator: "_").last ?? "")", password: "staff-pw",
+                logger: CountyTestServer.logger)
         }
         var environment = ProcessInfo.processInfo.environment
         environment["PGHOST"] = "127.0.0.1"
@@ -76,7 +78,8 @@ import Testing
         environment["PGUSER"] = "staff_\(owner.database.split(separator: "_").last ?? "")"
         environment["PGPASSWORD"] = "staff-pw"
         let csvPath = folder.file("backlog.csv")
-        let csv = try runCommand(BuiltProducts.parcelctl, ["county", "report", "backlog", "--csv", "-o", csvPath], environment: environment)
+        let csv = try runCommand(
+            BuiltProducts.parcelctl, ["county", "report", "backlog", "--csv", "-o", csvPath], environment: environment)
         #expect(csv.status == 0, "\(csv.stderr)")
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: csvPath)))
         #expect(Array(bytes.prefix(3)) == [0xEF, 0xBB, 0xBF])
@@ -110,7 +113,8 @@ import Testing
         defer { daemon.kill9() }
         let connection = try daemon.connect()
         let _: ParcelResult = try connection.call(
-            Method.intake.rawValue, IntakeParams(tracking: "75" + String(format: "%012d", 4201), phone: "13800138000"), as: ParcelResult.self)
+            Method.intake.rawValue, IntakeParams(tracking: "75" + String(format: "%012d", 4201), phone: "13800138000"),
+            as: ParcelResult.self)
         var status: SyncStatusResult = try connection.call(Method.syncStatus.rawValue, NoParams(), as: SyncStatusResult.self)
         let deadline = Date().addingTimeInterval(30)
         while status.pending > 0 || status.state != "idle", Date() < deadline {

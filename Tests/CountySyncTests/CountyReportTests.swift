@@ -5,8 +5,8 @@ import ParcelDomain
 import ParcelStore
 import ReportRendering
 import StationEngine
-import Testing
 import StationTestSupport
+import Testing
 
 /// County reports on a fixed data set of three stations, uploaded for real, against figures worked out by hand
 /// (each expectation says how).
@@ -34,7 +34,8 @@ import StationTestSupport
         let sf = { (n: Int) in "SF" + String(format: "%013d", n) }
 
         cun2.clock.set(at(1))
-        _ = try await cun2.engine.openHandoff(.init(direction: .inbound, kind: .delivery, party: "bus", node: "xiang-05", nodeTier: .township), by: cun2.staff)
+        _ = try await cun2.engine.openHandoff(
+            .init(direction: .inbound, kind: .delivery, party: "bus", node: "xiang-05", nodeTier: .township), by: cun2.staff)
         cun2.clock.set(at(5))
         for n in 1...3 { try await cun2.intake(zto(200 + n)) }
 
@@ -83,7 +84,8 @@ import StationTestSupport
 
         let stations = [cun1, cun2, xiang]
         for (station, tier) in zip(stations, [CountyAdmin.Tier.village, .village, .township]) {
-            let link = try await CountyTestServer.registerStation(owner, id: station.id, name: station.engine.settings.stationName, tier: tier)
+            let link = try await CountyTestServer.registerStation(
+                owner, id: station.id, name: station.engine.settings.stationName, tier: tier)
             _ = try await station.syncUntilCaughtUp(link)
         }
         return (owner, stations)
@@ -160,9 +162,11 @@ import StationTestSupport
         #expect(days.to == Self.at(192))
         let assessment = try await reports(owner) { try await $0.assessment(period: days, holdHours: 168, now: now) }
         let scores = Dictionary(uniqueKeysWithValues: assessment.stations.map { ($0.station.id, $0.assessment) })
-        #expect(scores["cun-01"]?.inputs == .init(
-            handoffs: 1, handoffsClosedWithReceipt: 1, handoffsWithOpenDiscrepancies: 1, parcelsShelved: 7, parcelsOnShelf: 7,
-            parcelsOverdue: 4, parcelsWaitingPastHold: 4, complaints: 1, holdHours: 168))
+        #expect(
+            scores["cun-01"]?.inputs
+                == .init(
+                    handoffs: 1, handoffsClosedWithReceipt: 1, handoffsWithOpenDiscrepancies: 1, parcelsShelved: 7, parcelsOnShelf: 7,
+                    parcelsOverdue: 4, parcelsWaitingPastHold: 4, complaints: 1, holdHours: 168))
         #expect(scores["cun-01"]?.points == 3.29)
         #expect(scores["cun-02"]?.points == 0)
         #expect(scores["xiang-05"]?.points == 10)

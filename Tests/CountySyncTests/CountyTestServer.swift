@@ -1,8 +1,8 @@
 import CountySync
 import Foundation
-import StationTestSupport
 import Logging
 import PostgresNIO
+import StationTestSupport
 import Synchronization
 
 /// The real PostgreSQL the county tests run against: the one `scripts/test.sh` started (PARCEL_STATION_TEST_PG_*),
@@ -68,7 +68,8 @@ enum CountyTestServer {
         let task = groupRoles.withLock { tasks -> Task<Void, any Error> in
             if let existing = tasks[server.port] { return existing }
             let task = Task {
-                let admin = CountyLink(host: server.host, port: server.port, database: "postgres", user: server.owner, password: server.password)
+                let admin = CountyLink(
+                    host: server.host, port: server.port, database: "postgres", user: server.owner, password: server.password)
                 try await admin.withConnection(logger: logger) { connection in
                     for role in [CountySchema.stationGroup, CountySchema.readerGroup] {
                         try await connection.query(
@@ -149,7 +150,9 @@ final class OwnCountyServer: @unchecked Sendable {
 
     init() throws {
         folder = "/tmp/parcel-county-own-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try CountyTestServer.run(["/bin/bash", "\(CountyTestServer.repositoryRoot)/scripts/county-test-db.sh", "start", folder, String(getpid())])
+        try CountyTestServer.run([
+            "/bin/bash", "\(CountyTestServer.repositoryRoot)/scripts/county-test-db.sh", "start", folder, String(getpid()),
+        ])
         var values: [String: String] = [:]
         for line in try String(contentsOfFile: "\(folder)/env", encoding: .utf8).split(separator: "\n") {
             let pair = line.replacingOccurrences(of: "export ", with: "").split(separator: "=", maxSplits: 1).map(String.init)

@@ -19,7 +19,8 @@ final class TestStation: EngineSuite, Sendable {
         fixture = try await EngineFixture(
             prefix: "county-\(id)",
             settings: StationSettings(
-                stationID: id, stationName: name, shelves: ShelfLayout(shelves: (1...4).map { .init(id: $0, layers: 4, layerCapacity: 60) }),
+                stationID: id, stationName: name,
+                shelves: ShelfLayout(shelves: (1...4).map { .init(id: $0, layers: 4, layerCapacity: 60) }),
                 parties: parties),
             clock: FakeClock(start), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
@@ -44,7 +45,8 @@ final class TestStation: EngineSuite, Sendable {
     func syncUntilCaughtUp(_ link: CountyLink, seconds: Double = 60, batchSize: Int = 1000) async throws -> SyncStatus {
         let syncer = CountySyncer(
             link: link, stationID: id, source: LedgerOutboxSource(store: store),
-            pacing: SyncPacing(batchSize: batchSize, pollInterval: .milliseconds(50), retryMin: .milliseconds(100), retryMax: .milliseconds(400)),
+            pacing: SyncPacing(
+                batchSize: batchSize, pollInterval: .milliseconds(50), retryMin: .milliseconds(100), retryMax: .milliseconds(400)),
             logger: Logger(label: "sync-\(id)") { _ in SwiftLogNoOpLogHandler() }, now: { [clock] in clock.nowMillis() })
         let task = Task { await syncer.run() }
         defer { task.cancel() }

@@ -3,8 +3,8 @@ import Foundation
 import LedgerSync
 import Logging
 import ParcelDomain
-import Testing
 import StationTestSupport
+import Testing
 
 /// The county link as it fails in the field: a county restarted, a network that swallows packets, a failover to
 /// a replica. Each must end in a caught-up station with no restart of the station. Each test has a PostgreSQL
@@ -42,7 +42,8 @@ import StationTestSupport
     /// What the county holds for the station: rows, distinct seqs, lowest and highest seq.
     func held(_ owner: CountyLink, _ station: TestStation) async throws -> [String] {
         try await CountyTestServer.rows(
-            owner, "SELECT count(*), count(DISTINCT seq), min(seq), max(seq) FROM county.station_event WHERE station_id = '\(station.id)'")[0]
+            owner, "SELECT count(*), count(DISTINCT seq), min(seq), max(seq) FROM county.station_event WHERE station_id = '\(station.id)'")[
+                0]
     }
 
     @Test func aCountyRestartWhileTheStationIsIdleIsCaughtUpWithoutARestart() async throws {
@@ -124,7 +125,9 @@ import StationTestSupport
         onReplica.port = replica.server.port
         let replicated = try await station.outboxHead()
         let deadline = Date().addingTimeInterval(30)
-        while try await held(onReplica, station)[3] != String(replicated), Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        while try await held(onReplica, station)[3] != String(replicated), Date() < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
         try replica.stop()
         for n in 10..<15 { try await station.intake(Self.zto(n)) }
         _ = try await waitFor(syncer, try await caughtUp(station))

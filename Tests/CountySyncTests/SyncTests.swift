@@ -5,10 +5,9 @@ import Logging
 import ParcelDomain
 import ParcelStore
 import PostgresNIO
-import Testing
-import ParcelDomain
 import StationEngine
 import StationTestSupport
+import Testing
 
 /// Upload of station outboxes to a real PostgreSQL. Serialized: the county's group roles are cluster-wide.
 @Suite(.serialized) struct SyncTests {
@@ -27,8 +26,9 @@ import StationTestSupport
         #expect(again.isEmpty)
         let version = try await owner.withConnection(logger: logger) { try await CountyAdmin.schemaVersion($0, logger: logger) }
         #expect(version == CountySchema.migrations.last?.version)
-        #expect(try await CountyTestServer.rows(owner, "SELECT version, name FROM county.schema_migration ORDER BY version").count
-            == CountySchema.migrations.count)
+        #expect(
+            try await CountyTestServer.rows(owner, "SELECT version, name FROM county.schema_migration ORDER BY version").count
+                == CountySchema.migrations.count)
     }
 
     @Test func threeStationsUploadTheirLedgersInOrder() async throws {
@@ -64,7 +64,9 @@ import StationTestSupport
             #expect(county == [String(local.0), String(local.1)])
         }
         // Payloads carry no phone numbers and no tails (as a JSON value: a uid in hex may hold "5678" by chance).
-        #expect(try await count(owner, #"SELECT count(*) FROM county.station_event WHERE payload::text ~ '"5678"' OR payload ? 'phoneTail'"#) == 0)
+        #expect(
+            try await count(owner, #"SELECT count(*) FROM county.station_event WHERE payload::text ~ '"5678"' OR payload ? 'phoneTail'"#)
+                == 0)
     }
 
     @Test func undoneIntakesEndTheirStayAndUndonePickupsKeepTheirWaitAtTheCounty() async throws {
@@ -89,13 +91,15 @@ import StationTestSupport
             SELECT tracking, state, released_at IS NOT NULL, (extract(epoch FROM shelved_at) * 1000)::bigint
             FROM county.parcel WHERE station_id = 'cun-09' ORDER BY tracking
             """)
-        #expect(rows == [
-            [kept.tracking, "shelved", "false", String(Self.start)],  // still waiting since the first shelving
-            [mistaken.tracking, "voided", "true", String(Self.start)],
-        ])
+        #expect(
+            rows == [
+                [kept.tracking, "shelved", "false", String(Self.start)],  // still waiting since the first shelving
+                [mistaken.tracking, "voided", "true", String(Self.start)],
+            ])
         // A voided stay was never a transaction: the county's volume counts one parcel received.
         let volume = try await CountyTestServer.rows(
-            owner, CountySQL.volume.replacingOccurrences(of: "$1", with: "'2026-10-01'").replacingOccurrences(of: "$2", with: "'2026-12-01'"))
+            owner,
+            CountySQL.volume.replacingOccurrences(of: "$1", with: "'2026-10-01'").replacingOccurrences(of: "$2", with: "'2026-12-01'"))
         #expect(volume.first { $0[0] == "cun-09" }?[1] == "1")
     }
 
@@ -158,7 +162,9 @@ import StationTestSupport
                 try await connection.query("UPDATE county.station_event SET payload = '{}' WHERE station_id = 'cun-11'", logger: logger)
             }
         }
-        #expect(try await count(owner, "SELECT count(*) FROM county.station_event WHERE station_id = 'cun-12'") == Int(try await two.outboxHead()))
+        #expect(
+            try await count(owner, "SELECT count(*) FROM county.station_event WHERE station_id = 'cun-12'")
+                == Int(try await two.outboxHead()))
     }
 
     @Test func aLinkCutInTheMiddleOfABatchLeavesNoGapAndNoDuplicate() async throws {

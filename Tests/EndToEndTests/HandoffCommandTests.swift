@@ -95,7 +95,12 @@ import Testing
         // Someone edits the file behind the daemon's back.
         let database = daemon.stateDir + "/parcels.sqlite"
         let sql = "DROP TRIGGER parcel_event_no_update; UPDATE parcel_event SET actor = 'nobody' WHERE id = 4;"
-        let edited = try runCommand("/usr/bin/env", ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", database, sql])
+        let edited = try runCommand(
+            "/usr/bin/env",
+            [
+                "python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", database,
+                sql,
+            ])
         #expect(edited.status == 0, "\(edited.stderr)")
         let again = try daemon.restarted()
         let broken = try runCommand(BuiltProducts.parcelctl, ["audit", "verify", "--socket", again.socketPath])

@@ -29,7 +29,9 @@ import Testing
     @Test func requestIdsMayBeAnyNumber() throws {
         let daemon = try DaemonProcess()
         let client = try daemon.connect()
-        for (sent, echoed) in [("1.5", "1.5"), ("-3", "-3"), ("1e3", "1000"), ("2.5e-3", "0.0025"), ("9007199254740993", "9007199254740993")] {
+        for (sent, echoed) in [
+            ("1.5", "1.5"), ("-3", "-3"), ("1e3", "1000"), ("2.5e-3", "0.0025"), ("9007199254740993", "9007199254740993"),
+        ] {
             try client.send(Array(#"{"id":\#(sent),"method":"Station.Status"}"#.utf8) + [10])
             let reply = String(decoding: try client.readLine(), as: UTF8.self)
             #expect(reply.hasPrefix(#"{"id":\#(echoed),"#) || reply.contains(#""id":\#(echoed)}"#), "\(sent): \(reply.prefix(80))")
@@ -67,15 +69,18 @@ import Testing
         }
         // The three reported cases, by name.
         #expect(
-            try client.errorCode(forRawLine: #"{"id":1,"method":"Scan.Submit","params":{"scanner":"gun\u0000one","text":"SF1000000000103"}}"# + "\n")
+            try client.errorCode(
+                forRawLine: #"{"id":1,"method":"Scan.Submit","params":{"scanner":"gun\u0000one","text":"SF1000000000103"}}"# + "\n")
                 == "request.controlCharacter")
         #expect(
-            try client.errorCode(forRawLine: #"{"id":2,"method":"Station.Hello","params":{"protocol":{"major":1,"minor":0},"client":"a\u0000"}}"# + "\n")
+            try client.errorCode(
+                forRawLine: #"{"id":2,"method":"Station.Hello","params":{"protocol":{"major":1,"minor":0},"client":"a\u0000"}}"# + "\n")
                 == "request.controlCharacter")
         _ = try client.intake("SF1000000000104")
         for text in [#"\u0000abc"#, #"abc\u0000"#] {
             #expect(
-                try client.errorCode(forRawLine: #"{"id":3,"method":"Complaint.Record","params":{"tracking":"SF1000000000104","text":"\#(text)"}}"# + "\n")
+                try client.errorCode(
+                    forRawLine: #"{"id":3,"method":"Complaint.Record","params":{"tracking":"SF1000000000104","text":"\#(text)"}}"# + "\n")
                     == "request.controlCharacter")
         }
         // Whitespace controls are text: kept whole, stored whole, and the chain agrees with what is stored.
@@ -85,7 +90,8 @@ import Testing
         #expect(kept.text == "第一行\r\n第二行\tend")
         let listed = try client.call(Method.complaints.rawValue, HandoffListParams(), as: ComplaintsResult.self)
         #expect(listed.complaints.map(\.text) == ["第一行\r\n第二行\tend"])
-        _ = try client.call(Method.submitScan.rawValue, SubmitScanParams(text: "SF1000000000105", scanner: "gun\tone"), as: ScanOutcomeDTO.self)
+        _ = try client.call(
+            Method.submitScan.rawValue, SubmitScanParams(text: "SF1000000000105", scanner: "gun\tone"), as: ScanOutcomeDTO.self)
         let audit = try client.call(Method.verifyAudit.rawValue, NoParams(), as: AuditResult.self)
         #expect(audit.valid)
         #expect(daemon.terminate() == 0)
@@ -106,7 +112,8 @@ import Testing
         // A ninth from root is refused with its own code; another user is served at once.
         let ninth = try StationConnection(socketPath: daemon.socketPath, timeout: 5)
         #expect(StationConnection.errorCode(of: (try? ninth.readLine()) ?? []) == "connection.tooMany", "\(daemon.log)")
-        let other = try runCommand("/usr/sbin/runuser", ["-u", "nobody", "--", BuiltProducts.parcelctl, "--socket", daemon.socketPath, "status"])
+        let other = try runCommand(
+            "/usr/sbin/runuser", ["-u", "nobody", "--", BuiltProducts.parcelctl, "--socket", daemon.socketPath, "status"])
         #expect(other.status == 0, "\(other.stderr)")
         // Trickle a byte every 200 ms for 1.5 s: never silent, never a whole line. The deadline counts from the
         // line's first byte, so each is answered and closed at 3 s, long before the 300 s idle timeout.
@@ -155,7 +162,9 @@ import Testing
         #expect(try verify("", phoneTail: "1234") == "pickup.tooManyAttempts")
         // A reconnect is the same peer.
         let again = try daemon.connect(client: "renamed")
-        #expect(throws: WireError.self) { _ = try again.call(Method.verifyPickup.rawValue, VerifyParams(code: code), as: ParcelsResult.self) }
+        #expect(throws: WireError.self) {
+            _ = try again.call(Method.verifyPickup.rawValue, VerifyParams(code: code), as: ParcelsResult.self)
+        }
         #expect(daemon.log.contains("pickup guessing"))
         // After the cool-down the right code works again.
         sleep(3)

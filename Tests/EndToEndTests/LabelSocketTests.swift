@@ -1,9 +1,10 @@
 import Foundation
-import enum LabelDecoding.HostileImages
 import StationClient
 import StationProtocol
 import StationTestSupport
 import Testing
+
+import enum LabelDecoding.HostileImages
 
 /// Label photos through the daemon: `Label.Decode` and the watched spool folder, with real zbar and images.
 @Suite(.serialized) struct LabelSocketTests {

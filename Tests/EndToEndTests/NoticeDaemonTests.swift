@@ -8,7 +8,12 @@ import Testing
 @Suite(.serialized) struct NoticeDaemonTests {
     func sql(_ database: String, _ query: String) throws -> String {
         let result = try runCommand(
-            "/usr/bin/env", ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print('\\n'.join('|'.join(map(str,r)) for r in c.execute(sys.argv[2])))", database, query])
+            "/usr/bin/env",
+            [
+                "python3", "-c",
+                "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print('\\n'.join('|'.join(map(str,r)) for r in c.execute(sys.argv[2])))",
+                database, query,
+            ])
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -70,7 +75,9 @@ import Testing
         _ = try client.call(
             Method.confirmPickup.rawValue, ConfirmParams(trackings: ["SF1234567890123"], code: code), as: ConfirmResult.self)
         let cancelDeadline = Date().addingTimeInterval(30)
-        while try sql(database, "SELECT count(*) FROM notice WHERE status = 'pending'") != "0" && Date() < cancelDeadline { usleep(200_000) }
+        while try sql(database, "SELECT count(*) FROM notice WHERE status = 'pending'") != "0" && Date() < cancelDeadline {
+            usleep(200_000)
+        }
         #expect(try sql(database, "SELECT count(*) FROM notice WHERE status = 'cancelled'") == "3")
         #expect(daemon.terminate() == 0)
 
@@ -96,7 +103,8 @@ import Testing
             while try sql(database, query) != expected && Date() < deadline { usleep(100_000) }
             #expect(try sql(database, query) == expected, "\(query)")
         }
-        let kept = try client.call(Method.intake.rawValue, IntakeParams(tracking: "SF1234567890123", phoneTail: "5678"), as: ParcelResult.self)
+        let kept = try client.call(
+            Method.intake.rawValue, IntakeParams(tracking: "SF1234567890123", phoneTail: "5678"), as: ParcelResult.self)
         _ = try client.call(Method.intake.rawValue, IntakeParams(tracking: "YT1234567890123", phoneTail: "1234"), as: ParcelResult.self)
         try waitFor("SELECT count(*) FROM notice WHERE status = 'sent'", "2")
         let keptID = "(SELECT id FROM parcel WHERE tracking = 'SF1234567890123')"
@@ -113,7 +121,8 @@ import Testing
 
         _ = try client.call(Method.undo.rawValue, UndoParams(tracking: "YT1234567890123", step: "intake"), as: ParcelResult.self)
         try waitFor(
-            "SELECT count(*) FROM notice WHERE status = 'cancelled' AND parcel_id = (SELECT id FROM parcel WHERE tracking = 'YT1234567890123')", "3")
+            "SELECT count(*) FROM notice WHERE status = 'cancelled' AND parcel_id = (SELECT id FROM parcel WHERE tracking = 'YT1234567890123')",
+            "3")
         #expect(daemon.terminate() == 0)
     }
 }

@@ -17,7 +17,9 @@ import Testing
     /// Three parcels (one picked up), a produce parcel sent, a handoff closed with a missing parcel, a complaint.
     func populate(_ daemon: DaemonProcess) throws {
         let client = try daemon.connect(client: "report-test")
-        for (tracking, phone) in [("SF1234567890123", Self.phones[0]), ("75123456789012", Self.phones[1]), ("YT1234567890123", Self.phones[2])] {
+        for (tracking, phone) in [
+            ("SF1234567890123", Self.phones[0]), ("75123456789012", Self.phones[1]), ("YT1234567890123", Self.phones[2]),
+        ] {
             _ = try client.call(Method.intake.rawValue, IntakeParams(tracking: tracking, phone: phone), as: ParcelResult.self)
         }
         _ = try client.call(
@@ -37,7 +39,8 @@ import Testing
             as: HandoffResult.self)
         _ = try client.call(
             Method.scanHandoff.rawValue, HandoffScanParams(handoff: opened.handoff.id, text: "75100000000021"), as: HandoffScanResult.self)
-        _ = try client.call(Method.closeHandoff.rawValue, HandoffCloseParams(handoff: opened.handoff.id, pin: "4826"), as: HandoffResult.self)
+        _ = try client.call(
+            Method.closeHandoff.rawValue, HandoffCloseParams(handoff: opened.handoff.id, pin: "4826"), as: HandoffResult.self)
         _ = try client.call(
             Method.recordComplaint.rawValue, ComplaintParams(tracking: "YT1234567890123", text: "取件码短信没收到，电话 13900001111 打不通"),
             as: ComplaintDTO.self)
@@ -134,7 +137,9 @@ import Testing
         let ledger = try JSONDecoder().decode(Reply<HandoffLedgerResult>.self, from: Data(outputs["ledger --from 2020-01-01 --json"]!.utf8))
         #expect(ledger.result.handoffs.count == 1)
         let entry = try #require(ledger.result.handoffs.first)
-        #expect(entry.lines == HandoffLineCountsDTO(listed: 2, scanned: 1, missing: 1, extra: 0, damaged: 0, misrouted: 0, pending: 0, total: 2))
+        #expect(
+            entry.lines == HandoffLineCountsDTO(listed: 2, scanned: 1, missing: 1, extra: 0, damaged: 0, misrouted: 0, pending: 0, total: 2)
+        )
         #expect(entry.openDiscrepancies == 1)
         let digest = try #require(entry.handoff.receiptDigest)
         // The CSV keeps the receipt's full digest; the page and the table show its first 16 digits.
@@ -150,7 +155,8 @@ import Testing
         let both = try daemon.parcelctl(["report", "daily", "--csv", "--html"])
         #expect(both.status == 64)
         // Global options may come first, also before a nested subcommand.
-        let leading = try runCommand(BuiltProducts.parcelctl, ["--socket", daemon.socketPath, "--json", "report", "ledger", "--from", "2020-01-01"])
+        let leading = try runCommand(
+            BuiltProducts.parcelctl, ["--socket", daemon.socketPath, "--json", "report", "ledger", "--from", "2020-01-01"])
         #expect(leading.status == 0, "\(leading.stderr)")
         #expect((try? JSONDecoder().decode(Reply<HandoffLedgerResult>.self, from: Data(leading.stdout.utf8)))?.result.handoffs.count == 1)
         #expect(!today.isEmpty)

@@ -52,26 +52,26 @@ import Testing
         let socket = directory.file("s.sock")
         let config = directory.file("config.json")
         try """
-            {"scanners": {"reattachGraceMilliseconds": 0, "duplicateWindowMs": 1500,
-              "assignments": [{"match": "SN-DESK", "role": "intake"}, {"match": "SN-COUNTER", "role": "pickup", "counter": "A"}]}}
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        {"scanners": {"reattachGraceMilliseconds": 0, "duplicateWindowMs": 1500,
+          "assignments": [{"match": "SN-DESK", "role": "intake"}, {"match": "SN-COUNTER", "role": "pickup", "counter": "A"}]}}
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         let scenario = directory.file("scenario.json")
         try """
-            [{"plug": "keyboard", "port": "1", "devnum": 2, "serial": "SN-DESK"},
-             {"plug": "pos", "port": "2", "devnum": 3, "serial": "SN-COUNTER"},
-             {"start": ["--state-dir", "\(directory.file("state"))", "--socket", "\(socket)", "--config", "\(config)"], "stderr": true},
-             {"expectText": "scanner attached", "timeout": 30}, {"expectText": "scanner attached", "timeout": 30},
-             {"sleep": 0.5},
-             {"scan": "SF1234567890123", "port": "1"}, {"idle": "1"},
-             {"scan": "SF1234567890123", "port": "1"}, {"idle": "1"},
-             {"scan": "yt1234567890123", "port": "1"}, {"idle": "1"},
-             {"pos": "SF1234567890123", "symbology": "]C0", "port": "2"}, {"idle": "2"},
-             {"scan": "PSCMD:OFF", "port": "1"}, {"idle": "1"},
-             {"scan": "JT1234567890123", "port": "1"}, {"idle": "1"},
-             {"scan": "ZTO12345", "port": "1", "enter": false}, {"idle": "1"}, {"sleep": 0.3},
-             {"unplug": "1"}, {"expectText": "scanner detached", "timeout": 15},
-             {"sleep": 0.5}, {"stop": true}]
-            """.write(toFile: scenario, atomically: true, encoding: .utf8)
+        [{"plug": "keyboard", "port": "1", "devnum": 2, "serial": "SN-DESK"},
+         {"plug": "pos", "port": "2", "devnum": 3, "serial": "SN-COUNTER"},
+         {"start": ["--state-dir", "\(directory.file("state"))", "--socket", "\(socket)", "--config", "\(config)"], "stderr": true},
+         {"expectText": "scanner attached", "timeout": 30}, {"expectText": "scanner attached", "timeout": 30},
+         {"sleep": 0.5},
+         {"scan": "SF1234567890123", "port": "1"}, {"idle": "1"},
+         {"scan": "SF1234567890123", "port": "1"}, {"idle": "1"},
+         {"scan": "yt1234567890123", "port": "1"}, {"idle": "1"},
+         {"pos": "SF1234567890123", "symbology": "]C0", "port": "2"}, {"idle": "2"},
+         {"scan": "PSCMD:OFF", "port": "1"}, {"idle": "1"},
+         {"scan": "JT1234567890123", "port": "1"}, {"idle": "1"},
+         {"scan": "ZTO12345", "port": "1", "enter": false}, {"idle": "1"}, {"sleep": 0.3},
+         {"unplug": "1"}, {"expectText": "scanner detached", "timeout": 15},
+         {"sleep": 0.5}, {"stop": true}]
+        """.write(toFile: scenario, atomically: true, encoding: .utf8)
         let subscriber = Subscriber(socketPath: socket)
         let run = try runCommand(
             "/usr/bin/timeout",
@@ -96,7 +96,9 @@ import Testing
         let client = try daemon.connect()
         #expect(try client.call(Method.get.rawValue, GetParams(tracking: "SF1234567890123"), as: GetResult.self).parcel.state == "shelved")
         #expect(try client.call(Method.get.rawValue, GetParams(tracking: "YT1234567890123"), as: GetResult.self).events.count == 2)
-        #expect(try client.errorCode(forRawLine: #"{"id":1,"method":"Parcel.Get","params":{"tracking":"JT1234567890123"}}"# + "\n") == "parcel.notFound")
+        #expect(
+            try client.errorCode(forRawLine: #"{"id":1,"method":"Parcel.Get","params":{"tracking":"JT1234567890123"}}"# + "\n")
+                == "parcel.notFound")
         let scanners = try client.call(Method.scanners.rawValue, NoParams(), as: ScannersResult.self).scanners
         let desk = scanners.first { $0.id.hasPrefix("usb:") && $0.id.contains("SN-DESK") }
         #expect(desk?.role == "off", "\(scanners)")

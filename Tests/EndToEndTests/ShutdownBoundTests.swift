@@ -28,13 +28,15 @@ import Testing
         let socketPath = daemon.socketPath
         let clients = Thread {
             onThreads(4) { client in
-                guard let connection = try? StationConnection(socketPath: socketPath, timeout: 30), (try? connection.hello(client: "load")) != nil
+                guard let connection = try? StationConnection(socketPath: socketPath, timeout: 30),
+                    (try? connection.hello(client: "load")) != nil
                 else { return }
                 var index = 0
                 while !stop.withLock({ $0 }) {
                     index += 1
                     let tracking = "SF" + String(format: "%013d", client * 1_000_000 + index)
-                    guard let reply = try? connection.callRaw(Method.intake.rawValue, IntakeParams(tracking: tracking, phoneTail: "1234")) else {
+                    guard let reply = try? connection.callRaw(Method.intake.rawValue, IntakeParams(tracking: tracking, phoneTail: "1234"))
+                    else {
                         return
                     }
                     // Only a result acknowledges the intake (server.shuttingDown answers the ones refused).

@@ -426,7 +426,8 @@ import Testing
 
         // A parcel for the next village scanned in by mistake; its notice went out before anyone noticed. The intake is
         // undone: the stay is voided and its reminders cancelled. A parcel the morning's receipt counts is not undone.
-        _ = try station.call(Method.intake.rawValue, IntakeParams(tracking: Self.mistaken, phoneTail: "9090", staff: "李娟"), as: ParcelResult.self)
+        _ = try station.call(
+            Method.intake.rawValue, IntakeParams(tracking: Self.mistaken, phoneTail: "9090", staff: "李娟"), as: ParcelResult.self)
         #expect(try Self.waitUntil { try Self.parcel(station, Self.mistaken).parcel.state == "notified" })
         let voided = try station.call(
             Method.undo.rawValue, UndoParams(tracking: Self.mistaken, step: "intake", reason: "扫错件，下个村的", staff: "李娟"),

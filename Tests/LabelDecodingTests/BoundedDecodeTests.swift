@@ -43,7 +43,10 @@ struct BoundedDecodeTests {
     @Test("degenerate shapes are refused from the header, before any pixel is decoded")
     func degenerateShapes() throws {
         let decoder = LabelDecoder()
-        for name in ["png-1x65535.png", "png-65535x1.png", "pgm-65535x1.pgm", "pgm-1x65535.pgm", "png-2x24000.png", "jpeg-1x65500.jpg", "jpeg-65500x8.jpg", "webp-1x16383.webp"] {
+        for name in [
+            "png-1x65535.png", "png-65535x1.png", "pgm-65535x1.pgm", "pgm-1x65535.pgm", "png-2x24000.png", "jpeg-1x65500.jpg",
+            "jpeg-65500x8.jpg", "webp-1x16383.webp",
+        ] {
             let (failure, seconds) = Self.timed(decoder, try Self.sample(name))
             #expect(failure?.code == "image.badGeometry", "\(name)")
             #expect(seconds < 0.5, "\(name): \(seconds) s")
@@ -88,8 +91,10 @@ struct BoundedDecodeTests {
         let pool = LabelDecodingPool(maxConcurrent: 2)
         let budgetSeconds = pool.decoder.limits.timeBudget.milliseconds / 1000
         let normal = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Fixture.path("labels/label_0033.jpg"))))
-        let flood = ["png-bomb-7000x7000.png", "jpeg-bomb-7000x7000.jpg", "jpeg-progressive-bomb-7000x7000.jpg", "png-1x65535.png",
-            "pgm-1x65535.pgm", "png-bomb-7000x7000.png"]
+        let flood = [
+            "png-bomb-7000x7000.png", "jpeg-bomb-7000x7000.jpg", "jpeg-progressive-bomb-7000x7000.jpg", "png-1x65535.png",
+            "pgm-1x65535.pgm", "png-bomb-7000x7000.png",
+        ]
         let hostile = try flood.map(Self.sample)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for bytes in hostile { group.addTask { _ = try? await pool.decode(bytes: bytes) } }

@@ -109,7 +109,8 @@ struct HostileInputTests {
 
     @Test("a PNG header claiming 100000×100000 pixels is refused before decoding")
     func pngBomb() {
-        #expect(error(Self.pngHeader(width: 100_000, height: 100_000)) == .tooManyPixels(width: 100_000, height: 100_000, limit: 50_000_000))
+        #expect(
+            error(Self.pngHeader(width: 100_000, height: 100_000)) == .tooManyPixels(width: 100_000, height: 100_000, limit: 50_000_000))
         #expect(error(Self.pngHeader(width: 0x7FFF_FFFF, height: 0x7FFF_FFFF))?.code == "image.tooManyPixels")
     }
 

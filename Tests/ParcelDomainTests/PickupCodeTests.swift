@@ -1,6 +1,7 @@
-@testable import ParcelDomain
 import StationTestSupport
 import Testing
+
+@testable import ParcelDomain
 
 @Suite("PickupCode")
 struct PickupCodeTests {
@@ -95,7 +96,6 @@ struct PickupCodeTests {
 }
 
 // MARK: - allocator
-
 
 typealias Occupancy = PickupCodeAllocator.LayerOccupancy
 

@@ -297,7 +297,9 @@ struct ScanTextShortcutTests {
     /// the outcome (text, identifier, GS1 flag, or the error) must be the same.
     @Test("agrees with the full normalisation on plain, mixed and hostile texts")
     func agrees() {
-        let pieces = ["SF", "sf", "jt", "0", "7", "12345", "z", "]C1", "(00)", "-", " ", "\r", "\u{1D}", "１", "ı", "é", "Ａ", "\u{3000}", ""]
+        let pieces = [
+            "SF", "sf", "jt", "0", "7", "12345", "z", "]C1", "(00)", "-", " ", "\r", "\u{1D}", "１", "ı", "é", "Ａ", "\u{3000}", "",
+        ]
         var generator = SplitMix64(seed: 0x5CA7)
         var texts = ["SF1234567890123", "a", String(repeating: "9", count: 40), String(repeating: "9", count: 41), ""]
         for _ in 0..<3000 {

@@ -23,7 +23,10 @@ import Testing
                     [.text("=HYPERLINK(\"http://x\")"), .text(" 前后空格 "), .integer(-1)],
                 ], totals: [.text("合计"), .empty, .integer(2)], notes: ["差异须在月底前处理"]),
             ReportSection(
-                title: "滞留时长分布", chart: ReportChart(title: "在架待取 <按时长>", labels: ["<24h", "1-2d", "2-3d", "3-7d", ">7d"], counts: [7, 3, 0, 2, 1], unit: "件", labelAxisTitle: "滞留时长", valueAxisTitle: "包裹数")),
+                title: "滞留时长分布",
+                chart: ReportChart(
+                    title: "在架待取 <按时长>", labels: ["<24h", "1-2d", "2-3d", "3-7d", ">7d"], counts: [7, 3, 0, 2, 1], unit: "件",
+                    labelAxisTitle: "滞留时长", valueAxisTitle: "包裹数")),
             ReportSection(title: "投诉", columns: [ReportColumn("内容")], rows: [], emptyText: "本期无投诉"),
         ], notes: ["按下列输入计算：交接 3 次", hostile])
 
@@ -124,7 +127,9 @@ import Testing
             title: "日报",
             sections: [
                 .figures("业务量", [("入库", .integer(3))]), .figures("金额", [("服务费", .money(fen: 100))]),
-                ReportSection(title: "明细", columns: [ReportColumn("a"), ReportColumn("b"), ReportColumn("c"), ReportColumn("d")], rows: [[.integer(1)]]),
+                ReportSection(
+                    title: "明细", columns: [ReportColumn("a"), ReportColumn("b"), ReportColumn("c"), ReportColumn("d")],
+                    rows: [[.integer(1)]]),
                 .figures("输入", [("交接", .integer(1))]),
             ])
         let html = HTMLRenderer.render(figures)
@@ -259,7 +264,9 @@ enum CSVParser {
             if quoted {
                 if c == "\"" {
                     if let n = next() {
-                        if n == "\"" { field.unicodeScalars.append("\"") } else {
+                        if n == "\"" {
+                            field.unicodeScalars.append("\"")
+                        } else {
                             quoted = false
                             pending = n
                         }

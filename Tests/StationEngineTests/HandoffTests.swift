@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import ParcelDomain
 import StationReceipts
 import StationTestSupport
@@ -6,7 +7,6 @@ import Testing
 
 @testable import ParcelStore
 @testable import StationEngine
-import GRDB
 
 /// Handoffs through the real engine and ledger: manifests, scans, closing with badge or PIN, receipts.
 @Suite struct HandoffTests: EngineSuite {
@@ -35,7 +35,8 @@ import GRDB
 
     func inbound() async throws -> HandoffRecord {
         let handoff = try await engine.openHandoff(
-            .init(direction: .inbound, kind: .delivery, party: "zto-wang", node: "xiang-05", nodeTier: .township, counter: "dock"), by: staff)
+            .init(direction: .inbound, kind: .delivery, party: "zto-wang", node: "xiang-05", nodeTier: .township, counter: "dock"),
+            by: staff)
         _ = try await engine.importManifest(handoff: handoff.uid, data: Data(Self.manifest.utf8), format: .csv)
         return handoff
     }
@@ -49,7 +50,8 @@ import GRDB
         #expect(first.parcel?.pickupCode != nil)
         #expect(first.remaining == 3)
         #expect(try await engine.scanIntoHandoff(handoff.uid, scan: "75100000000001", by: staff).result == .repeatScan)
-        let broken = try await engine.scanIntoHandoff(handoff.uid, scan: "75100000000002", damaged: true, note: "箱角压坏", photo: "dmg-1.jpg", by: staff)
+        let broken = try await engine.scanIntoHandoff(
+            handoff.uid, scan: "75100000000002", damaged: true, note: "箱角压坏", photo: "dmg-1.jpg", by: staff)
         #expect(broken.result == .damaged)
         #expect(broken.line?.photo == "dmg-1.jpg")
         let misrouted = try await engine.scanIntoHandoff(handoff.uid, scan: "75100000000004", by: staff)
@@ -205,7 +207,8 @@ import GRDB
         #expect(try await engine.verifyPickup(.phoneTail("4321")).map(\.id) == [tailOnly.id])
         // The full number is not kept (storeFullPhone is off), on the line or the parcel.
         let kept = try store.readNow { reader in
-            try String.fetchAll(reader.db, sql: "SELECT ifnull(phone_full, '-') FROM handoff_line UNION ALL SELECT ifnull(phone_full, '-') FROM parcel")
+            try String.fetchAll(
+                reader.db, sql: "SELECT ifnull(phone_full, '-') FROM handoff_line UNION ALL SELECT ifnull(phone_full, '-') FROM parcel")
         }
         #expect(kept.allSatisfy { $0 == "-" })
     }
@@ -216,7 +219,8 @@ import GRDB
         _ = try await engine.intake(.init(scan: "SF1000000000013"), by: staff)
         _ = try await engine.returnParcel(scan: "75100000000011", reason: "overdue", handedOver: false, by: staff)
         _ = try await engine.returnParcel(scan: "SF1000000000013", reason: "refused", handedOver: false, by: staff)
-        let handoff = try await engine.openHandoff(.init(direction: .outbound, kind: .return, party: "zto-wang", counter: "dock"), by: staff)
+        let handoff = try await engine.openHandoff(
+            .init(direction: .outbound, kind: .return, party: "zto-wang", counter: "dock"), by: staff)
         // Only ZTO's return joins the ZTO courier's handoff.
         let detail = try await engine.handoff(handoff.uid)
         #expect(detail.lines.map(\.tracking) == ["75100000000011"])

@@ -265,7 +265,8 @@ extension FakeClock {
         #expect(h1.handoff.receiptDigest?.count == 64)
         #expect(h1.handoff.receipt == nil)  // not loaded for the ledger
         #expect(
-            [h1.listed, h1.scanned, h1.missing, h1.extra, h1.damaged, h1.misrouted, h1.pending, h1.total] == [2, 1, 1, 0, 0, 0, 0, 2] as [Int])
+            [h1.listed, h1.scanned, h1.missing, h1.extra, h1.damaged, h1.misrouted, h1.pending, h1.total] == [2, 1, 1, 0, 0, 0, 0, 2]
+                as [Int])
         #expect(h1.openDiscrepancies == 0)  // resolved on the 6th
         let h2 = ledger.entries[1]
         #expect(h2.handoff.direction == .outbound)

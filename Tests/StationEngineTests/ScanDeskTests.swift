@@ -9,7 +9,8 @@ import Testing
 /// Scans from scanners of each role, through the real engine and ledger.
 @Suite struct ScanDeskTests: EngineSuite {
     let fixture: EngineFixture
-    let desk = ScannerDescriptor(id: "usb:0c2e:0b61:SN-DESK", source: "usb-keyboard", vendorID: 0x0C2E, productID: 0x0B61, serial: "SN-DESK")
+    let desk = ScannerDescriptor(
+        id: "usb:0c2e:0b61:SN-DESK", source: "usb-keyboard", vendorID: 0x0C2E, productID: 0x0B61, serial: "SN-DESK")
     let counter = ScannerDescriptor(id: "usb:0c2e:0b62@1-1.3", source: "usb-pos", vendorID: 0x0C2E, productID: 0x0B62, port: "1-1.3")
     let staff = Caller(client: "test", uid: 1000, staff: "王芳")
 

@@ -1,11 +1,11 @@
 import Foundation
+import GRDB
 import ParcelDomain
 import StationTestSupport
 import Testing
 
 @testable import ParcelStore
 @testable import StationEngine
-import GRDB
 
 @Suite struct StationEngineTests: EngineSuite {
     /// This test's own log: what the engine logged for it and nothing else.

@@ -25,15 +25,20 @@ import Testing
             let parcel = try await engine.intake(.init(scan: "SF10000000000\(10 + index)"), by: staff).parcel
             onShelf[parcel.pickupCode!.shelf, default: []].append(parcel.tracking)
         }
-        _ = try await engine.confirmPickup(.init(trackings: [onShelf[1]![0]], credential: .code(try #require(
-            try await engine.parcel(scan: onShelf[1]![0]).0.pickupCode))), by: staff)
+        _ = try await engine.confirmPickup(
+            .init(
+                trackings: [onShelf[1]![0]],
+                credential: .code(
+                    try #require(
+                        try await engine.parcel(scan: onShelf[1]![0]).0.pickupCode))), by: staff)
         clock.advance(hours: 72)
         let stocktake = try await engine.startStocktake(shelf: 1, counter: nil, by: staff)
         let sweeper = ScannerDescriptor(id: "sweeper", source: "usb-keyboard")
         var sequence: UInt64 = 0
         func sweep(_ text: String) async -> ScanOutcome {
             sequence += 1
-            return await engine.handleScan(ScanInput(scanner: sweeper, text: text, sequence: sequence, monotonicNanos: sequence * 10_000_000_000))
+            return await engine.handleScan(
+                ScanInput(scanner: sweeper, text: text, sequence: sequence, monotonicNanos: sequence * 10_000_000_000))
         }
         // Shelf 1: the picked-up parcel is still physically there (a ghost), one is found, one is not scanned.
         #expect(await sweep(onShelf[1]![0]).stocktakeResult == "unknown")
@@ -52,7 +57,9 @@ import Testing
         #expect(Set(report.missing.map(\.tracking)) == Set(onShelf[1]!.dropFirst(2)))
         #expect(report.longStay.count == 2)
         // Closed: final, and scanners at that counter have nothing open.
-        await #expect(throws: EngineError.stocktakeClosed(stocktake.uid)) { _ = try await engine.scanStocktake(stocktake.uid, scan: onShelf[1]![2]) }
+        await #expect(throws: EngineError.stocktakeClosed(stocktake.uid)) {
+            _ = try await engine.scanStocktake(stocktake.uid, scan: onShelf[1]![2])
+        }
         #expect(try await engine.stocktakeReport(stocktake.uid) == report)
         #expect(await sweep(onShelf[1]![2]).result == .noOpenStocktake)
         await #expect(throws: EngineError.self) { _ = try await engine.startStocktake(shelf: 9, counter: nil, by: staff) }
@@ -74,10 +81,14 @@ import Testing
         await #expect(throws: EngineError.parcelNotFound("SF9999999999999")) {
             _ = try await engine.recordComplaint(about: .parcel("SF9999999999999"), text: "x", source: nil, by: staff)
         }
-        await #expect(throws: EngineError.self) { _ = try await engine.recordComplaint(about: .parcel("SF1000000000001"), text: "  ", source: nil, by: staff) }
+        await #expect(throws: EngineError.self) {
+            _ = try await engine.recordComplaint(about: .parcel("SF1000000000001"), text: "  ", source: nil, by: staff)
+        }
         let resolved = try await engine.resolveComplaint(first.id, resolution: "重发短信", by: staff)
         #expect(resolved.resolvedBy == staff.actor)
-        await #expect(throws: EngineError.complaintResolved(first.id)) { _ = try await engine.resolveComplaint(first.id, resolution: "x", by: staff) }
+        await #expect(throws: EngineError.complaintResolved(first.id)) {
+            _ = try await engine.resolveComplaint(first.id, resolution: "x", by: staff)
+        }
         #expect(try await engine.complaints(openOnly: true, limit: 10).map(\.id) == [second.id])
         #expect(try await engine.complaints(openOnly: false, limit: 10).count == 2)
     }

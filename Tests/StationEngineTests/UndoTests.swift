@@ -24,7 +24,8 @@ import Testing
     }
 
     func pickUp(_ parcel: ParcelRecord) async throws -> Int64 {
-        try await engine.confirmPickup(.init(trackings: [parcel.tracking], credential: .code(try #require(parcel.pickupCode))), by: staff).pickupID
+        try await engine.confirmPickup(.init(trackings: [parcel.tracking], credential: .code(try #require(parcel.pickupCode))), by: staff)
+            .pickupID
     }
 
     @Test func anUndonePickupPutsTheParcelBackOnItsShelfWithItsCodeAndWaitAndLogsBothSteps() async throws {
@@ -72,7 +73,9 @@ import Testing
         #expect(voided.state == .voided)
         #expect(voided.releasedAt == clock.nowMillis())
         #expect(try store.readNow { try $0.activeParcel(tracking: parcel.tracking) } == nil)
-        await #expect(throws: EngineError.noParcelForCredential) { _ = try await engine.verifyPickup(.code(try #require(parcel.pickupCode))) }
+        await #expect(throws: EngineError.noParcelForCredential) {
+            _ = try await engine.verifyPickup(.code(try #require(parcel.pickupCode)))
+        }
         // Scanned again later (the parcel does arrive): a new stay, not a repeat.
         let again = try await engine.intake(.init(scan: parcel.tracking), by: staff)
         #expect(!again.isRepeat)
@@ -140,7 +143,8 @@ import Testing
 
     @Test func anIntakeRecordedOnAHandoffIsNotUndone() async throws {
         let handoff = try await engine.openHandoff(
-            .init(direction: .inbound, kind: .delivery, party: "zto-wang", node: "xiang-05", nodeTier: .township, counter: "dock"), by: staff)
+            .init(direction: .inbound, kind: .delivery, party: "zto-wang", node: "xiang-05", nodeTier: .township, counter: "dock"),
+            by: staff)
         let scanned = try await engine.scanIntoHandoff(handoff.uid, scan: "75100000000001", by: staff)
         let parcel = try #require(scanned.parcel)
         await #expect(throws: EngineError.undoOnHandoff(tracking: parcel.tracking, handoff: handoff.uid)) {

@@ -83,9 +83,14 @@ import Testing
     }
 
     @Test func scannerRequests() throws {
-        try check("setRole.request", Request(id: .number(8), method: "Scanner.SetRole", params: SetRoleParams(scanner: "usb:0c2e:0b61:SN0001", role: "pickup")))
-        try check("submitScan.request", Request(id: .number(9), method: "Scan.Submit", params: SubmitScanParams(text: "SF1234567890123", symbology: "]C0")))
-        try check("verify.request", Request(id: .number(10), method: "Pickup.Verify", params: VerifyParams(phoneTail: "5678", counter: "1")))
+        try check(
+            "setRole.request",
+            Request(id: .number(8), method: "Scanner.SetRole", params: SetRoleParams(scanner: "usb:0c2e:0b61:SN0001", role: "pickup")))
+        try check(
+            "submitScan.request",
+            Request(id: .number(9), method: "Scan.Submit", params: SubmitScanParams(text: "SF1234567890123", symbology: "]C0")))
+        try check(
+            "verify.request", Request(id: .number(10), method: "Pickup.Verify", params: VerifyParams(phoneTail: "5678", counter: "1")))
     }
 
     @Test func handoffMessages() throws {
@@ -102,26 +107,32 @@ import Testing
             resolution: nil, resolvedAt: nil, resolvedBy: nil, note: nil)
         try check(
             "handoffOpen.request",
-            Request(id: .number(11), method: "Handoff.Open", params: HandoffOpenParams(direction: "inbound", kind: "delivery", party: "zto-wang")))
+            Request(
+                id: .number(11), method: "Handoff.Open",
+                params: HandoffOpenParams(direction: "inbound", kind: "delivery", party: "zto-wang")))
         try check(
             "handoff.result",
             Reply(
                 id: .number(12),
                 result: HandoffResult(
                     handoff: handoff, lines: [line], discrepancies: [discrepancy],
-                    receipt: ReceiptDTO(body: "{\"format\":\"parcel-station-receipt/1\"}", digest: "9f2c", signature: "c2ln", publicKey: "a2V5"))))
+                    receipt: ReceiptDTO(
+                        body: "{\"format\":\"parcel-station-receipt/1\"}", digest: "9f2c", signature: "c2ln", publicKey: "a2V5"))))
         try check(
             "handoffScan.result",
             Reply(
                 id: .number(13),
-                result: HandoffScanResult(result: "scanned", handoff: handoff.id, line: line, parcel: Self.parcel, bagLines: 0, remaining: 2)))
+                result: HandoffScanResult(
+                    result: "scanned", handoff: handoff.id, line: line, parcel: Self.parcel, bagLines: 0, remaining: 2)))
     }
 
     @Test func reportMessages() throws {
         try check("dailyReport.request", Request(id: .number(20), method: "Report.Daily", params: DailyReportParams(date: "2026-11-22")))
-        try check("monthlyReport.request", Request(id: .number(21), method: "Report.Monthly", params: MonthlyReportParams(month: "2026-11")))
         try check(
-            "ledger.request", Request(id: .number(22), method: "Report.Ledger", params: HandoffLedgerParams(from: "2026-11-01", to: "2026-11-22")))
+            "monthlyReport.request", Request(id: .number(21), method: "Report.Monthly", params: MonthlyReportParams(month: "2026-11")))
+        try check(
+            "ledger.request",
+            Request(id: .number(22), method: "Report.Ledger", params: HandoffLedgerParams(from: "2026-11-01", to: "2026-11-22")))
         let activity = ActivityDTO(
             received: 42, notified: 40, reminders: 6, pickedUp: 37, returnRequested: 2, returned: 1, outgoing: 3, produce: 5,
             outgoingFeesFen: 3600, produceFeesFen: 6250, feesFen: 9850, outgoingHandedOver: 8, inboundHandoffs: 2, outboundHandoffs: 1,
@@ -136,10 +147,12 @@ import Testing
                     period: ReportPeriodDTO(
                         kind: "month", label: "2026-11", from: "2026-10-31T16:00:00.000Z", to: "2026-11-30T16:00:00.000Z",
                         asOf: "2026-11-22T10:30:00.001Z", timeZone: "Asia/Shanghai"),
-                    generatedAt: "2026-11-22T10:30:00.000Z", totals: activity, days: [DayActivityDTO(date: "2026-11-01", activity: activity)],
+                    generatedAt: "2026-11-22T10:30:00.000Z", totals: activity,
+                    days: [DayActivityDTO(date: "2026-11-01", activity: activity)],
                     byCourier: [
                         CourierActivityDTO(
-                            courier: "ZTO", received: 20, pickedUp: 17, returned: 1, outgoing: 5, outgoingFeesFen: 6250, commissionRateFen: 40,
+                            courier: "ZTO", received: 20, pickedUp: 17, returned: 1, outgoing: 5, outgoingFeesFen: 6250,
+                            commissionRateFen: 40,
                             commissionFen: 680)
                     ],
                     discrepancies: DiscrepancyCountsDTO(missing: 1, extra: 0, damaged: 1, misrouted: 0), atStationAtEnd: 12,
@@ -148,7 +161,8 @@ import Testing
                         item: "快递代办服务", maxPoints: 15, points: 11.5, ledgerPoints: 3.33, timelinessPoints: 9.17, complaintDeduction: 1,
                         completeHandoffs: 2, timelyParcels: 55,
                         inputs: AssessmentInputsDTO(
-                            handoffs: 3, handoffsClosedWithReceipt: 3, handoffsWithOpenDiscrepancies: 1, parcelsShelved: 42, parcelsOnShelf: 60,
+                            handoffs: 3, handoffsClosedWithReceipt: 3, handoffsWithOpenDiscrepancies: 1, parcelsShelved: 42,
+                            parcelsOnShelf: 60,
                             parcelsOverdue: 5, parcelsWaitingPastHold: 2, complaints: 1, holdHours: 168),
                         explanation: ["合计：3.33 + 9.17 − 1 = 11.5 分（满分 15 分，最低 0 分）。"]))))
         let handoff = HandoffDTO(
@@ -169,7 +183,8 @@ import Testing
                     handoffs: [
                         HandoffLedgerEntryDTO(
                             handoff: handoff,
-                            lines: HandoffLineCountsDTO(listed: 4, scanned: 1, missing: 1, extra: 1, damaged: 1, misrouted: 1, pending: 0, total: 5),
+                            lines: HandoffLineCountsDTO(
+                                listed: 4, scanned: 1, missing: 1, extra: 1, damaged: 1, misrouted: 1, pending: 0, total: 5),
                             openDiscrepancies: 4)
                     ])))
         try check(
@@ -178,7 +193,8 @@ import Testing
                 id: .number(23),
                 result: BacklogResult(
                     generatedAt: "2026-11-22T08:30:00.000Z", olderThanHours: 0, total: 1,
-                    buckets: [.init(label: "<24h", fromHours: 0, toHours: 24, count: 1)], byCourier: [.init(courier: "SF", total: 1, counts: [1])],
+                    buckets: [.init(label: "<24h", fromHours: 0, toHours: 24, count: 1)],
+                    byCourier: [.init(courier: "SF", total: 1, counts: [1])],
                     oldest: [Self.parcel],
                     attention: BacklogAttentionDTO(
                         notified: 1, reminded: 0, returnRequested: 2, overdue: 0, holdHours: 168, unreconciledHandoffs: 1, openHandoffs: 1,
@@ -205,7 +221,8 @@ import Testing
             Reply(
                 id: .number(40),
                 result: BackupNowResult(
-                    backup: entry, parcels: 1_000_000, events: 2_000_000, head: "553748aea2ac57431ddd4ddf1e7be76bcaf0473a80839eacf2f80825a1e4895a",
+                    backup: entry, parcels: 1_000_000, events: 2_000_000,
+                    head: "553748aea2ac57431ddd4ddf1e7be76bcaf0473a80839eacf2f80825a1e4895a",
                     copySeconds: 2.5, verifySeconds: 9.25, removed: ["parcels-20261119T060000.000Z.sqlite"])))
         try check(
             "backupList.result",
@@ -214,10 +231,12 @@ import Testing
                 result: BackupListResult(
                     status: BackupStatus(
                         configured: true, folder: "/mnt/backup", intervalMinutes: 360, keep: 14, running: false, lastOk: entry,
-                        lastFailureAt: "2026-12-02T18:00:00.000Z", lastFailure: "backup folder /mnt/backup does not exist (is the disk or USB stick mounted?)",
+                        lastFailureAt: "2026-12-02T18:00:00.000Z",
+                        lastFailure: "backup folder /mnt/backup does not exist (is the disk or USB stick mounted?)",
                         nextDueAt: "2026-12-03T12:00:00.000Z"),
                     backups: [entry])))
-        try check("backupNotConfigured", Reply(id: .number(42), result: BackupListResult(status: BackupStatus(configured: false), backups: [])))
+        try check(
+            "backupNotConfigured", Reply(id: .number(42), result: BackupListResult(status: BackupStatus(configured: false), backups: [])))
     }
 
     @Test func protocolDocumentCoversTheVocabulary() throws {

@@ -16,9 +16,11 @@ import Testing
             let some = index % 2 == 0
             parcels.append(
                 ParcelDTO(
-                    tracking: text, rawScan: "]C0" + text, state: "shelved", pickupCode: some ? "3-2-0147" : nil, courier: some ? nil : text,
+                    tracking: text, rawScan: "]C0" + text, state: "shelved", pickupCode: some ? "3-2-0147" : nil,
+                    courier: some ? nil : text,
                     couriers: (0..<(index % 3)).map { CourierDTO(code: "SF\($0)", name: text, reason: "prefix SF; " + text) },
-                    phoneTail: some ? "5678" : nil, receivedAt: "2026-11-22T08:30:00.000Z", shelvedAt: some ? nil : "2026-11-22T08:30:00.000Z",
+                    phoneTail: some ? "5678" : nil, receivedAt: "2026-11-22T08:30:00.000Z",
+                    shelvedAt: some ? nil : "2026-11-22T08:30:00.000Z",
                     releasedAt: index == 3 ? "2026-11-23T08:30:00.000Z" : nil, overdue: index % 3 == 0, notices: index * 7))
         }
         return parcels
@@ -26,7 +28,9 @@ import Testing
 
     @Test("decodes to exactly what it was written from, for every id form and awkward text")
     func roundTrip() throws {
-        let ids: [RequestID?] = [nil, .number(0), .number(42), .number(-7), .number(Int64.max), .number(Int64.min), .string("a\"b\\c/d 请求")]
+        let ids: [RequestID?] = [
+            nil, .number(0), .number(42), .number(-7), .number(Int64.max), .number(Int64.min), .string("a\"b\\c/d 请求"),
+        ]
         for parcel in Self.parcels() {
             for id in ids {
                 for repeated in [false, true] {
@@ -52,8 +56,10 @@ import Testing
     @Test("knows every field of the parcel object: a new one must be added to the writer too")
     func fieldList() throws {
         let parcel = Self.parcels()[1]
-        let written = try JSONSerialization.jsonObject(with: Data(ParcelReplyWriter.line(id: nil, ParcelResult(parcel: parcel, repeat: false))))
-        let encoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(Reply(id: nil, result: ParcelResult(parcel: parcel, repeat: false))))
+        let written = try JSONSerialization.jsonObject(
+            with: Data(ParcelReplyWriter.line(id: nil, ParcelResult(parcel: parcel, repeat: false))))
+        let encoded = try JSONSerialization.jsonObject(
+            with: JSONEncoder().encode(Reply(id: nil, result: ParcelResult(parcel: parcel, repeat: false))))
         let writtenKeys = ((written as? [String: Any])?["result"] as? [String: Any])?["parcel"] as? [String: Any]
         let encodedKeys = ((encoded as? [String: Any])?["result"] as? [String: Any])?["parcel"] as? [String: Any]
         #expect(writtenKeys.map { Set($0.keys) } == encodedKeys.map { Set($0.keys) })
@@ -67,10 +73,13 @@ import Testing
             let some = index % 2 == 0
             let line = HandoffLineDTO(
                 tracking: text, courier: some ? "ZTO" : nil, bag: some ? nil : text, destination: some ? text : nil,
-                manifestLine: some ? index * 13 : nil, expected: !some, status: "damaged", scannedAt: some ? "2026-11-22T08:10:00.000Z" : nil,
+                manifestLine: some ? index * 13 : nil, expected: !some, status: "damaged",
+                scannedAt: some ? "2026-11-22T08:10:00.000Z" : nil,
                 note: some ? nil : "箱角压坏 " + text, photo: some ? "dmg-\(index).jpg" : nil)
             for result in [
-                HandoffScanResult(result: "scanned", handoff: "019a-" + text, line: line, parcel: parcels[index], bagLines: index, remaining: 2000 - index),
+                HandoffScanResult(
+                    result: "scanned", handoff: "019a-" + text, line: line, parcel: parcels[index], bagLines: index, remaining: 2000 - index
+                ),
                 HandoffScanResult(result: "bag", handoff: "h", line: nil, parcel: nil, bagLines: 12, remaining: 0),
                 HandoffScanResult(result: "extra", handoff: "h", line: line, parcel: nil, bagLines: 0, remaining: -1),
             ] {

@@ -9,7 +9,8 @@ import Testing
 @Suite struct ReceiptTests {
     /// RFC 8032, section 7.1, test 1: the secret key and its public key.
     static var stationKey: Curve25519.Signing.PrivateKey {
-        try! Curve25519.Signing.PrivateKey(rawRepresentation: bytes(hex: "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"))
+        try! Curve25519.Signing.PrivateKey(
+            rawRepresentation: bytes(hex: "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"))
     }
     static let stationPublicKey = "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
 
@@ -130,7 +131,8 @@ import Testing
         let text = #"{"format":"something-else"}"#
         let digest = Receipts.hexDigest(of: text)
         let signature = try Self.stationKey.signature(for: Data(Self.bytes(hex: digest)))
-        let receipt = SignedReceipt(body: text, digest: digest, signature: signature.base64EncodedString(), publicKey: Self.stationPublicKey)
+        let receipt = SignedReceipt(
+            body: text, digest: digest, signature: signature.base64EncodedString(), publicKey: Self.stationPublicKey)
         #expect(throws: Receipts.Failure.unreadable("the body is not a receipt body")) {
             try Receipts.verify(receipt, trustedKey: Self.stationPublicKey)
         }

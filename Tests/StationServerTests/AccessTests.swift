@@ -21,7 +21,8 @@ import Testing
         directory = try TemporaryDirectory(prefix: "parcel-access")
         store = try ParcelStore(path: directory.file("parcels.sqlite"))
         let settings = StationSettings(
-            stationID: "441581-lijiacun", stationName: "李家村服务站", shelves: ShelfLayout(shelves: [.init(id: 3, layers: 4, layerCapacity: 200)]),
+            stationID: "441581-lijiacun", stationName: "李家村服务站",
+            shelves: ShelfLayout(shelves: [.init(id: 3, layers: 4, layerCapacity: 200)]),
             codeCooldownHours: 24, holdHours: 168)
         engine = try await StationEngine(store: store, settings: settings, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
         dispatcher = RequestDispatcher(engine: engine, serverName: "parcel-stationd test", logger: Logger(label: "test")) { 1 }
@@ -81,7 +82,10 @@ import Testing
     @Test func everyDeclaredMethodHasExactlyOneHandler() {
         let handled = Set(HandlerTable.station.handlers.keys)
         let declared = Set(Method.allCases.map(\.rawValue))
-        #expect(handled == declared, "handlers without a declaration: \(handled.subtracting(declared)); declarations without a handler: \(declared.subtracting(handled))")
+        #expect(
+            handled == declared,
+            "handlers without a declaration: \(handled.subtracting(declared)); declarations without a handler: \(declared.subtracting(handled))"
+        )
         #expect(declared.count == Method.allCases.count, "a method is declared twice")
         for (name, handler) in HandlerTable.station.handlers { #expect(handler.method.rawValue == name) }
     }
@@ -94,7 +98,10 @@ import Testing
             (#"{"id":"l1","method":"Handoff.Close","params":{"handoff":"x","badge":"B","pin":"1"}}"#, "give exactly one of badge or pin"),
             (#"{"id":"l1","method":"Complaint.Record","params":{"text":"t"}}"#, "give exactly one of tracking or handoff"),
             (#"{"id":"l1","method":"Label.Decode","params":{"path":"relative.jpg"}}"#, "path: an absolute path"),
-            (#"{"id":"l1","method":"Pickup.Verify","params":{"code":"3-1-0001","counter":""}}"#, "counter: a counter name of 1 to 32 characters"),
+            (
+                #"{"id":"l1","method":"Pickup.Verify","params":{"code":"3-1-0001","counter":""}}"#,
+                "counter: a counter name of 1 to 32 characters"
+            ),
             (#"{"id":"l1","method":"Parcel.Intake","params":{}}"#, "params.tracking: required"),
             (#"{"id":"l1","method":"Parcel.Intake"}"#, "params.tracking: required"),
         ] {

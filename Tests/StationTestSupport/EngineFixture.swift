@@ -12,7 +12,8 @@ public struct EngineFixture: Sendable {
     public let engine: StationEngine
 
     public init(
-        prefix: String, settings: StationSettings = StationSettings(), clock: FakeClock = FakeClock(), logger: Logger = Logger(label: "test")
+        prefix: String, settings: StationSettings = StationSettings(), clock: FakeClock = FakeClock(),
+        logger: Logger = Logger(label: "test")
     ) async throws {
         directory = try TemporaryDirectory(prefix: prefix)
         store = try ParcelStore(path: directory.file("parcels.sqlite"))

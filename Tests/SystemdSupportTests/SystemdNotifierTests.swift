@@ -47,7 +47,8 @@ import Testing
 
     @Test func readsTheWatchdogIntervalMeantForThisProcess() {
         #expect(SystemdNotifier.watchdogInterval(environment: ["WATCHDOG_USEC": "3000000"]) == .seconds(3))
-        #expect(SystemdNotifier.watchdogInterval(environment: ["WATCHDOG_USEC": "200000", "WATCHDOG_PID": "\(getpid())"]) == .milliseconds(200))
+        #expect(
+            SystemdNotifier.watchdogInterval(environment: ["WATCHDOG_USEC": "200000", "WATCHDOG_PID": "\(getpid())"]) == .milliseconds(200))
         // For another process (inherited from a parent), absent, zero or not a number: no watchdog.
         #expect(SystemdNotifier.watchdogInterval(environment: ["WATCHDOG_USEC": "3000000", "WATCHDOG_PID": "\(getpid() + 1)"]) == nil)
         #expect(SystemdNotifier.watchdogInterval(environment: [:]) == nil)

@@ -11,11 +11,11 @@ func fuzzImage(_ input: UnsafeRawBufferPointer) {
 }
 
 #if FUZZING
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOne(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
-    fuzzImage(UnsafeRawBufferPointer(start: start, count: count))
-    return 0
-}
+    @_cdecl("LLVMFuzzerTestOneInput")
+    public func fuzzOne(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
+        fuzzImage(UnsafeRawBufferPointer(start: start, count: count))
+        return 0
+    }
 #else
-@main enum Replay { static func main() { FuzzReplay.main(fuzzImage) } }
+    @main enum Replay { static func main() { FuzzReplay.main(fuzzImage) } }
 #endif

@@ -10,11 +10,11 @@ func fuzzManifest(_ input: UnsafeRawBufferPointer) {
 }
 
 #if FUZZING
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOne(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
-    fuzzManifest(UnsafeRawBufferPointer(start: start, count: count))
-    return 0
-}
+    @_cdecl("LLVMFuzzerTestOneInput")
+    public func fuzzOne(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
+        fuzzManifest(UnsafeRawBufferPointer(start: start, count: count))
+        return 0
+    }
 #else
-@main enum Replay { static func main() { FuzzReplay.main(fuzzManifest) } }
+    @main enum Replay { static func main() { FuzzReplay.main(fuzzManifest) } }
 #endif

@@ -47,11 +47,11 @@ func decodeAndValidate<P: RequestParams>(_ type: P.Type, _ data: Data, _ decoder
 }
 
 #if FUZZING
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOne(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
-    fuzzRequestLine(UnsafeRawBufferPointer(start: start, count: count))
-    return 0
-}
+    @_cdecl("LLVMFuzzerTestOneInput")
+    public func fuzzOne(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
+        fuzzRequestLine(UnsafeRawBufferPointer(start: start, count: count))
+        return 0
+    }
 #else
-@main enum Replay { static func main() { FuzzReplay.main(fuzzRequestLine) } }
+    @main enum Replay { static func main() { FuzzReplay.main(fuzzRequestLine) } }
 #endif

@@ -14,11 +14,11 @@ func fuzzScanText(_ input: UnsafeRawBufferPointer) {
 }
 
 #if FUZZING
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOne(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
-    fuzzScanText(UnsafeRawBufferPointer(start: start, count: count))
-    return 0
-}
+    @_cdecl("LLVMFuzzerTestOneInput")
+    public func fuzzOne(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
+        fuzzScanText(UnsafeRawBufferPointer(start: start, count: count))
+        return 0
+    }
 #else
-@main enum Replay { static func main() { FuzzReplay.main(fuzzScanText) } }
+    @main enum Replay { static func main() { FuzzReplay.main(fuzzScanText) } }
 #endif

@@ -13,12 +13,14 @@ extension HandlerTable {
 
         on(Method.resolveComplaint) { params, context in
             WireMapping.complaint(
-                try await context.engine.resolveComplaint(params.id, resolution: params.resolution, by: context.caller(staff: params.staff)))
+                try await context.engine.resolveComplaint(params.id, resolution: params.resolution, by: context.caller(staff: params.staff))
+            )
         }
 
         on(Method.complaints) { params, context in
             ComplaintsResult(
-                complaints: try await context.engine.complaints(openOnly: params.open ?? false, limit: params.limit ?? 100).map(WireMapping.complaint))
+                complaints: try await context.engine.complaints(openOnly: params.open ?? false, limit: params.limit ?? 100).map(
+                    WireMapping.complaint))
         }
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 import ParcelDomain
+import ParcelStore
 import StationEngine
 import StationProtocol
-import ParcelStore
 
 extension HandlerTable {
     mutating func registerHandoffs() {
@@ -19,7 +19,8 @@ extension HandlerTable {
         on(Method.importManifest) { params, context in
             WireMapping.handoffDetail(
                 try await context.engine.importManifest(
-                    handoff: params.handoff, data: Data(params.content.utf8), format: try Self.choice(params.format, "format", Manifest.Format.self)))
+                    handoff: params.handoff, data: Data(params.content.utf8),
+                    format: try Self.choice(params.format, "format", Manifest.Format.self)))
         }
 
         on(Method.scanHandoff) { params, context in
@@ -42,7 +43,8 @@ extension HandlerTable {
 
         on(Method.listHandoffs) { params, context in
             HandoffsResult(
-                handoffs: try await context.engine.handoffs(openOnly: params.open ?? false, limit: params.limit ?? 100).map(WireMapping.handoff))
+                handoffs: try await context.engine.handoffs(openOnly: params.open ?? false, limit: params.limit ?? 100).map(
+                    WireMapping.handoff))
         }
 
         on(Method.discrepancies) { _, context in
@@ -57,7 +59,8 @@ extension HandlerTable {
         }
 
         on(Method.receipts) { _, context in
-            ReceiptsResult(publicKey: context.engine.publicKey, receipts: try await context.engine.receipts().compactMap(WireMapping.receipt))
+            ReceiptsResult(
+                publicKey: context.engine.publicKey, receipts: try await context.engine.receipts().compactMap(WireMapping.receipt))
         }
     }
 }

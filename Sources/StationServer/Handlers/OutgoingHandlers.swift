@@ -8,13 +8,15 @@ extension HandlerTable {
                 try await context.engine.acceptOutgoing(
                     .init(
                         waybill: params.waybill, courier: params.courier, destination: params.destination, weightGrams: params.weightGrams,
-                        feeFen: params.feeFen, produce: params.produce ?? false, senderPhone: params.senderPhone, senderTail: params.senderTail,
+                        feeFen: params.feeFen, produce: params.produce ?? false, senderPhone: params.senderPhone,
+                        senderTail: params.senderTail,
                         idChecked: params.idChecked ?? false), by: context.caller(staff: params.staff)))
         }
 
         on(Method.listOutgoing) { params, context in
             OutgoingListResult(
-                outgoing: try await context.engine.outgoing(waitingOnly: params.open ?? false, limit: params.limit ?? 100).map(WireMapping.outgoing))
+                outgoing: try await context.engine.outgoing(waitingOnly: params.open ?? false, limit: params.limit ?? 100).map(
+                    WireMapping.outgoing))
         }
     }
 }

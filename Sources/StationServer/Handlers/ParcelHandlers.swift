@@ -26,7 +26,8 @@ extension HandlerTable {
                 query.states = try states.map { name in
                     guard let state = ParcelState(rawValue: name) else {
                         throw WireError(
-                            .invalidParams, "states: \"\(name.prefix(32))\" is not one of \(ParcelState.allCases.map(\.rawValue).joined(separator: ", "))")
+                            .invalidParams,
+                            "states: \"\(name.prefix(32))\" is not one of \(ParcelState.allCases.map(\.rawValue).joined(separator: ", "))")
                     }
                     return state
                 }
@@ -37,13 +38,15 @@ extension HandlerTable {
 
         on(Method.returnParcel) { params, context in
             let parcel = try await context.engine.returnParcel(
-                scan: params.tracking, reason: params.reason, handedOver: params.handedOver ?? false, by: context.caller(staff: params.staff))
+                scan: params.tracking, reason: params.reason, handedOver: params.handedOver ?? false,
+                by: context.caller(staff: params.staff))
             return ParcelResult(parcel: WireMapping.parcel(parcel, engine: context.engine), repeat: false)
         }
 
         on(Method.undo) { params, context in
             let step = try Self.choice(params.step, "step", StationEngine.UndoStep.self)
-            let parcel = try await context.engine.undo(step, scan: params.tracking, reason: params.reason, by: context.caller(staff: params.staff))
+            let parcel = try await context.engine.undo(
+                step, scan: params.tracking, reason: params.reason, by: context.caller(staff: params.staff))
             return ParcelResult(parcel: WireMapping.parcel(parcel, engine: context.engine), repeat: false)
         }
 

@@ -1,6 +1,6 @@
+import ParcelStore
 import StationEngine
 import StationProtocol
-import ParcelStore
 
 extension HandlerTable {
     mutating func registerPickup() {

@@ -4,7 +4,8 @@ import StationProtocol
 extension HandlerTable {
     mutating func registerReports() {
         on(Method.backlog) { params, context in
-            WireMapping.backlog(try await context.engine.backlogOverview(olderThanHours: params.olderThanHours ?? 0), engine: context.engine)
+            WireMapping.backlog(
+                try await context.engine.backlogOverview(olderThanHours: params.olderThanHours ?? 0), engine: context.engine)
         }
 
         on(Method.dailyReport) { params, context in

@@ -1,13 +1,14 @@
 import ParcelDomain
+import ParcelStore
 import StationEngine
 import StationProtocol
-import ParcelStore
 
 extension HandlerTable {
     mutating func registerStation() {
         on(Method.hello) { params, context in
             guard params.protocol.major == ProtocolVersion.current.major else {
-                throw WireError(.unsupportedVersion, "this server speaks protocol \(ProtocolVersion.current); client asked for \(params.protocol)")
+                throw WireError(
+                    .unsupportedVersion, "this server speaks protocol \(ProtocolVersion.current); client asked for \(params.protocol)")
             }
             if let client = params.client, !client.isEmpty { context.connection.setClient(String(client.prefix(64))) }
             let settings = context.engine.settings
