@@ -40,10 +40,6 @@ struct AddComplaint: ParsableCommand {
     @Option(help: "Your name.") var staff: String?
     @Argument(help: "What the complaint is.") var text: String
 
-    func validate() throws {
-        guard (tracking == nil) != (handoff == nil) else { throw ValidationError("give exactly one of --tracking or --handoff") }
-    }
-
     func run() throws {
         try reporting {
             let params = ComplaintParams(tracking: tracking, handoff: handoff, text: text, source: source, staff: staff)

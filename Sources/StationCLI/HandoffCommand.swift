@@ -142,10 +142,6 @@ struct CloseHandoff: ParsableCommand {
     @Option(help: "Your name.") var staff: String?
     @Option(help: "Also write the receipt (JSON) to this file.") var receipt: String?
 
-    func validate() throws {
-        guard (badge == nil) != (pin == nil) else { throw ValidationError("give exactly one of --badge or --pin") }
-    }
-
     func run() throws {
         try reporting {
             let params = HandoffCloseParams(handoff: handoff, badge: badge, pin: pin, staff: staff)
