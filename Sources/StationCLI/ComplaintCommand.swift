@@ -23,7 +23,7 @@ struct ListComplaints: ParsableCommand {
 
     func run() throws {
         try reporting {
-            guard let result = try global.call(Method.complaints, ComplaintListParams(open: open, limit: 200), as: ComplaintsResult.self)
+            guard let result = try global.call(Method.complaints, ListParams(open: open, limit: 200), as: ComplaintsResult.self)
             else { return }
             guard !result.complaints.isEmpty else { return print("no complaints") }
             print(Display.table(header: ["#", "ABOUT", "AT", "投诉 COMPLAINT", "RESOLUTION"], rows: result.complaints.map(Complaint.row)))

@@ -178,7 +178,7 @@ struct ListHandoffs: ParsableCommand {
 
     func run() throws {
         try reporting {
-            guard let result = try global.call(Method.listHandoffs, HandoffListParams(open: open, limit: limit), as: HandoffsResult.self)
+            guard let result = try global.call(Method.listHandoffs, ListParams(open: open, limit: limit), as: HandoffsResult.self)
             else { return }
             print(
                 Display.table(

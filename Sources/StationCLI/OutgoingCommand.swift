@@ -48,7 +48,7 @@ struct Outgoing: ParsableCommand {
         try reporting {
             guard
                 let result = try global.call(
-                    Method.listOutgoing, OutgoingListParams(open: waiting, limit: 500), as: OutgoingListResult.self)
+                    Method.listOutgoing, ListParams(open: waiting, limit: 500), as: OutgoingListResult.self)
             else { return }
             print(
                 Display.table(

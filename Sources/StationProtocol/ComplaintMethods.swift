@@ -3,7 +3,7 @@
 extension Method {
     public static let recordComplaint = MethodDeclaration<ComplaintParams, ComplaintDTO>("Complaint.Record", .write)
     public static let resolveComplaint = MethodDeclaration<ComplaintResolveParams, ComplaintDTO>("Complaint.Resolve", .write)
-    public static let complaints = MethodDeclaration<ComplaintListParams, ComplaintsResult>("Complaint.List", .read)
+    public static let complaints = MethodDeclaration<ListParams, ComplaintsResult>("Complaint.List", .read)
 
     static let complaintArea: [Method] = [recordComplaint.method, resolveComplaint.method, complaints.method]
 }
@@ -38,19 +38,6 @@ public struct ComplaintResolveParams: RequestParams, Equatable {
         self.resolution = resolution
         self.staff = staff
     }
-}
-
-public struct ComplaintListParams: RequestParams, Equatable {
-    /// Only unresolved complaints (default false).
-    public var open: Bool?
-    /// At most this many, newest first (default 100, at most 1000).
-    public var limit: Int?
-    public init(open: Bool? = nil, limit: Int? = nil) {
-        self.open = open
-        self.limit = limit
-    }
-
-    public func validate() throws(WireError) { try ParamCheck.limit(limit) }
 }
 
 public struct ComplaintDTO: Codable, Sendable, Equatable {

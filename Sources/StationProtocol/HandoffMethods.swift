@@ -6,7 +6,7 @@ extension Method {
     public static let scanHandoff = MethodDeclaration<HandoffScanParams, HandoffScanResult>("Handoff.Scan", .write)
     public static let closeHandoff = MethodDeclaration<HandoffCloseParams, HandoffResult>("Handoff.Close", .write)
     public static let getHandoff = MethodDeclaration<HandoffRefParams, HandoffResult>("Handoff.Get", .read)
-    public static let listHandoffs = MethodDeclaration<HandoffListParams, HandoffsResult>("Handoff.List", .read)
+    public static let listHandoffs = MethodDeclaration<ListParams, HandoffsResult>("Handoff.List", .read)
     public static let discrepancies = MethodDeclaration<NoParams, DiscrepanciesResult>("Discrepancy.List", .read)
     public static let resolveDiscrepancy = MethodDeclaration<ResolveParams, DiscrepancyDTO>("Discrepancy.Resolve", .write)
     public static let receipts = MethodDeclaration<NoParams, ReceiptsResult>("Receipt.Export", .read)
@@ -211,19 +211,6 @@ public struct HandoffCloseParams: RequestParams, Equatable {
 public struct HandoffRefParams: RequestParams, Equatable {
     public var handoff: String
     public init(handoff: String) { self.handoff = handoff }
-}
-
-public struct HandoffListParams: RequestParams, Equatable {
-    /// Only open handoffs (default false).
-    public var open: Bool?
-    /// At most this many, newest first (default 100, at most 1000).
-    public var limit: Int?
-    public init(open: Bool? = nil, limit: Int? = nil) {
-        self.open = open
-        self.limit = limit
-    }
-
-    public func validate() throws(WireError) { try ParamCheck.limit(limit) }
 }
 
 public struct HandoffResult: Codable, Sendable, Equatable {

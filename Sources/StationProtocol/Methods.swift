@@ -66,6 +66,21 @@ extension RequestParams {
     public func validate() throws(WireError) {}
 }
 
+/// The params of the list methods (`Handoff.List`, `Complaint.List`, `Outgoing.List`): what `open` keeps is the
+/// method's (open handoffs, unresolved complaints, parcels still waiting for their courier).
+public struct ListParams: RequestParams, Equatable {
+    /// Only the open ones (default false).
+    public var open: Bool?
+    /// At most this many, newest first (default 100, at most 1000).
+    public var limit: Int?
+    public init(open: Bool? = nil, limit: Int? = nil) {
+        self.open = open
+        self.limit = limit
+    }
+
+    public func validate() throws(WireError) { try ParamCheck.limit(limit) }
+}
+
 /// Checks shared by several methods' params.
 public enum ParamCheck {
     /// `limit` of list methods: default 100, 1 to 1000.

@@ -2,7 +2,7 @@
 
 extension Method {
     public static let acceptOutgoing = MethodDeclaration<OutgoingParams, OutgoingDTO>("Outgoing.Accept", .write)
-    public static let listOutgoing = MethodDeclaration<OutgoingListParams, OutgoingListResult>("Outgoing.List", .read)
+    public static let listOutgoing = MethodDeclaration<ListParams, OutgoingListResult>("Outgoing.List", .read)
 
     static let outgoingArea: [Method] = [acceptOutgoing.method, listOutgoing.method]
 }
@@ -40,19 +40,6 @@ public struct OutgoingParams: RequestParams, Equatable {
         self.idChecked = idChecked
         self.staff = staff
     }
-}
-
-public struct OutgoingListParams: RequestParams, Equatable {
-    /// Only parcels still waiting for their courier (default false).
-    public var open: Bool?
-    /// At most this many, newest first (default 100, at most 1000).
-    public var limit: Int?
-    public init(open: Bool? = nil, limit: Int? = nil) {
-        self.open = open
-        self.limit = limit
-    }
-
-    public func validate() throws(WireError) { try ParamCheck.limit(limit) }
 }
 
 public struct OutgoingDTO: Codable, Sendable, Equatable {

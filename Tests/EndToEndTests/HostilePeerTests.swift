@@ -88,7 +88,7 @@ import Testing
             Method.recordComplaint.rawValue, ComplaintParams(tracking: "SF1000000000104", text: "第一行\r\n第二行\tend", staff: "王\t芳"),
             as: ComplaintDTO.self)
         #expect(kept.text == "第一行\r\n第二行\tend")
-        let listed = try client.call(Method.complaints.rawValue, HandoffListParams(), as: ComplaintsResult.self)
+        let listed = try client.call(Method.complaints.rawValue, ListParams(), as: ComplaintsResult.self)
         #expect(listed.complaints.map(\.text) == ["第一行\r\n第二行\tend"])
         _ = try client.call(
             Method.submitScan.rawValue, SubmitScanParams(text: "SF1000000000105", scanner: "gun\tone"), as: ScanOutcomeDTO.self)

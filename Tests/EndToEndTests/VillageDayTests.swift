@@ -747,7 +747,7 @@ import Testing
     }
 
     static func outgoing(_ station: StationConnection, open: Bool) throws -> [OutgoingDTO] {
-        try station.call(Method.listOutgoing.rawValue, HandoffListParams(open: open), as: OutgoingListResult.self).outgoing
+        try station.call(Method.listOutgoing.rawValue, ListParams(open: open), as: OutgoingListResult.self).outgoing
     }
 
     static func writeJSON(_ value: some Encodable, to path: String) throws {
