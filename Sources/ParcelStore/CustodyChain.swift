@@ -60,13 +60,6 @@ public enum CustodyChain {
     static func hex(_ data: Data) -> String { data.map { String(format: "%02x", $0) }.joined() }
 }
 
-/// The writer's memory of the chain's last link, so appending an event does not re-read it. Touched only on the
-/// writer (one drainer at a time, see `WriteBatcher`); dropped on any rollback, like `LayerOccupancyCache`.
-final class ChainHead: @unchecked Sendable {
-    var last: (id: Int64, digest: Data)?
-    func invalidate() { last = nil }
-}
-
 extension LedgerReader {
     /// The last event's id and digest (nil for an empty log).
     func chainHead() throws -> (id: Int64, digest: Data)? {
