@@ -98,8 +98,10 @@ enum BackupBench {
 
         let configPath = "\(folder)/config.json"
         // A shelf of its own for the measured intakes: the generated parcels fill shelves 1-11.
-        try #"{"backup": {"folder": "\#(backups)", "intervalMinutes": 10080, "keep": 2}, "shelves": [{"id": 50, "layers": 9, "layerCapacity": 9999}]}"#.write(
-            toFile: configPath, atomically: true, encoding: .utf8)
+        try
+            #"{"backup": {"folder": "\#(backups)", "intervalMinutes": 10080, "keep": 2}, "shelves": [{"id": 50, "layers": 9, "layerCapacity": 9999}]}"#
+            .write(
+                toFile: configPath, atomically: true, encoding: .utf8)
         for (phase, method) in LedgerBackup.Method.allCases.enumerated() {
             setenv("PARCEL_STATION_BACKUP_METHOD", method.rawValue, 1)
             defer { unsetenv("PARCEL_STATION_BACKUP_METHOD") }
@@ -155,7 +157,8 @@ enum BackupBench {
             bytes: result.backup.bytes, baseline: baseline, during: Samples(during, elapsedNanos: elapsed))
         print(
             String(
-                format: "    %@: Backup.Now %.2f s (copy %.2f s, check + flush %.2f s, %.0f MiB); intakes during it: %d, p50 %.2f ms, p99 %.2f ms, max %.2f ms; without a backup: p50 %.2f ms, p99 %.2f ms, max %.2f ms",
+                format:
+                    "    %@: Backup.Now %.2f s (copy %.2f s, check + flush %.2f s, %.0f MiB); intakes during it: %d, p50 %.2f ms, p99 %.2f ms, max %.2f ms; without a backup: p50 %.2f ms, p99 %.2f ms, max %.2f ms",
                 method, phase.backupSeconds, phase.copySeconds, phase.verifySeconds, Double(phase.bytes) / 1_048_576, phase.during.count,
                 phase.during.p50, phase.during.p99, phase.during.max, baseline.p50, baseline.p99, baseline.max))
         fflush(nil)

@@ -1,6 +1,5 @@
 import CountySync
 import Foundation
-import StationTestSupport
 import LedgerSync
 import Logging
 import NIOCore
@@ -10,6 +9,7 @@ import PostgresNIO
 import StationClient
 import StationEngine
 import StationProtocol
+import StationTestSupport
 import Synchronization
 
 /// `parcel-bench --county`: the county sync and the county backlog report, each beside its floor on the same
@@ -52,14 +52,16 @@ enum CountyBench {
         let user = environment["PARCEL_STATION_TEST_PG_USER"] ?? environment["PGUSER"]
         let password = environment["PARCEL_STATION_TEST_PG_PASSWORD"] ?? environment["PGPASSWORD"]
         guard let host, let port, let user, let password else {
-            throw BenchError("--county needs a PostgreSQL superuser: run scripts/county-bench.sh, or set PGHOST, PGPORT, PGUSER, PGPASSWORD")
+            throw BenchError(
+                "--county needs a PostgreSQL superuser: run scripts/county-bench.sh, or set PGHOST, PGPORT, PGUSER, PGPASSWORD")
         }
         let bin = environment["PARCEL_STATION_TEST_PG_BIN"].map { "\($0)/psql" } ?? "/usr/bin/psql"
         return Server(host: host, port: port, owner: user, password: password, psql: bin)
     }
 
     static func link(_ server: Server, database: String) -> CountyLink {
-        CountyLink(host: server.host, port: server.port, database: database, user: server.owner, password: server.password, timeoutSeconds: 600)
+        CountyLink(
+            host: server.host, port: server.port, database: database, user: server.owner, password: server.password, timeoutSeconds: 600)
     }
 
     /// A new, migrated database.
@@ -120,7 +122,8 @@ enum CountyBench {
                 }
                 for (index, parcel) in previous.enumerated() where index % 5 < 3 {
                     clock.set(start + Int64(day) * 86_400_000 + 40_000_000 + Int64(index) * 1000)
-                    _ = try await engine.confirmPickup(.init(trackings: [parcel.tracking], credential: .code(parcel.pickupCode!)), by: staff)
+                    _ = try await engine.confirmPickup(
+                        .init(trackings: [parcel.tracking], credential: .code(parcel.pickupCode!)), by: staff)
                 }
                 previous = today
             }
@@ -153,8 +156,9 @@ enum CountyBench {
                 return link
             }
             try runBlocking { try await store.write { try $0.setSyncAcknowledged(0) } }
+            // The daemon's default batch size.
             let syncer = CountySyncer(
-                link: stationLink, stationID: "bench-01", source: source, pacing: SyncPacing(pollInterval: .milliseconds(5)),  // the daemon's default batch size
+                link: stationLink, stationID: "bench-01", source: source, pacing: SyncPacing(pollInterval: .milliseconds(5)),
                 logger: logger)
             let head = records.last?.seq ?? 0
             let began = monotonicNanos()
@@ -199,7 +203,8 @@ enum CountyBench {
             dropDatabase(server, floor)
             print(
                 String(
-                    format: "    round %d: syncer %.0f records/s (%.2f s)   COPY %.0f records/s (%.2f s)", round, figures.syncPerSecond.last!,
+                    format: "    round %d: syncer %.0f records/s (%.2f s)   COPY %.0f records/s (%.2f s)", round,
+                    figures.syncPerSecond.last!,
                     Double(elapsed) / 1e9, figures.copyPerSecond.last!, Double(copyNanos) / 1e9))
             fflush(nil)
         }
@@ -237,7 +242,8 @@ enum CountyBench {
                     """, logger: logger)
                 try await connection.query("VACUUM ANALYZE county.parcel", logger: logger)
                 try await connection.query("ANALYZE county.station", logger: logger)
-                let rows = try await connection.query("SELECT count(*) FROM county.parcel WHERE state IN ('shelved', 'notified')", logger: logger)
+                let rows = try await connection.query(
+                    "SELECT count(*) FROM county.parcel WHERE state IN ('shelved', 'notified')", logger: logger)
                 for try await count in rows.decode(Int64.self) { return Int(count) }
                 return 0
             }
@@ -341,7 +347,8 @@ enum CountyBench {
         try runBlocking {
             try await county.withConnection(logger: logger) { connection in
                 try await CountyAdmin.registerStation(
-                    connection, id: "bench-01", name: "基准站", tier: .village, township: nil, role: role, password: "bench-pw", logger: logger)
+                    connection, id: "bench-01", name: "基准站", tier: .village, township: nil, role: role, password: "bench-pw", logger: logger
+                )
             }
         }
         var link = county
@@ -366,7 +373,9 @@ enum CountyBench {
             return
         }
         let pacing = SyncPacing()  // the daemon's: a poll every 2 s, the first retry after 2 s (±20 %)
-        print("[C3] county faults, with the daemon's pacing (poll \(pacing.pollInterval), first retry \(pacing.retryMin) ±20 %, deadline 32 s)")
+        print(
+            "[C3] county faults, with the daemon's pacing (poll \(pacing.pollInterval), first retry \(pacing.retryMin) ±20 %, deadline 32 s)"
+        )
         fflush(nil)
 
         // C3a. A county of its own, restarted under an idle station.
@@ -416,7 +425,9 @@ enum CountyBench {
             // The baseline: a fresh connection and the county's last seq, as a session begins.
             let began = monotonicNanos()
             _ = try runBlocking {
-                try await link.withConnection(logger: logger) { try await CountyUploader.acknowledged($0, stationID: "bench-01", logger: logger) }
+                try await link.withConnection(logger: logger) {
+                    try await CountyUploader.acknowledged($0, stationID: "bench-01", logger: logger)
+                }
             }
             connectMillis.append(seconds(began) * 1000)
             try shell(pgctl + ["-m", "fast", "-w", "stop"], asServer: true)
@@ -429,7 +440,8 @@ enum CountyBench {
             outageSeconds.append(seconds(stopped))
             print(
                 String(
-                    format: "    round %d: server down %.2f s; caught up %.2f s after it accepted again (%.2f s after the stop); fresh connection %.1f ms",
+                    format:
+                        "    round %d: server down %.2f s; caught up %.2f s after it accepted again (%.2f s after the stop); fresh connection %.1f ms",
                     round, Double(back - stopped) / 1e9, restartSeconds.last!, outageSeconds.last!, connectMillis.last!))
             fflush(nil)
         }
@@ -445,7 +457,8 @@ enum CountyBench {
         var blackHoledStop: [Double] = []
         for round in 1...rounds {
             for blackHoled in [false, true] {
-                let took = try stopDaemon(daemon, server, root: "\(root)/sigterm-\(round)-\(blackHoled)", proxyScript: proxyScript, blackHole: blackHoled)
+                let took = try stopDaemon(
+                    daemon, server, root: "\(root)/sigterm-\(round)-\(blackHoled)", proxyScript: proxyScript, blackHole: blackHoled)
                 if blackHoled { blackHoledStop.append(took) } else { reachableStop.append(took) }
             }
             print(
@@ -458,13 +471,16 @@ enum CountyBench {
         print("Summary (county faults)")
         print(
             String(
-                format: "  county restart → caught up     %6.2f s (median; %.2f s after the stop)   baseline: first retry %.1f s ±20 %%, poll %.1f s, fresh connection %.1f ms",
+                format:
+                    "  county restart → caught up     %6.2f s (median; %.2f s after the stop)   baseline: first retry %.1f s ±20 %%, poll %.1f s, fresh connection %.1f ms",
                 median(restartSeconds), median(outageSeconds), Double(pacing.retryMin / .milliseconds(1)) / 1000,
                 Double(pacing.pollInterval / .milliseconds(1)) / 1000, median(connectMillis)))
         print(
             String(
-                format: "  SIGTERM → exit, county black-holed %6.3f s (median, max %.3f s)   baseline: county reachable %.3f s   bound 10 s   %@",
-                median(blackHoledStop), blackHoledStop.max() ?? 0, median(reachableStop), (blackHoledStop.max() ?? 99) < 10 ? "PASS" : "FAIL"))
+                format:
+                    "  SIGTERM → exit, county black-holed %6.3f s (median, max %.3f s)   baseline: county reachable %.3f s   bound 10 s   %@",
+                median(blackHoledStop), blackHoledStop.max() ?? 0, median(reachableStop),
+                (blackHoledStop.max() ?? 99) < 10 ? "PASS" : "FAIL"))
     }
 
     /// Starts a daemon uploading through the link proxy, waits until it is idle (and, with `blackHole`, until a

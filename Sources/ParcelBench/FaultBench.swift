@@ -76,7 +76,9 @@ enum FaultBench {
                 bytes = Array(bytes[..<cut]) + other[generator.below(other.count)...]
             case 5:
                 let depth = [8, 40, 600, 5000][generator.below(4)]
-                bytes.insert(contentsOf: Array(repeating: UInt8(ascii: generator.below(2) == 0 ? "[" : "{"), count: depth), at: generator.below(bytes.count + 1))
+                bytes.insert(
+                    contentsOf: Array(repeating: UInt8(ascii: generator.below(2) == 0 ? "[" : "{"), count: depth),
+                    at: generator.below(bytes.count + 1))
             case 6: bytes.insert(contentsOf: Array(#"\u0000"#.utf8), at: generator.below(bytes.count + 1))
             default: bytes.insert(contentsOf: Array(#"\ud800"#.utf8), at: generator.below(bytes.count + 1))
             }
@@ -106,7 +108,9 @@ enum FaultBench {
             for _ in index..<end {
                 var reply = try connection.readLine()
                 // A line that became Events.Subscribe makes the connection a subscriber: events are not replies.
-                while reply.starts(with: Array(#"{"event""#.utf8)) || reply.starts(with: Array(#"{"data""#.utf8)) { reply = try connection.readLine() }
+                while reply.starts(with: Array(#"{"event""#.utf8)) || reply.starts(with: Array(#"{"data""#.utf8)) {
+                    reply = try connection.readLine()
+                }
                 let code = (try? JSONDecoder().decode(AnyServerMessage.self, from: Data(reply)))?.error?.code.rawValue ?? "ok"
                 codes[code, default: 0] += 1
             }
@@ -120,10 +124,12 @@ enum FaultBench {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         // Lines up to 64 KiB (the default) and enough connections for every client: the fuzz is about content.
         let config = "\(folder)/config.json"
-        try #"{"server":{"maxLineBytes":65536},"pickupGuessing":{"clientFailures":10000,"counterFailures":10000,"cooldownSeconds":1}}"#.write(
-            toFile: config, atomically: true, encoding: .utf8)
+        try #"{"server":{"maxLineBytes":65536},"pickupGuessing":{"clientFailures":10000,"counterFailures":10000,"cooldownSeconds":1}}"#
+            .write(
+                toFile: config, atomically: true, encoding: .utf8)
         let daemon = try DaemonProcess(
-            executable: daemonPath, stateDir: "\(folder)/state", socketPath: "\(folder)/s.sock", configPath: config, logPath: "\(folder)/daemon.log")
+            executable: daemonPath, stateDir: "\(folder)/state", socketPath: "\(folder)/s.sock", configPath: config,
+            logPath: "\(folder)/daemon.log")
         defer { _ = try? daemon.stop() }
 
         // Baseline: valid status lines through the same pipeline.
@@ -149,7 +155,9 @@ enum FaultBench {
                 let codes = try pipeline(connection, lines)
                 collected.withLock { total in for (code, n) in codes { total[code, default: 0] += n } }
                 done += count
-                guard kill(daemonPID, 0) == 0 else { throw BenchError("parcel-stationd died during the socket fuzz (see its log in the work dir, --keep)") }
+                guard kill(daemonPID, 0) == 0 else {
+                    throw BenchError("parcel-stationd died during the socket fuzz (see its log in the work dir, --keep)")
+                }
             }
         }
         let seconds = Double(monotonicNanos() - started) / 1e9
@@ -162,8 +170,10 @@ enum FaultBench {
         let after = try StationConnection(socketPath: daemon.socketPath, timeout: 10)
         try after.hello(client: "parcel-bench")
         _ = try after.call(Method.status.rawValue, NoParams(), as: StatusResult.self)
-        print(String(format: "  %d lines answered in %.1f s: %.0f/s; valid Station.Status %.0f/s; daemon RSS %.0f MB", figures.inputs, seconds,
-            figures.fuzzPerSecond, figures.validPerSecond, figures.daemonRSSMB))
+        print(
+            String(
+                format: "  %d lines answered in %.1f s: %.0f/s; valid Station.Status %.0f/s; daemon RSS %.0f MB", figures.inputs, seconds,
+                figures.fuzzPerSecond, figures.validPerSecond, figures.daemonRSSMB))
         let top = figures.errorCodes.sorted { $0.value > $1.value }.prefix(8).map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         print("  replies: \(top)")
     }
@@ -205,20 +215,23 @@ enum FaultBench {
          "notices":{"exec":{"executable":"\(hang)","timeoutSeconds":600}}}
         """.write(toFile: config, atomically: true, encoding: .utf8)
         let daemon = try DaemonProcess(
-            executable: daemonPath, stateDir: "\(folder)/state", socketPath: "\(folder)/s.sock", configPath: config, logPath: "\(folder)/daemon.log")
+            executable: daemonPath, stateDir: "\(folder)/state", socketPath: "\(folder)/s.sock", configPath: config,
+            logPath: "\(folder)/daemon.log")
         let answered = Mutex((answered: 0, unanswered: 0))
         let socketPath = daemon.socketPath
         let stopFlag = Mutex(false)
         let finished = DispatchSemaphore(value: 0)
         let clients = Thread {
             onThreads(8) { client in
-                guard let connection = try? StationConnection(socketPath: socketPath, timeout: 60), (try? connection.hello(client: "load")) != nil
+                guard let connection = try? StationConnection(socketPath: socketPath, timeout: 60),
+                    (try? connection.hello(client: "load")) != nil
                 else { return }
                 var index = 0
                 while !stopFlag.withLock({ $0 }) {
                     index += 1
                     let tracking = DaemonClient.tracking(phase: 9, client: client, index: index)
-                    guard let reply = try? connection.callRaw(Method.intake.rawValue, IntakeParams(tracking: tracking, phoneTail: "1234")) else {
+                    guard let reply = try? connection.callRaw(Method.intake.rawValue, IntakeParams(tracking: tracking, phoneTail: "1234"))
+                    else {
                         // Closed at shutdown, after its last reply: what was in flight was answered or never sent.
                         answered.withLock { $0.unanswered += 1 }
                         return
@@ -243,8 +256,11 @@ enum FaultBench {
             kill(daemon.pid, SIGKILL)
             throw BenchError("parcel-stationd ignored SIGTERM for 60 s; its log:\n\(daemon.logTail())")
         }
-        print(String(format: "  idle, no services %.3f s; loaded, county black-holed, notice channel hung %.3f s (exit %d)", figures.idleStopSeconds,
-            figures.loadedStopSeconds, daemon.process.terminationStatus))
+        print(
+            String(
+                format: "  idle, no services %.3f s; loaded, county black-holed, notice channel hung %.3f s (exit %d)",
+                figures.idleStopSeconds,
+                figures.loadedStopSeconds, daemon.process.terminationStatus))
     }
 
     static func rssMB(pid: Int32) -> Double {

@@ -236,7 +236,8 @@ extension Floors {
             try insertParcel.run()
             let parcelID = db.lastInsertRowID
             for (kind, from, to, details) in [
-                ("intake", nil, "received", "{}"), ("shelve", "received", "shelved", #"{"pickupCode":"\#(shelf)-\#(layer)-\#(digits(seq, 4))"}"#),
+                ("intake", nil, "received", "{}"),
+                ("shelve", "received", "shelved", #"{"pickupCode":"\#(shelf)-\#(layer)-\#(digits(seq, 4))"}"#),
             ] as [(String, String?, String, String)] {
                 eventID += 1
                 insertEvent.bind(1, eventID)

@@ -26,7 +26,8 @@ enum FlushLatency {
         let library = URL(fileURLWithPath: ParcelBench.ownExecutable()).deletingLastPathComponent().appendingPathComponent(libraryName).path
         if current == millis, isMapped(pid: "self") { return }
         guard ProcessInfo.processInfo.environment[environmentKey] == nil else {
-            throw BenchError("\(libraryName) did not load (\(environmentKey) is set but the library is not mapped); is LD_PRELOAD honoured here?")
+            throw BenchError(
+                "\(libraryName) did not load (\(environmentKey) is set but the library is not mapped); is LD_PRELOAD honoured here?")
         }
         guard FileManager.default.fileExists(atPath: library) else {
             throw BenchError(

@@ -19,7 +19,8 @@ enum HandoffBench {
 
     static func run(daemon: String, root: String, lines: Int) throws -> Figures {
         let config = root + "/handoff-config.json"
-        try #"{"handoffs": {"parties": [{"id": "bench", "name": "班车", "company": "ZTO", "pin": "2468"}]}, "shelves": [{"id": 1, "layers": 20, "layerCapacity": 500}]}"#
+        try
+            #"{"handoffs": {"parties": [{"id": "bench", "name": "班车", "company": "ZTO", "pin": "2468"}]}, "shelves": [{"id": 1, "layers": 20, "layerCapacity": 500}]}"#
             .write(toFile: config, atomically: true, encoding: .utf8)
         return try DaemonProcess.with(
             executable: daemon, stateDir: root + "/handoff-state", socketPath: root + "/handoff.sock", configPath: config,
@@ -41,9 +42,12 @@ enum HandoffBench {
 
             print("[H2] a \(lines)-line manifest: import, then every line scanned (each scan also takes the parcel in), close, receipt")
             let opened = try connection.call(
-                Method.openHandoff.rawValue, HandoffOpenParams(direction: "inbound", kind: "delivery", party: "bench"), as: HandoffResult.self)
+                Method.openHandoff.rawValue, HandoffOpenParams(direction: "inbound", kind: "delivery", party: "bench"),
+                as: HandoffResult.self)
             let id = opened.handoff.id
-            let csv = "tracking,courier,bag\n" + (0..<lines).map { "75" + digits(9_000_000_000 + $0, 12) + ",ZTO,BAG-\($0 / 50)" }.joined(separator: "\n")
+            let csv =
+                "tracking,courier,bag\n"
+                + (0..<lines).map { "75" + digits(9_000_000_000 + $0, 12) + ",ZTO,BAG-\($0 / 50)" }.joined(separator: "\n")
             var start = monotonicNanos()
             _ = try connection.call(
                 Method.importManifest.rawValue, HandoffImportParams(handoff: id, format: "csv", content: csv), as: HandoffResult.self)
@@ -70,8 +74,14 @@ enum HandoffBench {
                 guard body.lines.count == lines else { throw BenchError("receipt has \(body.lines.count) lines") }
                 return monotonicNanos() - before
             }
-            print(String(format: "    import %.1f ms; scan ack p50 %.3f ms  p99 %.3f ms; daemon CPU %.3f ms per scan", importMillis, scans.p50, scans.p99, scanCPU))
-            print(String(format: "    close (missing lines, discrepancies, signed receipt of %d lines, %d KiB) %.1f ms", lines, dto.body.utf8.count / 1024, closeMillis))
+            print(
+                String(
+                    format: "    import %.1f ms; scan ack p50 %.3f ms  p99 %.3f ms; daemon CPU %.3f ms per scan", importMillis, scans.p50,
+                    scans.p99, scanCPU))
+            print(
+                String(
+                    format: "    close (missing lines, discrepancies, signed receipt of %d lines, %d KiB) %.1f ms", lines,
+                    dto.body.utf8.count / 1024, closeMillis))
             print(String(format: "    receipt verification (digest + Ed25519 + decoding %d lines) p50 %.2f ms", lines, verify.p50))
             return Figures(
                 intakeP50: intakes.p50, intakeCPU: intakeCPU, scanP50: scans.p50, scanCPU: scanCPU, importMillis: importMillis,

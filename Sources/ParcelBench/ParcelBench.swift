@@ -60,16 +60,25 @@ struct ParcelBench: ParsableCommand {
     @Flag(help: "Measure scanners instead: an idle daemon's CPU, and scan-to-commit latency of an emulated USB scanner (umockdev).")
     var scanners = false
 
-    @Flag(help: "Measure backups instead: Backup.Now on a generated ledger (--parcels, default 1000000) and the longest intake while it runs, beside intakes without a backup; the start-up quick_check.")
+    @Flag(
+        help:
+            "Measure backups instead: Backup.Now on a generated ledger (--parcels, default 1000000) and the longest intake while it runs, beside intakes without a backup; the start-up quick_check."
+    )
     var backup = false
 
     @Flag(help: "Measure handoffs instead: scanning a large manifest against plain intakes, and verifying its receipt.")
     var handoffs = false
 
-    @Flag(help: "Measure the county side instead: sync throughput against COPY, and the county backlog report against psql (needs PostgreSQL: scripts/county-bench.sh).")
+    @Flag(
+        help:
+            "Measure the county side instead: sync throughput against COPY, and the county backlog report against psql (needs PostgreSQL: scripts/county-bench.sh)."
+    )
     var county = false
 
-    @Flag(help: "Measure faults instead: a socket fuzz against a real daemon (inputs per second, crashes), and SIGTERM to exit under load with the county unreachable.")
+    @Flag(
+        help:
+            "Measure faults instead: a socket fuzz against a real daemon (inputs per second, crashes), and SIGTERM to exit under load with the county unreachable."
+    )
     var faults = false
 
     @Option(name: .customLong("fuzz-inputs"), help: "With --faults: mutated request lines to send (default 1000000; --quick 20000).")
@@ -101,7 +110,9 @@ struct ParcelBench: ParsableCommand {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1") }
         }
         guard (1...256).contains(clients) else { throw ValidationError("--clients: 1…256") }
-        if let flushLatency, !(flushLatency > 0 && flushLatency <= 1000) { throw ValidationError("--flush-latency: more than 0, at most 1000 ms") }
+        if let flushLatency, !(flushLatency > 0 && flushLatency <= 1000) {
+            throw ValidationError("--flush-latency: more than 0, at most 1000 ms")
+        }
     }
 
     func run() throws {
@@ -174,37 +185,48 @@ struct ParcelBench: ParsableCommand {
                     figures.records, sync, copy, sync / copy, sync / copy >= 0.5 ? "PASS" : "FAIL"))
             print(
                 String(
-                    format: "  county backlog report p50      %8.1f ms   psql %8.1f ms   ratio %.2f×   target ≤ 1.5×   %@ (%d stations, %d parcels, %d waiting)",
-                    report, viaPsql, report / viaPsql, report / viaPsql <= 1.5 ? "PASS" : "FAIL", figures.stations, figures.parcels, figures.waiting))
+                    format:
+                        "  county backlog report p50      %8.1f ms   psql %8.1f ms   ratio %.2f×   target ≤ 1.5×   %@ (%d stations, %d parcels, %d waiting)",
+                    report, viaPsql, report / viaPsql, report / viaPsql <= 1.5 ? "PASS" : "FAIL", figures.stations, figures.parcels,
+                    figures.waiting))
             return
         }
         if faults {
-            let figures = try FaultBench.run(daemon: daemonPath, root: root, inputs: fuzzInputs ?? (quick ? 20_000 : 1_000_000), connections: 4)
+            let figures = try FaultBench.run(
+                daemon: daemonPath, root: root, inputs: fuzzInputs ?? (quick ? 20_000 : 1_000_000), connections: 4)
             print("")
             print("Summary (faults)")
             print(
                 String(
-                    format: "  socket fuzz                   %8d lines   %8.0f lines/s   valid Station.Status %8.0f lines/s   crashes %d   %@",
+                    format:
+                        "  socket fuzz                   %8d lines   %8.0f lines/s   valid Station.Status %8.0f lines/s   crashes %d   %@",
                     figures.inputs, figures.fuzzPerSecond, figures.validPerSecond, figures.crashes, figures.crashes == 0 ? "PASS" : "FAIL"))
             print(
                 String(
                     format: "  SIGTERM → exit, loaded, county unreachable %6.3f s   idle daemon %6.3f s   TimeoutStopSec 30 s   %@",
                     figures.loadedStopSeconds, figures.idleStopSeconds, figures.loadedStopSeconds < 30 ? "PASS" : "FAIL"))
-            print("  requests answered while stopping: \(figures.answeredDuringStop) answered, \(figures.unansweredDuringStop) connections closed after their last reply")
+            print(
+                "  requests answered while stopping: \(figures.answeredDuringStop) answered, \(figures.unansweredDuringStop) connections closed after their last reply"
+            )
             return
         }
         if backup {
             let figures = try BackupBench.run(daemon: daemonPath, root: root, parcels: parcelCount, baselineIntakes: n)
             print("")
-            print("Summary (backup of a \(figures.parcels)-parcel ledger, \(figures.events) events, \(figures.ledgerBytes / 1_048_576) MiB)")
+            print(
+                "Summary (backup of a \(figures.parcels)-parcel ledger, \(figures.events) events, \(figures.ledgerBytes / 1_048_576) MiB)")
             for phase in figures.phases {
                 print(
                     String(
-                        format: "  %-12@ Backup.Now %6.2f s   longest intake during it %8.2f ms (p99 %6.2f ms, %d intakes)   without a backup: max %6.2f ms, p99 %6.2f ms, p50 %5.2f ms",
+                        format:
+                            "  %-12@ Backup.Now %6.2f s   longest intake during it %8.2f ms (p99 %6.2f ms, %d intakes)   without a backup: max %6.2f ms, p99 %6.2f ms, p50 %5.2f ms",
                         phase.method, phase.backupSeconds, phase.during.max, phase.during.p99, phase.during.count, phase.baseline.max,
                         phase.baseline.p99, phase.baseline.p50))
             }
-            print(String(format: "  start-up check: quick_check %.2f s, integrity_check %.2f s", figures.quickCheckSeconds, figures.integrityCheckSeconds))
+            print(
+                String(
+                    format: "  start-up check: quick_check %.2f s, integrity_check %.2f s", figures.quickCheckSeconds,
+                    figures.integrityCheckSeconds))
             return
         }
         if handoffs {
@@ -215,7 +237,8 @@ struct ParcelBench: ParsableCommand {
             print(String(format: "  plain intake ack p50          %8.3f ms   daemon CPU %.3f ms", figures.intakeP50, figures.intakeCPU))
             print(
                 String(
-                    format: "  manifest scan ack p50         %8.3f ms   daemon CPU %.3f ms   ratio %.2f×   target ≤ 2×   %@", figures.scanP50,
+                    format: "  manifest scan ack p50         %8.3f ms   daemon CPU %.3f ms   ratio %.2f×   target ≤ 2×   %@",
+                    figures.scanP50,
                     figures.scanCPU, ratio, ratio <= 2 ? "PASS" : "FAIL"))
             print(
                 String(
@@ -226,12 +249,16 @@ struct ParcelBench: ParsableCommand {
         if scanners {
             let figures = try ScannerBench.run(
                 daemon: daemonPath,
-                parcelctl: parcelctl ?? URL(fileURLWithPath: daemonPath).deletingLastPathComponent().appendingPathComponent("parcelctl").path,
+                parcelctl: parcelctl
+                    ?? URL(fileURLWithPath: daemonPath).deletingLastPathComponent().appendingPathComponent("parcelctl").path,
                 harness: usbHarness, root: root, scans: scans ?? (quick ? 100 : 1000), idleSeconds: idleSeconds ?? (quick ? 5 : 60))
             print("")
             print("Summary (scanners)")
             print(String(format: "  scan → committed intake p50   %8.3f ms", figures.p50))
-            print(String(format: "  scan → committed intake p99   %8.3f ms   target ≤ 5 ms      %@", figures.p99, figures.p99 <= 5 ? "PASS" : "FAIL"))
+            print(
+                String(
+                    format: "  scan → committed intake p99   %8.3f ms   target ≤ 5 ms      %@", figures.p99,
+                    figures.p99 <= 5 ? "PASS" : "FAIL"))
             print(
                 String(
                     format: "  idle daemon CPU               %8.3f %%    target < 0.1 %%     %@", figures.idleCPUPercent,

@@ -22,7 +22,9 @@ enum ScannerBench {
     }
 
     static func run(daemon: String, parcelctl: String, harness: String, root: String, scans: Int, idleSeconds: Int) throws -> Figures {
-        for (path, what) in [(daemon, "parcel-stationd"), (parcelctl, "parcelctl (build it: --product parcelctl)"), (harness, "the USB harness")] {
+        for (path, what) in [
+            (daemon, "parcel-stationd"), (parcelctl, "parcelctl (build it: --product parcelctl)"), (harness, "the USB harness"),
+        ] {
             guard FileManager.default.fileExists(atPath: path) else { throw BenchError("no \(what) at \(path)") }
         }
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/umockdev-wrapper") else {
@@ -76,11 +78,18 @@ enum ScannerBench {
         let p99 = latency["p99"] as? Double ?? .nan
         let samples = latency["samples"] as? Int ?? 0
         let intakes = scanner["scans"] as? Int ?? 0
-        print(String(format: "    daemon-side latency (last report → committed intake): p50 %.3f ms  p99 %.3f ms over %d scans", p50, p99, samples))
-        print(String(format: "    emulator + daemon wall time per code (typing %d keys, reading, committing): %.1f ms", 15 * 2 + 2, elapsed / Double(scans)))
+        print(
+            String(
+                format: "    daemon-side latency (last report → committed intake): p50 %.3f ms  p99 %.3f ms over %d scans", p50, p99,
+                samples))
+        print(
+            String(
+                format: "    emulator + daemon wall time per code (typing %d keys, reading, committing): %.1f ms", 15 * 2 + 2,
+                elapsed / Double(scans)))
         print("    scans counted by the daemon: \(intakes)")
         return Figures(
-            idleCPUPercent: idlePercent, idleSeconds: wall, p50: p50, p99: p99, samples: samples, emulatorMillisPerCode: elapsed / Double(scans))
+            idleCPUPercent: idlePercent, idleSeconds: wall, p50: p50, p99: p99, samples: samples,
+            emulatorMillisPerCode: elapsed / Double(scans))
     }
 
     static func runAndCapture(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {

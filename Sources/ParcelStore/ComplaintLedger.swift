@@ -37,7 +37,8 @@ extension LedgerReader {
     /// Complaints, newest first; only open ones with `openOnly`.
     public func complaints(openOnly: Bool, limit: Int) throws -> [ComplaintRecord] {
         let filter = openOnly ? " WHERE c.resolution IS NULL" : ""
-        return try Row.fetchAll(db, sql: Self.complaintSelect + filter + " ORDER BY c.id DESC LIMIT ?", arguments: [limit]).map(Self.complaint)
+        return try Row.fetchAll(db, sql: Self.complaintSelect + filter + " ORDER BY c.id DESC LIMIT ?", arguments: [limit]).map(
+            Self.complaint)
     }
 }
 

@@ -60,13 +60,6 @@ public enum CustodyChain {
     static func hex(_ data: Data) -> String { data.map { String(format: "%02x", $0) }.joined() }
 }
 
-/// The writer's memory of the chain's last link, so appending an event does not re-read it. Touched only on the
-/// writer (one drainer at a time, see `WriteBatcher`); dropped on any rollback, like `LayerOccupancyCache`.
-final class ChainHead: @unchecked Sendable {
-    var last: (id: Int64, digest: Data)?
-    func invalidate() { last = nil }
-}
-
 extension LedgerReader {
     /// The last event's id and digest (nil for an empty log).
     func chainHead() throws -> (id: Int64, digest: Data)? {
@@ -88,7 +81,8 @@ extension LedgerReader {
         while let row = try rows.next() {
             count += 1
             let fields = CustodyChain.Fields(
-                id: row[0], uid: row[1], tracking: row[2], kind: row[3], from: row[4], to: row[5], at: row[6], actor: row[7], details: row[8])
+                id: row[0], uid: row[1], tracking: row[2], kind: row[3], from: row[4], to: row[5], at: row[6], actor: row[7],
+                details: row[8])
             let stored: Data? = row[9]
             let expected = CustodyChain.digest(previous: previous, fields)
             if broken == nil && stored != expected { broken = (fields.id, fields.uid) }

@@ -154,7 +154,8 @@ extension LedgerReader {
 
     public func handoff(uid: String) throws -> HandoffRecord? {
         // Cached statements on the paths every handoff scan takes: preparing them anew was 15 % of a scan's CPU.
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Self.handoffColumns) FROM handoff WHERE uid = ?"), arguments: [uid]).map(Self.handoff)
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Self.handoffColumns) FROM handoff WHERE uid = ?"), arguments: [uid]).map(
+            Self.handoff)
     }
 
     /// Open handoffs, optionally only those fed by `counter`'s scanners, oldest first.
@@ -168,7 +169,8 @@ extension LedgerReader {
 
     /// The newest handoffs first.
     public func handoffs(limit: Int) throws -> [HandoffRecord] {
-        try Row.fetchAll(db, sql: "SELECT \(Self.handoffColumns) FROM handoff ORDER BY id DESC LIMIT ?", arguments: [limit]).map(Self.handoff)
+        try Row.fetchAll(db, sql: "SELECT \(Self.handoffColumns) FROM handoff ORDER BY id DESC LIMIT ?", arguments: [limit]).map(
+            Self.handoff)
     }
 
     public func lines(handoffID: Int64) throws -> [HandoffLineRecord] {
@@ -205,7 +207,10 @@ extension LedgerReader {
 
     public func discrepancy(id: Int64) throws -> DiscrepancyRecord? {
         try Row.fetchOne(
-            db, sql: "SELECT d.*, l.tracking, h.uid AS handoff_uid FROM discrepancy d JOIN handoff_line l ON l.id = d.line_id JOIN handoff h ON h.id = d.handoff_id WHERE d.id = ?", arguments: [id]
+            db,
+            sql:
+                "SELECT d.*, l.tracking, h.uid AS handoff_uid FROM discrepancy d JOIN handoff_line l ON l.id = d.line_id JOIN handoff h ON h.id = d.handoff_id WHERE d.id = ?",
+            arguments: [id]
         ).map(Self.discrepancy)
     }
 
@@ -291,7 +296,8 @@ extension LedgerTransaction {
 
     /// Turns every listed line never scanned into `missing` (at closing).
     public func markUnscannedMissing(handoffID: Int64) throws {
-        try db.execute(sql: "UPDATE handoff_line SET status = 'missing' WHERE handoff_id = ? AND status = 'expected'", arguments: [handoffID])
+        try db.execute(
+            sql: "UPDATE handoff_line SET status = 'missing' WHERE handoff_id = ? AND status = 'expected'", arguments: [handoffID])
     }
 
     public func insertDiscrepancy(handoffID: Int64, lineID: Int64, kind: DiscrepancyKind, at: Int64) throws {

@@ -117,7 +117,7 @@ public class LedgerReader {
     }
 
     /// A layer's active and cooling sequences (with release times, oldest first) and allocation cursor.
-    func loadOccupancy(of key: LayerKey, releasedSince: Int64) throws -> LayerOccupancyCache.Entry {
+    func loadOccupancy(of key: LayerKey, releasedSince: Int64) throws -> LayerMemory.Entry {
         var active = Set<Int>()
         let activeRows = try Int.fetchCursor(
             db.cachedStatement(sql: "SELECT seq FROM parcel WHERE shelf = ? AND layer = ? AND released_at IS NULL AND seq IS NOT NULL"),
@@ -286,22 +286,20 @@ public struct LayerKey: Hashable, Sendable {
 /// Write access inside one group-committed transaction. Every method keeps the parcel row and the event log
 /// in step: a state change and its event are written together or not at all.
 public final class LedgerTransaction: LedgerReader {
-    /// The writer's layer memory and chain head; nil for a transaction outside the group-commit writer.
-    let occupancyCache: LayerOccupancyCache?
-    let chainHead: ChainHead?
+    /// The writer's memory (see `WriterMemory`); a transaction outside the writer gets an empty one of its own,
+    /// which reads what it needs from the database and goes with the transaction.
+    let memory: WriterMemory
 
-    init(db: Database, occupancyCache: LayerOccupancyCache?, chainHead: ChainHead? = nil) {
-        self.occupancyCache = occupancyCache
-        self.chainHead = chainHead
+    init(db: Database, memory: WriterMemory = WriterMemory()) {
+        self.memory = memory
         super.init(db: db)
     }
 
     /// As `LedgerReader.layerCounts`, served from the writer's memory once read.
     public override func layerCounts() throws -> [LayerKey: Int] {
-        guard let cache = occupancyCache else { return try super.layerCounts() }
-        if let counts = cache.counts { return counts }
+        if let counts = memory.layers.counts { return counts }
         let counts = try super.layerCounts()
-        cache.storeCounts(counts)
+        memory.layers.counts = counts
         return counts
     }
 
@@ -315,12 +313,9 @@ public final class LedgerTransaction: LedgerReader {
     public override func occupancy(of key: LayerKey, capacity: Int, releasedSince: Int64) throws
         -> PickupCodeAllocator.LayerOccupancy
     {
-        guard let cache = occupancyCache else {
-            return try super.occupancy(of: key, capacity: capacity, releasedSince: releasedSince)
+        let entry = try memory.layers.entry(key, releasedSince: releasedSince) {
+            try loadOccupancy(of: key, releasedSince: releasedSince)
         }
-        var entry = try cache.entry(key) ?? loadOccupancy(of: key, releasedSince: releasedSince)
-        entry.expire(before: releasedSince)
-        cache.store(entry, for: key)
         return .init(
             shelf: key.shelf, layer: key.layer, capacity: capacity, activeSequences: entry.active, coolingSequences: entry.cooling,
             lastSequence: entry.lastSequence)
@@ -347,7 +342,7 @@ public final class LedgerTransaction: LedgerReader {
             parcelID: id, tracking: new.tracking.value, kind: .intake, from: nil, to: .received, at: new.at, actor: actor, details: details)
         if let slot {
             try recordCursor(slot)
-            occupancyCache?.taken(slot, allocated: true)
+            memory.layers.taken(slot, allocated: true)
             try appendEvent(
                 parcelID: id, tracking: new.tracking.value, kind: .shelve, from: .received, to: .shelved, at: new.at, actor: actor,
                 details: ["pickupCode": slot.description])
@@ -418,21 +413,19 @@ public final class LedgerTransaction: LedgerReader {
             updated.pickupID, updated.notices, parcel.id,
         ])
         if let slot { try recordCursor(slot) }
-        if let cache = occupancyCache {
-            let wasActive = parcel.releasedAt == nil
-            let isActive = updated.releasedAt == nil
-            if !wasActive, isActive {
-                // A release taken back: its code leaves the layer's cooling list, which the memory keeps only
-                // as an ordered log; reading the layer again is simplest and undo is rare.
-                for released in [parcel.pickupCode, code].compactMap({ $0 }) {
-                    cache.forget(LayerKey(shelf: released.shelf, layer: released.layer))
-                }
+        let wasActive = parcel.releasedAt == nil
+        let isActive = updated.releasedAt == nil
+        if !wasActive, isActive {
+            // A release taken back: its code leaves the layer's cooling list, which the memory keeps only
+            // as an ordered log; reading the layer again is simplest and undo is rare.
+            for released in [parcel.pickupCode, code].compactMap({ $0 }) {
+                memory.layers.forget(LayerKey(shelf: released.shelf, layer: released.layer))
             }
-            if let old = parcel.pickupCode, wasActive, old != code || !isActive {
-                cache.freed(old, releasedAt: isActive ? nil : at)
-            }
-            if let code, isActive, code != parcel.pickupCode || !wasActive { cache.taken(code, allocated: slot != nil) }
         }
+        if let old = parcel.pickupCode, wasActive, old != code || !isActive {
+            memory.layers.freed(old, releasedAt: isActive ? nil : at)
+        }
+        if let code, isActive, code != parcel.pickupCode || !wasActive { memory.layers.taken(code, allocated: slot != nil) }
         var details = details
         if let code { details["pickupCode"] = code.description }
         if let pickupID { details["pickupId"] = String(pickupID) }
@@ -468,7 +461,7 @@ public final class LedgerTransaction: LedgerReader {
         details: [String: String]
     ) throws {
         let detailsJSON = CompactJSON.object(details)
-        let head = try chainHead?.last ?? self.chainHead()
+        let head = try memory.chainHead ?? self.chainHead()
         // The id is chosen here (as SQLite would: one past the last) because the digest covers it.
         let fields = CustodyChain.Fields(
             id: (head?.id ?? 0) + 1, uid: EventID.make(at: at), tracking: tracking, kind: kind.rawValue, from: from?.rawValue,
@@ -480,6 +473,6 @@ public final class LedgerTransaction: LedgerReader {
                 .integer(fields.id), .text(fields.uid), .integer(parcelID), .text(fields.kind), .text(fields.from), .text(fields.to),
                 .integer(at), .text(actor), .text(detailsJSON), .blob(digest),
             ])
-        chainHead?.last = (fields.id, digest)
+        memory.chainHead = (fields.id, digest)
     }
 }

@@ -205,7 +205,8 @@ extension ParcelStore {
             throw LedgerBackup.Failure("checking the copy \(temporary): \(LedgerBackup.reason(error))")
         }
         guard verification.ok else {
-            throw LedgerBackup.Failure("the copy does not verify, so it was not kept: \(verification.summary.replacingOccurrences(of: "\n", with: "; "))")
+            throw LedgerBackup.Failure(
+                "the copy does not verify, so it was not kept: \(verification.summary.replacingOccurrences(of: "\n", with: "; "))")
         }
         try LedgerBackup.install(temporary, as: final)
         installed = true

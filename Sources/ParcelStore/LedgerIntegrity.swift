@@ -48,7 +48,8 @@ public enum LedgerIntegrity {
             defer { try? queue.close() }
             problems = try interrupting(queue, when: cancelled) {
                 try queue.read { db in
-                    try String.fetchAll(db, sql: depth == .quick ? "PRAGMA quick_check(\(maximumProblems))" : "PRAGMA integrity_check(\(maximumProblems))")
+                    try String.fetchAll(
+                        db, sql: depth == .quick ? "PRAGMA quick_check(\(maximumProblems))" : "PRAGMA integrity_check(\(maximumProblems))")
                 }
             }
         } catch let error as DatabaseError where [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode.primaryResultCode) {
@@ -69,13 +70,13 @@ public enum LedgerIntegrity {
         var lost = 0
         do {
             try interrupting(queue, when: cancelled) {
-              try queue.read { db in
-                chain = try LedgerReader(db: db).verifyCustodyChain()
-                parcels = try Int.fetchOne(db, sql: "SELECT count(*) FROM parcel") ?? 0
-                if try db.tableExists("lost_and_found") {
-                    lost = try Int.fetchOne(db, sql: "SELECT count(*) FROM lost_and_found") ?? 0
+                try queue.read { db in
+                    chain = try LedgerReader(db: db).verifyCustodyChain()
+                    parcels = try Int.fetchOne(db, sql: "SELECT count(*) FROM parcel") ?? 0
+                    if try db.tableExists("lost_and_found") {
+                        lost = try Int.fetchOne(db, sql: "SELECT count(*) FROM lost_and_found") ?? 0
+                    }
                 }
-              }
             }
         } catch let error as DatabaseError where error.resultCode != .SQLITE_INTERRUPT {
             chainError = error.message ?? "SQLite error \(error.resultCode.rawValue)"
@@ -117,11 +118,13 @@ extension LedgerIntegrity.Verification {
         lines.append(
             integrity.ok
                 ? "integrity_check: ok"
-                : "integrity_check: FAILED (\(integrity.problems.prefix(3).joined(separator: "; "))\(integrity.problems.count > 3 ? "; …" : ""))")
+                : "integrity_check: FAILED (\(integrity.problems.prefix(3).joined(separator: "; "))\(integrity.problems.count > 3 ? "; …" : ""))"
+        )
         if let chain {
             if let broken = chain.firstBroken {
                 lines.append(
-                    "custody chain: BROKEN at event \(broken.id) (\(broken.uid)) of \(chain.events): the history from there on cannot be trusted as recorded")
+                    "custody chain: BROKEN at event \(broken.id) (\(broken.uid)) of \(chain.events): the history from there on cannot be trusted as recorded"
+                )
             } else {
                 lines.append("custody chain: verifies (\(chain.events) events, head \(chain.head.map { String($0.prefix(16)) } ?? "-"))")
             }

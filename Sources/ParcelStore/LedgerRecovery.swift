@@ -95,8 +95,9 @@ public enum LedgerFiles {
         }
         var keptAside: String? = nil
         if FileManager.default.fileExists(atPath: ledger) {
-            let stamp = LedgerBackup.fileName(takenAt: Int64(now.timeIntervalSince1970 * 1000)).dropFirst(LedgerBackup.prefix.count).dropLast(
-                LedgerBackup.suffix.count)
+            let stamp = LedgerBackup.fileName(takenAt: Int64(now.timeIntervalSince1970 * 1000)).dropFirst(LedgerBackup.prefix.count)
+                .dropLast(
+                    LedgerBackup.suffix.count)
             let aside = "\(ledger).replaced-\(stamp)"
             // The -wal goes along under the matching name, so the file kept aside still opens with its last writes.
             for suffix in ["-wal", "-shm", ""] where FileManager.default.fileExists(atPath: ledger + suffix) {

@@ -44,12 +44,18 @@ enum LedgerSalvage {
             let schema: [Row]
             do {
                 schema = try Row.fetchAll(
-                    db, sql: "SELECT type, name, sql FROM damaged.sqlite_schema WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid")
+                    db,
+                    sql:
+                        "SELECT type, name, sql FROM damaged.sqlite_schema WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid"
+                )
             } catch {
-                throw LedgerBackup.Failure("the damaged file's schema cannot be read (\(LedgerBackup.reason(error))): nothing can be salvaged; restore a backup")
+                throw LedgerBackup.Failure(
+                    "the damaged file's schema cannot be read (\(LedgerBackup.reason(error))): nothing can be salvaged; restore a backup")
             }
             for pragma in ["user_version", "application_id"] {
-                if let value = try? Int.fetchOne(db, sql: "PRAGMA damaged.\(pragma)") { try db.execute(sql: "PRAGMA main.\(pragma) = \(value)") }
+                if let value = try? Int.fetchOne(db, sql: "PRAGMA damaged.\(pragma)") {
+                    try db.execute(sql: "PRAGMA main.\(pragma) = \(value)")
+                }
             }
             var result = Result()
             for row in schema where (row["type"] as String) == "table" {
@@ -82,7 +88,9 @@ enum LedgerSalvage {
     static func copyByRowid(_ db: Database, table: String) throws -> Table {
         var report = Table(name: table)
         let quoted = table.quotedDatabaseIdentifier
-        let columns = try Row.fetchAll(db, sql: "PRAGMA damaged.table_info(\(quoted))").map { ($0["name"] as String).quotedDatabaseIdentifier }
+        let columns = try Row.fetchAll(db, sql: "PRAGMA damaged.table_info(\(quoted))").map {
+            ($0["name"] as String).quotedDatabaseIdentifier
+        }
         let list = (["rowid"] + columns).joined(separator: ", ")
         let chunkSQL =
             "INSERT INTO main.\(quoted) (\(list)) SELECT \(list) FROM damaged.\(quoted) NOT INDEXED WHERE rowid > ? ORDER BY rowid LIMIT \(chunk)"
@@ -91,7 +99,8 @@ enum LedgerSalvage {
         var rowByRow = 0
         /// The first readable rowid after `after`; nil when there is none; throws when the seek meets damage.
         func next(after: Int64) throws -> Int64? {
-            try Int64.fetchOne(db, sql: "SELECT rowid FROM damaged.\(quoted) NOT INDEXED WHERE rowid > ? ORDER BY rowid LIMIT 1", arguments: [after])
+            try Int64.fetchOne(
+                db, sql: "SELECT rowid FROM damaged.\(quoted) NOT INDEXED WHERE rowid > ? ORDER BY rowid LIMIT 1", arguments: [after])
         }
         while true {
             if rowByRow == 0 {

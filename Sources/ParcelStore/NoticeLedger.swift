@@ -50,7 +50,8 @@ extension LedgerReader {
     }
 
     public func notices(parcelID: Int64) throws -> [NoticeRow] {
-        try Row.fetchAll(db, sql: "SELECT * FROM notice WHERE parcel_id = ? ORDER BY queued_at, key", arguments: [parcelID]).map(Self.noticeRow)
+        try Row.fetchAll(db, sql: "SELECT * FROM notice WHERE parcel_id = ? ORDER BY queued_at, key", arguments: [parcelID]).map(
+            Self.noticeRow)
     }
 
     public func noticeAttempts(key: String) throws -> [NoticeAttemptRow] {
@@ -134,7 +135,8 @@ extension LedgerTransaction {
     /// reminders are due again. Returns how many.
     public func reopenNotices(parcelID: Int64, cancelledBecause reason: String) throws -> Int {
         try db.execute(
-            sql: "UPDATE notice SET status = 'pending', last_reason = NULL WHERE parcel_id = ? AND status = 'cancelled' AND last_reason = ?",
+            sql:
+                "UPDATE notice SET status = 'pending', last_reason = NULL WHERE parcel_id = ? AND status = 'cancelled' AND last_reason = ?",
             arguments: [parcelID, reason])
         return db.changesCount
     }

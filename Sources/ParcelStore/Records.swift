@@ -67,7 +67,21 @@ public enum ParcelEventKind: String, Sendable, CaseIterable, Codable {
     case undoIntake
     case undoPickup
 
-    public init(_ action: ParcelAction) { self = ParcelEventKind(rawValue: action.rawValue)! }
+    /// The event an action logs: stored under the action's own name.
+    public init(_ action: ParcelAction) {
+        switch action {
+        case .shelve: self = .shelve
+        case .notify: self = .notify
+        case .pickUp: self = .pickUp
+        case .requestReturn: self = .requestReturn
+        case .cancelReturn: self = .cancelReturn
+        case .completeReturn: self = .completeReturn
+        case .flagException: self = .flagException
+        case .resolveException: self = .resolveException
+        case .undoIntake: self = .undoIntake
+        case .undoPickup: self = .undoPickup
+        }
+    }
 }
 
 /// One append-only entry of the ledger's event log.

@@ -34,8 +34,10 @@ extension LedgerReader {
 
     /// Tracking numbers scanned in a stocktake, in scan order.
     public func stocktakeScans(_ id: Int64) throws -> [(tracking: String, at: Int64)] {
-        try Row.fetchAll(db, sql: "SELECT tracking, scanned_at FROM stocktake_scan WHERE stocktake_id = ? ORDER BY scanned_at, tracking", arguments: [id])
-            .map { ($0[0], $0[1]) }
+        try Row.fetchAll(
+            db, sql: "SELECT tracking, scanned_at FROM stocktake_scan WHERE stocktake_id = ? ORDER BY scanned_at, tracking", arguments: [id]
+        )
+        .map { ($0[0], $0[1]) }
     }
 
     /// Parcels the ledger says are on `shelf` (or anywhere at the station): active and holding a code.
@@ -43,7 +45,8 @@ extension LedgerReader {
         let filter = shelf == nil ? "" : " AND shelf = ?"
         return try Row.fetchAll(
             db,
-            sql: "SELECT \(Self.parcelColumns) FROM parcel WHERE released_at IS NULL AND seq IS NOT NULL\(filter) ORDER BY shelf, layer, seq",
+            sql:
+                "SELECT \(Self.parcelColumns) FROM parcel WHERE released_at IS NULL AND seq IS NOT NULL\(filter) ORDER BY shelf, layer, seq",
             arguments: StatementArguments(shelf.map { [$0] } ?? [])
         ).map(Self.parcel)
     }

@@ -1,5 +1,5 @@
-internal import GRDB
 import Foundation
+internal import GRDB
 
 /// SQLite cannot alter a CHECK constraint, so a table whose constraints change is rebuilt the way SQLite's
 /// documentation prescribes ("Making Other Kinds Of Table Schema Changes"): create the new table, copy the
@@ -16,8 +16,9 @@ enum TableRebuild {
     /// Rebuilds `table` with each key of `replacements` replaced by its value in its CREATE TABLE statement.
     /// Must run with foreign keys off (a GRDB migration with deferred checks).
     static func widen(_ table: String, _ replacements: [String: String], in db: Database) throws {
-        guard var definition = try String.fetchOne(
-            db, sql: "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", arguments: [table])
+        guard
+            var definition = try String.fetchOne(
+                db, sql: "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", arguments: [table])
         else { throw MissingText(table: table, text: "CREATE TABLE") }
         for (old, new) in replacements.sorted(by: { $0.key < $1.key }) {
             guard definition.contains(old) else { throw MissingText(table: table, text: old) }

@@ -107,7 +107,9 @@ import Testing
         #expect(throws: DatabaseError.self) {
             try store.pool.writeWithoutTransaction { db in
                 try db.execute(
-                    sql: "INSERT INTO parcel_event (uid, parcel_id, kind, to_state, at, actor) VALUES ('x', 1, 'notify', 'notified', 1, 'x')")
+                    sql:
+                        "INSERT INTO parcel_event (uid, parcel_id, kind, to_state, at, actor) VALUES ('x', 1, 'notify', 'notified', 1, 'x')"
+                )
             }
         }
     }

@@ -20,6 +20,9 @@ import Testing
     // Synchronous raw access: inside async tests GRDB would pick its async overloads.
     func rawRead<T>(_ body: (Database) throws -> T) throws -> T { try store.pool.read(body) }
     func rawExecute(_ sql: String) throws { try store.pool.writeWithoutTransaction { try $0.execute(sql: sql) } }
+    func observeCommits(_ observer: some TransactionObserver) throws {
+        try store.pool.writeWithoutTransaction { db in db.add(transactionObserver: observer, extent: .databaseLifetime) }
+    }
 
     func newParcel(_ raw: String, at: Int64 = 1_000, tail: String? = "5678") throws -> NewParcel {
         NewParcel(tracking: try TrackingNumber(raw: raw), courier: nil, phoneTail: tail, phoneHash: nil, phoneFull: nil, at: at)
@@ -33,7 +36,12 @@ import Testing
         let reopened = try ParcelStore(path: directory.file("parcels.sqlite"))
         #expect(try reopened.writerSynchronous() == 2)
         let applied = try reopened.pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
-        #expect(applied == ["2026-11-22 ledger", "2026-11-22 handoffs", "2026-11-22 custody chain", "2026-11-22 stocktake", "2026-11-22 complaints", "2026-11-22 handoff lines still expected", "2026-11-22 notices", "2026-11-22 outgoing parcels", "2026-11-22 sync outbox", "2026-11-22 undo", "2026-11-22 manifest recipients", "2026-11-23 reminded parcels"])
+        #expect(
+            applied == [
+                "2026-11-22 ledger", "2026-11-22 handoffs", "2026-11-22 custody chain", "2026-11-22 stocktake", "2026-11-22 complaints",
+                "2026-11-22 handoff lines still expected", "2026-11-22 notices", "2026-11-22 outgoing parcels", "2026-11-22 sync outbox",
+                "2026-11-22 undo", "2026-11-22 manifest recipients", "2026-11-23 reminded parcels",
+            ])
     }
 
     @Test func intakeWritesRowAndEventTogether() async throws {
@@ -156,8 +164,11 @@ import Testing
             let answered = DispatchSemaphore(value: 0)
             gathering.batcher.enqueue(
                 WriteBatcher.Job(
-                    run: { db in try db.execute(sql: "INSERT INTO station_meta (key, value) VALUES (?, x'00')", arguments: ["first \(index)"]) },
-                    finish: { _ in answered.signal() }))
+                    run: { tx in
+                        try tx.db.execute(sql: "INSERT INTO station_meta (key, value) VALUES (?, x'00')", arguments: ["first \(index)"])
+                        return { answered.signal() }
+                    },
+                    fail: { _ in answered.signal() }))
             answered.wait()
         }
         let commitsBefore = commits.count
@@ -170,11 +181,13 @@ import Testing
                 for round in 0..<rounds {
                     gathering.batcher.enqueue(
                         WriteBatcher.Job(
-                            run: { db in
-                                try db.execute(sql: "INSERT INTO station_meta (key, value) VALUES (?, x'00')", arguments: ["w\(writer)-\(round)"])
+                            run: { tx in
+                                try tx.db.execute(
+                                    sql: "INSERT INTO station_meta (key, value) VALUES (?, x'00')", arguments: ["w\(writer)-\(round)"])
+                                return { answered.signal() }
                             },
-                            finish: { error in
-                                if let error { failures.withLock { $0.append("\(error)") } }
+                            fail: { error in
+                                failures.withLock { $0.append("\(error)") }
                                 answered.signal()
                             }))
                     answered.wait()
@@ -186,7 +199,9 @@ import Testing
         // One commit per round, plus the very first write, which commits alone before the others arrive (and one
         // more for slack). Without gathering this takes 24-28 commits, 6-7 writes each.
         #expect(commits.count - commitsBefore <= rounds + 2, "\(commits.count - commitsBefore) commits for \(writers * rounds) writes")
-        #expect(try gathering.readNow { try Int.fetchOne($0.db, sql: "SELECT count(*) FROM station_meta WHERE key GLOB 'w*'") } == writers * rounds)
+        #expect(
+            try gathering.readNow { try Int.fetchOne($0.db, sql: "SELECT count(*) FROM station_meta WHERE key GLOB 'w*'") } == writers
+                * rounds)
     }
 
     @Test func gatheringWaitsOnlyAfterSlowCommits() {
@@ -253,41 +268,50 @@ import Testing
         #expect(try store.readNow { try $0.backlogAttention(now: now, olderThanHours: 0) }.reminded == remindedAll)
         #expect(try store.readNow { try $0.backlogAttention(now: now, olderThanHours: 48) }.reminded == remindedOld)
         let plan = try rawRead { db in
-            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + LedgerReader.remindedCountSQL, arguments: [now]).map { $0["detail"] as String }
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + LedgerReader.remindedCountSQL, arguments: [now]).map {
+                $0["detail"] as String
+            }
         }
         #expect(plan.joined().contains("USING COVERING INDEX parcel_reminded"), "\(plan)")
     }
 
     /// The per-job savepoint of a batch, on its own: a job that throws leaves nothing, the jobs before and
-    /// after it in the same transaction keep their rows, and the error reaches the caller.
+    /// after it in the same transaction keep their rows, the error reaches the caller, and the writer's memory
+    /// is dropped by the rollback (and only by it).
     @Test func aJobSavepointRollsBackOnlyItsJob() throws {
         struct Refused: Error {}
+        let memory = WriterMemory()
+        let remembered = { memory.chainHead = (7, Data([7])) }
         try store.pool.writeWithoutTransaction { db in
             try db.execute(sql: "CREATE TEMP TABLE job_rows (n INTEGER NOT NULL)")
             var failures: [String] = []
             try db.inTransaction(.immediate) {
-                try WriteBatcher.inJobSavepoint(db) { try db.execute(sql: "INSERT INTO job_rows VALUES (1)") }
+                remembered()
+                try WriteBatcher.inJobSavepoint(db, memory: memory) { try db.execute(sql: "INSERT INTO job_rows VALUES (1)") }
+                #expect(memory.chainHead?.id == 7, "a job that succeeds keeps the memory")
                 do {
-                    try WriteBatcher.inJobSavepoint(db) {
+                    try WriteBatcher.inJobSavepoint(db, memory: memory) {
                         try db.execute(sql: "INSERT INTO job_rows VALUES (2)")
                         throw Refused()
                     }
                 } catch {
                     failures.append(error is Refused ? "refused" : "\(error)")
                 }
+                #expect(memory.chainHead == nil, "a rolled-back job drops the memory")
+                remembered()
                 do {
-                    try WriteBatcher.inJobSavepoint(db) {
+                    try WriteBatcher.inJobSavepoint(db, memory: memory) {
                         try db.execute(sql: "INSERT INTO job_rows VALUES (3)")
                         try db.execute(sql: "INSERT INTO job_rows VALUES (NULL)")
                     }
                 } catch let error as DatabaseError {
                     failures.append(error.resultCode == .SQLITE_CONSTRAINT ? "constraint" : "\(error)")
                 }
-                try WriteBatcher.inJobSavepoint(db) { try db.execute(sql: "INSERT INTO job_rows VALUES (4)") }
+                try WriteBatcher.inJobSavepoint(db, memory: memory) { try db.execute(sql: "INSERT INTO job_rows VALUES (4)") }
                 // A job whose savepoint is gone when it fails (here it released it itself) cannot be undone:
                 // that must reach the batch as SavepointLost, which fails the whole transaction.
                 do {
-                    try WriteBatcher.inJobSavepoint(db) {
+                    try WriteBatcher.inJobSavepoint(db, memory: memory) {
                         try db.execute(sql: "INSERT INTO job_rows VALUES (5)")
                         try db.execute(sql: "RELEASE SAVEPOINT job")
                         throw Refused()
@@ -425,16 +449,20 @@ import Testing
                             free.activeSequences.contains(code.sequence)
                             ? PickupCode(
                                 shelf: code.shelf, layer: code.layer,
-                                sequence: try #require((1...9999).first { !free.activeSequences.contains($0) && !free.coolingSequences.contains($0) }))
+                                sequence: try #require(
+                                    (1...9999).first { !free.activeSequences.contains($0) && !free.coolingSequences.contains($0) }))
                             : nil
                         try tx.undoPickup(parcel, at: at, actor: "t", slot: slot)
                     } else if roll == 11, let parcel = active.first {
                         try tx.apply(.undoIntake, to: parcel, at: at, actor: "t")
                     } else if roll < 5 || active.isEmpty {
                         let free = try tx.occupancy(of: layer, capacity: 500, releasedSince: at - cooldown)
-                        let seq = try #require((1...9999).first { !free.activeSequences.contains($0) && !free.coolingSequences.contains($0) })
+                        let seq = try #require(
+                            (1...9999).first { !free.activeSequences.contains($0) && !free.coolingSequences.contains($0) })
                         _ = try tx.insertParcel(
-                            NewParcel(tracking: try TrackingNumber(raw: tracking), courier: nil, phoneTail: nil, phoneHash: nil, phoneFull: nil, at: at),
+                            NewParcel(
+                                tracking: try TrackingNumber(raw: tracking), courier: nil, phoneTail: nil, phoneHash: nil, phoneFull: nil,
+                                at: at),
                             shelving: PickupCode(shelf: layer.shelf, layer: layer.layer, sequence: seq), actor: "t")
                     } else {
                         let parcel = active[Int(UInt64(at) % UInt64(active.count))]
@@ -636,10 +664,147 @@ import Testing
         #expect(occupancy.lastSequence == 47)
         #expect(try store.readNow { try $0.layerCounts() } == [LayerKey(shelf: 2, layer: 3): 1])
     }
+
+    /// An action logs the event of its own name (the stored `kind`), and every kind but `intake` is an action's.
+    @Test func everyActionLogsTheEventOfItsName() {
+        for action in ParcelAction.allCases { #expect(ParcelEventKind(action).rawValue == action.rawValue) }
+        #expect(Set(ParcelAction.allCases.map(ParcelEventKind.init)) == Set(ParcelEventKind.allCases).subtracting([.intake]))
+    }
+
+    /// Every COMMIT runs on the writer's own thread, never on a caller's: not a lone write after an idle spell
+    /// (which the caller once committed itself), not writes from tasks on the concurrency pool, not writes from
+    /// plain threads.
+    @Test func everyCommitRunsOnTheWritersOwnThread() async throws {
+        let commits = CommitThreads()
+        try observeCommits(commits)
+        let callers = Mutex<Set<pthread_t>>([])
+        let batcher = store.batcher
+        let enqueue: @Sendable (String, @escaping @Sendable ((any Error)?) -> Void) -> Void = { key, answer in
+            callers.withLock { _ = $0.insert(pthread_self()) }
+            batcher.enqueue(
+                WriteBatcher.Job(
+                    run: { tx in
+                        try tx.db.execute(sql: "INSERT INTO station_meta (key, value) VALUES (?, x'00')", arguments: [key])
+                        return { answer(nil) }
+                    },
+                    fail: { answer($0) }))
+        }
+        let write: @Sendable (String) async throws -> Void = { key in
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                enqueue(key) { error in
+                    if let error { continuation.resume(throwing: error) } else { continuation.resume() }
+                }
+            }
+        }
+        for index in 0..<5 {
+            try await write("lone \(index)")
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<32 { group.addTask { try await write("task \(index)") } }
+            try await group.waitForAll()
+        }
+        let done = DispatchGroup()
+        for index in 0..<4 {
+            done.enter()
+            Thread {
+                defer { done.leave() }
+                let answered = DispatchSemaphore(value: 0)
+                enqueue("thread \(index)") { _ in answered.signal() }
+                answered.wait()
+            }.start()
+        }
+        await withCheckedContinuation { continuation in done.notify(queue: .global()) { continuation.resume() } }
+        let seen = commits.threads
+        #expect(seen.count == 1, "commits ran on \(seen.count) threads")
+        #expect(seen.isDisjoint(with: callers.withLock { $0 }), "a caller's thread ran a COMMIT")
+        #expect(commits.names == [WriteBatcher.threadName])
+        #expect(try store.readNow { try Int.fetchOne($0.db, sql: "SELECT count(*) FROM station_meta WHERE key GLOB '[ltT]*'") } == 41)
+    }
+
+    /// A job rolled back inside a batch drops the writer's memory before the batch's next job runs, which then
+    /// allocates from and chains to what the database holds, not to the write that was undone.
+    @Test func aRolledBackJobInABatchLeavesTheWriterMemoryAsTheDatabase() throws {
+        struct Refused: Error {}
+        let commits = CommitCounter(delay: 0)
+        try store.pool.writeWithoutTransaction { db in db.add(transactionObserver: commits, extent: .databaseLifetime) }
+        let layer = LayerKey(shelf: 1, layer: 1)
+        let outcomes = Mutex<[String]>([])
+        let answered = DispatchSemaphore(value: 0)
+        @Sendable func job(_ name: String, _ body: @escaping @Sendable (LedgerTransaction) throws -> String) -> WriteBatcher.Job {
+            WriteBatcher.Job(
+                run: { tx in
+                    let outcome = try body(tx)
+                    return {
+                        outcomes.withLock { $0.append("\(name) \(outcome)") }
+                        answered.signal()
+                    }
+                },
+                fail: { error in
+                    outcomes.withLock { $0.append("\(name) \(error is Refused ? "refused" : "\(error)")") }
+                    answered.signal()
+                })
+        }
+        @Sendable func intake(_ tx: LedgerTransaction, _ tracking: String) throws -> PickupCode {
+            let free = try tx.occupancy(of: layer, capacity: 10, releasedSince: 0)
+            guard let seq = (1...10).first(where: { !free.activeSequences.contains($0) }) else { throw DomainError.noFreePickupCode }
+            let slot = PickupCode(shelf: 1, layer: 1, sequence: seq)
+            _ = try tx.insertParcel(
+                NewParcel(
+                    tracking: try TrackingNumber(raw: tracking), courier: nil, phoneTail: nil, phoneHash: nil, phoneFull: nil, at: 1_000),
+                shelving: slot, actor: "t")
+            return slot
+        }
+        // The memory now holds the layer and the chain's head.
+        store.batcher.enqueue(job("first") { tx in try intake(tx, "SF7100000000001").description })
+        answered.wait()
+        // The writer is held in a batch of its own, so the next two writes form one batch.
+        let (running, release) = (DispatchSemaphore(value: 0), DispatchSemaphore(value: 0))
+        store.batcher.enqueue(
+            job("hold") { _ in
+                running.signal()
+                release.wait()
+                return "held"
+            })
+        running.wait()
+        let commitsBefore = commits.count
+        store.batcher.enqueue(
+            job("undone") { tx in
+                _ = try intake(tx, "SF7100000000002")
+                throw Refused()
+            })
+        store.batcher.enqueue(job("second") { tx in try intake(tx, "SF7100000000003").description })
+        release.signal()
+        for _ in 0..<3 { answered.wait() }
+        #expect(outcomes.withLock { $0 } == ["first 1-1-0001", "hold held", "undone refused", "second 1-1-0002"])
+        // The held batch's COMMIT, then one for the undone and the second write together.
+        #expect(commits.count - commitsBefore == 2, "the undone and the second write shared one batch")
+        let chain = try store.readNow { try $0.verifyCustodyChain() }
+        #expect(chain.firstBroken == nil)
+        #expect(chain.events == 4)
+    }
+}
+
+/// The threads (and their names) that ran a COMMIT.
+private final class CommitThreads: TransactionObserver, Sendable {
+    private let seen = Mutex<(threads: Set<pthread_t>, names: Set<String>)>(([], []))
+    var threads: Set<pthread_t> { seen.withLock { $0.threads } }
+    var names: Set<String> { seen.withLock { $0.names } }
+    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { true }
+    func databaseDidChange(with event: DatabaseEvent) {}
+    func databaseWillCommit() throws {
+        let name = Thread.current.name ?? "?"
+        seen.withLock {
+            $0.threads.insert(pthread_self())
+            $0.names.insert(name)
+        }
+    }
+    func databaseDidCommit(_ db: Database) {}
+    func databaseDidRollback(_ db: Database) {}
 }
 
 /// Counts the writer's commits, each made slow by `delay` seconds inside its COMMIT (as a slow disk flush is).
-private final class CommitCounter: TransactionObserver, @unchecked Sendable {
+private final class CommitCounter: TransactionObserver, Sendable {
     private let delay: TimeInterval
     private let commits = Mutex(0)
     init(delay: TimeInterval) { self.delay = delay }

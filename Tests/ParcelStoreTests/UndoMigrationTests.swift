@@ -26,7 +26,7 @@ import Testing
         let before = try queue.read(schemaObjects)
 
         // A day of history written the way the ledger writes it, before the upgrade.
-        let transaction = { (db: Database) in LedgerTransaction(db: db, occupancyCache: nil) }
+        let transaction = { (db: Database) in LedgerTransaction(db: db) }
         try queue.write { db in
             let tx = transaction(db)
             for index in 0..<20 {
@@ -42,7 +42,8 @@ import Testing
         }
         let rowsBefore = try queue.read { db in
             (
-                try Row.fetchAll(db, sql: "SELECT * FROM parcel ORDER BY id"), try Row.fetchAll(db, sql: "SELECT * FROM parcel_event ORDER BY id"),
+                try Row.fetchAll(db, sql: "SELECT * FROM parcel ORDER BY id"),
+                try Row.fetchAll(db, sql: "SELECT * FROM parcel_event ORDER BY id"),
                 try Row.fetchAll(db, sql: "SELECT * FROM sync_outbox ORDER BY seq"), try Row.fetchAll(db, sql: "SELECT * FROM layer_load")
             )
         }
@@ -75,7 +76,7 @@ import Testing
 
         // The rebuilt tables enforce what they did, and take the new state and events.
         let parcel = try #require(try store.readNow { try $0.search(ParcelQuery(states: [.shelved], limit: 1)).first })
-        let voided = try store.pool.write { db in try LedgerTransaction(db: db, occupancyCache: nil).apply(.undoIntake, to: parcel, at: 9_000, actor: "t") }
+        let voided = try store.pool.write { db in try LedgerTransaction(db: db).apply(.undoIntake, to: parcel, at: 9_000, actor: "t") }
         #expect(voided.state == .voided)
         #expect(voided.releasedAt == 9_000)
         for sql in [
