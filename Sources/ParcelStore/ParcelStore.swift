@@ -174,6 +174,8 @@ final class WriteBatcher: Sendable {
     /// Signalled once the writer thread has committed its last batch and ended.
     private let stopped = DispatchSemaphore(value: 0)
     private let gatherPolicy: GatherPolicy
+    /// The writer thread, once it runs (tests check that every COMMIT runs on it).
+    let writerThread = Mutex<pthread_t?>(nil)
 
     init(pool: DatabasePool, gatherPolicy: GatherPolicy = .standard) {
         self.pool = pool
@@ -181,6 +183,7 @@ final class WriteBatcher: Sendable {
         Thread { [self] in
             // Named from inside: on Linux a name set before `start()` does not reach the thread.
             Thread.current.name = Self.threadName
+            writerThread.withLock { $0 = pthread_self() }
             runWriter()
         }.start()
     }

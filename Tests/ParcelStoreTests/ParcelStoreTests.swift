@@ -718,7 +718,7 @@ import Testing
         let seen = commits.threads
         #expect(seen.count == 1, "commits ran on \(seen.count) threads")
         #expect(seen.isDisjoint(with: callers.withLock { $0 }), "a caller's thread ran a COMMIT")
-        #expect(commits.names == [WriteBatcher.threadName])
+        #expect(seen == [try #require(batcher.writerThread.withLock { $0 })], "a COMMIT ran off the writer thread")
         #expect(try store.readNow { try Int.fetchOne($0.db, sql: "SELECT count(*) FROM station_meta WHERE key GLOB '[ltT]*'") } == 41)
     }
 
@@ -785,20 +785,13 @@ import Testing
     }
 }
 
-/// The threads (and their names) that ran a COMMIT.
+/// The threads that ran a COMMIT.
 private final class CommitThreads: TransactionObserver, Sendable {
-    private let seen = Mutex<(threads: Set<pthread_t>, names: Set<String>)>(([], []))
-    var threads: Set<pthread_t> { seen.withLock { $0.threads } }
-    var names: Set<String> { seen.withLock { $0.names } }
+    private let seen = Mutex<Set<pthread_t>>([])
+    var threads: Set<pthread_t> { seen.withLock { $0 } }
     func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { true }
     func databaseDidChange(with event: DatabaseEvent) {}
-    func databaseWillCommit() throws {
-        let name = Thread.current.name ?? "?"
-        seen.withLock {
-            $0.threads.insert(pthread_self())
-            $0.names.insert(name)
-        }
-    }
+    func databaseWillCommit() throws { seen.withLock { _ = $0.insert(pthread_self()) } }
     func databaseDidCommit(_ db: Database) {}
     func databaseDidRollback(_ db: Database) {}
 }
