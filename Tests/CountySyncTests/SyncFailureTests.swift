@@ -21,10 +21,10 @@ import Testing
         try await station.intake("75" + String(format: "%012d", 6101))
         var link = try await CountyTestServer.registerStation(owner, id: station.id, name: "六十一村")
         link.password = "not-the-password"
-        let log = LogLines()
+        let log = CapturingLogHandler()
         let syncer = CountySyncer(
             link: link, stationID: station.id, source: LedgerOutboxSource(store: station.store),
-            pacing: SyncPacing(retryMin: .milliseconds(100), retryMax: .milliseconds(300)), logger: log.logger)
+            pacing: SyncPacing(retryMin: .milliseconds(100), retryMax: .milliseconds(300)), logger: log.logger())
         let task = Task { await syncer.run() }
         defer { task.cancel() }
         var status = await syncer.freshStatus()
@@ -82,30 +82,5 @@ import Testing
         #expect(CountyError.failure(CountyError("cannot read the county password file /x", failure: .passwordFile)) == .passwordFile)
         #expect(CountyError.failure(CountyError("a month is written yyyy-MM")) == .other)
         #expect(CountyError.failure(CancellationError()) == .other)
-    }
-}
-
-/// Every line a logger writes (message and metadata), for this test only.
-final class LogLines: Sendable {
-    private let buffer = Mutex<[String]>([])
-
-    var lines: [String] { buffer.withLock { $0 } }
-
-    var logger: Logger {
-        Logger(label: "county-test") { _ in Handler(sink: self) }
-    }
-
-    struct Handler: LogHandler {
-        let sink: LogLines
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) {
-            let line = "\(event.message) \(metadata.merging(event.metadata ?? [:]) { $1 })"
-            sink.buffer.withLock { $0.append(line) }
-        }
     }
 }
