@@ -233,7 +233,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "StationProtocolTests",
-            dependencies: ["StationProtocol"],
+            dependencies: ["StationProtocol", "StationTestSupport"],
             // Golden files are read from the source tree (#filePath), so they are not bundled.
             exclude: ["Golden"],
             swiftSettings: swiftSettings),

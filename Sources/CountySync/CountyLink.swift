@@ -185,7 +185,7 @@ public struct CountyError: Error, CustomStringConvertible, Sendable {
         self.failure = failure
     }
 
-    static let linkLost = CountyError("the county closed the connection (link lost?)", failure: .linkLost)
+    static let linkLost = CountyError(SyncFailure.linkLost.message, failure: .linkLost)
 
     /// A readable one-line reason for any error from the link (PSQLError's default text hides the server's message).
     public static func reason(_ error: any Error) -> String {

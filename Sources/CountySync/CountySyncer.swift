@@ -102,7 +102,8 @@ public final class CountySyncer: Sendable {
         if let acknowledged = try? await source.acknowledged() { update { $0.acknowledged = acknowledged } }
         while !Task.isCancelled {
             update {
-                $0.lastAttemptAt = now(); $0.state = .uploading
+                $0.lastAttemptAt = now()
+                $0.state = .uploading
             }
             do {
                 try await session()
@@ -149,14 +150,17 @@ public final class CountySyncer: Sendable {
         }
         try await source.setAcknowledged(acknowledged)
         update {
-            $0.acknowledged = acknowledged; $0.nextAttemptAt = nil
+            $0.acknowledged = acknowledged
+            $0.nextAttemptAt = nil
         }
         var batch = try await source.records(after: acknowledged, limit: pacing.batchSize)
         while !Task.isCancelled {
             if batch.isEmpty {
                 let head = try await source.head()
                 update {
-                    $0.state = .idle; $0.head = head; $0.consecutiveFailures = 0
+                    $0.state = .idle
+                    $0.head = head
+                    $0.consecutiveFailures = 0
                 }
                 // The health check: a round trip within the deadline, so a dead link (a restarted county, a
                 // black-holed network) cannot pass for an idle one.

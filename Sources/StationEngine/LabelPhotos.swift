@@ -114,17 +114,15 @@ extension StationEngine {
     /// bytes, so the sender's file can be found) and the client it came from, never sent. Refusals without a
     /// library's text (empty, too large…) are the client's own business: info.
     nonisolated func logRejection(_ rejection: ImageRejection, path: String?, bytes: [UInt8]?, scanner: ScannerDescriptor) {
-        var metadata: Logger.Metadata = ["code": "\(rejection.code)", "scanner": "\(scanner.id)"]
+        let photo =
+            path
+            ?? bytes.map {
+                "inline \($0.count) bytes, sha256 \(SHA256.hash(data: $0).prefix(8).map { String(format: "%02x", $0) }.joined())…"
+            }
+        var metadata: Logger.Metadata = ["code": "\(rejection.code)", "scanner": "\(scanner.id)", "photo": "\(photo ?? "-")"]
         guard let detail = rejection.detail else {
-            metadata["photo"] = "\(path ?? "inline \(bytes?.count ?? 0) bytes")"
             logger.info("label photo refused: \(rejection.message)", metadata: metadata)
             return
-        }
-        if let path {
-            metadata["photo"] = "\(path)"
-        } else if let bytes {
-            let digest = SHA256.hash(data: bytes).prefix(8).map { String(format: "%02x", $0) }.joined()
-            metadata["photo"] = "inline \(bytes.count) bytes, sha256 \(digest)…"
         }
         metadata["detail"] = "\(detail)"
         logger.warning("label photo refused: \(rejection.message)", metadata: metadata)

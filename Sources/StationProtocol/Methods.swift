@@ -79,11 +79,16 @@ public struct ListParams: RequestParams, Equatable {
     }
 
     public func validate() throws(WireError) { try ParamCheck.limit(limit) }
+    /// `limit`, or the default when not given.
+    public var effectiveLimit: Int { limit ?? ParamCheck.defaultLimit }
 }
 
 /// Checks shared by several methods' params.
 public enum ParamCheck {
-    /// `limit` of list methods: default 100, 1 to 1000.
+    /// The list methods' `limit` when none is given.
+    public static let defaultLimit = 100
+
+    /// `limit` of list methods: 1 to 1000.
     public static func limit(_ value: Int?) throws(WireError) {
         if let value, !(1...1000).contains(value) { throw WireError(.invalidParams, "limit: between 1 and 1000") }
     }

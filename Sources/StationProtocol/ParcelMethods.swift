@@ -169,6 +169,8 @@ public struct SearchParams: RequestParams, Equatable {
     }
 
     public func validate() throws(WireError) { try ParamCheck.limit(limit) }
+    /// `limit`, or the default when not given.
+    public var effectiveLimit: Int { limit ?? ParamCheck.defaultLimit }
 }
 
 public struct ParcelsResult: Codable, Sendable, Equatable {

@@ -129,9 +129,10 @@ final class RequestDispatcher: Sendable {
         if let controlCharacter {
             return .reply(Self.errorLine(id: head.id, WireError(.controlCharacter, "\(controlCharacter)")))
         }
-        guard let method = Method(rawValue: head.method) else {
-            return .reply(Self.errorLine(id: head.id, WireError(.unknownMethod, "no method \"\(head.method.prefix(64))\"")))
+        guard let call = head.call else {
+            return .reply(Self.errorLine(id: head.id, WireError(.unknownMethod, "no method \"\(head.name.prefix(64))\"")))
         }
+        let method = call.method
         if method.mutates && !connection.mayWrite {
             let who = connection.peer.map { "uid \($0.uid)" } ?? "this peer"
             return .reply(Self.errorLine(id: head.id, WireError(.accessDenied, "\(who) may read but not change records")))
@@ -141,8 +142,8 @@ final class RequestDispatcher: Sendable {
             return .reply(Self.errorLine(id: head.id, WireError(.unknownMethod, "no method \"\(method.rawValue)\"")))
         }
         do {
-            let params = try head.params(for: method)
-            return try await handler.run(params, RequestContext(engine: engine, connection: connection, dispatcher: self), head.id)
+            return try await handler.run(
+                try call.params.get(), RequestContext(engine: engine, connection: connection, dispatcher: self), head.id)
         } catch {
             let wire = WireMapping.wireError(error)
             // The client only hears "see the daemon's log": the log must then say what happened.
@@ -165,11 +166,8 @@ final class RequestDispatcher: Sendable {
         return encoder
     }()
 
-    /// A result's reply line. The scan replies, the daemon's most frequent, are written without JSONEncoder
-    /// (`HandWrittenReply`; ParcelReplyWriterTests keep them byte-equal to the Codable form).
     static func replyLine<R: Codable & Sendable>(id: RequestID?, _ result: R) -> [UInt8] {
-        if let handWritten = result as? any HandWrittenReply { return handWritten.replyLine(id: id) }
-        return line(Reply(id: id, result: result))
+        line(Reply(id: id, result: result))
     }
 
     static func errorLine(id: RequestID?, _ error: WireError) -> [UInt8] {
@@ -220,29 +218,25 @@ struct ByteBufferBytes: Sendable {
     let bytes: [UInt8]
 }
 
-/// A request as the dispatcher reads it, in one parse: its id, its method name and, for a method this build
-/// serves, its params decoded as the method declares them and validated. A params failure is kept (not thrown)
-/// so that the error reply still carries the request's id.
+/// A request as the dispatcher reads it, in one parse: its id, its method name, the method this build serves
+/// under that name (nil when none), and its params decoded as the method declares them and validated. A params
+/// failure is kept (not thrown) so that the error reply still carries the request's id.
 struct RequestLine: Decodable {
     let id: RequestID?
-    let method: String
-    private let decodedParams: Result<any RequestParams, any Error>?
+    let name: String
+    /// The method served under `name` with its params, or the error that explains what is wrong with them; nil
+    /// when this build serves no such method.
+    let call: (method: Method, params: Result<any RequestParams, any Error>)?
 
     enum CodingKeys: String, CodingKey { case id, method, params }
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         id = try container.decodeIfPresent(RequestID.self, forKey: .id)
-        method = try container.decode(String.self, forKey: .method)
-        decodedParams = Method(rawValue: method).map { method in
-            Result { try Self.decodeParams(method.paramsType, container) }
+        name = try container.decode(String.self, forKey: .method)
+        call = Method(rawValue: name).map { method in
+            (method, Result { try Self.decodeParams(method.paramsType, container) })
         }
-    }
-
-    /// The params, or the error that explains what is wrong with them.
-    func params(for method: Method) throws -> any RequestParams {
-        guard let decodedParams else { throw WireError(.unknownMethod, "no method \"\(method.rawValue)\"") }
-        return try decodedParams.get()
     }
 
     /// A missing or null `params` is read as `{}`, so methods whose parameters are all optional can be called as

@@ -374,21 +374,9 @@ enum WireMapping {
                     "parcel \(tracking) was taken in on handoff \(handoff): record a discrepancy there instead of undoing it")
             case .unreadableScan(let reason): return WireError(.trackingInvalid, "the scanner sent no readable code: \(reason)")
             case .imageRejected(let rejection):
-                // The message only: the image library's detail was logged by the engine and is never sent.
-                let code: ErrorCode =
-                    switch rejection.kind {
-                    case .empty: .imageEmpty
-                    case .tooLarge: .imageTooLarge
-                    case .tooManyPixels: .imageTooManyPixels
-                    case .truncated: .imageTruncated
-                    case .corrupt: .imageCorrupt
-                    case .unsupportedFormat: .imageUnsupported
-                    case .timeout: .imageTimeout
-                    case .unreadable: .imageUnreadable
-                    case .accessDenied: .imageAccessDenied
-                    case .badGeometry: .imageBadGeometry
-                    }
-                return WireError(code, rejection.message)
+                // Its code is the wire's (`image.<kind>`; StationServerTests check each is a known code), and only
+                // its message is sent: the image library's detail was logged by the engine.
+                return WireError(ErrorCode(rawValue: rejection.code), rejection.message)
             }
         case let error as ManifestError:
             return WireError(.manifestInvalid, "manifest not imported: \(error.description)")

@@ -1,4 +1,5 @@
 import Foundation
+import StationTestSupport
 import Testing
 
 @testable import StationProtocol
@@ -7,8 +8,6 @@ import Testing
 /// from a real daemon), and both decode as the method's declared types and encode back to the same JSON: a
 /// renamed, retyped or dropped field, or a new method without its pair, fails here.
 @Suite struct MethodGoldenTests {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/methods")
-
     /// `json` decoded as `T` and encoded again, as a JSON value to compare.
     func roundTrip<T: Codable>(_ type: T.Type, _ json: Any) throws -> Any {
         let value = try JSONDecoder().decode(T.self, from: try JSONSerialization.data(withJSONObject: json))
@@ -21,7 +20,7 @@ import Testing
     }
 
     func golden(_ method: Method, _ suffix: String) throws -> [String: Any] {
-        let url = Self.directory.appendingPathComponent("\(method.rawValue).\(suffix).json")
+        let url = GoldenMethodFiles.url(method, suffix)
         guard let data = try? Data(contentsOf: url) else {
             Issue.record("\(method): no Golden/methods/\(url.lastPathComponent); record it with scripts/record-golden.py")
             return [:]
@@ -48,7 +47,7 @@ import Testing
 
     @Test func noGoldenFileForAMethodThatDoesNotExist() throws {
         let names = Set(Method.allCases.map(\.rawValue))
-        for file in try FileManager.default.contentsOfDirectory(atPath: Self.directory.path) where file.hasSuffix(".json") {
+        for file in try FileManager.default.contentsOfDirectory(atPath: GoldenMethodFiles.directory.path) where file.hasSuffix(".json") {
             let method = file.replacingOccurrences(of: ".request.json", with: "").replacingOccurrences(of: ".result.json", with: "")
             #expect(names.contains(method), "Golden/methods/\(file) names no declared method")
         }

@@ -56,7 +56,7 @@ import Testing
         let reader = ConnectionState(peer: Self.reader, mayWrite: false)
         var refused: [String] = []
         for method in Method.allCases {
-            let reply = try await send(try GoldenRequests.line(for: method), as: reader)
+            let reply = try await send(try GoldenMethodFiles.requestLine(for: method), as: reader)
             let code = (reply["error"] as? [String: Any])?["code"] as? String
             if method.mutates {
                 #expect(code == ErrorCode.accessDenied.rawValue, "\(method) answered a read-only peer: \(reply)")
@@ -74,7 +74,7 @@ import Testing
     @Test func aWriterIsServedTheSameRequests() async throws {
         let writer = ConnectionState(peer: PeerCredentials(pid: 4243, uid: 1000, gid: 1000), mayWrite: true)
         for method in [Method.intake.method, Method.verifyPickup.method, Method.status.method] {
-            let reply = try await send(try GoldenRequests.line(for: method), as: writer)
+            let reply = try await send(try GoldenMethodFiles.requestLine(for: method), as: writer)
             #expect(reply["result"] != nil, "\(method): \(reply)")
         }
     }
@@ -123,16 +123,12 @@ import Testing
             return wire.code.rawValue == "parcel.quarantined" && !wire.code.isKnown && wire.message == "this parcel is held for inspection"
         }
     }
-}
 
-/// The golden request of each method (Tests/StationProtocolTests/Golden/methods), as one request line.
-enum GoldenRequests {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("StationProtocolTests/Golden/methods")
-
-    static func line(for method: Method) throws -> [UInt8] {
-        let data = try Data(contentsOf: directory.appendingPathComponent("\(method.rawValue).request.json"))
-        let object = try JSONSerialization.jsonObject(with: data)
-        return Array(try JSONSerialization.data(withJSONObject: object)) + [10]
+    @Test func everyImageRejectionMapsToAKnownImageCode() {
+        for kind in ImageRejection.Kind.allCases {
+            let wire = WireMapping.wireError(EngineError.imageRejected(ImageRejection(kind, "m", detail: "libjpeg said x")))
+            #expect(wire.code.isKnown && wire.code.rawValue.hasPrefix("image."), "\(kind) gives \(wire.code)")
+            #expect(wire.message == "m")
+        }
     }
 }

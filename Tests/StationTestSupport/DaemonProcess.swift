@@ -157,21 +157,35 @@ public enum DaemonError: Error, CustomStringConvertible {
 }
 
 /// Runs a command and returns its exit status and output.
-public func runCommand(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (
+///
+/// The output goes to files, not pipes: tests run in parallel, and a long-lived child another test spawns at the
+/// same moment (a daemon, the county server's watcher) can inherit a pipe's write end, so its EOF would never
+/// come and the test would wait forever (seen: a full run hung for 20 minutes on a `parcelctl` long gone).
+public func runCommand(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, input: String? = nil) throws -> (
     status: Int32, stdout: String, stderr: String
 ) {
+    let directory = try TemporaryDirectory(prefix: "command")
+    if let input {
+        try input.write(toFile: directory.file("stdin"), atomically: true, encoding: .utf8)
+    }
+    let outPath = directory.file("stdout")
+    let errPath = directory.file("stderr")
+    FileManager.default.createFile(atPath: outPath, contents: nil)
+    FileManager.default.createFile(atPath: errPath, contents: nil)
+    let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+    let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     if let environment { process.environment = environment }
-    let out = Pipe()
-    let err = Pipe()
     process.standardOutput = out
     process.standardError = err
+    if input != nil { process.standardInput = FileHandle(forReadingAtPath: directory.file("stdin")) }
     try process.run()
-    // Read both pipes before waiting so a chatty command cannot block on a full pipe.
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    try out.close()
+    try err.close()
+    let stdout = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+    let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+    return (process.terminationStatus, stdout, stderr)
 }

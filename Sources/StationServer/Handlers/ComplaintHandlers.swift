@@ -19,7 +19,7 @@ extension HandlerTable {
 
         on(Method.complaints) { params, context in
             ComplaintsResult(
-                complaints: try await context.engine.complaints(openOnly: params.open ?? false, limit: params.limit ?? 100).map(
+                complaints: try await context.engine.complaints(openOnly: params.open ?? false, limit: params.effectiveLimit).map(
                     WireMapping.complaint))
         }
     }

@@ -28,6 +28,15 @@ struct HandlerTable: Sendable {
         handle(declaration) { params, context, id in .reply(RequestDispatcher.replyLine(id: id, try await body(params, context))) }
     }
 
+    /// The same for a result whose reply is written by hand (the scan replies, the daemon's most frequent:
+    /// `ParcelReplyWriter`, which ParcelReplyWriterTests keep byte-equal to the Codable form); chosen at compile
+    /// time, as the more specific overload.
+    mutating func on<P, R: HandWrittenReply>(
+        _ declaration: MethodDeclaration<P, R>, _ body: @escaping @Sendable (P, RequestContext) async throws -> R
+    ) {
+        handle(declaration) { params, context, id in .reply(try await body(params, context).replyLine(id: id)) }
+    }
+
     /// Registers a handler that makes its outcome itself (`Events.Subscribe` streams after its reply).
     mutating func handle<P, R>(
         _ declaration: MethodDeclaration<P, R>,

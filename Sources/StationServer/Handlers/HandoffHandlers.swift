@@ -43,7 +43,7 @@ extension HandlerTable {
 
         on(Method.listHandoffs) { params, context in
             HandoffsResult(
-                handoffs: try await context.engine.handoffs(openOnly: params.open ?? false, limit: params.limit ?? 100).map(
+                handoffs: try await context.engine.handoffs(openOnly: params.open ?? false, limit: params.effectiveLimit).map(
                     WireMapping.handoff))
         }
 

@@ -15,7 +15,7 @@ extension HandlerTable {
 
         on(Method.listOutgoing) { params, context in
             OutgoingListResult(
-                outgoing: try await context.engine.outgoing(waitingOnly: params.open ?? false, limit: params.limit ?? 100).map(
+                outgoing: try await context.engine.outgoing(waitingOnly: params.open ?? false, limit: params.effectiveLimit).map(
                     WireMapping.outgoing))
         }
     }

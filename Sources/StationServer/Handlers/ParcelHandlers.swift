@@ -18,7 +18,7 @@ extension HandlerTable {
         }
 
         on(Method.search) { params, context in
-            var query = ParcelQuery(activeOnly: params.active ?? false, limit: params.limit ?? 100)
+            var query = ParcelQuery(activeOnly: params.active ?? false, limit: params.effectiveLimit)
             if let tracking = params.tracking, !tracking.isEmpty { query.tracking = try ScanText(raw: tracking).text }
             if let code = params.code, !code.isEmpty { query.pickupCode = try PickupCode(parsing: code) }
             if let tail = params.phoneTail, !tail.isEmpty { query.phoneTail = try PhoneNumber.validateTail(tail) }
