@@ -24,6 +24,7 @@ let package = Package(
         .executable(name: "parcel-bench", targets: ["ParcelBench"]),
         .executable(name: "scanner-probe", targets: ["ScannerProbe"]),
         .executable(name: "label-bench", targets: ["LabelBench"]),
+        .executable(name: "parcel-station-web", targets: ["StationWebMain"]),
         // Preloaded by `parcel-bench --flush-latency` into itself and the daemon: a slow disk flush, emulated.
         .library(name: "FlushLatency", type: .dynamic, targets: ["CFlushLatency"]),
     ],
@@ -36,6 +37,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.25.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.25.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        // WebDriver's HTTP: chromedriver writes `Content-Length:252` (no space), which Foundation's URLSession refuses.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
     ],
     targets: [
         // Strict JSON syntax, a nesting limit and the control-character rule, checked before Foundation decodes
@@ -121,7 +126,38 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "StationClient",
-            dependencies: ["StationProtocol", "StrictJSON"],
+            // A blocking connection for parcelctl and the tests, and an async multiplexed one (StationLink) on NIO.
+            dependencies: [
+                "StationProtocol", "StrictJSON", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "StationWeb",
+            // The console: Hummingbird pages over the daemon's socket only (StationClient), never the engine or the store.
+            dependencies: [
+                "StationClient", "StationProtocol", "StrictJSON", "ReportRendering",
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings),
+        // A W3C WebDriver client for the console's browser tests and `parcel-bench --web` (a real Chromium).
+        .target(
+            name: "WebDriver",
+            dependencies: [
+                "StrictJSON", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "StationWebMain",
+            dependencies: [
+                "StationWeb", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "StationCLI",
@@ -210,6 +246,11 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(name: "ParcelDomainTests", dependencies: ["ParcelDomain", "StationTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "StationWebTests",
+            // parcel-station-web is a dependency so it is built before the browser tests spawn it.
+            dependencies: ["StationWeb", "StationWebMain", "WebDriver", "StationTestSupport", "StationClient", "StationProtocol"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "ReportRenderingTests", dependencies: ["ReportRendering"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ParcelStoreTests",
@@ -275,7 +316,8 @@ let package = Package(
             // The executables are dependencies so `swift test` builds them before the tests that spawn them.
             // GRDB to damage a ledger on purpose; LabelDecoding for its hostile-image generator.
             dependencies: [
-                "StationClient", "StationProtocol", "StationTestSupport", "ParcelStore", "StationDaemon", "StationCLI", "LabelDecoding",
+                "StationClient", "StationProtocol", "StationTestSupport", "ParcelStore", "StationDaemon", "StationCLI", "StationWebMain",
+                "LabelDecoding",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings),

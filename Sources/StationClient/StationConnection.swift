@@ -7,11 +7,13 @@ import StrictJSON
 #endif
 
 /// Failures talking to the daemon (as opposed to error replies, which are `WireError`).
-public enum ClientError: Error, CustomStringConvertible, Equatable {
+public enum ClientError: Error, CustomStringConvertible, Equatable, Sendable {
     case cannotConnect(path: String, reason: String)
     case connectionClosed
     case timedOut
     case badReply(String)
+    /// The daemon speaks another major protocol version.
+    case incompatible(server: String)
 
     public var description: String {
         switch self {
@@ -20,6 +22,7 @@ public enum ClientError: Error, CustomStringConvertible, Equatable {
         case .connectionClosed: "the daemon closed the connection"
         case .timedOut: "the daemon did not answer in time"
         case .badReply(let text): "unexpected reply from the daemon: \(text)"
+        case .incompatible(let server): "the daemon speaks protocol \(server), this tool \(ProtocolVersion.current)"
         }
     }
 }

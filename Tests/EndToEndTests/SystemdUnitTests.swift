@@ -11,9 +11,10 @@ import Testing
     /// A copy of the units whose ExecStart names the binary just built, so `verify` can check it exists.
     func stagedUnits() throws -> TemporaryDirectory {
         let directory = try TemporaryDirectory(prefix: "units")
-        for name in ["parcel-stationd.service", "parcel-stationd.socket"] {
+        for name in ["parcel-stationd.service", "parcel-stationd.socket", "parcel-station-web.service"] {
             var text = try String(contentsOfFile: "\(Self.unitDirectory)/\(name)", encoding: .utf8)
             text = text.replacingOccurrences(of: "/usr/bin/parcel-stationd", with: BuiltProducts.daemon)
+            text = text.replacingOccurrences(of: "/usr/bin/parcel-station-web", with: BuiltProducts.path(of: "parcel-station-web"))
             try text.write(toFile: directory.file(name), atomically: true, encoding: .utf8)
         }
         return directory
@@ -22,7 +23,11 @@ import Testing
     @Test func unitsPassSystemdAnalyzeVerify() throws {
         let directory = try stagedUnits()
         let result = try runCommand(
-            "/usr/bin/systemd-analyze", ["verify", directory.file("parcel-stationd.service"), directory.file("parcel-stationd.socket")])
+            "/usr/bin/systemd-analyze",
+            [
+                "verify", directory.file("parcel-stationd.service"), directory.file("parcel-stationd.socket"),
+                directory.file("parcel-station-web.service"),
+            ])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(!result.stderr.contains("Unknown key"), "\(result.stderr)")
     }
@@ -35,6 +40,20 @@ import Testing
         // "→ Overall exposure level for parcel-stationd.service: 0.6 SAFE"
         let number = try #require(line.split(separator: ":").last?.split(separator: " ").first.flatMap { Double($0) })
         #expect(number <= 2.0, "\(line)")
+    }
+
+    /// The console may use the network, but only loopback by default: its exposure stays at most 2.5.
+    @Test func consoleExposureIsAtMostTwoAndAHalfWithLoopbackOnly() throws {
+        let directory = try stagedUnits()
+        let result = try runCommand(
+            "/usr/bin/systemd-analyze", ["security", "--offline=true", directory.file("parcel-station-web.service")])
+        let line = try #require(
+            result.stdout.split(separator: "\n").first { $0.contains("Overall exposure level") }, "\(result.stdout)\(result.stderr)")
+        let number = try #require(line.split(separator: ":").last?.split(separator: " ").first.flatMap { Double($0) })
+        #expect(number <= 2.5, "\(line)")
+        let text = try String(contentsOfFile: "\(Self.unitDirectory)/parcel-station-web.service", encoding: .utf8)
+        #expect(text.contains("IPAddressDeny=any") && text.contains("IPAddressAllow=localhost"))
+        #expect(text.contains("User=parcel-station-web") && text.contains("SupplementaryGroups=parcel-staff"))
     }
 
     @Test func serviceIsNotifyTypeWithWatchdogAndStaticAccount() throws {
@@ -55,5 +74,7 @@ import Testing
         #expect(passwd.contains("parcel-station:x:"))
         #expect(passwd.contains("/usr/sbin/nologin"))
         #expect(group.contains("parcel-staff:x:"))
+        #expect(passwd.contains("parcel-station-web:x:"))
+        #expect(group.split(separator: "\n").contains { $0.hasPrefix("parcel-staff:x:") && $0.hasSuffix("parcel-station-web") })
     }
 }

@@ -1,0 +1,101 @@
+public import Foundation
+public import Hummingbird
+public import StationClient
+public import StationProtocol
+
+/// The station console: pages for the counter, over the daemon's socket only. It keeps no records of its own:
+/// sessions live in memory, everything else is asked of `parcel-stationd` when a page is drawn, and every write
+/// is one socket call whose reply decides what the page says.
+public struct Console: Sendable {
+    public let configuration: ConsoleConfiguration
+    public let link: StationLink
+    public let events: DaemonEvents
+    public let sessions: SessionStore
+    /// The counter whose pickup scanners this console arms (configuration `counter`, default `1`).
+    var counter: String { configuration.counter ?? "1" }
+
+    public init(configuration: ConsoleConfiguration, socketPath: String) {
+        self.configuration = configuration
+        link = StationLink(socketPath: socketPath, clientName: "parcel-station-web")
+        events = DaemonEvents(socketPath: socketPath)
+        sessions = SessionStore(configuration: configuration)
+    }
+
+    public func router() -> Router<ConsoleContext> {
+        let router = Router(context: ConsoleContext.self)
+        router.add(middleware: GuardMiddleware(allowLAN: configuration.allowLAN == true))
+        router.get(RouterPath(stringLiteral: Assets.stylePath)) { _, _ in
+            Responses.asset(Assets.styleBytes, type: "text/css; charset=utf-8")
+        }
+        router.get(RouterPath(stringLiteral: Assets.scriptPath)) { _, _ in
+            Responses.asset(Assets.scriptBytes, type: "text/javascript; charset=utf-8")
+        }
+        router.get("/health") { _, _ in Responses.json(["daemon": await events.daemonUp]) }
+        SignInRoutes(console: self).add(to: router)
+        DisplayRoutes(console: self).add(to: router)
+
+        let staff = router.group().add(middleware: SessionMiddleware(sessions: sessions, uploadLimit: configuration.uploadLimit))
+        staff.get("/") { _, _ in Responses.redirect("/intake") }
+        staff.get("/events") { _, _ in Responses.events(await events.subscribe(.staff)) }
+        IntakeRoutes(console: self).add(to: staff)
+        PickupRoutes(console: self).add(to: staff)
+        ParcelRoutes(console: self).add(to: staff)
+        StatusRoutes(console: self).add(to: staff)
+        return router
+    }
+
+    /// The frame of a signed-in page.
+    func frame(_ context: ConsoleContext) async -> Layout.Frame {
+        Layout.Frame(station: await stationName(), session: context.session, daemonUp: await events.daemonUp)
+    }
+
+    /// The station's name as the daemon gave it at the last hello (the console may have started before it).
+    func stationName() async -> String {
+        if await link.hello == nil { _ = try? await link.call(Method.hello, HelloParams(client: "parcel-station-web")) }
+        return await link.hello?.station.name ?? "站点"
+    }
+
+    /// A whole page in the frame.
+    func page(_ title: String, _ section: Layout.Section?, _ context: ConsoleContext, status: HTTPResponse.Status = .ok, _ body: HTML)
+        async -> Response
+    {
+        Responses.page(Layout.page(title, section: section, frame: await frame(context), body: body), status: status)
+    }
+
+    /// Calls the daemon; a failure becomes the words to show instead.
+    func call<P, R>(_ method: MethodDeclaration<P, R>, _ params: P) async -> Result<R, CallFailure> {
+        do {
+            return .success(try await link.call(method, params))
+        } catch {
+            return .failure(CallFailure(error: error))
+        }
+    }
+}
+
+/// A failed call as the console shows it.
+struct CallFailure: Error {
+    let error: any Error
+    var words: String { Wording.error(error) }
+    /// True when the daemon could not be reached at all (nothing happened).
+    var unreachable: Bool { error is ClientError }
+    var code: String? { (error as? WireError)?.code.rawValue }
+}
+
+/// Answers the script with JSON and a plain form with a redirect, from the same handler.
+extension Request {
+    var wantsJSON: Bool { headers[.accept]?.contains("application/json") == true }
+}
+
+/// What the script gets back from a write.
+struct WriteReply: Encodable {
+    var ok: Bool
+    var message: String?
+    var error: String?
+    var code: String?
+    var outcome: ScanOutcomeDTO?
+    var parcel: ParcelDTO?
+
+    static func failed(_ failure: CallFailure) -> WriteReply {
+        WriteReply(ok: false, error: failure.words, code: failure.code)
+    }
+}

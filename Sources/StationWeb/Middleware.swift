@@ -1,0 +1,145 @@
+import Foundation
+public import HTTPTypes
+public import Hummingbird
+internal import NIOCore
+
+/// The first check on every request: the console serves this PC only, unless the configuration opens it to the
+/// station's LAN, where a device must first be paired (`PairingRoutes`).
+struct GuardMiddleware: RouterMiddleware {
+    typealias Context = ConsoleContext
+    let allowLAN: Bool
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard context.isLoopback || allowLAN else {
+            return Responses.page(
+                ErrorPages.plain("只允许本机访问", "控制台只对这台电脑开放。要在平板或第二块屏幕上使用，请在配置里打开 allowLAN 并配对设备。"),
+                status: .forbidden)
+        }
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError {
+            // Hummingbird's own refusals (unknown page, body too large) as pages in words, not bare statuses.
+            return Responses.page(ErrorPages.forStatus(error.status), status: error.status)
+        }
+    }
+}
+
+/// Signed-in pages: the session cookie must name a live, unlocked session, and every write must carry the
+/// session's CSRF token (a form field or the `X-CSRF-Token` header) and come from this console's own pages.
+struct SessionMiddleware: RouterMiddleware {
+    typealias Context = ConsoleContext
+    static let cookieName = "ps_session"
+    let sessions: SessionStore
+    let uploadLimit: Int
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        var request = request
+        let isWrite = request.method == .post
+        let isEventStream = request.uri.path == "/events"
+        guard let id = request.cookies[Self.cookieName]?.value,
+            let session = await sessions.session(id: id, touch: !isEventStream)
+        else {
+            let hadCookie = request.cookies[Self.cookieName] != nil
+            return refuse(request, locked: false, staleCookie: hadCookie)
+        }
+        if session.locked {
+            if isEventStream {
+                return Responses.events(
+                    AsyncStream {
+                        $0.yield(.init(name: "locked", json: "{}")); $0.finish()
+                    })
+            }
+            return refuse(request, locked: true, staleCookie: false)
+        }
+        if isWrite {
+            guard Self.sameOrigin(request) else {
+                return Responses.page(ErrorPages.plain("已拒绝", "这个请求不是从本控制台的页面发出的，已拒绝，没有做任何修改。"), status: .forbidden)
+            }
+            let limit = request.uri.path.hasPrefix("/handoffs/") ? uploadLimit : context.maxUploadSize
+            let body: ByteBuffer
+            do {
+                body = try await request.collectBody(upTo: limit)
+            } catch {
+                return Responses.page(
+                    ErrorPages.plain("文件太大", "上传的内容超过 \(limit / 1024) KB 的上限，没有做任何修改。"), status: .contentTooLarge)
+            }
+            let token = request.headers[.csrfToken] ?? FormFields(body: body)["csrf"]
+            guard let token, Self.constantTimeEqual(token, session.csrfToken) else {
+                if request.wantsJSON {
+                    return Responses.json(WriteReply(ok: false, error: "页面已过期（安全令牌不符），请刷新页面后重试。没有做任何修改。"), status: .forbidden)
+                }
+                return Responses.page(ErrorPages.plain("页面已过期", "安全令牌不符，没有做任何修改。请回到上一页，刷新后重试。"), status: .forbidden)
+            }
+        }
+        context.session = session
+        return try await next(request, context)
+    }
+
+    private func refuse(_ request: Request, locked: Bool, staleCookie: Bool) -> Response {
+        let target = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+        if request.wantsJSON || request.uri.path == "/events" || request.method == .post {
+            return Responses.json(WriteReply(ok: false, error: locked ? "已锁屏，请输入 PIN 解锁。" : "请先登录。没有做任何修改。"), status: .unauthorized)
+        }
+        let next = target.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"
+        if locked { return Responses.redirect("/unlock?next=\(next)") }
+        return Responses.redirect("/signin?next=\(next)" + (staleCookie ? "&stale=1" : ""))
+    }
+
+    /// Browsers say where a request comes from; a write from another site's page is refused even before the token.
+    static func sameOrigin(_ request: Request) -> Bool {
+        if let site = request.headers[.secFetchSite] { return site == "same-origin" || site == "none" }
+        if let origin = request.headers[.origin], let host = request.head.authority {
+            return origin == "http://\(host)" || origin == "https://\(host)"
+        }
+        return true
+    }
+
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
+
+extension HTTPField.Name {
+    static let csrfToken = HTTPField.Name("X-CSRF-Token")!
+    static let secFetchSite = HTTPField.Name("Sec-Fetch-Site")!
+}
+
+/// `application/x-www-form-urlencoded` fields, repeated names kept in order (checkbox lists).
+struct FormFields: Sendable {
+    private(set) var pairs: [(String, String)] = []
+
+    init(body: ByteBuffer) { self.init(text: String(buffer: body)) }
+
+    init(text: String) {
+        for part in text.split(separator: "&", omittingEmptySubsequences: true) {
+            let halves = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = Self.decode(halves[0])
+            let value = halves.count > 1 ? Self.decode(halves[1]) : ""
+            pairs.append((name, value))
+        }
+    }
+
+    subscript(name: String) -> String? { pairs.first { $0.0 == name }?.1 }
+    func all(_ name: String) -> [String] { pairs.filter { $0.0 == name }.map(\.1) }
+
+    /// A field as the staff typed it, trimmed; nil when empty.
+    func text(_ name: String) -> String? {
+        guard let value = self[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { return nil }
+        return value
+    }
+
+    private static func decode(_ text: Substring) -> String {
+        String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(text)
+    }
+}
+
+extension Request {
+    /// The form of a POST (the session middleware has already collected its body within the limit).
+    func form() async throws -> FormFields {
+        FormFields(body: try await body.collect(upTo: 64 << 20))
+    }
+}

@@ -1,0 +1,81 @@
+public import Foundation
+
+/// A real `parcel-station-web` on a free loopback port, talking to a test daemon's socket; its configuration
+/// (staff with PIN hashes made by the console's own `hash-pin`) is written beside the daemon's files.
+public final class ConsoleProcess: @unchecked Sendable {
+    public let process: Process
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    public let baseURL: String
+    public let logPath: String
+
+    public struct Staff: Sendable {
+        public var name: String
+        public var pin: String
+        public var role: String
+        public init(name: String, pin: String, role: String = "staff") {
+            self.name = name
+            self.pin = pin
+            self.role = role
+        }
+    }
+
+    public init(socketPath: String, directory: TemporaryDirectory, staff: [Staff], extra: [String: String] = [:]) throws {
+        var entries: [String] = []
+        for member in staff {
+            let hash = try Self.hashPIN(member.pin)
+            entries.append(#"{"name":"\#(member.name)","pin":"\#(hash)","role":"\#(member.role)"}"#)
+        }
+        let more = extra.sorted { $0.key < $1.key }.map { #","\#($0.key)":\#($0.value)"# }.joined()
+        let configPath = directory.file("console.json")
+        try #"{"staff":[\#(entries.joined(separator: ","))],"listen":"127.0.0.1:0"\#(more)}"#.write(
+            toFile: configPath, atomically: true, encoding: .utf8)
+        logPath = directory.file("console.log")
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let output = Pipe()
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: BuiltProducts.path(of: "parcel-station-web"))
+        process.arguments = ["--config", configPath, "--socket", socketPath]
+        process.standardOutput = output
+        process.standardError = FileHandle(forWritingAtPath: logPath)
+        try process.run()
+        // The console prints its address once it listens: `parcel-station-web: serving http://127.0.0.1:PORT/ …`.
+        var seen = ""
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, process.isRunning, !seen.contains("\n") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        guard let start = seen.range(of: "http://"), let end = seen[start.lowerBound...].firstIndex(of: " ") else {
+            process.terminate()
+            throw DaemonError.notReady(
+                log: "parcel-station-web did not start: \(seen) \((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")")
+        }
+        var url = String(seen[start.lowerBound..<end])
+        if url.hasSuffix("/") { url.removeLast() }
+        baseURL = url
+    }
+
+    /// `parcel-station-web hash-pin`, as an administrator would run it.
+    public static func hashPIN(_ pin: String) throws -> String {
+        let result = try runCommand(BuiltProducts.path(of: "parcel-station-web"), ["hash-pin"], input: pin + "\n")
+        guard result.status == 0 else { throw DaemonError.notReady(log: "hash-pin failed: \(result.stderr)") }
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    @discardableResult
+    public func terminate() -> Int32 {
+        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}
