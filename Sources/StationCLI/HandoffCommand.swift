@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ParcelDomain
 import StationClient
 import StationProtocol
 import StationReceipts
@@ -83,11 +84,18 @@ struct ImportManifest: ParsableCommand {
 
     func run() throws {
         try reporting {
+            let data: Data
+            do {
+                data = try Data(contentsOf: URL(fileURLWithPath: file))
+            } catch {
+                throw CLIError("cannot read \(file): \(error.localizedDescription)", code: 66)  // EX_NOINPUT
+            }
+            // UTF-8 (with or without BOM) or GB18030/GBK, as Excel and WPS save CSV.
             let content: String
             do {
-                content = try String(contentsOfFile: file, encoding: .utf8)
+                content = try ManifestText.decode(data).text
             } catch {
-                throw CLIError("cannot read \(file) as UTF-8 text: \(error.localizedDescription)", code: 66)  // EX_NOINPUT
+                throw CLIError("\(file): \(error)", code: 65)  // EX_DATAERR
             }
             let format = format ?? (file.lowercased().hasSuffix(".json") ? "json" : "csv")
             let params = HandoffImportParams(handoff: handoff, format: format, content: content)

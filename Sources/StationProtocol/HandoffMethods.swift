@@ -10,10 +10,13 @@ extension Method {
     public static let discrepancies = MethodDeclaration<NoParams, DiscrepanciesResult>("Discrepancy.List", .read)
     public static let resolveDiscrepancy = MethodDeclaration<ResolveParams, DiscrepancyDTO>("Discrepancy.Resolve", .write)
     public static let receipts = MethodDeclaration<NoParams, ReceiptsResult>("Receipt.Export", .read)
+    /// The couriers and drivers this station hands parcels over with (configuration `handoffs.parties`), without
+    /// their secrets: what a tool needs to open a handoff by choosing a party.
+    public static let parties = MethodDeclaration<NoParams, PartiesResult>("Handoff.Parties", .read)
 
     static let handoffArea: [Method] = [
         openHandoff.method, importManifest.method, scanHandoff.method, closeHandoff.method, getHandoff.method, listHandoffs.method,
-        discrepancies.method, resolveDiscrepancy.method, receipts.method,
+        discrepancies.method, resolveDiscrepancy.method, receipts.method, parties.method,
     ]
 }
 
@@ -278,4 +281,28 @@ public struct ReceiptsResult: Codable, Sendable, Equatable {
         self.publicKey = publicKey
         self.receipts = receipts
     }
+}
+
+// MARK: Handoff.Parties
+
+/// A party as tools may see it: whether a badge or a PIN can confirm, never the badge text or the PIN.
+public struct PartyDTO: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var company: String?
+    public var confirmsByBadge: Bool
+    public var confirmsByPIN: Bool
+
+    public init(id: String, name: String, company: String?, confirmsByBadge: Bool, confirmsByPIN: Bool) {
+        self.id = id
+        self.name = name
+        self.company = company
+        self.confirmsByBadge = confirmsByBadge
+        self.confirmsByPIN = confirmsByPIN
+    }
+}
+
+public struct PartiesResult: Codable, Sendable, Equatable {
+    public var parties: [PartyDTO]
+    public init(parties: [PartyDTO]) { self.parties = parties }
 }

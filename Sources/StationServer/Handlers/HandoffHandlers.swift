@@ -47,6 +47,13 @@ extension HandlerTable {
                     WireMapping.handoff))
         }
 
+        on(Method.parties) { _, context in
+            PartiesResult(
+                parties: context.engine.settings.parties.map {
+                    PartyDTO(id: $0.id, name: $0.name, company: $0.company, confirmsByBadge: $0.badge != nil, confirmsByPIN: $0.pin != nil)
+                })
+        }
+
         on(Method.discrepancies) { _, context in
             DiscrepanciesResult(discrepancies: try await context.engine.openDiscrepancies().map(WireMapping.discrepancy))
         }
