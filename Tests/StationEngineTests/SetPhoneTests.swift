@@ -125,7 +125,7 @@ import Testing
 
         _ = try await engine.setPhone(scan: parcel.tracking, phone: nil, phoneTail: "6666", by: staff)
         try await engine.setScannerRole(counter.id, role: .pickup)
-        _ = try await engine.verifyPickup(.phoneTail("6666"), atCounter: "default", by: staff)
+        _ = try await engine.verifyPickup(.phoneTail("6666"), atCounter: ScannerSettings.defaultCounter, by: staff)
         let handed = await engine.handleScan(
             ScanInput(scanner: counter, text: "SF1000000000007", sequence: 3, monotonicNanos: 4_000_000_000, staff: "李四"))
         #expect(handed.result == .pickedUp, "\(handed.error.map { "\($0)" } ?? "")")
