@@ -80,6 +80,8 @@ def main():
         call("Parcel.Intake", {"tracking": "SF1234567890123", "phoneTail": "5678", "staff": "王芳"})
         call("Parcel.Intake", {"tracking": "YT2345678901234", "phoneTail": "5678"}, keep=False)
         call("Parcel.Intake", {"tracking": "75100000000009", "phoneTail": "0014"}, keep=False)
+        call("Parcel.Intake", {"tracking": "SF2234567890123", "staff": "王芳"}, keep=False)
+        call("Parcel.SetPhone", {"tracking": "SF2234567890123", "phoneTail": "2468", "staff": "王芳"})
         call("Parcel.Get", {"tracking": "SF1234567890123"})
         call("Parcel.Search", {"phoneTail": "5678", "active": True, "limit": 20})
         code = recorded["Parcel.Get"][1]["result"]["parcel"]["pickupCode"]
@@ -88,7 +90,7 @@ def main():
         call("Parcel.Undo", {"tracking": "SF1234567890123", "step": "pickup", "reason": "handed to the wrong person", "staff": "王芳"})
         call("Parcel.Return", {"tracking": "YT2345678901234", "reason": "refused by the recipient", "staff": "王芳"})
         call("Notice.List", {"tracking": "SF1234567890123"})
-        call("Scan.Submit", {"text": "]C0SF9876543210987\r", "scanner": "socket:counter-display", "symbology": "]C0"})
+        call("Scan.Submit", {"text": "]C0SF9876543210987\r", "scanner": "socket:counter-display", "symbology": "]C0", "staff": "王芳"})
         call("Scanner.SetRole", {"scanner": "socket:counter-display", "role": "intake"})
         call("Scanner.List", {})
         with open(LABEL, "rb") as f:

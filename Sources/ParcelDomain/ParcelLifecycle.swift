@@ -51,6 +51,9 @@ public enum ParcelAction: String, CaseIterable, Sendable, Codable {
     case undoIntake
     /// Staff take back a pickup confirmed by mistake, soon after it: the parcel goes back on its shelf.
     case undoPickup
+    /// Staff add or replace the recipient's phone (a privacy waybill prints only a masked number). The state
+    /// stays: only a parcel still waiting here, before it is handed out or sent back, may change its recipient.
+    case setPhone
 }
 
 /// The lifecycle as an explicit table: `(state, action) → state`. Anything not in the table is illegal.
@@ -59,15 +62,16 @@ public enum ParcelLifecycle {
     public static let transitions: [ParcelState: [ParcelAction: ParcelState]] = [
         .received: [
             .shelve: .shelved, .flagException: .exception, .requestReturn: .returnRequested, .undoIntake: .voided,
+            .setPhone: .received,
         ],
         .shelved: [
             .notify: .notified, .pickUp: .pickedUp, .requestReturn: .returnRequested, .flagException: .exception,
-            .undoIntake: .voided,
+            .undoIntake: .voided, .setPhone: .shelved,
         ],
         .notified: [
             // A reminder is another notice: notified → notified is legal and logged.
             .notify: .notified, .pickUp: .pickedUp, .requestReturn: .returnRequested, .flagException: .exception,
-            .undoIntake: .voided,
+            .undoIntake: .voided, .setPhone: .notified,
         ],
         .returnRequested: [.cancelReturn: .shelved, .completeReturn: .returned, .flagException: .exception],
         .exception: [.resolveException: .shelved, .requestReturn: .returnRequested],

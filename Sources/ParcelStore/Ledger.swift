@@ -385,6 +385,24 @@ public final class LedgerTransaction: LedgerReader {
         return try record(.undoPickup, to: parcel, next: next, at: at, actor: actor, slot: slot, pickupID: nil, details: details)
     }
 
+    /// Sets the recipient's phone of a parcel still waiting here (`setPhone`: its state stays), replacing what was
+    /// there: the tail, the salted hash and the full number, each nil when not given, so an earlier number's hash
+    /// never outlives it. The event is the only trace: `details` say how it was given, never the number.
+    @discardableResult
+    public func setPhone(
+        _ parcel: ParcelRecord, tail: String, hash: Data?, full: String?, at: Int64, actor: String, details: [String: String] = [:]
+    ) throws -> ParcelRecord {
+        let next = try ParcelLifecycle.apply(.setPhone, to: parcel.state)
+        try db.cachedStatement(sql: "UPDATE parcel SET phone_tail = ?, phone_hash = ?, phone_full = ? WHERE id = ?")
+            .execute(arguments: [tail, hash, full, parcel.id])
+        let withPhone = ParcelRecord(
+            id: parcel.id, tracking: parcel.tracking, rawScan: parcel.rawScan, courier: parcel.courier, candidates: parcel.candidates,
+            state: parcel.state, pickupCode: parcel.pickupCode, phoneTail: tail, hasPhoneHash: hash != nil,
+            receivedAt: parcel.receivedAt, shelvedAt: parcel.shelvedAt, updatedAt: parcel.updatedAt, releasedAt: parcel.releasedAt,
+            pickupID: parcel.pickupID, notices: parcel.notices)
+        return try record(.setPhone, to: withPhone, next: next, at: at, actor: actor, slot: nil, pickupID: nil, details: details)
+    }
+
     /// Writes a transition decided by the caller: the row, the layer memory and the event.
     func record(
         _ action: ParcelAction, to parcel: ParcelRecord, next: ParcelState, at: Int64, actor: String,

@@ -141,6 +141,13 @@ extension LedgerTransaction {
         return db.changesCount
     }
 
+    /// Replaces the message of a notice still pending (its recipient changed); false when it is no longer pending.
+    /// A sender that has claimed it meanwhile keeps the message it read.
+    public func replacePendingNotice(key: String, message: String) throws -> Bool {
+        try db.execute(sql: "UPDATE notice SET message = ? WHERE key = ? AND status = 'pending'", arguments: [message, key])
+        return db.changesCount > 0
+    }
+
     /// Cancels a parcel's notices not yet sent (it was collected or is going back).
     public func cancelNotices(parcelID: Int64, reason: String) throws {
         try db.execute(

@@ -66,6 +66,8 @@ public enum ParcelEventKind: String, Sendable, CaseIterable, Codable {
     case resolveException
     case undoIntake
     case undoPickup
+    /// The recipient's phone was added or replaced; the state stays (details: how it was given, never the number).
+    case setPhone
 
     /// The event an action logs: stored under the action's own name.
     public init(_ action: ParcelAction) {
@@ -80,6 +82,7 @@ public enum ParcelEventKind: String, Sendable, CaseIterable, Codable {
         case .resolveException: self = .resolveException
         case .undoIntake: self = .undoIntake
         case .undoPickup: self = .undoPickup
+        case .setPhone: self = .setPhone
         }
     }
 }

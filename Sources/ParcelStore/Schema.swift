@@ -20,6 +20,8 @@ enum Schema {
     /// What "undo" added: the `voided` state and the two undo events.
     static let undoStates = ledgerStates + ",'voided'"
     static let undoEventKinds = ledgerEventKinds + ",'undoIntake','undoPickup'"
+    /// What "phone set" added: the event of a recipient's phone added after intake.
+    static let phoneEventKinds = undoEventKinds + ",'setPhone'"
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -417,6 +419,10 @@ enum Schema {
             // reminded waiting parcels are in this index, and intake (notices = 0) never touches it. `state` and
             // `notices` are in the key only so that SQLite counts the index as covering (as for parcel_backlog).
             try db.execute(sql: "CREATE INDEX parcel_reminded ON parcel(shelved_at, state, notices) WHERE \(remindedSQL)")
+        }
+        migrator.registerMigration("2026-12-03 phone set") { db in
+            // Staff add the recipient's phone after intake (privacy waybills): a chained event of its own kind.
+            try TableRebuild.widen("parcel_event", ["kind IN (\(undoEventKinds))": "kind IN (\(phoneEventKinds))"], in: db)
         }
         return migrator
     }

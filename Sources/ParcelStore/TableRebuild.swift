@@ -25,8 +25,9 @@ enum TableRebuild {
             definition = definition.replacingOccurrences(of: old, with: new)
         }
         let rebuilt = "\(table)_rebuilt"
-        let prefix = "CREATE TABLE \(table) ("
-        guard definition.hasPrefix(prefix) else { throw MissingText(table: table, text: prefix) }
+        // A table rebuilt before is stored as SQLite's rename wrote it, with its name quoted.
+        let prefixes = ["CREATE TABLE \(table) (", "CREATE TABLE \"\(table)\" ("]
+        guard let prefix = prefixes.first(where: definition.hasPrefix) else { throw MissingText(table: table, text: prefixes[0]) }
         definition = "CREATE TABLE \(rebuilt) (" + definition.dropFirst(prefix.count)
         // Indexes and triggers go with the dropped table; those SQLite made for UNIQUE constraints have no SQL
         // and come back with the new table's definition.

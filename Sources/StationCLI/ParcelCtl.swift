@@ -15,8 +15,8 @@ struct ParcelCtl: ParsableCommand {
             else ./run/parcel-station.sock (the development daemon).
             """,
         subcommands: [
-            Status.self, Intake.self, Show.self, Search.self, Pickup.self, Return.self, Undo.self, Backlog.self, Report.self, Watch.self,
-            Scanners.self, Scan.self,
+            Status.self, Intake.self, Phone.self, Show.self, Search.self, Pickup.self, Return.self, Undo.self, Backlog.self, Report.self,
+            Watch.self, Scanners.self, Scan.self,
             Decode.self, Handoff.self, Discrepancies.self, ReceiptCommand.self, Audit.self, Stocktake.self, Complaint.self, Slip.self,
             NoticeHistoryCommand.self, Send.self, Outgoing.self,
             SyncStatusCommand.self, County.self, BackupCommand.self, LedgerCommand.self,
@@ -143,6 +143,9 @@ struct Status: ParsableCommand {
             guard let status = try global.call(Method.status, NoParams(), as: StatusResult.self) else { return }
             print("\(status.station.name) (\(status.station.id)) — protocol \(status.protocol), up since \(Display.time(status.startedAt))")
             print("database: \(status.database)")
+            if let disk = status.disk {
+                print("disk \(disk.path): \(Display.bytes(disk.freeBytes)) free of \(Display.bytes(disk.totalBytes))")
+            }
             print("在站 active: \(status.active)   超期 overdue (> \(status.holdHours) h): \(status.overdue)   events: \(status.events)")
             let order = ["received", "shelved", "notified", "pickedUp", "returnRequested", "returned", "exception", "voided"]
             print(Display.table(header: ["状态 STATE", "COUNT"], rows: order.map { [Display.state($0), String(status.parcels[$0] ?? 0)] }))
@@ -192,6 +195,35 @@ struct Intake: ParsableCommand {
                 print(Display.table(header: ["取件码 CODE", "运单号 TRACKING", "快递 COURIER", "RESULT"], rows: rows))
             }
             if failures > 0 { throw CLIError("\(failures) of \(trackings.count) not taken in", code: 1) }
+        }
+    }
+}
+
+struct Phone: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Add or replace the recipient's phone of a parcel still waiting here (privacy waybills print a masked number).",
+        discussion: """
+            parcelctl phone SF1234567890123 --tail 5678 --staff 王芳
+            parcelctl phone SF1234567890123 --phone 13812345678    (kept as last 4 digits + salted hash)
+            """)
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Tracking number.") var tracking: String
+    @Option(name: .customLong("tail"), help: "Last 4 digits of the recipient's phone.") var phoneTail: String?
+    @Option(help: "The recipient's full phone number.") var phone: String?
+    @Option(help: "Your name, recorded with the change.") var staff: String?
+
+    func validate() throws {
+        if (phone == nil) == (phoneTail == nil) { throw ValidationError("give exactly one of --tail or --phone") }
+    }
+
+    func run() throws {
+        try reporting {
+            let params = SetPhoneParams(tracking: tracking, phone: phone, phoneTail: phoneTail, staff: staff)
+            guard let result = try global.call(Method.setPhone, params) else { return }
+            let parcel = result.parcel
+            print(
+                "\(parcel.tracking): 尾号 phone tail \(parcel.phoneTail ?? "-")   取件码 \(parcel.pickupCode ?? "-")   \(Display.state(parcel.state))"
+            )
         }
     }
 }

@@ -148,9 +148,11 @@ struct Scan: ParsableCommand {
             configuration's defaultRole).
               parcelctl scan SF1234567890123
               parcelctl scan --scanner counter-1 SF1234567890123
+              parcelctl scan --staff 王芳 SF1234567890123
             """)
     @OptionGroup var global: GlobalOptions
     @Option(help: "The scanner id the scans count as.") var scanner: String?
+    @Option(help: "Your name, recorded with what the scans do.") var staff: String?
     @Argument(help: "Scanned texts.") var texts: [String]
 
     func run() throws {
@@ -158,7 +160,7 @@ struct Scan: ParsableCommand {
             let connection = try global.connect()
             var bad = 0
             for text in texts {
-                let reply = try connection.callRaw(Method.submitScan.rawValue, SubmitScanParams(text: text, scanner: scanner))
+                let reply = try connection.callRaw(Method.submitScan.rawValue, SubmitScanParams(text: text, scanner: scanner, staff: staff))
                 if global.json { print(String(decoding: reply, as: UTF8.self)) }
                 do {
                     let outcome = try StationConnection.decodeResult(reply, as: ScanOutcomeDTO.self)

@@ -44,6 +44,12 @@ enum Display {
 
     static func state(_ name: String) -> String { stateNames[name] ?? name }
 
+    /// A size in binary units, one decimal: `812.4 MiB`, `41.7 GiB`.
+    static func bytes(_ count: Int64) -> String {
+        let gib = Double(count) / 1_073_741_824
+        return gib >= 1 ? String(format: "%.1f GiB", gib) : String(format: "%.1f MiB", Double(count) / 1_048_576)
+    }
+
     // parcelctl is single-threaded; the formatters are only used from its main thread.
     nonisolated(unsafe) private static let parser: ISO8601DateFormatter = {
         let formatter = ISO8601DateFormatter()

@@ -183,6 +183,26 @@ final class NoticeService: Service, Sendable {
         let behind = try await store.read { reader in try reader.lastEventID() > Self.cursor(reader) }
         guard behind else { return 0 }
         return try await store.write { tx -> Int in
+            func recipient(of parcel: ParcelRecord) throws -> NoticeRecipient {
+                NoticeRecipient(phone: keepsPhone ? try tx.fullPhone(parcelID: parcel.id) : nil, phoneTail: parcel.phoneTail)
+            }
+
+            /// Composes and queues one notice of the parcel's stay; 1 when queued, 0 when its key was queued already.
+            func queue(
+                _ key: NoticeKey, due: Date, for parcel: ParcelRecord, code: PickupCode, shelvedAt: Date, recipient: NoticeRecipient,
+                now: Int64
+            ) throws -> Int {
+                let courier = parcel.candidates.first { $0.code == parcel.courier }?.name ?? parcel.courier ?? "快递"
+                let facts = NoticeFacts(
+                    stationName: station, pickupCode: code.description, trackingNumber: parcel.tracking, courierName: courier,
+                    openingHours: hours, deadline: plan.hold.deadline(shelvedAt: shelvedAt), reminderCount: key.reminder)
+                let message = try composer.compose(key, facts: facts, recipient: recipient)
+                let json = String(decoding: try message.storageJSON(), as: UTF8.self)
+                let inserted = try tx.insertNotice(
+                    key: key.description, parcelID: parcel.id, message: json, dueAt: LedgerNoticeQueue.millis(due), now: now)
+                return inserted ? 1 : 0
+            }
+
             let cursor = try Self.cursor(tx)
             let events = try tx.events(after: cursor, limit: 500)
             guard let last = events.last else { return 0 }
@@ -194,22 +214,35 @@ final class NoticeService: Service, Sendable {
                         ParcelState.awaitingPickup.contains(parcel.state)
                     else { continue }
                     let shelvedAt = LedgerNoticeQueue.date(event.at)
-                    let recipient = NoticeRecipient(
-                        phone: keepsPhone ? try tx.fullPhone(parcelID: parcel.id) : nil, phoneTail: parcel.phoneTail)
-                    let courier = parcel.candidates.first { $0.code == parcel.courier }?.name ?? parcel.courier ?? "快递"
+                    let recipient = try recipient(of: parcel)
                     for (key, due) in plan.notices(eventId: event.uid, shelvedAt: shelvedAt) {
-                        let facts = NoticeFacts(
-                            stationName: station, pickupCode: code.description, trackingNumber: parcel.tracking, courierName: courier,
-                            openingHours: hours, deadline: plan.hold.deadline(shelvedAt: shelvedAt), reminderCount: key.reminder)
-                        let message = try composer.compose(key, facts: facts, recipient: recipient)
+                        queued += try queue(
+                            key, due: due, for: parcel, code: code, shelvedAt: shelvedAt, recipient: recipient, now: event.at)
+                    }
+                case .setPhone:
+                    // The recipient changed: what is still pending goes to the new one. A first notice already sent,
+                    // or claimed by a sender (which keeps the message it read), went to the old recipient or to none:
+                    // the new one gets a first notice of their own, keyed by this event and due now, as a parcel taken
+                    // in with this phone would. (A claim that only defers the old one past quiet hours costs a second
+                    // first notice later: better than none.)
+                    guard let parcel = try tx.parcel(id: event.parcelID), let code = parcel.pickupCode,
+                        let shelved = parcel.shelvedAt, ParcelState.awaitingPickup.contains(parcel.state)
+                    else { continue }
+                    let recipient = try recipient(of: parcel)
+                    var firstPending = false
+                    for row in try tx.notices(parcelID: parcel.id) where row.status == "pending" {
+                        var message = try NoticeMessage.fromStorageJSON(Data(row.message.utf8))
+                        message.recipient = recipient
                         let json = String(decoding: try message.storageJSON(), as: UTF8.self)
-                        if try tx.insertNotice(
-                            key: key.description, parcelID: parcel.id, message: json, dueAt: LedgerNoticeQueue.millis(due),
-                            now: event.at)
-                        {
-                            queued += 1
+                        if try tx.replacePendingNotice(key: row.key, message: json), message.key.kind == .first, row.leaseHolder == nil {
+                            firstPending = true
                         }
                     }
+                    let sameTail = event.details["given"] == "phoneTail" && event.details["replacedTail"] == parcel.phoneTail
+                    guard !firstPending, !sameTail else { continue }
+                    queued += try queue(
+                        NoticeKey(eventId: event.uid, kind: .first), due: LedgerNoticeQueue.date(event.at), for: parcel, code: code,
+                        shelvedAt: LedgerNoticeQueue.date(shelved), recipient: recipient, now: event.at)
                 case .pickUp, .requestReturn, .completeReturn, .undoIntake:
                     try tx.cancelNotices(parcelID: event.parcelID, reason: Self.cancelReason(event.kind))
                 case .undoPickup:

@@ -46,13 +46,19 @@ public struct ScanInput: Sendable {
     /// When the scan's last byte arrived, on the monotonic clock: duplicate suppression must not follow
     /// wall-clock steps.
     public let monotonicNanos: UInt64
+    /// The staff member at the scanner, when a tool names one (`Scan.Submit`): recorded as the actor of what the scan
+    /// does (the intake, the pickup's proof, the handoff line), as for the direct methods.
+    public let staff: String?
 
-    public init(scanner: ScannerDescriptor, text: String, symbology: String? = nil, sequence: UInt64, monotonicNanos: UInt64) {
+    public init(
+        scanner: ScannerDescriptor, text: String, symbology: String? = nil, sequence: UInt64, monotonicNanos: UInt64, staff: String? = nil
+    ) {
         self.scanner = scanner
         self.text = text
         self.symbology = symbology
         self.sequence = sequence
         self.monotonicNanos = monotonicNanos
+        self.staff = staff?.isEmpty == false ? staff : nil
     }
 }
 
@@ -359,7 +365,7 @@ extension StationEngine {
     public nonisolated func handleScan(_ scan: ScanInput) async -> ScanOutcome {
         let now = clock.nowMillis()
         let (role, counter, duplicate) = desk.arrive(scan, at: now)
-        let caller = Caller(client: "scanner \(scan.scanner.id)")
+        let caller = Caller(client: "scanner \(scan.scanner.id)", staff: scan.staff)
         func outcome(
             _ result: ScanOutcome.Result, role: ScannerRole = role, parcel: ParcelRecord? = nil, error: (any Error)? = nil,
             remaining: Int? = nil

@@ -376,6 +376,8 @@ public actor StationEngine {
         public let overdue: Int
         public let databasePath: String
         public let subscribers: Int
+        /// The file system of the ledger's folder; nil when `statvfs` fails.
+        public let disk: DiskSpace?
     }
 
     public nonisolated func status() async throws -> Status {
@@ -386,7 +388,8 @@ public actor StationEngine {
         }
         return Status(
             settings: settings, startedAt: startedAt, now: now, counts: counts, overdue: overdue,
-            databasePath: store.path, subscribers: events.subscriberCount)
+            databasePath: store.path, subscribers: events.subscriberCount,
+            disk: DiskSpace.of(folder: URL(fileURLWithPath: store.path).deletingLastPathComponent().path))
     }
 
     /// Recomputes the custody chain of the whole event log and names the first broken link.

@@ -15,6 +15,8 @@ public enum EventName {
     public static let stateChanged = "parcel.stateChanged"
     /// A parcel was handed to its recipient.
     public static let pickup = "parcel.pickedUp"
+    /// A parcel's details changed without a change of state: its recipient's phone was set (since 1.6).
+    public static let updated = "parcel.updated"
     /// The subscriber was too slow and this many events were dropped; re-read with Parcel.Search.
     public static let dropped = "events.dropped"
     /// What a scan did (from a scanner, a label photo or `Scan.Submit`).
@@ -27,7 +29,7 @@ public enum EventName {
     public static let scannerPartialDropped = "scanner.partialDropped"
 
     /// Everything a subscription receives.
-    public static let all = [intake, stateChanged, pickup, dropped, scan, scannerAttached, scannerDetached, scannerPartialDropped]
+    public static let all = [intake, stateChanged, pickup, updated, dropped, scan, scannerAttached, scannerDetached, scannerPartialDropped]
 }
 // MARK: Events.Subscribe
 

@@ -7,8 +7,12 @@ extension Method {
     public static let returnParcel = MethodDeclaration<ReturnParams, ParcelResult>("Parcel.Return", .write)
     public static let undo = MethodDeclaration<UndoParams, ParcelResult>("Parcel.Undo", .write)
     public static let notices = MethodDeclaration<GetParams, NoticesResult>("Notice.List", .read)
+    /// Adds or replaces the recipient's phone (full number or last 4 digits) of a parcel still waiting here (since 1.6).
+    public static let setPhone = MethodDeclaration<SetPhoneParams, ParcelResult>("Parcel.SetPhone", .write)
 
-    static let parcelArea: [Method] = [intake.method, get.method, search.method, returnParcel.method, undo.method, notices.method]
+    static let parcelArea: [Method] = [
+        intake.method, get.method, search.method, returnParcel.method, undo.method, notices.method, setPhone.method,
+    ]
 }
 
 // MARK: Parcels
@@ -78,7 +82,7 @@ public struct EventDTO: Codable, Sendable, Equatable {
     public var seq: Int64
     public var uid: String
     /// `intake`, `shelve`, `notify`, `pickUp`, `requestReturn`, `cancelReturn`, `completeReturn`,
-    /// `flagException`, `resolveException`.
+    /// `flagException`, `resolveException`, `undoIntake`, `undoPickup`, `setPhone` (since 1.6; the state stays).
     public var kind: String
     public var from: String?
     public var to: String
@@ -209,6 +213,31 @@ public struct UndoParams: RequestParams, Equatable {
         self.staff = staff
     }
 }
+
+public struct SetPhoneParams: RequestParams, Equatable {
+    public var tracking: String
+    /// The recipient's full number; stored as tail + salted hash (as intake does), never returned.
+    public var phone: String?
+    /// The last 4 digits, when only those are known (privacy waybills print a masked number).
+    public var phoneTail: String?
+    /// The staff member making the change; recorded as the event's actor.
+    public var staff: String?
+
+    public init(tracking: String, phone: String? = nil, phoneTail: String? = nil, staff: String? = nil) {
+        self.tracking = tracking
+        self.phone = phone
+        self.phoneTail = phoneTail
+        self.staff = staff
+    }
+
+    public func validate() throws(WireError) {
+        try ParamCheck.exactlyOne(("phone", phone), ("phoneTail", phoneTail))
+        if let phoneTail, phoneTail.count != 4 || !phoneTail.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            throw WireError(.invalidParams, "phoneTail: the last 4 digits of the phone number")
+        }
+    }
+}
+
 // MARK: Notice.List
 
 public struct NoticeAttemptDTO: Codable, Sendable, Equatable {

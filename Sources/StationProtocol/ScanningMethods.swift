@@ -96,10 +96,14 @@ public struct SubmitScanParams: RequestParams, Equatable {
     public var scanner: String?
     /// AIM symbology identifier, if known.
     public var symbology: String?
-    public init(text: String, scanner: String? = nil, symbology: String? = nil) {
+    /// The staff member scanning (since 1.6): recorded as the actor of what the scan does (the intake, the pickup's
+    /// proof, the handoff line), as `Parcel.Intake`'s `staff` is.
+    public var staff: String?
+    public init(text: String, scanner: String? = nil, symbology: String? = nil, staff: String? = nil) {
         self.text = text
         self.scanner = scanner
         self.symbology = symbology
+        self.staff = staff
     }
 
     public func validate() throws(WireError) {

@@ -84,12 +84,15 @@ public struct StatusResult: Codable, Sendable, Equatable {
     public var publicKey: String?
     /// The ledger backups: where, the last one written and verified, the last failure, the next due.
     public var backup: BackupStatus?
+    /// Space on the ledger's file system (since 1.6; null when it could not be read).
+    public var disk: DiskDTO?
 
     public init(
         station: StationInfo, protocol: ProtocolVersion, startedAt: String, now: String, parcels: [String: Int], active: Int,
         overdue: Int, events: Int64, lastEventAt: String?, connections: Int, subscribers: Int, database: String,
-        holdHours: Int, codeCooldownHours: Int, publicKey: String? = nil, backup: BackupStatus? = nil
+        holdHours: Int, codeCooldownHours: Int, publicKey: String? = nil, backup: BackupStatus? = nil, disk: DiskDTO? = nil
     ) {
+        self.disk = disk
         self.publicKey = publicKey
         self.backup = backup
         self.station = station
@@ -108,6 +111,21 @@ public struct StatusResult: Codable, Sendable, Equatable {
         self.codeCooldownHours = codeCooldownHours
     }
 }
+/// Space on the file system holding the ledger, as `statvfs` reports it for the ledger's folder.
+public struct DiskDTO: Codable, Sendable, Equatable {
+    /// The ledger's folder.
+    public var path: String
+    /// Bytes the daemon may still write there (`f_bavail`: without the blocks reserved for root).
+    public var freeBytes: Int64
+    /// The file system's size.
+    public var totalBytes: Int64
+    public init(path: String, freeBytes: Int64, totalBytes: Int64) {
+        self.path = path
+        self.freeBytes = freeBytes
+        self.totalBytes = totalBytes
+    }
+}
+
 // MARK: Audit.Verify
 
 public struct AuditResult: Codable, Sendable, Equatable {

@@ -192,6 +192,7 @@ final class RequestDispatcher: Sendable {
             switch event.kind {
             case .intake: name = EventName.intake
             case .pickUp: name = EventName.pickup
+            case .setPhone: name = EventName.updated
             default: name = EventName.stateChanged
             }
             return line(

@@ -125,4 +125,95 @@ import Testing
             "3")
         #expect(daemon.terminate() == 0)
     }
+
+    @Test func aPhoneAddedAfterTheFirstNoticeWentOutGetsAFirstNoticeOfItsOwnAndThePendingOnesGoToIt() throws {
+        let directory = try TemporaryDirectory(prefix: "parcel-notice-phone")
+        let log = directory.file("sms.jsonl")
+        let script = try directory.script("send-sms.sh", #"cat >> "\#(log)"; echo >> "\#(log)""#)
+        let config = """
+            {"station": {"id": "cun-01", "name": "李家村服务站"},
+             "notices": {"exec": {"executable": "\(script)"}, "firstReminderAfterHours": 48, "maxReminders": 2}}
+            """
+        let daemon = try DaemonProcess(config: config, directory: directory)
+        let client = try daemon.connect()
+        let database = daemon.stateDir + "/parcels.sqlite"
+        func waitFor(_ query: String, _ expected: String) throws {
+            let deadline = Date().addingTimeInterval(30)
+            while try sql(database, query) != expected && Date() < deadline { usleep(100_000) }
+            #expect(try sql(database, query) == expected, "\(query)\n\(daemon.log.suffix(2000))")
+        }
+        func sent() throws -> [[String: Any]] {
+            try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map {
+                try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+            }
+        }
+        // Taken in without a phone (a privacy waybill): its first notice goes out to no one in particular.
+        _ = try client.call(Method.intake, IntakeParams(tracking: "SF1234567890123"))
+        try waitFor("SELECT count(*) FROM notice WHERE status = 'sent'", "1")
+        #expect((try sent().first?["recipient"] as? [String: Any])?["phoneTail"] == nil)
+
+        let updated = try client.call(Method.setPhone, SetPhoneParams(tracking: "SF1234567890123", phoneTail: "5678", staff: "王芳"))
+        #expect(updated.parcel.phoneTail == "5678")
+        let event = try #require(try client.call(Method.get, GetParams(tracking: "SF1234567890123")).events.last)
+        #expect(event.kind == "setPhone")
+        // A first notice of its own, keyed by the setPhone event, goes out to the new recipient at once.
+        try waitFor("SELECT status FROM notice WHERE key = '\(event.uid)/first/0'", "sent")
+        let second = try #require(try sent().last)
+        #expect(second["kind"] as? String == "first")
+        #expect(second["key"] as? String == "\(event.uid)/first/0")
+        #expect((second["recipient"] as? [String: Any])?["phoneTail"] as? String == "5678")
+        // The reminders and the overdue warning still to come go to the new recipient too.
+        #expect(
+            try sql(
+                database, "SELECT count(*) FROM notice WHERE status = 'pending' AND json_extract(message, '$.recipient.phoneTail') = '5678'"
+            )
+                == "3")
+        #expect(try sql(database, "SELECT count(*) FROM notice") == "5")
+
+        // The same tail again changes no recipient: nothing more is queued.
+        _ = try client.call(Method.setPhone, SetPhoneParams(tracking: "SF1234567890123", phoneTail: "5678"))
+        try waitFor("SELECT CAST(value AS TEXT) = (SELECT max(id) FROM parcel_event) FROM station_meta WHERE key = 'notices.cursor'", "1")
+        #expect(try sql(database, "SELECT count(*) FROM notice") == "5")
+        #expect(try client.call(Method.verifyAudit, NoParams()).valid)
+        #expect(daemon.terminate() == 0)
+    }
+
+    @Test func aPhoneAddedWhileTheFirstNoticeWaitsForQuietHoursToEndGoesIntoThatNotice() throws {
+        let directory = try TemporaryDirectory(prefix: "parcel-notice-quiet")
+        let script = try directory.script("send-sms.sh", "cat > /dev/null")
+        // Quiet from an hour ago to two hours from now (UTC), so the first notice waits.
+        let hour = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: Date()).hour ?? 0
+        let config = """
+            {"station": {"id": "cun-01", "name": "李家村服务站"},
+             "notices": {"exec": {"executable": "\(script)"}, "firstReminderAfterHours": 48, "maxReminders": 2,
+                         "quietHours": {"start": "\((hour + 23) % 24):00", "end": "\((hour + 2) % 24):00", "timeZone": "UTC"}}}
+            """
+        let daemon = try DaemonProcess(config: config, directory: directory)
+        let client = try daemon.connect()
+        let database = daemon.stateDir + "/parcels.sqlite"
+        func waitFor(_ query: String, _ expected: String) throws {
+            let deadline = Date().addingTimeInterval(30)
+            while try sql(database, query) != expected && Date() < deadline { usleep(100_000) }
+            #expect(try sql(database, query) == expected, "\(query)\n\(daemon.log.suffix(2000))")
+        }
+        _ = try client.call(Method.intake, IntakeParams(tracking: "SF1234567890123"))
+        // Deferred by the sender: pending again, unclaimed, due when the quiet hours end.
+        try waitFor(
+            "SELECT count(*) FROM notice WHERE key LIKE '%/first/0' AND status = 'pending' AND lease_holder IS NULL AND next_attempt_at > queued_at",
+            "1")
+        _ = try client.call(Method.setPhone, SetPhoneParams(tracking: "SF1234567890123", phone: "13812345678"))
+        try waitFor("SELECT CAST(value AS TEXT) = (SELECT max(id) FROM parcel_event) FROM station_meta WHERE key = 'notices.cursor'", "1")
+        // The waiting first notice now names the recipient; no second first notice.
+        #expect(try sql(database, "SELECT count(*) FROM notice") == "4")
+        #expect(
+            try sql(
+                database, "SELECT count(*) FROM notice WHERE status = 'pending' AND json_extract(message, '$.recipient.phoneTail') = '5678'"
+            )
+                == "4")
+        #expect(try sql(database, "SELECT count(*) FROM notice_attempt") == "0")
+        // Without storeFullPhone the number itself is nowhere in the ledger.
+        #expect(try sql(database, "SELECT count(*) FROM notice WHERE message LIKE '%13812345678%'") == "0")
+        #expect(try sql(database, "SELECT count(*) FROM parcel_event WHERE details LIKE '%1381234%'") == "0")
+        #expect(daemon.terminate() == 0)
+    }
 }

@@ -10,6 +10,7 @@ struct ParcelLifecycleTests {
             .flagException: .exception,
             .requestReturn: .returnRequested,
             .undoIntake: .voided,
+            .setPhone: .received,
         ],
         .shelved: [
             .notify: .notified,
@@ -17,6 +18,7 @@ struct ParcelLifecycleTests {
             .requestReturn: .returnRequested,
             .flagException: .exception,
             .undoIntake: .voided,
+            .setPhone: .shelved,
         ],
         .notified: [
             .notify: .notified,
@@ -24,6 +26,7 @@ struct ParcelLifecycleTests {
             .requestReturn: .returnRequested,
             .flagException: .exception,
             .undoIntake: .voided,
+            .setPhone: .notified,
         ],
         .returnRequested: [
             .cancelReturn: .shelved,
@@ -48,10 +51,10 @@ struct ParcelLifecycleTests {
         #expect(
             ParcelAction.allCases.map(\.rawValue) == [
                 "shelve", "notify", "pickUp", "requestReturn", "cancelReturn", "completeReturn", "flagException",
-                "resolveException", "undoIntake", "undoPickup",
+                "resolveException", "undoIntake", "undoPickup", "setPhone",
             ])
         let legal = Self.expected.values.reduce(0) { $0 + $1.count }
-        #expect(legal == 19)
+        #expect(legal == 22)
     }
 
     @Test("every (state, action) pair", arguments: ParcelState.allCases, ParcelAction.allCases)

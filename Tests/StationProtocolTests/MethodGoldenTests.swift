@@ -58,7 +58,8 @@ import Testing
         let writes = Set(Method.allCases.filter(\.mutates).map(\.rawValue))
         #expect(
             writes == [
-                "Parcel.Intake", "Parcel.Return", "Parcel.Undo", "Pickup.Verify", "Pickup.Confirm", "Scanner.SetRole", "Scan.Submit",
+                "Parcel.Intake", "Parcel.Return", "Parcel.Undo", "Parcel.SetPhone", "Pickup.Verify", "Pickup.Confirm", "Scanner.SetRole",
+                "Scan.Submit",
                 "Label.Decode", "Handoff.Open", "Handoff.Import", "Handoff.Scan", "Handoff.Close", "Discrepancy.Resolve",
                 "Stocktake.Start", "Stocktake.Scan", "Stocktake.Close", "Complaint.Record", "Complaint.Resolve", "Outgoing.Accept",
                 "Backup.Now",

@@ -50,6 +50,12 @@ extension HandlerTable {
             return ParcelResult(parcel: WireMapping.parcel(parcel, engine: context.engine), repeat: false)
         }
 
+        on(Method.setPhone) { params, context in
+            let parcel = try await context.engine.setPhone(
+                scan: params.tracking, phone: params.phone, phoneTail: params.phoneTail, by: context.caller(staff: params.staff))
+            return ParcelResult(parcel: WireMapping.parcel(parcel, engine: context.engine), repeat: false)
+        }
+
         on(Method.notices) { params, context in
             NoticesResult(notices: try await context.engine.notices(scan: params.tracking).map(WireMapping.notice))
         }

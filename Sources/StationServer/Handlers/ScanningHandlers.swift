@@ -26,7 +26,7 @@ extension HandlerTable {
                 ScanInput(
                     scanner: ScannerDescriptor(id: params.scanner ?? "socket:\(context.connection.client)", source: "socket"),
                     text: params.text, symbology: params.symbology, sequence: context.connection.nextScanSequence(),
-                    monotonicNanos: DispatchTime.now().uptimeNanoseconds))
+                    monotonicNanos: DispatchTime.now().uptimeNanoseconds, staff: params.staff))
             return WireMapping.scanOutcome(outcome, engine: context.engine)
         }
 

@@ -31,7 +31,8 @@ extension HandlerTable {
                 lastEventAt: status.counts.lastEventAt.map(WireMapping.timestamp), connections: context.dispatcher.connections(),
                 subscribers: status.subscribers, database: status.databasePath, holdHours: status.settings.holdHours,
                 codeCooldownHours: status.settings.codeCooldownHours, publicKey: engine.publicKey,
-                backup: (await engine.backupSource.current?.report()).map(WireMapping.backup) ?? BackupStatus(configured: false))
+                backup: (await engine.backupSource.current?.report()).map(WireMapping.backup) ?? BackupStatus(configured: false),
+                disk: status.disk.map { DiskDTO(path: $0.path, freeBytes: $0.freeBytes, totalBytes: $0.totalBytes) })
         }
 
         on(Method.verifyAudit) { _, context in
