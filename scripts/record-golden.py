@@ -109,6 +109,7 @@ def main():
         discrepancies = call("Discrepancy.List", {})
         call("Discrepancy.Resolve", {"id": discrepancies["discrepancies"][0]["id"], "resolution": "found", "note": "came next day", "staff": "王芳"})
         call("Receipt.Export", {})
+        call("Handoff.Parties", {})
         stocktake = call("Stocktake.Start", {"shelf": 3, "counter": "A"})["id"]
         call("Stocktake.Scan", {"stocktake": stocktake, "text": "75100000000009"})
         call("Stocktake.Get", {"stocktake": stocktake})

@@ -44,8 +44,10 @@ struct IntakeRoutes {
     }
 
     func setTail(_ tail: String, of tracking: String, staff: String) async -> WriteReply {
-        // MERGE-PENDING: Parcel.SetPhone arrives from the console-protocol branch.
-        WriteReply(ok: false, error: "pending \(tail) \(tracking) \(staff)")
+        switch await console.call(Method.setPhone, SetPhoneParams(tracking: tracking, phoneTail: tail, staff: staff)) {
+        case .success(let result): WriteReply(ok: true, message: "已录入尾号 \(tail)（\(result.parcel.tracking)）", parcel: result.parcel)
+        case .failure(let failure): .failed(failure)
+        }
     }
 }
 
