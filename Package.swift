@@ -132,11 +132,12 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),
+        .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         .target(
             name: "StationWeb",
             // The console: Hummingbird pages over the daemon's socket only (StationClient), never the engine or the store.
             dependencies: [
-                "StationClient", "StationProtocol", "StrictJSON", "ReportRendering",
+                "StationClient", "StationProtocol", "StrictJSON", "ReportRendering", "ParcelDomain", "CQREncode",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

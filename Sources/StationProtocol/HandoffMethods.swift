@@ -147,9 +147,11 @@ public struct HandoffOpenParams: RequestParams, Equatable {
     public var nodeTier: String?
     public var vehicle: String?
     public var counter: String?
+    /// Who opens it (1.6): recorded as the opener beside the client.
+    public var staff: String?
     public init(
         direction: String, kind: String, party: String, node: String? = nil, nodeTier: String? = nil, vehicle: String? = nil,
-        counter: String? = nil
+        counter: String? = nil, staff: String? = nil
     ) {
         self.direction = direction
         self.kind = kind
@@ -158,6 +160,7 @@ public struct HandoffOpenParams: RequestParams, Equatable {
         self.nodeTier = nodeTier
         self.vehicle = vehicle
         self.counter = counter
+        self.staff = staff
     }
 }
 

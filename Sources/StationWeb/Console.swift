@@ -41,6 +41,7 @@ public struct Console: Sendable {
         PickupRoutes(console: self).add(to: staff)
         ParcelRoutes(console: self).add(to: staff)
         StatusRoutes(console: self).add(to: staff)
+        HandoffRoutes(console: self).add(to: staff)
         return router
     }
 

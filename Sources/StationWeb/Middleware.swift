@@ -61,8 +61,9 @@ struct SessionMiddleware: RouterMiddleware {
             do {
                 body = try await request.collectBody(upTo: limit)
             } catch {
-                return Responses.page(
-                    ErrorPages.plain("文件太大", "上传的内容超过 \(limit / 1024) KB 的上限，没有做任何修改。"), status: .contentTooLarge)
+                let words = "上传的内容超过 \(limit / 1024) KB 的上限，没有做任何修改。"
+                if request.wantsJSON { return Responses.json(WriteReply(ok: false, error: words), status: .contentTooLarge) }
+                return Responses.page(ErrorPages.plain("文件太大", words), status: .contentTooLarge)
             }
             let token = request.headers[.csrfToken] ?? FormFields(body: body)["csrf"]
             guard let token, Self.constantTimeEqual(token, session.csrfToken) else {
@@ -106,6 +107,8 @@ struct SessionMiddleware: RouterMiddleware {
 extension HTTPField.Name {
     static let csrfToken = HTTPField.Name("X-CSRF-Token")!
     static let secFetchSite = HTTPField.Name("Sec-Fetch-Site")!
+    /// A manifest upload's file name (percent-encoded), which tells CSV from JSON.
+    static let filename = HTTPField.Name("X-Filename")!
 }
 
 /// `application/x-www-form-urlencoded` fields, repeated names kept in order (checkbox lists).

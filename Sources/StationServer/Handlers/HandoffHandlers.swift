@@ -12,7 +12,7 @@ extension HandlerTable {
                 kind: try Self.choice(params.kind, "kind", HandoffKind.self), party: params.party, node: params.node,
                 nodeTier: try params.nodeTier.map { try Self.choice($0, "nodeTier", NodeTier.self) }, vehicle: params.vehicle,
                 counter: params.counter)
-            let handoff = try await context.engine.openHandoff(request, by: context.caller(staff: nil))
+            let handoff = try await context.engine.openHandoff(request, by: context.caller(staff: params.staff))
             return WireMapping.handoffDetail(try await context.engine.handoff(handoff.uid))
         }
 

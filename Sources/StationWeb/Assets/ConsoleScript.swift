@@ -174,6 +174,36 @@ enum ConsoleScript {
             document.addEventListener("station:scan", (e) => { if (e.detail[kind] === id) refreshLive(); });
           });
 
+          // 交接: a manifest file goes up as it is (the console reads its encoding); a typed scan answers in place.
+          const upload = document.querySelector("form[data-upload]");
+          if (upload) {
+            upload.addEventListener("submit", async (event) => {
+              event.preventDefault();
+              const file = document.getElementById("manifest").files[0];
+              const result = document.getElementById("manifest-result");
+              if (!file) return;
+              result.textContent = "正在导入…";
+              try {
+                const response = await fetch(upload.dataset.upload, { method: "POST", body: file, credentials: "same-origin",
+                  headers: { "Accept": "application/json", "Content-Type": "application/octet-stream", "X-CSRF-Token": csrf,
+                    "X-Filename": encodeURIComponent(file.name) } });
+                let reply; try { reply = await response.json(); } catch (e) { reply = { ok: false, error: "导入失败（HTTP " + response.status + "）" }; }
+                result.textContent = reply.ok ? reply.message : reply.error;
+                result.className = "notice " + (reply.ok ? "ok" : "refused");
+                refreshLive();
+              } catch (e) { result.textContent = "控制台连接失败，没有导入。"; result.className = "notice refused"; }
+            });
+          }
+          document.querySelectorAll("form[data-refreshes]").forEach((form) => {
+            form.addEventListener("reply", (e) => {
+              const reply = e.detail; const box = form.querySelector(".reply");
+              if (box) { box.textContent = reply.ok ? reply.message : reply.error; box.className = "reply notice " + (reply.ok ? "ok" : "refused"); }
+              beep(reply.ok ? "ok" : "refused");
+              const input = form.querySelector("input[name=text]"); if (input) { input.value = ""; input.focus(); }
+              refreshLive();
+            });
+          });
+
           // 取件: Enter in the lookup box, with the list for that same query on screen, hands the parcels out; a changed
           // query looks up again. So the counter is four digits, Enter, Enter.
           const lookup = document.querySelector("input[data-confirms]");

@@ -63,6 +63,15 @@ enum ConsoleStyle {
         .parcels td { vertical-align: middle; }
         .parcels input[type=checkbox] { width: 1.6rem; height: 1.6rem; min-height: 0; }
 
+        /* 交接 */
+        .tiles { display: flex; gap: 0.6rem; flex-wrap: wrap; margin: 0.6rem 0; }
+        .tile { border: 3px solid var(--line); border-radius: 10px; padding: 0.3rem 0.8rem; min-width: 7rem; text-align: center; font-size: 1.1rem; }
+        .tile b { display: block; font-size: 3rem; line-height: 1.1; font-variant-numeric: tabular-nums; }
+        .tile.ok { border-color: var(--ok); } .tile.refused { border-color: var(--refused); } .tile.repeat { border-color: var(--repeat); }
+        tr.missing td, tr.damaged td { color: var(--refused); } tr.extra td, tr.misrouted td { color: var(--repeat); }
+        form.close { border: 3px solid var(--ink); border-radius: 10px; padding: 0.4rem 1rem; margin: 0.8rem 0; }
+        .receipt { max-width: 48rem; } .receipt .digest { font-family: monospace; word-break: break-all; font-size: 0.9rem; }
+
         /* 顾客屏 */
         body.display { background: #000; color: #fff; text-align: center; }
         body.display .say { font-size: 3rem; margin-top: 8vh; }
