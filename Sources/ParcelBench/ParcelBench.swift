@@ -69,6 +69,15 @@ struct ParcelBench: ParsableCommand {
     @Flag(help: "Measure handoffs instead: scanning a large manifest against plain intakes, and verifying its receipt.")
     var handoffs = false
 
+    @Flag(help: "Measure the console instead, in a real Chromium: scan-to-screen beside scan-to-event, first load, idle RSS.")
+    var web = false
+
+    @Option(name: .customLong("web-scans"), help: "With --web: scans to time (default 500; --quick 50).")
+    var webScans: Int?
+
+    @Option(name: .customLong("web-binary"), help: "With --web: the parcel-station-web binary (default: the one next to this executable).")
+    var webBinary: String?
+
     @Flag(
         help:
             "Measure the county side instead: sync throughput against COPY, and the county backlog report against psql (needs PostgreSQL: scripts/county-bench.sh)."
@@ -189,6 +198,28 @@ struct ParcelBench: ParsableCommand {
                         "  county backlog report p50      %8.1f ms   psql %8.1f ms   ratio %.2f×   target ≤ 1.5×   %@ (%d stations, %d parcels, %d waiting)",
                     report, viaPsql, report / viaPsql, report / viaPsql <= 1.5 ? "PASS" : "FAIL", figures.stations, figures.parcels,
                     figures.waiting))
+            return
+        }
+        if web {
+            let figures = try WebBench.run(
+                daemon: daemonPath, web: webBinary ?? Self.sibling("parcel-station-web"), root: root, scans: webScans ?? (quick ? 50 : 500))
+            let extra = figures.screen.p99 - figures.socket.p99
+            print("")
+            print("Summary (console)")
+            print(
+                String(
+                    format:
+                        "  scan-to-screen p50 %7.2f ms  p99 %7.2f ms   scan-to-event p50 %7.2f ms  p99 %7.2f ms   p99 +%.2f ms   target ≤ +50 ms   %@",
+                    figures.screen.p50, figures.screen.p99, figures.socket.p50, figures.socket.p99, extra, extra <= 50 ? "PASS" : "FAIL"))
+            print(
+                String(
+                    format: "  first load of 入库 p50 %7.1f ms  max %7.1f ms   (one embedded asset p50 %.1f ms)   target ≤ 300 ms   %@",
+                    figures.firstLoad.p50, figures.firstLoad.max, figures.assetLoad.p50, figures.firstLoad.p50 <= 300 ? "PASS" : "FAIL"))
+            print(
+                String(
+                    format: "  idle RSS parcel-station-web %6.1f MiB   (parcel-stationd %.1f MiB)   target ≤ 30 MiB   %@",
+                    Double(figures.webRSSKiB) / 1024, Double(figures.daemonRSSKiB) / 1024, figures.webRSSKiB <= 30 * 1024 ? "PASS" : "FAIL")
+            )
             return
         }
         if faults {
@@ -511,8 +542,11 @@ struct ParcelBench: ParsableCommand {
     }
 
     /// `parcel-stationd` in the folder of this executable (SwiftPM builds products side by side).
-    static func siblingDaemon() -> String {
-        URL(fileURLWithPath: ownExecutable()).deletingLastPathComponent().appendingPathComponent("parcel-stationd").path
+    static func siblingDaemon() -> String { sibling("parcel-stationd") }
+
+    /// A product built next to this executable.
+    static func sibling(_ name: String) -> String {
+        URL(fileURLWithPath: ownExecutable()).deletingLastPathComponent().appendingPathComponent(name).path
     }
 
     /// The path of this executable.
