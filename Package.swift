@@ -176,7 +176,7 @@ let package = Package(
             name: "ParcelBench",
             dependencies: [
                 "StationClient", "StationProtocol", "ParcelStore", "StationReceipts", "StationEngine", "CountySync", "LedgerSync",
-                "ParcelDomain", "WebDriver",
+                "ParcelDomain", "WebDriver", "StrictJSON",
                 // Spawn: child processes reaped with waitpid, as the county tests do.
                 "StationTestSupport",
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
