@@ -11,19 +11,22 @@ public struct Console: Sendable {
     public let link: StationLink
     public let events: DaemonEvents
     public let sessions: SessionStore
+    public let pairing: DevicePairing
     /// The counter whose pickup scanners this console arms (configuration `counter`, default `1`).
     var counter: String { configuration.counter ?? "1" }
 
-    public init(configuration: ConsoleConfiguration, socketPath: String) {
+    /// `stateDirectory` keeps the paired LAN devices (nil: pairings last until the console stops).
+    public init(configuration: ConsoleConfiguration, socketPath: String, stateDirectory: String? = nil) {
         self.configuration = configuration
         link = StationLink(socketPath: socketPath, clientName: "parcel-station-web")
         events = DaemonEvents(socketPath: socketPath)
         sessions = SessionStore(configuration: configuration)
+        pairing = DevicePairing(stateDirectory: stateDirectory)
     }
 
     public func router() -> Router<ConsoleContext> {
         let router = Router(context: ConsoleContext.self)
-        router.add(middleware: GuardMiddleware(allowLAN: configuration.allowLAN == true))
+        router.add(middleware: GuardMiddleware(allowLAN: configuration.allowLAN == true, pairing: pairing))
         router.get(RouterPath(stringLiteral: Assets.stylePath)) { _, _ in
             Responses.asset(Assets.styleBytes, type: "text/css; charset=utf-8")
         }
@@ -32,6 +35,7 @@ public struct Console: Sendable {
         }
         router.get("/health") { _, _ in Responses.json(["daemon": await events.daemonUp]) }
         SignInRoutes(console: self).add(to: router)
+        PairingRoutes(console: self).add(to: router)
         DisplayRoutes(console: self).add(to: router)
 
         let staff = router.group().add(middleware: SessionMiddleware(sessions: sessions, uploadLimit: configuration.uploadLimit))

@@ -7,13 +7,20 @@ internal import NIOCore
 /// station's LAN, where a device must first be paired (`PairingRoutes`).
 struct GuardMiddleware: RouterMiddleware {
     typealias Context = ConsoleContext
+    static let deviceCookie = "ps_device"
     let allowLAN: Bool
+    let pairing: DevicePairing
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard context.isLoopback || allowLAN else {
             return Responses.page(
                 ErrorPages.plain("只允许本机访问", "控制台只对这台电脑开放。要在平板或第二块屏幕上使用，请在配置里打开 allowLAN 并配对设备。"),
                 status: .forbidden)
+        }
+        if !context.isLoopback, !request.uri.path.hasPrefix("/pair"), !request.uri.path.hasPrefix("/assets/"),
+            await !pairing.isPaired(request.cookies[Self.deviceCookie]?.value)
+        {
+            return Responses.redirect("/pair")
         }
         do {
             return try await next(request, context)

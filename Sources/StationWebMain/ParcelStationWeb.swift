@@ -26,6 +26,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "host:port to serve, overriding the configuration (default 127.0.0.1:8080).")
     var listen: String?
 
+    @Option(help: "Where paired LAN devices are kept (default $STATE_DIRECTORY, as systemd sets it; none: pairings last until exit).")
+    var stateDir: String?
+
     @Flag(help: "Check the configuration and exit.")
     var checkConfig = false
 
@@ -49,7 +52,8 @@ struct Serve: AsyncParsableCommand {
             socket ?? ProcessInfo.processInfo.environment["PARCEL_STATION_SOCKET"] ?? "/run/parcel-station/parcel-station.sock"
         var logger = Logger(label: "parcel-station-web")
         logger.logLevel = .info
-        let console = Console(configuration: configuration, socketPath: socketPath)
+        let state = stateDir ?? ProcessInfo.processInfo.environment["STATE_DIRECTORY"]
+        let console = Console(configuration: configuration, socketPath: socketPath, stateDirectory: state)
         let app = try ConsoleServer.application(console: console, logger: logger) { address in
             // Unbuffered: a script (or a test) waiting for the address reads it at once.
             FileHandle.standardOutput.write(Data("parcel-station-web: serving \(address) (parcel-stationd at \(socketPath))\n".utf8))

@@ -19,7 +19,10 @@ public final class ConsoleProcess: @unchecked Sendable {
         }
     }
 
-    public init(socketPath: String, directory: TemporaryDirectory, staff: [Staff], extra: [String: String] = [:]) throws {
+    /// `listen` `0.0.0.0:0` serves the LAN too (with `extra` `allowLAN`); `baseURL` is then still the loopback one.
+    public init(
+        socketPath: String, directory: TemporaryDirectory, staff: [Staff], extra: [String: String] = [:], listen: String = "127.0.0.1:0"
+    ) throws {
         var entries: [String] = []
         for member in staff {
             let hash = try Self.hashPIN(member.pin)
@@ -27,14 +30,14 @@ public final class ConsoleProcess: @unchecked Sendable {
         }
         let more = extra.sorted { $0.key < $1.key }.map { #","\#($0.key)":\#($0.value)"# }.joined()
         let configPath = directory.file("console.json")
-        try #"{"staff":[\#(entries.joined(separator: ","))],"listen":"127.0.0.1:0"\#(more)}"#.write(
+        try #"{"staff":[\#(entries.joined(separator: ","))],"listen":"\#(listen)"\#(more)}"#.write(
             toFile: configPath, atomically: true, encoding: .utf8)
         logPath = directory.file("console.log")
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let output = Pipe()
         process = Process()
         process.executableURL = URL(fileURLWithPath: BuiltProducts.path(of: "parcel-station-web"))
-        process.arguments = ["--config", configPath, "--socket", socketPath]
+        process.arguments = ["--config", configPath, "--socket", socketPath, "--state-dir", directory.path]
         process.standardOutput = output
         process.standardError = FileHandle(forWritingAtPath: logPath)
         try process.run()
@@ -51,7 +54,7 @@ public final class ConsoleProcess: @unchecked Sendable {
             throw DaemonError.notReady(
                 log: "parcel-station-web did not start: \(seen) \((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")")
         }
-        var url = String(seen[start.lowerBound..<end])
+        var url = String(seen[start.lowerBound..<end]).replacingOccurrences(of: "//0.0.0.0:", with: "//127.0.0.1:")
         if url.hasSuffix("/") { url.removeLast() }
         baseURL = url
     }

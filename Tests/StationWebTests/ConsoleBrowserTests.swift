@@ -177,3 +177,40 @@ struct ConsoleBrowserTests {
         }
     }
 }
+
+/// Serving the LAN: a device that is not the PC must pair with a code that only staff at the PC can show.
+@Suite(.serialized)
+struct ConsolePairingTests {
+    /// This machine's first non-loopback IPv4 address: where a counter tablet would reach the console.
+    static func lanAddress() throws -> String? {
+        let result = try runCommand("/usr/bin/hostname", ["-I"])
+        return result.stdout.split(separator: " ").map(String.init).first { $0.contains(".") && !$0.hasPrefix("127.") }
+    }
+
+    @Test func aLANDeviceMustPairWithACodeShownOnThePC() async throws {
+        let lan = try #require(try Self.lanAddress(), "no LAN address to reach the console from")
+        let fixture = try await ConsoleFixture(consoleExtra: ["allowLAN": "true"], listen: "0.0.0.0:0")
+        defer { Task { await fixture.stop() } }
+        let unpaired = try await fixture.http("GET", "/intake", host: lan)
+        #expect(unpaired.status == 303)
+        #expect(unpaired.headers["location"] == "/pair")
+        #expect(try await fixture.http("GET", "/display", host: lan).headers["location"] == "/pair", "not even the display")
+        // A device on the LAN cannot ask for a code itself.
+        #expect(try await fixture.http("POST", "/pair/new", body: "csrf=x", host: lan).status == 403)
+
+        try await fixture.signIn()
+        try await fixture.browser.navigate(fixture.url("/status"))
+        try await fixture.browser.click(try await fixture.browser.find("form[action='/pair/new'] button"))
+        try await fixture.browser.wait("the pairing code") { try await fixture.text(".outcome .code").count == 6 }
+        let code = try await fixture.text(".outcome .code")
+        let wrong = String(code.reversed()) == code ? "000000" : String(code.reversed())
+        #expect(try await fixture.http("POST", "/pair", body: "code=\(wrong)", host: lan).status == 401)
+        let paired = try await fixture.http("POST", "/pair", body: "code=\(code)", host: lan)
+        #expect(paired.status == 303)
+        let cookie = try #require(paired.headers["set-cookie"]?.split(separator: ";").first.map(String.init))
+        #expect(cookie.hasPrefix("ps_device="))
+        #expect(try await fixture.http("GET", "/signin", headers: ["Cookie": cookie], host: lan).status == 200)
+        // The code is spent.
+        #expect(try await fixture.http("POST", "/pair", body: "code=\(code)", host: lan).status == 401)
+    }
+}

@@ -18,11 +18,15 @@ final class ConsoleFixture: @unchecked Sendable {
     let driver: ChromeDriver
     let browser: WebDriverSession
 
-    init(daemonConfig: String? = nil, consoleExtra: [String: String] = [:], width: Int = 1366, height: Int = 768) async throws {
+    init(
+        daemonConfig: String? = nil, consoleExtra: [String: String] = [:], listen: String = "127.0.0.1:0", width: Int = 1366,
+        height: Int = 768
+    ) async throws {
         daemon = try DaemonProcess(config: daemonConfig)
         console = try ConsoleProcess(
             socketPath: daemon.socketPath, directory: daemon.directory,
-            staff: [.init(name: Self.staffName, pin: Self.pin, role: "head"), .init(name: "李强", pin: "1357")], extra: consoleExtra)
+            staff: [.init(name: Self.staffName, pin: Self.pin, role: "head"), .init(name: "李强", pin: "1357")], extra: consoleExtra,
+            listen: listen)
         driver = try await ChromeDriver(port: try Self.freePort())
         browser = try await WebDriverSession(driverURL: driver.url, width: width, height: height)
     }
@@ -81,16 +85,20 @@ final class ConsoleFixture: @unchecked Sendable {
     }
 
     /// A raw HTTP request from outside the browser (a forged write, a stale cookie).
-    func http(_ method: String, _ path: String, body: String? = nil, headers: [String: String] = [:]) async throws -> (
-        status: Int, body: String
+    func http(_ method: String, _ path: String, body: String? = nil, headers: [String: String] = [:], host: String? = nil) async throws -> (
+        status: Int, body: String, headers: [String: String]
     ) {
-        var request = URLRequest(url: URL(string: url(path))!)
+        var target = url(path)
+        if let host { target = target.replacingOccurrences(of: "127.0.0.1", with: host) }
+        var request = URLRequest(url: URL(string: target)!)
         request.httpMethod = method
         request.httpBody = body.map { Data($0.utf8) }
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let session = URLSession(configuration: .ephemeral, delegate: NoRedirects(), delegateQueue: nil)
         let (data, response) = try await session.data(for: request)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+        let http = response as? HTTPURLResponse
+        let fields = (http?.allHeaderFields ?? [:]).reduce(into: [String: String]()) { $0["\($1.key)".lowercased()] = "\($1.value)" }
+        return (http?.statusCode ?? 0, String(decoding: data, as: UTF8.self), fields)
     }
 }
 

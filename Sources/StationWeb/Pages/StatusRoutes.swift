@@ -10,10 +10,16 @@ struct StatusRoutes {
     func add(to router: RouterGroup<ConsoleContext>) {
         router.get("/status") { _, context in
             let fragment = await live()
+            let pairing: HTML =
+                console.configuration.allowLAN == true && context.isLoopback
+                ? """
+                <form method="post" action="/pair/new" class="noprint">\(Layout.csrfField(context.session!))
+                <button type="submit">配对新设备（平板、第二块屏幕）</button> 已配对 \(await console.pairing.count) 台</form>
+                """ : ""
             return await console.page(
                 "状态", .status, context,
                 """
-                <h1>状态</h1>
+                <h1>状态</h1>\(pairing)
                 <div id="live" data-refresh-url="/status/live" data-refresh-on="scanner.attached scanner.detached">\(fragment)</div>
                 """)
         }
