@@ -90,8 +90,7 @@ public final class NoticeDispatcher: Sendable {
     let random: @Sendable () -> Double
     let logger: Logger
     let leaseSeconds: Double
-    private let wakeStream: AsyncStream<Void>
-    private let wakeContinuation: AsyncStream<Void>.Continuation
+    private let wakeSignal = WakeSignal()
 
     public init(
         queue: any NoticeQueue, channel: any NoticeChannel, configuration: NoticeDispatcherConfiguration,
@@ -108,11 +107,10 @@ public final class NoticeDispatcher: Sendable {
         let limit = channel.timeLimit.components
         let channelSeconds = Double(limit.seconds) + Double(limit.attoseconds) / 1e18
         leaseSeconds = max(configuration.leaseSeconds, 2 * channelSeconds)
-        (wakeStream, wakeContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Starts the next round now rather than after the poll interval (e.g. right after queueing a notice).
-    public func wake() { wakeContinuation.yield() }
+    public func wake() { wakeSignal.signal() }
 
     /// Rounds every poll interval (or on `wake()`) until the task is cancelled. Queue errors are logged and the
     /// round retried later; they never end the loop.
@@ -133,17 +131,7 @@ public final class NoticeDispatcher: Sendable {
     }
 
     private func waitForNextRound() async {
-        let interval = configuration.pollInterval
-        let stream = wakeStream
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await Task.sleep(for: interval) }
-            group.addTask {
-                var iterator = stream.makeAsyncIterator()
-                _ = await iterator.next()
-            }
-            await group.next()
-            group.cancelAll()
-        }
+        await wakeSignal.wait(timeout: configuration.pollInterval)
     }
 
     /// One round at `now`: every notice due is claimed, deferred, sent or closed.
@@ -259,5 +247,52 @@ public final class NoticeDispatcher: Sendable {
             log.error("notice lease lost before its result was recorded", metadata: ["attempt": "\(number)"])
         }
         return summary
+    }
+}
+
+/// A wake-up that is not lost when it comes between two waits, and a wait that ends at the signal or the timeout.
+///
+/// It replaces an AsyncStream read by a fresh iterator each round: cancelling the task blocked in that iterator
+/// (when the timeout won) finished the stream, so from then on every wait returned at once and the dispatcher
+/// spun, at 60–80 % of a core, whenever a notice channel was configured.
+final class WakeSignal: @unchecked Sendable {
+    private let lock = NSLock()
+    private var pending = false
+    private var waiter: CheckedContinuation<Void, Never>?
+
+    func signal() {
+        lock.lock()
+        if let waiter {
+            self.waiter = nil
+            lock.unlock()
+            waiter.resume()
+        } else {
+            pending = true
+            lock.unlock()
+        }
+    }
+
+    func wait(timeout: Duration) async {
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            if !Task.isCancelled { self.signal() }
+        }
+        // Shutdown (the dispatcher's task cancelled) ends the wait at once, as the signal does.
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                lock.lock()
+                if pending {
+                    pending = false
+                    lock.unlock()
+                    continuation.resume()
+                } else {
+                    waiter = continuation
+                    lock.unlock()
+                }
+            }
+        } onCancel: {
+            signal()
+        }
+        timer.cancel()
     }
 }

@@ -240,6 +240,31 @@ import Testing
         #expect(try decodePayload(String(sent.split(separator: "\n")[0])).eventId == "evt-run")
     }
 
+    /// Between rounds the dispatcher waits for the poll interval or a wake-up, and neither is lost or repeated:
+    /// an earlier version finished its wake-up stream the first time the timeout won, and from then on ran rounds
+    /// back to back (60–80 % of a core on a station with a notice channel).
+    @Test func theRunLoopWaitsBetweenRoundsInsteadOfSpinning() async throws {
+        let rounds = RoundCounter()
+        let dispatcher = NoticeDispatcher(
+            queue: InMemoryNoticeQueue(), channel: ScriptedChannel([]),
+            configuration: .init(quietHours: .none(timeZone: shanghai), pollInterval: .milliseconds(100)),
+            clock: {
+                rounds.add()
+                return Date()
+            })
+        let runner = Task { await dispatcher.run() }
+        try await Task.sleep(for: .seconds(1))
+        let timed = rounds.count
+        // About ten rounds in a second of 100 ms waits; a spinning loop makes thousands.
+        #expect((3...20).contains(timed), "\(timed) rounds in one second")
+        // A wake-up that arrives while a round runs is kept for the next wait.
+        for _ in 0..<3 { dispatcher.wake() }
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(rounds.count - timed <= 3)
+        runner.cancel()
+        await runner.value
+    }
+
     @Test func endToEndOverHTTPFailingFirstThenSucceeding() async throws {
         let gateway = try GatewayServer(statuses: [500, 200])
         let queue = InMemoryNoticeQueue()

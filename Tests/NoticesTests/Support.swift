@@ -136,3 +136,19 @@ func decodePayload(_ text: String) throws -> NoticePayload {
     decoder.dateDecodingStrategy = .iso8601
     return try decoder.decode(NoticePayload.self, from: Data(text.utf8))
 }
+
+/// Counts calls from any thread (the dispatcher's clock is called once per round).
+final class RoundCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func add() {
+        lock.lock()
+        value += 1
+        lock.unlock()
+    }
+    var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return value
+    }
+}
