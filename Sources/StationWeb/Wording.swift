@@ -57,6 +57,7 @@ public enum Wording {
         case "stocktake": "盘点"
         case "returns", "return": "退回"
         case "outgoing": "寄件"
+        case "off": "停用"
         default: role
         }
     }
