@@ -62,6 +62,11 @@ public enum Wording {
         }
     }
 
+    /// The person in a ledger actor (`王芳@parcel-station-web(uid 0)` → `王芳`): the counter needs the name, not the tool.
+    public static func staff(_ actor: String) -> String {
+        actor.split(separator: "@", maxSplits: 1).first.map(String.init) ?? actor
+    }
+
     /// An error as one sentence for the counter.
     public static func error(_ error: any Error) -> String {
         switch error {

@@ -30,6 +30,8 @@ struct ConsolePagesTests {
         #expect(((width as? Double) ?? Double((width as? Int) ?? 0)) > 300)
         #expect(try await fixture.text(".report").contains("入库（件）"))
         try await fixture.screenshot("reports")
+        try await fixture.browser.execute("document.querySelector('.report svg').scrollIntoView({ block: 'center' });")
+        try await fixture.screenshot("reports-chart")
 
         // The download link the page offers, fetched with the page's own session: the CSV parcelctl writes.
         let href = try #require(try await fixture.browser.attribute("href", of: try await fixture.browser.find("a[href*='format=csv']")))
@@ -118,6 +120,7 @@ struct ConsolePagesTests {
         #expect(recorded.tracking == "SF1000000000011")
         #expect(recorded.recordedBy.contains(ConsoleFixture.staffName))
         #expect(try await fixture.text("table.complaints").contains("包裹外箱破损"))
+        try await fixture.browser.execute("document.querySelector('table.complaints').scrollIntoView({ block: 'center' });")
         try await fixture.screenshot("complaints")
 
         try await browser.type("已联系快递公司赔付", into: try await browser.find("#complaint-\(recorded.id) input[name=resolution]"))

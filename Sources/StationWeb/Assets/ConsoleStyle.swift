@@ -81,6 +81,7 @@ enum ConsoleStyle {
         .grid-form label.wide { grid-column: 1 / -1; }
         .grid-form p { margin: 0; }
         td.ok, b.ok { color: var(--ok); }
+        .nowrap, table.outgoing td.num, table.outgoing th, table.complaints th, table.scanners th, table.scanners td.num { white-space: nowrap; }
         td form.row { gap: 0.4rem; flex-wrap: nowrap; }
         td form.row input { flex: 1; min-width: 8rem; }
 
@@ -98,7 +99,7 @@ enum ConsoleStyle {
         .report table.wide { font-size: 0.8rem; }
         .report tfoot td { font-weight: bold; border-top: 2px solid var(--ink); }
         .report figure.chart { margin: 0 0 0.6rem; }
-        .report figure.chart svg { max-width: 100%; height: auto; }
+        .report figure.chart svg { width: 100%; max-width: 1000px; height: auto; }  /* scaled up: its 12 px labels read at ~18 px */
         .report .section-notes, .report .notes { font-size: 0.9rem; }
 
         /* 盘点: the counts in large type, growing as the shelf is swept. */

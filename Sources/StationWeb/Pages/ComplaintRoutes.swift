@@ -98,7 +98,7 @@ enum ComplaintPage {
             let source = ComplaintRoutes.sources.first { $0.0 == complaint.source }?.1 ?? complaint.source ?? ""
             let state: HTML =
                 if let resolution = complaint.resolution {
-                    "<b class=\"ok\">已处理</b>：\(resolution)<br><span class=\"muted\">\(Dates.local(complaint.resolvedAt)) \(complaint.resolvedBy)</span>"
+                    "<b class=\"ok\">已处理</b>：\(resolution)<br><span class=\"muted\">\(Dates.local(complaint.resolvedAt)) \(complaint.resolvedBy.map(Wording.staff))</span>"
                 } else {
                     """
                     <form class="row" method="post" action="/complaints/\(String(complaint.id))/resolve">\(Layout.csrfField(session))
@@ -109,7 +109,7 @@ enum ComplaintPage {
             return HTML(
                 """
                 <tr id="complaint-\(String(complaint.id))"><td class="num">#\(String(complaint.id))</td><td>\(about)</td><td>\(complaint.text)</td>
-                <td>\(source)</td><td>\(Dates.local(complaint.at)) \(complaint.recordedBy)</td><td>\(state)</td></tr>
+                <td>\(source)</td><td>\(Dates.local(complaint.at)) \(Wording.staff(complaint.recordedBy))</td><td>\(state)</td></tr>
                 """)
         }
         return """

@@ -125,11 +125,11 @@ enum OutgoingPage {
         let rows = items.map { item in
             HTML(
                 """
-                <tr><td>\(item.waybill)</td><td>\(StationReportDocuments.courierName(item.courier))</td><td>\(item.destination)</td>
+                <tr><td>\(item.waybill)</td><td class="nowrap">\(StationReportDocuments.courierName(item.courier))</td><td>\(item.destination)</td>
                 <td class="num">\(ReportFormat.number(Double(item.weightGrams) / 1000)) 千克</td><td class="num">\(ReportFormat.yuan(fen: item.feeFen)) 元</td>
-                <td>\(item.produce ? "农产品上行" : "")</td><td>\(item.senderTail.map { "尾号 \($0)" } ?? "")\(item.idChecked ? " · 已验证件" : "" as HTML)</td>
-                <td>\(item.state == "handedOver" ? "已交出 \(Dates.local(item.handedAt))" : "待交出")</td>
-                <td>\(Dates.local(item.acceptedAt)) \(item.acceptedBy)</td></tr>
+                <td class="nowrap">\(item.produce ? "农产品上行" : "")</td><td>\(item.senderTail.map { "尾号 \($0)" } ?? "")\(item.idChecked ? " · 已验证件" : "" as HTML)</td>
+                <td class="nowrap">\(item.state == "handedOver" ? "已交出 \(Dates.local(item.handedAt))" : "待交出")</td>
+                <td>\(Dates.local(item.acceptedAt)) \(Wording.staff(item.acceptedBy))</td></tr>
                 """)
         }
         return """

@@ -89,7 +89,7 @@ struct ScannerRoutes {
                 let latency: HTML = scanner.latencyMs.map { "\(Self.ms($0.p50)) / \(Self.ms($0.p99)) 毫秒" } ?? "—"
                 return HTML(
                     """
-                    <tr><td><b>\(scanner.name ?? scanner.product ?? scanner.id)</b><br><span class="muted">\(scanner.id)</span></td>
+                    <tr><td><b>\(scanner.name ?? scanner.product ?? scanner.id)</b>\((scanner.name ?? scanner.product) == nil ? "" : "<br><span class=\"muted\">\(scanner.id)</span>" as HTML)</td>
                     <td>\(Wording.role(scanner.role))\(scanner.roleSource == "command" ? "（已切换）" : "" as HTML)</td><td>\(scanner.counter)</td>
                     <td class="\(scanner.attached ? "ok" : "muted")">\(scanner.attached ? "已连接" : "未连接")</td>
                     <td>\(scanner.lastSeen.map { Dates.local($0) } ?? "—")</td>
