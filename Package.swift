@@ -51,6 +51,10 @@ let package = Package(
         // Report documents (tables, bar charts, notes) and their CSV and HTML renderings; Foundation only, shared by
         // station and county reports.
         .target(name: "ReportRendering", swiftSettings: swiftSettings),
+        // The station's printable documents made from wire results: report documents (laid out by ReportRendering)
+        // and the scanner role command sheet (Code 128). parcelctl and the console both print from here.
+        .target(
+            name: "StationDocuments", dependencies: ["ReportRendering", "StationProtocol", "ParcelDomain"], swiftSettings: swiftSettings),
         .target(
             name: "ParcelStore",
             dependencies: [
@@ -137,7 +141,7 @@ let package = Package(
             name: "StationWeb",
             // The console: Hummingbird pages over the daemon's socket only (StationClient), never the engine or the store.
             dependencies: [
-                "StationClient", "StationProtocol", "StrictJSON", "ReportRendering", "ParcelDomain", "CQREncode",
+                "StationClient", "StationProtocol", "StrictJSON", "ReportRendering", "StationDocuments", "ParcelDomain", "CQREncode",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -164,7 +168,7 @@ let package = Package(
             name: "StationCLI",
             dependencies: [
                 "StationClient", "StationProtocol", "LabelDecoding", "ParcelDomain", "StationReceipts", "Notices", "CountySync",
-                "ReportRendering", "StrictJSON",
+                "ReportRendering", "StationDocuments", "StrictJSON",
                 // parcelctl ledger/backup restore work on the ledger files offline (integrity and custody chain checks).
                 "ParcelStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

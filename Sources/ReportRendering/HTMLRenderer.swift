@@ -25,6 +25,17 @@ public enum HTMLRenderer {
         html.append("<style>\n\(stylesheet(landscape: landscape))\n</style>")
         html.append("</head>")
         html.append("<body>")
+        html.append(content(document, options: options))
+        html.append("</body>")
+        html.append("</html>")
+        return html.joined(separator: "\n") + "\n"
+    }
+
+    /// The report itself without the page around it: its heading, sections (tables and inline SVG charts) and
+    /// notes, for a page that brings its own stylesheet (the console draws reports inside its frame). The charts
+    /// use SVG presentation attributes only, never `style`, so a strict Content-Security-Policy shows them.
+    public static func content(_ document: ReportDocument, options: Options = Options()) -> String {
+        var html: [String] = []
         html.append("<header class=\"report-head\">")
         html.append("<h1>\(escape(document.title))</h1>")
         if let subtitle = document.subtitle { html.append("<p class=\"subtitle\">\(escape(subtitle))</p>") }
@@ -60,9 +71,7 @@ public enum HTMLRenderer {
             html.append("</ul>")
             html.append("</footer>")
         }
-        html.append("</body>")
-        html.append("</html>")
-        return html.joined(separator: "\n") + "\n"
+        return html.joined(separator: "\n")
     }
 
     /// A short table of two columns without a chart.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ReportRendering
 import StationClient
+import StationDocuments
 import StationProtocol
 
 /// `parcelctl report …`: the station's reports as a terminal table, CSV, a printable HTML page, or the wire JSON.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ParcelDomain
 import StationClient
+import StationDocuments
 import StationProtocol
 
 struct Scanners: ParsableCommand {
@@ -119,12 +120,10 @@ struct PrintCommands: ParsableCommand {
     }
 
     static func page() throws -> String {
-        let blocks = try ScannerRole.allCases.map { role in
-            let text = CommandBarcode.text(for: role)
-            return """
-                <section><h2>\(role.label) <small>\(role.rawValue)</small></h2>\(try Code128.svg(for: text, moduleWidth: 2, height: 70))\
-                <p>\(text)</p></section>
-                """
+        let blocks = try CommandSheet.entries().map { entry in
+            """
+            <section><h2>\(entry.label) <small>\(entry.role)</small></h2>\(entry.svg)<p>\(entry.text)</p></section>
+            """
         }
         return """
             <!DOCTYPE html>

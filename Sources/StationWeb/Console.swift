@@ -46,6 +46,11 @@ public struct Console: Sendable {
         ParcelRoutes(console: self).add(to: staff)
         StatusRoutes(console: self).add(to: staff)
         HandoffRoutes(console: self).add(to: staff)
+        ReportRoutes(console: self).add(to: staff)
+        ScannerRoutes(console: self).add(to: staff)
+        StocktakeRoutes(console: self).add(to: staff)
+        OutgoingRoutes(console: self).add(to: staff)
+        ComplaintRoutes(console: self).add(to: staff)
         return router
     }
 

@@ -57,8 +57,14 @@ public enum Wording {
         case "stocktake": "盘点"
         case "returns", "return": "退回"
         case "outgoing": "寄件"
+        case "off": "停用"
         default: role
         }
+    }
+
+    /// The person in a ledger actor (`王芳@parcel-station-web(uid 0)` → `王芳`): the counter needs the name, not the tool.
+    public static func staff(_ actor: String) -> String {
+        actor.split(separator: "@", maxSplits: 1).first.map(String.init) ?? actor
     }
 
     /// An error as one sentence for the counter.

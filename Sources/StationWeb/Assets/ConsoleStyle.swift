@@ -78,6 +78,53 @@ enum ConsoleStyle {
         body.display .code { font-size: 22vw; font-weight: bold; line-height: 1; font-variant-numeric: tabular-nums; }
         body.display .line { font-size: 2rem; }
 
+        /* Forms of the back-office pages: fields in a grid, labels above their boxes. */
+        .filters { align-items: flex-end; margin: 0.4rem 0 0.8rem; }
+        .tabs { margin-bottom: 0.4rem; }
+        .button.active { background: var(--ink); color: #fff; }
+        .grid-form { display: grid; grid-template-columns: repeat(auto-fill, minmax(15rem, 1fr)); gap: 0.4rem 1rem; align-items: end;
+          margin-bottom: 1rem; }
+        .grid-form label { display: flex; flex-direction: column; }
+        .grid-form label.check { flex-direction: row; align-items: center; gap: 0.4rem; min-height: 44px; }
+        .grid-form label.check input { min-height: 0; width: 1.4rem; height: 1.4rem; }
+        .grid-form label.wide { grid-column: 1 / -1; }
+        .grid-form p { margin: 0; }
+        td.ok, b.ok { color: var(--ok); }
+        .nowrap, table.outgoing td.num, table.outgoing th, table.complaints th, table.scanners th, table.scanners td.num { white-space: nowrap; }
+        td form.row { gap: 0.4rem; flex-wrap: nowrap; }
+        td form.row input { flex: 1; min-width: 8rem; }
+
+        /* 报表: the report renderer's markup inside the frame; charts are inline SVG. */
+        .report .report-head { border-bottom: 3px solid var(--ink); margin-bottom: 0.8rem; }
+        .report .report-head h1 { margin: 0; }
+        .report .subtitle, .report .meta { margin: 0.1rem 0; }
+        .report .meta span { margin-right: 1.2rem; }
+        .report main { padding: 0; }
+        .report section { margin: 0 0 1.2rem; }
+        .report h2 { font-size: 1.15rem; border-left: 6px solid var(--info); padding-left: 0.5rem; }
+        .report .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(19rem, 1fr)); gap: 0 1.5rem; align-items: start; }
+        .report table.pair { width: auto; min-width: 50%; }
+        .report .grid table.pair { width: 100%; }
+        .report table.wide { font-size: 0.8rem; }
+        .report tfoot td { font-weight: bold; border-top: 2px solid var(--ink); }
+        .report figure.chart { margin: 0 0 0.6rem; }
+        .report figure.chart svg { width: 100%; max-width: 1000px; height: auto; }  /* scaled up: its 12 px labels read at ~18 px */
+        .report .section-notes, .report .notes { font-size: 0.9rem; }
+
+        /* 盘点: the counts in large type, growing as the shelf is swept. */
+        .counts { display: flex; gap: 0.8rem; flex-wrap: wrap; margin: 0.6rem 0; }
+        .count { border: 4px solid var(--line); border-radius: 10px; padding: 0.3rem 1rem; min-width: 7rem; text-align: center; }
+        .count b { display: block; font-size: 2.6rem; line-height: 1.1; font-variant-numeric: tabular-nums; }
+        .count.ok { border-color: var(--ok); } .count.repeat { border-color: var(--repeat); } .count.refused { border-color: var(--refused); }
+        .shelfcode { font-weight: bold; font-size: 1.3rem; font-variant-numeric: tabular-nums; white-space: nowrap; }
+
+        /* 扫描枪用途切换码: printed at 100%. */
+        .commands { padding: 1rem 2rem; }
+        .commands section { break-inside: avoid; margin: 0 0 1.5rem; }
+        .commands h2 { margin: 0 0 0.3rem; }
+        .commands svg { display: block; }
+        .commands section p { font-family: monospace; margin: 0.2rem 0; }
+
         .signin { max-width: 26rem; margin: 4rem auto; }
         .signin label { display: block; margin: 0.8rem 0 0.2rem; }
         .signin input, .signin select { width: 100%; }

@@ -1,6 +1,6 @@
-/// Code 128 (code set B) for the command barcodes parcelctl prints: every scanner reads Code 128, and set B
+/// Code 128 (code set B) for the command barcodes parcelctl and the console print: every scanner reads Code 128, and set B
 /// carries the upper-case letters and colon of `PSCMD:…`.
-enum Code128 {
+public enum Code128 {
     /// Bar and space widths in modules for symbol values 0…106 (106 is the stop pattern, with its final bar).
     static let patterns: [String] = [
         "212222", "222122", "222221", "121223", "121322", "131222", "122213", "122312", "132212", "221213",
@@ -47,7 +47,7 @@ enum Code128 {
     }
 
     /// An SVG of the barcode, `moduleWidth` user units per module.
-    static func svg(for text: String, moduleWidth: Double = 2, height: Double = 60) throws -> String {
+    public static func svg(for text: String, moduleWidth: Double = 2, height: Double = 60) throws -> String {
         let modules = try modules(for: text)
         var bars = ""
         var index = 0
@@ -67,7 +67,7 @@ enum Code128 {
     }
 
     /// A binary PGM (P5) image of the barcode: `moduleWidth` pixels per module, `height` pixels tall.
-    static func pgm(for text: String, moduleWidth: Int = 3, height: Int = 80) throws -> [UInt8] {
+    public static func pgm(for text: String, moduleWidth: Int = 3, height: Int = 80) throws -> [UInt8] {
         let modules = try modules(for: text)
         let row = modules.flatMap { [UInt8](repeating: $0 ? 0 : 255, count: moduleWidth) }
         var bytes = Array("P5\n\(row.count) \(height)\n255\n".utf8)

@@ -1,15 +1,16 @@
 import Foundation
-import ReportRendering
-import StationProtocol
+public import ReportRendering
+public import StationProtocol
 
 /// The station's reports as documents: each wire result becomes one `ReportDocument`, which the terminal table,
 /// CSV and HTML are all rendered from, so the three always show the same figures. Times are shown in the
 /// station's reporting time zone (from the result), not the zone of the machine running parcelctl. No phone
-/// number is ever part of a result; a parcel shows at most its phone tail.
-enum StationReportDocuments {
+/// number is ever part of a result; a parcel shows at most its phone tail. Shared by parcelctl and the console, so a
+/// report downloaded from either is the same file.
+public enum StationReportDocuments {
     // MARK: Daily and monthly
 
-    static func period(_ report: StationReportResult) -> ReportDocument {
+    public static func period(_ report: StationReportResult) -> ReportDocument {
         let monthly = report.period.kind == "month"
         let zone = report.period.timeZone
         let totals = report.totals
@@ -114,6 +115,10 @@ enum StationReportDocuments {
                     .text("合计"), .integer(sum(\.received)), .integer(sum(\.pickedUp)), .integer(sum(\.returned)), .integer(sum(\.outgoing)),
                     .money(fen: sum(\.outgoingFeesFen)), .empty, .money(fen: sum(\.commissionFen)),
                 ],
+            // The day's shape at a glance on the page and in print; the CSV keeps the table only.
+            chart: ReportChart(
+                title: "分快递公司入库件数", labels: report.byCourier.map { courierNames[$0.courier] ?? $0.courier },
+                counts: report.byCourier.map(\.received), unit: "件", labelAxisTitle: "快递公司", valueAxisTitle: "入库"),
             emptyText: "本期无快递业务")
     }
 
@@ -149,7 +154,7 @@ enum StationReportDocuments {
 
     static let bucketNames = ["<24h": "24小时内", "1-2d": "1–2天", "2-3d": "2–3天", "3-7d": "3–7天", ">7d": "7天以上"]
 
-    static func backlog(_ report: BacklogResult) -> ReportDocument {
+    public static func backlog(_ report: BacklogResult) -> ReportDocument {
         let zone = report.timeZone ?? "Asia/Shanghai"
         let labels = report.buckets.map { bucketNames[$0.label] ?? $0.label }
         var overview: [(String, ReportCell)] = [("在架待取（件）", .integer(report.total))]
@@ -210,7 +215,7 @@ enum StationReportDocuments {
 
     // MARK: Handoff ledger
 
-    static func ledger(_ report: HandoffLedgerResult, fullDigests: Bool) -> ReportDocument {
+    public static func ledger(_ report: HandoffLedgerResult, fullDigests: Bool) -> ReportDocument {
         let zone = report.period.timeZone
         let entries = report.handoffs
         let columns: [ReportColumn] = [
@@ -308,7 +313,7 @@ enum StationReportDocuments {
         "POST": "邮政", "GS1": "GS1", "UNKNOWN": "未识别",
     ]
 
-    static func courierName(_ code: String) -> String {
+    public static func courierName(_ code: String) -> String {
         guard let name = courierNames[code] else { return code }
         return name == code ? code : "\(name) \(code)"
     }
