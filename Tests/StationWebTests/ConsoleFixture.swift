@@ -33,6 +33,18 @@ final class ConsoleFixture: @unchecked Sendable {
 
     func url(_ path: String) -> String { console.baseURL + path }
 
+    /// Runs `body`, then stops the browser, the console and the daemon before returning, also when it throws: the
+    /// next test's browser must not start while this one's is still going down.
+    func run(_ body: (ConsoleFixture) async throws -> Void) async throws {
+        do {
+            try await body(self)
+        } catch {
+            await stop()
+            throw error
+        }
+        await stop()
+    }
+
     func stop() async {
         await browser.quit()
         console.terminate()
