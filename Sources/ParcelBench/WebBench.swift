@@ -15,6 +15,9 @@ enum WebBench {
         var firstLoad: Samples
         var assetLoad: Samples
         var webRSSKiB: Int
+        /// Of it, anonymous memory (heap, stacks): what the console itself costs; the rest is code pages of the binary
+        /// and the Swift libraries, file-backed and shared with every Swift process.
+        var webAnonKiB: Int
         var daemonRSSKiB: Int
     }
 
@@ -105,13 +108,14 @@ enum WebBench {
         return Figures(
             socket: Samples(socketNanos, elapsedNanos: elapsed), screen: Samples(screenNanos, elapsedNanos: elapsed),
             firstLoad: Samples(loads, elapsedNanos: 1), assetLoad: Samples(assets, elapsedNanos: 1),
-            webRSSKiB: residentKiB(console.pid), daemonRSSKiB: residentKiB(daemonPID))
+            webRSSKiB: residentKiB(console.pid), webAnonKiB: residentKiB(console.pid, field: "RssAnon:"),
+            daemonRSSKiB: residentKiB(daemonPID))
     }
 
-    /// VmRSS of a process, in KiB.
-    static func residentKiB(_ pid: Int32) -> Int {
+    /// VmRSS (or another field of /proc/PID/status) of a process, in KiB.
+    static func residentKiB(_ pid: Int32, field: String = "VmRSS:") -> Int {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field) })
         else { return -1 }
         return Int(line.split(separator: " ").dropFirst().first ?? "") ?? -1
     }

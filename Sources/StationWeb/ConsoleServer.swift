@@ -2,31 +2,43 @@ public import Hummingbird
 public import Logging
 internal import NIOCore
 public import ServiceLifecycle
+import UnixSignals
 
 /// The console as a running service: the HTTP server and the daemon event hub, stopped together on SIGTERM.
 public enum ConsoleServer {
-    public static func application(console: Console, logger: Logger, onRunning: @escaping @Sendable (String) async -> Void)
-        throws -> some ApplicationProtocol
+    /// The server and the hub in one service group. The hub comes after the server so that it stops first (a
+    /// group stops its services in reverse order): ending every page's event stream lets the server's graceful
+    /// shutdown finish, where it would otherwise wait for those endless responses until systemd's SIGKILL.
+    public static func serviceGroup(console: Console, logger: Logger, onRunning: @escaping @Sendable (String) async -> Void) throws
+        -> ServiceGroup
     {
         let address = try console.configuration.listenAddress
-        return Application(
+        let app = Application(
             router: console.router(),
             configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: "parcel-station-web"),
-            services: [EventHubService(events: console.events)],
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? address.port
                 let host = address.host.contains(":") ? "[\(address.host)]" : address.host
                 await onRunning("http://\(host):\(port)/")
             },
             logger: logger)
+        return ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: app), .init(service: EventHubService(events: console.events))],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     }
 }
 
-/// Runs the event hub's reconnect loop for as long as the console runs.
+/// Runs the event hub's reconnect loop for as long as the console runs, and ends every page's stream at shutdown.
 struct EventHubService: Service {
     let events: DaemonEvents
 
     func run() async throws {
-        await cancelWhenGracefulShutdown { await events.run() }
+        await withGracefulShutdownHandler {
+            await cancelWhenGracefulShutdown { await events.run() }
+        } onGracefulShutdown: {
+            Task { await events.closeSubscribers() }
+        }
+        await events.closeSubscribers()
     }
 }

@@ -41,6 +41,12 @@ public actor DaemonEvents {
 
     public var subscriberCount: Int { subscribers.count }
 
+    /// Ends every page's stream (shutdown): their responses complete and the server can stop.
+    public func closeSubscribers() {
+        for subscriber in subscribers.values { subscriber.continuation.finish() }
+        subscribers = [:]
+    }
+
     private func unsubscribe(_ id: UUID) { subscribers[id] = nil }
 
     private var stateMessage: Message {

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 public import Hummingbird
 internal import NIOCore
+import ServiceLifecycle
 
 /// How the console answers: pages, redirects after a form, JSON for the script, server-sent events, and the
 /// headers every answer carries (a strict Content-Security-Policy: nothing runs or loads that the console
@@ -59,36 +60,34 @@ enum Responses {
         headers[.contentType] = "text/event-stream; charset=utf-8"
         headers[.cacheControl] = "no-store"
         let body = ResponseBody { writer in
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                let (ticks, tick) = AsyncStream<Void>.makeStream()
-                group.addTask {
-                    while !Task.isCancelled {
-                        try await Task.sleep(for: .seconds(15))
-                        tick.yield()
-                    }
+            // One loop writes; the daemon's events and the pings feed it.
+            let (merged, sink) = AsyncStream<DaemonEvents.Message?>.makeStream(bufferingPolicy: .bufferingNewest(256))
+            let forward = Task {
+                for await message in messages { sink.yield(message) }
+                sink.finish()
+            }
+            let pings = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(15))
+                    sink.yield(nil)
                 }
-                // Both sources feed one loop, so only this task writes.
-                let merged = AsyncStream<DaemonEvents.Message?> { continuation in
-                    let forward = Task {
-                        for await message in messages { continuation.yield(message) }
-                        continuation.finish()
-                    }
-                    let pings = Task {
-                        for await _ in ticks { continuation.yield(nil) }
-                    }
-                    continuation.onTermination = { _ in
-                        forward.cancel()
-                        pings.cancel()
-                    }
-                }
-                try await writer.write(ByteBuffer(string: "retry: 1000\n\n"))
+            }
+            defer {
+                forward.cancel()
+                pings.cancel()
+            }
+            try await writer.write(ByteBuffer(string: "retry: 1000\n\n"))
+            // SIGTERM ends the stream: the server's graceful shutdown waits for open responses, and this one would
+            // otherwise never end (seen: a console that did not stop while a page was open).
+            try await withGracefulShutdownHandler {
                 for await message in merged {
                     let frame = message.map { "event: \($0.name)\ndata: \($0.json)\n\n" } ?? ": ping\n\n"
                     try await writer.write(ByteBuffer(string: frame))
                 }
-                group.cancelAll()
-                try await writer.finish(nil)
+            } onGracefulShutdown: {
+                sink.finish()
             }
+            try await writer.finish(nil)
         }
         return Response(status: .ok, headers: headers, body: body)
     }

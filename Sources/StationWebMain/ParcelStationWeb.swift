@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import StationWeb
 
 /// `parcel-station-web`: the station console, a web page at the counter that talks to `parcel-stationd` over its socket.
@@ -54,11 +55,11 @@ struct Serve: AsyncParsableCommand {
         logger.logLevel = .info
         let state = stateDir ?? ProcessInfo.processInfo.environment["STATE_DIRECTORY"]
         let console = Console(configuration: configuration, socketPath: socketPath, stateDirectory: state)
-        let app = try ConsoleServer.application(console: console, logger: logger) { address in
+        let group = try ConsoleServer.serviceGroup(console: console, logger: logger) { address in
             // Unbuffered: a script (or a test) waiting for the address reads it at once.
             FileHandle.standardOutput.write(Data("parcel-station-web: serving \(address) (parcel-stationd at \(socketPath))\n".utf8))
         }
-        try await app.runService()
+        try await group.run()
     }
 }
 

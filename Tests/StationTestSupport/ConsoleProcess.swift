@@ -68,9 +68,13 @@ public final class ConsoleProcess: @unchecked Sendable {
 
     public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
+    /// SIGTERM, then waits (polled: Foundation's waitUntilExit spins on Linux); SIGKILL after 10 s. Returns the
+    /// exit status.
     @discardableResult
     public func terminate() -> Int32 {
         if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        for _ in 0..<500 where process.isRunning { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         return process.terminationStatus
     }

@@ -218,3 +218,26 @@ struct ConsolePairingTests {
         }
     }
 }
+
+/// Stopping the console (systemd's SIGTERM) while pages hold their event streams open.
+struct ConsoleShutdownTests {
+    @Test func sigtermStopsTheConsoleWhileAPageStreamsEvents() async throws {
+        let daemon = try DaemonProcess()
+        defer { daemon.terminate() }
+        let console = try ConsoleProcess(
+            socketPath: daemon.socketPath, directory: daemon.directory, staff: [.init(name: "王芳", pin: "2468")])
+        // The customer display's stream needs no sign-in: open it and leave it open, as a screen on the wall does.
+        let stream = Process()
+        stream.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        stream.arguments = ["-s", "-N", "-o", "/dev/null", console.baseURL + "/display/events"]
+        try stream.run()
+        defer { if stream.isRunning { stream.terminate() } }
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(stream.isRunning, "the stream is open")
+        let started = ContinuousClock.now
+        kill(console.process.processIdentifier, SIGTERM)
+        while console.process.isRunning, ContinuousClock.now - started < .seconds(8) { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!console.process.isRunning, "still running 8 s after SIGTERM with a page's stream open")
+        #expect(console.process.isRunning || console.process.terminationStatus == 0)
+    }
+}
