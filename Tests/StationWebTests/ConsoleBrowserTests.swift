@@ -76,6 +76,13 @@ struct ConsoleBrowserTests {
                 #expect(try connection.call(Method.get, GetParams(tracking: tracking)).parcel.state == "pickedUp")
             }
             #expect(try connection.call(Method.get, GetParams(tracking: "YT7400000000033")).parcel.state != "pickedUp")
+
+            // One parcel's page: its state, history and notices; the status page: the ledger's disk.
+            try await fixture.browser.navigate(fixture.url("/parcel?t=SF1000000000011"))
+            #expect(try await fixture.text("main").contains("已取件"))
+            #expect(try await fixture.text("main").contains("取件通知"))
+            try await fixture.browser.navigate(fixture.url("/status"))
+            try await fixture.waitForText("#live", "可用")
         }
     }
 

@@ -147,7 +147,7 @@ enum HandoffPage {
         let rows = lines.sorted { ($0.scannedAt ?? "~") > ($1.scannedAt ?? "~") }.prefix(500).map { line in
             HTML(
                 """
-                <tr class="\(line.status)"><td>\(line.tracking)</td><td>\(status(line.status))</td><td>\(line.bag ?? "")</td>
+                <tr class="\(line.status)"><td><a href="/parcel?t=\(line.tracking)">\(line.tracking)</a></td><td>\(status(line.status))</td><td>\(line.bag ?? "")</td>
                 <td>\(line.destination ?? "")</td><td>\(Dates.local(line.scannedAt))</td><td>\(line.note ?? "")</td></tr>
                 """)
         }

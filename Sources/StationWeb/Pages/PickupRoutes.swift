@@ -135,7 +135,8 @@ enum PickupPage {
                 """
                 <tr><td><input type="checkbox" name="tracking" value="\(parcel.tracking)" checked aria-label="\(parcel.tracking)"></td>
                 <td class="shelf">\(parcel.pickupCode ?? "—")</td><td>\(parcel.couriers.first?.name ?? parcel.courier ?? "")</td>
-                <td>\(Dates.local(parcel.receivedAt))\(parcel.overdue ? " · 滞留" : "" as HTML)</td><td>\(parcel.tracking)</td></tr>
+                <td>\(Dates.local(parcel.receivedAt))\(parcel.overdue ? " · 滞留" : "" as HTML)</td>
+                <td><a href="/parcel?t=\(parcel.tracking)">\(parcel.tracking)</a></td></tr>
                 """)
         }
         return """

@@ -54,12 +54,24 @@ struct StatusRoutes {
             <tr><th>滞留</th><td class="num">\(station.overdue)</td></tr>
             <tr><th>账本</th><td>\(station.database) · \(String(station.events)) 条记录</td></tr>
             <tr><th>备份</th><td>\(backup)</td></tr>
+            <tr><th>磁盘</th><td>\(Self.disk(station.disk))</td></tr>
             </tbody></table>
             <h3>按状态</h3><table><tbody>\(counts)</tbody></table></section>
             <section class="grow"><h2>县级同步</h2>\(Self.sync(try? await sync.get()))
             <h2>扫描枪</h2>\(Self.scanners((try? await scanners.get())?.scanners ?? []))</section>
             </div>
             """
+    }
+
+    /// Free space on the ledger's disk; under 1 GiB (or 5 %) it is a warning in words: a full disk stops intake.
+    static func disk(_ disk: DiskDTO?) -> HTML {
+        guard let disk, disk.totalBytes > 0 else { return "未知" }
+        let gib = 1_073_741_824.0
+        let free = String(format: "%.1f", Double(disk.freeBytes) / gib)
+        let total = String(format: "%.1f", Double(disk.totalBytes) / gib)
+        let low = disk.freeBytes < 1 << 30 || Double(disk.freeBytes) / Double(disk.totalBytes) < 0.05
+        let words = "可用 \(free) GB / 共 \(total) GB"
+        return low ? "<span class=\"notice refused\">\(words)：空间不足，磁盘满了将无法入库，请清理</span>" : "\(words)"
     }
 
     static func sync(_ sync: SyncStatusResult?) -> HTML {
