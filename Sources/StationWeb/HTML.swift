@@ -1,3 +1,5 @@
+import ReportRendering
+
 /// A piece of HTML. Interpolating a `String` escapes it; interpolating `HTML` inserts it as is. So markup built
 /// with `"<td>\(name)</td>" as HTML` cannot carry a name's `<script>` into the page, and the only way to insert
 /// raw text is to say so (`HTML(raw:)`, used for the embedded charts the report renderer escapes itself).
@@ -21,22 +23,9 @@ public struct HTML: Sendable, ExpressibleByStringInterpolation, CustomStringConv
         public mutating func appendInterpolation(_ values: [HTML]) { for value in values { text += value.text } }
     }
 
-    /// Escapes text for element content and quoted attribute values alike.
-    public static func escape(_ value: String) -> String {
-        var out = ""
-        out.reserveCapacity(value.utf8.count)
-        for character in value.unicodeScalars {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(character)
-            }
-        }
-        return out
-    }
+    /// Escapes text for element content and quoted attribute values alike: the report renderer's escaping, so the
+    /// console and the downloaded reports treat text the same way.
+    public static func escape(_ value: String) -> String { HTMLRenderer.escape(value) }
 
     public static func + (lhs: HTML, rhs: HTML) -> HTML { HTML(raw: lhs.text + rhs.text) }
 }
