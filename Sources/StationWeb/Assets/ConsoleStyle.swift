@@ -5,6 +5,7 @@ enum ConsoleStyle {
         :root { --ok: #0b6e2a; --ok-bg: #e3f5e8; --repeat: #8a5300; --repeat-bg: #fff1d6; --refused: #a11616;
           --refused-bg: #fde4e4; --info: #0b4f8a; --info-bg: #e2efff; --ink: #111; --line: #888; --bg: #fff; --nav: #1d2b3a; }
         * { box-sizing: border-box; }
+        [hidden] { display: none !important; }  /* the button rules below would otherwise show a hidden undo */
         html { font-size: 20px; }
         body { margin: 0; font-family: "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "Microsoft YaHei",
           "PingFang SC", sans-serif; color: var(--ink); background: var(--bg); line-height: 1.4; }
