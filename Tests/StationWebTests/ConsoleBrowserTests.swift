@@ -15,7 +15,8 @@ struct ConsoleBrowserTests {
             try await fixture.browser.navigate(fixture.url("/intake"))
             try await waitUntilLive(fixture)
             // Nothing to undo before the first intake: the button is not on screen.
-            #expect(try await fixture.browser.execute("return getComputedStyle(document.getElementById('undo')).display;") as? String == "none")
+            #expect(
+                try await fixture.browser.execute("return getComputedStyle(document.getElementById('undo')).display;") as? String == "none")
 
             let connection = try fixture.connect()
             let outcome = try connection.call(Method.submitScan, SubmitScanParams(text: "SF1234567890123"))
