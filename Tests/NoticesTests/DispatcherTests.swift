@@ -245,24 +245,34 @@ import Testing
     /// back to back (60–80 % of a core on a station with a notice channel).
     @Test func theRunLoopWaitsBetweenRoundsInsteadOfSpinning() async throws {
         let rounds = RoundCounter()
+        // A minute between rounds: the first round runs at once, the next only on a wake-up.
         let dispatcher = NoticeDispatcher(
             queue: InMemoryNoticeQueue(), channel: ScriptedChannel([]),
-            configuration: .init(quietHours: .none(timeZone: shanghai), pollInterval: .milliseconds(100)),
+            configuration: .init(quietHours: .none(timeZone: shanghai), pollInterval: .seconds(60)),
             clock: {
                 rounds.add()
                 return Date()
             })
         let runner = Task { await dispatcher.run() }
-        try await Task.sleep(for: .seconds(1))
-        let timed = rounds.count
-        // About ten rounds in a second of 100 ms waits; a spinning loop makes thousands.
-        #expect((3...20).contains(timed), "\(timed) rounds in one second")
-        // A wake-up that arrives while a round runs is kept for the next wait.
-        for _ in 0..<3 { dispatcher.wake() }
-        try await Task.sleep(for: .milliseconds(50))
-        #expect(rounds.count - timed <= 3)
+        try await Task.sleep(for: .milliseconds(500))
+        // The old loop made about 19,000 rounds a second here.
+        #expect(rounds.count <= 1, "\(rounds.count) rounds before any wake-up")
+        dispatcher.wake()
+        try await waitFor(rounds, atLeast: 2)
+        #expect(rounds.count == 2)
+        // Two wake-ups that come together start one round or two, never a run of them.
+        dispatcher.wake()
+        dispatcher.wake()
+        try await waitFor(rounds, atLeast: 3)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect((3...4).contains(rounds.count), "\(rounds.count) rounds after three wake-ups")
         runner.cancel()
         await runner.value
+    }
+
+    private func waitFor(_ rounds: RoundCounter, atLeast count: Int) async throws {
+        for _ in 0..<400 where rounds.count < count { try await Task.sleep(for: .milliseconds(25)) }
+        #expect(rounds.count >= count, "a wake-up started no round")
     }
 
     @Test func endToEndOverHTTPFailingFirstThenSucceeding() async throws {
