@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 internal import NIOCore
 internal import NIOPosix
 public import StationProtocol

@@ -1,7 +1,7 @@
-public import Foundation
+import Foundation
 public import Hummingbird
 public import StationClient
-public import StationProtocol
+import StationProtocol
 
 /// The station console: pages for the counter, over the daemon's socket only. It keeps no records of its own:
 /// sessions live in memory, everything else is asked of `parcel-stationd` when a page is drawn, and every write

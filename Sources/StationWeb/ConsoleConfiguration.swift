@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import StrictJSON
 
 /// The console's part of the station configuration: `/etc/parcel-station/console.json` (its own file, so the

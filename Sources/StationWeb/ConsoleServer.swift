@@ -1,4 +1,4 @@
-public import Hummingbird
+import Hummingbird
 public import Logging
 internal import NIOCore
 public import ServiceLifecycle

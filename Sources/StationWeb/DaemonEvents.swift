@@ -1,6 +1,6 @@
-public import Foundation
+import Foundation
 import StationClient
-public import StationProtocol
+import StationProtocol
 import StrictJSON
 
 /// One subscription to the daemon's events, shared by every open page: each browser gets its own stream of

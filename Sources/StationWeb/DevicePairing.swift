@@ -1,5 +1,5 @@
 import Crypto
-public import Foundation
+import Foundation
 
 /// Pairing a counter tablet or a second screen when the console serves the station's LAN: staff at the PC
 /// itself ask for a one-time code (six digits, five minutes, five tries), the new device types it once and keeps

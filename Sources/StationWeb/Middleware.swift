@@ -1,6 +1,6 @@
 import Foundation
-public import HTTPTypes
-public import Hummingbird
+import HTTPTypes
+import Hummingbird
 internal import NIOCore
 
 /// The first check on every request: the console serves this PC only, unless the configuration opens it to the

@@ -1,5 +1,5 @@
 internal import Crypto
-public import Foundation
+import Foundation
 internal import _CryptoExtras
 
 /// Staff PINs as the configuration stores them: `pbkdf2-sha256$<rounds>$<salt>$<key>` (base64), never the PIN.

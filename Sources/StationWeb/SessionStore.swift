@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A signed-in member of staff at one browser.
 public struct ConsoleSession: Sendable {

@@ -1,5 +1,5 @@
 import Crypto
-public import Foundation
+import Foundation
 
 /// The embedded stylesheet and script, served under a content hash so a browser may cache them for good and
 /// still picks up a new console at once.

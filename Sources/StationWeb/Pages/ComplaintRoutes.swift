@@ -1,5 +1,5 @@
 import Foundation
-public import Hummingbird
+import Hummingbird
 import StationProtocol
 
 /// 投诉: record a complaint about a parcel (its tracking number) or a handoff (its number), see the open ones (or

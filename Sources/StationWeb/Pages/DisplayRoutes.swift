@@ -1,4 +1,4 @@
-public import Hummingbird
+import Hummingbird
 
 /// 顾客屏: a read-only screen facing the customers ("请取件 3-2-0147"). No sign-in, nothing it can change, and
 /// its event stream carries only a scan's result, pickup code and display line: no number, no tail, no name.

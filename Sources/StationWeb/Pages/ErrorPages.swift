@@ -1,4 +1,4 @@
-public import HTTPTypes
+import HTTPTypes
 
 /// Pages that say what happened, in words, when a request cannot be served.
 enum ErrorPages {

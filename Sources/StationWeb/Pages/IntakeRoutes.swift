@@ -1,5 +1,5 @@
 import Foundation
-public import Hummingbird
+import Hummingbird
 import StationProtocol
 
 /// 入库: the live outcome of every scan from every scanner, the pickup code in the largest type on the page, a

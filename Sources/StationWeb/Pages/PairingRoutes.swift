@@ -1,4 +1,4 @@
-public import Hummingbird
+import Hummingbird
 
 /// 配对: a LAN device (counter tablet, second screen) becomes trusted by typing a code shown on the station PC.
 struct PairingRoutes {

@@ -1,5 +1,5 @@
 import Foundation
-public import Hummingbird
+import Hummingbird
 import StationProtocol
 
 /// One parcel (查询): where it is, its history and its notices; and undo (撤销) of an intake or a pickup within

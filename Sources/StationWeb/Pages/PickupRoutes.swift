@@ -1,5 +1,5 @@
 import Foundation
-public import Hummingbird
+import Hummingbird
 import StationProtocol
 
 /// 取件: a phone tail or pickup code → every parcel waiting for it with its shelf code → hand out one, several or

@@ -1,5 +1,5 @@
 import Foundation
-public import Hummingbird
+import Hummingbird
 
 /// 登录, 锁屏 and 退出. The session cookie is HttpOnly and SameSite=Strict: no script reads it and no other
 /// site's page sends it.

@@ -1,5 +1,5 @@
 import Foundation
-public import Hummingbird
+import Hummingbird
 import StationProtocol
 
 /// 状态: the daemon, its ledger and backups, the county link and the scanners, in one page that refreshes

@@ -1,5 +1,5 @@
 import Foundation
-public import Hummingbird
+import Hummingbird
 import StationProtocol
 
 /// 盘点: start a sweep of one shelf (or the whole station) for this counter, watch it fill in as the stocktake
