@@ -87,11 +87,7 @@ public final class StationConnection {
     public func callRaw<P: Codable & Sendable>(_ method: String, _ params: P) throws -> [UInt8] {
         let id = nextID
         nextID += 1
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var line = [UInt8](try encoder.encode(Request(id: .number(id), method: method, params: params)))
-        line.append(UInt8(ascii: "\n"))
-        try send(line)
+        try send(try Self.requestLine(id: id, method: method, params: params))
         while true {
             let reply = try readLine()
             let head = try? StrictJSONDecoder.ownOutput.decode(AnyServerMessage.self, from: Data(reply))
@@ -103,6 +99,19 @@ public final class StationConnection {
             if head?.id == .number(id) || head?.id == nil { return reply }
         }
     }
+
+    /// One request as the line the daemon reads: sorted keys (stable for logs and goldens) and a newline.
+    static func requestLine<P: Codable & Sendable>(id: Int64, method: String, params: P) throws -> [UInt8] {
+        var line = [UInt8](try requestEncoder.encode(Request(id: .number(id), method: method, params: params)))
+        line.append(UInt8(ascii: "\n"))
+        return line
+    }
+
+    private static let requestEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
 
     /// Decodes a reply line: its result, or its error thrown as `WireError`.
     public static func decodeResult<R: Decodable>(_ line: [UInt8], as type: R.Type) throws -> R {

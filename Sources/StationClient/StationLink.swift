@@ -9,7 +9,7 @@ import StrictJSON
 /// Calls are never retried: a write whose connection dropped is reported as `connectionClosed`, because only a
 /// fresh read can tell whether it took effect.
 public actor StationLink {
-    public let socketPath: String
+    private let socketPath: String
     private let clientName: String
     private let group: any EventLoopGroup
     private var outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>?
@@ -17,7 +17,7 @@ public actor StationLink {
     private var pending: [Int64: CheckedContinuation<[UInt8], any Error>] = [:]
     private var nextID: Int64 = 1
     /// What the daemon said at the last Hello.
-    public private(set) var hello: HelloResult?
+    private var hello: HelloResult?
 
     public init(socketPath: String, clientName: String) {
         self.socketPath = socketPath
@@ -27,18 +27,24 @@ public actor StationLink {
 
     /// Calls a declared method; an error reply is thrown as `WireError`, a transport failure as `ClientError`.
     public func call<P, R>(_ method: MethodDeclaration<P, R>, _ params: P, timeout: Duration = .seconds(30)) async throws -> R {
-        let line = try await callRaw(method.rawValue, params, timeout: timeout)
-        return try Self.decodeResult(line, as: R.self)
+        try await ensureConnected()
+        return try StationConnection.decodeResult(try await send(method.rawValue, params, timeout: timeout), as: R.self)
     }
 
-    /// Sends one request and returns its reply line.
-    public func callRaw<P: Codable & Sendable>(_ method: String, _ params: P, timeout: Duration = .seconds(30)) async throws -> [UInt8] {
+    /// The daemon's answer to this connection's Hello (its station, version and the access it gives), connecting
+    /// first if need be.
+    public func connectedHello() async throws -> HelloResult {
         try await ensureConnected()
+        guard let hello else { throw ClientError.connectionClosed }
+        return hello
+    }
+
+    /// Sends one request on the open connection and returns its reply line.
+    private func send<P: Codable & Sendable>(_ method: String, _ params: P, timeout: Duration) async throws -> [UInt8] {
         guard let outbound else { throw ClientError.connectionClosed }
         let id = nextID
         nextID += 1
-        var bytes = [UInt8](try Self.encoder.encode(Request(id: .number(id), method: method, params: params)))
-        bytes.append(UInt8(ascii: "\n"))
+        let bytes = try StationConnection.requestLine(id: id, method: method, params: params)
         let timer = Task { [weak self] in
             try await Task.sleep(for: timeout)
             await self?.fail(id, ClientError.timedOut)
@@ -55,9 +61,6 @@ public actor StationLink {
             }
         }
     }
-
-    /// True when a connection is open (it may still drop at any moment).
-    public var isConnected: Bool { outbound != nil }
 
     private func ensureConnected() async throws {
         if outbound != nil { return }
@@ -88,7 +91,8 @@ public actor StationLink {
         outbound = writer
         let hello: HelloResult
         do {
-            hello = try await call(Method.hello, HelloParams(client: clientName), timeout: .seconds(10))
+            hello = try StationConnection.decodeResult(
+                try await send(Method.hello.rawValue, HelloParams(client: clientName), timeout: .seconds(10)), as: HelloResult.self)
         } catch {
             writer.finish()
             outbound = nil
@@ -125,16 +129,6 @@ public actor StationLink {
         pending = [:]
         for continuation in calls.values { continuation.resume(throwing: ClientError.connectionClosed) }
     }
-
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
-
-    private static func decodeResult<R: Decodable>(_ line: [UInt8], as type: R.Type) throws -> R {
-        try StationConnection.decodeResult(line, as: type)
-    }
 }
 
 /// Following the daemon's events from an async tool.
@@ -147,8 +141,10 @@ public enum StationEvents {
     ) async throws {
         let channel = try await LineChannel.connect(socketPath: socketPath, group: MultiThreadedEventLoopGroup.singleton)
         try await channel.executeThenClose { inbound, outbound in
-            try await outbound.write(ByteBuffer(bytes: try requestLine(1, Method.hello, HelloParams(client: client))))
-            try await outbound.write(ByteBuffer(bytes: try requestLine(2, Method.subscribe, NoParams())))
+            let hello = try StationConnection.requestLine(id: 1, method: Method.hello.rawValue, params: HelloParams(client: client))
+            try await outbound.write(ByteBuffer(bytes: hello))
+            try await outbound.write(
+                ByteBuffer(bytes: try StationConnection.requestLine(id: 2, method: Method.subscribe.rawValue, params: NoParams())))
             for try await buffer in inbound {
                 let line = Array(buffer: buffer)
                 guard let head = try? StrictJSONDecoder.ownOutput.decode(AnyServerMessage.self, from: Data(line)) else { continue }
@@ -161,11 +157,5 @@ public enum StationEvents {
             }
         }
         throw ClientError.connectionClosed
-    }
-
-    private static func requestLine<P, R>(_ id: Int64, _ method: MethodDeclaration<P, R>, _ params: P) throws -> [UInt8] {
-        var bytes = [UInt8](try StationLink.encoder.encode(Request(id: .number(id), method: method.rawValue, params: params)))
-        bytes.append(UInt8(ascii: "\n"))
-        return bytes
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 public import Hummingbird
+public import Logging
 public import StationClient
 import StationProtocol
 
@@ -16,10 +17,10 @@ public struct Console: Sendable {
     var counter: String { configuration.counter ?? "1" }
 
     /// `stateDirectory` keeps the paired LAN devices (nil: pairings last until the console stops).
-    public init(configuration: ConsoleConfiguration, socketPath: String, stateDirectory: String? = nil) {
+    public init(configuration: ConsoleConfiguration, socketPath: String, stateDirectory: String? = nil, logger: Logger? = nil) {
         self.configuration = configuration
         link = StationLink(socketPath: socketPath, clientName: "parcel-station-web")
-        events = DaemonEvents(socketPath: socketPath)
+        events = logger.map { DaemonEvents(socketPath: socketPath, logger: $0) } ?? DaemonEvents(socketPath: socketPath)
         sessions = SessionStore(configuration: configuration)
         pairing = DevicePairing(stateDirectory: stateDirectory)
     }
@@ -59,10 +60,9 @@ public struct Console: Sendable {
         Layout.Frame(station: await stationName(), session: context.session, daemonUp: await events.daemonUp)
     }
 
-    /// The station's name as the daemon gave it at the last hello (the console may have started before it).
+    /// The station's name as the daemon gave it at the connection's hello (the console may have started before it).
     func stationName() async -> String {
-        if await link.hello == nil { _ = try? await link.call(Method.hello, HelloParams(client: "parcel-station-web")) }
-        return await link.hello?.station.name ?? "站点"
+        (try? await link.connectedHello())?.station.name ?? "站点"
     }
 
     /// A whole page in the frame.

@@ -34,11 +34,7 @@ struct EventHubService: Service {
     let events: DaemonEvents
 
     func run() async throws {
-        await withGracefulShutdownHandler {
-            await cancelWhenGracefulShutdown { await events.run() }
-        } onGracefulShutdown: {
-            Task { await events.closeSubscribers() }
-        }
-        await events.closeSubscribers()
+        // Cancelled at shutdown, the loop ends and closes every page's stream.
+        await cancelWhenGracefulShutdown { await events.run() }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+public import Logging
 import StationClient
 import StationProtocol
 import StrictJSON
@@ -13,7 +14,7 @@ public actor DaemonEvents {
         public var json: String
     }
 
-    public enum Audience: Sendable {
+    public enum Audience: Sendable, Equatable {
         /// Signed-in staff: every event as the daemon sends it.
         case staff
         /// The customer-facing display: only a scan's result, its pickup code and its display line.
@@ -21,13 +22,18 @@ public actor DaemonEvents {
     }
 
     private let socketPath: String
+    private let logger: Logger
     private var subscribers: [UUID: (audience: Audience, continuation: AsyncStream<Message>.Continuation)] = [:]
     public private(set) var daemonUp = false
-    public private(set) var lastFailure: String?
+    /// Why the last attempt to follow the daemon ended, logged once each time it changes (not every retry).
+    private var lastFailure: String?
     /// Bumped at each (re)connection: pages that saw a gap reload their data.
-    public private(set) var connection = 0
+    private var connection = 0
 
-    public init(socketPath: String) { self.socketPath = socketPath }
+    public init(socketPath: String, logger: Logger = Logger(label: "parcel-station-web.events")) {
+        self.socketPath = socketPath
+        self.logger = logger
+    }
 
     /// A stream that starts with the daemon's state and then carries events as they come.
     public func subscribe(_ audience: Audience) -> AsyncStream<Message> {
@@ -38,8 +44,6 @@ public actor DaemonEvents {
         continuation.onTermination = { _ in Task { await self.unsubscribe(id) } }
         return stream
     }
-
-    public var subscriberCount: Int { subscribers.count }
 
     /// Ends every page's stream (shutdown): their responses complete and the server can stop.
     public func closeSubscribers() {
@@ -61,13 +65,17 @@ public actor DaemonEvents {
                 try await followOnce()
                 backoff = .milliseconds(250)
             } catch {
-                lastFailure = "\(error)"
+                let failure = "\(error)"
+                if failure != lastFailure, !Task.isCancelled {
+                    logger.warning("cannot follow parcel-stationd's events; retrying", metadata: ["error": "\(failure)"])
+                }
+                lastFailure = failure
             }
             setUp(false)
             try? await Task.sleep(for: backoff)
             backoff = min(backoff * 2, .seconds(3))
         }
-        for subscriber in subscribers.values { subscriber.continuation.finish() }
+        closeSubscribers()
     }
 
     private func followOnce() async throws {
@@ -81,6 +89,7 @@ public actor DaemonEvents {
         daemonUp = up
         if up {
             connection += 1
+            if lastFailure != nil { logger.info("following parcel-stationd's events again") }
             lastFailure = nil
         }
         broadcast(stateMessage, to: nil)
@@ -100,8 +109,6 @@ public actor DaemonEvents {
         }
     }
 }
-
-extension DaemonEvents.Audience: Equatable {}
 
 /// Reading an event line without re-encoding it.
 enum EventLine {

@@ -54,7 +54,7 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "parcel-station-web")
         logger.logLevel = .info
         let state = stateDir ?? ProcessInfo.processInfo.environment["STATE_DIRECTORY"]
-        let console = Console(configuration: configuration, socketPath: socketPath, stateDirectory: state)
+        let console = Console(configuration: configuration, socketPath: socketPath, stateDirectory: state, logger: logger)
         let group = try ConsoleServer.serviceGroup(console: console, logger: logger) { address in
             // Unbuffered: a script (or a test) waiting for the address reads it at once.
             FileHandle.standardOutput.write(Data("parcel-station-web: serving \(address) (parcel-stationd at \(socketPath))\n".utf8))
