@@ -1,6 +1,7 @@
 import Foundation
 import StationClient
 import StationProtocol
+import StationTestSupport
 import StrictJSON
 import WebDriver
 
@@ -9,6 +10,8 @@ import WebDriver
 /// subscriber) in the same run; the intake page's first load beside loading one embedded asset; the console's
 /// idle RSS beside the daemon's.
 enum WebBench {
+    static let pin = "2468"
+
     struct Figures {
         var socket: Samples
         var screen: Samples
@@ -25,19 +28,20 @@ enum WebBench {
         try DaemonProcess.with(
             executable: daemon, stateDir: root + "/web-state", socketPath: root + "/web.sock", logPath: root + "/web-daemon.log"
         ) { process in
-            let console = try ConsoleUnderTest(executable: web, socketPath: root + "/web.sock", root: root)
-            defer { console.stop() }
+            let console = try ConsoleProcess(
+                socketPath: root + "/web.sock", folder: root, staff: [.init(name: "王芳", pin: pin)], executable: web)
+            defer { console.terminate() }
             let daemonPID = process.pid
             return try blocking { try await measure(console: console, daemonPID: daemonPID, socketPath: root + "/web.sock", scans: scans) }
         }
     }
 
-    private static func measure(console: ConsoleUnderTest, daemonPID: Int32, socketPath: String, scans: Int) async throws -> Figures {
-        let driver = try await ChromeDriver(port: Int.random(in: 20_000...40_000))
+    private static func measure(console: ConsoleProcess, daemonPID: Int32, socketPath: String, scans: Int) async throws -> Figures {
+        let driver = try await ChromeDriver()
         let browser = try await WebDriverSession(driverURL: driver.url)
         defer { Task { await browser.quit() } }
-        try await browser.navigate(console.url + "/signin")
-        try await browser.type(ConsoleUnderTest.pin, into: try await browser.find("#pin"))
+        try await browser.navigate(console.baseURL + "/signin")
+        try await browser.type(pin, into: try await browser.find("#pin"))
         try await browser.click(try await browser.find("button[type=submit]"))
         try await browser.wait("the intake page") { try await browser.currentURL().hasSuffix("/intake") }
         try await browser.wait("the live stream") { try await browser.execute("return document.body.dataset.live;") as? String == "up" }
@@ -87,7 +91,7 @@ enum WebBench {
 
         print("[W2] first load of the intake page, 30 times, beside loading the embedded stylesheet alone")
         func navigationMillis(_ path: String) async throws -> UInt64 {
-            try await browser.navigate(console.url + path)
+            try await browser.navigate(console.baseURL + path)
             let millis =
                 try await browser.execute(
                     "const n = performance.getEntriesByType('navigation')[0]; return n.loadEventEnd - n.startTime;") as? NSNumber
@@ -103,12 +107,13 @@ enum WebBench {
         }
 
         print("[W3] idle memory after 3 s with the intake page open")
-        try await browser.navigate(console.url + "/intake")
+        try await browser.navigate(console.baseURL + "/intake")
         try await Task.sleep(for: .seconds(3))
         return Figures(
             socket: Samples(socketNanos, elapsedNanos: elapsed), screen: Samples(screenNanos, elapsedNanos: elapsed),
             firstLoad: Samples(loads, elapsedNanos: 1), assetLoad: Samples(assets, elapsedNanos: 1),
-            webRSSKiB: residentKiB(console.pid), webAnonKiB: residentKiB(console.pid, field: "RssAnon:"),
+            webRSSKiB: residentKiB(console.process.processIdentifier),
+            webAnonKiB: residentKiB(console.process.processIdentifier, field: "RssAnon:"),
             daemonRSSKiB: residentKiB(daemonPID))
     }
 
@@ -130,53 +135,5 @@ enum WebBench {
         }
         done.wait()
         return try result!.get()
-    }
-}
-
-/// `parcel-station-web` on a free loopback port, with one member of staff.
-final class ConsoleUnderTest: @unchecked Sendable {
-    static let pin = "2468"
-    let process = Process()
-    let url: String
-    var pid: Int32 { process.processIdentifier }
-
-    init(executable: String, socketPath: String, root: String) throws {
-        let hashing = Process()
-        hashing.executableURL = URL(fileURLWithPath: executable)
-        hashing.arguments = ["hash-pin"]
-        let input = Pipe()
-        let output = Pipe()
-        hashing.standardInput = input
-        hashing.standardOutput = output
-        try hashing.run()
-        input.fileHandleForWriting.write(Data((Self.pin + "\n").utf8))
-        try input.fileHandleForWriting.close()
-        let hash = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(
-            in: .whitespacesAndNewlines)
-        hashing.waitUntilExit()
-        let config = root + "/console.json"
-        try #"{"staff":[{"name":"王芳","pin":"\#(hash)"}],"listen":"127.0.0.1:0"}"#.write(toFile: config, atomically: true, encoding: .utf8)
-        let stdout = Pipe()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["--config", config, "--socket", socketPath]
-        process.standardOutput = stdout
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try process.run()
-        var seen = ""
-        while !seen.contains("\n") {
-            let chunk = stdout.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen += String(decoding: chunk, as: UTF8.self)
-        }
-        guard let start = seen.range(of: "http://"), let end = seen[start.lowerBound...].firstIndex(of: " ") else {
-            process.terminate()
-            throw BenchError("parcel-station-web did not start: \(seen)")
-        }
-        url = String(seen[start.lowerBound..<end]).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
-    }
-
-    func stop() {
-        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
-        for _ in 0..<100 where process.isRunning { usleep(20_000) }
     }
 }

@@ -114,16 +114,9 @@ extension StationEngine {
     public nonisolated func importManifest(handoff uid: String, data: Data, format: Manifest.Format) async throws -> HandoffDetail {
         let lines = try Manifest.parse(data, format: format)
         // Recipients' hashes are computed here, before the write, so a long manifest does not hold the writer.
-        let hasher = self.hasher
-        let keepsFull = settings.storeFullPhone
         let phones = Dictionary(
-            lines.compactMap { line -> (String, RecipientPhone)? in
-                guard line.phoneTail != nil else { return nil }
-                return (
-                    line.tracking,
-                    RecipientPhone(tail: line.phoneTail, hash: line.phone.map(hasher.hash), full: keepsFull ? line.phone?.digits : nil)
-                )
-            }, uniquingKeysWith: { first, _ in first })
+            lines.compactMap { line in line.phoneTail.map { (line.tracking, recipientPhone(line.phone, tail: $0)) } },
+            uniquingKeysWith: { first, _ in first })
         return try await store.write { tx -> HandoffDetail in
             let handoff = try Self.openHandoff(uid, in: tx)
             let listed = Set(try tx.lines(handoffID: handoff.id).map(\.tracking))

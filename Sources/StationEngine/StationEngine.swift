@@ -92,22 +92,10 @@ public actor StationEngine {
                 name: "courier", reason: "a courier code such as SF, ZTO or YUNDA (letters and digits, at most 16)")
         }
         let tracking = try TrackingNumber(raw: request.scan, courierHint: request.courier)
-        var phone: PhoneNumber? = nil
-        var tail: String? = nil
-        if let text = request.phone, !text.isEmpty {
-            phone = try PhoneNumber(parsing: text)
-            tail = phone?.tail
-        }
-        if let text = request.phoneTail, !text.isEmpty {
-            let given = try PhoneNumber.validateTail(text)
-            if let tail, tail != given {
-                throw EngineError.invalidParameter(name: "phoneTail", reason: "does not match the last 4 digits of phone")
-            }
-            tail = given
-        }
+        let recipient = try recipientPhone(phone: request.phone, phoneTail: request.phoneTail)
         let new = NewParcel(
-            tracking: tracking, courier: tracking.likelyCourier, phoneTail: tail, phoneHash: phone.map(hasher.hash),
-            phoneFull: settings.storeFullPhone ? phone?.digits : nil, at: clock.nowMillis())
+            tracking: tracking, courier: tracking.likelyCourier, phoneTail: recipient?.tail, phoneHash: recipient?.hash,
+            phoneFull: recipient?.full, at: clock.nowMillis())
         let allocate = codeAllocation()
         let actor = caller.actor
         let outcome = try await store.write { tx in try Self.takeIn(new, tx: tx, allocate: allocate, actor: actor) }

@@ -46,6 +46,7 @@ public struct Console: Sendable {
         PickupRoutes(console: self).add(to: staff)
         ParcelRoutes(console: self).add(to: staff)
         StatusRoutes(console: self).add(to: staff)
+        PairingRoutes(console: self).addCodeRoute(to: staff)
         HandoffRoutes(console: self).add(to: staff)
         ReportRoutes(console: self).add(to: staff)
         ScannerRoutes(console: self).add(to: staff)
@@ -88,6 +89,8 @@ struct CallFailure: Error {
     var words: String { Wording.error(error) }
     /// True when the daemon could not be reached at all (nothing happened).
     var unreachable: Bool { error is ClientError }
+    /// The page's status: 503 when the daemon was not reached, 409 when it refused.
+    var status: HTTPResponse.Status { unreachable ? .serviceUnavailable : .conflict }
     var code: String? { (error as? WireError)?.code.rawValue }
 }
 

@@ -22,5 +22,5 @@ public struct ConsoleContext: RequestContext {
     }
 
     /// Forms are small; manifests have their own larger limit where they are read.
-    public var maxUploadSize: Int { 64 * 1024 }
+    public var maxUploadSize: Int { FormFields.maximumBytes }
 }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// Pairing a counter tablet or a second screen when the console serves the station's LAN: staff at the PC
@@ -32,14 +31,14 @@ public actor DevicePairing {
             code = nil
             return nil
         }
-        guard SessionMiddleware.constantTimeEqual(given, current.value) else {
+        guard Secrets.equal(given, current.value) else {
             current.triesLeft -= 1
             code = current.triesLeft > 0 ? current : nil
             return nil
         }
         code = nil
-        let token = SessionStore.randomToken()
-        paired.insert(Self.digest(token))
+        let token = Secrets.randomToken()
+        paired.insert(Secrets.sha256(Array(token.utf8)))
         if let file {
             try? (paired.sorted().joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
         }
@@ -48,12 +47,8 @@ public actor DevicePairing {
 
     public func isPaired(_ token: String?) -> Bool {
         guard let token else { return false }
-        return paired.contains(Self.digest(token))
+        return paired.contains(Secrets.sha256(Array(token.utf8)))
     }
 
     public var count: Int { paired.count }
-
-    static func digest(_ token: String) -> String {
-        SHA256.hash(data: Array(token.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
 }

@@ -68,6 +68,11 @@ enum Layout {
         "<div class=\"notice \(tone)\" role=\"status\">\(text)</div>"
     }
 
+    /// A notice and the way back: what a write says when it is done or refused.
+    static func outcome(_ text: String, tone: String, back: String) -> HTML {
+        "\(notice(text, tone: tone))<p><a class=\"button\" href=\"\(back)\">返回</a></p>"
+    }
+
     static func csrfField(_ session: ConsoleSession) -> HTML {
         "<input type=\"hidden\" name=\"csrf\" value=\"\(session.csrfToken)\">"
     }

@@ -17,15 +17,22 @@ struct GuardMiddleware: RouterMiddleware {
                 ErrorPages.plain("只允许本机访问", "控制台只对这台电脑开放。要在平板或第二块屏幕上使用，请在配置里打开 allowLAN 并配对设备。"),
                 status: .forbidden)
         }
-        if !context.isLoopback, !request.uri.path.hasPrefix("/pair"), !request.uri.path.hasPrefix("/assets/"),
-            await !pairing.isPaired(request.cookies[Self.deviceCookie]?.value)
-        {
-            return Responses.redirect("/pair")
+        if !context.isLoopback {
+            // A pairing code is shown only on the PC: no LAN device, paired or not, may ask for one.
+            guard request.uri.path != "/pair/new" else {
+                return Responses.page(ErrorPages.plain("不能配对", "配对码只能由已登录的员工在站点电脑上生成。"), status: .forbidden)
+            }
+            if request.uri.path != "/pair", !request.uri.path.hasPrefix("/assets/"),
+                await !pairing.isPaired(request.cookies[Self.deviceCookie]?.value)
+            {
+                return Responses.redirect("/pair")
+            }
         }
         do {
             return try await next(request, context)
-        } catch let error as HTTPError {
-            // Hummingbird's own refusals (unknown page, body too large) as pages in words, not bare statuses.
+        } catch let error as any HTTPResponseError {
+            // Hummingbird's and NIO's refusals (unknown page, a body over its limit) as pages in words, not bare
+            // statuses: a form over 64 KiB on the sign-in page got an empty 413 before.
             return Responses.page(ErrorPages.forStatus(error.status), status: error.status)
         }
     }
@@ -73,7 +80,7 @@ struct SessionMiddleware: RouterMiddleware {
                 return Responses.page(ErrorPages.plain("文件太大", words), status: .contentTooLarge)
             }
             let token = request.headers[.csrfToken] ?? FormFields(body: body)["csrf"]
-            guard let token, Self.constantTimeEqual(token, session.csrfToken) else {
+            guard let token, Secrets.equal(token, session.csrfToken) else {
                 if request.wantsJSON {
                     return Responses.json(WriteReply(ok: false, error: "页面已过期（安全令牌不符），请刷新页面后重试。没有做任何修改。"), status: .forbidden)
                 }
@@ -89,9 +96,9 @@ struct SessionMiddleware: RouterMiddleware {
         if request.wantsJSON || request.uri.path == "/events" || request.method == .post {
             return Responses.json(WriteReply(ok: false, error: locked ? "已锁屏，请输入 PIN 解锁。" : "请先登录。没有做任何修改。"), status: .unauthorized)
         }
-        let next = target.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"
-        if locked { return Responses.redirect("/unlock?next=\(next)") }
-        return Responses.redirect("/signin?next=\(next)" + (staleCookie ? "&stale=1" : ""))
+        if locked { return Responses.redirect("/unlock", query: ["next": target]) }
+        return staleCookie
+            ? Responses.redirect("/signin", query: ["next": target, "stale": "1"]) : Responses.redirect("/signin", query: ["next": target])
     }
 
     /// Browsers say where a request comes from; a write from another site's page is refused even before the token.
@@ -101,13 +108,6 @@ struct SessionMiddleware: RouterMiddleware {
             return origin == "http://\(host)" || origin == "https://\(host)"
         }
         return true
-    }
-
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8)
-        let y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }
 
@@ -120,6 +120,7 @@ extension HTTPField.Name {
 
 /// `application/x-www-form-urlencoded` fields, repeated names kept in order (checkbox lists).
 struct FormFields: Sendable {
+    static let maximumBytes = 64 * 1024
     private(set) var pairs: [(String, String)] = []
 
     init(body: ByteBuffer) { self.init(text: String(buffer: body)) }
@@ -148,8 +149,9 @@ struct FormFields: Sendable {
 }
 
 extension Request {
-    /// The form of a POST (the session middleware has already collected its body within the limit).
+    /// The form of a POST, at most `FormFields.maximumBytes` (a manifest upload has its own limit where it is read),
+    /// also on the pages outside the session middleware (sign-in, pairing), where anyone may post.
     func form() async throws -> FormFields {
-        FormFields(body: try await body.collect(upTo: 64 << 20))
+        FormFields(body: try await body.collect(upTo: FormFields.maximumBytes))
     }
 }

@@ -13,53 +13,52 @@ enum Responses {
         + "media-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
     static func page(_ html: HTML, status: HTTPResponse.Status = .ok) -> Response {
-        var headers = securityHeaders
-        headers[.contentType] = "text/html; charset=utf-8"
-        headers[.cacheControl] = "no-store"
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html.text)))
+        make(status, type: "text/html; charset=utf-8", body: ByteBuffer(string: html.text))
     }
 
-    /// 303 after a form: the browser shows the page anew with a GET, so a reload never repeats the write.
-    static func redirect(_ location: String) -> Response {
-        var headers = securityHeaders
-        headers[.location] = location
-        headers[.cacheControl] = "no-store"
-        return Response(status: .seeOther, headers: headers)
+    /// 303 after a form: the browser shows the page anew with a GET, so a reload never repeats the write. `query`
+    /// values are percent-encoded here, once for every caller.
+    static func redirect(_ path: String, query: KeyValuePairs<String, String> = [:]) -> Response {
+        var location = path
+        for (index, (name, value)) in query.enumerated() {
+            location += (index == 0 ? "?" : "&") + name + "=" + (value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+        }
+        var response = make(.seeOther, type: nil, body: nil)
+        response.headers[.location] = location
+        return response
     }
 
     static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
-        var headers = securityHeaders
-        headers[.contentType] = "application/json; charset=utf-8"
-        headers[.cacheControl] = "no-store"
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
         let data = (try? encoder.encode(value)) ?? Data(#"{"ok":false,"error":"encoding"}"#.utf8)
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        return make(status, type: "application/json; charset=utf-8", body: ByteBuffer(bytes: data))
     }
 
     static func asset(_ bytes: [UInt8], type: String) -> Response {
-        var headers = securityHeaders
-        headers[.contentType] = type
-        headers[.cacheControl] = "public, max-age=31536000, immutable"
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        make(.ok, type: type, cache: "public, max-age=31536000, immutable", body: ByteBuffer(bytes: bytes))
     }
 
     /// A download: CSV or HTML from the report renderer.
     static func download(_ bytes: [UInt8], type: String, filename: String) -> Response {
-        var headers = securityHeaders
-        headers[.contentType] = type
-        headers[.cacheControl] = "no-store"
+        var response = make(.ok, type: type, body: ByteBuffer(bytes: bytes))
         let ascii = filename.unicodeScalars.allSatisfy { $0.isASCII && $0 != "\"" } ? filename : "report"
-        headers[.contentDisposition] = "attachment; filename=\"\(ascii)\""
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        response.headers[.contentDisposition] = "attachment; filename=\"\(ascii)\""
+        return response
+    }
+
+    /// Every answer: the security headers, its type, and no caching unless it is an immutable asset.
+    private static func make(_ status: HTTPResponse.Status, type: String?, cache: String = "no-store", body: ByteBuffer?) -> Response {
+        var headers = securityHeaders
+        if let type { headers[.contentType] = type }
+        headers[.cacheControl] = cache
+        return Response(status: status, headers: headers, body: body.map { ResponseBody(byteBuffer: $0) } ?? ResponseBody())
     }
 
     /// Server-sent events from `messages`, with a comment every 15 s so a dead connection is noticed.
     static func events(_ messages: AsyncStream<DaemonEvents.Message>) -> Response {
-        var headers = securityHeaders
-        headers[.contentType] = "text/event-stream; charset=utf-8"
-        headers[.cacheControl] = "no-store"
-        let body = ResponseBody { writer in
+        var response = make(.ok, type: "text/event-stream; charset=utf-8", body: nil)
+        response.body = ResponseBody { writer in
             // One loop writes; the daemon's events and the pings feed it.
             let (merged, sink) = AsyncStream<DaemonEvents.Message?>.makeStream(bufferingPolicy: .bufferingNewest(256))
             let forward = Task {
@@ -89,7 +88,7 @@ enum Responses {
             }
             try await writer.finish(nil)
         }
-        return Response(status: .ok, headers: headers, body: body)
+        return response
     }
 
     static var securityHeaders: HTTPFields {

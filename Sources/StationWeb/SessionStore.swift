@@ -48,7 +48,8 @@ public actor SessionStore {
         failures["name:" + name] = nil
         let now = clock.now
         let session = ConsoleSession(
-            id: Self.randomToken(), staff: name, role: member.role ?? .staff, csrfToken: Self.randomToken(), lastActive: now, locked: false)
+            id: Secrets.randomToken(), staff: name, role: member.role ?? .staff, csrfToken: Secrets.randomToken(), lastActive: now,
+            locked: false)
         sessions[session.id] = (session, now)
         return session
     }
@@ -104,11 +105,5 @@ public actor SessionStore {
             failures[key, default: []].append(now)
             failures[key] = failures[key]!.filter { now - $0 < Self.window }
         }
-    }
-
-    /// 32 random bytes as hex: session ids and CSRF tokens.
-    static func randomToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
     }
 }

@@ -13,7 +13,9 @@ public final class ChromeDriver: @unchecked Sendable {
         return candidates.compactMap { $0 }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    public init(port: Int) async throws {
+    /// Starts chromedriver on `port`, or on a free loopback port.
+    public init(port: Int? = nil) async throws {
+        let port = try port ?? Self.freeLoopbackPort()
         guard let executable = Self.executable else {
             throw WebDriverSession.Failure(description: "chromedriver not found: apt install chromium chromium-driver")
         }
@@ -31,6 +33,23 @@ public final class ChromeDriver: @unchecked Sendable {
         }
         kill(process.processIdentifier, SIGKILL)
         throw WebDriverSession.Failure(description: "chromedriver did not start on port \(port)")
+    }
+
+    /// A loopback port nobody listens on now.
+    public static func freeLoopbackPort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw WebDriverSession.Failure(description: "no socket for a free port") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard bound == 0, named == 0 else { throw WebDriverSession.Failure(description: "no free loopback port") }
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     deinit {

@@ -1,7 +1,8 @@
 public import Foundation
 
 /// A real `parcel-station-web` on a free loopback port, talking to a test daemon's socket; its configuration
-/// (staff with PIN hashes made by the console's own `hash-pin`) is written beside the daemon's files.
+/// (staff with PIN hashes made by the console's own `hash-pin`) is written to `folder`, beside the daemon's files.
+/// The console tests and `parcel-bench --web` start it the same way.
 public final class ConsoleProcess: @unchecked Sendable {
     public let process: Process
     /// `http://127.0.0.1:PORT`, without a trailing slash.
@@ -21,23 +22,24 @@ public final class ConsoleProcess: @unchecked Sendable {
 
     /// `listen` `0.0.0.0:0` serves the LAN too (with `extra` `allowLAN`); `baseURL` is then still the loopback one.
     public init(
-        socketPath: String, directory: TemporaryDirectory, staff: [Staff], extra: [String: String] = [:], listen: String = "127.0.0.1:0"
+        socketPath: String, folder: String, staff: [Staff], extra: [String: String] = [:], listen: String = "127.0.0.1:0",
+        executable: String = BuiltProducts.path(of: "parcel-station-web")
     ) throws {
         var entries: [String] = []
         for member in staff {
-            let hash = try Self.hashPIN(member.pin)
+            let hash = try Self.hashPIN(member.pin, executable: executable)
             entries.append(#"{"name":"\#(member.name)","pin":"\#(hash)","role":"\#(member.role)"}"#)
         }
         let more = extra.sorted { $0.key < $1.key }.map { #","\#($0.key)":\#($0.value)"# }.joined()
-        let configPath = directory.file("console.json")
+        let configPath = folder + "/console.json"
         try #"{"staff":[\#(entries.joined(separator: ","))],"listen":"\#(listen)"\#(more)}"#.write(
             toFile: configPath, atomically: true, encoding: .utf8)
-        logPath = directory.file("console.log")
+        logPath = folder + "/console.log"
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let output = Pipe()
         process = Process()
-        process.executableURL = URL(fileURLWithPath: BuiltProducts.path(of: "parcel-station-web"))
-        process.arguments = ["--config", configPath, "--socket", socketPath, "--state-dir", directory.path]
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["--config", configPath, "--socket", socketPath, "--state-dir", folder]
         process.standardOutput = output
         process.standardError = FileHandle(forWritingAtPath: logPath)
         try process.run()
@@ -60,8 +62,8 @@ public final class ConsoleProcess: @unchecked Sendable {
     }
 
     /// `parcel-station-web hash-pin`, as an administrator would run it.
-    public static func hashPIN(_ pin: String) throws -> String {
-        let result = try runCommand(BuiltProducts.path(of: "parcel-station-web"), ["hash-pin"], input: pin + "\n")
+    public static func hashPIN(_ pin: String, executable: String = BuiltProducts.path(of: "parcel-station-web")) throws -> String {
+        let result = try runCommand(executable, ["hash-pin"], input: pin + "\n")
         guard result.status == 0 else { throw DaemonError.notReady(log: "hash-pin failed: \(result.stderr)") }
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }

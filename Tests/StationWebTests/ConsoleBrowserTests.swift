@@ -181,6 +181,10 @@ struct ConsoleBrowserTests {
             let paused = try await fixture.http("POST", "/signin", body: "name=%E7%8E%8B%E8%8A%B3&pin=\(ConsoleFixture.pin)")
             #expect(paused.status == 401)
             #expect(paused.body.contains("次数太多"))
+            // A sign-in form far over the form limit is refused in words, not buffered.
+            let huge = try await fixture.http("POST", "/signin", body: "pin=" + String(repeating: "1", count: 200_000))
+            #expect(huge.status == 413)
+            #expect(huge.body.contains("文件太大"))
         }
     }
 
@@ -235,7 +239,7 @@ struct ConsoleShutdownTests {
         let daemon = try DaemonProcess()
         defer { daemon.terminate() }
         let console = try ConsoleProcess(
-            socketPath: daemon.socketPath, directory: daemon.directory, staff: [.init(name: "王芳", pin: "2468")])
+            socketPath: daemon.socketPath, folder: daemon.directory.path, staff: [.init(name: "王芳", pin: "2468")])
         // The customer display's stream needs no sign-in: open it and leave it open, as a screen on the wall does.
         let stream = Process()
         stream.executableURL = URL(fileURLWithPath: "/usr/bin/curl")

@@ -24,10 +24,10 @@ final class ConsoleFixture: @unchecked Sendable {
     ) async throws {
         daemon = try DaemonProcess(config: daemonConfig)
         console = try ConsoleProcess(
-            socketPath: daemon.socketPath, directory: daemon.directory,
+            socketPath: daemon.socketPath, folder: daemon.directory.path,
             staff: [.init(name: Self.staffName, pin: Self.pin, role: "head"), .init(name: "李强", pin: "1357")], extra: consoleExtra,
             listen: listen)
-        driver = try await ChromeDriver(port: try Self.freePort())
+        driver = try await ChromeDriver()
         browser = try await WebDriverSession(driverURL: driver.url, width: width, height: height)
     }
 
@@ -81,20 +81,6 @@ final class ConsoleFixture: @unchecked Sendable {
     }
 
     func connect() throws -> StationConnection { try daemon.connect(client: "console-test") }
-
-    /// A loopback port nobody listens on now.
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
 
     /// A raw HTTP request from outside the browser (a forged write, a stale cookie).
     func http(_ method: String, _ path: String, body: String? = nil, headers: [String: String] = [:], host: String? = nil) async throws -> (

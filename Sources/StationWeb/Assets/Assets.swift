@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// The embedded stylesheet and script, served under a content hash so a browser may cache them for good and
@@ -10,6 +9,6 @@ enum Assets {
     static let scriptPath = "/assets/console-\(digest(scriptBytes)).js"
 
     private static func digest(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).prefix(6).map { String(format: "%02x", $0) }.joined()
+        String(Secrets.sha256(bytes).prefix(12))
     }
 }

@@ -21,7 +21,6 @@ enum ConsoleScript {
             try { reply = await response.json(); } catch (e) { reply = { ok: false, error: "控制台的回复无法识别（HTTP " + response.status + "）" }; }
             return reply;
           }
-          window.consolePost = post;
 
           // Live data: one EventSource per page; the browser reconnects by itself, the server says whether the daemon is up.
           let lastConnection = null;
@@ -33,7 +32,6 @@ enum ConsoleScript {
               } catch (e) { /* the banner already says why */ }
             });
           }
-          window.consoleRefresh = refreshLive;
           if (body.dataset.events) {
             const source = new EventSource(body.dataset.events);
             source.addEventListener("open", () => showBanner(""));
@@ -77,7 +75,6 @@ enum ConsoleScript {
             const utterance = new SpeechSynthesisUtterance(text); utterance.lang = "zh-CN"; utterance.rate = 1.1;
             speechSynthesis.cancel(); speechSynthesis.speak(utterance);
           }
-          window.consoleBeep = beep;
           document.querySelectorAll("input[data-setting]").forEach((box) => {
             const key = box.dataset.setting;
             const on = localStorage.getItem(key) ? localStorage.getItem(key) === "on" : box.defaultChecked;

@@ -33,10 +33,10 @@ struct ComplaintRoutes {
                 staff: session.staff)
             switch await console.call(Method.recordComplaint, params) {
             case .success(let complaint):
-                return Responses.redirect("/complaints?done=" + Self.escape("已登记投诉 #\(complaint.id)。"))
+                return Responses.redirect("/complaints", query: ["done": "已登记投诉 #\(complaint.id)。"])
             case .failure(let failure):
                 return await console.page(
-                    "投诉", .complaints, context, status: failure.unreachable ? .serviceUnavailable : .conflict,
+                    "投诉", .complaints, context, status: failure.status,
                     await page(
                         session: session, all: false, form: form, notices: [Layout.notice(failure.words + " 没有登记。", tone: "refused")]))
             }
@@ -45,18 +45,16 @@ struct ComplaintRoutes {
             guard let id = Int64(try context.parameters.require("id")) else { return Responses.redirect("/complaints") }
             let form = try await request.form()
             guard let resolution = form.text("resolution") else {
-                return Responses.redirect("/complaints?error=" + Self.escape("请写明投诉 #\(id) 是怎样处理的。没有结案。"))
+                return Responses.redirect("/complaints", query: ["error": "请写明投诉 #\(id) 是怎样处理的。没有结案。"])
             }
             switch await console.call(
                 Method.resolveComplaint, ComplaintResolveParams(id: id, resolution: resolution, staff: context.session!.staff))
             {
-            case .success: return Responses.redirect("/complaints?done=" + Self.escape("投诉 #\(id) 已处理。"))
-            case .failure(let failure): return Responses.redirect("/complaints?error=" + Self.escape("投诉 #\(id) 没有结案：" + failure.words))
+            case .success: return Responses.redirect("/complaints", query: ["done": "投诉 #\(id) 已处理。"])
+            case .failure(let failure): return Responses.redirect("/complaints", query: ["error": "投诉 #\(id) 没有结案：" + failure.words])
             }
         }
     }
-
-    static func escape(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "" }
 
     func page(session: ConsoleSession, all: Bool, form: FormFields?, notices: [HTML]) async -> HTML {
         let list: HTML =

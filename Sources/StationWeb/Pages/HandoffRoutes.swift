@@ -32,7 +32,7 @@ struct HandoffRoutes {
                 vehicle: form.text("vehicle"), counter: console.counter, staff: context.session!.staff)
             switch await console.call(Method.openHandoff, params) {
             case .success(let result): return Responses.redirect("/handoffs/\(result.handoff.id)")
-            case .failure(let failure): return Responses.redirect("/handoffs?error=" + Self.query(failure.words))
+            case .failure(let failure): return Responses.redirect("/handoffs", query: ["error": failure.words])
             }
         }
         router.get("/handoffs/{id}") { _, context in
@@ -99,8 +99,7 @@ struct HandoffRoutes {
             guard (pin == nil) != (badge == nil) else {
                 return await console.page(
                     "交接", .handoffs, context, status: .badRequest,
-                    Layout.notice("请由快递员输入 PIN，或扫描/输入工牌（二选一）。", tone: "refused")
-                        + "<p><a class=\"button\" href=\"/handoffs/\(id)\">返回</a></p>")
+                    Layout.outcome("请由快递员输入 PIN，或扫描/输入工牌（二选一）。", tone: "refused", back: "/handoffs/\(id)"))
             }
             switch await console.call(
                 Method.closeHandoff, HandoffCloseParams(handoff: id, badge: badge, pin: pin, staff: context.session!.staff))
@@ -109,8 +108,7 @@ struct HandoffRoutes {
             case .failure(let failure):
                 return await console.page(
                     "交接", .handoffs, context, status: .conflict,
-                    Layout.notice("没有结束交接：" + failure.words, tone: "refused") + "<p><a class=\"button\" href=\"/handoffs/\(id)\">返回</a></p>"
-                )
+                    Layout.outcome("没有结束交接：" + failure.words, tone: "refused", back: "/handoffs/\(id)"))
             }
         }
         router.get("/handoffs/{id}/receipt") { _, context in
@@ -129,10 +127,8 @@ struct HandoffRoutes {
                 id: id, resolution: form.text("resolution") ?? "", note: form.text("note"), staff: context.session!.staff)
             switch await console.call(Method.resolveDiscrepancy, params) {
             case .success: return Responses.redirect(form.text("back").map(SignInRoutes.safeNext) ?? "/handoffs")
-            case .failure(let failure): return Responses.redirect("/handoffs?error=" + Self.query(failure.words))
+            case .failure(let failure): return Responses.redirect("/handoffs", query: ["error": failure.words])
             }
         }
     }
-
-    static func query(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "" }
 }

@@ -31,11 +31,10 @@ struct OutgoingRoutes {
             }
             switch await console.call(Method.acceptOutgoing, params) {
             case .success(let accepted):
-                return Responses.redirect(
-                    "/outgoing?done=\(accepted.waybill.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
+                return Responses.redirect("/outgoing", query: ["done": accepted.waybill])
             case .failure(let failure):
                 return await console.page(
-                    "寄件", .outgoing, context, status: failure.unreachable ? .serviceUnavailable : .conflict,
+                    "寄件", .outgoing, context, status: failure.status,
                     await page(session: session, form: form, notices: [Layout.notice(failure.words + " 没有受理。", tone: "refused")]))
             }
         }

@@ -20,17 +20,12 @@ struct PairingRoutes {
             )
             return response
         }
-        // A code is given only to signed-in staff at the PC itself: a device on the LAN cannot pair itself.
-        router.post("/pair/new") { request, context in
-            let form = try await request.form()
-            guard context.isLoopback, let id = request.cookies[SessionMiddleware.cookieName]?.value,
-                let session = await console.sessions.session(id: id, touch: true), !session.locked,
-                SessionMiddleware.sameOrigin(request), SessionMiddleware.constantTimeEqual(form["csrf"] ?? "", session.csrfToken)
-            else {
-                return Responses.page(ErrorPages.plain("不能配对", "配对码只能由已登录的员工在站点电脑上生成。"), status: .forbidden)
-            }
-            var context = context
-            context.session = session
+    }
+
+    /// 配对新设备: a code for signed-in staff (the session middleware checks session and token) at the PC itself
+    /// (`GuardMiddleware` refuses this path to every other address, paired or not).
+    func addCodeRoute(to staff: RouterGroup<ConsoleContext>) {
+        staff.post("/pair/new") { _, context in
             let code = await console.pairing.newCode()
             return await console.page(
                 "配对新设备", .status, context,

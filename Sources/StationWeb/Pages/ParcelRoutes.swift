@@ -23,12 +23,12 @@ struct ParcelRoutes {
                 let message = step == "intake" ? "已撤销入库 \(tracking)，取件码已释放。" : "已撤销取件，\(tracking) 放回 \(reply.parcel.pickupCode ?? "货架")。"
                 if request.wantsJSON { return Responses.json(WriteReply(ok: true, message: message, parcel: reply.parcel)) }
                 return await console.page(
-                    "撤销", step == "intake" ? .intake : .pickup, context, ParcelPage.outcome(message, tone: "ok", back: back))
+                    "撤销", step == "intake" ? .intake : .pickup, context, Layout.outcome(message, tone: "ok", back: back))
             case .failure(let failure):
                 if request.wantsJSON { return Responses.json(WriteReply.failed(failure)) }
                 return await console.page(
                     "撤销", step == "intake" ? .intake : .pickup, context, status: .conflict,
-                    ParcelPage.outcome("没有撤销：" + failure.words, tone: "refused", back: back))
+                    Layout.outcome("没有撤销：" + failure.words, tone: "refused", back: back))
             }
         }
         router.get("/parcel") { request, context in
@@ -43,17 +43,13 @@ struct ParcelRoutes {
                     "包裹 \(tracking)", nil, context, ParcelPage.render(found, notices: try? await notices.get().notices))
             case .failure(let failure):
                 return await console.page(
-                    "包裹", nil, context, status: .notFound, ParcelPage.outcome(failure.words, tone: "refused", back: "/intake"))
+                    "包裹", nil, context, status: .notFound, Layout.outcome(failure.words, tone: "refused", back: "/intake"))
             }
         }
     }
 }
 
 enum ParcelPage {
-    static func outcome(_ text: String, tone: String, back: String) -> HTML {
-        "\(Layout.notice(text, tone: tone))<p><a class=\"button\" href=\"\(back)\">返回</a></p>"
-    }
-
     static func render(_ found: GetResult, notices: [NoticeDTO]?) -> HTML {
         let parcel = found.parcel
         let history = found.events.map { event in

@@ -51,10 +51,10 @@ struct PickupRoutes {
             switch await console.call(Method.confirmPickup, params) {
             case .success(let result):
                 let done = result.parcels.map(\.tracking).joined(separator: ",")
-                return Responses.redirect("/pickup?done=\(done.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
+                return Responses.redirect("/pickup", query: ["done": done])
             case .failure(let failure):
                 return await console.page(
-                    "取件", .pickup, context, status: failure.unreachable ? .serviceUnavailable : .conflict,
+                    "取件", .pickup, context, status: failure.status,
                     PickupPage.render(
                         session: context.session!, query: query, notices: [Layout.notice(failure.words + " 没有出库。", tone: "refused")],
                         found: nil))

@@ -45,10 +45,10 @@ struct ScannerRoutes {
             }
             switch await console.call(Method.setScannerRole, SetRoleParams(scanner: scanner, role: role == "configured" ? nil : role)) {
             case .success:
-                return Responses.redirect("/scanners?done=\(scanner.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
+                return Responses.redirect("/scanners", query: ["done": scanner])
             case .failure(let failure):
                 return await console.page(
-                    "扫描枪", .scanners, context, status: failure.unreachable ? .serviceUnavailable : .conflict,
+                    "扫描枪", .scanners, context, status: failure.status,
                     """
                     <h1>扫描枪</h1>\(Layout.notice("用途没有更改：" + failure.words, tone: "refused"))
                     <div id="live">\(await live(session))</div>

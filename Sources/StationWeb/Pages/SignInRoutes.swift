@@ -34,7 +34,7 @@ struct SignInRoutes {
             if let id = request.cookies[SessionMiddleware.cookieName]?.value {
                 let form = try await request.form()
                 if let session = await console.sessions.session(id: id, touch: false),
-                    SessionMiddleware.constantTimeEqual(form["csrf"] ?? "", session.csrfToken)
+                    Secrets.equal(form["csrf"] ?? "", session.csrfToken)
                 {
                     await console.sessions.signOut(id: id)
                 }

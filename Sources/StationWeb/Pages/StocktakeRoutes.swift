@@ -28,7 +28,7 @@ struct StocktakeRoutes {
             case .success(let stocktake): return Responses.redirect("/stocktake/\(Self.escapePath(stocktake.id))")
             case .failure(let failure):
                 return await console.page(
-                    "盘点", .stocktake, context, status: failure.unreachable ? .serviceUnavailable : .conflict,
+                    "盘点", .stocktake, context, status: failure.status,
                     StocktakePage.start(session: context.session!, notice: Layout.notice("没有开始盘点：" + failure.words, tone: "refused")))
             }
         }
@@ -61,9 +61,9 @@ struct StocktakeRoutes {
             switch await console.call(Method.scanStocktake, StocktakeScanParams(stocktake: id, text: text)) {
             case .success(let scan):
                 let line = "\(text)：\(StocktakePage.resultWords(scan.result))"
-                return Responses.redirect(back + "?last=" + Self.escapeQuery(line))
+                return Responses.redirect(back, query: ["last": line])
             case .failure(let failure):
-                return Responses.redirect(back + "?error=" + Self.escapeQuery("\(text)：\(failure.words)"))
+                return Responses.redirect(back, query: ["error": "\(text)：\(failure.words)"])
             }
         }
         router.post("/stocktake/:id/close") { _, context in
@@ -71,7 +71,7 @@ struct StocktakeRoutes {
             switch await console.call(Method.closeStocktake, StocktakeRefParams(stocktake: id)) {
             case .success: return Responses.redirect("/stocktake/\(Self.escapePath(id))")
             case .failure(let failure):
-                return Responses.redirect("/stocktake/\(Self.escapePath(id))?error=" + Self.escapeQuery("没有结束盘点：" + failure.words))
+                return Responses.redirect("/stocktake/\(Self.escapePath(id))", query: ["error": "没有结束盘点：" + failure.words])
             }
         }
     }
@@ -79,7 +79,6 @@ struct StocktakeRoutes {
     static func escapePath(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? ""
     }
-    static func escapeQuery(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "" }
 }
 
 enum StocktakePage {
