@@ -17,6 +17,15 @@ import Testing
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// Polls the daemon's ledger until `query` answers `expected` (30 s at most), then checks it, with the daemon's
+    /// last log lines when it does not.
+    func waitForSQL(_ daemon: DaemonProcess, _ query: String, _ expected: String) throws {
+        let database = daemon.stateDir + "/parcels.sqlite"
+        let deadline = Date().addingTimeInterval(30)
+        while try sql(database, query) != expected && Date() < deadline { usleep(100_000) }
+        #expect(try sql(database, query) == expected, "\(query)\n\(daemon.log.suffix(2000))")
+    }
+
     @Test func shelvingQueuesANoticeTheChannelGetsItOnceAfterAFailureAndPickupCancelsReminders() throws {
         let directory = try TemporaryDirectory(prefix: "parcel-notice")
         let log = directory.file("sms.jsonl")
@@ -98,11 +107,7 @@ import Testing
         let daemon = try DaemonProcess(config: config, directory: directory)
         let client = try daemon.connect()
         let database = daemon.stateDir + "/parcels.sqlite"
-        func waitFor(_ query: String, _ expected: String) throws {
-            let deadline = Date().addingTimeInterval(30)
-            while try sql(database, query) != expected && Date() < deadline { usleep(100_000) }
-            #expect(try sql(database, query) == expected, "\(query)")
-        }
+        func waitFor(_ query: String, _ expected: String) throws { try waitForSQL(daemon, query, expected) }
         let kept = try client.call(
             Method.intake.rawValue, IntakeParams(tracking: "SF1234567890123", phoneTail: "5678"), as: ParcelResult.self)
         _ = try client.call(Method.intake.rawValue, IntakeParams(tracking: "YT1234567890123", phoneTail: "1234"), as: ParcelResult.self)
@@ -137,11 +142,7 @@ import Testing
         let daemon = try DaemonProcess(config: config, directory: directory)
         let client = try daemon.connect()
         let database = daemon.stateDir + "/parcels.sqlite"
-        func waitFor(_ query: String, _ expected: String) throws {
-            let deadline = Date().addingTimeInterval(30)
-            while try sql(database, query) != expected && Date() < deadline { usleep(100_000) }
-            #expect(try sql(database, query) == expected, "\(query)\n\(daemon.log.suffix(2000))")
-        }
+        func waitFor(_ query: String, _ expected: String) throws { try waitForSQL(daemon, query, expected) }
         func sent() throws -> [[String: Any]] {
             try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map {
                 try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
@@ -191,11 +192,7 @@ import Testing
         let daemon = try DaemonProcess(config: config, directory: directory)
         let client = try daemon.connect()
         let database = daemon.stateDir + "/parcels.sqlite"
-        func waitFor(_ query: String, _ expected: String) throws {
-            let deadline = Date().addingTimeInterval(30)
-            while try sql(database, query) != expected && Date() < deadline { usleep(100_000) }
-            #expect(try sql(database, query) == expected, "\(query)\n\(daemon.log.suffix(2000))")
-        }
+        func waitFor(_ query: String, _ expected: String) throws { try waitForSQL(daemon, query, expected) }
         _ = try client.call(Method.intake, IntakeParams(tracking: "SF1234567890123"))
         // Deferred by the sender: pending again, unclaimed, due when the quiet hours end.
         try waitFor(
