@@ -17,6 +17,9 @@ public enum ParcelState: String, CaseIterable, Sendable, Codable {
     case exception
     /// Its intake was undone (scanned in by mistake) within the undo window. Final: the stay never counted.
     case voided
+    /// A problem parcel (问题件) closed without the parcel: lost and compensated, or written off. Final: it
+    /// releases its code and tracking number like a pickup or a return.
+    case writtenOff
 
     /// States in which the parcel is still the station's responsibility; the tracking number and pickup code
     /// are unique among these.
@@ -26,7 +29,9 @@ public enum ParcelState: String, CaseIterable, Sendable, Codable {
 
     public var isActive: Bool { Self.active.contains(self) }
     /// Final states release the pickup code and the tracking number.
-    public var isFinal: Bool { self == .pickedUp || self == .returned || self == .voided }
+    public var isFinal: Bool { Self.final.contains(self) }
+    /// States that end a stay.
+    public static let final: [ParcelState] = [.pickedUp, .returned, .voided, .writtenOff]
 }
 
 /// Something that happens to a parcel. Each action is legal from some states only.
@@ -54,6 +59,15 @@ public enum ParcelAction: String, CaseIterable, Sendable, Codable {
     /// Staff add or replace the recipient's phone (a privacy waybill prints only a masked number). The state
     /// stays: only a parcel still waiting here, before it is handed out or sent back, may change its recipient.
     case setPhone
+    /// A problem (问题件) is recorded on a parcel whose state it does not change: one already flagged, or one
+    /// whose stay has ended (collected by the wrong person, 错拿/冒领). The problem's own record holds the rest.
+    case reportProblem
+    /// A problem recorded by `reportProblem` is closed; the state stays.
+    case resolveProblem
+    /// A problem parcel is closed without the parcel (compensated, written off): the stay ends.
+    case writeOff
+    /// A photo (出库拍照) or signature is linked to a pickup; its SHA-256 goes into the custody log. The state stays.
+    case attachProof
 }
 
 /// The lifecycle as an explicit table: `(state, action) → state`. Anything not in the table is illegal.
@@ -74,10 +88,14 @@ public enum ParcelLifecycle {
             .undoIntake: .voided, .setPhone: .notified,
         ],
         .returnRequested: [.cancelReturn: .shelved, .completeReturn: .returned, .flagException: .exception],
-        .exception: [.resolveException: .shelved, .requestReturn: .returnRequested],
-        .pickedUp: [:],
-        .returned: [:],
+        .exception: [
+            .resolveException: .shelved, .requestReturn: .returnRequested, .writeOff: .writtenOff, .reportProblem: .exception,
+            .resolveProblem: .exception,
+        ],
+        .pickedUp: [.attachProof: .pickedUp, .reportProblem: .pickedUp, .resolveProblem: .pickedUp],
+        .returned: [.reportProblem: .returned, .resolveProblem: .returned],
         .voided: [:],
+        .writtenOff: [.resolveProblem: .writtenOff],
     ]
 
     /// The state after `action`, or `DomainError.illegalTransition`.

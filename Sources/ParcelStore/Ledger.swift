@@ -415,8 +415,9 @@ public final class LedgerTransaction: LedgerReader {
             hasPhoneHash: parcel.hasPhoneHash, receivedAt: parcel.receivedAt,
             // An undone pickup is the same wait going on, whatever code it comes back with.
             shelvedAt: slot != nil && action != .undoPickup ? at : parcel.shelvedAt, updatedAt: at,
-            // Only final states are released; an undone pickup is active again.
-            releasedAt: next.isFinal ? at : nil,
+            // Only final states are released; an undone pickup is active again. A step that leaves an ended stay
+            // ended (a proof, a problem noted after pickup) keeps the time it ended.
+            releasedAt: next.isFinal ? parcel.releasedAt ?? at : nil,
             pickupID: action == .undoPickup ? nil : pickupID ?? parcel.pickupID,
             notices: parcel.notices + (action == .notify ? 1 : 0))
         // One statement writes every mutable column from `updated`, so the returned record is what is stored.

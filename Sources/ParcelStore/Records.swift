@@ -68,6 +68,11 @@ public enum ParcelEventKind: String, Sendable, CaseIterable, Codable {
     case undoPickup
     /// The recipient's phone was added or replaced; the state stays (details: how it was given, never the number).
     case setPhone
+    case reportProblem
+    case resolveProblem
+    case writeOff
+    /// A proof (photo or signature) linked to the pickup; details hold its SHA-256 and reference.
+    case attachProof
 
     /// The event an action logs: stored under the action's own name.
     public init(_ action: ParcelAction) {
@@ -83,6 +88,10 @@ public enum ParcelEventKind: String, Sendable, CaseIterable, Codable {
         case .undoIntake: self = .undoIntake
         case .undoPickup: self = .undoPickup
         case .setPhone: self = .setPhone
+        case .reportProblem: self = .reportProblem
+        case .resolveProblem: self = .resolveProblem
+        case .writeOff: self = .writeOff
+        case .attachProof: self = .attachProof
         }
     }
 }

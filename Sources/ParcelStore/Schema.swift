@@ -22,6 +22,9 @@ enum Schema {
     static let undoEventKinds = ledgerEventKinds + ",'undoIntake','undoPickup'"
     /// What "phone set" added: the event of a recipient's phone added after intake.
     static let phoneEventKinds = undoEventKinds + ",'setPhone'"
+    /// What problem parcels and pickup proofs added: the `writtenOff` state and four event kinds.
+    static let problemStates = undoStates + ",'writtenOff'"
+    static let problemEventKinds = phoneEventKinds + ",'reportProblem','resolveProblem','writeOff','attachProof'"
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -423,6 +426,20 @@ enum Schema {
         migrator.registerMigration("2026-12-03 phone set") { db in
             // Staff add the recipient's phone after intake (privacy waybills): a chained event of its own kind.
             try TableRebuild.widen("parcel_event", ["kind IN (\(undoEventKinds))": "kind IN (\(phoneEventKinds))"], in: db)
+        }
+        migrator.registerMigration("2026-12-04 problem parcels and pickup proofs") { db in
+            // Only new values in IN lists: widened in place, no row copied.
+            try TableRebuild.widenInPlace(
+                "parcel",
+                [
+                    "state IN (\(undoStates))": "state IN (\(problemStates))",
+                    "CHECK ((state IN ('pickedUp', 'returned', 'voided')) = (released_at IS NOT NULL))":
+                        "CHECK ((state IN ('pickedUp', 'returned', 'voided', 'writtenOff')) = (released_at IS NOT NULL))",
+                ], in: db)
+            try TableRebuild.widenInPlace(
+                "parcel_event",
+                ["IN (\(undoStates))": "IN (\(problemStates))", "kind IN (\(phoneEventKinds))": "kind IN (\(problemEventKinds))"],
+                in: db)
         }
         return migrator
     }

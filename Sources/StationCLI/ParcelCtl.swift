@@ -147,7 +147,7 @@ struct Status: ParsableCommand {
                 print("disk \(disk.path): \(Display.bytes(disk.freeBytes)) free of \(Display.bytes(disk.totalBytes))")
             }
             print("在站 active: \(status.active)   超期 overdue (> \(status.holdHours) h): \(status.overdue)   events: \(status.events)")
-            let order = ["received", "shelved", "notified", "pickedUp", "returnRequested", "returned", "exception", "voided"]
+            let order = ["received", "shelved", "notified", "pickedUp", "returnRequested", "returned", "exception", "voided", "writtenOff"]
             print(Display.table(header: ["状态 STATE", "COUNT"], rows: order.map { [Display.state($0), String(status.parcels[$0] ?? 0)] }))
             print("connections: \(status.connections)   subscribers: \(status.subscribers)")
             if let key = status.publicKey { print("receipt key (public): \(key)") }

@@ -329,7 +329,7 @@ public enum StationReportDocuments {
     static func stateName(_ state: String) -> String {
         [
             "received": "已收", "shelved": "在架", "notified": "已通知", "pickedUp": "已取", "returnRequested": "待退回",
-            "returned": "已退回", "exception": "异常", "voided": "已撤销",
+            "returned": "已退回", "exception": "异常", "voided": "已撤销", "writtenOff": "已核销",
         ][state] ?? state
     }
 

@@ -45,6 +45,7 @@ public enum Wording {
         case "returned": "已退回"
         case "exception": "问题件"
         case "voided": "已撤销"
+        case "writtenOff": "已核销"
         default: state
         }
     }
