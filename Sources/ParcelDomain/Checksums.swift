@@ -6,6 +6,9 @@ public enum Checksum: String, Sendable, Codable {
     case s10
     /// GS1 mod-10 (GenSpecs §7.9.1) over every digit but the last, which is the check digit.
     case gs1Mod10
+    /// UPC-E (8 digits: number system 0 or 1, six data digits, check digit): the GS1 mod-10 digit of the UPC-A
+    /// number it stands for, expanded by the rule of its last data digit.
+    case upcE
 
     /// The check digit the algorithm expects for `digits` (the data digits, without the check digit).
     static func s10CheckDigit(serial: some Collection<Character>) -> Character? {
@@ -22,6 +25,21 @@ public enum Checksum: String, Sendable, Codable {
         case 11: return "5"
         default: return Character(String(check))
         }
+    }
+
+    /// The 11 data digits of the UPC-A number a UPC-E number (number system + six digits) stands for.
+    static func upcEExpanded(_ digits: [Character]) -> [Character]? {
+        guard digits.count == 7, digits[0] == "0" || digits[0] == "1" else { return nil }
+        let d = Array(digits[1...])
+        let zeros = { (count: Int) in [Character](repeating: "0", count: count) }
+        let body: [Character]
+        switch d[5] {
+        case "0", "1", "2": body = [d[0], d[1], d[5]] + zeros(4) + [d[2], d[3], d[4]]
+        case "3": body = [d[0], d[1], d[2]] + zeros(5) + [d[3], d[4]]
+        case "4": body = [d[0], d[1], d[2], d[3]] + zeros(5) + [d[4]]
+        default: body = [d[0], d[1], d[2], d[3], d[4]] + zeros(4) + [d[5]]
+        }
+        return [digits[0]] + body
     }
 
     static func gs1CheckDigit(data: some BidirectionalCollection<Character>) -> Character? {
@@ -46,6 +64,7 @@ public enum Checksum: String, Sendable, Codable {
         case .none: return nil
         case .s10: expected = Self.s10CheckDigit(serial: data)
         case .gs1Mod10: expected = Self.gs1CheckDigit(data: data)
+        case .upcE: expected = Self.upcEExpanded(Array(data)).flatMap { Self.gs1CheckDigit(data: $0) }
         }
         guard let expected else { return ("?", found) }
         return expected == found ? nil : (expected, found)

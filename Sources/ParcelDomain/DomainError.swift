@@ -20,4 +20,6 @@ public enum DomainError: Error, Equatable, Sendable {
     case invalidPhone(reason: String)
     /// A command barcode (`PSCMD:`…) that names no role.
     case unknownCommand(String)
+    /// A clean scan that is plainly no waybill number (`IntakePlausibility`): refused at intake unless forced.
+    case notAParcel(NotAParcel, rule: String)
 }

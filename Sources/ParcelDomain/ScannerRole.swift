@@ -33,16 +33,37 @@ public enum CommandBarcode {
     /// The text to print for `role`.
     public static func text(for role: ScannerRole) -> String { prefix + role.rawValue.uppercased() }
 
-    /// The role a scan asks for; nil when the scan is not a command. Throws for a command naming no role, so
+    /// The command that lets the scanner's next intake scan take in a number the plausibility check refuses
+    /// (`IntakePlausibility`): for a genuine odd number, without a keyboard.
+    public static let forceText = prefix + "FORCE"
+    /// How long a force command waits for the scan it is for.
+    public static let forceWindowSeconds = 60
+
+    /// What a command sheet asks of the scanner that read it.
+    public enum Command: Equatable, Sendable {
+        /// Switch to this role.
+        case setRole(ScannerRole)
+        /// Take the next scan in even if it does not look like a waybill (intake scanners only).
+        case forceNextIntake
+    }
+
+    /// The command in a scan; nil when the scan is not a command. Throws for a command naming nothing known, so
     /// a damaged or foreign command sheet is reported rather than taken in as a parcel.
-    public static func role(in scan: String) throws -> ScannerRole? {
+    public static func command(in scan: String) throws -> Command? {
         var text = Substring(scan.trimmingControlCharacters().uppercased())
         // A scanner set to send AIM identifiers puts `]C0` (or similar) in front.
         if text.first == "]" && text.count > 3 { text = text.dropFirst(3) }
         guard text.hasPrefix(prefix) else { return nil }
+        if text == forceText { return .forceNextIntake }
         let name = text.dropFirst(prefix.count).lowercased()
         guard let role = ScannerRole(rawValue: String(name)) else { throw DomainError.unknownCommand(String(text.prefix(40))) }
-        return role
+        return .setRole(role)
+    }
+
+    /// The role a scan asks for; nil when the scan is not a role command.
+    public static func role(in scan: String) throws -> ScannerRole? {
+        if case .setRole(let role)? = try command(in: scan) { return role }
+        return nil
     }
 }
 

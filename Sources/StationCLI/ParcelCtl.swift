@@ -163,6 +163,8 @@ struct Intake: ParsableCommand {
     @Option(name: .customLong("phone-tail"), help: "Last 4 digits of the recipient's phone.") var phoneTail: String?
     @Option(help: "Courier code (SF, ZTO, YTO, STO, YUNDA, JD, JT, EMS…) when known.") var courier: String?
     @Option(help: "Your name, recorded with the intake.") var staff: String?
+    @Flag(help: "Take in a genuine odd number that looks like no waybill (product code, bag label, short); recorded as forced.")
+    var force = false
 
     func run() throws {
         try reporting {
@@ -170,7 +172,8 @@ struct Intake: ParsableCommand {
             var failures = 0
             let connection = try global.connect()
             for tracking in trackings {
-                let params = IntakeParams(tracking: tracking, phone: phone, phoneTail: phoneTail, courier: courier, staff: staff)
+                let params = IntakeParams(
+                    tracking: tracking, phone: phone, phoneTail: phoneTail, courier: courier, staff: staff, force: force ? true : nil)
                 let reply = try connection.callRaw(Method.intake.rawValue, params)
                 if global.json {
                     print(String(decoding: reply, as: UTF8.self))
@@ -184,7 +187,7 @@ struct Intake: ParsableCommand {
                         parcel.couriers.count > 1 ? " (also: \(parcel.couriers.dropFirst().map(\.code).joined(separator: ", ")))" : ""
                     rows.append([
                         parcel.pickupCode ?? "-", parcel.tracking, (parcel.courier ?? "?") + others,
-                        result.repeat ? "already here 已在站" : "new 新入库",
+                        result.repeat ? "already here 已在站" : "new 新入库" + (result.forced.map { " (forced 强制: \($0))" } ?? ""),
                     ])
                 } catch let error as WireError {
                     failures += 1

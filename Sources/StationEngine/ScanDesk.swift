@@ -77,6 +77,9 @@ public struct ScanOutcome: Sendable {
         case notThisRecipient
         /// A command barcode switched the scanner's role.
         case roleChanged
+        /// The force command (`PSCMD:FORCE`): the scanner's next intake scan is taken in even if it does not look
+        /// like a waybill, and recorded as forced.
+        case forceArmed
         /// The same code again within the duplicate window: not acted on.
         case duplicate
         /// Not a usable tracking number or command (misread, wrong check digit, foreign barcode).
@@ -185,6 +188,8 @@ final class ScanDesk: Sendable {
         var overrides: [String: ScannerRole] = [:]
         var verifications: [String: Verification] = [:]
         var photoSequences: [String: UInt64] = [:]
+        /// Scanners whose next intake is forced, until when (ms).
+        var forced: [String: Int64] = [:]
     }
 
     static let rolesMetaKey = "scanner.roles"
@@ -327,6 +332,16 @@ final class ScanDesk: Sendable {
         }
     }
 
+    func armForce(_ scanner: String, until: Int64) { state.withLock { $0.forced[scanner] = until } }
+
+    /// Whether the scanner's next intake is forced; the force is spent by asking.
+    func takeForce(_ scanner: String, now: Int64) -> Bool {
+        state.withLock { state in
+            guard let until = state.forced.removeValue(forKey: scanner) else { return false }
+            return until >= now
+        }
+    }
+
     func isKnown(_ scanner: String) -> Bool {
         state.withLock { $0.entries[scanner] != nil } || settings.assignments.contains { $0.match == scanner }
     }
@@ -379,10 +394,17 @@ extension StationEngine {
             result = outcome(.duplicate)
         } else {
             do {
-                if let newRole = try CommandBarcode.role(in: scan.text) {
+                switch try CommandBarcode.command(in: scan.text) {
+                case .setRole(let newRole)?:
                     try await setScannerRole(scan.scanner.id, role: newRole)
                     result = outcome(.roleChanged, role: newRole)
-                } else {
+                case .forceNextIntake? where role == .intake:
+                    desk.armForce(scan.scanner.id, until: now + Int64(CommandBarcode.forceWindowSeconds) * 1000)
+                    logger.notice("force command: next intake is forced", metadata: ["scanner": "\(scan.scanner.id)"])
+                    result = outcome(.forceArmed)
+                case .forceNextIntake?:
+                    throw DomainError.notAParcel(.command, rule: "force command off the intake desk")
+                case nil:
                     result = try await act(on: scan, role: role, counter: counter, caller: caller, outcome: outcome)
                 }
             } catch let error as DomainError {
@@ -412,7 +434,8 @@ extension StationEngine {
         case .off:
             return outcome(.ignored, role, nil, nil, nil)
         case .intake:
-            let done = try await intake(IntakeRequest(scan: scan.text), by: caller)
+            let force = desk.takeForce(scan.scanner.id, now: clock.nowMillis())
+            let done = try await intake(IntakeRequest(scan: scan.text, force: force, symbology: scan.symbology), by: caller)
             return outcome(done.isRepeat ? .repeatIntake : .intake, role, done.parcel, nil, nil)
         case .pickup:
             let tracking = try TrackingNumber(raw: scan.text).value

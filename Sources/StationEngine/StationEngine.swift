@@ -32,6 +32,8 @@ public actor StationEngine {
     public nonisolated let backupSource = BackupSource()
     /// Wrong pickup credentials per client and per counter (`pickupGuessesPerClient`, `…PerCounter`).
     nonisolated let pickupGuesses: Mutex<(clients: GuessLimiter, counters: GuessLimiter)>
+    /// What intake refuses as not a parcel at all.
+    nonisolated let plausibility = IntakePlausibility.standard
 
     /// Opens the engine over `store`, creating the station's phone salt on first start.
     public init(
@@ -67,12 +69,22 @@ public actor StationEngine {
         public var phone: String?
         public var phoneTail: String?
         public var courier: String?
+        /// Take the number in even though the plausibility check refuses it (a genuine odd number): staff only,
+        /// recorded on the intake event as forced, with the rule it overrode.
+        public var force: Bool
+        /// The reader's AIM symbology identifier when it reported one apart from the text.
+        public var symbology: String?
 
-        public init(scan: String, phone: String? = nil, phoneTail: String? = nil, courier: String? = nil) {
+        public init(
+            scan: String, phone: String? = nil, phoneTail: String? = nil, courier: String? = nil, force: Bool = false,
+            symbology: String? = nil
+        ) {
             self.scan = scan
             self.phone = phone
             self.phoneTail = phoneTail
             self.courier = courier
+            self.force = force
+            self.symbology = symbology
         }
     }
 
@@ -80,6 +92,8 @@ public actor StationEngine {
     public struct IntakeOutcome: Sendable {
         public let parcel: ParcelRecord
         public let isRepeat: Bool
+        /// The plausibility rule a forced intake overrode (nil when none had to be).
+        public var forced: String? = nil
     }
 
     /// Records a parcel's arrival and shelves it with a fresh pickup code. Scanning a parcel that is already
@@ -91,20 +105,46 @@ public actor StationEngine {
             throw EngineError.invalidParameter(
                 name: "courier", reason: "a courier code such as SF, ZTO or YUNDA (letters and digits, at most 16)")
         }
-        let tracking = try TrackingNumber(raw: request.scan, courierHint: request.courier)
+        let tracking = try plausibleTracking(request)
         let recipient = try recipientPhone(phone: request.phone, phoneTail: request.phoneTail)
+        // A forced intake records the rule it overrode; one that needed no force records nothing.
+        let overridden =
+            request.force ? plausibility.refusal(for: tracking.scan, candidates: tracking.candidates, symbology: request.symbology) : nil
+        let details = overridden.map { ["forced": $0.rule] } ?? [:]
         let new = NewParcel(
             tracking: tracking, courier: tracking.likelyCourier, phoneTail: recipient?.tail, phoneHash: recipient?.hash,
             phoneFull: recipient?.full, at: clock.nowMillis())
         let allocate = codeAllocation()
         let actor = caller.actor
-        let outcome = try await store.write { tx in try Self.takeIn(new, tx: tx, allocate: allocate, actor: actor) }
+        var outcome = try await store.write { tx in try Self.takeIn(new, tx: tx, allocate: allocate, actor: actor, details: details) }
+        if !outcome.isRepeat { outcome.forced = overridden?.rule }
+        if !outcome.isRepeat, let forced = details["forced"] {
+            logger.notice("forced intake", metadata: ["tracking": "\(outcome.parcel.tracking)", "rule": "\(forced)", "by": "\(actor)"])
+        }
         if !outcome.isRepeat {
             logger.debug(
                 "intake", metadata: ["tracking": "\(outcome.parcel.tracking)", "code": "\(outcome.parcel.pickupCode?.description ?? "-")"])
         }
         await publishIfSubscribed()
         return outcome
+    }
+
+    /// The scan as a tracking number, unless it is plainly not a waybill (a product code, a bag label, a command,
+    /// too short, no digits): then `DomainError.notAParcel`, which `force` overrides for what is a number at all.
+    nonisolated func plausibleTracking(_ request: IntakeRequest) throws -> TrackingNumber {
+        if IntakePlausibility.isCommand(request.scan) {
+            throw DomainError.notAParcel(.command, rule: "command barcode")
+        }
+        if settings.parties.contains(where: { $0.badge.map(ScanTextBag.normalise) == ScanTextBag.normalise(request.scan) }) {
+            throw DomainError.notAParcel(.command, rule: "courier badge")
+        }
+        let tracking = try TrackingNumber(raw: request.scan, courierHint: request.courier)
+        if !request.force,
+            let refusal = plausibility.refusal(for: tracking.scan, candidates: tracking.candidates, symbology: request.symbology)
+        {
+            throw DomainError.notAParcel(refusal.kind, rule: refusal.rule)
+        }
+        return tracking
     }
 
     /// Intake's write: the parcel's active stay if it is already here, else a new stay shelved with a fresh code.

@@ -75,6 +75,14 @@ public struct ErrorCode: RawRepresentable, Codable, Hashable, Sendable, CustomSt
     public static let shelfFull = ErrorCode("shelf.full")
     /// A command barcode (`PSCMD:`…) that names no role.
     public static let unknownCommand = ErrorCode("scan.unknownCommand")
+    /// Intake refused a clean scan that is plainly no waybill number (`notAParcel.<kind>`); `force` takes it in
+    /// anyway, recorded as forced. The kinds: a product's barcode, a GS1 SSCC bag label (it belongs to a
+    /// handoff), a command sheet or courier badge, fewer than 8 characters, no digits at all.
+    public static let notAParcelProductCode = ErrorCode("notAParcel.productCode")
+    public static let notAParcelBagLabel = ErrorCode("notAParcel.bagLabel")
+    public static let notAParcelCommand = ErrorCode("notAParcel.command")
+    public static let notAParcelTooShort = ErrorCode("notAParcel.tooShort")
+    public static let notAParcelNoDigits = ErrorCode("notAParcel.noDigits")
     /// No scanner with that id is attached, known or configured.
     public static let scannerNotFound = ErrorCode("scanner.notFound")
     /// No handoff with that id.
@@ -143,7 +151,8 @@ public struct ErrorCode: RawRepresentable, Codable, Hashable, Sendable, CustomSt
         .malformed, .invalidUTF8, .tooLarge, .unknownMethod, .invalidParams, .tooDeep, .controlCharacter, .lineTimeout, .unsupportedVersion,
         .accessDenied, .busy, .shuttingDown, .idleTimeout, .tooManyConnections, .trackingInvalid, .checkDigit, .phoneInvalid,
         .pickupCodeInvalid, .parcelNotFound, .illegalTransition, .credentialRequired, .noMatch, .tooManyAttempts, .codeMismatch,
-        .notAwaitingPickup, .shelfFull, .unknownCommand, .scannerNotFound, .handoffNotFound, .handoffClosed, .unknownParty,
+        .notAwaitingPickup, .shelfFull, .unknownCommand, .notAParcelProductCode, .notAParcelBagLabel, .notAParcelCommand,
+        .notAParcelTooShort, .notAParcelNoDigits, .scannerNotFound, .handoffNotFound, .handoffClosed, .unknownParty,
         .confirmationFailed, .lockedOut, .manifestInvalid, .discrepancyNotFound, .discrepancyResolved, .outgoingDuplicate,
         .complaintNotFound, .complaintResolved, .undoWindowPassed, .undoOnHandoff, .stocktakeNotFound, .stocktakeClosed, .imageEmpty,
         .imageTooLarge, .imageTooManyPixels, .imageTruncated, .imageCorrupt, .imageUnsupported, .imageTimeout, .imageUnreadable,

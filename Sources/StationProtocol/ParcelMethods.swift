@@ -113,13 +113,21 @@ public struct IntakeParams: RequestParams, Equatable {
     public var courier: String?
     /// The staff member scanning.
     public var staff: String?
+    /// Take the number in even if it does not look like a waybill (a product code, a bag label, fewer than 8
+    /// characters, no digits: the `notAParcel.*` errors); recorded as forced (since 1.7). A command or a
+    /// courier's badge is never taken in.
+    public var force: Bool?
 
-    public init(tracking: String, phone: String? = nil, phoneTail: String? = nil, courier: String? = nil, staff: String? = nil) {
+    public init(
+        tracking: String, phone: String? = nil, phoneTail: String? = nil, courier: String? = nil, staff: String? = nil,
+        force: Bool? = nil
+    ) {
         self.tracking = tracking
         self.phone = phone
         self.phoneTail = phoneTail
         self.courier = courier
         self.staff = staff
+        self.force = force
     }
 }
 
@@ -127,10 +135,13 @@ public struct ParcelResult: Codable, Sendable, Equatable {
     public var parcel: ParcelDTO
     /// True when the parcel was already at the station: nothing was written.
     public var `repeat`: Bool
+    /// On a forced intake, the plausibility rule it overrode, e.g. `EAN-13` (since 1.7; absent otherwise).
+    public var forced: String?
 
-    public init(parcel: ParcelDTO, repeat: Bool) {
+    public init(parcel: ParcelDTO, repeat: Bool, forced: String? = nil) {
         self.parcel = parcel
         self.repeat = `repeat`
+        self.forced = forced
     }
 }
 

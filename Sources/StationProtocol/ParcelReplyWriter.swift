@@ -15,6 +15,7 @@ public enum ParcelReplyWriter {
         write(result.parcel, to: &out)
         out.raw(",\"repeat\":")
         out.raw(result.repeat ? "true" : "false")
+        out.optional("forced", result.forced)
         out.raw("}}\n")
         return out.bytes
     }

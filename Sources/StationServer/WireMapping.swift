@@ -180,8 +180,11 @@ enum WireMapping {
         case .verifyFirst: return "请先核验取件码或手机尾号，再扫描包裹"
         case .notThisRecipient: return "不是当前取件人的包裹，请勿交付"
         case .roleChanged: return "扫描枪已切换为：\(outcome.role.label)"
+        case .forceArmed: return "强制入库：请在 \(CommandBarcode.forceWindowSeconds) 秒内扫描该包裹，将记录为强制入库"
         case .duplicate: return "重复扫描，已忽略"
-        case .rejected: return "无法识别的条码，请重新扫描" + (error.map { "（\($0.message)）" } ?? "")
+        case .rejected:
+            if case .notAParcel(let kind, _)? = outcome.error as? DomainError { return kind.displayLine }
+            return "无法识别的条码，请重新扫描" + (error.map { "（\($0.message)）" } ?? "")
         case .failed: return "未能处理" + (error.map { "：\($0.message)" } ?? "")
         case .ignored: return "扫描枪已停用，扫描未处理"
         case .handoff:
@@ -328,7 +331,18 @@ enum WireMapping {
             case .invalidPhone(let reason): return WireError(.phoneInvalid, reason)
             case .unknownCommand(let text):
                 return WireError(
-                    .unknownCommand, "\"\(text)\" is a command barcode naming no role (intake, pickup, handoff, stocktake, off)")
+                    .unknownCommand, "\"\(text)\" is a command barcode naming no role (intake, pickup, handoff, stocktake, off) or FORCE")
+            case .notAParcel(let kind, let rule):
+                let what =
+                    switch kind {
+                    case .productCode: "a product's barcode (\(rule)), not a waybill number"
+                    case .bagLabel: "a bag label (\(rule)): scan it on a handoff"
+                    case .command: "a \(rule), not a parcel"
+                    case .tooShort: "shorter than \(IntakePlausibility.minimumLength) characters: no waybill number is that short"
+                    case .noDigits: "letters only: every waybill number has digits"
+                    }
+                let forceable = kind != .command ? "; force takes it in anyway" : ""
+                return WireError(ErrorCode(rawValue: "notAParcel.\(kind.rawValue)"), "not taken in: \(what)\(forceable)")
             }
         case let error as EngineError:
             switch error {

@@ -33,8 +33,8 @@ import Testing
         ]
         for parcel in Self.parcels() {
             for id in ids {
-                for repeated in [false, true] {
-                    let result = ParcelResult(parcel: parcel, repeat: repeated)
+                for (repeated, forced) in [(false, nil), (true, nil), (false, "EAN-13, China (690–699)")] {
+                    let result = ParcelResult(parcel: parcel, repeat: repeated, forced: forced)
                     let line = ParcelReplyWriter.line(id: id, result)
                     #expect(line.last == UInt8(ascii: "\n"))
                     #expect(line.dropLast().contains(UInt8(ascii: "\n")) == false, "a reply is one line")

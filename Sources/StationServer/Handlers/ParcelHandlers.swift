@@ -7,9 +7,12 @@ extension HandlerTable {
     mutating func registerParcels() {
         on(Method.intake) { params, context in
             let outcome = try await context.engine.intake(
-                .init(scan: params.tracking, phone: params.phone, phoneTail: params.phoneTail, courier: params.courier),
+                .init(
+                    scan: params.tracking, phone: params.phone, phoneTail: params.phoneTail, courier: params.courier,
+                    force: params.force ?? false),
                 by: context.caller(staff: params.staff))
-            return ParcelResult(parcel: WireMapping.parcel(outcome.parcel, engine: context.engine), repeat: outcome.isRepeat)
+            return ParcelResult(
+                parcel: WireMapping.parcel(outcome.parcel, engine: context.engine), repeat: outcome.isRepeat, forced: outcome.forced)
         }
 
         on(Method.get) { params, context in
