@@ -117,6 +117,17 @@ public enum CountySQL {
         ORDER BY s.id
         """
 
+    /// Problem parcels per station and kind: open now, opened and resolved in [$1, $2).
+    public static let problems = """
+        SELECT r.station_id, r.kind,
+               count(*) FILTER (WHERE r.resolution IS NULL) AS open,
+               count(*) FILTER (WHERE r.opened_at >= $1 AND r.opened_at < $2) AS opened,
+               count(*) FILTER (WHERE r.resolved_at >= $1 AND r.resolved_at < $2) AS resolved
+        FROM county.problem r
+        GROUP BY r.station_id, r.kind
+        ORDER BY r.station_id, r.kind
+        """
+
     public static let stations = "SELECT id, name, tier, township FROM county.station ORDER BY id"
 
     /// Runs one statement with its parameters and returns every row.

@@ -441,6 +441,20 @@ public struct CountyInactiveReport: Codable, Sendable, Equatable {
     public let stations: [StationRow]
 }
 
+/// Problem parcels (问题件) per station and kind.
+public struct CountyProblemReport: Codable, Sendable, Equatable {
+    public struct Row: Codable, Sendable, Equatable {
+        public let station: CountyStation
+        public let kind: String
+        public let open: Int
+        public let opened: Int
+        public let resolved: Int
+    }
+    public let generatedAt: Int64
+    public let period: CountyPeriod
+    public let rows: [Row]
+}
+
 public struct CountyProduceReport: Codable, Sendable, Equatable {
     public struct StationRow: Codable, Sendable, Equatable {
         public let station: CountyStation
@@ -519,6 +533,40 @@ extension CountyReports {
     }
 
     /// Stations under `threshold` transactions in the `months` months ending with `month`.
+    /// Problem parcels per station and kind: open now, opened and resolved in `period`.
+    public func problems(period: CountyPeriod, now: Int64) async throws -> CountyProblemReport {
+        let stations = Dictionary(uniqueKeysWithValues: try await stations().map { ($0.id, $0) })
+        var found: [CountyProblemReport.Row] = []
+        for row in try await rows(CountySQL.problems, [period.start, period.end]) {
+            let id = try row.text(0)
+            guard let station = stations[id] else { continue }
+            found.append(
+                .init(station: station, kind: try row.text(1), open: try row.int(2), opened: try row.int(3), resolved: try row.int(4)))
+        }
+        return CountyProblemReport(generatedAt: now, period: period, rows: found)
+    }
+
+    public func document(_ report: CountyProblemReport) -> ReportDocument {
+        let labels = ["lost": "丢失", "damaged": "破损", "wrongCollected": "错拿/冒领", "refused": "拒收", "badAddress": "地址错误"]
+        return document(
+            "问题件", period: report.period.label, generatedAt: report.generatedAt,
+            sections: [
+                ReportSection(
+                    title: "各服务站问题件（按类别）",
+                    columns: [
+                        ReportColumn("服务站"), ReportColumn("类别"), ReportColumn("未处理", alignment: .trailing),
+                        ReportColumn("本期登记", alignment: .trailing), ReportColumn("本期处理", alignment: .trailing),
+                    ],
+                    rows: report.rows.map {
+                        [
+                            Self.stationCell($0.station, $0.station.id), .text(labels[$0.kind] ?? $0.kind), .integer($0.open),
+                            .integer($0.opened), .integer($0.resolved),
+                        ]
+                    },
+                    emptyText: "没有问题件")
+            ])
+    }
+
     public func inactive(month: String, months: Int = 6, threshold: Int = 100, now: Int64) async throws -> CountyInactiveReport {
         let period = try CountyPeriod.months(ending: month, count: months, zone: timeZone)
         let volumes = try await self.volumes(period)

@@ -22,6 +22,7 @@ public enum CountySchema {
     public static let migrations: [Migration] = [
         Migration(version: 1, name: "stations, events, projections, row-level security", sql: v1),
         Migration(version: 2, name: "undone intakes and pickups", sql: v2),
+        Migration(version: 3, name: "problem parcels and written-off stays", sql: v3),
     ]
 
     /// Creates the version table; run before the migrations, in the same transaction.
@@ -189,9 +190,44 @@ public enum CountySchema {
         create: "CREATE OR REPLACE FUNCTION", released: "'pickedUp', 'returned', 'voided'",
         shelvedFrom: "'shelved', 'notified', 'pickedUp'")
 
+    /// Problem parcels (问题件) arrive as their own records (kind, tracking and times; no note, photo or name), and a
+    /// problem parcel closed without the parcel (`writtenOff`) ends its stay like a pickup.
+    static let v3 = """
+        ALTER TABLE county.station_event DROP CONSTRAINT station_event_kind_check;
+        ALTER TABLE county.station_event ADD CONSTRAINT station_event_kind_check
+            CHECK (kind IN ('parcel', 'handoff', 'discrepancy', 'outgoing', 'complaint', 'problem'));
+        CREATE TABLE county.problem (
+            station_id text NOT NULL REFERENCES county.station(id),
+            problem_ref bigint NOT NULL,
+            tracking text NOT NULL,
+            kind text NOT NULL,
+            opened_at timestamptz NOT NULL,
+            resolution text,
+            resolved_at timestamptz,
+            last_seq bigint NOT NULL,
+            PRIMARY KEY (station_id, problem_ref)
+        );
+        CREATE INDEX problem_open ON county.problem (station_id, kind) WHERE resolution IS NULL;
+        GRANT SELECT ON county.problem TO \(readerGroup);
+        \(applyEvents(
+            create: "CREATE OR REPLACE FUNCTION", released: "'pickedUp', 'returned', 'voided', 'writtenOff'",
+            shelvedFrom: "'shelved', 'notified', 'pickedUp'", problems: true))
+        """
+
+    static let problemProjection = """
+            INSERT INTO county.problem AS r (station_id, problem_ref, tracking, kind, opened_at, resolution, resolved_at, last_seq)
+            SELECT DISTINCT ON (station_id, ref) station_id, ref, payload->>'tracking', payload->>'kind',
+                   to_timestamp((payload->>'openedAt')::bigint / 1000.0), payload->>'resolution',
+                   to_timestamp((payload->>'resolvedAt')::bigint / 1000.0), seq
+            FROM new_events WHERE kind = 'problem'
+            ORDER BY station_id, ref, seq DESC
+            ON CONFLICT (station_id, problem_ref) DO UPDATE SET
+                resolution = EXCLUDED.resolution, resolved_at = EXCLUDED.resolved_at, last_seq = EXCLUDED.last_seq;
+        """
+
     /// The projection trigger's function. `released`: the states that end a stay; `shelvedFrom`: the states a
-    /// move to `shelved` does not count as a shelving from.
-    static func applyEvents(create: String, released: String, shelvedFrom: String) -> String {
+    /// move to `shelved` does not count as a shelving from; `problems`: fold problem records too (from v3).
+    static func applyEvents(create: String, released: String, shelvedFrom: String, problems: Bool = false) -> String {
         """
         -- Folds a batch of accepted events into the projections. A statement trigger over the transition table,
         -- so a batch of a thousand events costs a few set-based statements, not a thousand function calls. It
@@ -292,6 +328,7 @@ public enum CountySchema {
             FROM new_events WHERE kind = 'complaint'
             ORDER BY station_id, ref, seq DESC
             ON CONFLICT (station_id, complaint_ref) DO UPDATE SET resolved_at = EXCLUDED.resolved_at, last_seq = EXCLUDED.last_seq;
+        \(problems ? problemProjection : "")
             RETURN NULL;
         END $$;
         """

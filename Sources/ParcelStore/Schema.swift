@@ -441,6 +441,8 @@ enum Schema {
                 ["IN (\(undoStates))": "IN (\(problemStates))", "kind IN (\(phoneEventKinds))": "kind IN (\(problemEventKinds))"],
                 in: db)
         }
+        migrator.registerMigration("2026-12-04 problem records") { db in try ProblemSchema.migrate(db) }
+        migrator.registerMigration("2026-12-04 pickup misses") { db in try PickupMissSchema.migrate(db) }
         return migrator
     }
 

@@ -78,6 +78,13 @@ public struct StationPeriodFigures: Sendable, Equatable {
     public let atStationAtEnd: Int
     /// The counts the 快递代办服务 assessment is computed from.
     public let assessment: ServiceAssessment.Inputs
+    /// Problem parcels: open at the time of the report, opened and resolved in the period.
+    public var problems = ProblemCounts()
+    /// Intakes in the period that a staff override took in against the plausibility check.
+    public var forcedIntakes = 0
+    /// Wrong pickup codes or phone numbers in the period, and the cool-downs they started.
+    public var pickupMisses = 0
+    public var pickupCooldowns = 0
 }
 
 /// One handoff of the handoff ledger (交接台账) with its line counts.
@@ -305,9 +312,20 @@ extension LedgerReader {
         let byCourier = couriers.values.sorted {
             ($0.received + $0.pickedUp + $0.outgoing, $1.courier) > ($1.received + $1.pickedUp + $1.outgoing, $0.courier)
         }
-        return StationPeriodFigures(
+        var figures = StationPeriodFigures(
             window: window, total: total, intervals: intervals, byCourier: byCourier, discrepanciesOpened: discrepancies,
             atStationAtEnd: stock?["at_end"] ?? 0, assessment: inputs)
+        figures.problems = try problemCounts(from: window.from, to: window.to)
+        figures.forcedIntakes =
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT count(*) FROM parcel p CROSS JOIN parcel_event e
+                    WHERE p.received_at >= ?1 AND p.received_at < ?2 AND e.parcel_id = p.id AND e.kind = 'intake'
+                      AND e.details <> '{}' AND json_extract(e.details, '$.forced') IS NOT NULL
+                    """, arguments: [window.from, window.to]) ?? 0
+        (figures.pickupMisses, figures.pickupCooldowns) = try pickupMisses(from: window.from, to: window.to)
+        return figures
     }
 
     /// The handoff ledger (交接台账): every handoff opened in `[from, to)`, oldest first, with its line counts and

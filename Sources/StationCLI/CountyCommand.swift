@@ -18,7 +18,7 @@ struct County: ParsableCommand {
               parcelctl county add-station cun-01 --name 李家村服务站 --tier village --township xiang-05 --role st_cun01 --password-file pw
               parcelctl county add-reader county_staff --password-file pw
               parcelctl county stations                                  (who uploaded what, and when)
-              parcelctl county report backlog|overdue|handoffs|ranking|inactive|produce|assessment [--csv|--html|--json] [-o FILE]
+              parcelctl county report backlog|overdue|handoffs|ranking|inactive|produce|assessment|problems [--csv|--html|--json] [-o FILE]
             """,
         subcommands: [
             CountyMigrate.self, CountyAddStation.self, CountyAddReader.self, CountyStations.self, CountyReport.self,
@@ -197,13 +197,14 @@ struct CountyReport: ParsableCommand {
               inactive     stations under 100 transactions in half a year
               produce      share of stations shipping produce up the chain (target 20 %)
               assessment   each station's 快递代办服务 item (15 points) with its inputs
+              problems     problem parcels (问题件) per station and kind: open, opened and resolved in the period
             """)
 
     @OptionGroup var connection: CountyConnectionOptions
     @OptionGroup var output: ReportOutput
-    @Argument(help: "backlog, overdue, handoffs, ranking, inactive, produce or assessment.") var report: String
+    @Argument(help: "backlog, overdue, handoffs, ranking, inactive, produce, assessment or problems.") var report: String
     @Option(help: "Month for ranking, inactive, produce and assessment (yyyy-MM; default this month).") var month: String?
-    @Option(help: "First day (yyyy-MM-dd) for produce and assessment instead of --month.") var from: String?
+    @Option(help: "First day (yyyy-MM-dd) for produce, assessment and problems instead of --month.") var from: String?
     @Option(help: "Last day (yyyy-MM-dd), with --from.") var to: String?
     @Option(name: .customLong("hold-hours"), help: "Hours on the shelf before a parcel is overdue.") var holdHours: Int = 168
     @Option(name: .customLong("grace-hours"), help: "Hours a handoff may stay open, or a parcel in transit, before it is listed.")
@@ -214,8 +215,9 @@ struct CountyReport: ParsableCommand {
 
     func run() throws {
         guard let zone = TimeZone(identifier: timeZone) else { throw ValidationError("unknown time zone \(timeZone)") }
-        guard ["backlog", "overdue", "handoffs", "ranking", "inactive", "produce", "assessment"].contains(report) else {
-            throw ValidationError("unknown report \(report): backlog, overdue, handoffs, ranking, inactive, produce or assessment")
+        guard ["backlog", "overdue", "handoffs", "ranking", "inactive", "produce", "assessment", "problems"].contains(report) else {
+            throw ValidationError(
+                "unknown report \(report): backlog, overdue, handoffs, ranking, inactive, produce, assessment or problems")
         }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let formatter = DateFormatter()
@@ -251,6 +253,9 @@ struct CountyReport: ParsableCommand {
                 return (try encoder.encode(value), reports.document(value))
             case "produce":
                 let value = try await reports.produce(period: period, now: now)
+                return (try encoder.encode(value), reports.document(value))
+            case "problems":
+                let value = try await reports.problems(period: period, now: now)
                 return (try encoder.encode(value), reports.document(value))
             default:
                 let value = try await reports.assessment(period: period, holdHours: holdHours, now: now)

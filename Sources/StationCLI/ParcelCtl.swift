@@ -17,7 +17,8 @@ struct ParcelCtl: ParsableCommand {
         subcommands: [
             Status.self, Intake.self, Phone.self, Show.self, Search.self, Pickup.self, Return.self, Undo.self, Backlog.self, Report.self,
             Watch.self, Scanners.self, Scan.self,
-            Decode.self, Handoff.self, Discrepancies.self, ReceiptCommand.self, Audit.self, Stocktake.self, Complaint.self, Slip.self,
+            Decode.self, Handoff.self, Discrepancies.self, ReceiptCommand.self, Audit.self, Stocktake.self, Complaint.self, Problem.self,
+            Slip.self,
             NoticeHistoryCommand.self, Send.self, Outgoing.self,
             SyncStatusCommand.self, County.self, BackupCommand.self, LedgerCommand.self,
         ])

@@ -54,6 +54,9 @@ public enum StationReportDocuments {
                     ("错分（件）", .integer(report.discrepancies.misrouted)),
                 ], valueTitle: "数量", notes: ["差异按交接确认时登记的件数计，明细见交接台账（parcelctl report ledger）。"]),
         ]
+        if let problems = report.problems {
+            sections.append(problemSection(problems, forced: report.forcedIntakes ?? 0, guessing: report.pickupGuessing))
+        }
         if monthly {
             sections.append(days(report))
         }
@@ -69,6 +72,27 @@ public enum StationReportDocuments {
                 "期末在站及考核的在站、超期件数按\(report.period.kind == "month" ? "月末" : "日末")（统计期间未结束时按生成时间）计。",
                 "报表不含收件人或寄件人手机号码。",
             ])
+    }
+
+    /// Problem parcels by kind, with the two counts that say whether the counter's checks held: intakes forced
+    /// past the plausibility check, and wrong pickup codes.
+    static func problemSection(_ problems: ProblemCountsDTO, forced: Int, guessing: PickupGuessingDTO?) -> ReportSection {
+        let kinds: [(String, String)] = [
+            ("lost", "丢失"), ("damaged", "破损"), ("wrongCollected", "错拿/冒领"), ("refused", "拒收"), ("badAddress", "地址错误"),
+        ]
+        var rows: [(String, ReportCell)] = kinds.map { kind, label in
+            ("\(label)：本期登记 / 未处理（件）", .text("\(problems.opened[kind] ?? 0) / \(problems.open[kind] ?? 0)"))
+        }
+        let resolved = problems.resolved.values.reduce(0, +)
+        rows.append(("本期处理（件）", .integer(resolved)))
+        rows.append(("强制入库（件）", .integer(forced)))
+        if let guessing {
+            rows.append(("取件码/尾号输错（次）", .integer(guessing.misses)))
+            rows.append(("输错过多暂停（次）", .integer(guessing.cooldowns)))
+        }
+        return .figures(
+            "问题件与核验", rows, valueTitle: "数量",
+            notes: ["未处理件数按生成报表时计；强制入库指经员工确认、收下了不像运单号的条码。"])
     }
 
     static func days(_ report: StationReportResult) -> ReportSection {

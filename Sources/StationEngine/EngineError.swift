@@ -35,6 +35,10 @@ public enum EngineError: Error, Equatable, Sendable {
     case outgoingDuplicate(String)
     case complaintNotFound(Int64)
     case complaintResolved(Int64)
+    case problemNotFound(Int64)
+    case problemResolved(Int64)
+    /// The parcel already has an open problem (its id): resolve it first.
+    case problemAlreadyOpen(Int64)
     case stocktakeNotFound(String)
     case stocktakeClosed(String)
     /// A scanner sent input that is no code (unknown keys, a malformed report), with the reader's reason.

@@ -245,6 +245,10 @@ public actor StationEngine {
                     (counter.map { "counter \($0)" } ?? "", counter.flatMap { limits.counters.recordFailure($0, now: now) }),
                 ]
             }
+            // Counted for the daily report; the guess itself is never stored. A failed count must not hide the
+            // answer the caller is owed.
+            let cooled = started.contains { $0.1 != nil }
+            try? await store.write { tx in try tx.recordPickupMiss(at: now, counter: counter, cooldown: cooled) }
             for case let (who, until?) in started {
                 logger.warning(
                     "pickup guessing: too many wrong pickup codes or phone numbers; refusing them for a while",

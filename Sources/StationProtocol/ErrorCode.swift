@@ -146,6 +146,13 @@ public struct ErrorCode: RawRepresentable, Codable, Hashable, Sendable, CustomSt
     /// A bug: the request was not carried out. Details are in the daemon's log.
     public static let `internal` = ErrorCode("internal")
 
+    /// No problem parcel with that id.
+    public static let problemNotFound = ErrorCode("problem.notFound")
+    /// The problem is resolved already; its resolution is final.
+    public static let problemResolved = ErrorCode("problem.resolved")
+    /// The parcel already has an open problem (the message names it): resolve that one first.
+    public static let problemAlreadyOpen = ErrorCode("problem.alreadyOpen")
+
     /// Every code this build knows, in the order Protocol.md lists them.
     public static let known: [ErrorCode] = [
         .malformed, .invalidUTF8, .tooLarge, .unknownMethod, .invalidParams, .tooDeep, .controlCharacter, .lineTimeout, .unsupportedVersion,
@@ -154,7 +161,8 @@ public struct ErrorCode: RawRepresentable, Codable, Hashable, Sendable, CustomSt
         .notAwaitingPickup, .shelfFull, .unknownCommand, .notAParcelProductCode, .notAParcelBagLabel, .notAParcelCommand,
         .notAParcelTooShort, .notAParcelNoDigits, .scannerNotFound, .handoffNotFound, .handoffClosed, .unknownParty,
         .confirmationFailed, .lockedOut, .manifestInvalid, .discrepancyNotFound, .discrepancyResolved, .outgoingDuplicate,
-        .complaintNotFound, .complaintResolved, .undoWindowPassed, .undoOnHandoff, .stocktakeNotFound, .stocktakeClosed, .imageEmpty,
+        .complaintNotFound, .complaintResolved, .problemNotFound, .problemResolved, .problemAlreadyOpen, .undoWindowPassed, .undoOnHandoff,
+        .stocktakeNotFound, .stocktakeClosed, .imageEmpty,
         .imageTooLarge, .imageTooManyPixels, .imageTruncated, .imageCorrupt, .imageUnsupported, .imageTimeout, .imageUnreadable,
         .imageAccessDenied, .imageBadGeometry, .backupNotConfigured, .backupFailed, .diskFull, .storeUnavailable, .`internal`,
     ]

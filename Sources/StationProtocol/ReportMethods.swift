@@ -254,11 +254,20 @@ public struct StationReportResult: Codable, Sendable, Equatable {
     /// The configured commission per parcel picked up, in fen, by courier (`default` for the others).
     public var commissionRatesFen: [String: Int]
     public var assessment: AssessmentDTO
+    /// Problem parcels (问题件) by kind (since 1.7).
+    public var problems: ProblemCountsDTO?
+    /// Intakes a staff override took in against the plausibility check (since 1.7).
+    public var forcedIntakes: Int?
+    /// Wrong pickup codes or phone numbers, and the cool-downs they started (since 1.7).
+    public var pickupGuessing: PickupGuessingDTO?
     public init(
         station: StationInfo, period: ReportPeriodDTO, generatedAt: String, totals: ActivityDTO, days: [DayActivityDTO],
         byCourier: [CourierActivityDTO], discrepancies: DiscrepancyCountsDTO, atStationAtEnd: Int, commissionRatesFen: [String: Int],
-        assessment: AssessmentDTO
+        assessment: AssessmentDTO, problems: ProblemCountsDTO? = nil, forcedIntakes: Int? = nil, pickupGuessing: PickupGuessingDTO? = nil
     ) {
+        self.problems = problems
+        self.forcedIntakes = forcedIntakes
+        self.pickupGuessing = pickupGuessing
         self.station = station
         self.period = period
         self.generatedAt = generatedAt
@@ -269,6 +278,32 @@ public struct StationReportResult: Codable, Sendable, Equatable {
         self.atStationAtEnd = atStationAtEnd
         self.commissionRatesFen = commissionRatesFen
         self.assessment = assessment
+    }
+}
+
+/// Problem parcels by kind (`lost`, `damaged`, `wrongCollected`, `refused`, `badAddress`) and by resolution.
+public struct ProblemCountsDTO: Codable, Sendable, Equatable {
+    /// Open when the report was made.
+    public var open: [String: Int]
+    /// Opened in the period.
+    public var opened: [String: Int]
+    /// Resolved in the period, by resolution (`found`, `returnedToCourier`, `compensated`, `writtenOff`).
+    public var resolved: [String: Int]
+    public init(open: [String: Int], opened: [String: Int], resolved: [String: Int]) {
+        self.open = open
+        self.opened = opened
+        self.resolved = resolved
+    }
+}
+
+public struct PickupGuessingDTO: Codable, Sendable, Equatable {
+    /// Wrong pickup codes or phone numbers given (Pickup.Verify, Pickup.Confirm).
+    public var misses: Int
+    /// Cool-downs those started (per client or per counter).
+    public var cooldowns: Int
+    public init(misses: Int, cooldowns: Int) {
+        self.misses = misses
+        self.cooldowns = cooldowns
     }
 }
 

@@ -145,6 +145,14 @@ enum WireMapping {
             resolvedBy: record.resolvedBy)
     }
 
+    static func problem(_ record: ProblemRecord) -> ProblemDTO {
+        ProblemDTO(
+            id: record.id, tracking: record.tracking, kind: record.kind.rawValue, label: record.kind.label, note: record.note,
+            photo: record.photo, source: record.source, openedAt: timestamp(record.openedAt), openedBy: record.openedBy,
+            resolution: record.resolution?.rawValue, resolutionNote: record.resolutionNote, resolvedAt: record.resolvedAt.map(timestamp),
+            resolvedBy: record.resolvedBy)
+    }
+
     static func scanner(_ status: ScannerStatus) -> ScannerDTO {
         let descriptor = status.descriptor
         let usb = descriptor.vendorID.flatMap { vendor in
@@ -286,7 +294,13 @@ enum WireMapping {
             discrepancies: DiscrepancyCountsDTO(
                 missing: counts[.missing] ?? 0, extra: counts[.extra] ?? 0, damaged: counts[.damaged] ?? 0,
                 misrouted: counts[.misrouted] ?? 0),
-            atStationAtEnd: figures.atStationAtEnd, commissionRatesFen: report.rates, assessment: assessment(report.assessment))
+            atStationAtEnd: figures.atStationAtEnd, commissionRatesFen: report.rates, assessment: assessment(report.assessment),
+            problems: ProblemCountsDTO(
+                open: Dictionary(uniqueKeysWithValues: figures.problems.open.map { ($0.rawValue, $1) }),
+                opened: Dictionary(uniqueKeysWithValues: figures.problems.opened.map { ($0.rawValue, $1) }),
+                resolved: Dictionary(uniqueKeysWithValues: figures.problems.resolved.map { ($0.rawValue, $1) })),
+            forcedIntakes: figures.forcedIntakes,
+            pickupGuessing: PickupGuessingDTO(misses: figures.pickupMisses, cooldowns: figures.pickupCooldowns))
     }
 
     static func handoffLedger(_ report: StationEngine.HandoffLedgerReport, engine: StationEngine) -> HandoffLedgerResult {
@@ -373,6 +387,10 @@ enum WireMapping {
             case .outgoingDuplicate(let waybill): return WireError(.outgoingDuplicate, "\(waybill) is already waiting here to be sent")
             case .complaintNotFound(let id): return WireError(.complaintNotFound, "no complaint \(id)")
             case .complaintResolved(let id): return WireError(.complaintResolved, "complaint \(id) is resolved already")
+            case .problemNotFound(let id): return WireError(.problemNotFound, "no problem parcel \(id)")
+            case .problemResolved(let id): return WireError(.problemResolved, "problem \(id) is resolved already")
+            case .problemAlreadyOpen(let id):
+                return WireError(.problemAlreadyOpen, "this parcel already has open problem \(id); resolve it first")
             case .stocktakeNotFound(let id): return WireError(.stocktakeNotFound, "no stocktake \(id.prefix(80))")
             case .stocktakeClosed(let id): return WireError(.stocktakeClosed, "stocktake \(id) is closed; its report is final")
             case .undoWindowPassed(let step, let at, let minutes):

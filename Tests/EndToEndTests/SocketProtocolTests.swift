@@ -62,7 +62,7 @@ import Testing
             ("{\"id\":10,\"method\":\"Pickup.Verify\",\"params\":{\"code\":\"3-2\"}}\n", "pickupCode.invalid"),
             ("{\"id\":11,\"method\":\"Pickup.Verify\",\"params\":{}}\n", "pickup.credentialRequired"),
             ("{\"id\":12,\"method\":\"Parcel.Get\",\"params\":{\"tracking\":\"SF0000000000000\"}}\n", "parcel.notFound"),
-            ("{\"id\":13,\"method\":\"Parcel.Intake\",\"params\":{\"tracking\":\"SF1\",\"phone\":\"12\"}}\n", "phone.invalid"),
+            ("{\"id\":13,\"method\":\"Parcel.Intake\",\"params\":{\"tracking\":\"SF1234567890123\",\"phone\":\"12\"}}\n", "phone.invalid"),
             ("{\"id\":14,\"method\":\"Report.Backlog\",\"params\":{\"olderThanHours\":-5}}\n", "request.invalidParams"),
             ("{\"id\":\"x\",\"method\":\"" + String(repeating: "A", count: 5000) + "\"}\n", "request.tooLarge"),
         ]

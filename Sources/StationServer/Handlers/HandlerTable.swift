@@ -61,6 +61,7 @@ struct HandlerTable: Sendable {
         table.registerHandoffs()
         table.registerStocktake()
         table.registerComplaints()
+        table.registerProblems()
         table.registerOutgoing()
         table.registerSyncAndBackups()
         return table
