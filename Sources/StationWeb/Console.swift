@@ -53,6 +53,7 @@ public struct Console: Sendable {
         StocktakeRoutes(console: self).add(to: staff)
         OutgoingRoutes(console: self).add(to: staff)
         ComplaintRoutes(console: self).add(to: staff)
+        ProblemRoutes(console: self).add(to: staff)
         return router
     }
 

@@ -2,7 +2,7 @@
 /// says when the daemon is unreachable, and the CSRF token the script sends with each write.
 enum Layout {
     enum Section: String, CaseIterable {
-        case intake, pickup, handoffs, outgoing, complaints, stocktake, scanners, reports, status
+        case intake, pickup, handoffs, outgoing, complaints, problems, stocktake, scanners, reports, status
 
         var title: String {
             switch self {
@@ -11,6 +11,7 @@ enum Layout {
             case .handoffs: "交接"
             case .outgoing: "寄件"
             case .complaints: "投诉"
+            case .problems: "问题件"
             case .stocktake: "盘点"
             case .scanners: "扫描枪"
             case .reports: "报表"

@@ -14,6 +14,7 @@ public enum Wording {
         case "verifyFirst": "请先核对取件人"
         case "notThisRecipient": "不是这位取件人的包裹"
         case "roleChanged": "扫描枪用途已更改"
+        case "forceArmed": "强制入库：请扫描该包裹"
         case "rejected": "未入库"
         case "failed": "操作失败"
         case "ignored": "已忽略"
@@ -29,7 +30,7 @@ public enum Wording {
     public static func scanTone(_ result: String) -> String {
         switch result {
         case "intake", "pickedUp", "handoff", "stocktake": "ok"
-        case "repeatIntake", "duplicate", "ignored", "roleChanged": "repeat"
+        case "repeatIntake", "duplicate", "ignored", "roleChanged", "forceArmed": "repeat"
         case "verifyFirst": "info"
         default: "refused"
         }
@@ -117,6 +118,14 @@ public enum Wording {
             case .complaintResolved: "这条投诉已处理"
             case .undoWindowPassed: "已超过可撤销的时间"
             case .undoOnHandoff: "包裹已在交接中，不能撤销"
+            case .notAParcelProductCode: "这是商品条码，不是快递单号"
+            case .notAParcelBagLabel: "这是总包/袋号条码，请在交接时扫描"
+            case .notAParcelCommand: "这是命令条码或工牌，不能入库"
+            case .notAParcelTooShort: "号码太短，不是快递单号"
+            case .notAParcelNoDigits: "号码中没有数字，不是快递单号"
+            case .problemNotFound: "找不到这条问题件"
+            case .problemResolved: "这条问题件已处理"
+            case .problemAlreadyOpen: "该包裹已有未处理的问题件"
             case .stocktakeNotFound: "找不到这次盘点"
             case .stocktakeClosed: "这次盘点已经结束"
             case .accessDenied: "控制台没有修改权限（请把它的用户加入 access.writers）"

@@ -112,6 +112,11 @@ enum ConsoleScript {
               set("tracking", parcel ? parcel.tracking : scan.text);
               set("tail", parcel && parcel.phoneTail ? "尾号 " + parcel.phoneTail : (parcel ? "尾号未录入" : ""));
               set("message", scan.message);
+              // A number refused as no waybill (not a command): staff may confirm it is one after all.
+              const refusal = scan.error && scan.error.code ? String(scan.error.code) : "";
+              const forcible = refusal.startsWith("notAParcel.") && refusal !== "notAParcel.command";
+              forceform.hidden = !forcible;
+              if (forcible) document.getElementById("force-text").value = scan.text;
               if (parcel && (scan.result === "intake" || scan.result === "repeatIntake")) {
                 selected.value = parcel.tracking;
                 document.getElementById("undo-tracking").value = parcel.tracking;
@@ -133,13 +138,16 @@ enum ConsoleScript {
             }
             document.addEventListener("station:scan", (e) => render(e.detail));
             const form = document.getElementById("entryform");
-            form.addEventListener("reply", (e) => {
+            const forceform = document.getElementById("forceform");
+            function replied(e) {
               const reply = e.detail;
               if (reply.outcome) render(reply.outcome);
               else if (reply.ok && reply.parcel) { set("tail", "尾号 " + reply.parcel.phoneTail); set("message", reply.message); beep("ok"); }
               else { outcome.className = "outcome refused"; set("result", "未完成"); set("message", reply.error); beep("refused"); }
               entry.value = ""; entry.focus();
-            });
+            }
+            form.addEventListener("reply", replied);
+            forceform.addEventListener("reply", replied);
             entry.addEventListener("keydown", (e) => { if (e.key === "Escape") { entry.value = ""; } });
             document.getElementById("undoform").addEventListener("reply", (e) => {
               const reply = e.detail;

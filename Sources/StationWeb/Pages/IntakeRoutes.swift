@@ -28,11 +28,14 @@ struct IntakeRoutes {
         if let selected = form.text("selected"), text.count == 4, text.allSatisfy(\.isASCII), text.allSatisfy(\.isNumber) {
             return await setTail(text, of: selected, staff: staff)
         }
-        switch await console.call(Method.intake, IntakeParams(tracking: text, staff: staff)) {
+        // 仍然入库: staff confirmed that a refused number is a waybill after all; the daemon records it as forced.
+        let force = form["force"] == "1"
+        switch await console.call(Method.intake, IntakeParams(tracking: text, staff: staff, force: force ? true : nil)) {
         case .success(let result):
+            let line = IntakePage.line(result.parcel, isRepeat: result.repeat)
             let outcome = ScanOutcomeDTO(
                 scanner: "console", role: "intake", counter: console.counter, result: result.repeat ? "repeatIntake" : "intake",
-                message: IntakePage.line(result.parcel, isRepeat: result.repeat), text: text, symbology: nil, sequence: 0,
+                message: result.forced.map { "已强制入库（\($0)）：" + line } ?? line, text: text, symbology: nil, sequence: 0,
                 at: result.parcel.receivedAt, parcel: result.parcel, error: nil, remaining: nil)
             return WriteReply(ok: true, outcome: outcome)
         case .failure(let failure):
@@ -70,6 +73,11 @@ enum IntakePage {
             placeholder="输入单号后按回车；刚扫的包裹可直接输入尾号（4位）">
           <button class="primary" type="submit">确定</button>
         </form>
+        <form id="forceform" class="entry" method="post" action="/intake" data-async hidden>
+          \(Layout.csrfField(session))
+          <input id="force-text" type="hidden" name="text" value=""><input type="hidden" name="force" value="1">
+          <button class="danger" type="submit">确认是运单号，仍然入库（记录为强制入库）</button>
+        </form>
         <div class="row toggles noprint">
           <form id="undoform" method="post" action="/parcel/undo" data-async>
             \(Layout.csrfField(session))<input type="hidden" name="step" value="intake">
@@ -95,7 +103,8 @@ enum IntakePage {
     /// Result words and tones for the script, so the page and the server say the same thing.
     static let wordsJSON: String = {
         let results = [
-            "intake", "repeatIntake", "duplicate", "pickedUp", "verifyFirst", "notThisRecipient", "roleChanged", "rejected", "failed",
+            "intake", "repeatIntake", "duplicate", "pickedUp", "verifyFirst", "notThisRecipient", "roleChanged", "forceArmed", "rejected",
+            "failed",
             "ignored", "noOpenHandoff", "noOpenStocktake", "handoff", "stocktake",
         ]
         struct Words: Encodable {

@@ -114,13 +114,26 @@ enum StocktakePage {
             <form method="post" action="\(path)/close">\(Layout.csrfField(session))
               <button class="danger" type="submit">结束盘点，出报告</button></form>
             """
-            : "<p class=\"noprint\"><button data-print>打印报告</button> <a class=\"button\" href=\"/stocktake\">新的盘点</a></p>"
+            : """
+            <p class="noprint"><button data-print>打印报告</button> <a class="button" href="/stocktake">新的盘点</a></p>
+            \(report.missing.isEmpty ? "" : missingForm(id, count: report.missing.count, session: session))
+            """
         return """
             \(heading)
             <p class="muted">编号 \(id) · 开始于 \(Dates.local(report.startedAt))\(report.closedAt.map { " · 结束于 \(Dates.local($0))" } ?? "")</p>
             \(notices)\(controls)
             <section id="sweep" data-refresh-url="\(path)/live"\(open ? " data-follow=\"stocktake:\(id)\"" : "" as HTML)>\(live(report))</section>
             """
+    }
+
+    /// One step from a closed stocktake's missing list to problem parcels (丢失), each still missing once.
+    static func missingForm(_ id: String, count: Int, session: ConsoleSession) -> HTML {
+        """
+        <form class="noprint" method="post" action="/problems/missing">\(Layout.csrfField(session))
+          <input type="hidden" name="stocktake" value="\(id)">
+          <button class="danger" type="submit">把 \(String(count)) 件未扫到的包裹登记为丢失问题件</button>
+        </form>
+        """
     }
 
     /// The counts and the lists; refetched on every scan for this stocktake while it is open.
