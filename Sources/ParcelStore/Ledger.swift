@@ -480,9 +480,10 @@ public final class LedgerTransaction: LedgerReader {
     ) throws {
         let detailsJSON = CompactJSON.object(details)
         let head = try memory.chainHead ?? self.chainHead()
-        // The id is chosen here (as SQLite would: one past the last) because the digest covers it.
+        // The id is chosen here because the digest covers it: the next number of the station-wide event sequence,
+        // which station events share (StationEventLog.swift), so it may skip numbers since the previous link.
         let fields = CustodyChain.Fields(
-            id: (head?.id ?? 0) + 1, uid: EventID.make(at: at), tracking: tracking, kind: kind.rawValue, from: from?.rawValue,
+            id: try nextSequence(), uid: EventID.make(at: at), tracking: tracking, kind: kind.rawValue, from: from?.rawValue,
             to: to.rawValue, at: at, actor: actor, details: detailsJSON)
         let digest = CustodyChain.digest(previous: head?.digest ?? CustodyChain.genesis, fields)
         try db.executeHot(

@@ -424,6 +424,10 @@ enum Schema {
             // Staff add the recipient's phone after intake (privacy waybills): a chained event of its own kind.
             try TableRebuild.widen("parcel_event", ["kind IN (\(undoEventKinds))": "kind IN (\(phoneEventKinds))"], in: db)
         }
+        migrator.registerMigration("2026-12-03 station events") { db in
+            // Durable events that are not about one parcel, numbered with the parcel events (StationEventLog.swift).
+            try StationEventSchema.migrate(db)
+        }
         return migrator
     }
 
