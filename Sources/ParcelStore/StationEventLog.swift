@@ -1,5 +1,7 @@
 public import Foundation
 internal import GRDB
+import ParcelDomain
+import StrictJSON
 
 /// The station's durable events that are not about one parcel (a handoff opened, a stocktake closed…), kept so
 /// that a tool which was away can replay them (`Events.Subscribe` with `since`).
@@ -120,9 +122,9 @@ extension LedgerReader {
 
     /// The parcel's columns first, under their own names (what `parcel(from:)` reads), then the event's, renamed.
     static let parcelEventsWithParcelSQL: String = {
-        let parcelColumns = parcelColumns.split(separator: ",").map { "p." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        let qualified = LedgerReader.parcelColumns.split(separator: ",").map { "p." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         return """
-            SELECT \(parcelColumns.joined(separator: ", ")), e.id AS e_id, e.uid AS e_uid, e.kind AS e_kind,
+            SELECT \(qualified.joined(separator: ", ")), e.id AS e_id, e.uid AS e_uid, e.kind AS e_kind,
                    e.from_state AS e_from, e.to_state AS e_to, e.at AS e_at, e.actor AS e_actor, e.details AS e_details
             FROM parcel_event e JOIN parcel p ON p.id = e.parcel_id
             WHERE e.id > ? AND e.id <= ? ORDER BY e.id LIMIT ?
