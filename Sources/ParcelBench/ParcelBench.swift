@@ -297,7 +297,8 @@ struct ParcelBench: ParsableCommand {
             print("Summary (replay)")
             print(
                 String(
-                    format: "  replay %d events to a reconnecting tool p50 %7.1f ms   floor (same %d bytes, socket) %6.1f ms   %.1f×   target ≤ 200 ms   %@",
+                    format:
+                        "  replay %d events to a reconnecting tool p50 %7.1f ms   floor (same %d bytes, socket) %6.1f ms   %.1f×   target ≤ 200 ms   %@",
                     figures.events, figures.replay.p50, figures.replayBytes, figures.floor.p50, figures.replay.p50 / figures.floor.p50,
                     figures.replay.p50 <= 200 ? "PASS" : "FAIL"))
             print(

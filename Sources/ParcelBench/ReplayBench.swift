@@ -23,7 +23,8 @@ enum ReplayBench {
     static func run(daemon: String, root: String, events: Int, rounds: Int, intakes: Int) throws -> Figures {
         let config = root + "/replay-config.json"
         let layers = max(9, (events / 2 + 2 * intakes + 1000) / 400 + 1)
-        try #"{"shelves": [{"id": 1, "layers": \#(layers), "layerCapacity": 400}]}"#.write(toFile: config, atomically: true, encoding: .utf8)
+        try #"{"shelves": [{"id": 1, "layers": \#(layers), "layerCapacity": 400}]}"#.write(
+            toFile: config, atomically: true, encoding: .utf8)
         let socketPath = root + "/replay.sock"
         return try DaemonProcess.with(
             executable: daemon, stateDir: root + "/replay-state", socketPath: socketPath, configPath: config,
@@ -59,7 +60,9 @@ enum ReplayBench {
             while index * 2 < events + 2 * (intakes + 50) { _ = try intake() }
             let latest = try StationConnection(socketPath: socketPath).call(Method.subscribe, SubscribeParams()).seq ?? 0
             let since = latest - Int64(events)
-            print("[R2] Events.Subscribe since \(since) on a ledger whose latest event is \(latest): \(events) events replayed, \(rounds) rounds")
+            print(
+                "[R2] Events.Subscribe since \(since) on a ledger whose latest event is \(latest): \(events) events replayed, \(rounds) rounds"
+            )
             print("     time = request sent → last replayed event line read and its head decoded, on a new connection")
             fflush(nil)  // show progress when piped
             var captured: [UInt8] = []
@@ -73,9 +76,13 @@ enum ReplayBench {
             }
             let floor = try floor(serving: captured, events: events, socketPath: root + "/replay-floor.sock", rounds: rounds)
             print(String(format: "    replay  p50 %.1f ms  max %.1f ms  (%d bytes)", replay.p50, replay.max, captured.count))
-            print(String(format: "    floor   p50 %.1f ms  max %.1f ms  (the same bytes from a thread over a Unix socket)", floor.p50, floor.max))
+            print(
+                String(
+                    format: "    floor   p50 %.1f ms  max %.1f ms  (the same bytes from a thread over a Unix socket)", floor.p50, floor.max)
+            )
             return Figures(
-                events: events, replay: replay, floor: floor, replayBytes: captured.count, plainIntake: plain, interleavedIntake: interleaved)
+                events: events, replay: replay, floor: floor, replayBytes: captured.count, plainIntake: plain,
+                interleavedIntake: interleaved)
         }
     }
 

@@ -164,7 +164,9 @@ public enum StationEvents {
                     await event(name, line)
                 } else if head.id == .number(2) {
                     // Live only so far: start from the ledger's latest, so a reconnection replays what comes next.
-                    if cursor?.seq == nil, let latest = try? StrictJSONDecoder.ownOutput.decode(Reply<SubscribeResult>.self, from: Data(line)).result.seq {
+                    if cursor?.seq == nil,
+                        let latest = try? StrictJSONDecoder.ownOutput.decode(Reply<SubscribeResult>.self, from: Data(line)).result.seq
+                    {
                         cursor?.advance(to: latest)
                     }
                     await subscribed()

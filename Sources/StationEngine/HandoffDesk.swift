@@ -180,7 +180,8 @@ extension StationEngine {
                 func intake(courier: String?, recipient: RecipientPhone? = nil) throws -> ParcelRecord? {
                     guard takesIn else { return try tx.activeParcel(tracking: tracking.value) }
                     let new = NewParcel(
-                        tracking: tracking, courier: courier ?? tracking.likelyCourier, phoneTail: recipient?.tail, phoneHash: recipient?.hash,
+                        tracking: tracking, courier: courier ?? tracking.likelyCourier, phoneTail: recipient?.tail,
+                        phoneHash: recipient?.hash,
                         phoneFull: recipient?.full, at: now)
                     return try Self.takeIn(new, tx: tx, allocate: allocate, actor: actor, details: ["handoff": handoff.uid]).parcel
                 }
@@ -196,7 +197,8 @@ extension StationEngine {
                             result: .repeatScan, handoff: handoff, line: line, parcel: nil, bagLines: 0, remaining: try remaining())
                     }
                     if let destination = line.destination, destination != stationID {
-                        try tx.markLine(line.id, status: .misrouted, at: now, note: note ?? "for \(destination)", photo: photo, parcelID: nil)
+                        try tx.markLine(
+                            line.id, status: .misrouted, at: now, note: note ?? "for \(destination)", photo: photo, parcelID: nil)
                         return HandoffScan(
                             result: .misrouted, handoff: handoff, line: try tx.line(handoffID: handoff.id, tracking: tracking.value),
                             parcel: nil,
@@ -214,7 +216,8 @@ extension StationEngine {
                     handoffID: handoff.id, tracking: tracking.value, courier: parcel?.courier ?? tracking.likelyCourier,
                     status: damaged ? .damaged : .extra, at: now, note: note, photo: photo, parcelID: parcel?.id)
                 return HandoffScan(
-                    result: damaged ? .damaged : .extra, handoff: handoff, line: line, parcel: parcel, bagLines: 0, remaining: try remaining())
+                    result: damaged ? .damaged : .extra, handoff: handoff, line: line, parcel: parcel, bagLines: 0,
+                    remaining: try remaining())
             }
             let handoff = try Self.openHandoff(uid, in: tx)
             let done = try scan(handoff)

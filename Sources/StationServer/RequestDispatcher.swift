@@ -222,7 +222,8 @@ extension RequestDispatcher {
     /// stored (a JSON object the ledger checked, encoded by our own encoder), with the event's time added first.
     static func stationEventLine(_ record: StationEventRecord) -> [UInt8] {
         let name = (try? encoder.encode(record.name)).map { [UInt8]($0) } ?? Array("\"\"".utf8)
-        var bytes = Array(#"{"event":"#.utf8) + name + Array(#","seq":\#(record.seq),"data":{"at":"\#(WireMapping.timestamp(record.at))""#.utf8)
+        var bytes =
+            Array(#"{"event":"#.utf8) + name + Array(#","seq":\#(record.seq),"data":{"at":"\#(WireMapping.timestamp(record.at))""#.utf8)
         var data = Array(record.data.utf8).drop { $0 == UInt8(ascii: " ") }
         if data.first == UInt8(ascii: "{") { data = data.dropFirst() }
         if data.first != UInt8(ascii: "}") { bytes.append(UInt8(ascii: ",")) }

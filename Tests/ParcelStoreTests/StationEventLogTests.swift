@@ -64,7 +64,9 @@ import Testing
         // A new writer, no memory: the counter is read back from both tables.
         try store.close()
         let reopened = try ParcelStore(path: path)
-        let next = try await reopened.write { tx in try tx.appendStationEvent(name: "handoff.closed", at: 8, data: Opened(handoff: "h1", lines: 3)) }
+        let next = try await reopened.write { tx in
+            try tx.appendStationEvent(name: "handoff.closed", at: 8, data: Opened(handoff: "h1", lines: 3))
+        }
         #expect(next == 5)
         try await reopened.write { tx in _ = try Self.intake(tx, 2, slot: 2) }  // 6, 7
         #expect(
