@@ -123,6 +123,13 @@ struct ParcelBench: ParsableCommand {
     @Option(name: .customLong("replay-events"), help: "With --replay: events to replay (default 10000; --quick 1000).")
     var replayEvents: Int?
 
+    @Option(
+        name: .customLong("baseline-daemon"),
+        help:
+            "With --replay: another parcel-stationd (say, one built before a change) whose plain intake acks are measured beside this one's."
+    )
+    var baselineDaemon: String?
+
     func validate() throws {
         for (name, value) in [("--iterations", iterations), ("--parcels", parcels), ("--backlog-iterations", backlogIterations)] {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1") }
@@ -290,7 +297,8 @@ struct ParcelBench: ParsableCommand {
         }
         if replay {
             let figures = try ReplayBench.run(
-                daemon: daemonPath, root: root, events: replayEvents ?? (quick ? 1000 : 10_000), rounds: quick ? 3 : 10,
+                daemon: daemonPath, baseline: baselineDaemon, root: root, events: replayEvents ?? (quick ? 1000 : 10_000),
+                rounds: quick ? 3 : 10,
                 intakes: iterations ?? (quick ? 200 : 1000))
             let ratio = figures.interleavedIntake.p50 / figures.plainIntake.p50
             print("")
@@ -305,6 +313,12 @@ struct ParcelBench: ParsableCommand {
                 String(
                     format: "  intake ack p50 between station events %.3f ms   plain intakes %.3f ms   ratio %.2f×",
                     figures.interleavedIntake.p50, figures.plainIntake.p50, ratio))
+            if let pair = figures.baseline {
+                print(
+                    String(
+                        format: "  intake ack p50 this daemon %.3f ms   baseline daemon %.3f ms   ratio %.2f×   (p99 %.3f against %.3f ms)",
+                        pair.this.p50, pair.other.p50, pair.this.p50 / pair.other.p50, pair.this.p99, pair.other.p99))
+            }
             return
         }
         if scanners {

@@ -18,9 +18,66 @@ enum ReplayBench {
         var replayBytes: Int
         var plainIntake: Samples
         var interleavedIntake: Samples
+        /// With a baseline daemon: plain intake acks on it and on this daemon, in alternating blocks.
+        var baseline: (this: Samples, other: Samples)?
     }
 
-    static func run(daemon: String, root: String, events: Int, rounds: Int, intakes: Int) throws -> Figures {
+    /// Plain intakes, one client, on two daemons running side by side (this build and `baseline`, e.g. one built
+    /// before the shared event counter), in alternating blocks so drift in the machine's load falls on both alike.
+    static func compareIntakes(daemon: String, baseline: String, root: String, intakes: Int, blocks: Int = 10) throws -> (
+        this: Samples, other: Samples
+    ) {
+        let config = root + "/compare-config.json"
+        let layers = max(9, (intakes + 200) / 400 + 1)
+        try #"{"shelves": [{"id": 1, "layers": \#(layers), "layerCapacity": 400}]}"#.write(
+            toFile: config, atomically: true, encoding: .utf8)
+        return try DaemonProcess.with(
+            executable: daemon, stateDir: root + "/compare-this", socketPath: root + "/compare-this.sock", configPath: config,
+            logPath: root + "/compare-this.log"
+        ) { _ in
+            try DaemonProcess.with(
+                executable: baseline, stateDir: root + "/compare-other", socketPath: root + "/compare-other.sock", configPath: config,
+                logPath: root + "/compare-other.log"
+            ) { _ in
+                let connections = try [root + "/compare-this.sock", root + "/compare-other.sock"].map { path in
+                    let connection = try StationConnection(socketPath: path)
+                    try connection.hello(client: "parcel-bench")
+                    return connection
+                }
+                var spans: [[UInt64]] = [[], []]
+                var next = [0, 0]
+                func intake(_ which: Int) throws -> UInt64 {
+                    let number = "SF" + digits(5_000_000_000_000 + next[which], 13)
+                    next[which] += 1
+                    let before = monotonicNanos()
+                    let reply = try connections[which].callRaw(Method.intake.rawValue, IntakeParams(tracking: number))
+                    let span = monotonicNanos() - before
+                    try DaemonClient.check(intakeReply: reply, tracking: number)
+                    return span
+                }
+                for which in [0, 1] { for _ in 0..<100 { _ = try intake(which) } }  // warm-up
+                let start = monotonicNanos()
+                for block in 0..<(2 * blocks) {
+                    let which = block % 2
+                    for _ in 0..<(intakes / blocks) { spans[which].append(try intake(which)) }
+                }
+                let elapsed = monotonicNanos() - start
+                return (Samples(spans[0], elapsedNanos: elapsed / 2), Samples(spans[1], elapsedNanos: elapsed / 2))
+            }
+        }
+    }
+
+    static func run(daemon: String, baseline: String?, root: String, events: Int, rounds: Int, intakes: Int) throws -> Figures {
+        var compared: (this: Samples, other: Samples)?
+        if let baseline {
+            print(
+                "[R0] intake ack, one client each, on this daemon and on \(baseline), side by side, \(intakes) each in alternating blocks")
+            fflush(nil)  // show progress when piped
+            let pair = try compareIntakes(daemon: daemon, baseline: baseline, root: root, intakes: intakes)
+            print(String(format: "    this daemon  ack p50 %.3f ms  p99 %.3f ms", pair.this.p50, pair.this.p99))
+            print(String(format: "    baseline     ack p50 %.3f ms  p99 %.3f ms", pair.other.p50, pair.other.p99))
+            compared = pair
+        }
         let config = root + "/replay-config.json"
         let layers = max(9, (events / 2 + 2 * intakes + 1000) / 400 + 1)
         try #"{"shelves": [{"id": 1, "layers": \#(layers), "layerCapacity": 400}]}"#.write(
@@ -82,31 +139,54 @@ enum ReplayBench {
             )
             return Figures(
                 events: events, replay: replay, floor: floor, replayBytes: captured.count, plainIntake: plain,
-                interleavedIntake: interleaved)
+                interleavedIntake: interleaved, baseline: compared)
         }
     }
 
     /// Subscribes and reads `count` event lines, checking they are the durable events from `expectFirst` on, in
-    /// order; returns their bytes (each with its newline).
+    /// order; returns their bytes (each with its newline). Each line's `seq` is found by a scan of its bytes (a
+    /// tool that only keeps its cursor needs no more); the first and last lines are decoded in full.
     static func receive(_ count: Int, from tool: StationConnection, request: SubscribeParams, expectFirst: Int64) throws -> [UInt8] {
         try tool.send(try requestLine(request))
         var bytes: [UInt8] = []
         var expected = expectFirst
         var received = 0
+        let reply = try tool.readLine()
+        if let error = (try? JSONDecoder().decode(AnyServerMessage.self, from: Data(reply)))?.error {
+            throw BenchError("Events.Subscribe: \(error.code.rawValue): \(error.message)")
+        }
         while received < count {
             let line = try tool.readLine()
-            guard let head = try? JSONDecoder().decode(AnyServerMessage.self, from: Data(line)) else {
-                throw BenchError("unreadable line \(String(decoding: line.prefix(200), as: UTF8.self))")
+            guard let seq = seq(in: line), seq == expected else {
+                throw BenchError("expected event \(expected), got \(String(decoding: line.prefix(200), as: UTF8.self))")
             }
-            if let error = head.error { throw BenchError("Events.Subscribe: \(error.code.rawValue): \(error.message)") }
-            guard head.isEvent else { continue }  // the subscription's reply
-            guard head.seq == expected else { throw BenchError("expected event \(expected), got \(head.seq.map(String.init) ?? "none")") }
+            if received == 0 || received == count - 1 {
+                guard (try? JSONDecoder().decode(AnyServerMessage.self, from: Data(line)))?.seq == seq else {
+                    throw BenchError("event \(seq) does not decode")
+                }
+            }
             expected += 1
             received += 1
             bytes += line
             bytes.append(UInt8(ascii: "\n"))
         }
         return bytes
+    }
+
+    /// The number after the first `"seq":` of a line.
+    static func seq(in line: [UInt8]) -> Int64? {
+        let key = Array(#""seq":"#.utf8)
+        guard line.count > key.count else { return nil }
+        for start in 0...(line.count - key.count) where line[start] == key[0] && Array(line[start..<(start + key.count)]) == key {
+            var value: Int64 = 0
+            var index = start + key.count
+            while index < line.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(line[index]) {
+                value = value * 10 + Int64(line[index] - UInt8(ascii: "0"))
+                index += 1
+            }
+            return index > start + key.count ? value : nil
+        }
+        return nil
     }
 
     static func requestLine(_ params: SubscribeParams) throws -> [UInt8] {
@@ -129,17 +209,19 @@ enum ReplayBench {
                 throw BenchError("replay floor cannot listen on \(socketPath): \(String(cString: strerror(errno)))")
             }
         }
-        let served = DispatchSemaphore(value: 0)
+        // The subscription's reply, then the events, as the daemon sends them.
+        let served = Array(#"{"id":1,"result":{"events":[]}}"#.utf8) + [UInt8(ascii: "\n")] + bytes
+        let finished = DispatchSemaphore(value: 0)
         Thread {
             for _ in 0..<(rounds + 1) {
                 let connection = accept(listener, nil, nil)
                 guard connection >= 0 else { break }
                 var byte: UInt8 = 0
                 while recv(connection, &byte, 1, 0) == 1 && byte != UInt8(ascii: "\n") {}
-                try? sendAll(connection, bytes)
+                try? sendAll(connection, served)
                 close(connection)
             }
-            served.signal()
+            finished.signal()
         }.start()
         let first = bytes.split(separator: UInt8(ascii: "\n"), maxSplits: 1).first.map(Array.init) ?? []
         let firstSeq = (try? JSONDecoder().decode(AnyServerMessage.self, from: Data(first)))?.seq ?? 1
@@ -149,7 +231,7 @@ enum ReplayBench {
             _ = try receive(events, from: tool, request: SubscribeParams(since: firstSeq - 1), expectFirst: firstSeq)
             return monotonicNanos() - before
         }
-        served.wait()
+        finished.wait()
         return samples
     }
 }

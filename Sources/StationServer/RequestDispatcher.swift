@@ -196,12 +196,12 @@ final class RequestDispatcher: Sendable {
             case .setPhone: name = EventName.updated
             default: name = EventName.stateChanged
             }
-            return line(
-                EventMessage(
-                    event: name, seq: event.id,
-                    data: ParcelEventData(event: WireMapping.event(event), parcel: WireMapping.parcel(parcel, engine: engine))))
+            return EventLineWriter.parcelEvent(
+                name: name, seq: event.id,
+                ParcelEventData(event: WireMapping.event(event), parcel: WireMapping.parcel(parcel, engine: engine)))
         case .station(let record):
-            return stationEventLine(record)
+            return EventLineWriter.stationEvent(
+                name: record.name, seq: record.seq, at: WireMapping.timestamp(record.at), storedData: record.data)
         case .scan(let outcome):
             return line(EventMessage(event: EventName.scan, data: WireMapping.scanOutcome(outcome, engine: engine)))
         case .scanner(.attached(let status)):
@@ -214,22 +214,6 @@ final class RequestDispatcher: Sendable {
                     event: EventName.scannerPartialDropped,
                     data: ScannerEventData(scanner: WireMapping.scanner(status), droppedBytes: bytes)))
         }
-    }
-}
-
-extension RequestDispatcher {
-    /// A station event's line, `{"event":name,"seq":n,"data":{"at":time,…}}`, written by hand around the data as
-    /// stored (a JSON object the ledger checked, encoded by our own encoder), with the event's time added first.
-    static func stationEventLine(_ record: StationEventRecord) -> [UInt8] {
-        let name = (try? encoder.encode(record.name)).map { [UInt8]($0) } ?? Array("\"\"".utf8)
-        var bytes =
-            Array(#"{"event":"#.utf8) + name + Array(#","seq":\#(record.seq),"data":{"at":"\#(WireMapping.timestamp(record.at))""#.utf8)
-        var data = Array(record.data.utf8).drop { $0 == UInt8(ascii: " ") }
-        if data.first == UInt8(ascii: "{") { data = data.dropFirst() }
-        if data.first != UInt8(ascii: "}") { bytes.append(UInt8(ascii: ",")) }
-        bytes += data
-        bytes += Array("}\n".utf8)
-        return bytes
     }
 }
 
