@@ -237,9 +237,10 @@ public class LedgerReader {
 
     static let decoder = StrictJSONDecoder.ownOutput
 
-    static func parcel(from row: Row) throws -> ParcelRecord {
-        let candidatesJSON: String = row["candidates"]
-        let candidates = (try? decoder.decode([CourierCandidate].self, from: Data(candidatesJSON.utf8))) ?? []
+    static func parcel(from row: Row) throws -> ParcelRecord { try parcel(from: row, candidates: decodeCandidates) }
+
+    static func parcel(from row: Row, candidates decode: (String) -> [CourierCandidate]) throws -> ParcelRecord {
+        let candidates = decode(row["candidates"])
         let shelf: Int? = row["shelf"]
         let layer: Int? = row["layer"]
         let seq: Int? = row["seq"]
@@ -253,6 +254,10 @@ public class LedgerReader {
             candidates: candidates, state: state, pickupCode: code, phoneTail: row["phone_tail"],
             hasPhoneHash: row["has_hash"], receivedAt: row["received_at"], shelvedAt: row["shelved_at"],
             updatedAt: row["updated_at"], releasedAt: row["released_at"], pickupID: row["pickup_id"], notices: row["notices"])
+    }
+
+    static func decodeCandidates(_ json: String) -> [CourierCandidate] {
+        (try? decoder.decode([CourierCandidate].self, from: Data(json.utf8))) ?? []
     }
 
     func fetchEvents(_ filter: String, _ arguments: StatementArguments) throws -> [ParcelEvent] {

@@ -88,17 +88,27 @@ extension LedgerReader {
     /// Durable events with `after` < seq ≤ `through`, in sequence order, at most `limit`: the two tables merged.
     /// A parcel event comes with its parcel's current row, read in the same statement.
     public func durableEvents(after: Int64, through: Int64 = .max, limit: Int) throws -> [DurableEvent] {
+        // A replay maps thousands of rows: candidate lists repeat (one per courier rule), so each distinct one is
+        // decoded once, and the flat details objects are read without JSONDecoder when they hold no escape.
+        var candidateLists: [String: [CourierCandidate]] = [:]
+        let candidates = { (json: String) -> [CourierCandidate] in
+            if let known = candidateLists[json] { return known }
+            let decoded = Self.decodeCandidates(json)
+            candidateLists[json] = decoded
+            return decoded
+        }
         let parcels = try Row.fetchAll(
             db.cachedStatement(sql: Self.parcelEventsWithParcelSQL), arguments: [after, through, limit]
         ).map { row -> DurableEvent in
             let detailsJSON: String = row["e_details"]
-            let details = (try? Self.decoder.decode([String: String].self, from: Data(detailsJSON.utf8))) ?? [:]
+            let details =
+                Self.flatObject(detailsJSON) ?? (try? Self.decoder.decode([String: String].self, from: Data(detailsJSON.utf8))) ?? [:]
             let from: String? = row["e_from"]
             let event = ParcelEvent(
                 id: row["e_id"], uid: row["e_uid"], parcelID: row["id"], tracking: row["tracking"],
                 kind: ParcelEventKind(rawValue: row["e_kind"]) ?? .intake, fromState: from.flatMap(ParcelState.init(rawValue:)),
                 toState: ParcelState(rawValue: row["e_to"]) ?? .exception, at: row["e_at"], actor: row["e_actor"], details: details)
-            return .parcel(event, try Self.parcel(from: row))
+            return .parcel(event, try Self.parcel(from: row, candidates: candidates))
         }
         let stations = try Row.fetchAll(
             db.cachedStatement(sql: "SELECT seq, name, at, data FROM station_event WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?"),
@@ -120,6 +130,34 @@ extension LedgerReader {
             }
         }
         return merged
+    }
+
+    /// `{"k":"v",…}` with string values and no backslash anywhere (so no escaped quote): the form `CompactJSON`
+    /// writes details in. Nil for anything else, which the caller decodes in full.
+    static func flatObject(_ text: String) -> [String: String]? {
+        let bytes = Array(text.utf8)
+        let (quote, colon, comma) = (UInt8(ascii: "\""), UInt8(ascii: ":"), UInt8(ascii: ","))
+        guard bytes.count >= 2, bytes.first == UInt8(ascii: "{"), bytes.last == UInt8(ascii: "}"), !bytes.contains(UInt8(ascii: "\\"))
+        else { return nil }
+        var result: [String: String] = [:]
+        if bytes.count == 2 { return result }
+        var index = 1
+        func string() -> String? {
+            guard index < bytes.count, bytes[index] == quote, let end = bytes[(index + 1)...].firstIndex(of: quote) else { return nil }
+            defer { index = end + 1 }
+            return String(decoding: bytes[(index + 1)..<end], as: UTF8.self)
+        }
+        while true {
+            guard let key = string(), index < bytes.count, bytes[index] == colon else { return nil }
+            index += 1
+            guard let value = string(), index < bytes.count else { return nil }
+            result[key] = value
+            if bytes[index] == comma {
+                index += 1
+            } else {
+                return index == bytes.count - 1 ? result : nil
+            }
+        }
     }
 
     /// The parcel's columns first, under their own names (what `parcel(from:)` reads), then the event's, renamed.

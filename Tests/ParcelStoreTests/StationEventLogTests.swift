@@ -102,6 +102,15 @@ import Testing
         #expect(try store.readNow { try $0.durableEventCount(after: 0, limit: 2) } > 2)
     }
 
+    @Test func flatDetailsAreReadAsJSONDecoderReadsThem() throws {
+        for text in [#"{}"#, #"{"pickupCode":"3-2-0147"}"#, #"{"a":"1","b":"第3层 🚚","c":""}"#] {
+            #expect(LedgerReader.flatObject(text) == (try JSONDecoder().decode([String: String].self, from: Data(text.utf8))), "\(text)")
+        }
+        for text in [#"{"a":"x\"y"}"#, #"{"a":1}"#, #"{"a":"1",}"#, #"{"a":"1"}x"#, "", #"{"a""#] {
+            #expect(LedgerReader.flatObject(text) == nil, "\(text)")
+        }
+    }
+
     @Test func stationEventsAreAppendOnlyJSONObjects() async throws {
         try await store.write { tx in try tx.appendStationEvent(name: "handoff.opened", at: 1, data: Opened(handoff: "h", lines: 0)) }
         #expect(throws: DatabaseError.self) {
