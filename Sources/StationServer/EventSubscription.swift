@@ -64,14 +64,18 @@ struct EventSubscription: Sendable {
     /// Sends the durable events with `after` < seq ≤ `through` from the ledger, a page at a time; returns `through`.
     static func replay(after: Int64, through: Int64, to channel: any Channel, engine: StationEngine) async throws -> Int64 {
         var cursor = after
+        // One page on its way to the socket while the next is read: at most two pages in memory.
+        var sending: EventLoopFuture<Void>?
         while cursor < through {
             let events = try await engine.durableEvents(after: cursor, through: through, limit: page)
+            try await sending?.get()
             guard let last = events.last?.seq else { break }
-            var buffer = channel.allocator.buffer(capacity: events.count * 1024)
+            var buffer = channel.allocator.buffer(capacity: events.count * 600)
             for event in events { buffer.writeBytes(RequestDispatcher.eventLine(event, engine: engine)) }
-            try await channel.writeAndFlush(buffer)
+            sending = channel.writeAndFlush(buffer)
             cursor = last
         }
+        try await sending?.get()
         return through
     }
 }
