@@ -114,6 +114,22 @@ struct ParcelBench: ParsableCommand {
     @Option(help: "With --scanners: the parcelctl binary (default: the one next to this executable).")
     var parcelctl: String?
 
+    @Flag(
+        help:
+            "Measure event replay instead: Events.Subscribe with since, replaying --replay-events events to a reconnecting tool, against the same bytes from a socket floor; intake acks with station events interleaved against plain ones."
+    )
+    var replay = false
+
+    @Option(name: .customLong("replay-events"), help: "With --replay: events to replay (default 10000; --quick 1000).")
+    var replayEvents: Int?
+
+    @Option(
+        name: .customLong("baseline-daemon"),
+        help:
+            "With --replay: another parcel-stationd (say, one built before a change) whose plain intake acks are measured beside this one's."
+    )
+    var baselineDaemon: String?
+
     func validate() throws {
         for (name, value) in [("--iterations", iterations), ("--parcels", parcels), ("--backlog-iterations", backlogIterations)] {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1") }
@@ -277,6 +293,32 @@ struct ParcelBench: ParsableCommand {
                 String(
                     format: "  receipt verification (%d lines) p50 %.2f ms   target < 50 ms   %@", figures.lines, figures.verifyP50,
                     figures.verifyP50 < 50 ? "PASS" : "FAIL"))
+            return
+        }
+        if replay {
+            let figures = try ReplayBench.run(
+                daemon: daemonPath, baseline: baselineDaemon, root: root, events: replayEvents ?? (quick ? 1000 : 10_000),
+                rounds: quick ? 3 : 10,
+                intakes: iterations ?? (quick ? 200 : 1000))
+            let ratio = figures.interleavedIntake.p50 / figures.plainIntake.p50
+            print("")
+            print("Summary (replay)")
+            print(
+                String(
+                    format:
+                        "  replay %d events to a reconnecting tool p50 %7.1f ms   floor (same %d bytes, socket) %6.1f ms   %.1f×   target ≤ 200 ms   %@",
+                    figures.events, figures.replay.p50, figures.replayBytes, figures.floor.p50, figures.replay.p50 / figures.floor.p50,
+                    figures.replay.p50 <= 200 ? "PASS" : "FAIL"))
+            print(
+                String(
+                    format: "  intake ack p50 between station events %.3f ms   plain intakes %.3f ms   ratio %.2f×",
+                    figures.interleavedIntake.p50, figures.plainIntake.p50, ratio))
+            if let pair = figures.baseline {
+                print(
+                    String(
+                        format: "  intake ack p50 this daemon %.3f ms   baseline daemon %.3f ms   ratio %.2f×   (p99 %.3f against %.3f ms)",
+                        pair.this.p50, pair.other.p50, pair.this.p50 / pair.other.p50, pair.this.p99, pair.other.p99))
+            }
             return
         }
         if scanners {

@@ -51,7 +51,7 @@ enum WebBench {
         // A plain subscriber: the daemon's own scan-to-event time, the floor the console adds to.
         let subscriber = try StationConnection(socketPath: socketPath, timeout: 30)
         try subscriber.hello(client: "bench-subscriber")
-        _ = try subscriber.call(Method.subscribe, NoParams())
+        _ = try subscriber.call(Method.subscribe, SubscribeParams())
         let scanner = try StationConnection(socketPath: socketPath, timeout: 30)
         try scanner.hello(client: "bench-scanner")
 

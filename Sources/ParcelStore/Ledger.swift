@@ -237,9 +237,10 @@ public class LedgerReader {
 
     static let decoder = StrictJSONDecoder.ownOutput
 
-    static func parcel(from row: Row) throws -> ParcelRecord {
-        let candidatesJSON: String = row["candidates"]
-        let candidates = (try? decoder.decode([CourierCandidate].self, from: Data(candidatesJSON.utf8))) ?? []
+    static func parcel(from row: Row) throws -> ParcelRecord { try parcel(from: row, candidates: decodeCandidates) }
+
+    static func parcel(from row: Row, candidates decode: (String) -> [CourierCandidate]) throws -> ParcelRecord {
+        let candidates = decode(row["candidates"])
         let shelf: Int? = row["shelf"]
         let layer: Int? = row["layer"]
         let seq: Int? = row["seq"]
@@ -253,6 +254,10 @@ public class LedgerReader {
             candidates: candidates, state: state, pickupCode: code, phoneTail: row["phone_tail"],
             hasPhoneHash: row["has_hash"], receivedAt: row["received_at"], shelvedAt: row["shelved_at"],
             updatedAt: row["updated_at"], releasedAt: row["released_at"], pickupID: row["pickup_id"], notices: row["notices"])
+    }
+
+    static func decodeCandidates(_ json: String) -> [CourierCandidate] {
+        (try? decoder.decode([CourierCandidate].self, from: Data(json.utf8))) ?? []
     }
 
     func fetchEvents(_ filter: String, _ arguments: StatementArguments) throws -> [ParcelEvent] {
@@ -481,9 +486,10 @@ public final class LedgerTransaction: LedgerReader {
     ) throws {
         let detailsJSON = CompactJSON.object(details)
         let head = try memory.chainHead ?? self.chainHead()
-        // The id is chosen here (as SQLite would: one past the last) because the digest covers it.
+        // The id is chosen here because the digest covers it: the next number of the station-wide event sequence,
+        // which station events share (StationEventLog.swift), so it may skip numbers since the previous link.
         let fields = CustodyChain.Fields(
-            id: (head?.id ?? 0) + 1, uid: EventID.make(at: at), tracking: tracking, kind: kind.rawValue, from: from?.rawValue,
+            id: try nextSequence(), uid: EventID.make(at: at), tracking: tracking, kind: kind.rawValue, from: from?.rawValue,
             to: to.rawValue, at: at, actor: actor, details: detailsJSON)
         let digest = CustodyChain.digest(previous: head?.digest ?? CustodyChain.genesis, fields)
         try db.executeHot(

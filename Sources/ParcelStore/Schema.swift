@@ -443,6 +443,10 @@ enum Schema {
         }
         migrator.registerMigration("2026-12-04 problem records") { db in try ProblemSchema.migrate(db) }
         migrator.registerMigration("2026-12-04 pickup misses") { db in try PickupMissSchema.migrate(db) }
+        migrator.registerMigration("2026-12-04 station events") { db in
+            // Durable events that are not about one parcel, numbered with the parcel events (StationEventLog.swift).
+            try StationEventSchema.migrate(db)
+        }
         return migrator
     }
 

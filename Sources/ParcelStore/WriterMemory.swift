@@ -19,10 +19,14 @@ final class WriterMemory {
     var layers = LayerMemory()
     /// The custody chain's last event (id and digest); nil until read.
     var chainHead: (id: Int64, digest: Data)?
+    /// The last number of the station-wide event sequence handed out (parcel and station events share it); nil
+    /// until read.
+    var lastSequence: Int64?
 
     func forget() {
         layers.forgetAll()
         chainHead = nil
+        lastSequence = nil
     }
 }
 

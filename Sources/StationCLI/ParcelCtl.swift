@@ -404,12 +404,16 @@ struct Backlog: ParsableCommand {
 struct Watch: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print ledger events as they happen (Ctrl-C to stop).")
     @OptionGroup var global: GlobalOptions
+    @Option(
+        help:
+            "Replay first the events after this seq (the last one seen: each ledger event shows its #seq), then go on live.")
+    var since: Int64?
 
     func run() throws {
         try reporting {
             let connection = try global.connect(timeout: nil)
             do {
-                _ = try connection.call(Method.subscribe.rawValue, NoParams(), as: SubscribeResult.self)
+                _ = try connection.call(Method.subscribe.rawValue, SubscribeParams(since: since), as: SubscribeResult.self)
             } catch let error as WireError {
                 throw CLIError("\(error.message) [\(error.code.rawValue)]", code: 1)
             }
@@ -435,7 +439,14 @@ struct Watch: ParsableCommand {
         if let message = try? decoder.decode(EventMessage<ParcelEventData>.self, from: Data(line)) {
             let parcel = message.data.parcel
             return
-                "\(Display.time(message.data.event.at))  \(Display.pad(message.event, to: 20)) \(Display.pad(parcel.pickupCode ?? "-", to: 10)) \(parcel.tracking)  \(Display.state(parcel.state))  by \(message.data.event.actor)"
+                "\(Display.time(message.data.event.at))  \(Display.pad(message.event, to: 20)) \(Display.pad(parcel.pickupCode ?? "-", to: 10)) \(parcel.tracking)  \(Display.state(parcel.state))  by \(message.data.event.actor)  #\(message.seq ?? message.data.event.seq)"
+        }
+        if let message = try? decoder.decode(EventMessage<StationEventTime>.self, from: Data(line)), let seq = message.seq,
+            let data = String(decoding: line, as: UTF8.self).range(of: #""data":"#)
+        {
+            // A station event (handoff, stocktake…): its data as the daemon sent it.
+            let text = String(decoding: line, as: UTF8.self)[data.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines)
+            return "\(Display.time(message.data.at))  \(Display.pad(message.event, to: 20)) \(text.dropLast())  #\(seq)"
         }
         if let message = try? decoder.decode(EventMessage<ScanOutcomeDTO>.self, from: Data(line)), message.event == EventName.scan {
             let scan = message.data
@@ -449,6 +460,11 @@ struct Watch: ParsableCommand {
         }
         return nil
     }
+}
+
+/// The one field every station event's data has.
+struct StationEventTime: Codable, Sendable {
+    let at: String
 }
 
 struct Audit: ParsableCommand {

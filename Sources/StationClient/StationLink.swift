@@ -135,8 +135,13 @@ public actor StationLink {
 public enum StationEvents {
     /// Connects, says hello, subscribes, calls `subscribed` once the daemon confirms, then `event` with each event's
     /// name and line as the daemon wrote it, until the connection ends (an error) or the task is cancelled.
+    ///
+    /// With a `cursor`, the subscription resumes where the cursor stands (`since`), so a reconnection replays every
+    /// durable event missed meanwhile, once and in order, and the cursor follows each event's `seq`. A daemon that
+    /// cannot replay from it (`events.gap`, `events.sinceAhead`) resets the cursor and the error is thrown: the
+    /// caller re-reads what it shows, and its next call follows live events.
     public static func follow(
-        socketPath: String, client: String, subscribed: @Sendable () async -> Void,
+        socketPath: String, client: String, cursor: EventCursor? = nil, subscribed: @Sendable () async -> Void,
         event: @Sendable (_ name: String, _ line: [UInt8]) async -> Void
     ) async throws {
         let channel = try await LineChannel.connect(socketPath: socketPath, group: MultiThreadedEventLoopGroup.singleton)
@@ -144,14 +149,26 @@ public enum StationEvents {
             let hello = try StationConnection.requestLine(id: 1, method: Method.hello.rawValue, params: HelloParams(client: client))
             try await outbound.write(ByteBuffer(bytes: hello))
             try await outbound.write(
-                ByteBuffer(bytes: try StationConnection.requestLine(id: 2, method: Method.subscribe.rawValue, params: NoParams())))
+                ByteBuffer(
+                    bytes: try StationConnection.requestLine(
+                        id: 2, method: Method.subscribe.rawValue, params: SubscribeParams(since: cursor?.seq))))
             for try await buffer in inbound {
                 let line = Array(buffer: buffer)
                 guard let head = try? StrictJSONDecoder.ownOutput.decode(AnyServerMessage.self, from: Data(line)) else { continue }
-                if let error = head.error { throw error }
+                if let error = head.error {
+                    if error.code == .eventsGap || error.code == .eventsSinceAhead { cursor?.reset() }
+                    throw error
+                }
                 if let name = head.event {
+                    if let seq = head.seq { cursor?.advance(to: seq) }
                     await event(name, line)
                 } else if head.id == .number(2) {
+                    // Live only so far: start from the ledger's latest, so a reconnection replays what comes next.
+                    if cursor?.seq == nil,
+                        let latest = try? StrictJSONDecoder.ownOutput.decode(Reply<SubscribeResult>.self, from: Data(line)).result.seq
+                    {
+                        cursor?.advance(to: latest)
+                    }
                     await subscribed()
                 }
             }

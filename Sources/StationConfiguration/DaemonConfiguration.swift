@@ -190,6 +190,8 @@ package struct DaemonConfiguration: Decodable {
     package var codeCooldownHours: Int?
     package var holdHours: Int?
     package var undoWindowMinutes: Int?
+    /// The most events `Events.Subscribe` replays to a tool that gives `since` (default 50000).
+    package var eventReplayLimit: Int?
     package var storeFullPhone: Bool?
     package var access: Access?
     package var server: Server?
@@ -274,6 +276,7 @@ package struct DaemonConfiguration: Decodable {
         if let hours = codeCooldownHours, !(0...8760).contains(hours) { throw ConfigurationError("codeCooldownHours: 0…8760") }
         if let hours = holdHours, !(1...8760).contains(hours) { throw ConfigurationError("holdHours: 1…8760") }
         if let minutes = undoWindowMinutes, !(0...1440).contains(minutes) { throw ConfigurationError("undoWindowMinutes: 0…1440") }
+        if let limit = eventReplayLimit, !(0...1_000_000).contains(limit) { throw ConfigurationError("eventReplayLimit: 0…1000000") }
         if let backup {
             if backup.folder.isEmpty { throw ConfigurationError("backup.folder: the folder to write backups into") }
             if let minutes = backup.intervalMinutes, !(1...10_080).contains(minutes) {
@@ -384,6 +387,7 @@ package struct DaemonConfiguration: Decodable {
         if let hours = codeCooldownHours { settings.codeCooldownHours = hours }
         if let hours = holdHours { settings.holdHours = hours }
         if let minutes = undoWindowMinutes { settings.undoWindowMinutes = minutes }
+        if let limit = eventReplayLimit { settings.eventReplayLimit = limit }
         if let keep = storeFullPhone { settings.storeFullPhone = keep }
         if let scanners {
             if let role = scanners.defaultRole { settings.scanners.defaultRole = role }

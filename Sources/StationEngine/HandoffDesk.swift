@@ -104,8 +104,15 @@ extension StationEngine {
                     waiting.reversed().enumerated().map { ManifestLine(tracking: $1.waybill, courier: $1.courier, line: $0 + 1) },
                     handoffID: handoff.id)
             }
+            try tx.appendStationEvent(
+                name: StationEventName.handoffOpened, at: now,
+                data: HandoffEventData(
+                    handoff: handoff.uid, direction: handoff.direction.rawValue, kind: handoff.kind.rawValue, party: handoff.party,
+                    company: handoff.company, counter: handoff.counter, remaining: try tx.expectedLineCount(handoffID: handoff.id),
+                    actor: new.actor))
             return handoff
         }
+        await publishStationEvents()
         logger.info("handoff opened", metadata: ["handoff": "\(handoff.uid)", "party": "\(party.id)", "direction": "\(new.direction)"])
         return handoff
     }
@@ -117,7 +124,8 @@ extension StationEngine {
         let phones = Dictionary(
             lines.compactMap { line in line.phoneTail.map { (line.tracking, recipientPhone(line.phone, tail: $0)) } },
             uniquingKeysWith: { first, _ in first })
-        return try await store.write { tx -> HandoffDetail in
+        let now = clock.nowMillis()
+        let detail = try await store.write { tx -> HandoffDetail in
             let handoff = try Self.openHandoff(uid, in: tx)
             let listed = Set(try tx.lines(handoffID: handoff.id).map(\.tracking))
             let clashes = lines.filter { listed.contains($0.tracking) }
@@ -126,8 +134,15 @@ extension StationEngine {
                     problems: clashes.map { .init(line: $0.line, reason: "\($0.tracking) is already on this handoff") })
             }
             try tx.insertExpectedLines(lines, handoffID: handoff.id) { phones[$0.tracking] }
-            return HandoffDetail(handoff: handoff, lines: try tx.lines(handoffID: handoff.id), discrepancies: [])
+            let all = try tx.lines(handoffID: handoff.id)
+            try tx.appendStationEvent(
+                name: StationEventName.handoffImported, at: now,
+                data: HandoffEventData(
+                    handoff: handoff.uid, remaining: try tx.expectedLineCount(handoffID: handoff.id), lines: all.count))
+            return HandoffDetail(handoff: handoff, lines: all, discrepancies: [])
         }
+        await publishStationEvents()
+        return detail
     }
 
     static func openHandoff(_ uid: String, in tx: LedgerReader) throws -> HandoffRecord {
@@ -146,61 +161,78 @@ extension StationEngine {
         let allocate = codeAllocation()
         let stationID = settings.stationID
         let bagKey = ScanTextBag.normalise(text)
-        return try await store.write { tx -> HandoffScan in
-            let handoff = try Self.openHandoff(uid, in: tx)
-            func remaining() throws -> Int { try tx.expectedLineCount(handoffID: handoff.id) }
-            let bagLines = try tx.lines(handoffID: handoff.id, bag: bagKey)
-            if !bagLines.isEmpty {
-                if handoff.direction == .outbound {
-                    for line in bagLines where line.status == .expected {
-                        try tx.markLine(line.id, status: .scanned, at: now, note: nil, photo: nil, parcelID: nil)
+        let done = try await store.write { tx -> HandoffScan in
+            func scan(_ handoff: HandoffRecord) throws -> HandoffScan {
+                func remaining() throws -> Int { try tx.expectedLineCount(handoffID: handoff.id) }
+                let bagLines = try tx.lines(handoffID: handoff.id, bag: bagKey)
+                if !bagLines.isEmpty {
+                    if handoff.direction == .outbound {
+                        for line in bagLines where line.status == .expected {
+                            try tx.markLine(line.id, status: .scanned, at: now, note: nil, photo: nil, parcelID: nil)
+                        }
                     }
+                    return HandoffScan(
+                        result: .bag, handoff: handoff, line: nil, parcel: nil, bagLines: bagLines.count, remaining: try remaining())
                 }
-                return HandoffScan(
-                    result: .bag, handoff: handoff, line: nil, parcel: nil, bagLines: bagLines.count, remaining: try remaining())
-            }
-            // Not a bag of this handoff: it must be a tracking number (a misread is refused here).
-            let tracking = try TrackingNumber(raw: text)
-            let takesIn = handoff.direction == .inbound && handoff.kind != .return
-            func intake(courier: String?, recipient: RecipientPhone? = nil) throws -> ParcelRecord? {
-                guard takesIn else { return try tx.activeParcel(tracking: tracking.value) }
-                let new = NewParcel(
-                    tracking: tracking, courier: courier ?? tracking.likelyCourier, phoneTail: recipient?.tail, phoneHash: recipient?.hash,
-                    phoneFull: recipient?.full, at: now)
-                return try Self.takeIn(new, tx: tx, allocate: allocate, actor: actor, details: ["handoff": handoff.uid]).parcel
-            }
-            if let line = try tx.line(handoffID: handoff.id, tracking: tracking.value) {
-                if line.status != .expected {
-                    if damaged && line.status == .scanned {
-                        try tx.markLine(line.id, status: .damaged, at: line.scannedAt ?? now, note: note, photo: photo, parcelID: nil)
+                // Not a bag of this handoff: it must be a tracking number (a misread is refused here).
+                let tracking = try TrackingNumber(raw: text)
+                let takesIn = handoff.direction == .inbound && handoff.kind != .return
+                func intake(courier: String?, recipient: RecipientPhone? = nil) throws -> ParcelRecord? {
+                    guard takesIn else { return try tx.activeParcel(tracking: tracking.value) }
+                    let new = NewParcel(
+                        tracking: tracking, courier: courier ?? tracking.likelyCourier, phoneTail: recipient?.tail,
+                        phoneHash: recipient?.hash,
+                        phoneFull: recipient?.full, at: now)
+                    return try Self.takeIn(new, tx: tx, allocate: allocate, actor: actor, details: ["handoff": handoff.uid]).parcel
+                }
+                if let line = try tx.line(handoffID: handoff.id, tracking: tracking.value) {
+                    if line.status != .expected {
+                        if damaged && line.status == .scanned {
+                            try tx.markLine(line.id, status: .damaged, at: line.scannedAt ?? now, note: note, photo: photo, parcelID: nil)
+                            return HandoffScan(
+                                result: .damaged, handoff: handoff, line: try tx.line(handoffID: handoff.id, tracking: tracking.value),
+                                parcel: nil, bagLines: 0, remaining: try remaining())
+                        }
                         return HandoffScan(
-                            result: .damaged, handoff: handoff, line: try tx.line(handoffID: handoff.id, tracking: tracking.value),
-                            parcel: nil, bagLines: 0, remaining: try remaining())
+                            result: .repeatScan, handoff: handoff, line: line, parcel: nil, bagLines: 0, remaining: try remaining())
                     }
+                    if let destination = line.destination, destination != stationID {
+                        try tx.markLine(
+                            line.id, status: .misrouted, at: now, note: note ?? "for \(destination)", photo: photo, parcelID: nil)
+                        return HandoffScan(
+                            result: .misrouted, handoff: handoff, line: try tx.line(handoffID: handoff.id, tracking: tracking.value),
+                            parcel: nil,
+                            bagLines: 0, remaining: try remaining())
+                    }
+                    let parcel = try intake(courier: line.courier, recipient: line.recipient)
+                    try tx.markLine(line.id, status: damaged ? .damaged : .scanned, at: now, note: note, photo: photo, parcelID: parcel?.id)
                     return HandoffScan(
-                        result: .repeatScan, handoff: handoff, line: line, parcel: nil, bagLines: 0, remaining: try remaining())
+                        result: damaged ? .damaged : .scanned, handoff: handoff,
+                        line: try tx.line(handoffID: handoff.id, tracking: tracking.value),
+                        parcel: parcel, bagLines: 0, remaining: try remaining())
                 }
-                if let destination = line.destination, destination != stationID {
-                    try tx.markLine(line.id, status: .misrouted, at: now, note: note ?? "for \(destination)", photo: photo, parcelID: nil)
-                    return HandoffScan(
-                        result: .misrouted, handoff: handoff, line: try tx.line(handoffID: handoff.id, tracking: tracking.value),
-                        parcel: nil,
-                        bagLines: 0, remaining: try remaining())
-                }
-                let parcel = try intake(courier: line.courier, recipient: line.recipient)
-                try tx.markLine(line.id, status: damaged ? .damaged : .scanned, at: now, note: note, photo: photo, parcelID: parcel?.id)
+                let parcel = try intake(courier: nil)
+                let line = try tx.insertScannedLine(
+                    handoffID: handoff.id, tracking: tracking.value, courier: parcel?.courier ?? tracking.likelyCourier,
+                    status: damaged ? .damaged : .extra, at: now, note: note, photo: photo, parcelID: parcel?.id)
                 return HandoffScan(
-                    result: damaged ? .damaged : .scanned, handoff: handoff,
-                    line: try tx.line(handoffID: handoff.id, tracking: tracking.value),
-                    parcel: parcel, bagLines: 0, remaining: try remaining())
+                    result: damaged ? .damaged : .extra, handoff: handoff, line: line, parcel: parcel, bagLines: 0,
+                    remaining: try remaining())
             }
-            let parcel = try intake(courier: nil)
-            let line = try tx.insertScannedLine(
-                handoffID: handoff.id, tracking: tracking.value, courier: parcel?.courier ?? tracking.likelyCourier,
-                status: damaged ? .damaged : .extra, at: now, note: note, photo: photo, parcelID: parcel?.id)
-            return HandoffScan(
-                result: damaged ? .damaged : .extra, handoff: handoff, line: line, parcel: parcel, bagLines: 0, remaining: try remaining())
+            let handoff = try Self.openHandoff(uid, in: tx)
+            let done = try scan(handoff)
+            // A repeated scan changed nothing: no event.
+            if done.result != .repeatScan {
+                try tx.appendStationEvent(
+                    name: StationEventName.handoffLineScanned, at: now,
+                    data: HandoffEventData(
+                        handoff: handoff.uid, tracking: done.line?.tracking ?? text, result: done.result.rawValue,
+                        bagLines: done.result == .bag ? done.bagLines : nil, remaining: done.remaining, actor: actor))
+            }
+            return done
         }
+        await publishStationEvents()
+        return done
     }
 
     /// Closes the handoff once its courier confirms: unscanned lines become missing, every mismatch opens a
@@ -265,6 +297,11 @@ extension StationEngine {
                 handoff.id, at: now, by: actor, confirmedBy: confirmation.method, receiptSeq: body.seq, receipt: document,
                 receiptDigest: receipt.digest)
             guard let closed = try tx.handoff(id: handoff.id) else { throw EngineError.handoffNotFound(uid) }
+            try tx.appendStationEvent(
+                name: StationEventName.handoffClosed, at: now,
+                data: HandoffEventData(
+                    handoff: closed.uid, lines: lines.count, receiptSeq: body.seq, receiptDigest: receipt.digest,
+                    confirmedBy: confirmation.method, discrepancies: try tx.discrepancies(handoffID: handoff.id).count, actor: actor))
             return (closed, receipt)
         }
         logger.info("handoff closed", metadata: ["handoff": "\(uid)", "receipt": "\(result.0.receiptSeq ?? 0)"])
@@ -325,13 +362,20 @@ extension StationEngine {
     {
         let now = clock.nowMillis()
         let actor = caller.actor
-        return try await store.write { tx in
+        let resolved = try await store.write { tx in
             guard let discrepancy = try tx.discrepancy(id: id) else { throw EngineError.discrepancyNotFound(id) }
             guard discrepancy.resolution == nil else { throw EngineError.discrepancyResolved(id) }
             try tx.resolveDiscrepancy(id, resolution: resolution, at: now, by: actor, note: note)
             guard let resolved = try tx.discrepancy(id: id) else { throw EngineError.discrepancyNotFound(id) }
+            try tx.appendStationEvent(
+                name: StationEventName.discrepancyResolved, at: now,
+                data: DiscrepancyEventData(
+                    discrepancy: resolved.id, handoff: resolved.handoffUID, kind: resolved.kind.rawValue, tracking: resolved.tracking,
+                    resolution: resolution.rawValue, actor: actor))
             return resolved
         }
+        await publishStationEvents()
+        return resolved
     }
 
     /// The station's public key (base64 raw Ed25519): what anyone needs to verify its receipts offline.

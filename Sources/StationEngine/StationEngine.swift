@@ -450,12 +450,13 @@ public actor StationEngine {
     /// the engine shuts down or the consumer stops iterating.
     public func subscribe() async throws -> AsyncStream<StationEvent> {
         if !events.hasSubscribers {
-            lastPublishedEventID = try await store.read { try $0.lastEventID() }
+            lastPublishedSeq = try await store.read { try $0.latestSequence() }
         }
         return events.subscribe()
     }
 
-    var lastPublishedEventID: Int64 = 0
+    /// The sequence number of the last durable event handed to subscribers.
+    var lastPublishedSeq: Int64 = 0
 
     /// Hops onto the actor to publish only when someone listens: most writes pay nothing for events.
     nonisolated func publishIfSubscribed() async {
@@ -477,15 +478,12 @@ public actor StationEngine {
             publishAgain = false
             guard events.hasSubscribers else { return }
             do {
-                let after = lastPublishedEventID
-                let batch = try await store.read { reader -> [StationEvent] in
-                    try reader.events(after: after, limit: 10_000).compactMap { event in
-                        guard let parcel = try reader.parcel(id: event.parcelID) else { return nil }
-                        return StationEvent.ledger(event, parcel)
-                    }
+                let after = lastPublishedSeq
+                let batch = try await store.read { reader in
+                    try reader.durableEvents(after: after, limit: 10_000).map(StationEvent.init(durable:))
                 }
-                guard case .ledger(let last, _)? = batch.last else { continue }
-                lastPublishedEventID = last.id
+                guard let last = batch.last?.seq else { continue }
+                lastPublishedSeq = last
                 events.publish(batch)
                 if batch.count == 10_000 { publishAgain = true }
             } catch {
@@ -506,8 +504,27 @@ public actor StationEngine {
 /// scan did, and scanners coming and going.
 public enum StationEvent: Sendable {
     case ledger(ParcelEvent, ParcelRecord)
+    /// A durable event that is not about one parcel: a handoff or stocktake change (`StationEventLog.swift`).
+    case station(StationEventRecord)
     case scan(ScanOutcome)
     case scanner(ScannerNotice)
+
+    /// The station-wide sequence number of a durable event (in the ledger, replayable); nil for a live-only one
+    /// (a scan's outcome, a scanner coming or going), which is never replayed.
+    public var seq: Int64? {
+        switch self {
+        case .ledger(let event, _): event.id
+        case .station(let record): record.seq
+        case .scan, .scanner: nil
+        }
+    }
+
+    init(durable: DurableEvent) {
+        switch durable {
+        case .parcel(let event, let parcel): self = .ledger(event, parcel)
+        case .station(let record): self = .station(record)
+        }
+    }
 }
 
 /// Fan-out of committed events to subscribers; a slow subscriber loses its oldest buffered events rather

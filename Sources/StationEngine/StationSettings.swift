@@ -35,6 +35,9 @@ public struct StationSettings: Sendable, Equatable {
     /// Wrong pickup credentials one client (peer uid) and one counter may give before a cool-down.
     public var pickupGuessesPerClient = GuessLimit(failures: 30)
     public var pickupGuessesPerCounter = GuessLimit(failures: 10)
+    /// The most durable events `Events.Subscribe` replays to a tool that names the last one it saw (`since`);
+    /// further behind, it is told to re-read instead (`events.gap`).
+    public var eventReplayLimit = 50_000
 
     public init(
         stationID: String = "station", stationName: String = "服务站",

@@ -50,10 +50,16 @@ extension StationEngine {
         }
         let now = clock.nowMillis()
         let actor = caller.actor
-        return try await store.write { tx in
-            try tx.insertStocktake(
+        let record = try await store.write { tx in
+            let record = try tx.insertStocktake(
                 uid: EventID.make(at: now), shelf: shelf, counter: counter ?? ScannerSettings.defaultCounter, at: now, by: actor)
+            try tx.appendStationEvent(
+                name: StationEventName.stocktakeOpened, at: now,
+                data: StocktakeEventData(stocktake: record.uid, shelf: record.shelf, counter: record.counter, actor: actor))
+            return record
         }
+        await publishStationEvents()
+        return record
     }
 
     static func openStocktake(_ uid: String, in reader: LedgerReader) throws -> StocktakeRecord {
@@ -65,7 +71,7 @@ extension StationEngine {
     public nonisolated func scanStocktake(_ uid: String, scan text: String) async throws -> StocktakeScan {
         let tracking = try TrackingNumber(raw: text).value
         let now = clock.nowMillis()
-        return try await store.write { tx in
+        let done = try await store.write { tx in
             let record = try Self.openStocktake(uid, in: tx)
             let new = try tx.insertStocktakeScan(record.id, tracking: tracking, at: now)
             let scanned = try tx.stocktakeScans(record.id).count
@@ -78,8 +84,16 @@ extension StationEngine {
             } else {
                 result = parcel == nil ? .unknown : .misplaced
             }
+            if new {
+                try tx.appendStationEvent(
+                    name: StationEventName.stocktakeScanned, at: now,
+                    data: StocktakeEventData(
+                        stocktake: uid, shelf: record.shelf, tracking: tracking, result: result.rawValue, scanned: scanned))
+            }
             return StocktakeScan(result: result, stocktake: uid, parcel: parcel, scanned: scanned)
         }
+        await publishStationEvents()
+        return done
     }
 
     /// Closes the sweep and keeps its report.
@@ -91,8 +105,15 @@ extension StationEngine {
             let report = try Self.report(for: record, in: tx, now: now, holdHours: holdHours, closing: true)
             let text = String(decoding: try JSONEncoder.receipt.encode(report), as: UTF8.self)
             try tx.closeStocktake(record.id, at: now, report: text)
+            try tx.appendStationEvent(
+                name: StationEventName.stocktakeClosed, at: now,
+                data: StocktakeEventData(
+                    stocktake: record.uid, shelf: record.shelf, scanned: report.scanned, found: report.found.count,
+                    misplaced: report.misplaced.count, unknown: report.unknown.count, missing: report.missing.count,
+                    longStay: report.longStay.count))
             return (report, record)
         }
+        await publishStationEvents()
         logger.info(
             "stocktake closed",
             metadata: [

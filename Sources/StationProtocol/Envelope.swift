@@ -124,13 +124,17 @@ public struct WireError: Codable, Sendable, Equatable, Error {
     }
 }
 
-/// An event pushed after `Events.Subscribe`: `{"event":"…","data":{…}}`.
+/// An event pushed after `Events.Subscribe`: `{"event":"…","seq":12,"data":{…}}`. `seq` (1.7) is the durable
+/// event's number in the station-wide sequence, the cursor a tool gives back as `since`; live-only events (a scan,
+/// a scanner coming or going, `events.dropped`) have none and are never replayed.
 public struct EventMessage<Data: Codable & Sendable>: Codable, Sendable {
     public var event: String
+    public var seq: Int64?
     public var data: Data
 
-    public init(event: String, data: Data) {
+    public init(event: String, seq: Int64? = nil, data: Data) {
         self.event = event
+        self.seq = seq
         self.data = data
     }
 }
@@ -140,6 +144,8 @@ public struct AnyServerMessage: Decodable, Sendable {
     public let id: RequestID?
     public let error: WireError?
     public let event: String?
+    /// A durable event's sequence number (1.7); nil for replies and live-only events.
+    public let seq: Int64?
 
     /// True for `{"event":…}` lines.
     public var isEvent: Bool { event != nil }

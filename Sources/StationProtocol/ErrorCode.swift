@@ -145,6 +145,13 @@ public struct ErrorCode: RawRepresentable, Codable, Hashable, Sendable, CustomSt
     public static let storeUnavailable = ErrorCode("store.unavailable")
     /// A bug: the request was not carried out. Details are in the daemon's log.
     public static let `internal` = ErrorCode("internal")
+    // Events (1.7)
+    /// `Events.Subscribe` with `since`: more durable events were missed than the daemon replays
+    /// (`eventReplayLimit`); re-read with `Parcel.Search` and the reports, then subscribe without `since`.
+    public static let eventsGap = ErrorCode("events.gap")
+    /// `Events.Subscribe` with `since` past the ledger's latest event: the tool followed another ledger (or this
+    /// one before a restore); re-read, then subscribe without `since`.
+    public static let eventsSinceAhead = ErrorCode("events.sinceAhead")
 
     /// No problem parcel with that id.
     public static let problemNotFound = ErrorCode("problem.notFound")
@@ -165,5 +172,6 @@ public struct ErrorCode: RawRepresentable, Codable, Hashable, Sendable, CustomSt
         .stocktakeNotFound, .stocktakeClosed, .imageEmpty,
         .imageTooLarge, .imageTooManyPixels, .imageTruncated, .imageCorrupt, .imageUnsupported, .imageTimeout, .imageUnreadable,
         .imageAccessDenied, .imageBadGeometry, .backupNotConfigured, .backupFailed, .diskFull, .storeUnavailable, .`internal`,
+        .eventsGap, .eventsSinceAhead,
     ]
 }

@@ -59,9 +59,9 @@ final class ConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
                 switch outcome {
                 case .reply(let line):
                     channel.writeAndFlush(ByteBuffer(bytes: line)).whenComplete(finish)
-                case .subscribe(let line, let stream):
+                case .subscribe(let line, let subscription):
                     try? await channel.writeAndFlush(ByteBuffer(bytes: line))
-                    channel.eventLoop.execute { self.startSubscription(stream, channel: channel) }
+                    channel.eventLoop.execute { self.startSubscription(subscription, channel: channel) }
                     finish(.success(()))
                 }
             }
@@ -126,24 +126,10 @@ final class ConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
         context.close(promise: nil)
     }
 
-    private func startSubscription(_ stream: AsyncStream<StationEvent>, channel: any Channel) {
-        let dispatcher = self.dispatcher
-        subscription = Task {
-            var dropped = 0
-            for await event in stream {
-                // Never let a subscriber that does not read grow the daemon's memory: drop and say so.
-                if !channel.isWritable {
-                    dropped += 1
-                    continue
-                }
-                if dropped > 0 {
-                    Self.write(
-                        RequestDispatcher.line(EventMessage(event: EventName.dropped, data: DroppedEventData(count: dropped))), to: channel)
-                    dropped = 0
-                }
-                Self.write(RequestDispatcher.eventLine(event, engine: dispatcher.engine), to: channel)
-            }
-        }
+    private func startSubscription(_ events: EventSubscription, channel: any Channel) {
+        let engine = dispatcher.engine
+        let logger = self.logger
+        subscription = Task { await events.run(on: channel, engine: engine, logger: logger) }
     }
 
     static func write(_ line: [UInt8], to channel: any Channel) {

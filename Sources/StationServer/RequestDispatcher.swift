@@ -66,9 +66,10 @@ final class RequestDispatcher: Sendable {
     /// What to do after a request besides sending its reply.
     enum Outcome: Sendable {
         case reply([UInt8])
-        /// Send the reply, then stream these events to this connection. The stream exists before the reply is
-        /// sent, so nothing committed after the client's "subscribed" is missed.
-        case subscribe([UInt8], AsyncStream<StationEvent>)
+        /// Send the reply, then stream these events to this connection (replaying first what the subscriber
+        /// missed). The stream exists before the reply is sent, so nothing committed after the client's
+        /// "subscribed" is missed.
+        case subscribe([UInt8], EventSubscription)
     }
 
     let engine: StationEngine
@@ -195,10 +196,12 @@ final class RequestDispatcher: Sendable {
             case .setPhone: name = EventName.updated
             default: name = EventName.stateChanged
             }
-            return line(
-                EventMessage(
-                    event: name, data: ParcelEventData(event: WireMapping.event(event), parcel: WireMapping.parcel(parcel, engine: engine)))
-            )
+            return EventLineWriter.parcelEvent(
+                name: name, seq: event.id,
+                ParcelEventData(event: WireMapping.event(event), parcel: WireMapping.parcel(parcel, engine: engine)))
+        case .station(let record):
+            return EventLineWriter.stationEvent(
+                name: record.name, seq: record.seq, at: WireMapping.timestamp(record.at), storedData: record.data)
         case .scan(let outcome):
             return line(EventMessage(event: EventName.scan, data: WireMapping.scanOutcome(outcome, engine: engine)))
         case .scanner(.attached(let status)):

@@ -12,13 +12,38 @@ enum WireMapping {
         var seconds = time_t(millis / 1000)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        let ms = Int(millis % 1000)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
+        let ms = Int32(millis % 1000)
+        // Digits written into one buffer: a replay formats tens of thousands of these, and building the text from
+        // padded pieces cost more than the rest of an event line.
+        let year = parts.tm_year + 1900
+        guard (0...9999).contains(year), ms >= 0 else {
+            func pad(_ value: Int32, _ width: Int) -> String {
+                let text = String(value)
+                return String(repeating: "0", count: max(0, width - text.count)) + text
+            }
+            return "\(pad(year, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+                + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(ms, 3))Z"
         }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(ms), 3))Z"
+        return String(unsafeUninitializedCapacity: 24) { buffer in
+            func put(_ value: Int32, _ width: Int, at offset: Int) {
+                var value = value
+                for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                    buffer[index] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
+            }
+            put(year, 4, at: 0)
+            put(parts.tm_mon + 1, 2, at: 5)
+            put(parts.tm_mday, 2, at: 8)
+            put(parts.tm_hour, 2, at: 11)
+            put(parts.tm_min, 2, at: 14)
+            put(parts.tm_sec, 2, at: 17)
+            put(ms, 3, at: 20)
+            for (offset, byte) in [(4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "."), (23, "Z")] as [(Int, Unicode.Scalar)] {
+                buffer[offset] = UInt8(ascii: byte)
+            }
+            return 24
+        }
     }
 
     static func parcel(_ record: ParcelRecord, engine: StationEngine) -> ParcelDTO {

@@ -29,6 +29,9 @@ public actor DaemonEvents {
     private var lastFailure: String?
     /// Bumped at each (re)connection: pages that saw a gap reload their data.
     private var connection = 0
+    /// The last durable event forwarded: a reconnection resumes from it, so the daemon replays what the pages
+    /// missed while it was away (reset when the daemon cannot, and the pages then reload).
+    private let cursor = EventCursor()
 
     public init(socketPath: String, logger: Logger = Logger(label: "parcel-station-web.events")) {
         self.socketPath = socketPath
@@ -80,7 +83,7 @@ public actor DaemonEvents {
 
     private func followOnce() async throws {
         try await StationEvents.follow(
-            socketPath: socketPath, client: "parcel-station-web", subscribed: { await self.setUp(true) },
+            socketPath: socketPath, client: "parcel-station-web", cursor: cursor, subscribed: { await self.setUp(true) },
             event: { name, line in await self.forward(name: name, line: line) })
     }
 

@@ -17,7 +17,7 @@ import Testing
     @Test func aTailAddedAfterIntakeFindsTheParcelAtPickupAndSubscribersHearOfIt() throws {
         let daemon = try DaemonProcess()
         let watcher = try daemon.connect(client: "counter-display")
-        #expect(try watcher.call(Method.subscribe, NoParams()).events.contains(EventName.updated))
+        #expect(try watcher.call(Method.subscribe, SubscribeParams()).events.contains(EventName.updated))
         let desk = try daemon.connect(client: "console")
         let parcel = try desk.intake("SF1234567890123").parcel
         #expect(parcel.phoneTail == nil)

@@ -156,6 +156,7 @@ import Testing
         for await event in stream {
             switch event {
             case .ledger(let event, _): seen.append("ledger.\(event.kind.rawValue)")
+            case .station(let record): seen.append(record.name)
             case .scan(let outcome): seen.append("scan.\(outcome.result.rawValue)")
             case .scanner(.attached(let status)): seen.append("attached.\(status.role.rawValue)")
             case .scanner(.detached(let status)): seen.append("detached.\(status.attached)")

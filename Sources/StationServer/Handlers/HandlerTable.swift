@@ -54,6 +54,7 @@ struct HandlerTable: Sendable {
     static let station: HandlerTable = {
         var table = HandlerTable()
         table.registerStation()
+        table.registerEvents()
         table.registerParcels()
         table.registerPickup()
         table.registerReports()

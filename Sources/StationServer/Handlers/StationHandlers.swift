@@ -41,14 +41,5 @@ extension HandlerTable {
                 events: result.events, valid: result.firstBroken == nil, head: result.head,
                 firstBroken: result.firstBroken.map { .init(seq: $0.id, uid: $0.uid) })
         }
-
-        handle(Method.subscribe) { _, context, id in
-            let reply = RequestDispatcher.replyLine(id: id, SubscribeResult(events: EventName.all))
-            // Subscribing twice on one connection keeps the one stream it has.
-            guard !context.connection.isSubscribed else { return .reply(reply) }
-            let stream = try await context.engine.subscribe()
-            context.connection.markSubscribed()
-            return .subscribe(reply, stream)
-        }
     }
 }
