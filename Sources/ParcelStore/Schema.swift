@@ -441,6 +441,10 @@ enum Schema {
                 ["IN (\(undoStates))": "IN (\(problemStates))", "kind IN (\(phoneEventKinds))": "kind IN (\(problemEventKinds))"],
                 in: db)
         }
+        migrator.registerMigration("2026-12-05 privacy purge") { db in
+            // Personal fields of ended stays are erased after the retention: see PrivacySchema.
+            try PrivacySchema.migrate(db)
+        }
         return migrator
     }
 

@@ -35,6 +35,10 @@ public struct StationSettings: Sendable, Equatable {
     /// Wrong pickup credentials one client (peer uid) and one counter may give before a cool-down.
     public var pickupGuessesPerClient = GuessLimit(failures: 30)
     public var pickupGuessesPerCounter = GuessLimit(failures: 10)
+    /// Privacy (隐私): days after a stay ends before its personal fields are erased (0: at the next purge run),
+    /// and how many parcels one purge transaction takes.
+    public var retentionDays = 30
+    public var purgeBatchSize = 500
 
     public init(
         stationID: String = "station", stationName: String = "服务站",

@@ -137,6 +137,13 @@ public struct ErrorCode: RawRepresentable, Codable, Hashable, Sendable, CustomSt
     public static let storeUnavailable = ErrorCode("store.unavailable")
     /// A bug: the request was not carried out. Details are in the daemon's log.
     public static let `internal` = ErrorCode("internal")
+    // Proof at pickup
+    /// No pickup to link the proof to: an unknown pickup id, a parcel not picked up, or (spool) no pickup in the window.
+    public static let proofNoPickup = ErrorCode("proof.noPickup")
+    /// The image is not JPEG, PNG or WebP by its first bytes (a proof is never decoded, only stored and hashed).
+    public static let proofNotAnImage = ErrorCode("proof.notAnImage")
+    /// Several pickups fit (spool folder): the proof names none of them, so it is not guessed.
+    public static let proofAmbiguous = ErrorCode("proof.ambiguous")
 
     /// Every code this build knows, in the order Protocol.md lists them.
     public static let known: [ErrorCode] = [
@@ -148,5 +155,6 @@ public struct ErrorCode: RawRepresentable, Codable, Hashable, Sendable, CustomSt
         .complaintNotFound, .complaintResolved, .undoWindowPassed, .undoOnHandoff, .stocktakeNotFound, .stocktakeClosed, .imageEmpty,
         .imageTooLarge, .imageTooManyPixels, .imageTruncated, .imageCorrupt, .imageUnsupported, .imageTimeout, .imageUnreadable,
         .imageAccessDenied, .imageBadGeometry, .backupNotConfigured, .backupFailed, .diskFull, .storeUnavailable, .`internal`,
+        .proofNoPickup, .proofNotAnImage, .proofAmbiguous,
     ]
 }

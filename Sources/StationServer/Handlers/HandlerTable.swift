@@ -63,6 +63,8 @@ struct HandlerTable: Sendable {
         table.registerComplaints()
         table.registerOutgoing()
         table.registerSyncAndBackups()
+        table.registerPickupProofs()
+        table.registerPrivacy()
         return table
     }()
 
