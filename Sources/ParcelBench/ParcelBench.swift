@@ -250,7 +250,8 @@ struct ParcelBench: ParsableCommand {
             return
         }
         if purge {
-            let phases = try PurgeBench.run(daemon: daemonPath, root: root, parcels: parcels ?? (quick ? 20_000 : 100_000), baselineIntakes: n)
+            let phases = try PurgeBench.run(
+                daemon: daemonPath, root: root, parcels: parcels ?? (quick ? 20_000 : 100_000), baselineIntakes: n)
             print("")
             print("Summary (privacy purge of \(phases.first?.purged ?? 0) picked-up parcels at start-up, intake from one client meanwhile)")
             for phase in phases {
@@ -258,7 +259,8 @@ struct ParcelBench: ParsableCommand {
                     String(
                         format:
                             "  secure_delete=%-4@ purge %6.2f s   intake during it: max %7.2f ms, p99 %6.2f ms (%d intakes)   after it: max %7.2f ms, p99 %6.2f ms, p50 %5.2f ms   %@",
-                        phase.mode, phase.purgeSeconds, phase.during.max, phase.during.p99, phase.during.count, phase.after.max, phase.after.p99,
+                        phase.mode, phase.purgeSeconds, phase.during.max, phase.during.p99, phase.during.count, phase.after.max,
+                        phase.after.p99,
                         phase.after.p50, phase.during.max <= 50 ? "PASS (≤ 50 ms)" : "FAIL (> 50 ms)"))
             }
             return

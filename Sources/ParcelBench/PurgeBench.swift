@@ -40,8 +40,10 @@ enum PurgeBench {
                         shelving: PickupCode(shelf: 1 + index / 99_990, layer: 1 + (index / 9_999) % 10, sequence: index % 9_999 + 1),
                         actor: "bench@parcel-bench")
                     let pickup = try tx.insertPickup(
-                        PickupProof(at: at, staff: "bench", client: "parcel-bench", method: "phoneTail", collector: index % 10 == 0 ? "代取人" : nil))
-                    try tx.apply(.pickUp, to: parcel, at: at, actor: "bench@parcel-bench", pickupID: pickup, details: ["method": "phoneTail"])
+                        PickupProof(
+                            at: at, staff: "bench", client: "parcel-bench", method: "phoneTail", collector: index % 10 == 0 ? "代取人" : nil))
+                    try tx.apply(
+                        .pickUp, to: parcel, at: at, actor: "bench@parcel-bench", pickupID: pickup, details: ["method": "phoneTail"])
                 }
             }
             written += size

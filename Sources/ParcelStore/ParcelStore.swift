@@ -48,7 +48,8 @@ public final class ParcelStore: Sendable {
         // dropped long before a purge (a released parcel's phone tail leaves `parcel_active_phone_tail`). ON, not
         // FAST: FAST leaves whole freed pages as they were (README, "Purge").
         // `PARCEL_STATION_SECURE_DELETE` (FAST, OFF) is read for `parcel-bench --purge`, which compares the modes.
-        let secureDelete = ProcessInfo.processInfo.environment["PARCEL_STATION_SECURE_DELETE"].flatMap { ["FAST", "OFF"].contains($0) ? $0 : nil } ?? "ON"
+        let secureDelete =
+            ProcessInfo.processInfo.environment["PARCEL_STATION_SECURE_DELETE"].flatMap { ["FAST", "OFF"].contains($0) ? $0 : nil } ?? "ON"
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA secure_delete = \(secureDelete)") }
         do {
             pool = try DatabasePool(path: path, configuration: config)

@@ -81,7 +81,9 @@ extension LedgerTransaction {
         counts.parcels = db.changesCount
         if !pickups.isEmpty {
             try db.execute(
-                sql: "UPDATE pickup SET collector = NULL WHERE collector IS NOT NULL AND id IN (\(pickups.map(String.init).joined(separator: ",")))")
+                sql:
+                    "UPDATE pickup SET collector = NULL WHERE collector IS NOT NULL AND id IN (\(pickups.map(String.init).joined(separator: ",")))"
+            )
             counts.pickups = db.changesCount
         }
         try db.execute(

@@ -28,7 +28,8 @@ struct AttachProofCommand: ParsableCommand {
     func run() throws {
         try reporting {
             guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("cannot read \(file)", code: 66) }
-            let params = AttachProofParams(pickupId: pickup, tracking: tracking, kind: kind, bytes: data.base64EncodedString(), staff: staff)
+            let params = AttachProofParams(
+                pickupId: pickup, tracking: tracking, kind: kind, bytes: data.base64EncodedString(), staff: staff)
             guard let result = try global.call(Method.attachProof, params) else { return }
             print(
                 "\(result.repeated ? "already linked" : "linked") to pickup \(result.pickupId) (\(result.trackings.joined(separator: ", "))): \(result.kind) sha256 \(result.sha256), file \(result.file)"

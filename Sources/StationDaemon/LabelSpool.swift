@@ -181,7 +181,8 @@ final class LabelSpool: Service, @unchecked Sendable {
                 bytes, kind: kind, to: .fileName(stem: stem, receivedAt: received, windowMillis: window),
                 by: Caller(client: "proof-spool"))
             note.outcome = attached.repeated ? "proofRepeated" : "proofAttached"
-            note.message = "linked to pickup \(attached.pickupID) (\(attached.trackings.joined(separator: ", "))), kept as proofs/\(attached.file)"
+            note.message =
+                "linked to pickup \(attached.pickupID) (\(attached.trackings.joined(separator: ", "))), kept as proofs/\(attached.file)"
             note.pickupId = attached.pickupID
             note.sha256 = attached.sha256
             note.proofFile = attached.file

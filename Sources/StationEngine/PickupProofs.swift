@@ -120,7 +120,8 @@ extension StationEngine {
                 pickupID: pickupID, kind: kind, sha256: sha, file: file, at: now, trackings: parcels.map(\.tracking), repeated: repeated)
         }
         logger.info(
-            "pickup proof", metadata: ["pickup": "\(pickupID)", "kind": "\(kind.rawValue)", "sha256": "\(sha)", "repeated": "\(result.repeated)"])
+            "pickup proof",
+            metadata: ["pickup": "\(pickupID)", "kind": "\(kind.rawValue)", "sha256": "\(sha)", "repeated": "\(result.repeated)"])
         if !result.repeated { await publishIfSubscribed() }
         return result
     }
@@ -177,10 +178,11 @@ extension StationEngine {
         let target = folder.appendingPathComponent(name)
         if FileManager.default.fileExists(atPath: target.path) { return }
         let temporary = folder.appendingPathComponent(".\(name).\(UUID().uuidString).tmp")
-        let handle = try FileHandle(forWritingTo: {
-            FileManager.default.createFile(atPath: temporary.path, contents: nil, attributes: [.posixPermissions: 0o640])
-            return temporary
-        }())
+        let handle = try FileHandle(
+            forWritingTo: {
+                FileManager.default.createFile(atPath: temporary.path, contents: nil, attributes: [.posixPermissions: 0o640])
+                return temporary
+            }())
         do {
             try handle.write(contentsOf: bytes)
             try handle.synchronize()

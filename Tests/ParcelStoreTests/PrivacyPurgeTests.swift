@@ -8,18 +8,18 @@ import Testing
 
 /// The privacy purge in the store: what it erases, what it leaves, and that the custody chain still verifies.
 @Suite struct PrivacyPurgeTests {
-    static func ledger(_ name: String) throws -> (DatabaseQueue, TemporaryDirectory) {
-        let directory = try TemporaryDirectory(prefix: name)
+    static func ledger(in directory: TemporaryDirectory) throws -> DatabaseQueue {
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA secure_delete = ON") }
         let queue = try DatabaseQueue(path: directory.file("parcels.sqlite"), configuration: config)
         try Schema.migrator.migrate(queue)
-        return (queue, directory)
+        return queue
     }
 
     @Test func endedStaysLoseTheirPersonalFieldsAndTheChainStillVerifies() throws {
-        let (queue, _) = try Self.ledger("parcel-purge-store")
+        let directory = try TemporaryDirectory(prefix: "parcel-purge-store")
+        let queue = try Self.ledger(in: directory)
         let hash = Data(repeating: 0xAB, count: 32)
         try queue.write { db in
             let tx = LedgerTransaction(db: db)
@@ -53,7 +53,10 @@ import Testing
         #expect(total.parcels == 2 && total.pickups == 1 && total.notices == 1)
         try queue.read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT phone_tail, phone_hash, phone_full, purged_at FROM parcel ORDER BY id")
-            #expect(rows.prefix(2).allSatisfy { ($0[0] as String?) == nil && ($0[1] as Data?) == nil && ($0[2] as String?) == nil && ($0[3] as Int64?) == 5_000 })
+            #expect(
+                rows.prefix(2).allSatisfy {
+                    ($0[0] as String?) == nil && ($0[1] as Data?) == nil && ($0[2] as String?) == nil && ($0[3] as Int64?) == 5_000
+                })
             #expect((rows[2][0] as String?) == "7391" && (rows[2][1] as Data?) == hash && (rows[2][3] as Int64?) == nil)
             #expect(try String.fetchOne(db, sql: "SELECT collector FROM pickup") == nil)
             #expect(try String.fetchOne(db, sql: "SELECT message FROM notice") == #"{"recipient":{},"text":"请取件"}"#)
@@ -63,7 +66,8 @@ import Testing
     }
 
     @Test func aClosedHandoffsLinesMayLoseTheirPhoneAndNothingElse() throws {
-        let (queue, _) = try Self.ledger("parcel-purge-lines")
+        let directory = try TemporaryDirectory(prefix: "parcel-purge-lines")
+        let queue = try Self.ledger(in: directory)
         try queue.write { db in
             try db.execute(
                 sql: """
@@ -86,6 +90,7 @@ import Testing
         let counts = try queue.write { db in try LedgerTransaction(db: db).purgeLooseRecords(before: 1_000, now: 5_000, limit: 500) }
         #expect(counts.handoffLines == 1)
         let row = try queue.read { db in try Row.fetchOne(db, sql: "SELECT phone_tail, phone_hash, phone_full, status FROM handoff_line") }
-        #expect((row?[0] as String?) == nil && (row?[1] as Data?) == nil && (row?[2] as String?) == nil && (row?[3] as String?) == "expected")
+        #expect(
+            (row?[0] as String?) == nil && (row?[1] as Data?) == nil && (row?[2] as String?) == nil && (row?[3] as String?) == "expected")
     }
 }
