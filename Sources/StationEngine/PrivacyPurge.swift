@@ -24,6 +24,9 @@ public struct PrivacyStatus: Sendable, Equatable {
 }
 
 extension StationEngine {
+    /// The pause between two purge batches.
+    static let purgePause = Duration.milliseconds(10)
+
     /// Erases the personal fields of every stay that ended more than `retentionDays` ago (phone tail, hash and
     /// full number; the collector's name; the phones of manifest lines; the notices' recipients; outgoing
     /// senders' phones), in transactions of `purgeBatchSize` parcels each, so intake waits at most one short
@@ -41,14 +44,16 @@ extension StationEngine {
             transactions += 1
             counts = counts + step
             if step.parcels < batch { break }
-            await Task.yield()
+            // A breath between batches: the writer commits the scans that queued behind this batch on their own.
+            try? await Task.sleep(for: Self.purgePause)
         }
         while true {
             let step = try await store.write { tx in try tx.purgeLooseRecords(before: cutoff, now: started, limit: batch) }
             transactions += 1
             counts = counts + step
             if step.pickups < batch && step.handoffLines < batch && step.outgoing < batch { break }
-            await Task.yield()
+            // A breath between batches: the writer commits the scans that queued behind this batch on their own.
+            try? await Task.sleep(for: Self.purgePause)
         }
         let finished = clock.nowMillis()
         let total = counts
