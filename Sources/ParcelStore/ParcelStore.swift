@@ -43,6 +43,14 @@ public final class ParcelStore: Sendable {
         // Another process (sqlite3 by hand, a backup) may hold a lock briefly.
         config.busyMode = .timeout(5)
         config.maximumReaderCount = 4
+        // Erased and overwritten values are overwritten with zeros in the file (and so in the WAL's page images),
+        // on every connection from its first statement: the privacy purge relies on it, and so do index entries
+        // dropped long before a purge (a released parcel's phone tail leaves `parcel_active_phone_tail`). ON, not
+        // FAST: FAST leaves whole freed pages as they were (README, "Purge").
+        // `PARCEL_STATION_SECURE_DELETE` (FAST, OFF) is read for `parcel-bench --purge`, which compares the modes.
+        let secureDelete =
+            ProcessInfo.processInfo.environment["PARCEL_STATION_SECURE_DELETE"].flatMap { ["FAST", "OFF"].contains($0) ? $0 : nil } ?? "ON"
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA secure_delete = \(secureDelete)") }
         do {
             pool = try DatabasePool(path: path, configuration: config)
             try Schema.migrator.migrate(pool)

@@ -447,6 +447,10 @@ enum Schema {
             // Durable events that are not about one parcel, numbered with the parcel events (StationEventLog.swift).
             try StationEventSchema.migrate(db)
         }
+        migrator.registerMigration("2026-12-05 privacy purge") { db in
+            // Personal fields of ended stays are erased after the retention: see PrivacySchema.
+            try PrivacySchema.migrate(db)
+        }
         return migrator
     }
 

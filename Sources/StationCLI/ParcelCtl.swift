@@ -21,6 +21,7 @@ struct ParcelCtl: ParsableCommand {
             Slip.self,
             NoticeHistoryCommand.self, Send.self, Outgoing.self,
             SyncStatusCommand.self, County.self, BackupCommand.self, LedgerCommand.self,
+            ProofCommand.self, PurgeCommand.self,
         ])
 
     /// Accepts the global options before the subcommand too (`parcelctl --socket PATH status`), as station tools
@@ -258,6 +259,7 @@ struct Show: ParsableCommand {
                             event.actor, event.details.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "),
                         ]
                     }))
+            printProofs(result.events)
         }
     }
 }
@@ -495,6 +497,7 @@ struct VerifyAudit: ParsableCommand {
                     code: 1)
             }
             if !global.json { print("INTACT: \(result.events) events, head \(result.head ?? "-")") }
+            try verifyProofFiles(connection, json: global.json)
         }
     }
 }

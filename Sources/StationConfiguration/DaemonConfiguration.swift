@@ -93,6 +93,12 @@ package struct DaemonConfiguration: Decodable {
             /// What a photo there does (default intake).
             package var role: ScannerRole?
             package var counter: String?
+            /// `photo` or `signature`: a pickup-proof folder (出库拍照). Its images are never decoded as labels: each
+            /// is linked to the pickup its name names (`pickup-42.jpg`, `SF1234567890123.jpg`), else to the one
+            /// pickup made within `proofWindowSeconds` before it arrived, and kept in the state folder's `proofs/`.
+            package var proof: String?
+            /// Default 120.
+            package var proofWindowSeconds: Int?
         }
         package var maxFileBytes: Int?
         package var maxPixels: Int?
@@ -176,6 +182,16 @@ package struct DaemonConfiguration: Decodable {
         package var keep: Int?
     }
 
+    /// Privacy (隐私): personal fields of ended stays are erased `retentionDays` after the stay ended (default 30;
+    /// 0: at the next run), by a job that runs at start-up and every `intervalMinutes` (60), `batchSize` (500)
+    /// parcels per write transaction.
+    package struct Privacy: Decodable {
+        package var retentionDays: Int?
+        package var intervalMinutes: Int?
+        package var batchSize: Int?
+    }
+
+    package var privacy: Privacy?
     package var station: Station?
     package var county: County?
     package var backup: Backup?
@@ -323,6 +339,21 @@ package struct DaemonConfiguration: Decodable {
             for spool in labels.spool ?? [] where spool.path.isEmpty {
                 throw ConfigurationError("labels.spool: a folder path is required")
             }
+            for spool in labels.spool ?? [] {
+                if let proof = spool.proof, !["photo", "signature"].contains(proof) {
+                    throw ConfigurationError("labels.spool \(spool.path): proof is photo or signature")
+                }
+                if let seconds = spool.proofWindowSeconds, !(1...3600).contains(seconds) {
+                    throw ConfigurationError("labels.spool \(spool.path): proofWindowSeconds 1…3600")
+                }
+            }
+        }
+        if let privacy {
+            if let days = privacy.retentionDays, !(0...3650).contains(days) { throw ConfigurationError("privacy.retentionDays: 0…3650") }
+            if let minutes = privacy.intervalMinutes, !(1...10_080).contains(minutes) {
+                throw ConfigurationError("privacy.intervalMinutes: 1…10080")
+            }
+            if let size = privacy.batchSize, !(1...10_000).contains(size) { throw ConfigurationError("privacy.batchSize: 1…10000") }
         }
         if let notices {
             guard (notices.exec == nil) != (notices.http == nil) else {
@@ -402,7 +433,9 @@ package struct DaemonConfiguration: Decodable {
         if let rates = reports?.commissionFen {
             settings.commissionFen = Dictionary(rates.map { ($0.key == "default" ? $0.key : $0.key.uppercased(), $0.value) }) { $1 }
         }
-        for spool in labels?.spool ?? [] {
+        if let days = privacy?.retentionDays { settings.retentionDays = days }
+        if let size = privacy?.batchSize { settings.purgeBatchSize = size }
+        for spool in labels?.spool ?? [] where spool.proof == nil {
             // A spool folder is a scanner of its own: its role comes from here unless an assignment names it.
             let id = DaemonConfiguration.spoolScannerID(folder: spool.path)
             if !settings.scanners.assignments.contains(where: { $0.match == id }) {

@@ -20,12 +20,21 @@ final class LabelSpool: Service, @unchecked Sendable {
     let engine: StationEngine
     let logger: Logger
     let pollInterval: Duration
+    /// Set for a pickup-proof folder (出库拍照): its images are linked to a pickup, never decoded as labels.
+    let proof: ProofKind?
+    /// How long before a proof arrives the pickup it belongs to may have been made.
+    let proofWindow: Duration
     /// Size and modification time of each candidate at the previous poll (only touched by `run`).
     private var seen: [String: (size: Int, modified: Date)] = [:]
 
     static let ignoredSuffixes = [".tmp", ".part", ".crdownload", ".json"]
 
-    init(folder: String, engine: StationEngine, logger: Logger, pollInterval: Duration = .milliseconds(500)) {
+    init(
+        folder: String, engine: StationEngine, logger: Logger, pollInterval: Duration = .milliseconds(500), proof: ProofKind? = nil,
+        proofWindow: Duration = .seconds(120)
+    ) {
+        self.proof = proof
+        self.proofWindow = proofWindow
         self.folder = URL(fileURLWithPath: folder, isDirectory: true)
         self.scanner = ScannerDescriptor(id: Self.scannerID(folder: folder), source: "photo", port: folder)
         self.engine = engine
@@ -48,8 +57,10 @@ final class LabelSpool: Service, @unchecked Sendable {
 
     func run() async throws {
         try prepare()
-        engine.scannerAttached(scanner)
-        logger.info("watching label spool folder", metadata: ["folder": "\(folder.path)"])
+        // A proof folder is no scanner: nothing there is a scan.
+        if proof == nil { engine.scannerAttached(scanner) }
+        logger.info(
+            proof == nil ? "watching label spool folder" : "watching pickup proof folder", metadata: ["folder": "\(folder.path)"])
         // Files a previous run claimed but did not finish.
         for name in names(in: processing) { await handle(name) }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -60,7 +71,7 @@ final class LabelSpool: Service, @unchecked Sendable {
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.pollInterval) }
         }
-        engine.scannerDetached(scanner)
+        if proof == nil { engine.scannerDetached(scanner) }
     }
 
     func names(in directory: URL) -> [String] {
@@ -105,9 +116,18 @@ final class LabelSpool: Service, @unchecked Sendable {
         var confirmed: Bool?
         var pickupCode: String?
         var error: String?
+        /// A proof's pickup, digest and name in the proof folder.
+        var pickupId: Int64?
+        var sha256: String?
+        var proofFile: String?
+        var trackings: [String]?
     }
 
     func handle(_ name: String) async {
+        if let proof {
+            await handleProof(name, kind: proof)
+            return
+        }
         let path = processing.appendingPathComponent(name).path
         var note = Note(file: name, at: ISO8601DateFormatter().string(from: Date()), outcome: "failed", message: "")
         do {
@@ -137,6 +157,53 @@ final class LabelSpool: Service, @unchecked Sendable {
         finish(name, into: target, note: note)
         let level: Logger.Level = succeeded ? .info : .warning
         logger.log(level: level, "label photo \(note.outcome)", metadata: ["file": "\(name)", "waybill": "\(note.waybill ?? "-")"])
+    }
+
+    /// A pickup proof: linked to its pickup and kept in the proof folder under its SHA-256, so the image leaves
+    /// `processing/` for good (only its note goes to `done/`); refused ones go to `failed/` with the reason.
+    func handleProof(_ name: String, kind: ProofKind) async {
+        let url = processing.appendingPathComponent(name)
+        var note = Note(file: name, at: ISO8601DateFormatter().string(from: Date()), outcome: "failed", message: "")
+        do {
+            let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
+            if let size = attributes[.size] as? Int, size > StationEngine.maxProofBytes {
+                throw ProofError(.tooLarge, "the image has \(size) bytes; at most \(StationEngine.maxProofBytes) are accepted")
+            }
+            // The pickup happened before the camera wrote the file: the window ends when the file was last written.
+            let written = (attributes[.modificationDate] as? Date).map { Int64($0.timeIntervalSince1970 * 1000) }
+            let bytes = [UInt8](try Data(contentsOf: url))
+            let stem = (name as NSString).deletingPathExtension
+            let window = proofWindow.components.seconds * 1000
+            // The station's clock may be moved (drills, tests): the file's own time is on the system clock.
+            let offset = engine.stationNowMillis - Int64(Date().timeIntervalSince1970 * 1000)
+            let received = (written ?? Int64(Date().timeIntervalSince1970 * 1000)) + offset
+            let attached = try await engine.attachProof(
+                bytes, kind: kind, to: .fileName(stem: stem, receivedAt: received, windowMillis: window),
+                by: Caller(client: "proof-spool"))
+            note.outcome = attached.repeated ? "proofRepeated" : "proofAttached"
+            note.message =
+                "linked to pickup \(attached.pickupID) (\(attached.trackings.joined(separator: ", "))), kept as proofs/\(attached.file)"
+            note.pickupId = attached.pickupID
+            note.sha256 = attached.sha256
+            note.proofFile = attached.file
+            note.trackings = attached.trackings
+            // The proof folder holds the image now: the spool's copy goes.
+            try? FileManager.default.removeItem(at: url)
+            writeNote(note, named: name, into: done)
+            logger.info("pickup proof from spool", metadata: ["file": "\(name)", "pickup": "\(attached.pickupID)"])
+        } catch {
+            note.outcome = (error as? ProofError)?.code.rawValue ?? "unreadable"
+            note.error = "\(error)"
+            note.message = (error as? ProofError)?.message ?? "the proof could not be stored"
+            finish(name, into: failed, note: note)
+            logger.warning("pickup proof refused", metadata: ["file": "\(name)", "reason": "\(note.message)"])
+        }
+    }
+
+    func writeNote(_ note: Note, named name: String, into directory: URL) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try? encoder.encode(note).write(to: directory.appendingPathComponent(name + ".json"))
     }
 
     /// Moves the image out of `processing/` (never over an earlier file of the same name) with its note beside it.

@@ -157,8 +157,13 @@ struct ParcelStationd: AsyncParsableCommand {
                     engine: engine, logger: logger))
         }
         for spool in config.labels?.spool ?? [] {
-            services.append(LabelSpool(folder: spool.path, engine: engine, logger: logger))
+            services.append(
+                LabelSpool(
+                    folder: spool.path, engine: engine, logger: logger, proof: spool.proof.flatMap(ProofKind.init(rawValue:)),
+                    proofWindow: .seconds(spool.proofWindowSeconds ?? 120)))
         }
+        services.append(
+            PrivacyPurgeService(engine: engine, interval: .seconds(60 * (config.privacy?.intervalMinutes ?? 60)), logger: logger))
         if let interval = SystemdNotifier.watchdogInterval() {
             services.append(
                 WatchdogService(notifier: notifier, interval: interval, readiness: readiness, logger: logger) {

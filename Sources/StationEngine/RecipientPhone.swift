@@ -6,8 +6,8 @@ extension StationEngine {
     /// Adds or replaces the recipient's phone of a parcel still waiting here (received, shelved or notified), given
     /// as the full number (kept as tail and salted hash, as intake keeps it) or as its last 4 digits. The parcel then
     /// answers to its tail at pickup. One chained `setPhone` event records it with the caller as actor; its details
-    /// say how the number was given and the tail it replaced, never the number. A parcel that has left, or is going
-    /// back or in exception, is refused (`illegalTransition`).
+    /// say how the number was given and whether it replaced one, never a number or tail. A parcel that has left, or
+    /// is going back or in exception, is refused (`illegalTransition`).
     public nonisolated func setPhone(scan: String, phone: String?, phoneTail: String?, by caller: Caller) async throws -> ParcelRecord {
         let tracking = try ScanText(raw: scan).text
         let givesPhone = phone?.isEmpty == false
@@ -22,7 +22,8 @@ extension StationEngine {
         let parcel = try await store.write { tx -> ParcelRecord in
             guard let parcel = try tx.latestParcel(tracking: tracking) else { throw EngineError.parcelNotFound(tracking) }
             var details = ["given": given]
-            if let previous = parcel.phoneTail { details["replacedTail"] = previous }
+            // That a phone was replaced, never its digits: the chained event outlives the privacy purge.
+            if parcel.phoneTail != nil { details["replaced"] = "true" }
             return try tx.setPhone(parcel, tail: tail, hash: recipient.hash, full: recipient.full, at: now, actor: actor, details: details)
         }
         logger.info("phone set", metadata: ["parcel": "\(parcel.id)", "given": "\(given)"])

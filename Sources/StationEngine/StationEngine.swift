@@ -330,7 +330,9 @@ public actor StationEngine {
                 }
                 let pickupID = try tx.insertPickup(proof)
                 var details: [String: String] = ["method": proof.method]
-                if let collector = proof.collector { details["collector"] = collector }
+                // The collector's name stays in the pickup row, which the privacy purge erases; the chained event
+                // only says that someone collected for the recipient (a name in it could never be erased).
+                if proof.collector != nil { details["byProxy"] = "true" }
                 let done = try parcels.map { try tx.apply(.pickUp, to: $0, at: now, actor: actor, pickupID: pickupID, details: details) }
                 return (pickupID, done)
             }

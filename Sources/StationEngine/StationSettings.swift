@@ -38,6 +38,10 @@ public struct StationSettings: Sendable, Equatable {
     /// The most durable events `Events.Subscribe` replays to a tool that names the last one it saw (`since`);
     /// further behind, it is told to re-read instead (`events.gap`).
     public var eventReplayLimit = 50_000
+    /// Privacy (隐私): days after a stay ends before its personal fields are erased (0: at the next purge run),
+    /// and how many parcels one purge transaction takes.
+    public var retentionDays = 30
+    public var purgeBatchSize = 500
 
     public init(
         stationID: String = "station", stationName: String = "服务站",

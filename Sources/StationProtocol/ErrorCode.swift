@@ -159,6 +159,13 @@ public struct ErrorCode: RawRepresentable, Codable, Hashable, Sendable, CustomSt
     public static let problemResolved = ErrorCode("problem.resolved")
     /// The parcel already has an open problem (the message names it): resolve that one first.
     public static let problemAlreadyOpen = ErrorCode("problem.alreadyOpen")
+    // Proof at pickup
+    /// No pickup to link the proof to: an unknown pickup id, a parcel not picked up, or (spool) no pickup in the window.
+    public static let proofNoPickup = ErrorCode("proof.noPickup")
+    /// The image is not JPEG, PNG or WebP by its first bytes (a proof is never decoded, only stored and hashed).
+    public static let proofNotAnImage = ErrorCode("proof.notAnImage")
+    /// Several pickups fit (spool folder): the proof names none of them, so it is not guessed.
+    public static let proofAmbiguous = ErrorCode("proof.ambiguous")
 
     /// Every code this build knows, in the order Protocol.md lists them.
     public static let known: [ErrorCode] = [
@@ -173,5 +180,6 @@ public struct ErrorCode: RawRepresentable, Codable, Hashable, Sendable, CustomSt
         .imageTooLarge, .imageTooManyPixels, .imageTruncated, .imageCorrupt, .imageUnsupported, .imageTimeout, .imageUnreadable,
         .imageAccessDenied, .imageBadGeometry, .backupNotConfigured, .backupFailed, .diskFull, .storeUnavailable, .`internal`,
         .eventsGap, .eventsSinceAhead,
+        .proofNoPickup, .proofNotAnImage, .proofAmbiguous,
     ]
 }

@@ -40,6 +40,7 @@ public struct Method: Hashable, Sendable, CustomStringConvertible {
     public static let allCases: [Method] =
         stationArea + eventArea + parcelArea + pickupArea + reportArea + scanningArea + handoffArea + stocktakeArea
         + complaintArea + problemArea + outgoingArea + syncArea + backupArea
+        + pickupProofArea + privacyArea
 
     static let byName: [String: Method] = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
 }

@@ -69,3 +69,101 @@ public struct ConfirmResult: Codable, Sendable, Equatable {
         self.parcels = parcels
     }
 }
+
+// MARK: Proof at pickup (出库拍照)
+
+extension Method {
+    /// Links a photo or signature image to a pickup: its SHA-256 is chained into the custody log.
+    public static let attachProof = MethodDeclaration<AttachProofParams, AttachProofResult>("Pickup.AttachProof", .write)
+    /// Re-hashes every proof file still in the station's proof folder against the digest chained for it.
+    public static let verifyProofs = MethodDeclaration<NoParams, VerifyProofsResult>("Pickup.VerifyProofs", .read)
+
+    static let pickupProofArea: [Method] = [attachProof.method, verifyProofs.method]
+}
+
+public struct AttachProofParams: RequestParams, Equatable {
+    /// Exactly one of `pickupId` (from `Pickup.Confirm`) or `tracking` (its most recent pickup).
+    public var pickupId: Int64?
+    public var tracking: String?
+    /// `photo` (default) or `signature`.
+    public var kind: String?
+    /// The image's bytes, base64: JPEG, PNG or WebP (checked by its first bytes), at most 8 MiB decoded; the whole
+    /// request line must fit `server.maxLineBytes`.
+    public var bytes: String
+    public var staff: String?
+
+    public init(pickupId: Int64? = nil, tracking: String? = nil, kind: String? = nil, bytes: String, staff: String? = nil) {
+        self.pickupId = pickupId
+        self.tracking = tracking
+        self.kind = kind
+        self.bytes = bytes
+        self.staff = staff
+    }
+
+    public static let kinds = ["photo", "signature"]
+
+    public func validate() throws(WireError) {
+        guard (pickupId == nil) != (tracking?.isEmpty ?? true) else {
+            throw WireError(.invalidParams, "give exactly one of pickupId or tracking")
+        }
+        if let kind, !Self.kinds.contains(kind) { throw WireError(.invalidParams, "kind: photo or signature") }
+        if bytes.isEmpty { throw WireError(.imageEmpty, "bytes: the image is empty") }
+    }
+}
+
+public struct AttachProofResult: Codable, Sendable, Equatable {
+    public var pickupId: Int64
+    public var kind: String
+    /// Hex SHA-256 of the image, as chained into each parcel's `attachProof` event.
+    public var sha256: String
+    /// Its name in the station's proof folder.
+    public var file: String
+    public var at: String
+    public var trackings: [String]
+    /// The same image was already linked to this pickup: nothing new was recorded.
+    public var repeated: Bool
+
+    public init(pickupId: Int64, kind: String, sha256: String, file: String, at: String, trackings: [String], repeated: Bool) {
+        self.pickupId = pickupId
+        self.kind = kind
+        self.sha256 = sha256
+        self.file = file
+        self.at = at
+        self.trackings = trackings
+        self.repeated = repeated
+    }
+}
+
+public struct ProofFileDTO: Codable, Sendable, Equatable {
+    /// The `attachProof` event's position in the log.
+    public var seq: Int64
+    public var tracking: String
+    public var kind: String
+    public var sha256: String
+    public var file: String
+    public var at: String
+
+    public init(seq: Int64, tracking: String, kind: String, sha256: String, file: String, at: String) {
+        self.seq = seq
+        self.tracking = tracking
+        self.kind = kind
+        self.sha256 = sha256
+        self.file = file
+        self.at = at
+    }
+}
+
+public struct VerifyProofsResult: Codable, Sendable, Equatable {
+    /// Proof files found and re-hashed.
+    public var checked: Int
+    /// Files whose bytes no longer match the digest chained for them (one entry per event naming them).
+    public var altered: [ProofFileDTO]
+    /// Files no longer in the proof folder: reported, but the custody chain itself is intact.
+    public var missing: [ProofFileDTO]
+
+    public init(checked: Int, altered: [ProofFileDTO], missing: [ProofFileDTO]) {
+        self.checked = checked
+        self.altered = altered
+        self.missing = missing
+    }
+}

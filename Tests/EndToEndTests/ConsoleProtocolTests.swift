@@ -52,7 +52,7 @@ import Testing
         #expect(!String(decoding: history, as: UTF8.self).contains("98765"))
         let got = try StationConnection.decodeResult(history, as: GetResult.self)
         #expect(got.events.map(\.kind) == ["intake", "shelve", "setPhone", "setPhone"])
-        #expect(got.events.last?.details["replacedTail"] == "5678")
+        #expect(got.events.last?.details["replaced"] == "true")
         #expect(try desk.call(Method.verifyPickup, VerifyParams(phone: "13987654321")).parcels.count == 1)
         let wrongNumber = try desk.callRaw(Method.verifyPickup.rawValue, VerifyParams(phone: "13900004321"))
         #expect(StationConnection.errorCode(of: wrongNumber) == ErrorCode.noMatch.rawValue)

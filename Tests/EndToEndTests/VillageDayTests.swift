@@ -391,7 +391,8 @@ import Testing
         #expect(byProxy.parcels.map(\.state) == ["pickedUp"])
         let proxyEvent = try #require(try Self.lastEvent(station, Self.ems))
         #expect(proxyEvent.kind == "pickUp")
-        #expect(proxyEvent.details["collector"] == "王秀英（邻居）")
+        // The name stays in the pickup record (which the privacy purge erases), never in the chained event.
+        #expect(proxyEvent.details["byProxy"] == "true" && proxyEvent.details["collector"] == nil)
         #expect(proxyEvent.actor.hasPrefix("李娟@counter-pc"))
 
         // The Li family's three parcels in one confirmation.

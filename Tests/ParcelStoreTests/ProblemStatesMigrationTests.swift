@@ -40,14 +40,18 @@ import Testing
         }
         try queue.close()
 
-        let store = try ParcelStore(path: path)
-        try store.pool.read { (db: Database) throws in
+        // Up to this migration (the privacy purge's, after it, adds indexes and a table of its own).
+        let upgraded = try DatabaseQueue(path: path, configuration: config)
+        try Schema.migrator.migrate(upgraded, upTo: "2026-12-04 problem parcels and pickup proofs")
+        try upgraded.read { (db: Database) throws in
             #expect(try Row.fetchOne(db, sql: snapshot) == before.0)
             // No rebuild: the file did not grow by a copy of the tables.
             #expect(try Int.fetchOne(db, sql: "PRAGMA page_count") == before.1)
             #expect(try Row.fetchAll(db, sql: "SELECT * FROM sync_outbox") == before.2)
             #expect(try String.fetchOne(db, sql: "PRAGMA integrity_check") == "ok")
         }
+        try upgraded.close()
+        let store = try ParcelStore(path: path)
         // The widened constraints take the new values and still refuse what is neither old nor new.
         try store.pool.write { db in
             try db.execute(sql: "UPDATE parcel SET state = 'writtenOff', released_at = 5000 WHERE id = 1")

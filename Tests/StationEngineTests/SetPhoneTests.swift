@@ -47,7 +47,7 @@ import Testing
         #expect(event.toState == .shelved)
         #expect(event.actor == "王芳@console(uid 1000)")
         #expect(event.details["given"] == "phoneTail")
-        #expect(event.details["replacedTail"] == nil)
+        #expect(event.details["replaced"] == nil)
         #expect(try store.readNow { try $0.verifyCustodyChain() }.firstBroken == nil)
     }
 
@@ -75,7 +75,7 @@ import Testing
         let (_, events) = try await engine.parcel(scan: parcel.tracking)
         let event = try #require(events.last)
         #expect(event.kind == .setPhone)
-        #expect(event.details == ["given": "phone", "replacedTail": "1111", "pickupCode": try #require(parcel.pickupCode).description])
+        #expect(event.details == ["given": "phone", "replaced": "true", "pickupCode": try #require(parcel.pickupCode).description])
         #expect(!"\(event)".contains("1381234"))
 
         // Corrected to a tail only: the hash of the earlier number goes with it.

@@ -69,7 +69,7 @@ import Testing
         #expect(parcels.allSatisfy { $0.state == .pickedUp && $0.pickupID == pickupID && $0.releasedAt == clock.nowMillis() })
         let (_, events) = try await engine.parcel(scan: "SF1000000000001")
         #expect(events.last?.kind == .pickUp)
-        #expect(events.last?.details["collector"] == "李四")
+        #expect(events.last?.details["byProxy"] == "true" && events.last?.details["collector"] == nil)
         #expect(events.last?.details["method"] == "phoneTail")
         await #expect(throws: EngineError.noParcelForCredential) { _ = try await engine.verifyPickup(.phoneTail("5678")) }
     }

@@ -65,6 +65,8 @@ struct HandlerTable: Sendable {
         table.registerProblems()
         table.registerOutgoing()
         table.registerSyncAndBackups()
+        table.registerPickupProofs()
+        table.registerPrivacy()
         return table
     }()
 
