@@ -45,6 +45,22 @@ class Client:
                 return request, reply
 
 
+def tiny_png():
+    """A 1×1 grey PNG: a proof photo is stored and hashed by its bytes, never decoded."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    raw = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
+    raw += chunk(b"IDAT", zlib.compress(b"\x00\x80")) + chunk(b"IEND", b"")
+    return base64.b64encode(raw).decode()
+
+
+TINY_PNG = tiny_png()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--daemon", default=os.path.join(ROOT, ".build/debug/parcel-stationd"))
@@ -87,6 +103,9 @@ def main():
         code = recorded["Parcel.Get"][1]["result"]["parcel"]["pickupCode"]
         call("Pickup.Verify", {"code": code, "counter": "A"})
         call("Pickup.Confirm", {"trackings": ["SF1234567890123"], "code": code, "staff": "王芳", "collector": "李四"})
+        call("Pickup.AttachProof", {"tracking": "SF1234567890123", "kind": "photo", "bytes": TINY_PNG, "staff": "王芳"})
+        recorded["Pickup.AttachProof"][0]["params"]["bytes"] = "iVBORw0KGgo…(the photo's bytes, base64)"
+        call("Pickup.VerifyProofs", {})
         call("Parcel.Undo", {"tracking": "SF1234567890123", "step": "pickup", "reason": "handed to the wrong person", "staff": "王芳"})
         call("Parcel.Return", {"tracking": "YT2345678901234", "reason": "refused by the recipient", "staff": "王芳"})
         call("Notice.List", {"tracking": "SF1234567890123"})
@@ -117,6 +136,11 @@ def main():
         complaint = call("Complaint.Record", {"tracking": "75100000000009", "text": "通知未收到", "source": "phone", "staff": "王芳"})
         call("Complaint.Resolve", {"id": complaint["id"], "resolution": "re-sent the notice", "staff": "王芳"})
         call("Complaint.List", {"open": False, "limit": 20})
+        problem = call("Problem.Open", {"tracking": "SF2234567890123", "kind": "damaged", "note": "外箱破损", "photo": "IMG_0042.jpg",
+                                        "staff": "王芳"})
+        call("Problem.Resolve", {"id": problem["problem"]["id"], "resolution": "returnedToCourier", "note": "courier took it back", "staff": "王芳"})
+        call("Problem.OpenMissing", {"stocktake": stocktake, "staff": "王芳"})
+        call("Problem.List", {"open": False, "limit": 20})
         call("Outgoing.Accept", {"waybill": "SF1000000000017", "courier": "SF", "destination": "广州", "weightGrams": 1200, "feeFen": 1200,
                                  "senderTail": "0014", "idChecked": True, "staff": "王芳"})
         call("Outgoing.List", {"open": True, "limit": 20})
@@ -128,6 +152,8 @@ def main():
         call("Sync.Status", {})
         call("Backup.Now", {})
         call("Backup.List", {})
+        call("Privacy.Purge", {})
+        call("Privacy.Status", {})
         call("Station.Status", {})
         call("Events.Subscribe", {})
     finally:

@@ -36,6 +36,19 @@ enum StationEventName {
     static let stocktakeOpened = "stocktake.opened"
     static let stocktakeScanned = "stocktake.scanned"
     static let stocktakeClosed = "stocktake.closed"
+    static let problemOpened = "problem.opened"
+    static let problemResolved = "problem.resolved"
+}
+
+/// `data` of the problem-parcel events: ids, the tracking number, kind and resolution; never the note, which may
+/// name people, nor the photo reference.
+struct ProblemEventData: Encodable {
+    var problem: Int64
+    var tracking: String
+    var kind: String
+    var state: String
+    var source: String? = nil
+    var resolution: String? = nil
 }
 
 /// `data` of the handoff events.

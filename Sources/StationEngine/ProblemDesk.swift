@@ -27,7 +27,7 @@ extension StationEngine {
             return try Self.open(kind, on: parcel, note: note, photo: photo, source: "staff", at: now, actor: actor, tx: tx)
         }
         logger.notice("problem parcel", metadata: ["tracking": "\(tracking)", "kind": "\(kind.rawValue)", "by": "\(actor)"])
-        await publishIfSubscribed()
+        await publishStationEvents()
         return outcome
     }
 
@@ -56,7 +56,7 @@ extension StationEngine {
             return opened
         }
         logger.notice("problem parcels from a stocktake", metadata: ["stocktake": "\(uid)", "opened": "\(opened.count)", "by": "\(actor)"])
-        await publishIfSubscribed()
+        await publishStationEvents()
         return opened
     }
 
@@ -69,6 +69,11 @@ extension StationEngine {
         let id = try tx.insertProblem(parcelID: parcel.id, kind: kind, note: note, photo: photo, source: source, at: now, by: actor)
         let updated = try tx.apply(step, to: parcel, at: now, actor: actor, details: ["problem": String(id), "problemKind": kind.rawValue])
         guard let problem = try tx.problem(id: id) else { throw EngineError.problemNotFound(id) }
+        try tx.appendStationEvent(
+            name: StationEventName.problemOpened, at: now,
+            data: ProblemEventData(
+                problem: id, tracking: parcel.tracking, kind: kind.rawValue, state: updated.state.rawValue,
+                source: source.hasPrefix("stocktake") ? "stocktake" : "staff"))
         return ProblemOutcome(problem: problem, parcel: updated)
     }
 
@@ -93,10 +98,15 @@ extension StationEngine {
                 step, to: parcel, at: now, actor: actor, slot: slot,
                 details: ["problem": String(id), "problemKind": problem.kind.rawValue, "resolution": resolution.rawValue])
             guard let resolved = try tx.problem(id: id) else { throw EngineError.problemNotFound(id) }
+            try tx.appendStationEvent(
+                name: StationEventName.problemResolved, at: now,
+                data: ProblemEventData(
+                    problem: id, tracking: parcel.tracking, kind: problem.kind.rawValue, state: updated.state.rawValue,
+                    resolution: resolution.rawValue))
             return ProblemOutcome(problem: resolved, parcel: updated)
         }
         logger.notice("problem resolved", metadata: ["problem": "\(id)", "resolution": "\(resolution.rawValue)", "by": "\(actor)"])
-        await publishIfSubscribed()
+        await publishStationEvents()
         return outcome
     }
 

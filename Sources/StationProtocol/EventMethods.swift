@@ -40,13 +40,15 @@ public enum EventName {
     public static let stocktakeOpened = "stocktake.opened"
     public static let stocktakeScanned = "stocktake.scanned"
     public static let stocktakeClosed = "stocktake.closed"
+    public static let problemOpened = "problem.opened"
+    public static let problemResolved = "problem.resolved"
 
     /// Everything a subscription receives.
     public static let all =
         [intake, stateChanged, pickup, updated, dropped, scan, scannerAttached, scannerDetached, scannerPartialDropped]
         + [
             handoffOpened, handoffImported, handoffLineScanned, handoffClosed, discrepancyResolved, stocktakeOpened, stocktakeScanned,
-            stocktakeClosed,
+            stocktakeClosed, problemOpened, problemResolved,
         ]
 }
 // MARK: Events.Subscribe

@@ -120,6 +120,19 @@ import Testing
         #expect(cli.stdout.contains("✓ compensated"))
         #expect(try daemon.parcelctl(["audit", "verify"]).status == 0)
 
+        // Problem changes are durable events: a tool that connects now replays them, with no note in them.
+        let watcher = try daemon.connect(client: "watcher")
+        _ = try watcher.call(Method.subscribe.rawValue, SubscribeParams(since: 0), as: SubscribeResult.self)
+        var seen: [String] = []
+        while seen.count < 7 {
+            let line = String(decoding: try watcher.nextEvent(), as: UTF8.self)
+            for name in ["problem.opened", "problem.resolved"] where line.contains("\"event\":\"\(name)\"") {
+                seen.append(name)
+                #expect(!line.contains("外箱破损") && !line.contains("IMG_0042"))
+            }
+        }
+        #expect(seen.filter { $0 == "problem.opened" }.count == 4)
+
         // The county: problems by kind, and the written-off stay ended rather than waiting on a shelf.
         try await waitForUpload(client)
         let county = try await CountyTestServer.rows(
