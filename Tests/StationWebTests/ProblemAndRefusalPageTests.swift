@@ -43,6 +43,12 @@ struct ProblemAndRefusalPageTests {
             #expect(forced.events.first?.details["forced"] == "EAN-13, China (690–699)")
             #expect(forced.events.first?.actor.contains(ConsoleFixture.staffName) == true)
 
+            // The parcel's history says it was forced, and by which rule.
+            try await fixture.browser.navigate(fixture.url("/parcel?t=6901234567892"))
+            #expect(try await fixture.text("main").contains("强制入库：EAN-13, China (690–699)"))
+            try await fixture.browser.navigate(fixture.url("/intake"))
+            try await waitUntilLive(fixture)
+
             // Typed: a command sheet is refused and never offered to force.
             try await fixture.browser.type("PSCMD:PICKUP\n", into: try await fixture.browser.find("#entry"))
             try await fixture.waitForText("#result", "未入库")

@@ -50,11 +50,31 @@ struct ParcelRoutes {
 }
 
 enum ParcelPage {
+    /// What an event was, in words, with the facts staff check later: a forced intake's rule, a problem's kind and
+    /// resolution, a pickup proof's file and the start of its SHA-256 (the digest `audit verify` re-checks).
+    static func eventWords(_ event: EventDTO) -> String {
+        let details = event.details
+        switch event.kind {
+        case "intake": return "入库" + (details["forced"].map { "（强制入库：\($0)）" } ?? "")
+        case "attachProof":
+            let kind = details["proof"] == "signature" ? "签名" : "出库照片"
+            return "\(kind) \(details["file"] ?? "")（SHA-256 \(details["sha256"].map { String($0.prefix(12)) } ?? "?")…）"
+        case "flagException", "reportProblem":
+            guard let kind = details["problemKind"] else { return event.kind }
+            let label = ProblemRoutes.kinds.first { $0.0 == kind }?.1 ?? kind
+            return "问题件 #\(details["problem"] ?? "")：\(label)"
+        case "resolveException", "resolveProblem", "writeOff", "requestReturn":
+            guard let resolution = details["resolution"] else { return event.kind }
+            return "问题件 #\(details["problem"] ?? "") 处理：\(ProblemPage.resolutionWords(resolution))"
+        default: return event.kind
+        }
+    }
+
     static func render(_ found: GetResult, notices: [NoticeDTO]?) -> HTML {
         let parcel = found.parcel
         let history = found.events.map { event in
             HTML(
-                "<tr><td>\(Dates.local(event.at))</td><td>\(Wording.state(event.from ?? ""))→\(Wording.state(event.to))</td><td>\(event.kind)</td><td>\(event.actor)</td></tr>"
+                "<tr><td>\(Dates.local(event.at))</td><td>\(Wording.state(event.from ?? ""))→\(Wording.state(event.to))</td><td>\(eventWords(event))</td><td>\(event.actor)</td></tr>"
             )
         }
         let noticeRows = (notices ?? []).map { notice in
