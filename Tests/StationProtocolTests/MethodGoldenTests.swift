@@ -62,7 +62,7 @@ import Testing
                 "Scan.Submit",
                 "Label.Decode", "Handoff.Open", "Handoff.Import", "Handoff.Scan", "Handoff.Close", "Discrepancy.Resolve",
                 "Stocktake.Start", "Stocktake.Scan", "Stocktake.Close", "Complaint.Record", "Complaint.Resolve", "Outgoing.Accept",
-                "Backup.Now", "Pickup.AttachProof", "Privacy.Purge",
+                "Backup.Now", "Pickup.AttachProof", "Privacy.Purge", "Problem.Open", "Problem.OpenMissing", "Problem.Resolve",
             ])
     }
 
