@@ -238,7 +238,10 @@ final class NoticeService: Service, Sendable {
                             firstPending = true
                         }
                     }
-                    let sameTail = event.details["given"] == "phoneTail" && event.details["replacedTail"] == parcel.phoneTail
+                    // `unchanged` since 1.7; `replacedTail` (the digits) on events written before the privacy purge existed.
+                    let sameTail =
+                        event.details["unchanged"] == "true"
+                        || (event.details["given"] == "phoneTail" && event.details["replacedTail"] == parcel.phoneTail)
                     guard !firstPending, !sameTail else { continue }
                     queued += try queue(
                         NoticeKey(eventId: event.uid, kind: .first), due: LedgerNoticeQueue.date(event.at), for: parcel, code: code,

@@ -24,6 +24,8 @@ extension StationEngine {
             var details = ["given": given]
             // That a phone was replaced, never its digits: the chained event outlives the privacy purge.
             if parcel.phoneTail != nil { details["replaced"] = "true" }
+            // The same tail given again names no new recipient: the notices need not start over.
+            if !givesPhone, parcel.phoneTail == tail { details["unchanged"] = "true" }
             return try tx.setPhone(parcel, tail: tail, hash: recipient.hash, full: recipient.full, at: now, actor: actor, details: details)
         }
         logger.info("phone set", metadata: ["parcel": "\(parcel.id)", "given": "\(given)"])
