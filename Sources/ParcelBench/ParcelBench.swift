@@ -276,14 +276,23 @@ struct ParcelBench: ParsableCommand {
                 daemon: daemonPath, root: root, parcels: parcels ?? (quick ? 20_000 : 100_000), baselineIntakes: n)
             print("")
             print("Summary (privacy purge of \(phases.first?.purged ?? 0) picked-up parcels at start-up, intake from one client meanwhile)")
-            for phase in phases {
+            let idle = phases.first { $0.mode == "none" }
+            if let idle {
                 print(
                     String(
                         format:
-                            "  secure_delete=%-4@ purge %6.2f s   intake during it: max %7.2f ms, p99 %6.2f ms (%d intakes)   after it: max %7.2f ms, p99 %6.2f ms, p50 %5.2f ms   %@",
-                        phase.mode, phase.purgeSeconds, phase.during.max, phase.during.p99, phase.during.count, phase.after.max,
-                        phase.after.p99,
-                        phase.after.p50, phase.during.max <= 50 ? "PASS (≤ 50 ms)" : "FAIL (> 50 ms)"))
+                            "  baseline, the same start with nothing due, first %d intakes: max %7.2f ms (from intake %d on: max %7.2f ms, p99 %6.2f ms), p50 %5.2f ms",
+                        idle.during.count, idle.during.max, PurgeBench.warmUp + 1, idle.warmDuring.max, idle.warmDuring.p99, idle.during.p50
+                    ))
+            }
+            for phase in phases where phase.mode != "none" {
+                print(
+                    String(
+                        format:
+                            "  secure_delete=%-4@ purge %6.2f s   intake during it: max %7.2f ms (from intake %d on: max %7.2f ms, p99 %6.2f ms; %d intakes)   after it: max %6.2f ms, p50 %5.2f ms   %@",
+                        phase.mode, phase.purgeSeconds, phase.during.max, PurgeBench.warmUp + 1, phase.warmDuring.max, phase.warmDuring.p99,
+                        phase.during.count, phase.after.max, phase.after.p50,
+                        phase.warmDuring.max <= 50 ? "PASS (≤ 50 ms once warm)" : "FAIL (> 50 ms)"))
             }
             return
         }

@@ -16,8 +16,13 @@ enum PurgeBench {
         let purgeSeconds: Double
         let purged: Int
         let during: Samples
+        /// `during` without the first `warmUp` intakes of the freshly started daemon, whose first statements, caches
+        /// and start-up work (notice catch-up, integrity check) stall it for 100–170 ms with nothing to purge too.
+        let warmDuring: Samples
         let after: Samples
     }
+
+    static let warmUp = 100
 
     /// `count` parcels taken in with a phone (tail and salted-hash-sized bytes), shelved and picked up, every tenth
     /// by a collector (代取), through the store's own write path, 5,000 to a transaction, all released
@@ -82,6 +87,11 @@ enum PurgeBench {
         try #"{"privacy": {"retentionDays": 30, "intervalMinutes": 10080}, "shelves": [{"id": 50, "layers": 9, "layerCapacity": 9999}]}"#
             .write(toFile: configPath, atomically: true, encoding: .utf8)
         var phases: [Phase] = []
+        // The baseline: the same ledger started with nothing due (a retention of ten years), and as many intakes from
+        // its start as the purge phase took: what a freshly started daemon's first intakes cost without any purge.
+        let idleConfig = "\(folder)/config-idle.json"
+        try #"{"privacy": {"retentionDays": 3650, "intervalMinutes": 10080}, "shelves": [{"id": 50, "layers": 9, "layerCapacity": 9999}]}"#
+            .write(toFile: idleConfig, atomically: true, encoding: .utf8)
         for (index, mode) in ["ON", "FAST", "OFF"].enumerated() {
             let stateDir = "\(folder)/state-\(mode)"
             try? FileManager.default.removeItem(atPath: stateDir)
@@ -96,13 +106,25 @@ enum PurgeBench {
                 try measure(daemon: daemon, mode: mode, phase: 20 + index, baselineIntakes: baselineIntakes)
             }
             phases.append(phase)
+            if mode == "ON" {
+                try FileManager.default.removeItem(atPath: stateDir)
+                try FileManager.default.createDirectory(atPath: stateDir, withIntermediateDirectories: true)
+                try FileManager.default.copyItem(atPath: template, toPath: "\(stateDir)/parcels.sqlite")
+                let idle = try DaemonProcess.with(
+                    executable: daemonPath, stateDir: stateDir, socketPath: "\(folder)/s.sock", configPath: idleConfig,
+                    logPath: "\(folder)/daemon-idle.log"
+                ) { daemon in
+                    try measure(daemon: daemon, mode: "none", phase: 30, baselineIntakes: baselineIntakes, fixed: phase.during.count)
+                }
+                phases.append(idle)
+            }
         }
         return phases
     }
 
     /// Intakes one after another from the moment the daemon answers, until `Privacy.Status` (polled from a second
     /// connection) shows the start-up run; then `baselineIntakes` more with nothing to purge.
-    static func measure(daemon: DaemonProcess, mode: String, phase: Int, baselineIntakes: Int) throws -> Phase {
+    static func measure(daemon: DaemonProcess, mode: String, phase: Int, baselineIntakes: Int, fixed: Int? = nil) throws -> Phase {
         let connection = try StationConnection(socketPath: daemon.socketPath)
         try connection.hello(client: "parcel-bench")
         var index = 0
@@ -132,20 +154,33 @@ enum PurgeBench {
         watcher.start()
         let duringStart = monotonicNanos()
         var during: [UInt64] = []
-        while finished.withLock({ $0 == nil }) { during.append(try intake()) }
+        if let fixed {
+            // No purge to wait for: a fixed number of intakes from the start.
+            for _ in 0..<fixed { during.append(try intake()) }
+        } else {
+            while finished.withLock({ $0 == nil }) { during.append(try intake()) }
+        }
         let elapsed = monotonicNanos() - duringStart
+        while finished.withLock({ $0 == nil }) { usleep(10_000) }
         let run = try finished.withLock { $0! }.get()
         let after = try measureSpans(warmup: 0, iterations: baselineIntakes) { _ in try intake() }
         let seconds = Self.seconds(run.finishedAt) - Self.seconds(run.startedAt)
         let result = Phase(
             mode: mode, purgeSeconds: seconds, purged: run.purged.parcels,
-            during: Samples(during, elapsedNanos: elapsed), after: after)
+            during: Samples(during, elapsedNanos: elapsed), warmDuring: Samples(Array(during.dropFirst(warmUp)), elapsedNanos: elapsed),
+            after: after)
         print(
             String(
                 format:
                     "    secure_delete=%@: purge of %d parcels %.2f s; intakes during it: %d, p50 %.2f ms, p99 %.2f ms, max %.2f ms; after it: p50 %.2f ms, p99 %.2f ms, max %.2f ms",
                 mode, result.purged, seconds, result.during.count, result.during.p50, result.during.p99, result.during.max,
                 after.p50, after.p99, after.max))
+        // Where the longest waits fell: the first intakes of a freshly started daemon, or inside the purge.
+        let slowest = during.enumerated().sorted { $0.element > $1.element }.prefix(5)
+        print(
+            "      slowest during it (intake #: ms): "
+                + slowest.map { String(format: "#%d: %.1f", $0.offset + 1, Double($0.element) / 1e6) }.joined(separator: ", ")
+                + String(format: "; first intake %.1f ms", Double(during.first ?? 0) / 1e6))
         fflush(nil)
         return result
     }
