@@ -97,19 +97,22 @@ extension LedgerReader {
             candidateLists[json] = decoded
             return decoded
         }
-        let parcels = try Row.fetchAll(
-            db.cachedStatement(sql: Self.parcelEventsWithParcelSQL), arguments: [after, through, limit]
-        ).map { row -> DurableEvent in
-            let detailsJSON: String = row["e_details"]
-            let details =
-                Self.flatObject(detailsJSON) ?? (try? Self.decoder.decode([String: String].self, from: Data(detailsJSON.utf8))) ?? [:]
-            let from: String? = row["e_from"]
-            let event = ParcelEvent(
-                id: row["e_id"], uid: row["e_uid"], parcelID: row["id"], tracking: row["tracking"],
-                kind: ParcelEventKind(rawValue: row["e_kind"]) ?? .intake, fromState: from.flatMap(ParcelState.init(rawValue:)),
-                toState: ParcelState(rawValue: row["e_to"]) ?? .exception, at: row["e_at"], actor: row["e_actor"], details: details)
-            return .parcel(event, try Self.parcel(from: row, candidates: candidates))
-        }
+        // A cursor, not fetchAll: its rows read columns through the statement's own name index, where copied rows
+        // search their column names one by one for every field of every event.
+        let parcels = try Array(
+            Row.fetchCursor(
+                db.cachedStatement(sql: Self.parcelEventsWithParcelSQL), arguments: [after, through, limit]
+            ).map { row -> DurableEvent in
+                let detailsJSON: String = row["e_details"]
+                let details =
+                    Self.flatObject(detailsJSON) ?? (try? Self.decoder.decode([String: String].self, from: Data(detailsJSON.utf8))) ?? [:]
+                let from: String? = row["e_from"]
+                let event = ParcelEvent(
+                    id: row["e_id"], uid: row["e_uid"], parcelID: row["id"], tracking: row["tracking"],
+                    kind: ParcelEventKind(rawValue: row["e_kind"]) ?? .intake, fromState: from.flatMap(ParcelState.init(rawValue:)),
+                    toState: ParcelState(rawValue: row["e_to"]) ?? .exception, at: row["e_at"], actor: row["e_actor"], details: details)
+                return .parcel(event, try Self.parcel(from: row, candidates: candidates))
+            })
         let stations = try Row.fetchAll(
             db.cachedStatement(sql: "SELECT seq, name, at, data FROM station_event WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?"),
             arguments: [after, through, limit]
