@@ -1,6 +1,6 @@
-public import Foundation
+import Foundation
 internal import GRDB
-public import ParcelDomain
+import ParcelDomain
 import StrictJSON
 
 /// What one purge step erased: rows whose personal fields were set to NULL (or, for notices, emptied).

@@ -1,5 +1,5 @@
 import Foundation
-public import ParcelStore
+import ParcelStore
 
 /// Reading the durable events back, for a subscriber that names the last one it saw (`Events.Subscribe` with
 /// `since`): the server subscribes first, then replays from here up to the ledger's latest sequence, then drops

@@ -12,7 +12,7 @@ import Testing
             .appendingPathComponent("LabelDecodingTests/Fixtures/labels/\(name)").path
     }
 
-    static func waitFor(_ what: String, seconds: Double = 30, _ condition: () throws -> Bool) throws {
+    static func waitFor(_ what: String, seconds: Double = 90, _ condition: () throws -> Bool) throws {
         let deadline = Date().addingTimeInterval(seconds)
         while try !condition() {
             guard Date() < deadline else { throw CLIFailure("timed out waiting for \(what)") }
