@@ -19,6 +19,8 @@ CONFIG = {
     "station": {"id": "441581-lijiacun", "name": "李家村服务站"},
     "shelves": [{"id": 3, "layers": 4, "layerCapacity": 200}],
     "handoffs": {"parties": [{"id": "zto-wang", "name": "王师傅", "company": "ZTO", "badge": "BADGE-ZTO-0042", "pin": "4826"}]},
+    "chain": {"stations": [{"id": "441581-wangjiacun", "name": "王家村服务站", "tier": "village",
+                            "publicKey": "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=", "villages": ["王家村"], "sortCodes": ["571-04"]}]},
 }
 
 
@@ -141,6 +143,10 @@ def main():
         call("Problem.Resolve", {"id": problem["problem"]["id"], "resolution": "returnedToCourier", "note": "courier took it back", "staff": "王芳"})
         call("Problem.OpenMissing", {"stocktake": stocktake, "staff": "王芳"})
         call("Problem.List", {"open": False, "limit": 20})
+        call("Parcel.Intake", {"tracking": "JT5000112233445", "staff": "王芳"}, keep=False)
+        call("Relay.Send", {"tracking": "JT5000112233445", "to": "王家村", "reason": "错分到本站", "staff": "王芳"})
+        call("Relay.Bins", {})
+        call("Relay.PullBack", {"tracking": "JT5000112233445", "reason": "收件人在本村", "staff": "王芳"})
         call("Outgoing.Accept", {"waybill": "SF1000000000017", "courier": "SF", "destination": "广州", "weightGrams": 1200, "feeFen": 1200,
                                  "senderTail": "0014", "idChecked": True, "staff": "王芳"})
         call("Outgoing.List", {"open": True, "limit": 20})

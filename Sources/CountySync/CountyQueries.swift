@@ -24,6 +24,15 @@ public enum CountySQL {
         ORDER BY p.station_id, courier
         """
 
+    /// Parcels a township holds in transit for another station (中转), by route: not backlog anywhere yet.
+    public static let inTransit = """
+        SELECT p.station_id, coalesce(p.relay_to, '?'), count(*), min(p.received_at)
+        FROM county.parcel p
+        WHERE p.state = 'inTransit'
+        GROUP BY p.station_id, p.relay_to
+        ORDER BY count(*) DESC, p.station_id, p.relay_to
+        """
+
     /// Overdue parcels, oldest first. $1 = now, $2 = hold hours, $3 = limit.
     public static let overdueParcels = """
         SELECT p.station_id, p.tracking, coalesce(p.courier, 'UNKNOWN'), p.shelved_at, p.notices
@@ -70,6 +79,46 @@ public enum CountySQL {
                           WHERE r.station_id = h.node AND r.tracking = l.tracking AND r.status IN ('scanned', 'damaged', 'extra'))
         ORDER BY h.closed_at, h.station_id, l.tracking
         LIMIT $3
+        """
+
+    /// Station-to-station handoffs whose two records disagree: the sender closed a handoff on a signed manifest and
+    /// the receiver has no handoff on that manifest after the grace period, has not closed it, or lists parcels
+    /// differently (a parcel loaded by the sender the receiver did not scan in, or the other way round).
+    /// $1 = now, $2 = grace hours.
+    public static let exchangeMismatches = """
+        SELECT s.station_id, s.uid, s.node, r.station_id, r.uid, s.manifest_digest, s.closed_at, r.state,
+               coalesce((SELECT count(*) FROM county.handoff_line sl
+                         WHERE sl.station_id = s.station_id AND sl.handoff_ref = s.handoff_ref
+                           AND sl.status IN ('scanned', 'extra', 'damaged')
+                           AND NOT EXISTS (SELECT 1 FROM county.handoff_line rl
+                                           WHERE rl.station_id = r.station_id AND rl.handoff_ref = r.handoff_ref
+                                             AND rl.tracking = sl.tracking AND rl.status IN ('scanned', 'extra', 'damaged'))), 0)
+                 AS not_received,
+               coalesce((SELECT count(*) FROM county.handoff_line rl
+                         WHERE rl.station_id = r.station_id AND rl.handoff_ref = r.handoff_ref
+                           AND rl.status IN ('scanned', 'extra', 'damaged')
+                           AND NOT EXISTS (SELECT 1 FROM county.handoff_line sl
+                                           WHERE sl.station_id = s.station_id AND sl.handoff_ref = s.handoff_ref
+                                             AND sl.tracking = rl.tracking AND sl.status IN ('scanned', 'extra', 'damaged'))), 0)
+                 AS not_sent
+        FROM county.handoff s
+        LEFT JOIN county.handoff r ON r.manifest_digest = s.manifest_digest AND r.direction = 'inbound' AND r.station_id = s.node
+        WHERE s.direction = 'outbound' AND s.state = 'closed' AND s.manifest_digest IS NOT NULL
+          AND ((r.uid IS NULL OR r.state <> 'closed') AND s.closed_at <= $1 - make_interval(hours => $2::int)
+               OR r.state = 'closed' AND (
+                   EXISTS (SELECT 1 FROM county.handoff_line sl
+                           WHERE sl.station_id = s.station_id AND sl.handoff_ref = s.handoff_ref
+                             AND sl.status IN ('scanned', 'extra', 'damaged')
+                             AND NOT EXISTS (SELECT 1 FROM county.handoff_line rl
+                                             WHERE rl.station_id = r.station_id AND rl.handoff_ref = r.handoff_ref
+                                               AND rl.tracking = sl.tracking AND rl.status IN ('scanned', 'extra', 'damaged')))
+                   OR EXISTS (SELECT 1 FROM county.handoff_line rl
+                              WHERE rl.station_id = r.station_id AND rl.handoff_ref = r.handoff_ref
+                                AND rl.status IN ('scanned', 'extra', 'damaged')
+                                AND NOT EXISTS (SELECT 1 FROM county.handoff_line sl
+                                                WHERE sl.station_id = s.station_id AND sl.handoff_ref = s.handoff_ref
+                                                  AND sl.tracking = rl.tracking AND sl.status IN ('scanned', 'extra', 'damaged')))))
+        ORDER BY s.closed_at, s.station_id
         """
 
     /// Transactions per station in [$1, $2): parcels received, picked up, returned, sent, produce sent.

@@ -133,6 +133,13 @@ public struct CountyBacklogReport: Codable, Sendable, Equatable {
         public let reminded: Int
         public let couriers: [CourierRow]
     }
+    /// Parcels in transit at one station for another (a township's relay bin for a village).
+    public struct TransitRow: Codable, Sendable, Equatable {
+        public let from: String
+        public let to: String
+        public let count: Int
+        public let oldestReceivedAt: Int64?
+    }
     public static let buckets = ["< 24 小时", "1–2 天", "2–3 天", "3–7 天", "> 7 天"]
     public let generatedAt: Int64
     public let holdHours: Int
@@ -140,6 +147,7 @@ public struct CountyBacklogReport: Codable, Sendable, Equatable {
     public let total: Int
     public let overdue: Int
     public let stations: [StationRow]
+    public let inTransit: [TransitRow]
 }
 
 extension CountyReports {
@@ -166,12 +174,17 @@ extension CountyReports {
                 overdue: couriers.reduce(0) { $0 + $1.overdue },
                 reminded: reminded[station.id] ?? 0, couriers: couriers)
         }.sorted { ($0.overdue, $0.total, $1.station.id) > ($1.overdue, $1.total, $0.station.id) }
+        let transit = try await self.rows(CountySQL.inTransit, []).map { row in
+            CountyBacklogReport.TransitRow(
+                from: try row.text(0), to: try row.text(1), count: try row.int(2), oldestReceivedAt: try row.millis(3))
+        }
         return CountyBacklogReport(
             generatedAt: now, holdHours: holdHours, buckets: CountyBacklogReport.buckets, total: rows.reduce(0) { $0 + $1.total },
-            overdue: rows.reduce(0) { $0 + $1.overdue }, stations: rows)
+            overdue: rows.reduce(0) { $0 + $1.overdue }, stations: rows, inTransit: transit)
     }
 
     public func document(_ report: CountyBacklogReport) -> ReportDocument {
+        let names = Dictionary(report.stations.map { ($0.station.id, $0.station) }, uniquingKeysWith: { first, _ in first })
         let totals = report.stations.reduce(into: [Int](repeating: 0, count: report.buckets.count)) { sums, row in
             for (index, value) in row.counts.enumerated() { sums[index] += value }
         }
@@ -204,9 +217,19 @@ extension CountyReports {
                     columns: [ReportColumn("服务站"), ReportColumn("快递公司"), ReportColumn("合计", alignment: .trailing)]
                         + report.buckets.map { ReportColumn($0, alignment: .trailing) } + [ReportColumn("超期", alignment: .trailing)],
                     rows: courierRows),
+                ReportSection(
+                    title: "中转在途（乡镇代转给下级服务站，不计入滞留）",
+                    columns: [ReportColumn("中转站"), ReportColumn("目的站"), ReportColumn("件数", alignment: .trailing), ReportColumn("最早到达")],
+                    rows: report.inTransit.map {
+                        [
+                            Self.stationCell(names[$0.from], $0.from), Self.stationCell(names[$0.to], $0.to), .integer($0.count),
+                            .timestamp(format($0.oldestReceivedAt)),
+                        ]
+                    }, emptyText: "没有中转在途的包裹"),
             ],
             notes: [
                 "在架：状态为已上架或已通知、等待取件的包裹；滞留时长自上架起算。超期：滞留超过保管期 \(report.holdHours) 小时。",
+                "中转在途：乡镇站为下级服务站代收、尚未转出的包裹，计入目的站的线路而不是中转站的滞留。",
                 "数据截至各服务站最近一次上传；离线服务站的数据在联网补传后更新（见 parcelctl county sync-status）。",
             ])
     }
@@ -319,9 +342,25 @@ public struct CountyHandoffReport: Codable, Sendable, Equatable {
         public let tracking: String
         public let handedAt: Int64?
     }
+    /// A station-to-station handoff whose sender's and receiver's records disagree.
+    public struct PairMismatch: Codable, Sendable, Equatable {
+        public let sender: String
+        public let senderHandoff: String
+        public let receiver: String
+        /// The receiver's handoff on the same manifest; nil when it has none.
+        public let receiverHandoff: String?
+        public let manifestDigest: String
+        public let sentAt: Int64?
+        /// The receiver's handoff state (`open`, `closed`), nil when it has none.
+        public let receiverState: String?
+        /// Loaded by the sender, not scanned in by the receiver; scanned in by the receiver, not loaded by the sender.
+        public let notReceived: Int
+        public let notSent: Int
+    }
     public let generatedAt: Int64
     public let graceHours: Int
     public let unreconciled: [Unreconciled]
+    public var pairMismatches: [PairMismatch] = []
     /// Handed on by one station to another and not scanned in there.
     public let sentNotReceived: [InTransit]
     public let truncated: Bool
@@ -342,9 +381,21 @@ extension CountyReports {
                 from: try row.text(0), to: try row.text(1), handoffUID: try row.text(2), tracking: try row.text(3),
                 handedAt: try row.millis(4))
         }
-        return CountyHandoffReport(
+        var report = CountyHandoffReport(
             generatedAt: now, graceHours: graceHours, unreconciled: unreconciled, sentNotReceived: Array(transit.prefix(limit)),
             truncated: transit.count > limit)
+        report.pairMismatches = try await rows(CountySQL.exchangeMismatches, [at, graceHours]).map { row in
+            CountyHandoffReport.PairMismatch(
+                sender: try row.text(0), senderHandoff: try row.text(1), receiver: try row.optionalText(2) ?? "?",
+                receiverHandoff: try row.optionalText(4), manifestDigest: try row.text(5), sentAt: try row.millis(6),
+                receiverState: try row.optionalText(7), notReceived: try row.int(8), notSent: try row.int(9))
+        }
+        return report
+    }
+
+    static func receiverCell(_ pair: CountyHandoffReport.PairMismatch) -> String {
+        guard let uid = pair.receiverHandoff else { return "未导入" }
+        return pair.receiverState == "closed" ? uid : uid + "（未确认）"
     }
 
     public func document(_ report: CountyHandoffReport, stations: [CountyStation]) -> ReportDocument {
@@ -390,13 +441,30 @@ extension CountyReports {
                         ]
                     }, emptyText: "没有在途未达的包裹"),
                 ReportSection(
+                    title: "站间签名交接：双方记录不一致",
+                    columns: [
+                        ReportColumn("交出站"), ReportColumn("交接单"), ReportColumn("接收站"), ReportColumn("接收方交接"),
+                        ReportColumn("交出时间"), ReportColumn("交出未收到", alignment: .trailing), ReportColumn("收到未交出", alignment: .trailing),
+                    ],
+                    rows: report.pairMismatches.map {
+                        [
+                            Self.stationCell(names[$0.sender], $0.sender), .text($0.senderHandoff),
+                            Self.stationCell(names[$0.receiver], $0.receiver),
+                            .text(Self.receiverCell($0)),
+                            .timestamp(format($0.sentAt)), .integer($0.notReceived), .integer($0.notSent),
+                        ]
+                    }, emptyText: "站间签名交接双方记录一致"),
+                ReportSection(
                     title: report.truncated ? "在途未达包裹（前 \(report.sentNotReceived.count) 件）" : "在途未达包裹",
                     columns: [ReportColumn("交出站"), ReportColumn("接收站"), ReportColumn("交接单"), ReportColumn("运单号"), ReportColumn("交出时间")],
                     rows: report.sentNotReceived.map {
                         [.text($0.from), .text($0.to), .text($0.handoffUID), .text($0.tracking), .timestamp(format($0.handedAt))]
                     }, emptyText: "没有在途未达的包裹"),
             ],
-            notes: ["在途未达：服务站交给县内另一服务站（交接单的对方节点为该站编号），交出超过 \(report.graceHours) 小时后，接收站既无该单号入库也无交接扫描。"])
+            notes: [
+                "在途未达：服务站交给县内另一服务站（交接单的对方节点为该站编号），交出超过 \(report.graceHours) 小时后，接收站既无该单号入库也无交接扫描。",
+                "站间签名交接：交出站与接收站按同一份签名交接单（摘要）各自记录；双方记录不一致、或交出超过 \(report.graceHours) 小时接收站仍未确认的列在“双方记录不一致”。",
+            ])
     }
 }
 

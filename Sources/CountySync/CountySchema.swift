@@ -23,6 +23,7 @@ public enum CountySchema {
         Migration(version: 1, name: "stations, events, projections, row-level security", sql: v1),
         Migration(version: 2, name: "undone intakes and pickups", sql: v2),
         Migration(version: 3, name: "problem parcels and written-off stays", sql: v3),
+        Migration(version: 4, name: "township relay: parcels in transit between stations", sql: v4),
     ]
 
     /// Creates the version table; run before the migrations, in the same transaction.
@@ -214,6 +215,19 @@ public enum CountySchema {
             shelvedFrom: "'shelved', 'notified', 'pickedUp'", problems: true))
         """
 
+    /// A township relays parcels for its villages (中转): in transit they are on their way to the station named in
+    /// `relay_to`, not in the township's backlog; `forwarded` ends the township's stay like a pickup.
+    static let v4 = """
+        ALTER TABLE county.parcel ADD COLUMN relay_to text;
+        -- A handoff between two parcel-stations names the signed manifest both sides' records stand on.
+        ALTER TABLE county.handoff ADD COLUMN manifest_digest text;
+        CREATE INDEX handoff_manifest ON county.handoff (manifest_digest) WHERE manifest_digest IS NOT NULL;
+        CREATE INDEX parcel_in_transit ON county.parcel (station_id, relay_to) WHERE state = 'inTransit';
+        \(applyEvents(
+            create: "CREATE OR REPLACE FUNCTION", released: "'pickedUp', 'returned', 'voided', 'writtenOff', 'forwarded'",
+            shelvedFrom: "'shelved', 'notified', 'pickedUp'", problems: true, relay: true))
+        """
+
     static let problemProjection = """
             INSERT INTO county.problem AS r (station_id, problem_ref, tracking, kind, opened_at, resolution, resolved_at, last_seq)
             SELECT DISTINCT ON (station_id, ref) station_id, ref, payload->>'tracking', payload->>'kind',
@@ -227,7 +241,8 @@ public enum CountySchema {
 
     /// The projection trigger's function. `released`: the states that end a stay; `shelvedFrom`: the states a
     /// move to `shelved` does not count as a shelving from; `problems`: fold problem records too (from v3).
-    static func applyEvents(create: String, released: String, shelvedFrom: String, problems: Bool = false) -> String {
+    /// `relay`: keep the station a parcel in transit goes to (from v4).
+    static func applyEvents(create: String, released: String, shelvedFrom: String, problems: Bool = false, relay: Bool = false) -> String {
         """
         -- Folds a batch of accepted events into the projections. A statement trigger over the transition table,
         -- so a batch of a thousand events costs a few set-based statements, not a thousand function calls. It
@@ -253,7 +268,7 @@ public enum CountySchema {
             END IF;
 
             INSERT INTO county.parcel AS p (station_id, parcel_ref, tracking, courier, state, received_at, shelved_at,
-                                            released_at, notices, last_seq)
+                                            released_at, notices, last_seq\(relay ? ", relay_to" : ""))
             SELECT station_id, ref,
                    (array_agg(payload->>'tracking' ORDER BY seq DESC))[1],
                    (array_agg(payload->>'courier' ORDER BY seq DESC))[1],
@@ -262,7 +277,7 @@ public enum CountySchema {
                    max(at) FILTER (WHERE payload->>'to' = 'shelved' AND coalesce(payload->>'from', '') NOT IN (\(shelvedFrom))),
                    (array_agg(CASE WHEN payload->>'to' IN (\(released)) THEN at END ORDER BY seq DESC))[1],
                    count(*) FILTER (WHERE payload->>'kind' = 'notify'),
-                   max(seq)
+                   max(seq)\(relay ? ",\n                   (array_agg(payload->>'relayTo' ORDER BY seq DESC) FILTER (WHERE payload->>'relayTo' IS NOT NULL))[1]" : "")
             FROM new_events WHERE kind = 'parcel'
             GROUP BY station_id, ref
             ON CONFLICT (station_id, parcel_ref) DO UPDATE SET
@@ -272,12 +287,12 @@ public enum CountySchema {
                 received_at = coalesce(p.received_at, EXCLUDED.received_at),
                 shelved_at = coalesce(EXCLUDED.shelved_at, p.shelved_at),
                 released_at = EXCLUDED.released_at,
-                notices = p.notices + EXCLUDED.notices,
+                notices = p.notices + EXCLUDED.notices,\(relay ? "\n                relay_to = coalesce(EXCLUDED.relay_to, p.relay_to)," : "")
                 last_seq = EXCLUDED.last_seq;
 
             INSERT INTO county.handoff AS h (station_id, handoff_ref, uid, direction, kind, company, node, node_tier, state,
                                              opened_at, closed_at, confirmed_by, receipt_seq, receipt_digest, expected,
-                                             scanned, missing, extra, damaged, misrouted, last_seq)
+                                             scanned, missing, extra, damaged, misrouted, last_seq\(relay ? ", manifest_digest" : ""))
             SELECT DISTINCT ON (station_id, ref) station_id, ref, payload->>'uid', payload->>'direction', payload->>'kind',
                    payload->>'company', payload->>'node', payload->>'nodeTier', payload->>'state',
                    to_timestamp((payload->>'openedAt')::bigint / 1000.0),
@@ -285,14 +300,15 @@ public enum CountySchema {
                    payload->>'confirmedBy', (payload->>'receiptSeq')::bigint, payload->>'receiptDigest',
                    coalesce((payload->>'expected')::int, 0), coalesce((payload->>'scanned')::int, 0),
                    coalesce((payload->>'missing')::int, 0), coalesce((payload->>'extra')::int, 0),
-                   coalesce((payload->>'damaged')::int, 0), coalesce((payload->>'misrouted')::int, 0), seq
+                   coalesce((payload->>'damaged')::int, 0), coalesce((payload->>'misrouted')::int, 0), seq\(relay ? ", payload->>'manifestDigest'" : "")
             FROM new_events WHERE kind = 'handoff'
             ORDER BY station_id, ref, seq DESC
             ON CONFLICT (station_id, handoff_ref) DO UPDATE SET
                 state = EXCLUDED.state, closed_at = EXCLUDED.closed_at, confirmed_by = EXCLUDED.confirmed_by,
                 receipt_seq = EXCLUDED.receipt_seq, receipt_digest = EXCLUDED.receipt_digest, expected = EXCLUDED.expected,
                 scanned = EXCLUDED.scanned, missing = EXCLUDED.missing, extra = EXCLUDED.extra, damaged = EXCLUDED.damaged,
-                misrouted = EXCLUDED.misrouted, last_seq = EXCLUDED.last_seq;
+                misrouted = EXCLUDED.misrouted,\(relay ? " manifest_digest = coalesce(EXCLUDED.manifest_digest, h.manifest_digest)," : "")
+                last_seq = EXCLUDED.last_seq;
 
             INSERT INTO county.handoff_line (station_id, handoff_ref, tracking, status)
             SELECT DISTINCT ON (e.station_id, e.ref, l.tracking) e.station_id, e.ref, l.tracking, l.status

@@ -40,6 +40,9 @@ public enum HandoffLineStatus: String, Sendable, CaseIterable, Codable {
     case damaged
     /// Scanned, but the list sends it to another station (错分).
     case misrouted
+    /// Arrived in its bag, whose label was scanned, and not yet scanned on its own: counted as arrived. A parcel
+    /// for this station is taken in when scanned out of the bag; one still bagged at closing is missing (短少).
+    case bagged
 }
 
 /// A discrepancy a handoff left open, until someone resolves it.
@@ -302,5 +305,13 @@ public enum ScanTextBag {
     public static func normalise(_ raw: String) -> String {
         if let scan = try? ScanText(raw: raw) { return scan.text }
         return raw.trimmingCharacters(in: .whitespacesAndNewlines).uppercased()
+    }
+
+    /// Whether the scan is a GS1 SSCC bag label, AI (00) and 18 digits with a right mod-10 check digit, with or
+    /// without an AIM prefix: a bag, never a parcel.
+    public static func isSSCC(_ raw: String) -> Bool {
+        let text = normalise(raw)
+        guard text.count == 20, text.hasPrefix("00"), text.allSatisfy(\.isASCII), text.allSatisfy(\.isNumber) else { return false }
+        return Checksum.gs1Mod10.mismatch(in: text, checkDigitOffset: 19, dataRange: 2..<19) == nil
     }
 }

@@ -20,10 +20,15 @@ public enum ParcelState: String, CaseIterable, Sendable, Codable {
     /// A problem parcel (问题件) closed without the parcel: lost and compensated, or written off. Final: it
     /// releases its code and tracking number like a pickup or a return.
     case writtenOff
+    /// For a downstream station (中转): kept in that station's relay bin, with no pickup code and no notice,
+    /// until it leaves on an outbound transfer handoff to it.
+    case inTransit
+    /// Sent on to the downstream station it was for. Final: the stay here ended when the transfer closed.
+    case forwarded
 
     /// States in which the parcel is still the station's responsibility; the tracking number and pickup code
     /// are unique among these.
-    public static let active: [ParcelState] = [.received, .shelved, .notified, .returnRequested, .exception]
+    public static let active: [ParcelState] = [.received, .shelved, .notified, .returnRequested, .exception, .inTransit]
     /// States in which the parcel sits on a shelf waiting for its recipient: what backlog counts.
     public static let awaitingPickup: [ParcelState] = [.shelved, .notified]
 
@@ -31,7 +36,7 @@ public enum ParcelState: String, CaseIterable, Sendable, Codable {
     /// Final states release the pickup code and the tracking number.
     public var isFinal: Bool { Self.final.contains(self) }
     /// States that end a stay.
-    public static let final: [ParcelState] = [.pickedUp, .returned, .voided, .writtenOff]
+    public static let final: [ParcelState] = [.pickedUp, .returned, .voided, .writtenOff, .forwarded]
 }
 
 /// Something that happens to a parcel. Each action is legal from some states only.
@@ -68,6 +73,13 @@ public enum ParcelAction: String, CaseIterable, Sendable, Codable {
     case writeOff
     /// A photo (出库拍照) or signature is linked to a pickup; its SHA-256 goes into the custody log. The state stays.
     case attachProof
+    /// The parcel is for a downstream station (by its manifest line, or sent on by hand when misrouted to us,
+    /// 错分): into that station's relay bin. A pickup code it had is released and its notices stop.
+    case relay
+    /// An in-transit parcel is for this station after all: back into local pickup, with a pickup code.
+    case pullBack
+    /// An in-transit parcel left on the outbound transfer handoff to its station, and the handoff closed.
+    case forward
 }
 
 /// The lifecycle as an explicit table: `(state, action) → state`. Anything not in the table is illegal.
@@ -76,26 +88,32 @@ public enum ParcelLifecycle {
     public static let transitions: [ParcelState: [ParcelAction: ParcelState]] = [
         .received: [
             .shelve: .shelved, .flagException: .exception, .requestReturn: .returnRequested, .undoIntake: .voided,
-            .setPhone: .received,
+            .setPhone: .received, .relay: .inTransit,
         ],
         .shelved: [
             .notify: .notified, .pickUp: .pickedUp, .requestReturn: .returnRequested, .flagException: .exception,
-            .undoIntake: .voided, .setPhone: .shelved,
+            .undoIntake: .voided, .setPhone: .shelved, .relay: .inTransit,
         ],
         .notified: [
             // A reminder is another notice: notified → notified is legal and logged.
             .notify: .notified, .pickUp: .pickedUp, .requestReturn: .returnRequested, .flagException: .exception,
-            .undoIntake: .voided, .setPhone: .notified,
+            .undoIntake: .voided, .setPhone: .notified, .relay: .inTransit,
         ],
         .returnRequested: [.cancelReturn: .shelved, .completeReturn: .returned, .flagException: .exception],
         .exception: [
             .resolveException: .shelved, .requestReturn: .returnRequested, .writeOff: .writtenOff, .reportProblem: .exception,
-            .resolveProblem: .exception,
+            .resolveProblem: .exception, .relay: .inTransit,
         ],
         .pickedUp: [.attachProof: .pickedUp, .reportProblem: .pickedUp, .resolveProblem: .pickedUp],
         .returned: [.reportProblem: .returned, .resolveProblem: .returned],
         .voided: [:],
         .writtenOff: [.resolveProblem: .writtenOff],
+        // Sent on to another station of ours (re-routed there), back into local pickup, or away to its station.
+        .inTransit: [
+            .relay: .inTransit, .pullBack: .shelved, .forward: .forwarded, .flagException: .exception, .undoIntake: .voided,
+            .setPhone: .inTransit,
+        ],
+        .forwarded: [.reportProblem: .forwarded, .resolveProblem: .forwarded],
     ]
 
     /// The state after `action`, or `DomainError.illegalTransition`.

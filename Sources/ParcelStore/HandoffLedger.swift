@@ -29,6 +29,10 @@ public struct HandoffRecord: Sendable, Equatable {
     /// The signed receipt document (JSON), once closed.
     public let receipt: String?
     public let receiptDigest: String?
+    /// On an outbound handoff, the bag being packed: parcels scanned now go into it.
+    public var packingBag: String? = nil
+    /// Between two parcel-stations: the digest of the signed manifest it stands on (sent or received).
+    public var manifestDigest: String? = nil
 }
 
 /// What opening a handoff records.
@@ -114,7 +118,7 @@ public struct DiscrepancyRecord: Sendable, Equatable {
 extension LedgerReader {
     static let handoffColumns = """
         id, uid, direction, kind, party, party_name, company, node, node_tier, vehicle, counter, state, opened_at, opened_by,
-        closed_at, closed_by, confirmed_by, receipt_seq, receipt, receipt_digest
+        closed_at, closed_by, confirmed_by, receipt_seq, receipt, receipt_digest, packing_bag, manifest_digest
         """
 
     static func handoff(from row: Row) -> HandoffRecord {
@@ -124,7 +128,8 @@ extension LedgerReader {
             company: row["company"], node: row["node"], nodeTier: (row["node_tier"] as String?).flatMap(NodeTier.init(rawValue:)),
             vehicle: row["vehicle"], counter: row["counter"], isOpen: (row["state"] as String) == "open", openedAt: row["opened_at"],
             openedBy: row["opened_by"], closedAt: row["closed_at"], closedBy: row["closed_by"], confirmedBy: row["confirmed_by"],
-            receiptSeq: row["receipt_seq"], receipt: row["receipt"], receiptDigest: row["receipt_digest"])
+            receiptSeq: row["receipt_seq"], receipt: row["receipt"], receiptDigest: row["receipt_digest"], packingBag: row["packing_bag"],
+            manifestDigest: row["manifest_digest"])
     }
 
     static func line(from row: Row) -> HandoffLineRecord {
@@ -294,10 +299,22 @@ extension LedgerTransaction {
         ).execute(arguments: [status.rawValue, at, note, photo, parcelID, id])
     }
 
-    /// Turns every listed line never scanned into `missing` (at closing).
+    /// Turns every listed line never scanned into `missing` (at closing): those never seen, and those whose bag
+    /// came but which were not in it when it was unpacked.
     public func markUnscannedMissing(handoffID: Int64) throws {
         try db.execute(
-            sql: "UPDATE handoff_line SET status = 'missing' WHERE handoff_id = ? AND status = 'expected'", arguments: [handoffID])
+            sql: "UPDATE handoff_line SET status = 'missing', scanned_at = NULL WHERE handoff_id = ? AND status IN ('expected', 'bagged')",
+            arguments: [handoffID])
+    }
+
+    /// The bag an outbound handoff packs from now on (nil: none).
+    public func setPackingBag(handoffID: Int64, bag: String?) throws {
+        try db.execute(sql: "UPDATE handoff SET packing_bag = ? WHERE id = ?", arguments: [bag, handoffID])
+    }
+
+    /// Puts a line into a bag (packing an outbound handoff).
+    public func setLineBag(_ id: Int64, bag: String) throws {
+        try db.cachedStatement(sql: "UPDATE handoff_line SET bag = ? WHERE id = ?").execute(arguments: [bag, id])
     }
 
     public func insertDiscrepancy(handoffID: Int64, lineID: Int64, kind: DiscrepancyKind, at: Int64) throws {

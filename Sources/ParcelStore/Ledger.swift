@@ -11,7 +11,7 @@ public class LedgerReader {
 
     static let parcelColumns = """
         id, tracking, raw_scan, courier, candidates, state, shelf, layer, seq, phone_tail, phone_hash IS NOT NULL AS has_hash,
-        received_at, shelved_at, updated_at, released_at, pickup_id, notices
+        received_at, shelved_at, updated_at, released_at, pickup_id, notices, relay_to
         """
 
     /// The open stay of `tracking`, if the parcel is still at the station.
@@ -237,6 +237,14 @@ public class LedgerReader {
 
     static let decoder = StrictJSONDecoder.ownOutput
 
+    /// Parcels in transit, oldest first: all, or those for one downstream station.
+    public func inTransit(to station: String? = nil, limit: Int = 10_000) throws -> [ParcelRecord] {
+        let filter = station == nil ? "" : " AND relay_to = ?"
+        return try fetchParcels(
+            "SELECT \(Self.parcelColumns) FROM parcel WHERE state = 'inTransit'\(filter) ORDER BY received_at, id LIMIT ?",
+            StatementArguments(station.map { [$0, limit] as [any DatabaseValueConvertible] } ?? [limit]))
+    }
+
     static func parcel(from row: Row) throws -> ParcelRecord { try parcel(from: row, candidates: decodeCandidates) }
 
     static func parcel(from row: Row, candidates decode: (String) -> [CourierCandidate]) throws -> ParcelRecord {
@@ -253,7 +261,8 @@ public class LedgerReader {
             id: row["id"], tracking: row["tracking"], rawScan: row["raw_scan"], courier: row["courier"],
             candidates: candidates, state: state, pickupCode: code, phoneTail: row["phone_tail"],
             hasPhoneHash: row["has_hash"], receivedAt: row["received_at"], shelvedAt: row["shelved_at"],
-            updatedAt: row["updated_at"], releasedAt: row["released_at"], pickupID: row["pickup_id"], notices: row["notices"])
+            updatedAt: row["updated_at"], releasedAt: row["released_at"], pickupID: row["pickup_id"], notices: row["notices"],
+            relayTo: row["relay_to"])
     }
 
     static func decodeCandidates(_ json: String) -> [CourierCandidate] {
@@ -404,27 +413,45 @@ public final class LedgerTransaction: LedgerReader {
             id: parcel.id, tracking: parcel.tracking, rawScan: parcel.rawScan, courier: parcel.courier, candidates: parcel.candidates,
             state: parcel.state, pickupCode: parcel.pickupCode, phoneTail: tail, hasPhoneHash: hash != nil,
             receivedAt: parcel.receivedAt, shelvedAt: parcel.shelvedAt, updatedAt: parcel.updatedAt, releasedAt: parcel.releasedAt,
-            pickupID: parcel.pickupID, notices: parcel.notices)
+            pickupID: parcel.pickupID, notices: parcel.notices, relayTo: parcel.relayTo)
         return try record(.setPhone, to: withPhone, next: next, at: at, actor: actor, slot: nil, pickupID: nil, details: details)
+    }
+
+    /// Puts a parcel into the relay bin of downstream station `station` (`relay`): in transit, without a pickup
+    /// code; the event names the station.
+    @discardableResult
+    public func relay(
+        _ parcel: ParcelRecord, to station: String, at: Int64, actor: String, details: [String: String] = [:]
+    ) throws -> ParcelRecord {
+        let next = try ParcelLifecycle.apply(.relay, to: parcel.state)
+        var details = details
+        details["to"] = station
+        return try record(
+            .relay, to: parcel, next: next, at: at, actor: actor, slot: nil, pickupID: nil, details: details, relayTo: station)
     }
 
     /// Writes a transition decided by the caller: the row, the layer memory and the event.
     func record(
         _ action: ParcelAction, to parcel: ParcelRecord, next: ParcelState, at: Int64, actor: String,
-        slot: PickupCode?, pickupID: Int64?, details: [String: String]
+        slot: PickupCode?, pickupID: Int64?, details: [String: String], relayTo: String?? = nil
     ) throws -> ParcelRecord {
-        let code = slot ?? parcel.pickupCode
+        // A parcel in transit has no pickup code: relaying one from the shelf gives its code up.
+        let code = next == .inTransit ? nil : slot ?? parcel.pickupCode
+        // Only a relay names (or renames) the station; leaving transit (pulled back, forwarded, voided) keeps
+        // the name on an ended stay as history and clears it on a parcel back in local pickup.
+        let relayTarget: String? = relayTo ?? (next.isActive && next != .inTransit ? nil : parcel.relayTo)
         let updated = ParcelRecord(
             id: parcel.id, tracking: parcel.tracking, rawScan: parcel.rawScan, courier: parcel.courier,
             candidates: parcel.candidates, state: next, pickupCode: code, phoneTail: parcel.phoneTail,
             hasPhoneHash: parcel.hasPhoneHash, receivedAt: parcel.receivedAt,
             // An undone pickup is the same wait going on, whatever code it comes back with.
-            shelvedAt: slot != nil && action != .undoPickup ? at : parcel.shelvedAt, updatedAt: at,
+            // In transit it is on no shelf of ours: its wait is the downstream station's, not part of our assessment.
+            shelvedAt: next == .inTransit ? nil : slot != nil && action != .undoPickup ? at : parcel.shelvedAt, updatedAt: at,
             // Only final states are released; an undone pickup is active again. A step that leaves an ended stay
             // ended (a proof, a problem noted after pickup) keeps the time it ended.
             releasedAt: next.isFinal ? parcel.releasedAt ?? at : nil,
             pickupID: action == .undoPickup ? nil : pickupID ?? parcel.pickupID,
-            notices: parcel.notices + (action == .notify ? 1 : 0))
+            notices: parcel.notices + (action == .notify ? 1 : 0), relayTo: relayTarget)
         // One statement writes every mutable column from `updated`, so the returned record is what is stored.
         try db.cachedStatement(
             sql: """
@@ -436,6 +463,10 @@ public final class LedgerTransaction: LedgerReader {
             next.rawValue, at, code?.shelf, code?.layer, code?.sequence, updated.shelvedAt, updated.releasedAt,
             updated.pickupID, updated.notices, parcel.id,
         ])
+        // Only relaying and pulling back change the relay bin: every other step leaves the column alone.
+        if updated.relayTo != parcel.relayTo {
+            try db.cachedStatement(sql: "UPDATE parcel SET relay_to = ? WHERE id = ?").execute(arguments: [updated.relayTo, parcel.id])
+        }
         if let slot { try recordCursor(slot) }
         let wasActive = parcel.releasedAt == nil
         let isActive = updated.releasedAt == nil

@@ -27,6 +27,8 @@ public struct ParcelRecord: Sendable, Equatable {
     public let pickupID: Int64?
     /// How many times it was notified (first notice plus reminders).
     public let notices: Int
+    /// In transit: the id of the downstream station whose relay bin holds it.
+    public var relayTo: String? = nil
 }
 
 /// What intake writes for a new parcel.
@@ -73,6 +75,10 @@ public enum ParcelEventKind: String, Sendable, CaseIterable, Codable {
     case writeOff
     /// A proof (photo or signature) linked to the pickup; details hold its SHA-256 and reference.
     case attachProof
+    /// Into a downstream station's relay bin (details: `to`, the station's id).
+    case relay
+    case pullBack
+    case forward
 
     /// The event an action logs: stored under the action's own name.
     public init(_ action: ParcelAction) {
@@ -92,6 +98,9 @@ public enum ParcelEventKind: String, Sendable, CaseIterable, Codable {
         case .resolveProblem: self = .resolveProblem
         case .writeOff: self = .writeOff
         case .attachProof: self = .attachProof
+        case .relay: self = .relay
+        case .pullBack: self = .pullBack
+        case .forward: self = .forward
         }
     }
 }

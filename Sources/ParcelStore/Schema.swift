@@ -25,6 +25,11 @@ enum Schema {
     /// What problem parcels and pickup proofs added: the `writtenOff` state and four event kinds.
     static let problemStates = undoStates + ",'writtenOff'"
     static let problemEventKinds = phoneEventKinds + ",'reportProblem','resolveProblem','writeOff','attachProof'"
+    /// The handoff line statuses the handoffs migration allowed, frozen as they were (bags added `bagged`).
+    static let handoffLineStatuses = "'expected','scanned','missing','extra','damaged','misrouted'"
+    /// What the township relay added: the `inTransit` and `forwarded` states and their three event kinds.
+    static let relayStates = problemStates + ",'inTransit','forwarded'"
+    static let relayEventKinds = problemEventKinds + ",'relay','pullBack','forward'"
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -144,7 +149,7 @@ enum Schema {
             let directions = sqlList(HandoffDirection.allCases)
             let kinds = sqlList(HandoffKind.allCases)
             let tiers = sqlList(NodeTier.allCases)
-            let statuses = sqlList(HandoffLineStatus.allCases)
+            let statuses = handoffLineStatuses
             let discrepancies = sqlList(DiscrepancyKind.allCases)
             let resolutions = sqlList(DiscrepancyResolution.allCases)
             try db.execute(
@@ -450,6 +455,48 @@ enum Schema {
         migrator.registerMigration("2026-12-05 privacy purge") { db in
             // Personal fields of ended stays are erased after the retention: see PrivacySchema.
             try PrivacySchema.migrate(db)
+        }
+        migrator.registerMigration("2026-12-06 township relay") { db in
+            // Parcels for downstream stations pass through in transit, in a relay bin named by the station's id.
+            try TableRebuild.widenInPlace(
+                "parcel",
+                [
+                    "state IN (\(problemStates))": "state IN (\(relayStates))",
+                    "CHECK ((state IN ('pickedUp', 'returned', 'voided', 'writtenOff')) = (released_at IS NOT NULL))":
+                        "CHECK ((state IN ('pickedUp', 'returned', 'voided', 'writtenOff', 'forwarded')) = (released_at IS NOT NULL))",
+                ], in: db)
+            try TableRebuild.widenInPlace(
+                "parcel_event",
+                ["IN (\(problemStates))": "IN (\(relayStates))", "kind IN (\(problemEventKinds))": "kind IN (\(relayEventKinds))"],
+                in: db)
+            // Bags: a line ticked by its bag's label (`bagged`), and the bag an outbound handoff is packing.
+            try TableRebuild.widenInPlace(
+                "handoff_line", ["status IN (\(handoffLineStatuses))": "status IN (\(handoffLineStatuses),'bagged')"], in: db)
+            // Handoffs between two parcel-stations: closed by the receiving station's staff on a signed manifest
+            // (`station`), or by the receiver's signed receipt (`receiver`).
+            try TableRebuild.widenInPlace(
+                "handoff",
+                ["confirmed_by IN ('badge', 'pin')": "confirmed_by IN ('badge', 'pin', 'station', 'receiver')"], in: db)
+            try HandoffDocumentSchema.migrate(db)
+            let snapshot = SyncOutboxSchema.handoffSnapshot("NEW", exchange: true)
+            try db.execute(
+                sql: """
+                    DROP TRIGGER sync_handoff_opened;
+                    DROP TRIGGER sync_handoff_closed;
+                    CREATE TRIGGER sync_handoff_opened AFTER INSERT ON handoff
+                    BEGIN INSERT INTO sync_outbox (kind, ref, at, payload) VALUES ('handoff', NEW.id, NEW.opened_at, \(snapshot)); END;
+                    CREATE TRIGGER sync_handoff_closed AFTER UPDATE OF state ON handoff WHEN NEW.state = 'closed' AND OLD.state <> 'closed'
+                    BEGIN INSERT INTO sync_outbox (kind, ref, at, payload) VALUES ('handoff', NEW.id, NEW.closed_at, \(snapshot)); END;
+                    """)
+            try db.execute(
+                sql: """
+                    ALTER TABLE handoff ADD COLUMN packing_bag TEXT;
+                    -- The signed manifest a station-to-station handoff stands on (sent or received).
+                    ALTER TABLE handoff ADD COLUMN manifest_digest TEXT;
+                    ALTER TABLE parcel ADD COLUMN relay_to TEXT CHECK (relay_to IS NULL OR length(relay_to) BETWEEN 1 AND 64);
+                    -- The relay bins: what waits for each downstream station, oldest first.
+                    CREATE INDEX parcel_in_transit ON parcel(relay_to, received_at) WHERE state = 'inTransit';
+                    """)
         }
         return migrator
     }

@@ -85,6 +85,29 @@ public struct StationPeriodFigures: Sendable, Equatable {
     /// Wrong pickup codes or phone numbers in the period, and the cool-downs they started.
     public var pickupMisses = 0
     public var pickupCooldowns = 0
+    /// The township relay (中转): what passed through in the period and what waits in the bins.
+    public var relay = RelayFigures()
+}
+
+/// Parcels passing through for downstream stations.
+public struct RelayFigures: Sendable, Equatable {
+    /// One relay bin as the report was made.
+    public struct Bin: Sendable, Equatable {
+        public let station: String
+        public let waiting: Int
+        /// When its longest-waiting parcel arrived (ms since 1970).
+        public let oldestReceivedAt: Int64
+        /// Waiting longer than 24 hours.
+        public let olderThanADay: Int
+    }
+    /// Put into a relay bin in the period (at intake or sent on by hand; a re-route does not count again).
+    public var relayed = 0
+    /// Left on a closed transfer handoff in the period.
+    public var forwarded = 0
+    /// Pulled back into local pickup in the period.
+    public var pulledBack = 0
+    /// The bins now, most waiting first.
+    public var bins: [Bin] = []
 }
 
 /// One handoff of the handoff ledger (交接台账) with its line counts.
@@ -325,6 +348,37 @@ extension LedgerReader {
                       AND e.details <> '{}' AND json_extract(e.details, '$.forced') IS NOT NULL
                     """, arguments: [window.from, window.to]) ?? 0
         (figures.pickupMisses, figures.pickupCooldowns) = try pickupMisses(from: window.from, to: window.to)
+        figures.relay = try relayFigures(from: window.from, to: window.to, now: window.asOf)
+        return figures
+    }
+
+    /// What the relay did in `[from, to)` (relay, forward and pull-back events) and its bins as of `now`.
+    public func relayFigures(from: Int64, to: Int64, now: Int64) throws -> RelayFigures {
+        var figures = RelayFigures()
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT kind, count(*) AS n FROM parcel_event
+                WHERE at >= ?1 AND at < ?2 AND kind IN ('relay', 'forward', 'pullBack') AND (kind <> 'relay' OR from_state <> 'inTransit')
+                GROUP BY kind
+                """, arguments: [from, to])
+        {
+            let n: Int = row["n"]
+            switch row["kind"] as String {
+            case "relay": figures.relayed = n
+            case "forward": figures.forwarded = n
+            default: figures.pulledBack = n
+            }
+        }
+        figures.bins = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT relay_to, count(*) AS n, min(received_at) AS oldest, ifnull(sum(received_at < ?1), 0) AS old
+                FROM parcel INDEXED BY parcel_in_transit WHERE state = 'inTransit' GROUP BY relay_to ORDER BY n DESC, relay_to
+                """, arguments: [now - 86_400_000]
+        ).map { row in
+            RelayFigures.Bin(station: row["relay_to"] ?? "", waiting: row["n"], oldestReceivedAt: row["oldest"], olderThanADay: row["old"])
+        }
         return figures
     }
 

@@ -21,7 +21,9 @@ public struct OutboxRecord: Sendable, Equatable {
 /// handoffs, discrepancies, outgoing parcels and complaints change over time, so each change stores a snapshot.
 enum SyncOutboxSchema {
     /// JSON snapshots, written against a row alias `R` (NEW in triggers, the table in the backfill).
-    static func handoffSnapshot(_ r: String) -> String {
+    /// `exchange`: with the signed manifest's digest (from the township relay migration on), which the county pairs
+    /// the sending and the receiving station's handoffs by.
+    static func handoffSnapshot(_ r: String, exchange: Bool = false) -> String {
         func lines(_ condition: String) -> String {
             "(SELECT count(*) FROM handoff_line WHERE handoff_id = \(r).id AND \(condition))"
         }
@@ -29,7 +31,7 @@ enum SyncOutboxSchema {
             json_object('uid', \(r).uid, 'direction', \(r).direction, 'kind', \(r).kind, 'company', \(r).company,
                 'node', \(r).node, 'nodeTier', \(r).node_tier, 'state', \(r).state, 'openedAt', \(r).opened_at,
                 'closedAt', \(r).closed_at, 'confirmedBy', \(r).confirmed_by, 'receiptSeq', \(r).receipt_seq,
-                'receiptDigest', \(r).receipt_digest,
+                'receiptDigest', \(r).receipt_digest,\(exchange ? " 'manifestDigest', \(r).manifest_digest," : "")
                 'expected', \(lines("expected = 1")), 'scanned', \(lines("status NOT IN ('expected', 'missing')")),
                 'missing', \(lines("status = 'missing'")), 'extra', \(lines("status = 'extra'")),
                 'damaged', \(lines("status = 'damaged'")), 'misrouted', \(lines("status = 'misrouted'")),
@@ -126,7 +128,8 @@ extension LedgerReader {
                 sql: """
                     SELECT o.seq, o.kind, CASE o.kind WHEN 'parcel' THEN e.parcel_id ELSE o.ref END AS ref, o.at,
                            coalesce(o.payload, json_object('uid', e.uid, 'parcel', e.parcel_id, 'tracking', p.tracking,
-                               'courier', p.courier, 'kind', e.kind, 'from', e.from_state, 'to', e.to_state)) AS payload
+                               'courier', p.courier, 'kind', e.kind, 'from', e.from_state, 'to', e.to_state,
+                               'relayTo', CASE e.kind WHEN 'relay' THEN json_extract(e.details, '$.to') END)) AS payload
                     FROM sync_outbox o
                     LEFT JOIN parcel_event e ON o.kind = 'parcel' AND e.id = o.ref
                     LEFT JOIN parcel p ON p.id = e.parcel_id

@@ -21,7 +21,7 @@ struct ParcelCtl: ParsableCommand {
             Slip.self,
             NoticeHistoryCommand.self, Send.self, Outgoing.self,
             SyncStatusCommand.self, County.self, BackupCommand.self, LedgerCommand.self,
-            ProofCommand.self, PurgeCommand.self,
+            ProofCommand.self, PurgeCommand.self, RelayCommand.self,
         ])
 
     /// Accepts the global options before the subcommand too (`parcelctl --socket PATH status`), as station tools
@@ -149,7 +149,10 @@ struct Status: ParsableCommand {
                 print("disk \(disk.path): \(Display.bytes(disk.freeBytes)) free of \(Display.bytes(disk.totalBytes))")
             }
             print("在站 active: \(status.active)   超期 overdue (> \(status.holdHours) h): \(status.overdue)   events: \(status.events)")
-            let order = ["received", "shelved", "notified", "pickedUp", "returnRequested", "returned", "exception", "voided", "writtenOff"]
+            let order = [
+                "received", "shelved", "notified", "pickedUp", "returnRequested", "returned", "exception", "voided", "writtenOff",
+                "inTransit", "forwarded",
+            ]
             print(Display.table(header: ["状态 STATE", "COUNT"], rows: order.map { [Display.state($0), String(status.parcels[$0] ?? 0)] }))
             print("connections: \(status.connections)   subscribers: \(status.subscribers)")
             if let key = status.publicKey { print("receipt key (public): \(key)") }
@@ -167,6 +170,8 @@ struct Intake: ParsableCommand {
     @Option(help: "Your name, recorded with the intake.") var staff: String?
     @Flag(help: "Take in a genuine odd number that looks like no waybill (product code, bag label, short); recorded as forced.")
     var force = false
+    @Option(help: "Where the parcels go (village, sort code or station): a downstream station's takes them in as in transit.")
+    var destination: String?
 
     func run() throws {
         try reporting {
@@ -175,7 +180,8 @@ struct Intake: ParsableCommand {
             let connection = try global.connect()
             for tracking in trackings {
                 let params = IntakeParams(
-                    tracking: tracking, phone: phone, phoneTail: phoneTail, courier: courier, staff: staff, force: force ? true : nil)
+                    tracking: tracking, phone: phone, phoneTail: phoneTail, courier: courier, staff: staff, force: force ? true : nil,
+                    destination: destination)
                 let reply = try connection.callRaw(Method.intake.rawValue, params)
                 if global.json {
                     print(String(decoding: reply, as: UTF8.self))
@@ -188,7 +194,7 @@ struct Intake: ParsableCommand {
                     let others =
                         parcel.couriers.count > 1 ? " (also: \(parcel.couriers.dropFirst().map(\.code).joined(separator: ", ")))" : ""
                     rows.append([
-                        parcel.pickupCode ?? "-", parcel.tracking, (parcel.courier ?? "?") + others,
+                        parcel.pickupCode ?? parcel.relayName.map { "→ \($0)" } ?? "-", parcel.tracking, (parcel.courier ?? "?") + others,
                         result.repeat ? "already here 已在站" : "new 新入库" + (result.forced.map { " (forced 强制: \($0))" } ?? ""),
                     ])
                 } catch let error as WireError {

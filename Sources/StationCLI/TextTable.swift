@@ -39,7 +39,7 @@ enum Display {
     static let stateNames: [String: String] = [
         "received": "已收 received", "shelved": "在架 shelved", "notified": "已通知 notified", "pickedUp": "已取 picked up",
         "returnRequested": "待退回 return requested", "returned": "已退回 returned", "exception": "异常 exception",
-        "voided": "已撤销 voided", "writtenOff": "已核销 written off",
+        "voided": "已撤销 voided", "writtenOff": "已核销 written off", "inTransit": "中转中 in transit", "forwarded": "已转发 forwarded",
     ]
 
     static func state(_ name: String) -> String { stateNames[name] ?? name }

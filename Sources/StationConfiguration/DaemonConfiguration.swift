@@ -191,7 +191,22 @@ package struct DaemonConfiguration: Decodable {
         package var batchSize: Int?
     }
 
+    /// The other parcel-stations of the chain: `{"stations": [{"id", "name", "tier", "publicKey", "villages",
+    /// "sortCodes"}]}`. One that lists villages or sort codes is downstream: parcels for them are relayed there.
+    package struct Chain: Decodable {
+        package struct StationConfig: Decodable {
+            package var id: String
+            package var name: String
+            package var tier: NodeTier
+            package var publicKey: String?
+            package var villages: [String]?
+            package var sortCodes: [String]?
+        }
+        package var stations: [StationConfig]?
+    }
+
     package var privacy: Privacy?
+    package var chain: Chain?
     package var station: Station?
     package var county: County?
     package var backup: Backup?
@@ -348,6 +363,7 @@ package struct DaemonConfiguration: Decodable {
                 }
             }
         }
+        if let chain { try Self.validate(chain, ownID: station?.id ?? StationSettings().stationID) }
         if let privacy {
             if let days = privacy.retentionDays, !(0...3650).contains(days) { throw ConfigurationError("privacy.retentionDays: 0…3650") }
             if let minutes = privacy.intervalMinutes, !(1...10_080).contains(minutes) {
@@ -445,6 +461,11 @@ package struct DaemonConfiguration: Decodable {
                         name: "label spool"))
             }
         }
+        settings.chainStations = (chain?.stations ?? []).map {
+            ChainStation(
+                id: $0.id, name: $0.name, tier: $0.tier, publicKey: $0.publicKey, villages: $0.villages ?? [], sortCodes: $0.sortCodes ?? []
+            )
+        }
         if let handoffs {
             settings.parties = (handoffs.parties ?? []).map {
                 Party(id: $0.id, name: $0.name, company: $0.company?.uppercased(), badge: $0.badge, pin: $0.pin)
@@ -462,6 +483,37 @@ package struct DaemonConfiguration: Decodable {
             if let count = guessing.counterFailures { settings.pickupGuessesPerCounter.failures = count }
         }
         return settings
+    }
+
+    static func validate(_ chain: Chain, ownID: String) throws {
+        let stations = chain.stations ?? []
+        var claimed: [String: String] = [:]
+        for station in stations {
+            guard !station.id.isEmpty, station.id.count <= 64, !station.name.isEmpty, station.name.count <= 64 else {
+                throw ConfigurationError("chain.stations: each needs an id (1…64 characters) and a name (1…64)")
+            }
+            guard station.id != ownID else { throw ConfigurationError("chain.stations \(station.id): that is this station's own id") }
+            guard station.tier != .courier else {
+                throw ConfigurationError("chain.stations \(station.id): tier is county, township or village")
+            }
+            if let key = station.publicKey, Data(base64Encoded: key)?.count != 32 {
+                throw ConfigurationError("chain.stations \(station.id): publicKey must be a base64 Ed25519 key (32 bytes)")
+            }
+            for (what, values) in [("villages", station.villages ?? []), ("sortCodes", station.sortCodes ?? [])] {
+                for value in values {
+                    guard !value.trimmingCharacters(in: .whitespaces).isEmpty, value.count <= 64 else {
+                        throw ConfigurationError("chain.stations \(station.id): \(what) entries are 1…64 characters")
+                    }
+                    // Two stations serving one destination would leave the route to chance.
+                    let key = what + ":" + value.filter { !$0.isWhitespace }.uppercased()
+                    if let other = claimed[key], other != station.id {
+                        throw ConfigurationError("chain.stations: \(value) is served by both \(other) and \(station.id)")
+                    }
+                    claimed[key] = station.id
+                }
+            }
+        }
+        if Set(stations.map(\.id)).count != stations.count { throw ConfigurationError("chain.stations: ids must be unique") }
     }
 
     package static func describe(_ error: DecodingError) -> String {

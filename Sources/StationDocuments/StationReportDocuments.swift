@@ -353,7 +353,8 @@ public enum StationReportDocuments {
     static func stateName(_ state: String) -> String {
         [
             "received": "已收", "shelved": "在架", "notified": "已通知", "pickedUp": "已取", "returnRequested": "待退回",
-            "returned": "已退回", "exception": "异常", "voided": "已撤销", "writtenOff": "已核销",
+            "returned": "已退回", "exception": "异常", "voided": "已撤销", "writtenOff": "已核销", "inTransit": "中转中",
+            "forwarded": "已转发",
         ][state] ?? state
     }
 

@@ -47,6 +47,22 @@ public enum EngineError: Error, Equatable, Sendable {
     case undoWindowPassed(step: String, at: Int64, windowMinutes: Int)
     /// The intake is part of a handoff's record (handoff id): correct it there, not by undoing.
     case undoOnHandoff(tracking: String, handoff: String)
+    /// The destination names neither this station nor a downstream station it relays to (or two equally).
+    case unknownDestination(String)
+    /// A signed document names a signer that is not a station of `chain.stations` with a public key.
+    case unknownSigner(String)
+    /// A signed manifest addressed to another station (its id).
+    case notAddressedHere(String)
+    /// The handoff is not one between this station and another parcel-station (or not in the right direction).
+    case notStationHandoff(String)
+    /// A receipt naming a manifest (its digest) this station never signed for that station: no such handoff.
+    case receiptForUnknownManifest(String)
+    /// A signed document that does not verify (forged, altered, signed with another key), with why.
+    case badSignature(String)
+    /// A bag label the inbound handoff's manifest does not list.
+    case unknownBag(String)
+    /// Only a parcel in transit (in a relay bin) can be pulled back or forwarded.
+    case notInTransit(tracking: String, state: ParcelState)
     /// A label photo that could not be decoded: the decoder's rejection (its message is for the client, its
     /// detail only for the log).
     case imageRejected(ImageRejection)

@@ -30,6 +30,7 @@ extension StationEngine {
 enum StationEventName {
     static let handoffOpened = "handoff.opened"
     static let handoffImported = "handoff.manifestImported"
+    static let handoffManifestSigned = "handoff.manifestSigned"
     static let handoffLineScanned = "handoff.lineScanned"
     static let handoffClosed = "handoff.closed"
     static let discrepancyResolved = "discrepancy.resolved"
@@ -70,6 +71,8 @@ struct HandoffEventData: Encodable {
     /// handoff.closed.
     var receiptSeq: Int64? = nil
     var receiptDigest: String? = nil
+    /// handoff.manifestSigned (and handoff.closed of a handoff between two stations): the signed manifest's digest.
+    var manifestDigest: String? = nil
     var confirmedBy: String? = nil
     var discrepancies: Int? = nil
     var actor: String? = nil

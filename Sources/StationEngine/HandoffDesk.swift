@@ -54,6 +54,10 @@ extension StationEngine {
             case repeatScan
             /// A bag label: `bagLines` lines travel in it (on an outbound handoff they are all marked scanned).
             case bag
+            /// A listed parcel for a downstream station: taken in as in transit, into its relay bin (no code).
+            case relayed
+            /// A bag label on an outbound handoff: the parcels scanned next are packed into this bag.
+            case packing
         }
         public let result: Result
         public let handoff: HandoffRecord
@@ -76,6 +80,14 @@ extension StationEngine {
         return party
     }
 
+    /// The downstream station an outbound transfer handoff goes to (named as its node, else as its party), or nil.
+    static func transferTarget(
+        _ routes: RelayRoutes, direction: HandoffDirection, kind: HandoffKind, node: String?, party: String
+    ) -> ChainStation? {
+        guard direction == .outbound, kind == .transfer else { return nil }
+        return node.flatMap(routes.station(id:)) ?? routes.station(id: party)
+    }
+
     public nonisolated func openHandoff(_ request: OpenHandoffRequest, by caller: Caller) async throws -> HandoffRecord {
         let party = try party(request.party)
         for (name, value) in [("node", request.node), ("vehicle", request.vehicle), ("counter", request.counter)] {
@@ -88,6 +100,7 @@ extension StationEngine {
             uid: EventID.make(at: now), direction: request.direction, kind: request.kind, party: party.id, partyName: party.name,
             company: party.company, node: request.node, nodeTier: request.nodeTier, vehicle: request.vehicle,
             counter: request.counter ?? ScannerSettings.defaultCounter, at: now, actor: caller.actor)
+        let routes = relayRoutes
         let handoff = try await store.write { tx -> HandoffRecord in
             let handoff = try tx.insertHandoff(new)
             // Returns waiting for this courier join its next outbound return handoff by themselves; parcels sent from
@@ -96,6 +109,15 @@ extension StationEngine {
                 let waiting = try tx.search(ParcelQuery(states: [.returnRequested], limit: 1000)).filter { $0.courier == company }
                 try tx.insertExpectedLines(
                     waiting.enumerated().map { ManifestLine(tracking: $1.tracking, courier: $1.courier, line: $0 + 1) },
+                    handoffID: handoff.id)
+            }
+            // Parcels in the relay bin of the station a transfer goes to leave on it.
+            if let target = Self.transferTarget(routes, direction: new.direction, kind: new.kind, node: new.node, party: new.party) {
+                let waiting = try tx.inTransit(to: target.id)
+                try tx.insertExpectedLines(
+                    waiting.enumerated().map {
+                        ManifestLine(tracking: $1.tracking, courier: $1.courier, destination: target.id, line: $0 + 1)
+                    },
                     handoffID: handoff.id)
             }
             if new.direction == .outbound && new.kind == .outgoing, let company = party.company {
@@ -159,24 +181,73 @@ extension StationEngine {
         let now = clock.nowMillis()
         let actor = caller.actor
         let allocate = codeAllocation()
-        let stationID = settings.stationID
+        let routes = relayRoutes
         let bagKey = ScanTextBag.normalise(text)
         let done = try await store.write { tx -> HandoffScan in
             func scan(_ handoff: HandoffRecord) throws -> HandoffScan {
                 func remaining() throws -> Int { try tx.expectedLineCount(handoffID: handoff.id) }
+                let takesIn = handoff.direction == .inbound && handoff.kind != .return
+                func relayStation(_ line: HandoffLineRecord) -> ChainStation? {
+                    guard handoff.direction == .inbound, let destination = line.destination,
+                        case .relay(let station) = routes.route(destination)
+                    else { return nil }
+                    return station
+                }
+                /// Takes a listed parcel for a station further down into its relay bin (no code, no notice).
+                func relay(_ line: HandoffLineRecord, to station: ChainStation, tracking: TrackingNumber) throws -> ParcelRecord {
+                    let recipient = line.recipient
+                    let new = NewParcel(
+                        tracking: tracking, courier: line.courier ?? tracking.likelyCourier, phoneTail: recipient?.tail,
+                        phoneHash: recipient?.hash, phoneFull: recipient?.full, at: now)
+                    return try Self.takeInForRelay(new, to: station.id, tx: tx, actor: actor, details: ["handoff": handoff.uid]).parcel
+                }
                 let bagLines = try tx.lines(handoffID: handoff.id, bag: bagKey)
                 if !bagLines.isEmpty {
-                    if handoff.direction == .outbound {
-                        for line in bagLines where line.status == .expected {
+                    let unticked = bagLines.filter { $0.status == .expected }
+                    // The bag was scanned before: nothing more to tick.
+                    if unticked.isEmpty {
+                        return HandoffScan(
+                            result: .repeatScan, handoff: handoff, line: nil, parcel: nil, bagLines: bagLines.count,
+                            remaining: try remaining())
+                    }
+                    for line in unticked {
+                        if handoff.direction == .outbound {
                             try tx.markLine(line.id, status: .scanned, at: now, note: nil, photo: nil, parcelID: nil)
+                        } else if takesIn, let station = relayStation(line), let tracking = try? TrackingNumber(raw: line.tracking) {
+                            // A bag for a station further down goes on unopened: its parcels are in transit now.
+                            let parcel = try relay(line, to: station, tracking: tracking)
+                            try tx.markLine(line.id, status: .scanned, at: now, note: nil, photo: nil, parcelID: parcel.id)
+                        } else {
+                            // Arrived in the bag; taken in when scanned out of it, missing if it is not in it.
+                            try tx.markLine(line.id, status: .bagged, at: now, note: nil, photo: nil, parcelID: nil)
                         }
                     }
                     return HandoffScan(
                         result: .bag, handoff: handoff, line: nil, parcel: nil, bagLines: bagLines.count, remaining: try remaining())
                 }
-                // Not a bag of this handoff: it must be a tracking number (a misread is refused here).
+                if ScanTextBag.isSSCC(text) {
+                    // A bag label no line names: on an outbound handoff the bag to pack now; inbound, a bag the
+                    // manifest does not list (its parcels are scanned one by one, as extras).
+                    guard handoff.direction == .outbound else { throw EngineError.unknownBag(bagKey) }
+                    if handoff.packingBag == bagKey {
+                        return HandoffScan(
+                            result: .repeatScan, handoff: handoff, line: nil, parcel: nil, bagLines: 0, remaining: try remaining())
+                    }
+                    try tx.setPackingBag(handoffID: handoff.id, bag: bagKey)
+                    return HandoffScan(result: .packing, handoff: handoff, line: nil, parcel: nil, bagLines: 0, remaining: try remaining())
+                }
+                // Not a bag: it must be a tracking number (a misread is refused here).
                 let tracking = try TrackingNumber(raw: text)
-                let takesIn = handoff.direction == .inbound && handoff.kind != .return
+                /// An outbound parcel goes into the bag being packed.
+                func packed(_ done: HandoffScan) throws -> HandoffScan {
+                    guard handoff.direction == .outbound, let bag = handoff.packingBag, let line = done.line, line.bag == nil,
+                        done.result != .misrouted
+                    else { return done }
+                    try tx.setLineBag(line.id, bag: bag)
+                    return HandoffScan(
+                        result: done.result, handoff: done.handoff, line: try tx.line(handoffID: handoff.id, tracking: line.tracking),
+                        parcel: done.parcel, bagLines: done.bagLines, remaining: done.remaining)
+                }
                 func intake(courier: String?, recipient: RecipientPhone? = nil) throws -> ParcelRecord? {
                     guard takesIn else { return try tx.activeParcel(tracking: tracking.value) }
                     let new = NewParcel(
@@ -186,7 +257,8 @@ extension StationEngine {
                     return try Self.takeIn(new, tx: tx, allocate: allocate, actor: actor, details: ["handoff": handoff.uid]).parcel
                 }
                 if let line = try tx.line(handoffID: handoff.id, tracking: tracking.value) {
-                    if line.status != .expected {
+                    // A line ticked by its bag is scanned out of it now; any other line was scanned before.
+                    if line.status != .expected && line.status != .bagged {
                         if damaged && line.status == .scanned {
                             try tx.markLine(line.id, status: .damaged, at: line.scannedAt ?? now, note: note, photo: photo, parcelID: nil)
                             return HandoffScan(
@@ -196,28 +268,62 @@ extension StationEngine {
                         return HandoffScan(
                             result: .repeatScan, handoff: handoff, line: line, parcel: nil, bagLines: 0, remaining: try remaining())
                     }
-                    if let destination = line.destination, destination != stationID {
+                    if let station = relayStation(line), takesIn {
+                        let parcel = try relay(line, to: station, tracking: tracking)
+                        try tx.markLine(
+                            line.id, status: damaged ? .damaged : .scanned, at: now, note: note, photo: photo, parcelID: parcel.id)
+                        return HandoffScan(
+                            result: damaged ? .damaged : .relayed, handoff: handoff,
+                            line: try tx.line(handoffID: handoff.id, tracking: tracking.value), parcel: parcel, bagLines: 0,
+                            remaining: try remaining())
+                    }
+                    if handoff.direction == .inbound, let destination = line.destination, routes.route(destination) == .unknown {
                         try tx.markLine(
                             line.id, status: .misrouted, at: now, note: note ?? "for \(destination)", photo: photo, parcelID: nil)
                         return HandoffScan(
                             result: .misrouted, handoff: handoff, line: try tx.line(handoffID: handoff.id, tracking: tracking.value),
-                            parcel: nil,
-                            bagLines: 0, remaining: try remaining())
+                            parcel: nil, bagLines: 0, remaining: try remaining())
                     }
                     let parcel = try intake(courier: line.courier, recipient: line.recipient)
                     try tx.markLine(line.id, status: damaged ? .damaged : .scanned, at: now, note: note, photo: photo, parcelID: parcel?.id)
-                    return HandoffScan(
-                        result: damaged ? .damaged : .scanned, handoff: handoff,
-                        line: try tx.line(handoffID: handoff.id, tracking: tracking.value),
-                        parcel: parcel, bagLines: 0, remaining: try remaining())
+                    return try packed(
+                        HandoffScan(
+                            result: damaged ? .damaged : .scanned, handoff: handoff,
+                            line: try tx.line(handoffID: handoff.id, tracking: tracking.value),
+                            parcel: parcel, bagLines: 0, remaining: try remaining()))
+                }
+                if let target = Self.transferTarget(
+                    routes, direction: handoff.direction, kind: handoff.kind, node: handoff.node, party: handoff.party),
+                    var parcel = try tx.activeParcel(tracking: tracking.value)
+                {
+                    // Not listed for this transfer: in another station's bin it is the wrong truck (错分); a
+                    // parcel of ours put on the truck is being sent on (misrouted to us): into this station's bin.
+                    if parcel.state == .inTransit, let other = parcel.relayTo, other != target.id {
+                        let line = try tx.insertScannedLine(
+                            handoffID: handoff.id, tracking: tracking.value, courier: parcel.courier, status: .misrouted, at: now,
+                            note: note ?? "for \(other)", photo: photo, parcelID: parcel.id)
+                        return HandoffScan(
+                            result: .misrouted, handoff: handoff, line: line, parcel: parcel, bagLines: 0, remaining: try remaining())
+                    }
+                    if parcel.state != .inTransit {
+                        parcel = try tx.relay(parcel, to: target.id, at: now, actor: actor, details: ["handoff": handoff.uid])
+                    }
+                    let line = try tx.insertScannedLine(
+                        handoffID: handoff.id, tracking: tracking.value, courier: parcel.courier, status: damaged ? .damaged : .extra,
+                        at: now, note: note, photo: photo, parcelID: parcel.id)
+                    return try packed(
+                        HandoffScan(
+                            result: damaged ? .damaged : .extra, handoff: handoff, line: line, parcel: parcel, bagLines: 0,
+                            remaining: try remaining()))
                 }
                 let parcel = try intake(courier: nil)
                 let line = try tx.insertScannedLine(
                     handoffID: handoff.id, tracking: tracking.value, courier: parcel?.courier ?? tracking.likelyCourier,
                     status: damaged ? .damaged : .extra, at: now, note: note, photo: photo, parcelID: parcel?.id)
-                return HandoffScan(
-                    result: damaged ? .damaged : .extra, handoff: handoff, line: line, parcel: parcel, bagLines: 0,
-                    remaining: try remaining())
+                return try packed(
+                    HandoffScan(
+                        result: damaged ? .damaged : .extra, handoff: handoff, line: line, parcel: parcel, bagLines: 0,
+                        remaining: try remaining()))
             }
             let handoff = try Self.openHandoff(uid, in: tx)
             let done = try scan(handoff)
@@ -259,7 +365,7 @@ extension StationEngine {
                     case .extra: .extra
                     case .damaged: .damaged
                     case .misrouted: .misrouted
-                    case .expected, .scanned: nil
+                    case .expected, .scanned, .bagged: nil
                     }
                 if let kind { try tx.insertDiscrepancy(handoffID: handoff.id, lineID: line.id, kind: kind, at: now) }
             }
@@ -271,6 +377,13 @@ extension StationEngine {
                         parcel = try tx.apply(.requestReturn, to: parcel, at: now, actor: actor, details: details)
                     }
                     try tx.apply(.completeReturn, to: parcel, at: now, actor: actor, details: details)
+                }
+            }
+            // Parcels sent on to a downstream station leave the relay bin: forwarded, their stay here ended.
+            if handoff.direction == .outbound && handoff.kind == .transfer {
+                for line in lines where line.status == .scanned || line.status == .extra || line.status == .damaged {
+                    guard let parcel = try tx.activeParcel(tracking: line.tracking), parcel.state == .inTransit else { continue }
+                    try tx.apply(.forward, to: parcel, at: now, actor: actor, details: ["handoff": handoff.uid])
                 }
             }
             if handoff.direction == .outbound && handoff.kind == .outgoing {

@@ -120,6 +120,8 @@ public struct ScanOutcome: Sendable {
     /// The stocktake a stocktake-role scan went to, and what it found (`found`, `misplaced`, `unknown`, `repeatScan`).
     public var stocktake: String? = nil
     public var stocktakeResult: String? = nil
+    /// The relay bin (its station's name) the scanned parcel is in, when it is in transit.
+    public var relayName: String? = nil
 }
 
 /// A scanner's place and counts, for `Scanner.List`.
@@ -389,7 +391,7 @@ extension StationEngine {
                 scanner: scan.scanner.id, role: role, counter: counter, result: result, text: String(scan.text.prefix(64)),
                 symbology: scan.symbology, sequence: scan.sequence, at: now, parcel: parcel, error: error, remaining: remaining)
         }
-        let result: ScanOutcome
+        var result: ScanOutcome
         if duplicate {
             result = outcome(.duplicate)
         } else {
@@ -413,6 +415,7 @@ extension StationEngine {
                 result = outcome(.failed, error: error)
             }
         }
+        if let parcel = result.parcel, parcel.state == .inTransit, let station = parcel.relayTo { result.relayName = relayName(station) }
         desk.record(result.result, for: scan.scanner.id)
         if result.result == .rejected || result.result == .failed {
             logger.notice(

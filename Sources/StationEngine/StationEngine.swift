@@ -34,6 +34,8 @@ public actor StationEngine {
     nonisolated let pickupGuesses: Mutex<(clients: GuessLimiter, counters: GuessLimiter)>
     /// What intake refuses as not a parcel at all.
     nonisolated let plausibility = IntakePlausibility.standard
+    /// Which destinations are this station's and which go on to a downstream station (worked out once).
+    nonisolated let relayRoutes: RelayRoutes
 
     /// Opens the engine over `store`, creating the station's phone salt on first start.
     public init(
@@ -48,6 +50,7 @@ public actor StationEngine {
         self.clock = clock
         self.logger = logger
         self.shelfLayers = settings.shelves.layers
+        self.relayRoutes = settings.relayRoutes
         self.startedAt = clock.nowMillis()
         let salt = try await store.write { tx -> Data in
             if let existing = try tx.meta(PhoneHasher.metaKey) { return existing }
@@ -74,10 +77,13 @@ public actor StationEngine {
         public var force: Bool
         /// The reader's AIM symbology identifier when it reported one apart from the text.
         public var symbology: String?
+        /// Where the parcel is going, when known (its label's village or sort code, a station): a downstream
+        /// station's destination takes it in as in transit, for that station's relay bin.
+        public var destination: String?
 
         public init(
             scan: String, phone: String? = nil, phoneTail: String? = nil, courier: String? = nil, force: Bool = false,
-            symbology: String? = nil
+            symbology: String? = nil, destination: String? = nil
         ) {
             self.scan = scan
             self.phone = phone
@@ -85,6 +91,7 @@ public actor StationEngine {
             self.courier = courier
             self.force = force
             self.symbology = symbology
+            self.destination = destination
         }
     }
 
@@ -106,6 +113,13 @@ public actor StationEngine {
                 name: "courier", reason: "a courier code such as SF, ZTO or YUNDA (letters and digits, at most 16)")
         }
         let tracking = try plausibleTracking(request)
+        let destination = request.destination.flatMap { $0.isEmpty ? nil : $0 }
+        let relay: ChainStation? =
+            switch destination.map(route) {
+            case .relay(let station)?: station
+            case .unknown?: throw EngineError.unknownDestination(destination ?? "")
+            case .here?, nil: nil
+            }
         let recipient = try recipientPhone(phone: request.phone, phoneTail: request.phoneTail)
         // A forced intake records the rule it overrode; one that needed no force records nothing.
         let overridden =
@@ -116,7 +130,10 @@ public actor StationEngine {
             phoneFull: recipient?.full, at: clock.nowMillis())
         let allocate = codeAllocation()
         let actor = caller.actor
-        var outcome = try await store.write { tx in try Self.takeIn(new, tx: tx, allocate: allocate, actor: actor, details: details) }
+        var outcome = try await store.write { tx in
+            if let relay { return try Self.takeInForRelay(new, to: relay.id, tx: tx, actor: actor, details: details) }
+            return try Self.takeIn(new, tx: tx, allocate: allocate, actor: actor, details: details)
+        }
         if !outcome.isRepeat { outcome.forced = overridden?.rule }
         if !outcome.isRepeat, let forced = details["forced"] {
             logger.notice("forced intake", metadata: ["tracking": "\(outcome.parcel.tracking)", "rule": "\(forced)", "by": "\(actor)"])
@@ -347,6 +364,10 @@ public actor StationEngine {
     /// Applies a lifecycle action to the active stay of `scan` (return requested, return completed,
     /// exception flagged or resolved…), with an optional reason recorded in the event.
     public nonisolated func apply(_ action: ParcelAction, scan: String, reason: String?, by caller: Caller) async throws -> ParcelRecord {
+        // A relay names its station and a forward its handoff: each has its own use-case.
+        guard action != .relay, action != .forward else {
+            throw EngineError.invalidParameter(name: "action", reason: "\(action.rawValue) has its own method")
+        }
         let allocate = codeAllocation()
         return try await changeActiveParcel(scan: scan, reason: reason, by: caller) { tx, parcel, now, actor, details in
             // Back on the shelf (exception resolved, return cancelled) without a code yet: it needs one now.

@@ -42,6 +42,11 @@ public struct StationSettings: Sendable, Equatable {
     /// and how many parcels one purge transaction takes.
     public var retentionDays = 30
     public var purgeBatchSize = 500
+    /// The other parcel-stations of the chain (县—乡—村) this one trades with: whose signatures it accepts, and
+    /// which downstream stations it relays parcels to.
+    public var chainStations: [ChainStation] = []
+    /// Where a destination goes: here, a downstream station's relay bin, or nowhere known.
+    public var relayRoutes: RelayRoutes { RelayRoutes(stationID: stationID, stationName: stationName, stations: chainStations) }
 
     public init(
         stationID: String = "station", stationName: String = "服务站",

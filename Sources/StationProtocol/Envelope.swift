@@ -8,7 +8,7 @@ public struct ProtocolVersion: Codable, Sendable, Equatable, CustomStringConvert
         self.minor = minor
     }
 
-    public static let current = ProtocolVersion(major: 1, minor: 7)
+    public static let current = ProtocolVersion(major: 1, minor: 8)
     public var description: String { "\(major).\(minor)" }
 }
 

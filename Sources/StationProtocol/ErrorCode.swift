@@ -159,6 +159,25 @@ public struct ErrorCode: RawRepresentable, Codable, Hashable, Sendable, CustomSt
     public static let problemResolved = ErrorCode("problem.resolved")
     /// The parcel already has an open problem (the message names it): resolve that one first.
     public static let problemAlreadyOpen = ErrorCode("problem.alreadyOpen")
+    /// A bag label (SSCC) the inbound handoff's manifest lists no parcel in (since 1.8): scan its parcels one by one.
+    public static let handoffUnknownBag = ErrorCode("handoff.unknownBag")
+    // Handoffs between two parcel-stations, signed by both (since 1.8)
+    /// The document is signed by (or names) a station that is not in `chain.stations` with a public key.
+    public static let exchangeUnknownStation = ErrorCode("exchange.unknownStation")
+    /// The signature does not match: forged, altered, or signed with another key (the message says which).
+    public static let exchangeBadSignature = ErrorCode("exchange.badSignature")
+    /// A signed manifest addressed to another station.
+    public static let exchangeNotForThisStation = ErrorCode("exchange.notForThisStation")
+    /// A receipt for a manifest this station never signed (no such handoff).
+    public static let exchangeUnknownManifest = ErrorCode("exchange.unknownManifest")
+    /// The handoff is not one with another parcel-station of `chain.stations` (or not in that direction).
+    public static let exchangeNotStationHandoff = ErrorCode("exchange.notStationHandoff")
+    // Relay (since 1.8)
+    /// The destination names neither this station nor a downstream station configured under `chain.stations`
+    /// (or names two equally): nothing is taken in or sent on.
+    public static let relayUnknownDestination = ErrorCode("relay.unknownDestination")
+    /// The parcel is not in transit (in no relay bin): only such a parcel can be pulled back.
+    public static let relayNotInTransit = ErrorCode("relay.notInTransit")
     // Proof at pickup
     /// No pickup to link the proof to: an unknown pickup id, a parcel not picked up, or (spool) no pickup in the window.
     public static let proofNoPickup = ErrorCode("proof.noPickup")
@@ -175,7 +194,9 @@ public struct ErrorCode: RawRepresentable, Codable, Hashable, Sendable, CustomSt
         .notAwaitingPickup, .shelfFull, .unknownCommand, .notAParcelProductCode, .notAParcelBagLabel, .notAParcelCommand,
         .notAParcelTooShort, .notAParcelNoDigits, .scannerNotFound, .handoffNotFound, .handoffClosed, .unknownParty,
         .confirmationFailed, .lockedOut, .manifestInvalid, .discrepancyNotFound, .discrepancyResolved, .outgoingDuplicate,
-        .complaintNotFound, .complaintResolved, .problemNotFound, .problemResolved, .problemAlreadyOpen, .undoWindowPassed, .undoOnHandoff,
+        .complaintNotFound, .complaintResolved, .problemNotFound, .problemResolved, .problemAlreadyOpen, .relayUnknownDestination,
+        .relayNotInTransit, .handoffUnknownBag, .exchangeUnknownStation, .exchangeBadSignature, .exchangeNotForThisStation,
+        .exchangeUnknownManifest, .exchangeNotStationHandoff, .undoWindowPassed, .undoOnHandoff,
         .stocktakeNotFound, .stocktakeClosed, .imageEmpty,
         .imageTooLarge, .imageTooManyPixels, .imageTruncated, .imageCorrupt, .imageUnsupported, .imageTimeout, .imageUnreadable,
         .imageAccessDenied, .imageBadGeometry, .backupNotConfigured, .backupFailed, .diskFull, .storeUnavailable, .`internal`,

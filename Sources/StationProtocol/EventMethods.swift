@@ -34,6 +34,8 @@ public enum EventName {
     // (`HandoffEventData`… in StationEngine/EventReplay.swift, documented in Protocol.md).
     public static let handoffOpened = "handoff.opened"
     public static let handoffImported = "handoff.manifestImported"
+    /// Since 1.8: the station signed an outbound handoff's manifest for another parcel-station.
+    public static let handoffManifestSigned = "handoff.manifestSigned"
     public static let handoffLineScanned = "handoff.lineScanned"
     public static let handoffClosed = "handoff.closed"
     public static let discrepancyResolved = "discrepancy.resolved"
@@ -47,7 +49,8 @@ public enum EventName {
     public static let all =
         [intake, stateChanged, pickup, updated, dropped, scan, scannerAttached, scannerDetached, scannerPartialDropped]
         + [
-            handoffOpened, handoffImported, handoffLineScanned, handoffClosed, discrepancyResolved, stocktakeOpened, stocktakeScanned,
+            handoffOpened, handoffImported, handoffManifestSigned, handoffLineScanned, handoffClosed, discrepancyResolved, stocktakeOpened,
+            stocktakeScanned,
             stocktakeClosed, problemOpened, problemResolved,
         ]
 }

@@ -39,7 +39,7 @@ public struct Method: Hashable, Sendable, CustomStringConvertible {
     /// listed here is not served (and the server's tests fail for a handler without a listed method).
     public static let allCases: [Method] =
         stationArea + eventArea + parcelArea + pickupArea + reportArea + scanningArea + handoffArea + stocktakeArea
-        + complaintArea + problemArea + outgoingArea + syncArea + backupArea
+        + complaintArea + problemArea + relayArea + outgoingArea + syncArea + backupArea
         + pickupProofArea + privacyArea
 
     static let byName: [String: Method] = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })

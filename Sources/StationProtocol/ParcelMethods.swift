@@ -38,7 +38,8 @@ public struct ParcelDTO: Codable, Sendable, Equatable {
     public var tracking: String
     /// The text as scanned.
     public var rawScan: String
-    /// `received`, `shelved`, `notified`, `pickedUp`, `returnRequested`, `returned` or `exception`.
+    /// `received`, `shelved`, `notified`, `pickedUp`, `returnRequested`, `returned`, `exception`, `voided`,
+    /// `writtenOff`, `inTransit` or `forwarded` (the last two since 1.8).
     public var state: String
     /// `shelf-layer-seq`, e.g. `3-2-0147`; null before shelving.
     public var pickupCode: String?
@@ -56,6 +57,9 @@ public struct ParcelDTO: Codable, Sendable, Equatable {
     public var overdue: Bool
     /// Notices sent (first notice plus reminders).
     public var notices: Int
+    /// In transit (or forwarded): the downstream station whose relay bin holds it, its id and name (since 1.8).
+    public var relayTo: String?
+    public var relayName: String?
 
     public init(
         tracking: String, rawScan: String, state: String, pickupCode: String?, courier: String?, couriers: [CourierDTO],
@@ -117,10 +121,14 @@ public struct IntakeParams: RequestParams, Equatable {
     /// characters, no digits: the `notAParcel.*` errors); recorded as forced (since 1.7). A command or a
     /// courier's badge is never taken in.
     public var force: Bool?
+    /// Where the parcel goes when its label says (a village, a sort code, a station): one a downstream station
+    /// serves takes it in as `inTransit`, into that station's relay bin, without a code (since 1.8); one no
+    /// station serves is refused (`relay.unknownDestination`).
+    public var destination: String?
 
     public init(
         tracking: String, phone: String? = nil, phoneTail: String? = nil, courier: String? = nil, staff: String? = nil,
-        force: Bool? = nil
+        force: Bool? = nil, destination: String? = nil
     ) {
         self.tracking = tracking
         self.phone = phone
@@ -128,6 +136,7 @@ public struct IntakeParams: RequestParams, Equatable {
         self.courier = courier
         self.staff = staff
         self.force = force
+        self.destination = destination
     }
 }
 

@@ -260,11 +260,15 @@ public struct StationReportResult: Codable, Sendable, Equatable {
     public var forcedIntakes: Int?
     /// Wrong pickup codes or phone numbers, and the cool-downs they started (since 1.7).
     public var pickupGuessing: PickupGuessingDTO?
+    /// The township relay (中转): parcels passing through for downstream stations (since 1.8).
+    public var relay: RelayFiguresDTO?
     public init(
         station: StationInfo, period: ReportPeriodDTO, generatedAt: String, totals: ActivityDTO, days: [DayActivityDTO],
         byCourier: [CourierActivityDTO], discrepancies: DiscrepancyCountsDTO, atStationAtEnd: Int, commissionRatesFen: [String: Int],
-        assessment: AssessmentDTO, problems: ProblemCountsDTO? = nil, forcedIntakes: Int? = nil, pickupGuessing: PickupGuessingDTO? = nil
+        assessment: AssessmentDTO, problems: ProblemCountsDTO? = nil, forcedIntakes: Int? = nil, pickupGuessing: PickupGuessingDTO? = nil,
+        relay: RelayFiguresDTO? = nil
     ) {
+        self.relay = relay
         self.problems = problems
         self.forcedIntakes = forcedIntakes
         self.pickupGuessing = pickupGuessing
@@ -278,6 +282,36 @@ public struct StationReportResult: Codable, Sendable, Equatable {
         self.atStationAtEnd = atStationAtEnd
         self.commissionRatesFen = commissionRatesFen
         self.assessment = assessment
+    }
+}
+
+/// Parcels passing through for downstream stations: none of them counts in the backlog or the assessment.
+public struct RelayFiguresDTO: Codable, Sendable, Equatable {
+    public struct Bin: Codable, Sendable, Equatable {
+        public var station: String
+        public var name: String
+        public var waiting: Int
+        public var oldestReceivedAt: String
+        public var olderThanADay: Int
+        public init(station: String, name: String, waiting: Int, oldestReceivedAt: String, olderThanADay: Int) {
+            self.station = station
+            self.name = name
+            self.waiting = waiting
+            self.oldestReceivedAt = oldestReceivedAt
+            self.olderThanADay = olderThanADay
+        }
+    }
+    /// Put into a relay bin in the period; forwarded on a closed transfer; pulled back into local pickup.
+    public var relayed: Int
+    public var forwarded: Int
+    public var pulledBack: Int
+    /// The relay bins as the report was made, most waiting first.
+    public var bins: [Bin]
+    public init(relayed: Int, forwarded: Int, pulledBack: Int, bins: [Bin]) {
+        self.relayed = relayed
+        self.forwarded = forwarded
+        self.pulledBack = pulledBack
+        self.bins = bins
     }
 }
 

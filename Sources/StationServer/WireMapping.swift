@@ -47,12 +47,17 @@ enum WireMapping {
     }
 
     static func parcel(_ record: ParcelRecord, engine: StationEngine) -> ParcelDTO {
-        ParcelDTO(
+        var dto = ParcelDTO(
             tracking: record.tracking, rawScan: record.rawScan, state: record.state.rawValue,
             pickupCode: record.pickupCode?.description, courier: record.courier,
             couriers: record.candidates.map { CourierDTO(code: $0.code, name: $0.name, reason: $0.reason) },
             phoneTail: record.phoneTail, receivedAt: timestamp(record.receivedAt), shelvedAt: record.shelvedAt.map(timestamp),
             releasedAt: record.releasedAt.map(timestamp), overdue: engine.isOverdue(record), notices: record.notices)
+        if let station = record.relayTo {
+            dto.relayTo = station
+            dto.relayName = engine.relayName(station)
+        }
+        return dto
     }
 
     static func event(_ event: ParcelEvent) -> EventDTO {
@@ -205,6 +210,8 @@ enum WireMapping {
     static func displayLine(_ outcome: ScanOutcome, error: WireError?) -> String {
         let code = outcome.parcel?.pickupCode?.description ?? ""
         switch outcome.result {
+        case .intake where outcome.relayName != nil: return "中转 → \(outcome.relayName ?? "")（不上架，放入中转区）"
+        case .repeatIntake where outcome.relayName != nil: return "已在中转区 → \(outcome.relayName ?? "")（重复扫描）"
         case .intake: return "入库成功 取件码 \(code)"
         case .repeatIntake: return "已在站内 取件码 \(code)（重复扫描，未重复入库）"
         case .pickedUp:
@@ -224,9 +231,11 @@ enum WireMapping {
             let left = outcome.remaining.map { "，清单还剩 \($0) 件" } ?? ""
             switch outcome.handoffResult {
             case "extra": return "多发：不在交接清单上，已登记" + (code.isEmpty ? "" : " 取件码 \(code)") + left
+            case "relayed": return "中转 → \(outcome.relayName ?? "?")（不上架，放入中转区）" + left
             case "misrouted": return "错分：该件不属于本站，请退回" + left
             case "repeatScan": return "本次交接已扫描过" + left
             case "bag": return "袋号已扫描" + left
+            case "packing": return "开始装袋：接下来扫描的包裹装入此袋" + left
             case "damaged": return "已登记破损" + left
             default: return "交接已扫描" + (code.isEmpty ? "" : " 取件码 \(code)") + left
             }
@@ -325,7 +334,14 @@ enum WireMapping {
                 opened: Dictionary(uniqueKeysWithValues: figures.problems.opened.map { ($0.rawValue, $1) }),
                 resolved: Dictionary(uniqueKeysWithValues: figures.problems.resolved.map { ($0.rawValue, $1) })),
             forcedIntakes: figures.forcedIntakes,
-            pickupGuessing: PickupGuessingDTO(misses: figures.pickupMisses, cooldowns: figures.pickupCooldowns))
+            pickupGuessing: PickupGuessingDTO(misses: figures.pickupMisses, cooldowns: figures.pickupCooldowns),
+            relay: RelayFiguresDTO(
+                relayed: figures.relay.relayed, forwarded: figures.relay.forwarded, pulledBack: figures.relay.pulledBack,
+                bins: figures.relay.bins.map { bin in
+                    RelayFiguresDTO.Bin(
+                        station: bin.station, name: engine.relayName(bin.station), waiting: bin.waiting,
+                        oldestReceivedAt: timestamp(bin.oldestReceivedAt), olderThanADay: bin.olderThanADay)
+                }))
     }
 
     static func handoffLedger(_ report: StationEngine.HandoffLedgerReport, engine: StationEngine) -> HandoffLedgerResult {
@@ -429,6 +445,29 @@ enum WireMapping {
                 return WireError(
                     .undoOnHandoff,
                     "parcel \(tracking) was taken in on handoff \(handoff): record a discrepancy there instead of undoing it")
+            case .unknownDestination(let destination):
+                return WireError(
+                    .relayUnknownDestination,
+                    "\"\(destination.prefix(64))\" is neither this station nor a place a downstream station serves (chain.stations)")
+            case .unknownSigner(let id):
+                return WireError(
+                    .exchangeUnknownStation,
+                    "\"\(id.prefix(64))\" is not a station of chain.stations with a public key: its documents cannot be checked")
+            case .notAddressedHere(let id):
+                return WireError(.exchangeNotForThisStation, "the manifest is addressed to station \(id.prefix(64)), not to this one")
+            case .notStationHandoff(let uid):
+                return WireError(
+                    .exchangeNotStationHandoff, "handoff \(uid.prefix(80)) is not a signed handoff with another station of chain.stations")
+            case .receiptForUnknownManifest(let digest):
+                return WireError(
+                    .exchangeUnknownManifest,
+                    "the receipt answers manifest \(digest.prefix(16)), which this station never signed: no such handoff")
+            case .badSignature(let why): return WireError(.exchangeBadSignature, "refused: \(why)")
+            case .unknownBag(let bag):
+                return WireError(
+                    .handoffUnknownBag, "bag \(bag.prefix(40)) is on no line of this handoff's manifest: scan its parcels one by one")
+            case .notInTransit(let tracking, let state):
+                return WireError(.relayNotInTransit, "parcel \(tracking) is \(state.rawValue), not in a relay bin")
             case .unreadableScan(let reason): return WireError(.trackingInvalid, "the scanner sent no readable code: \(reason)")
             case .imageRejected(let rejection):
                 // Its code is the wire's (`image.<kind>`; StationServerTests check each is a known code), and only

@@ -54,6 +54,7 @@ public struct Console: Sendable {
         OutgoingRoutes(console: self).add(to: staff)
         ComplaintRoutes(console: self).add(to: staff)
         ProblemRoutes(console: self).add(to: staff)
+        RelayRoutes(console: self).add(to: staff)
         return router
     }
 

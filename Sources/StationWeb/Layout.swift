@@ -2,13 +2,14 @@
 /// says when the daemon is unreachable, and the CSRF token the script sends with each write.
 enum Layout {
     enum Section: String, CaseIterable {
-        case intake, pickup, handoffs, outgoing, complaints, problems, stocktake, scanners, reports, status
+        case intake, pickup, handoffs, relay, outgoing, complaints, problems, stocktake, scanners, reports, status
 
         var title: String {
             switch self {
             case .intake: "入库"
             case .pickup: "取件"
             case .handoffs: "交接"
+            case .relay: "中转"
             case .outgoing: "寄件"
             case .complaints: "投诉"
             case .problems: "问题件"

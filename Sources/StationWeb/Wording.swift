@@ -47,6 +47,8 @@ public enum Wording {
         case "exception": "问题件"
         case "voided": "已撤销"
         case "writtenOff": "已核销"
+        case "inTransit": "中转中"
+        case "forwarded": "已转发"
         default: state
         }
     }

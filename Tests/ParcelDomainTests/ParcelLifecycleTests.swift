@@ -11,6 +11,7 @@ struct ParcelLifecycleTests {
             .requestReturn: .returnRequested,
             .undoIntake: .voided,
             .setPhone: .received,
+            .relay: .inTransit,
         ],
         .shelved: [
             .notify: .notified,
@@ -19,6 +20,7 @@ struct ParcelLifecycleTests {
             .flagException: .exception,
             .undoIntake: .voided,
             .setPhone: .shelved,
+            .relay: .inTransit,
         ],
         .notified: [
             .notify: .notified,
@@ -27,6 +29,7 @@ struct ParcelLifecycleTests {
             .flagException: .exception,
             .undoIntake: .voided,
             .setPhone: .notified,
+            .relay: .inTransit,
         ],
         .returnRequested: [
             .cancelReturn: .shelved,
@@ -39,11 +42,21 @@ struct ParcelLifecycleTests {
             .writeOff: .writtenOff,
             .reportProblem: .exception,
             .resolveProblem: .exception,
+            .relay: .inTransit,
         ],
         .pickedUp: [.attachProof: .pickedUp, .reportProblem: .pickedUp, .resolveProblem: .pickedUp],
         .returned: [.reportProblem: .returned, .resolveProblem: .returned],
         .voided: [:],
         .writtenOff: [.resolveProblem: .writtenOff],
+        .inTransit: [
+            .relay: .inTransit,
+            .pullBack: .shelved,
+            .forward: .forwarded,
+            .flagException: .exception,
+            .undoIntake: .voided,
+            .setPhone: .inTransit,
+        ],
+        .forwarded: [.reportProblem: .forwarded, .resolveProblem: .forwarded],
     ]
 
     @Test("the enumerations have the documented cases and wire names")
@@ -51,15 +64,16 @@ struct ParcelLifecycleTests {
         #expect(
             ParcelState.allCases.map(\.rawValue) == [
                 "received", "shelved", "notified", "pickedUp", "returnRequested", "returned", "exception", "voided", "writtenOff",
+                "inTransit", "forwarded",
             ])
         #expect(
             ParcelAction.allCases.map(\.rawValue) == [
                 "shelve", "notify", "pickUp", "requestReturn", "cancelReturn", "completeReturn", "flagException",
                 "resolveException", "undoIntake", "undoPickup", "setPhone", "reportProblem", "resolveProblem", "writeOff",
-                "attachProof",
+                "attachProof", "relay", "pullBack", "forward",
             ])
         let legal = Self.expected.values.reduce(0) { $0 + $1.count }
-        #expect(legal == 31)
+        #expect(legal == 43)
     }
 
     @Test("every (state, action) pair", arguments: ParcelState.allCases, ParcelAction.allCases)
@@ -163,6 +177,8 @@ struct ParcelLifecycleTests {
             (.returnRequested, true, false),
             (.returned, false, true),
             (.exception, true, false),
+            (.inTransit, true, false),
+            (.forwarded, false, true),
         ])
     func activeAndFinal(state: ParcelState, active: Bool, final: Bool) {
         #expect(state.isActive == active)
@@ -172,7 +188,7 @@ struct ParcelLifecycleTests {
 
     @Test("the state groups")
     func groups() {
-        #expect(ParcelState.active == [.received, .shelved, .notified, .returnRequested, .exception])
+        #expect(ParcelState.active == [.received, .shelved, .notified, .returnRequested, .exception, .inTransit])
         #expect(ParcelState.awaitingPickup == [.shelved, .notified])
     }
 

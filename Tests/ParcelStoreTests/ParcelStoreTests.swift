@@ -42,7 +42,7 @@ import Testing
                 "2026-11-22 handoff lines still expected", "2026-11-22 notices", "2026-11-22 outgoing parcels", "2026-11-22 sync outbox",
                 "2026-11-22 undo", "2026-11-22 manifest recipients", "2026-11-23 reminded parcels", "2026-12-03 phone set",
                 "2026-12-04 problem parcels and pickup proofs", "2026-12-04 problem records", "2026-12-04 pickup misses",
-                "2026-12-04 station events", "2026-12-05 privacy purge",
+                "2026-12-04 station events", "2026-12-05 privacy purge", "2026-12-06 township relay",
             ])
     }
 

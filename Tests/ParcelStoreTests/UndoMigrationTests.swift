@@ -71,13 +71,16 @@ import Testing
                 "index handoff_line_purge_due", "index outgoing_purge_due", "table purge_run", "trigger handoff_line_erase_only",
                 "table problem", "index problem_open", "index problem_parcel", "index problem_opened", "index problem_resolved",
                 "trigger problem_resolved_is_final", "trigger problem_no_delete", "trigger sync_problem_opened",
-                "trigger sync_problem_resolved", "table pickup_miss", "index pickup_miss_at",
+                "trigger sync_problem_resolved", "table pickup_miss", "index pickup_miss_at", "index parcel_in_transit",
+                "table handoff_document", "index handoff_document_sent_seq", "index handoff_document_handoff",
+                "trigger handoff_document_no_update", "trigger handoff_document_no_delete",
             ]
             #expect(Set(after.keys) == Set(before.keys).union(later))
-            // (handoff_line gains columns in a later migration; outgoing and the frozen-lines trigger in the purge's.)
+            // (handoff_line gains columns in a later migration; outgoing and the frozen-lines trigger in the purge's; the
+            // relay's widens handoff and gives the county the signed manifest's digest in the handoff snapshots.)
             let changed = [
                 "table parcel", "table parcel_event", "table handoff_line", "table outgoing", "trigger handoff_line_frozen",
-                "table sync_outbox",
+                "table sync_outbox", "table handoff", "trigger sync_handoff_opened", "trigger sync_handoff_closed",
             ]
             for (key, sql) in before where !changed.contains(key) {
                 #expect(after[key] == sql, "\(key)")

@@ -63,6 +63,7 @@ struct HandlerTable: Sendable {
         table.registerStocktake()
         table.registerComplaints()
         table.registerProblems()
+        table.registerRelay()
         table.registerOutgoing()
         table.registerSyncAndBackups()
         table.registerPickupProofs()

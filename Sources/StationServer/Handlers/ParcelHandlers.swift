@@ -9,7 +9,7 @@ extension HandlerTable {
             let outcome = try await context.engine.intake(
                 .init(
                     scan: params.tracking, phone: params.phone, phoneTail: params.phoneTail, courier: params.courier,
-                    force: params.force ?? false),
+                    force: params.force ?? false, destination: params.destination),
                 by: context.caller(staff: params.staff))
             return ParcelResult(
                 parcel: WireMapping.parcel(outcome.parcel, engine: context.engine), repeat: outcome.isRepeat, forced: outcome.forced)

@@ -70,6 +70,7 @@ enum ConsoleStyle {
         .tile b { display: block; font-size: 3rem; line-height: 1.1; font-variant-numeric: tabular-nums; }
         .tile.ok { border-color: var(--ok); } .tile.refused { border-color: var(--refused); } .tile.repeat { border-color: var(--repeat); }
         tr.missing td, tr.damaged td { color: var(--refused); } tr.extra td, tr.misrouted td { color: var(--repeat); }
+        tr.bagged td { color: var(--muted, #555); } td.late { color: var(--refused); font-weight: bold; }
         form.close { border: 3px solid var(--ink); border-radius: 10px; padding: 0.4rem 1rem; margin: 0.8rem 0; }
         .receipt { max-width: 48rem; } .receipt .digest { font-family: monospace; word-break: break-all; font-size: 0.9rem; }
 

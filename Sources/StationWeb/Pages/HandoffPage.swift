@@ -18,6 +18,7 @@ enum HandoffPage {
         case "extra": "多发"
         case "damaged": "破损"
         case "misrouted": "错分"
+        case "bagged": "随袋到，待拆袋扫描"
         default: value
         }
     }
@@ -30,6 +31,8 @@ enum HandoffPage {
         case "misrouted": "错分（不是本站的）"
         case "repeatScan": "重复扫描"
         case "bag": "袋已扫"
+        case "relayed": "中转（放入中转区，不上架）"
+        case "packing": "开始装袋：接下来扫描的包裹装入此袋"
         default: result
         }
     }
