@@ -13,10 +13,19 @@ extension Method {
     /// The couriers and drivers this station hands parcels over with (configuration `handoffs.parties`), without
     /// their secrets: what a tool needs to open a handoff by choosing a party.
     public static let parties = MethodDeclaration<NoParams, PartiesResult>("Handoff.Parties", .read)
+    /// Since 1.8, between two parcel-stations: sign an outbound handoff's manifest for the station it goes to.
+    public static let exportSignedManifest = MethodDeclaration<HandoffRefParams, SignedDocumentResult>("Handoff.SignManifest", .write)
+    /// Since 1.8: open an inbound handoff from another station's signed manifest (its signature checked).
+    public static let importSignedManifest = MethodDeclaration<SignedDocumentParams, HandoffResult>("Handoff.ImportSigned", .write)
+    /// Since 1.8: close an outbound handoff with the receiving station's signed receipt.
+    public static let importReceipt = MethodDeclaration<SignedDocumentParams, HandoffResult>("Handoff.ImportReceipt", .write)
+    /// Since 1.8: the signed documents a handoff between two stations stands on (manifest, receipts).
+    public static let handoffDocuments = MethodDeclaration<HandoffRefParams, HandoffDocumentsResult>("Handoff.Documents", .read)
 
     static let handoffArea: [Method] = [
         openHandoff.method, importManifest.method, scanHandoff.method, closeHandoff.method, getHandoff.method, listHandoffs.method,
-        discrepancies.method, resolveDiscrepancy.method, receipts.method, parties.method,
+        discrepancies.method, resolveDiscrepancy.method, receipts.method, parties.method, exportSignedManifest.method,
+        importSignedManifest.method, importReceipt.method, handoffDocuments.method,
     ]
 }
 
@@ -197,21 +206,69 @@ public struct HandoffScanParams: RequestParams, Equatable {
 
 public struct HandoffCloseParams: RequestParams, Equatable {
     public var handoff: String
-    /// Exactly one of `badge` (the scanned badge barcode) or `pin`.
+    /// Exactly one of `badge` (the scanned badge barcode), `pin`, or `signed` (since 1.8).
     public var badge: String?
     public var pin: String?
+    /// An inbound handoff opened from another station's signed manifest is closed by this station's own staff:
+    /// its receipt, signed here, names the manifest and goes back to the sender.
+    public var signed: Bool?
     public var staff: String?
-    public init(handoff: String, badge: String? = nil, pin: String? = nil, staff: String? = nil) {
+    public init(handoff: String, badge: String? = nil, pin: String? = nil, signed: Bool? = nil, staff: String? = nil) {
         self.handoff = handoff
         self.badge = badge
         self.pin = pin
+        self.signed = signed
         self.staff = staff
     }
 
     public func validate() throws(WireError) {
-        try ParamCheck.exactlyOne(("badge", badge), ("pin", pin))
-        if (badge ?? pin)?.isEmpty == true { throw WireError(.invalidParams, "give exactly one of badge or pin") }
+        let given = [badge != nil, pin != nil, signed == true].filter { $0 }.count
+        guard given == 1, (badge ?? pin)?.isEmpty != true else {
+            throw WireError(.invalidParams, "give exactly one of badge, pin or signed")
+        }
     }
+}
+
+/// A signed document exchanged between two parcel-stations: a manifest or a receipt, in the receipts' envelope.
+public struct SignedDocumentParams: RequestParams, Equatable {
+    public var document: ReceiptDTO
+    /// Whose handoff-role scanners feed the handoff a manifest opens (default `1`).
+    public var counter: String?
+    public var staff: String?
+    public init(document: ReceiptDTO, counter: String? = nil, staff: String? = nil) {
+        self.document = document
+        self.counter = counter
+        self.staff = staff
+    }
+
+    public func validate() throws(WireError) {
+        guard document.body.utf8.count <= 4 << 20 else { throw WireError(.invalidParams, "document: at most 4 MiB") }
+    }
+}
+
+public struct SignedDocumentResult: Codable, Sendable, Equatable {
+    public var document: ReceiptDTO
+    public init(document: ReceiptDTO) { self.document = document }
+}
+
+/// The signed documents of a handoff between two stations: `role` is `manifestSent`, `manifestReceived`,
+/// `receiptReceived` or `receiptSent` (this station's own receipt, once closed).
+public struct HandoffDocumentDTO: Codable, Sendable, Equatable {
+    public var role: String
+    public var station: String
+    public var at: String
+    public var document: ReceiptDTO
+    public init(role: String, station: String, at: String, document: ReceiptDTO) {
+        self.role = role
+        self.station = station
+        self.at = at
+        self.document = document
+    }
+}
+
+public struct HandoffDocumentsResult: Codable, Sendable, Equatable {
+    public var documents: [HandoffDocumentDTO]
+    public init(documents: [HandoffDocumentDTO]) { self.documents = documents }
 }
 
 public struct HandoffRefParams: RequestParams, Equatable {
