@@ -17,6 +17,10 @@ enum ExchangeBench {
         var pair: Samples
         var receiptAlone: Samples
         var decodeOnly: Samples
+        /// The same spans on this thread's CPU clock: what the work costs, whatever else the machine runs.
+        var pairCPU: Samples
+        var receiptAloneCPU: Samples
+        var decodeOnlyCPU: Samples
     }
 
     static func documents(lines count: Int) throws -> (manifest: SignedDocument, receipt: SignedDocument, sender: String, receiver: String)
@@ -66,20 +70,27 @@ enum ExchangeBench {
         var pair: [UInt64] = []
         var alone: [UInt64] = []
         var decode: [UInt64] = []
+        var cpu: [[UInt64]] = [[], [], []]
         let warmup = 3
         let start = monotonicNanos()
         for round in 0..<(warmup + iterations) {
             var before = monotonicNanos()
+            var cpuBefore = PlausibilityBench.threadCPUNanos()
             let report = try Exchange.verifyPair(manifest: manifest, receipt: receipt, senderKey: sender, receiverKey: receiver)
             let pairNanos = monotonicNanos() - before
+            let pairCPU = PlausibilityBench.threadCPUNanos() - cpuBefore
             differences = report.differences.count
             before = monotonicNanos()
+            cpuBefore = PlausibilityBench.threadCPUNanos()
             let body = try Receipts.verify(receipt, trustedKey: receiver)
             let aloneNanos = monotonicNanos() - before
+            let aloneCPU = PlausibilityBench.threadCPUNanos() - cpuBefore
             before = monotonicNanos()
+            cpuBefore = PlausibilityBench.threadCPUNanos()
             let decodedManifest = try StrictJSONDecoder().decode(ManifestBody.self, from: Data(manifest.body.utf8))
             let decodedReceipt = try StrictJSONDecoder().decode(ReceiptBody.self, from: Data(receipt.body.utf8))
             let decodeNanos = monotonicNanos() - before
+            let decodeCPU = PlausibilityBench.threadCPUNanos() - cpuBefore
             guard body.lines.count == lines + 1, decodedManifest.lines.count == lines, decodedReceipt.lines.count == lines + 1 else {
                 throw BenchError("exchange: the documents did not decode to their lines")
             }
@@ -87,12 +98,16 @@ enum ExchangeBench {
                 pair.append(pairNanos)
                 alone.append(aloneNanos)
                 decode.append(decodeNanos)
+                cpu[0].append(pairCPU)
+                cpu[1].append(aloneCPU)
+                cpu[2].append(decodeCPU)
             }
         }
         let elapsed = monotonicNanos() - start
         return Figures(
             lines: lines, manifestBytes: try encoder.encode(manifest).count, receiptBytes: try encoder.encode(receipt).count,
             differences: differences, pair: Samples(pair, elapsedNanos: elapsed), receiptAlone: Samples(alone, elapsedNanos: elapsed),
-            decodeOnly: Samples(decode, elapsedNanos: elapsed))
+            decodeOnly: Samples(decode, elapsedNanos: elapsed), pairCPU: Samples(cpu[0], elapsedNanos: elapsed),
+            receiptAloneCPU: Samples(cpu[1], elapsedNanos: elapsed), decodeOnlyCPU: Samples(cpu[2], elapsedNanos: elapsed))
     }
 }

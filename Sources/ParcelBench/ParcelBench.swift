@@ -220,17 +220,25 @@ struct ParcelBench: ParsableCommand {
             )
             print(
                 String(
-                    format: "  Exchange.verifyPair (both documents)  p50 %7.2f ms   p95 %7.2f ms   max %7.2f ms   target ≤ 50 ms   %@",
-                    figures.pair.p50, figures.pair.percentile(95), figures.pair.max,
-                    figures.pair.percentile(95) <= 50 ? "PASS (p95)" : "FAIL (p95)"))
+                    format:
+                        "  Exchange.verifyPair (both documents)         wall p50 %7.2f ms  p95 %7.2f ms  max %7.2f ms   CPU p50 %7.2f ms  p95 %7.2f ms   target ≤ 50 ms   %@",
+                    figures.pair.p50, figures.pair.percentile(95), figures.pair.max, figures.pairCPU.p50, figures.pairCPU.percentile(95),
+                    figures.pair.percentile(95) <= 50 ? "PASS (wall p95)" : "FAIL (wall p95)"))
             print(
                 String(
-                    format: "  baseline: Receipts.verify, receipt alone  p50 %7.2f ms   p95 %7.2f ms", figures.receiptAlone.p50,
-                    figures.receiptAlone.percentile(95)))
+                    format:
+                        "  baseline: Receipts.verify, receipt alone     wall p50 %7.2f ms  p95 %7.2f ms                    CPU p50 %7.2f ms  p95 %7.2f ms",
+                    figures.receiptAlone.p50, figures.receiptAlone.percentile(95), figures.receiptAloneCPU.p50,
+                    figures.receiptAloneCPU.percentile(95)))
             print(
                 String(
-                    format: "  baseline: JSON decoding of both bodies only  p50 %7.2f ms   p95 %7.2f ms   (%d differences listed)",
-                    figures.decodeOnly.p50, figures.decodeOnly.percentile(95), figures.differences))
+                    format:
+                        "  baseline: JSON decoding of both bodies only  wall p50 %7.2f ms  p95 %7.2f ms                    CPU p50 %7.2f ms  p95 %7.2f ms",
+                    figures.decodeOnly.p50, figures.decodeOnly.percentile(95), figures.decodeOnlyCPU.p50,
+                    figures.decodeOnlyCPU.percentile(95)))
+            print(
+                "  (\(figures.differences) differences listed; wall time counts waiting for the CPU on a loaded machine, CPU time does not)"
+            )
             return
         }
         if county {

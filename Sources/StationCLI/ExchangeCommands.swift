@@ -65,7 +65,7 @@ struct VerifyPair: ParsableCommand {
             if report.differences.isEmpty {
                 print("  no differences: every manifest line was received")
             } else {
-                print("  \(report.differences.count) differences:")
+                print("  \(report.differences.count) \(report.differences.count == 1 ? "difference" : "differences"):")
                 for difference in report.differences {
                     print(
                         "    \(difference.tracking)  \(difference.listed ? "on the manifest" : "not on the manifest")  \(difference.status)"

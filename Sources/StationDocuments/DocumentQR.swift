@@ -309,12 +309,20 @@ struct QRMatrix {
 
     func isDark(x: Int, y: Int) -> Bool { modules[y * width + x] }
 
-    /// Inline SVG, one path of unit squares (presentation attributes only, no `style`).
+    /// Inline SVG, one path of one-module-high runs of dark modules (presentation attributes only, no `style`).
     func svg(label: String) -> String {
         var path = ""
         for y in 0..<width {
-            for x in 0..<width where isDark(x: x, y: y) {
-                path += "M\(x + Self.quietZone) \(y + Self.quietZone)h1v1h-1z"
+            var x = 0
+            while x < width {
+                guard isDark(x: x, y: y) else {
+                    x += 1
+                    continue
+                }
+                var run = 1
+                while x + run < width, isDark(x: x + run, y: y) { run += 1 }
+                path += "M\(x + Self.quietZone) \(y + Self.quietZone)h\(run)v1h-\(run)z"
+                x += run
             }
         }
         let size = width + 2 * Self.quietZone
