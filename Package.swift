@@ -53,8 +53,16 @@ let package = Package(
         .target(name: "ReportRendering", swiftSettings: swiftSettings),
         // The station's printable documents made from wire results: report documents (laid out by ReportRendering)
         // and the scanner role command sheet (Code 128). parcelctl and the console both print from here.
+        // Signed documents carried as QR codes on printed pages (DocumentQR): libqrencode draws them, zlib deflates the
+        // document first, libpng writes the page images.
         .target(
-            name: "StationDocuments", dependencies: ["ReportRendering", "StationProtocol", "ParcelDomain"], swiftSettings: swiftSettings),
+            name: "StationDocuments",
+            dependencies: [
+                "ReportRendering", "StationProtocol", "ParcelDomain", "CQREncode", "CPNG", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "ParcelStore",
             dependencies: [
@@ -182,6 +190,8 @@ let package = Package(
             dependencies: [
                 "StationClient", "StationProtocol", "ParcelStore", "StationReceipts", "StationEngine", "CountySync", "LedgerSync",
                 "ParcelDomain", "WebDriver", "StrictJSON",
+                // --exchange signs the manifest and receipt it verifies.
+                .product(name: "Crypto", package: "swift-crypto"),
                 // Spawn: child processes reaped with waitpid, as the county tests do.
                 "StationTestSupport",
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -297,6 +307,11 @@ let package = Package(
             dependencies: ["LabelDecoding", "ParcelDomain"],
             // Fixture images are read from the source tree (#filePath), so they are not bundled.
             exclude: ["Fixtures"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "StationDocumentsTests",
+            // Printed QR pages read back with the real zbar (LabelDecoding); signed manifests to carry (StationReceipts).
+            dependencies: ["StationDocuments", "LabelDecoding", "StationReceipts", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ScannerInputTests",

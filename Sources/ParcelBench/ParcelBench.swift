@@ -75,6 +75,12 @@ struct ParcelBench: ParsableCommand {
     @Flag(help: "Measure handoffs instead: scanning a large manifest against plain intakes, and verifying its receipt.")
     var handoffs = false
 
+    @Flag(
+        help:
+            "Measure the station-to-station pair check instead: verifying a --manifest-lines manifest and its receipt offline (target ≤ 50 ms), beside verifying the receipt alone and decoding both bodies, in the same run. No daemon."
+    )
+    var exchange = false
+
     @Flag(help: "Measure the console instead, in a real Chromium: scan-to-screen beside scan-to-event, first load, idle RSS.")
     var web = false
 
@@ -105,7 +111,7 @@ struct ParcelBench: ParsableCommand {
     @Option(name: .customLong("county-stations"), help: "With --county: stations in the generated county (default 300; --quick 30).")
     var countyStations: Int?
 
-    @Option(name: .customLong("manifest-lines"), help: "With --handoffs: manifest lines (default 2000; --quick 200).")
+    @Option(name: .customLong("manifest-lines"), help: "With --handoffs or --exchange: manifest lines (default 2000; --quick 200).")
     var manifestLines: Int?
 
     @Option(help: "With --scanners: codes to scan (default 1000; --quick 100).")
@@ -206,6 +212,35 @@ struct ParcelBench: ParsableCommand {
         print("  latencies are wall time per operation in ms; rates are over the measured loop")
         print("")
 
+        if exchange {
+            let figures = try ExchangeBench.run(lines: manifestLines ?? (quick ? 200 : 2000), iterations: quick ? 20 : 100)
+            print("")
+            print(
+                "Summary (exchange: a \(figures.lines)-line signed manifest, \(figures.manifestBytes / 1024) KiB, and its receipt, \(figures.receiptBytes / 1024) KiB; \(figures.pair.count) rounds, interleaved)"
+            )
+            print(
+                String(
+                    format:
+                        "  Exchange.verifyPair (both documents)         wall p50 %7.2f ms  p95 %7.2f ms  max %7.2f ms   CPU p50 %7.2f ms  p95 %7.2f ms   target ≤ 50 ms   %@",
+                    figures.pair.p50, figures.pair.percentile(95), figures.pair.max, figures.pairCPU.p50, figures.pairCPU.percentile(95),
+                    figures.pair.percentile(95) <= 50 ? "PASS (wall p95)" : "FAIL (wall p95)"))
+            print(
+                String(
+                    format:
+                        "  baseline: Receipts.verify, receipt alone     wall p50 %7.2f ms  p95 %7.2f ms                    CPU p50 %7.2f ms  p95 %7.2f ms",
+                    figures.receiptAlone.p50, figures.receiptAlone.percentile(95), figures.receiptAloneCPU.p50,
+                    figures.receiptAloneCPU.percentile(95)))
+            print(
+                String(
+                    format:
+                        "  baseline: JSON decoding of both bodies only  wall p50 %7.2f ms  p95 %7.2f ms                    CPU p50 %7.2f ms  p95 %7.2f ms",
+                    figures.decodeOnly.p50, figures.decodeOnly.percentile(95), figures.decodeOnlyCPU.p50,
+                    figures.decodeOnlyCPU.percentile(95)))
+            print(
+                "  (\(figures.differences) differences listed; wall time counts waiting for the CPU on a loaded machine, CPU time does not)"
+            )
+            return
+        }
         if county {
             let figures = try CountyBench.run(
                 root: root, perDay: perDay ?? (quick ? 100 : 1000), days: 7, stations: countyStations ?? (quick ? 30 : 300),

@@ -246,8 +246,10 @@ struct ResolveDiscrepancy: ParsableCommand {
 
 struct ReceiptCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "receipt", abstract: "Handoff receipts: export them, verify one offline.",
-        subcommands: [VerifyReceipt.self, ExportReceipts.self])
+        commandName: "receipt",
+        abstract:
+            "Handoff receipts: export them, verify one offline; a station-to-station pair (manifest + receipt) checked offline, printed as QR sheets and read back.",
+        subcommands: [VerifyReceipt.self, ExportReceipts.self, VerifyPair.self, DocumentSheet.self, DocumentFromQR.self])
 
     static func write(_ receipt: ReceiptDTO, to path: String) throws {
         let encoder = JSONEncoder()

@@ -63,17 +63,24 @@ public struct ReceiptBody: Codable, Sendable, Equatable {
     public var vehicle: String?
     public var openedAt: String
     public var closedAt: String
-    /// `badge` or `pin`.
+    /// How the handoff was closed: `badge` or `pin` (a courier's confirmation at the counter); `station` (an inbound
+    /// handoff from another parcel-station, closed by the receiving station's own staff on the sender's signed
+    /// manifest); `receiver` (an outbound handoff the sender closed with the receiving station's signed receipt).
     public var confirmedBy: String
     public var staff: String
     /// Count per line status, plus `expected` (lines on the manifest) and `total`.
     public var counts: [String: Int]
     public var lines: [Line]
+    /// The digest of the sending station's signed manifest this receipt answers (`SignedDocument.digest`), when the
+    /// other party is a parcel-station that sent one; nil otherwise, and on every receipt made before manifests were
+    /// signed (absent from the canonical text, so those still verify).
+    public var manifestDigest: String?
 
     public init(
         station: Station, seq: Int64, previousDigest: String?, handoff: String, direction: String, kind: String, party: Party,
         node: String?,
-        nodeTier: String?, vehicle: String?, openedAt: String, closedAt: String, confirmedBy: String, staff: String, lines: [Line]
+        nodeTier: String?, vehicle: String?, openedAt: String, closedAt: String, confirmedBy: String, staff: String, lines: [Line],
+        manifestDigest: String? = nil
     ) {
         self.format = Self.currentFormat
         self.station = station
@@ -96,8 +103,13 @@ public struct ReceiptBody: Codable, Sendable, Equatable {
         counts["expected"] = lines.filter(\.expected).count
         counts["total"] = lines.count
         self.counts = counts
+        self.manifestDigest = manifestDigest
     }
 }
+
+/// Any signed document of a station (a receipt, a manifest): the same envelope. What the body is comes from its
+/// `format` field, which each kind's `verify` checks.
+public typealias SignedDocument = SignedReceipt
 
 /// A receipt as exported and printed: the canonical body text, its SHA-256 digest, and the station's Ed25519
 /// signature of that digest. Anyone with the station's public key can check it offline.
@@ -121,7 +133,10 @@ public struct SignedReceipt: Codable, Sendable, Equatable {
 
 public enum Receipts {
     /// The canonical text of a body.
-    public static func canonical(_ body: ReceiptBody) throws -> String {
+    public static func canonical(_ body: ReceiptBody) throws -> String { try canonicalText(body) }
+
+    /// The canonical text of any body: sorted keys, no whitespace, absent optionals left out.
+    static func canonicalText(_ body: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(body), as: UTF8.self)
@@ -142,7 +157,12 @@ public enum Receipts {
     }
 
     public static func sign(_ body: ReceiptBody, with key: Curve25519.Signing.PrivateKey) throws -> SignedReceipt {
-        let text = try canonical(body)
+        try signBody(body, with: key)
+    }
+
+    /// Signs the canonical text of any body: the digest of the text, signed with the station's key.
+    static func signBody(_ body: some Encodable, with key: Curve25519.Signing.PrivateKey) throws -> SignedDocument {
+        let text = try canonicalText(body)
         let digest = hexDigest(of: text)
         let signature = try key.signature(for: Data(hexBytes(digest)))
         return SignedReceipt(
@@ -157,10 +177,16 @@ public enum Receipts {
         case badSignature
         case untrustedKey
         case chainBroken(seq: Int64, expectedPrevious: String?, found: String?)
+        /// A validly signed document of another kind (its `format`), e.g. a station's signed manifest.
+        case wrongFormat(found: String)
 
         public var description: String {
             switch self {
             case .unreadable(let why): return "not a parcel-station receipt: \(why)"
+            case .wrongFormat(let found):
+                return found == ManifestBody.currentFormat
+                    ? "this is a station's signed manifest (\(found)), not a receipt"
+                    : "this is a \(found) document, not a receipt (\(ReceiptBody.currentFormat))"
             case .digestMismatch(let expected, let found):
                 return "the body was changed: its digest is \(found), the receipt says \(expected)"
             case .badSignature: return "the signature does not match the body: forged or altered"
@@ -172,22 +198,56 @@ public enum Receipts {
     }
 
     /// Checks digest and signature; with `trustedKey` (base64 raw Ed25519), also that the station signed it.
-    /// Returns the decoded body.
+    /// Returns the decoded body. A signed document of another kind (a manifest) is refused (`wrongFormat`).
     @discardableResult
     public static func verify(_ receipt: SignedReceipt, trustedKey: String? = nil) throws -> ReceiptBody {
-        let found = hexDigest(of: receipt.body)
-        guard found == receipt.digest else { throw Failure.digestMismatch(expected: receipt.digest, found: found) }
-        guard let keyBytes = Data(base64Encoded: trustedKey ?? receipt.publicKey),
-            let key = try? Curve25519.Signing.PublicKey(rawRepresentation: keyBytes)
-        else { throw Failure.unreadable("the public key is not a base64 Ed25519 key") }
-        guard let signature = Data(base64Encoded: receipt.signature),
-            key.isValidSignature(signature, for: Data(hexBytes(receipt.digest)))
-        else { throw trustedKey != nil && trustedKey != receipt.publicKey ? Failure.untrustedKey : Failure.badSignature }
-        do {
-            return try StrictJSONDecoder().decode(ReceiptBody.self, from: Data(receipt.body.utf8))
-        } catch {
+        switch checkSignature(receipt, trustedKey: trustedKey) {
+        case .digestMismatch(let found): throw Failure.digestMismatch(expected: receipt.digest, found: found)
+        case .unreadableKey: throw Failure.unreadable("the public key is not a base64 Ed25519 key")
+        case .badSignature, .untrustedKey:
+            // A document of another kind (a manifest given as a receipt) is named as such, whatever its key.
+            if let format = otherFormat(of: receipt.body, than: ReceiptBody.currentFormat) { throw Failure.wrongFormat(found: format) }
+            throw trustedKey != nil && trustedKey != receipt.publicKey ? Failure.untrustedKey : Failure.badSignature
+        case nil: break
+        }
+        guard let body = try? StrictJSONDecoder().decode(ReceiptBody.self, from: Data(receipt.body.utf8)) else {
+            if let format = otherFormat(of: receipt.body, than: ReceiptBody.currentFormat) { throw Failure.wrongFormat(found: format) }
             throw Failure.unreadable("the body is not a receipt body")
         }
+        guard body.format == ReceiptBody.currentFormat else { throw Failure.wrongFormat(found: body.format) }
+        return body
+    }
+
+    /// Why a document's digest or signature does not hold (the kinds' `verify` word it for their own kind).
+    enum SignatureProblem {
+        case digestMismatch(found: String)
+        case unreadableKey
+        case badSignature
+        case untrustedKey
+    }
+
+    /// Checks a document's digest against its body and its signature against `trustedKey` (or, without one, the key
+    /// it names); nil when both hold.
+    static func checkSignature(_ document: SignedDocument, trustedKey: String?) -> SignatureProblem? {
+        let found = hexDigest(of: document.body)
+        guard found == document.digest else { return .digestMismatch(found: found) }
+        guard let keyBytes = Data(base64Encoded: trustedKey ?? document.publicKey),
+            let key = try? Curve25519.Signing.PublicKey(rawRepresentation: keyBytes)
+        else { return .unreadableKey }
+        guard let signature = Data(base64Encoded: document.signature),
+            key.isValidSignature(signature, for: Data(hexBytes(document.digest)))
+        else { return trustedKey != nil && trustedKey != document.publicKey ? .untrustedKey : .badSignature }
+        return nil
+    }
+
+    /// The `format` of a body that did not decode as the kind expected, when it names another parcel-station document
+    /// kind (`parcel-station-…`): a signed document of the wrong kind, not a damaged one.
+    static func otherFormat(of body: String, than expected: String) -> String? {
+        struct Probe: Decodable { var format: String? }
+        guard let format = (try? StrictJSONDecoder().decode(Probe.self, from: Data(body.utf8)))?.format,
+            format != expected, format.hasPrefix("parcel-station-")
+        else { return nil }
+        return format
     }
 
     /// Verifies each receipt and that each names the digest of the one before (in the order given).
