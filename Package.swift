@@ -89,7 +89,7 @@ let package = Package(
         .target(
             name: "StationServer",
             dependencies: [
-                "StationProtocol", "StationEngine", "ParcelDomain", "ParcelStore", "StrictJSON",
+                "StationProtocol", "StationEngine", "ParcelDomain", "ParcelStore", "StrictJSON", "StationReceipts",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -73,11 +73,18 @@ extension StationEngine {
     public enum Confirmation: Sendable {
         case badge(String)
         case pin(String)
+        /// A handoff on another parcel-station's signed manifest, closed by this station's own staff: the receipt
+        /// it signs names that manifest and goes back to the sender.
+        case station
+        /// The receiving station's signed receipt (its body and the document), imported by the sender.
+        case receiver(ReceiptBody, SignedReceipt)
     }
 
     nonisolated func party(_ id: String) throws -> Party {
-        guard let party = settings.parties.first(where: { $0.id == id }) else { throw EngineError.unknownParty(id) }
-        return party
+        if let party = settings.parties.first(where: { $0.id == id }) { return party }
+        // Another parcel-station of the chain is a party of its own signed handoffs.
+        if let station = settings.chainStations.first(where: { $0.id == id }) { return Party(id: station.id, name: station.name) }
+        throw EngineError.unknownParty(id)
     }
 
     /// The downstream station an outbound transfer handoff goes to (named as its node, else as its party), or nil.
@@ -349,7 +356,13 @@ extension StationEngine {
         let now = clock.nowMillis()
         let handoff = try await store.read { try Self.openHandoff(uid, in: $0) }
         let party = try party(handoff.party)
-        try await checkConfirmation(confirmation, party: party, now: now)
+        switch confirmation {
+        case .badge, .pin: try await checkConfirmation(confirmation, party: party, now: now)
+        case .station:
+            guard handoff.direction == .inbound, handoff.manifestDigest != nil else { throw EngineError.notStationHandoff(uid) }
+        case .receiver:
+            guard handoff.direction == .outbound, handoff.manifestDigest != nil else { throw EngineError.notStationHandoff(uid) }
+        }
         let actor = caller.actor
         let staff = caller.staff ?? caller.client
         let station = ReceiptBody.Station(id: settings.stationID, name: settings.stationName)
@@ -368,6 +381,22 @@ extension StationEngine {
                     case .expected, .scanned, .bagged: nil
                     }
                 if let kind { try tx.insertDiscrepancy(handoffID: handoff.id, lineID: line.id, kind: kind, at: now) }
+            }
+            // What the receiving station reports missing or damaged of what was loaded is a discrepancy here too.
+            if case .receiver(let theirs, let document) = confirmation {
+                let reported = Dictionary(theirs.lines.map { ($0.tracking, $0.status) }, uniquingKeysWith: { first, _ in first })
+                for line in lines where [.scanned, .extra].contains(line.status) {
+                    let kind: DiscrepancyKind? =
+                        switch reported[line.tracking] {
+                        case "missing"?, nil: .missing
+                        case "damaged"?: .damaged
+                        default: nil
+                        }
+                    if let kind { try tx.insertDiscrepancy(handoffID: handoff.id, lineID: line.id, kind: kind, at: now) }
+                }
+                try tx.insertHandoffDocument(
+                    handoffID: handoff.id, role: .receiptReceived, seq: nil, digest: document.digest, station: theirs.station.id, at: now,
+                    document: String(decoding: try JSONEncoder.receipt.encode(document), as: UTF8.self))
             }
             if handoff.direction == .outbound && handoff.kind == .return {
                 for line in lines where line.status == .scanned || line.status == .extra {
@@ -403,7 +432,7 @@ extension StationEngine {
                         tracking: line.tracking, courier: line.courier, bag: line.bag, status: line.status.rawValue,
                         expected: line.expected,
                         note: line.note, photo: line.photo, manifestLine: line.manifestLine)
-                })
+                }, manifestDigest: handoff.manifestDigest)
             let receipt = try Receipts.sign(body, with: try Curve25519.Signing.PrivateKey(rawRepresentation: keyData))
             let document = String(decoding: try JSONEncoder.receipt.encode(receipt), as: UTF8.self)
             try tx.closeHandoff(
@@ -443,6 +472,9 @@ extension StationEngine {
                 if let lockedUntil { throw EngineError.lockedOut(until: lockedUntil) }
                 throw EngineError.confirmationFailed(attemptsLeft: settings.pinAttempts - failures)
             }
+        case .station, .receiver:
+            // Signed handoffs between stations are confirmed by documents, checked where they are imported.
+            break
         }
     }
 
@@ -519,6 +551,8 @@ extension StationEngine.Confirmation {
         switch self {
         case .badge: "badge"
         case .pin: "pin"
+        case .station: "station"
+        case .receiver: "receiver"
         }
     }
 }

@@ -3,6 +3,7 @@ import ParcelDomain
 import ParcelStore
 import StationEngine
 import StationProtocol
+import StationReceipts
 import StrictJSON
 
 /// Maps domain and store values to wire DTOs, and every internal error to the closed error vocabulary.
@@ -95,6 +96,14 @@ enum WireMapping {
     /// A stored receipt document as its wire object (nil if the text is not one).
     static func receipt(_ document: String?) -> ReceiptDTO? {
         document.flatMap { try? StrictJSONDecoder.ownOutput.decode(ReceiptDTO.self, from: Data($0.utf8)) }
+    }
+
+    static func document(_ signed: SignedReceipt) -> ReceiptDTO {
+        ReceiptDTO(body: signed.body, digest: signed.digest, signature: signed.signature, publicKey: signed.publicKey)
+    }
+
+    static func signed(_ document: ReceiptDTO) -> SignedReceipt {
+        SignedReceipt(body: document.body, digest: document.digest, signature: document.signature, publicKey: document.publicKey)
     }
 
     static func handoffDetail(_ detail: StationEngine.HandoffDetail) -> HandoffResult {

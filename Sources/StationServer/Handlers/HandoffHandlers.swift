@@ -32,9 +32,34 @@ extension HandlerTable {
 
         on(Method.closeHandoff) { params, context in
             // Validation left exactly one of the two, not empty.
-            let confirmation: StationEngine.Confirmation = params.badge.map { .badge($0) } ?? .pin(params.pin ?? "")
+            let confirmation: StationEngine.Confirmation =
+                params.signed == true ? .station : params.badge.map { .badge($0) } ?? .pin(params.pin ?? "")
             _ = try await context.engine.closeHandoff(params.handoff, confirmation: confirmation, by: context.caller(staff: params.staff))
             return WireMapping.handoffDetail(try await context.engine.handoff(params.handoff))
+        }
+
+        on(Method.exportSignedManifest) { params, context in
+            let document = try await context.engine.exportManifest(handoff: params.handoff, by: context.caller(staff: nil))
+            return SignedDocumentResult(document: WireMapping.document(document))
+        }
+
+        on(Method.importSignedManifest) { params, context in
+            let detail = try await context.engine.importSignedManifest(
+                WireMapping.signed(params.document), counter: params.counter, by: context.caller(staff: params.staff))
+            return WireMapping.handoffDetail(detail)
+        }
+
+        on(Method.importReceipt) { params, context in
+            let (handoff, _) = try await context.engine.importReceipt(WireMapping.signed(params.document), by: context.caller(staff: params.staff))
+            return WireMapping.handoffDetail(try await context.engine.handoff(handoff.uid))
+        }
+
+        on(Method.handoffDocuments) { params, context in
+            HandoffDocumentsResult(
+                documents: try await context.engine.handoffDocuments(params.handoff).map {
+                    HandoffDocumentDTO(
+                        role: $0.role, station: $0.station, at: WireMapping.timestamp($0.at), document: WireMapping.document($0.document))
+                })
         }
 
         on(Method.getHandoff) { params, context in
