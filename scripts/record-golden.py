@@ -9,7 +9,13 @@ missing or does not round-trip, so a new method needs its pair here. Run after `
 
 Times, ids and digests come from this run; review the diff before committing it.
 """
-import argparse, base64, json, os, socket, subprocess, sys, tempfile, time
+import argparse, base64, hashlib, json, os, socket, subprocess, sys, tempfile, time
+
+# Signed handoffs need a second station's key: 王家村's, fixed here (PyPI `cryptography`).
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+WANG_KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+WANG_PUBLIC = "A6EHv/POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbg="
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "Tests/StationProtocolTests/Golden/methods")
@@ -20,7 +26,7 @@ CONFIG = {
     "shelves": [{"id": 3, "layers": 4, "layerCapacity": 200}],
     "handoffs": {"parties": [{"id": "zto-wang", "name": "王师傅", "company": "ZTO", "badge": "BADGE-ZTO-0042", "pin": "4826"}]},
     "chain": {"stations": [{"id": "441581-wangjiacun", "name": "王家村服务站", "tier": "village",
-                            "publicKey": "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=", "villages": ["王家村"], "sortCodes": ["571-04"]}]},
+                            "publicKey": WANG_PUBLIC, "villages": ["王家村"], "sortCodes": ["571-04"]}]},
 }
 
 
@@ -147,6 +153,42 @@ def main():
         call("Relay.Send", {"tracking": "JT5000112233445", "to": "王家村", "reason": "错分到本站", "staff": "王芳"})
         call("Relay.Bins", {})
         call("Relay.PullBack", {"tracking": "JT5000112233445", "reason": "收件人在本村", "staff": "王芳"})
+
+        # A signed manifest from 王家村 (its lines in one bag), taken in and closed here with a signed receipt.
+        def signed(body):
+            text = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+            digest = hashlib.sha256(text.encode()).hexdigest()
+            signature = base64.b64encode(WANG_KEY.sign(bytes.fromhex(digest))).decode()
+            return {"body": text, "digest": digest, "signature": signature, "publicKey": WANG_PUBLIC}
+        wang = {"id": "441581-wangjiacun", "name": "王家村服务站"}
+        here = {"id": "441581-lijiacun", "name": "李家村服务站"}
+        bag = "00106141411234567934"
+        manifest = signed({
+            "format": "parcel-station-manifest/1", "from": wang, "to": here, "seq": 1, "handoff": "01a31000-0000-7000-8000-000000000001",
+            "kind": "transfer", "createdAt": "2026-12-04T08:00:00.000Z", "staff": "王村长",
+            "lines": [{"tracking": t, "courier": "ZTO", "bag": bag, "destination": here["id"], "line": i + 1}
+                      for i, t in enumerate(["75100000000021", "75100000000022"])],
+            "bags": [{"id": bag, "lines": 2}]})
+        inbound = call("Handoff.ImportSigned", {"document": manifest, "counter": "A", "staff": "王芳"})["handoff"]["id"]
+        call("Handoff.Scan", {"handoff": inbound, "text": bag}, keep=False)
+        call("Handoff.Scan", {"handoff": inbound, "text": "75100000000021"}, keep=False)
+        call("Handoff.Close", {"handoff": inbound, "signed": True, "staff": "王芳"}, keep=False)
+        call("Handoff.Documents", {"handoff": inbound})
+        # A parcel for 王家村 leaves on a transfer whose manifest this station signs; 王家村's receipt closes it.
+        call("Parcel.Intake", {"tracking": "JT5000112233452", "destination": "王家村", "staff": "王芳"}, keep=False)
+        outbound = call("Handoff.Open", {"direction": "outbound", "kind": "transfer", "party": "zto-wang", "node": wang["id"],
+                                         "nodeTier": "village"}, keep=False)["handoff"]["id"]
+        call("Handoff.Scan", {"handoff": outbound, "text": "JT5000112233452"}, keep=False)
+        sent = call("Handoff.SignManifest", {"handoff": outbound})["document"]
+        receipt = signed({
+            "format": "parcel-station-receipt/1", "station": wang, "seq": 1, "handoff": "01a31000-0000-7000-8000-000000000002",
+            "direction": "inbound", "kind": "transfer", "party": {"id": here["id"], "name": here["name"]}, "node": here["id"],
+            "nodeTier": "village", "openedAt": "2026-12-04T09:00:00.000Z", "closedAt": "2026-12-04T09:30:00.000Z",
+            "confirmedBy": "station", "staff": "王村长",
+            "counts": {"scanned": 1, "missing": 0, "extra": 0, "damaged": 0, "misrouted": 0, "expected": 1, "total": 1},
+            "lines": [{"tracking": "JT5000112233452", "status": "scanned", "expected": True, "manifestLine": 1}],
+            "manifestDigest": sent["digest"]})
+        call("Handoff.ImportReceipt", {"document": receipt, "staff": "王芳"})
         call("Outgoing.Accept", {"waybill": "SF1000000000017", "courier": "SF", "destination": "广州", "weightGrams": 1200, "feeFen": 1200,
                                  "senderTail": "0014", "idChecked": True, "staff": "王芳"})
         call("Outgoing.List", {"open": True, "limit": 20})

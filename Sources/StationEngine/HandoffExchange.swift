@@ -1,6 +1,6 @@
 import Crypto
-import Logging
 public import Foundation
+import Logging
 public import ParcelDomain
 public import ParcelStore
 public import StationReceipts
@@ -36,13 +36,16 @@ extension StationEngine {
         let document = try await store.write { tx -> SignedReceipt in
             let handoff = try Self.openHandoff(uid, in: tx)
             let loaded = try tx.lines(handoffID: handoff.id).filter { [.scanned, .extra, .damaged].contains($0.status) }
-            guard !loaded.isEmpty else { throw EngineError.invalidParameter(name: "handoff", reason: "nothing is loaded yet: scan the parcels first") }
+            guard !loaded.isEmpty else {
+                throw EngineError.invalidParameter(name: "handoff", reason: "nothing is loaded yet: scan the parcels first")
+            }
             var lines: [ManifestBody.Line] = []
             for (index, line) in loaded.enumerated() {
                 let parcel = try line.parcelID.flatMap { try tx.parcel(id: $0) } ?? tx.activeParcel(tracking: line.tracking)
                 lines.append(
                     ManifestBody.Line(
-                        tracking: line.tracking, courier: line.courier, bag: line.bag, destination: parcel?.relayTo ?? line.destination ?? peer.id,
+                        tracking: line.tracking, courier: line.courier, bag: line.bag,
+                        destination: parcel?.relayTo ?? line.destination ?? peer.id,
                         phoneTail: parcel?.phoneTail, line: index + 1))
             }
             let previous = try tx.lastSentManifest()
@@ -66,7 +69,9 @@ extension StationEngine {
     /// Imports another station's signed manifest as an inbound transfer handoff with its lines, once: the same
     /// manifest again returns the handoff it opened. The signature must be the configured key's of the station it
     /// names as sender, and the manifest must be addressed to this station.
-    public nonisolated func importSignedManifest(_ document: SignedReceipt, counter: String?, by caller: Caller) async throws -> HandoffDetail {
+    public nonisolated func importSignedManifest(_ document: SignedReceipt, counter: String?, by caller: Caller) async throws
+        -> HandoffDetail
+    {
         let sender = try signerOfManifest(document)
         let body: ManifestBody
         do {
@@ -84,7 +89,8 @@ extension StationEngine {
                 destination: line.destination, line: line.line, phoneTail: line.phoneTail)
         }
         let opened = try await openHandoff(
-            .init(direction: .inbound, kind: HandoffKind(rawValue: body.kind) ?? .transfer, party: sender.station.id, node: sender.station.id,
+            .init(
+                direction: .inbound, kind: HandoffKind(rawValue: body.kind) ?? .transfer, party: sender.station.id, node: sender.station.id,
                 nodeTier: sender.station.tier, counter: counter), by: caller)
         let now = clock.nowMillis()
         let text = String(decoding: try JSONEncoder.receipt.encode(document), as: UTF8.self)
@@ -160,7 +166,9 @@ extension StationEngine {
 extension StationEngine {
     /// The signed documents of a handoff between two stations, oldest first, with this station's own receipt
     /// (`receiptSent`) once it closed one on a received manifest.
-    public nonisolated func handoffDocuments(_ uid: String) async throws -> [(role: String, station: String, at: Int64, document: SignedReceipt)] {
+    public nonisolated func handoffDocuments(_ uid: String) async throws -> [(
+        role: String, station: String, at: Int64, document: SignedReceipt
+    )] {
         try await store.read { reader in
             guard let handoff = try reader.handoff(uid: uid) else { throw EngineError.handoffNotFound(uid) }
             var documents = try reader.handoffDocuments(handoffID: handoff.id).compactMap { record in

@@ -63,7 +63,7 @@ import Testing
                 "Label.Decode", "Handoff.Open", "Handoff.Import", "Handoff.Scan", "Handoff.Close", "Discrepancy.Resolve",
                 "Stocktake.Start", "Stocktake.Scan", "Stocktake.Close", "Complaint.Record", "Complaint.Resolve", "Outgoing.Accept",
                 "Backup.Now", "Pickup.AttachProof", "Privacy.Purge", "Problem.Open", "Problem.OpenMissing", "Problem.Resolve",
-                "Relay.Send", "Relay.PullBack",
+                "Relay.Send", "Relay.PullBack", "Handoff.SignManifest", "Handoff.ImportSigned", "Handoff.ImportReceipt",
             ])
     }
 

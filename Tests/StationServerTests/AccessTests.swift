@@ -95,7 +95,10 @@ import Testing
         for (line, message) in [
             (#"{"id":"l1","method":"Handoff.List","params":{"limit":0}}"#, "limit: between 1 and 1000"),
             (#"{"id":"l1","method":"Complaint.List","params":{"limit":5000}}"#, "limit: between 1 and 1000"),
-            (#"{"id":"l1","method":"Handoff.Close","params":{"handoff":"x","badge":"B","pin":"1"}}"#, "give exactly one of badge or pin"),
+            (
+                #"{"id":"l1","method":"Handoff.Close","params":{"handoff":"x","badge":"B","pin":"1"}}"#,
+                "give exactly one of badge, pin or signed"
+            ),
             (#"{"id":"l1","method":"Complaint.Record","params":{"text":"t"}}"#, "give exactly one of tracking or handoff"),
             (#"{"id":"l1","method":"Label.Decode","params":{"path":"relative.jpg"}}"#, "path: an absolute path"),
             (

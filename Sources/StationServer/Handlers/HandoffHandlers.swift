@@ -50,7 +50,8 @@ extension HandlerTable {
         }
 
         on(Method.importReceipt) { params, context in
-            let (handoff, _) = try await context.engine.importReceipt(WireMapping.signed(params.document), by: context.caller(staff: params.staff))
+            let (handoff, _) = try await context.engine.importReceipt(
+                WireMapping.signed(params.document), by: context.caller(staff: params.staff))
             return WireMapping.handoffDetail(try await context.engine.handoff(handoff.uid))
         }
 
