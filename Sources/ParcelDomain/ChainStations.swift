@@ -46,11 +46,16 @@ public struct RelayRoutes: Sendable, Equatable {
     public let stationID: String
     public let stationName: String
     public let downstream: [ChainStation]
+    /// The places this station serves itself (a village station's own village): they route here.
+    public let own: ChainStation
 
-    public init(stationID: String, stationName: String = "", stations: [ChainStation]) {
+    public init(
+        stationID: String, stationName: String = "", stations: [ChainStation], ownVillages: [String] = [], ownSortCodes: [String] = []
+    ) {
         self.stationID = stationID
         self.stationName = stationName
         self.downstream = stations.filter(\.isDownstream)
+        self.own = ChainStation(id: stationID, name: stationName, tier: .village, villages: ownVillages, sortCodes: ownSortCodes)
     }
 
     /// The downstream station with this id.
@@ -65,9 +70,11 @@ public struct RelayRoutes: Sendable, Equatable {
         if let station = downstream.first(where: { Self.normalise($0.id) == text || Self.normalise($0.name) == text }) {
             return .relay(station)
         }
+        // A downstream station's place is inside this station's own (a village in the township's addresses), so a
+        // downstream match wins; this station's own places count only when no downstream station matches.
         func best(_ score: (ChainStation) -> Int) -> Route? {
             let scored = downstream.map { ($0, score($0)) }.filter { $0.1 > 0 }
-            guard let top = scored.map(\.1).max() else { return nil }
+            guard let top = scored.map(\.1).max() else { return score(own) > 0 ? .here : nil }
             let winners = scored.filter { $0.1 == top }
             return winners.count == 1 ? .relay(winners[0].0) : .unknown
         }

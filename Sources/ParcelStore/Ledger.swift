@@ -11,7 +11,7 @@ public class LedgerReader {
 
     static let parcelColumns = """
         id, tracking, raw_scan, courier, candidates, state, shelf, layer, seq, phone_tail, phone_hash IS NOT NULL AS has_hash,
-        received_at, shelved_at, updated_at, released_at, pickup_id, notices, relay_to
+        received_at, shelved_at, updated_at, released_at, pickup_id, notices, relay_to, destination
         """
 
     /// The open stay of `tracking`, if the parcel is still at the station.
@@ -262,7 +262,7 @@ public class LedgerReader {
             candidates: candidates, state: state, pickupCode: code, phoneTail: row["phone_tail"],
             hasPhoneHash: row["has_hash"], receivedAt: row["received_at"], shelvedAt: row["shelved_at"],
             updatedAt: row["updated_at"], releasedAt: row["released_at"], pickupID: row["pickup_id"], notices: row["notices"],
-            relayTo: row["relay_to"])
+            relayTo: row["relay_to"], destination: row["destination"])
     }
 
     static func decodeCandidates(_ json: String) -> [CourierCandidate] {
@@ -413,21 +413,29 @@ public final class LedgerTransaction: LedgerReader {
             id: parcel.id, tracking: parcel.tracking, rawScan: parcel.rawScan, courier: parcel.courier, candidates: parcel.candidates,
             state: parcel.state, pickupCode: parcel.pickupCode, phoneTail: tail, hasPhoneHash: hash != nil,
             receivedAt: parcel.receivedAt, shelvedAt: parcel.shelvedAt, updatedAt: parcel.updatedAt, releasedAt: parcel.releasedAt,
-            pickupID: parcel.pickupID, notices: parcel.notices, relayTo: parcel.relayTo)
+            pickupID: parcel.pickupID, notices: parcel.notices, relayTo: parcel.relayTo,
+            destination: parcel.destination)
         return try record(.setPhone, to: withPhone, next: next, at: at, actor: actor, slot: nil, pickupID: nil, details: details)
     }
 
     /// Puts a parcel into the relay bin of downstream station `station` (`relay`): in transit, without a pickup
     /// code; the event names the station.
     @discardableResult
+    /// `destination`: where the parcel is going in the end, as its label or manifest says (a village, a sort code),
+    /// which the manifest to that station carries on.
     public func relay(
-        _ parcel: ParcelRecord, to station: String, at: Int64, actor: String, details: [String: String] = [:]
+        _ parcel: ParcelRecord, to station: String, destination: String? = nil, at: Int64, actor: String, details: [String: String] = [:]
     ) throws -> ParcelRecord {
         let next = try ParcelLifecycle.apply(.relay, to: parcel.state)
         var details = details
         details["to"] = station
-        return try record(
+        var relayed = try record(
             .relay, to: parcel, next: next, at: at, actor: actor, slot: nil, pickupID: nil, details: details, relayTo: station)
+        if let destination {
+            try db.cachedStatement(sql: "UPDATE parcel SET destination = ? WHERE id = ?").execute(arguments: [destination, parcel.id])
+            relayed.destination = destination
+        }
+        return relayed
     }
 
     /// Writes a transition decided by the caller: the row, the layer memory and the event.
@@ -451,7 +459,7 @@ public final class LedgerTransaction: LedgerReader {
             // ended (a proof, a problem noted after pickup) keeps the time it ended.
             releasedAt: next.isFinal ? parcel.releasedAt ?? at : nil,
             pickupID: action == .undoPickup ? nil : pickupID ?? parcel.pickupID,
-            notices: parcel.notices + (action == .notify ? 1 : 0), relayTo: relayTarget)
+            notices: parcel.notices + (action == .notify ? 1 : 0), relayTo: relayTarget, destination: parcel.destination)
         // One statement writes every mutable column from `updated`, so the returned record is what is stored.
         try db.cachedStatement(
             sql: """

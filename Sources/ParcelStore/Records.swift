@@ -29,6 +29,8 @@ public struct ParcelRecord: Sendable, Equatable {
     public let notices: Int
     /// In transit: the id of the downstream station whose relay bin holds it.
     public var relayTo: String? = nil
+    /// Where it goes in the end when its label or manifest said (a village, a sort code): carried on to that station.
+    public var destination: String? = nil
 }
 
 /// What intake writes for a new parcel.

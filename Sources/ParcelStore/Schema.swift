@@ -494,6 +494,7 @@ enum Schema {
                     -- The signed manifest a station-to-station handoff stands on (sent or received).
                     ALTER TABLE handoff ADD COLUMN manifest_digest TEXT;
                     ALTER TABLE parcel ADD COLUMN relay_to TEXT CHECK (relay_to IS NULL OR length(relay_to) BETWEEN 1 AND 64);
+                    ALTER TABLE parcel ADD COLUMN destination TEXT CHECK (destination IS NULL OR length(destination) BETWEEN 1 AND 64);
                     -- The relay bins: what waits for each downstream station, oldest first.
                     CREATE INDEX parcel_in_transit ON parcel(relay_to, received_at) WHERE state = 'inTransit';
                     """)

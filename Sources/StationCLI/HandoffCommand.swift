@@ -17,8 +17,16 @@ struct Handoff: ParsableCommand {
               parcelctl handoff close HANDOFF --pin 4826          (or --badge TEXT)
               parcelctl handoff show HANDOFF
               parcelctl handoff list [--open]
+            Between two parcel-stations (chain.stations), signed by both:
+              parcelctl handoff sign HANDOFF -o manifest.json          (sender: sign what was loaded; `receipt sheet` prints it as QR)
+              parcelctl handoff import-signed manifest.json            (receiver: open the inbound handoff from it)
+              parcelctl handoff close HANDOFF --signed -o receipt.json (receiver: sign the receipt that goes back)
+              parcelctl handoff import-receipt receipt.json            (sender: close the outbound handoff with it)
             """,
-        subcommands: [OpenHandoff.self, ImportManifest.self, ScanHandoff.self, CloseHandoff.self, ShowHandoff.self, ListHandoffs.self])
+        subcommands: [
+            OpenHandoff.self, ImportManifest.self, ScanHandoff.self, CloseHandoff.self, ShowHandoff.self, ListHandoffs.self,
+            SignManifest.self, ImportSigned.self, ImportSignedReceipt.self,
+        ])
 
     static func printDetail(_ result: HandoffResult) {
         let handoff = result.handoff
@@ -147,12 +155,14 @@ struct CloseHandoff: ParsableCommand {
     @Argument(help: "The handoff id.") var handoff: String
     @Option(help: "The courier's badge barcode.") var badge: String?
     @Option(help: "The courier's PIN.") var pin: String?
+    @Flag(help: "A handoff opened from another station's signed manifest: closed by this station, its receipt signed here.")
+    var signed = false
     @Option(help: "Your name.") var staff: String?
-    @Option(help: "Also write the receipt (JSON) to this file.") var receipt: String?
+    @Option(name: [.customShort("o"), .long], help: "Also write the receipt (JSON) to this file.") var receipt: String?
 
     func run() throws {
         try reporting {
-            let params = HandoffCloseParams(handoff: handoff, badge: badge, pin: pin, staff: staff)
+            let params = HandoffCloseParams(handoff: handoff, badge: badge, pin: pin, signed: signed ? true : nil, staff: staff)
             guard let result = try global.call(Method.closeHandoff, params, as: HandoffResult.self) else { return }
             Handoff.printDetail(result)
             if let path = receipt, let document = result.receipt {
@@ -334,6 +344,69 @@ struct ExportReceipts: ParsableCommand {
             } else {
                 FileHandle.standardOutput.write(data)
             }
+        }
+    }
+}
+
+struct SignManifest: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sign", abstract: "Sign an outbound handoff's manifest for the parcel-station it goes to, and write it to a file.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The handoff id.") var handoff: String
+    @Option(name: .shortAndLong, help: "The signed manifest (JSON) to write.") var output: String
+
+    func run() throws {
+        try reporting {
+            guard
+                let result = try global.call(Method.exportSignedManifest, HandoffRefParams(handoff: handoff), as: SignedDocumentResult.self)
+            else { return }
+            try ReceiptCommand.write(result.document, to: output)
+            print(
+                "signed manifest sha256 \(result.document.digest) written to \(output) (print it as QR: parcelctl receipt sheet \(output) -o sheet.html)"
+            )
+        }
+    }
+}
+
+/// Reads a signed document file (a manifest or a receipt) as the socket takes it.
+func readSignedDocument(_ path: String) throws -> ReceiptDTO {
+    guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read \(path)", code: 66) }
+    guard let document = try? JSONDecoder().decode(ReceiptDTO.self, from: data) else {
+        throw CLIError("\(path) is not a signed parcel-station document (body, digest, signature, publicKey)", code: 65)
+    }
+    return document
+}
+
+struct ImportSigned: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import-signed",
+        abstract: "Open an inbound handoff from another parcel-station's signed manifest (its signature checked).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The signed manifest (JSON, or what `parcelctl receipt from-qr` wrote).") var file: String
+    @Option(help: "The counter whose handoff scanners feed it.") var counter: String?
+    @Option(help: "Your name.") var staff: String?
+
+    func run() throws {
+        try reporting {
+            let params = SignedDocumentParams(document: try readSignedDocument(file), counter: counter, staff: staff)
+            guard let result = try global.call(Method.importSignedManifest, params, as: HandoffResult.self) else { return }
+            Handoff.printDetail(result)
+        }
+    }
+}
+
+struct ImportSignedReceipt: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import-receipt", abstract: "Close an outbound handoff with the receiving station's signed receipt.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The receiving station's signed receipt (JSON).") var file: String
+    @Option(help: "Your name.") var staff: String?
+
+    func run() throws {
+        try reporting {
+            let params = SignedDocumentParams(document: try readSignedDocument(file), staff: staff)
+            guard let result = try global.call(Method.importReceipt, params, as: HandoffResult.self) else { return }
+            Handoff.printDetail(result)
         }
     }
 }

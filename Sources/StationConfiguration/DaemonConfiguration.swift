@@ -12,6 +12,10 @@ package struct DaemonConfiguration: Decodable {
     package struct Station: Decodable {
         package var id: String?
         package var name: String?
+        /// The places this station itself serves (its village names, its sort-code prefixes): a manifest line or
+        /// a label naming one of them is for this station, not misrouted.
+        package var villages: [String]?
+        package var sortCodes: [String]?
     }
     package struct Writers: Decodable {
         package var users: [String]?
@@ -429,6 +433,8 @@ package struct DaemonConfiguration: Decodable {
     package var settings: StationSettings {
         var settings = StationSettings()
         if let id = station?.id { settings.stationID = id }
+        settings.ownVillages = station?.villages ?? []
+        settings.ownSortCodes = station?.sortCodes ?? []
         if let name = station?.name { settings.stationName = name }
         if let shelves, !shelves.isEmpty { settings.shelves = ShelfLayout(shelves: shelves) }
         if let hours = codeCooldownHours { settings.codeCooldownHours = hours }

@@ -206,7 +206,9 @@ extension StationEngine {
                     let new = NewParcel(
                         tracking: tracking, courier: line.courier ?? tracking.likelyCourier, phoneTail: recipient?.tail,
                         phoneHash: recipient?.hash, phoneFull: recipient?.full, at: now)
-                    return try Self.takeInForRelay(new, to: station.id, tx: tx, actor: actor, details: ["handoff": handoff.uid]).parcel
+                    return try Self.takeInForRelay(
+                        new, to: station.id, destination: line.destination, tx: tx, actor: actor, details: ["handoff": handoff.uid]
+                    ).parcel
                 }
                 let bagLines = try tx.lines(handoffID: handoff.id, bag: bagKey)
                 if !bagLines.isEmpty {

@@ -45,7 +45,7 @@ extension StationEngine {
                 lines.append(
                     ManifestBody.Line(
                         tracking: line.tracking, courier: line.courier, bag: line.bag,
-                        destination: parcel?.relayTo ?? line.destination ?? peer.id,
+                        destination: parcel?.destination ?? peer.id,
                         phoneTail: parcel?.phoneTail, line: index + 1))
             }
             let previous = try tx.lastSentManifest()

@@ -33,7 +33,7 @@ extension StationEngine {
         let station = try relayStation(for: destination)
         let parcel = try await changeActiveParcel(scan: scan, reason: reason, by: caller) { tx, parcel, now, actor, details in
             guard parcel.relayTo != station.id else { return parcel }
-            return try tx.relay(parcel, to: station.id, at: now, actor: actor, details: details)
+            return try tx.relay(parcel, to: station.id, destination: destination, at: now, actor: actor, details: details)
         }
         logger.info("relayed", metadata: ["tracking": "\(parcel.tracking)", "to": "\(station.id)"])
         return parcel
@@ -63,12 +63,13 @@ extension StationEngine {
     /// Intake's write for a parcel another station of ours will hand out: a new stay put straight into the relay
     /// bin (intake, then relay), or the active stay when it is already here.
     static func takeInForRelay(
-        _ new: NewParcel, to station: String, tx: LedgerTransaction, actor: String, details: [String: String] = [:]
+        _ new: NewParcel, to station: String, destination: String?, tx: LedgerTransaction, actor: String, details: [String: String] = [:]
     ) throws -> IntakeOutcome {
         if let existing = try tx.activeParcel(tracking: new.tracking.value) {
             return IntakeOutcome(parcel: existing, isRepeat: true)
         }
         let received = try tx.insertParcel(new, actor: actor, details: details)
-        return IntakeOutcome(parcel: try tx.relay(received, to: station, at: new.at, actor: actor, details: details), isRepeat: false)
+        let relayed = try tx.relay(received, to: station, destination: destination, at: new.at, actor: actor, details: details)
+        return IntakeOutcome(parcel: relayed, isRepeat: false)
     }
 }

@@ -114,6 +114,9 @@ public actor StationEngine {
         }
         let tracking = try plausibleTracking(request)
         let destination = request.destination.flatMap { $0.isEmpty ? nil : $0 }
+        if let destination, destination.count > 64 {
+            throw EngineError.invalidParameter(name: "destination", reason: "a village, a sort code or a station (at most 64 characters)")
+        }
         let relay: ChainStation? =
             switch destination.map(route) {
             case .relay(let station)?: station
@@ -131,7 +134,9 @@ public actor StationEngine {
         let allocate = codeAllocation()
         let actor = caller.actor
         var outcome = try await store.write { tx in
-            if let relay { return try Self.takeInForRelay(new, to: relay.id, tx: tx, actor: actor, details: details) }
+            if let relay {
+                return try Self.takeInForRelay(new, to: relay.id, destination: destination, tx: tx, actor: actor, details: details)
+            }
             return try Self.takeIn(new, tx: tx, allocate: allocate, actor: actor, details: details)
         }
         if !outcome.isRepeat { outcome.forced = overridden?.rule }

@@ -45,8 +45,14 @@ public struct StationSettings: Sendable, Equatable {
     /// The other parcel-stations of the chain (县—乡—村) this one trades with: whose signatures it accepts, and
     /// which downstream stations it relays parcels to.
     public var chainStations: [ChainStation] = []
+    /// The places this station itself serves: a destination naming one is for its own shelves.
+    public var ownVillages: [String] = []
+    public var ownSortCodes: [String] = []
     /// Where a destination goes: here, a downstream station's relay bin, or nowhere known.
-    public var relayRoutes: RelayRoutes { RelayRoutes(stationID: stationID, stationName: stationName, stations: chainStations) }
+    public var relayRoutes: RelayRoutes {
+        RelayRoutes(
+            stationID: stationID, stationName: stationName, stations: chainStations, ownVillages: ownVillages, ownSortCodes: ownSortCodes)
+    }
 
     public init(
         stationID: String = "station", stationName: String = "服务站",

@@ -99,6 +99,8 @@ public enum ParcelReplyWriter {
         out.raw(parcel.overdue ? "true" : "false")
         out.raw(",\"notices\":")
         out.integer(Int64(parcel.notices))
+        out.optional("relayTo", parcel.relayTo)
+        out.optional("relayName", parcel.relayName)
         out.raw("}")
     }
 }

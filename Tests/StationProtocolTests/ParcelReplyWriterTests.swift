@@ -22,6 +22,11 @@ import Testing
                     phoneTail: some ? "5678" : nil, receivedAt: "2026-11-22T08:30:00.000Z",
                     shelvedAt: some ? nil : "2026-11-22T08:30:00.000Z",
                     releasedAt: index == 3 ? "2026-11-23T08:30:00.000Z" : nil, overdue: index % 3 == 0, notices: index * 7))
+            // In transit (since 1.8): the relay bin's station and its name.
+            if index % 3 == 1 {
+                parcels[parcels.count - 1].relayTo = text
+                parcels[parcels.count - 1].relayName = "→ " + text
+            }
         }
         return parcels
     }
