@@ -134,6 +134,15 @@ struct ParcelBench: ParsableCommand {
 
     @Flag(
         help:
+            "Measure the township relay instead: intakes and handoff scans taken in transit for a downstream station beside plain ones (target ≤ 1.2×), and a bag label ticking --bag-size parcels (target ≤ 20 ms)."
+    )
+    var relay = false
+
+    @Option(name: .customLong("bag-size"), help: "With --relay: parcels in each bag (default 200).")
+    var bagSize: Int?
+
+    @Flag(
+        help:
             "Measure intake's plausibility check instead: its CPU per scan over a mix of courier numbers and refused scans, against the daemon's CPU per intake in the same run (target ≤ 5 %)."
     )
     var plausibility = false
@@ -390,6 +399,29 @@ struct ParcelBench: ParsableCommand {
                         "  check %.2f µs per scan (TrackingNumber it runs on: %.2f µs)   daemon CPU per intake %.3f ms   share %.2f %%   %@",
                     figures.checkMicros, figures.trackingMicros, figures.intakeCPUMillis, share,
                     share <= 5 ? "PASS (≤ 5 %)" : "FAIL (> 5 %)"))
+            return
+        }
+        if relay {
+            let figures = try RelayBench.run(
+                daemon: daemonPath, root: root, scans: quick ? 200 : 2000, bags: quick ? 3 : 10, bagSize: bagSize ?? 200)
+            print("")
+            print("Summary (relay)")
+            let intakeRatio = figures.relayIntake.p50 / figures.plain.p50
+            let scanRatio = figures.relayScan.p50 / figures.localScan.p50
+            print(
+                String(
+                    format: "  relayed intake ack p50 %.3f ms   plain intake %.3f ms   %.2f×   target ≤ 1.2×   %@", figures.relayIntake.p50,
+                    figures.plain.p50, intakeRatio, intakeRatio <= 1.2 ? "PASS" : "FAIL"))
+            print(
+                String(
+                    format: "  relayed handoff scan ack p50 %.3f ms   shelved handoff scan %.3f ms   %.2f×   target ≤ 1.2×   %@",
+                    figures.relayScan.p50, figures.localScan.p50, scanRatio, scanRatio <= 1.2 ? "PASS" : "FAIL"))
+            print(
+                String(
+                    format:
+                        "  bag label ticking %d parcels in transit ack p50 %.1f ms  max %.1f ms   (own parcels %.1f ms)   target ≤ 20 ms   %@",
+                    figures.bagSize, figures.bagRelay.p50, figures.bagRelay.max, figures.bagLocal.p50,
+                    figures.bagRelay.p50 <= 20 ? "PASS" : "FAIL"))
             return
         }
         if replay {

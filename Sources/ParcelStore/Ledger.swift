@@ -369,6 +369,40 @@ public final class LedgerTransaction: LedgerReader {
             pickupID: nil, notices: 0)
     }
 
+    static let insertInTransitSQL = """
+        INSERT INTO parcel (tracking, raw_scan, courier, candidates, state, phone_tail, phone_hash, phone_full, received_at, updated_at,
+                            relay_to, destination)
+        VALUES (?, ?, ?, ?, 'inTransit', ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    /// Inserts a new stay straight into the relay bin of downstream station `station`: one row write and its two
+    /// events, `intake` and `relay`, as `insertParcel` then `relay` would log them (a bag label takes hundreds at once).
+    public func insertParcel(
+        _ new: NewParcel, relayingTo station: String, destination: String?, actor: String, details: [String: String] = [:]
+    ) throws -> ParcelRecord {
+        let state = try ParcelLifecycle.apply(.relay, to: .received)
+        try db.executeHot(
+            Self.insertInTransitSQL,
+            [
+                .text(new.tracking.value), .text(new.tracking.scan.raw), .text(new.courier), .text(new.candidatesJSON),
+                .text(new.phoneTail), .blob(new.phoneHash), .text(new.phoneFull), .integer(new.at), .integer(new.at), .text(station),
+                .text(destination),
+            ])
+        let id = db.lastInsertedRowID
+        try appendEvent(
+            parcelID: id, tracking: new.tracking.value, kind: .intake, from: nil, to: .received, at: new.at, actor: actor, details: details)
+        var relayDetails = details
+        relayDetails["to"] = station
+        try appendEvent(
+            parcelID: id, tracking: new.tracking.value, kind: .relay, from: .received, to: state, at: new.at, actor: actor,
+            details: relayDetails)
+        return ParcelRecord(
+            id: id, tracking: new.tracking.value, rawScan: new.tracking.scan.raw, courier: new.courier,
+            candidates: new.tracking.candidates, state: state, pickupCode: nil, phoneTail: new.phoneTail,
+            hasPhoneHash: new.phoneHash != nil, receivedAt: new.at, shelvedAt: nil, updatedAt: new.at, releasedAt: nil,
+            pickupID: nil, notices: 0, relayTo: station, destination: destination)
+    }
+
     /// Where the allocator continues on this layer.
     func recordCursor(_ slot: PickupCode) throws {
         try db.executeHot(Self.recordCursorSQL, [.integer(slot.shelf), .integer(slot.layer), .integer(slot.sequence)])

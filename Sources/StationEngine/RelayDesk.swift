@@ -68,8 +68,7 @@ extension StationEngine {
         if let existing = try tx.activeParcel(tracking: new.tracking.value) {
             return IntakeOutcome(parcel: existing, isRepeat: true)
         }
-        let received = try tx.insertParcel(new, actor: actor, details: details)
-        let relayed = try tx.relay(received, to: station, destination: destination, at: new.at, actor: actor, details: details)
+        let relayed = try tx.insertParcel(new, relayingTo: station, destination: destination, actor: actor, details: details)
         return IntakeOutcome(parcel: relayed, isRepeat: false)
     }
 }
