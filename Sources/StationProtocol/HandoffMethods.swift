@@ -49,6 +49,8 @@ public struct HandoffDTO: Codable, Sendable, Equatable {
     public var confirmedBy: String?
     public var receiptSeq: Int64?
     public var receiptDigest: String?
+    /// Between two parcel-stations (since 1.8): the digest of the signed manifest it stands on, sent or received.
+    public var manifestDigest: String?
 
     public init(
         id: String, direction: String, kind: String, party: String, partyName: String, company: String?, node: String?, nodeTier: String?,

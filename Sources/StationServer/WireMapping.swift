@@ -70,12 +70,14 @@ enum WireMapping {
     static let bucketLabels = ["<24h", "1-2d", "2-3d", "3-7d", ">7d"]
 
     static func handoff(_ record: HandoffRecord) -> HandoffDTO {
-        HandoffDTO(
+        var dto = HandoffDTO(
             id: record.uid, direction: record.direction.rawValue, kind: record.kind.rawValue, party: record.party,
             partyName: record.partyName, company: record.company, node: record.node, nodeTier: record.nodeTier?.rawValue,
             vehicle: record.vehicle, counter: record.counter, state: record.isOpen ? "open" : "closed",
             openedAt: timestamp(record.openedAt), openedBy: record.openedBy, closedAt: record.closedAt.map(timestamp),
             confirmedBy: record.confirmedBy, receiptSeq: record.receiptSeq, receiptDigest: record.receiptDigest)
+        dto.manifestDigest = record.manifestDigest
+        return dto
     }
 
     static func line(_ line: HandoffLineRecord) -> HandoffLineDTO {

@@ -75,6 +75,11 @@ enum HandoffPage {
         return """
             <h1>交接</h1>\(notice)
             \(openForm)
+            <form class="noprint" id="signedform" data-upload="/handoffs/import-signed">
+              <h2>站间签名交接</h2><p>导入上级或下级服务站签名的交接单（开始收货）或回执（结束本站的转出交接）：U 盘里的 JSON 文件，或扫描二维码页得到的文件。</p>
+              <input id="manifest" type="file" accept=".json,application/json" required>
+              <button type="submit">导入签名文件</button><div id="manifest-result" role="status"></div>
+            </form>
             <h2>进行中</h2>\(table(open, empty: "没有进行中的交接。"))
             <h2>最近结束</h2>\(table(recent, empty: "还没有结束的交接。"))
             <h2>未处理的差异</h2>\(discrepancyTable(discrepancies.filter { $0.resolution == nil }, session: session, back: "/handoffs"))
@@ -92,6 +97,38 @@ enum HandoffPage {
                 """)
         }
         return "<table><thead><tr><th>对方</th><th>交接</th><th>开始</th><th>状态</th><th>回执</th></tr></thead><tbody>\(rows)</tbody></table>"
+    }
+
+    static func confirmation(_ method: String?) -> String {
+        switch method {
+        case "badge"?: "工牌"
+        case "pin"?: "PIN"
+        case "station"?: "本站签收（对方签名交接单）"
+        case "receiver"?: "对方服务站签名回执"
+        default: method ?? ""
+        }
+    }
+
+    /// Between two parcel-stations: sign the outbound manifest (file and QR sheet), or close an inbound one from a
+    /// signed manifest by signing the receipt here.
+    static func exchangeControls(_ handoff: HandoffDTO, session: ConsoleSession) -> HTML {
+        if handoff.direction == "inbound", handoff.manifestDigest != nil {
+            return """
+                <form class="close" method="post" action="/handoffs/\(handoff.id)/close">\(Layout.csrfField(session))
+                  <h2>对方服务站的签名交接单</h2><p>扫描完毕后由本站确认：短少、破损照实记录，本站签发的回执带回给对方。</p>
+                  <input type="hidden" name="signed" value="1"><button class="primary" type="submit">确认收货并签发回执</button>
+                </form>
+                """
+        }
+        if handoff.direction == "outbound", handoff.kind == "transfer", handoff.node != nil {
+            return """
+                <form class="row noprint" method="post" action="/handoffs/\(handoff.id)/sign">\(Layout.csrfField(session))
+                  <button type="submit">签名交接单（下载文件、打印二维码给对方）</button>
+                  \(handoff.manifestDigest == nil ? "" : "<a href=\"/handoffs/\(handoff.id)/documents\">已签的交接单</a>" as HTML)
+                </form>
+                """
+        }
+        return ""
     }
 
     static func detail(_ result: HandoffResult, session: ConsoleSession) -> HTML {
@@ -113,6 +150,7 @@ enum HandoffPage {
               <div class="reply" role="status"></div>
             </form>
             </div>
+            \(exchangeControls(handoff, session: session))
             <form class="close" method="post" action="/handoffs/\(handoff.id)/close">\(Layout.csrfField(session))
               <h2>对方确认，结束交接</h2>
               <div class="row"><label>对方输入 PIN <input name="pin" type="password" inputmode="numeric" autocomplete="off" maxlength="12"></label>
@@ -122,7 +160,7 @@ enum HandoffPage {
             """
             : """
             <p><a class="button primary" href="/handoffs/\(handoff.id)/receipt">打印回执 #\(handoff.receiptSeq.map { String($0) } ?? "")</a>
-            确认方式：\(handoff.confirmedBy == "badge" ? "工牌" : "PIN")，\(Dates.local(handoff.closedAt))</p>
+            确认方式：\(confirmation(handoff.confirmedBy))，\(Dates.local(handoff.closedAt))\(handoff.manifestDigest == nil ? "" : " · <a href=\"/handoffs/\(handoff.id)/documents\">签名文件</a>" as HTML)</p>
             """
         return """
             <h1>交接：\(handoff.partyName)\(handoff.company.map { "（\($0)）" } ?? "") · \(direction(handoff.direction)) · \(kind(handoff.kind))</h1>

@@ -96,6 +96,17 @@ struct HandoffRoutes {
             let form = try await request.form()
             let pin = form.text("pin")
             let badge = form.text("badge")
+            if form.text("signed") != nil {
+                // Another station's signed manifest: this station confirms and signs the receipt that goes back.
+                switch await console.call(Method.closeHandoff, HandoffCloseParams(handoff: id, signed: true, staff: context.session!.staff))
+                {
+                case .success: return Responses.redirect("/handoffs/\(id)/documents")
+                case .failure(let failure):
+                    return await console.page(
+                        "交接", .handoffs, context, status: .conflict,
+                        Layout.outcome("没有结束交接：" + failure.words, tone: "refused", back: "/handoffs/\(id)"))
+                }
+            }
             guard (pin == nil) != (badge == nil) else {
                 return await console.page(
                     "交接", .handoffs, context, status: .badRequest,
@@ -120,6 +131,7 @@ struct HandoffRoutes {
                 return await console.page("回执", .handoffs, context, status: .notFound, Layout.notice(failure.words, tone: "refused"))
             }
         }
+        ExchangeRoutes(console: console).add(to: router)
         router.post("/discrepancies/{id}/resolve") { request, context in
             guard let id = Int64(try context.parameters.require("id")) else { return Responses.redirect("/handoffs") }
             let form = try await request.form()
