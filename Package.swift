@@ -278,6 +278,7 @@ let package = Package(
             dependencies: [
                 "StationEngine", "ParcelStore", "ParcelDomain", "StationTestSupport", "StationReceipts",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(
