@@ -57,6 +57,10 @@ public enum StationReportDocuments {
         if let problems = report.problems {
             sections.append(problemSection(problems, forced: report.forcedIntakes ?? 0, guessing: report.pickupGuessing))
         }
+        // A township's relay (中转): shown where the station relays at all.
+        if let relay = report.relay, relay.relayed + relay.forwarded + relay.pulledBack > 0 || !relay.bins.isEmpty {
+            sections.append(relaySection(relay, zone: zone))
+        }
         if monthly {
             sections.append(days(report))
         }
@@ -93,6 +97,26 @@ public enum StationReportDocuments {
         return .figures(
             "问题件与核验", rows, valueTitle: "数量",
             notes: ["未处理件数按生成报表时计；强制入库指经员工确认、收下了不像运单号的条码。"])
+    }
+
+    /// The relay: what passed through for downstream stations, and each bin's waiting parcels by age.
+    static func relaySection(_ relay: RelayFiguresDTO, zone: String) -> ReportSection {
+        ReportSection(
+            title: "中转（代下级服务站转运，不计入本站滞留和考核）",
+            columns: [
+                ReportColumn("目的站"), ReportColumn("待转出（件）", alignment: .trailing), ReportColumn("超过 1 天（件）", alignment: .trailing),
+                ReportColumn("最早到站"),
+            ],
+            rows: relay.bins.map {
+                [
+                    .text("\($0.name)（\($0.station)）"), .integer($0.waiting), .integer($0.olderThanADay),
+                    .text(localTime($0.oldestReceivedAt, zone: zone)),
+                ]
+            },
+            totals: [
+                .text("本期放入中转 \(relay.relayed) 件 · 转出 \(relay.forwarded) 件 · 拉回本站 \(relay.pulledBack) 件"),
+                .integer(relay.bins.reduce(0) { $0 + $1.waiting }), .integer(relay.bins.reduce(0) { $0 + $1.olderThanADay }), .text(""),
+            ], emptyText: "中转区为空")
     }
 
     static func days(_ report: StationReportResult) -> ReportSection {

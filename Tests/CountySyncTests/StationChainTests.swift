@@ -142,6 +142,9 @@ import Testing
         let daily = try townshipClient.call(Method.dailyReport.rawValue, DailyReportParams(), as: StationReportResult.self)
         #expect(daily.assessment.inputs.parcelsShelved == 1)
         #expect(daily.relay?.relayed == 4)
+        let printed = try township.parcelctl(["report", "daily"])
+        #expect(printed.stdout.contains("中转"), "\(printed.stdout)")
+        #expect(printed.stdout.contains("王家村服务站（cun-wang）"))
         for tracking in li + [wang] {
             let notices = try townshipClient.call(Method.notices.rawValue, GetParams(tracking: tracking), as: NoticesResult.self)
             #expect(notices.notices.isEmpty, "\(tracking)")
