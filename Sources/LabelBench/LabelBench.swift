@@ -107,7 +107,7 @@ struct LabelBench: ParsableCommand {
                 let expected = String(decoding: image.expected ?? [], as: UTF8.self)
                 let hit = result.symbols.contains { $0.bytes == image.expected ?? [] } ? "HIT " : "miss"
                 print(
-                    "\(hit) \((image.path as NSString).lastPathComponent) expected \(expected.prefix(40)) waybill \(result.waybill.map { "\($0.number) \($0.confirmed ? "confirmed" : "uncertain")" } ?? "-") passes \(result.passLog.map(\.pass.rawValue).joined(separator: ",")) symbols \(result.symbols.map { "\($0.symbology.rawValue):\($0.text.prefix(24))@\($0.passes.map(\.rawValue).joined(separator: "+"))" }.joined(separator: " ")) \(String(format: "%.0f", runs.oursMs.last ?? 0)) ms"
+                    "\(hit) \((image.path as NSString).lastPathComponent) tail \(image.phoneTail ?? "-") read \(result.phoneTail.map { "\($0.status.rawValue):\($0.candidate ?? "-"):\(Int($0.confidence))" } ?? "-") expected \(expected.prefix(40)) waybill \(result.waybill.map { "\($0.number) \($0.confirmed ? "confirmed" : "uncertain")" } ?? "-") passes \(result.passLog.map(\.pass.rawValue).joined(separator: ",")) symbols \(result.symbols.map { "\($0.symbology.rawValue):\($0.text.prefix(24))@\($0.passes.map(\.rawValue).joined(separator: "+"))" }.joined(separator: " ")) \(String(format: "%.0f", runs.oursMs.last ?? 0)) ms"
                 )
             }
         }
