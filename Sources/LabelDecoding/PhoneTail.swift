@@ -46,22 +46,25 @@ struct Sighting: Sendable, Equatable {
 }
 
 /// Finds the recipient block of a Chinese e-waybill from its tracking-number barcode and reads the phone tail in
-/// it. The block's place is taken from the label's layout, in millimetres from the main barcode's centre: a
-/// 100 × 150 mm label has the recipient line (收, name, masked number) ~13–21 mm below that centre and the
-/// sender's line (寄, its own masked number) from ~32 mm; the barcode's module size, ~0.25–0.375 mm, gives the
-/// scale. Only the crop between is read, so the sender's number cannot be taken for the recipient's.
+/// it. The block's place comes from the label's layout, in millimetres from the main barcode's centre: the
+/// printed tracking digits under the bars, then the recipient's line (收, name, masked number) ~13–21 mm below
+/// that centre, their address, and the sender's block from ~32 mm. The barcode gives the rest: the reading sense
+/// (the decoder's orientation), the exact angle (the bars' structure tensor) and the scale (its length in
+/// modules, measured on a profile; a module is taken as 0.30 mm, labels print 0.25–0.375). The band from 4 to 36
+/// estimated mm under the centre is rectified, its light flattened and read by Tesseract; `PhoneTailParser`
+/// decides which number is the recipient's and whether it is sure.
 enum PhoneTailReader {
     /// Estimated X dimension of the main barcode, mm (labels print 0.25–0.375 mm).
     static let assumedModuleMillimetres = 0.30
     /// The crop, in estimated mm from the barcode's centre (x along the bars' reading direction, y down the label).
     static let cropLeft = -62.0
     static let cropRight = 12.0
-    static let cropTop = 6.0
-    static let cropBottom = 23.0
+    static let cropTop = 4.0
+    static let cropBottom = 36.0
     /// Output pixels per estimated mm (~200 dpi: Tesseract's digits come out ~20–28 px tall).
     static let outputPixelsPerMillimetre = 8.0
     /// The lowest per-digit OCR confidence a tail is reported with as confident (tuned on generated sets).
-    static let confidentAbove = 80.0
+    static let confidentAbove = 90.0
 
     /// Reads the tail near the barcode seen at `sightings` (original pixels) in `image`, which is the original
     /// scaled down by `scale`; `text` is the barcode's content (its length gives the module count).
@@ -73,20 +76,27 @@ enum PhoneTailReader {
         guard let ocr else { return .notFound() }
         let modules = Double(codeModules(text))
         // The main barcode's sightings first: its modules are larger than the stub's repeat of the same number.
-        let ranked = sightings.compactMap { coarse -> (Sighting, Double)? in
-            guard let sighting = refined(coarse, image: image, scale: scale),
-                let perModule = measuredPixelsPerModule(image: image, scale: scale, sighting: sighting, modules: modules)
-            else { return nil }
-            return (sighting, perModule)
+        let ranked = sightings.flatMap(instances).prefix(16).compactMap { coarse -> (Sighting, Double)? in
+            refined(coarse, image: image, scale: scale).flatMap { measured(image: image, scale: scale, sighting: $0, modules: modules) }
         }.sorted { $0.1 > $1.1 }
+        // One try per place: the same code re-read by other passes is the same block.
+        var distinct: [(Sighting, Double)] = []
+        for candidate in ranked {
+            let (x, y) = centre(candidate.0)
+            let seen = distinct.contains { other in
+                let (ox, oy) = centre(other.0)
+                return ((x - ox) * (x - ox) + (y - oy) * (y - oy)).squareRoot() < candidate.1 * modules / 4
+            }
+            if !seen { distinct.append(candidate) }
+        }
         var best = PhoneTailRead.notFound()
-        for (sighting, perModule) in ranked.prefix(2) where ContinuousClock.now < deadline {
+        for (sighting, perModule) in distinct.prefix(3) where ContinuousClock.now < deadline {
             guard
                 let crop = recipientCrop(
                     image: image, scale: scale, sighting: sighting, pixelsPerModule: perModule)
             else { continue }
             let lines = ocr.lines(in: crop)
-            let read = PhoneTailParser.choose(lines)
+            let read = PhoneTailParser.choose(lines, tracking: text)
             if let folder = ProcessInfo.processInfo.environment["LABEL_TAIL_DEBUG"] {
                 debugDump(crop, lines: lines, read: read, folder: folder, text: text)
             }
@@ -105,10 +115,17 @@ enum PhoneTailReader {
     static func debugDump(_ crop: GreyImage, lines: [TesseractOCR.Line], read: PhoneTailRead, folder: String, text: String) {
         let stem = folder + "/" + text + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
         let header = Array("P5\n\(crop.width) \(crop.height)\n255\n".utf8)
-        FileManager.default.createFile(atPath: stem + ".pgm", contents: Data(header + crop.pixels))
+        _ = FileManager.default.createFile(atPath: stem + ".pgm", contents: Data(header + crop.pixels))
         let report = lines.map { line in line.text + "  [" + line.glyphs.map { String(Int($0.confidence)) }.joined(separator: ",") + "]" }
             .joined(separator: "\n") + "\n=> \(read.status.rawValue) \(read.candidate ?? "-") \(read.confidence)\n"
-        FileManager.default.createFile(atPath: stem + ".txt", contents: Data(report.utf8))
+        _ = FileManager.default.createFile(atPath: stem + ".txt", contents: Data(report.utf8))
+    }
+
+    static func centre(_ sighting: Sighting) -> (Double, Double) {
+        let count = Double(max(1, sighting.points.count))
+        return (
+            sighting.points.reduce(0.0) { $0 + Double($1.x) } / count, sighting.points.reduce(0.0) { $0 + Double($1.y) } / count
+        )
     }
 
     /// A Code 128 symbol's length in modules: 11 per character (digit pairs share one), start, check and stop.
@@ -124,6 +141,39 @@ enum PhoneTailReader {
         guard let low = projections.min(), let high = projections.max() else { return nil }
         let perModule = (high - low) / modules
         return perModule >= 0.6 ? perModule : nil
+    }
+
+    /// The places in one sighting. zbar merges every place a scan reads the same data into one symbol, so a
+    /// label's main barcode and its stub's repeat come as one point list, each scan line's point at the end where
+    /// its decode finished: points are grouped by nearness (single linkage within a few percent of the frame), so
+    /// a group is one end of one code; `measured` then finds the code's middle from there.
+    static func instances(_ sighting: Sighting) -> [Sighting] {
+        let points = Array(sighting.points.prefix(400))
+        guard points.count > 1 else { return points.isEmpty ? [] : [sighting] }
+        let xs = points.map(\.x)
+        let ys = points.map(\.y)
+        let extent = max((xs.max() ?? 0) - (xs.min() ?? 0), (ys.max() ?? 0) - (ys.min() ?? 0))
+        let reach = max(12, extent / 12)
+        var group = [Int](repeating: -1, count: points.count)
+        var groups: [[PixelPoint]] = []
+        for start in points.indices where group[start] < 0 {
+            group[start] = groups.count
+            var members = [points[start]]
+            var queue = [start]
+            while let current = queue.popLast() {
+                for other in points.indices where group[other] < 0 {
+                    if abs(points[other].x - points[current].x) <= reach && abs(points[other].y - points[current].y) <= reach {
+                        group[other] = groups.count
+                        members.append(points[other])
+                        queue.append(other)
+                    }
+                }
+            }
+            groups.append(members)
+        }
+        return groups.sorted { $0.count > $1.count }.prefix(6).map {
+            Sighting(points: $0, directionX: sighting.directionX, directionY: sighting.directionY)
+        }
     }
 
     /// The sighting with its direction measured on the bars (the structure tensor of the grey gradients around its
@@ -173,10 +223,11 @@ enum PhoneTailReader {
         return Sighting(points: sighting.points, directionX: dx, directionY: dy)
     }
 
-    /// Original pixels per module measured on the image: the bars' extent along a profile through the sighting's
-    /// centre, in its reading direction (edges no further apart than a few modules, where the quiet zone is 10),
-    /// over the code's module count. nil when no code-like run of edges is there.
-    static func measuredPixelsPerModule(image: GreyImage, scale: Double, sighting: Sighting, modules: Double) -> Double? {
+    /// The code measured on the image from a place on it: the bars' extent along a profile through the sighting's
+    /// centre, in its reading direction (edges no further apart than a few modules, where the quiet zone is 10).
+    /// Returns the code's middle (a sighting of that one point) and its original pixels per module (the extent
+    /// over the code's module count); nil when no code-like run of edges is there.
+    static func measured(image: GreyImage, scale: Double, sighting: Sighting, modules: Double) -> (Sighting, Double)? {
         let count = Double(sighting.points.count)
         guard count > 0, modules > 20 else { return nil }
         let centreX = sighting.points.reduce(0.0) { $0 + Double($1.x) } / count / scale
@@ -225,7 +276,11 @@ enum PhoneTailReader {
         var last = middle
         while last < edges.count - 1, edges[last + 1] - edges[last] <= limit { last += 1 }
         let perModule = Double(edges[last] - edges[first]) / modules * scale
-        return perModule >= 0.6 ? perModule : nil
+        guard perModule >= 0.6 else { return nil }
+        // The code's middle, in original pixels: the one point the crop is placed from.
+        let along = Double(edges[first] + edges[last]) / 2 - Double(samples)
+        let codeMiddle = PixelPoint(x: Int(((centreX + along * dx) * scale).rounded()), y: Int(((centreY + along * dy) * scale).rounded()))
+        return (Sighting(points: [codeMiddle], directionX: dx, directionY: dy), perModule)
     }
 
     /// The recipient block rectified (reading direction to the right), at `outputPixelsPerMillimetre`, contrast
@@ -302,7 +357,29 @@ enum PhoneTailParser {
         }
     }
 
-    /// Candidates in one line: four digits right after a run of 2–7 mask glyphs, not followed by a digit.
+    /// Whether line `index` starts right under the tracking number's printed digits (the line under the main
+    /// barcode): less than 4.5 of their heights below them, where the recipient's line is (~2.5) and the sender's,
+    /// 19 mm further down, is not, even when Tesseract drops the lines between.
+    static func underTrackingDigits(_ lines: [TesseractOCR.Line], _ index: Int, tracking: String) -> Bool {
+        let trackingDigits = String(tracking.filter(\.isNumber))
+        guard trackingDigits.count >= 8, index > 0 else { return false }
+        for above in stride(from: index - 1, through: 0, by: -1) {
+            let digitGlyphs = lines[above].glyphs.filter { digit($0.text) != nil }
+            let digits = String(digitGlyphs.compactMap { digit($0.text) })
+            guard digits.count >= 6, trackingDigits.contains(digits) || digits.count >= 8 && trackingDigits.contains(digits.prefix(8)) else {
+                continue
+            }
+            let heights = digitGlyphs.map(\.box.height).sorted()
+            let height = Double(heights[heights.count / 2])
+            let bottom = digitGlyphs.map { $0.box.y + $0.box.height }.max() ?? 0
+            let top = lines[index].glyphs.filter { $0.text != " " }.map(\.box.y).min() ?? 0
+            let gap = Double(top - bottom)
+            return height >= 4 && gap > 0 && gap < 4.5 * height
+        }
+        return false
+    }
+
+    /// Candidates in one line: four digits right after a run of 2–10 mask glyphs, not followed by a digit.
     static func candidates(in line: TesseractOCR.Line) -> [Candidate] {
         let glyphs = line.glyphs.filter { $0.text != " " }
         var found: [Candidate] = []
@@ -318,10 +395,10 @@ enum PhoneTailParser {
             let tailGlyphs = glyphs[end..<min(glyphs.count, end + 4)]
             let digits = tailGlyphs.compactMap { digit($0.text) }
             let followedByDigit = end + 4 < glyphs.count && digit(glyphs[end + 4].text) != nil
-            if (2...7).contains(maskCount), digits.count == 4, !followedByDigit {
+            if (2...10).contains(maskCount), digits.count == 4, !followedByDigit {
                 let prefix = glyphs[max(0, index - 3)..<index].compactMap { digit($0.text) }
-                // Four asterisks come out as 3–7 glyphs (split, merged): the count is no evidence beyond that.
-                let wholeNumber = index >= 3 && prefix.count == 3 && (3...7).contains(maskCount)
+                // Four asterisks come out as 3–9 glyphs (split, merged): the count is no evidence beyond that.
+                let wholeNumber = index >= 3 && prefix.count == 3 && (3...9).contains(maskCount)
                 found.append(
                     Candidate(
                         tail: String(digits), confidence: tailGlyphs.map(\.confidence).min() ?? 0, wholeNumber: wholeNumber))
@@ -333,14 +410,37 @@ enum PhoneTailParser {
 
     /// The tail of the crop's lines: confident only when one candidate tail was read, as a whole masked number,
     /// with every digit above `PhoneTailReader.confidentAbove`.
-    static func choose(_ lines: [TesseractOCR.Line]) -> PhoneTailRead {
-        // The sender's line (寄) holds a masked number too: never a candidate.
-        let all = lines.filter { !$0.text.contains("寄") }.flatMap(candidates(in:))
-        guard let best = all.max(by: { ($0.wholeNumber ? 1 : 0, $0.confidence) < ($1.wholeNumber ? 1 : 0, $1.confidence) }) else {
-            return .notFound()
+    /// The crop runs from just under the barcode past where the sender's block may start, so the lines come in
+    /// the label's order: the recipient's (收 name number), their address, then perhaps the sender's (name
+    /// number, its large 寄 sometimes read as a line of its own). The recipient's number is the first masked
+    /// number read. It is sure only when it is known to be the recipient's (收 read on its own line, or a second,
+    /// different number read below it: the sender's), read as a whole masked number, with every tail digit at or
+    /// above `PhoneTailReader.confidentAbove`. A line with 收 read above the first number means the recipient's
+    /// own number was not read: whatever follows is the sender's, so the tail is uncertain.
+    static func choose(_ lines: [TesseractOCR.Line], tracking: String = "") -> PhoneTailRead {
+        var found: (candidate: Candidate, line: Int)?
+        var secondBelow = false
+        var recipientLineMissed = false
+        for (index, line) in lines.enumerated() {
+            let text = line.text
+            let candidates = candidates(in: line)
+            if found == nil, text.contains("寄") { return .notFound() }
+            if found == nil, let first = candidates.first {
+                found = (first, index)
+            } else if let found, candidates.contains(where: { $0.tail != found.candidate.tail }) {
+                secondBelow = true
+                break
+            } else if found == nil, text.contains("收"), !text.contains("签收") {
+                recipientLineMissed = true
+            }
         }
-        let agree = Set(all.map(\.tail)).count == 1
-        let sure = agree && best.wholeNumber && best.confidence >= PhoneTailReader.confidentAbove
+        guard let (best, index) = found else {
+            return recipientLineMissed
+                ? PhoneTailRead(status: .uncertain, tail: nil, confidence: 0, candidate: nil, milliseconds: 0) : .notFound()
+        }
+        let onRecipientLine = lines[index].text.contains("收") && !lines[index].text.contains("寄")
+        let recipient = !recipientLineMissed && (onRecipientLine || secondBelow || underTrackingDigits(lines, index, tracking: tracking))
+        let sure = recipient && best.wholeNumber && best.confidence >= PhoneTailReader.confidentAbove
         return PhoneTailRead(
             status: sure ? .confident : .uncertain, tail: best.tail, confidence: best.confidence, candidate: best.tail, milliseconds: 0)
     }
