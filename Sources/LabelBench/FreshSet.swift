@@ -78,7 +78,9 @@ enum FreshSet {
         let labelled = images.indices.filter { images[$0].phoneTail != nil }
         guard !labelled.isEmpty else { return }
         print("\n### phone tail (OCR of the recipient block; the generator's recipient_phone_tail)\n")
-        print("| images | tail read right (confident) | wrong tail reported confident | uncertain (left out) | not found | of which the candidate was right | median OCR ms | p95 OCR ms |")
+        print(
+            "| images | tail read right (confident) | wrong tail reported confident | uncertain (left out) | not found | of which the candidate was right | median OCR ms | p95 OCR ms |"
+        )
         print("|---|---|---|---|---|---|---|---|")
         for (title, subset) in [
             ("all", labelled),

@@ -53,7 +53,9 @@ struct LabelBench: ParsableCommand {
         var folder = self.folder ?? ""
         if let seed {
             if self.folder == nil { folder = NSTemporaryDirectory() + "label-bench-seed-\(seed)" }
-            guard let python = Peers.which(generatorPython) ?? (FileManager.default.isExecutableFile(atPath: generatorPython) ? generatorPython : nil)
+            guard
+                let python = Peers.which(generatorPython)
+                    ?? (FileManager.default.isExecutableFile(atPath: generatorPython) ? generatorPython : nil)
             else { throw ValidationError("no \(generatorPython) for the generator") }
             print("generating \(count) labels with seed \(seed) into \(folder)…")
             _ = try FreshSet.generate(python: python, generator: generator, seed: seed, count: count, into: folder)
@@ -257,7 +259,8 @@ struct LabelBench: ParsableCommand {
             guard let reads else { continue }
             tools.append(
                 FreshSet.ToolHits(
-                    name: name, hits: zip(images, reads).map { image, read in read.reads.contains { Self.contains($0, image.expected ?? []) } },
+                    name: name,
+                    hits: zip(images, reads).map { image, read in read.reads.contains { Self.contains($0, image.expected ?? []) } },
                     ms: reads.map(\.milliseconds)))
         }
         FreshSet.breakdown(images, tools)

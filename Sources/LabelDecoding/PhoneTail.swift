@@ -64,7 +64,7 @@ enum PhoneTailReader {
     /// Output pixels per estimated mm (~200 dpi: Tesseract's digits come out ~20–28 px tall).
     static let outputPixelsPerMillimetre = 8.0
     /// The lowest per-digit OCR confidence a tail is reported with as confident (tuned on generated sets).
-    static let confidentAbove = 90.0
+    static let confidentAbove = 95.0
 
     /// Reads the tail near the barcode seen at `sightings` (original pixels) in `image`, which is the original
     /// scaled down by `scale`; `text` is the barcode's content (its length gives the module count).
@@ -116,7 +116,8 @@ enum PhoneTailReader {
         let stem = folder + "/" + text + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
         let header = Array("P5\n\(crop.width) \(crop.height)\n255\n".utf8)
         _ = FileManager.default.createFile(atPath: stem + ".pgm", contents: Data(header + crop.pixels))
-        let report = lines.map { line in line.text + "  [" + line.glyphs.map { String(Int($0.confidence)) }.joined(separator: ",") + "]" }
+        let report =
+            lines.map { line in line.text + "  [" + line.glyphs.map { String(Int($0.confidence)) }.joined(separator: ",") + "]" }
             .joined(separator: "\n") + "\n=> \(read.status.rawValue) \(read.candidate ?? "-") \(read.confidence)\n"
         _ = FileManager.default.createFile(atPath: stem + ".txt", contents: Data(report.utf8))
     }
@@ -261,7 +262,8 @@ enum PhoneTailReader {
         guard strongest > 8 else { return nil }
         var edges: [Int] = []
         for index in 1..<(derivative.count - 1)
-        where derivative[index] >= strongest / 4 && derivative[index] >= derivative[index - 1] && derivative[index] > derivative[index + 1] {
+        where derivative[index] >= strongest / 4 && derivative[index] >= derivative[index - 1] && derivative[index] > derivative[index + 1]
+        {
             edges.append(index)
         }
         guard let middle = edges.indices.min(by: { abs(edges[$0] - samples) < abs(edges[$1] - samples) }) else { return nil }
@@ -366,7 +368,8 @@ enum PhoneTailParser {
         for above in stride(from: index - 1, through: 0, by: -1) {
             let digitGlyphs = lines[above].glyphs.filter { digit($0.text) != nil }
             let digits = String(digitGlyphs.compactMap { digit($0.text) })
-            guard digits.count >= 6, trackingDigits.contains(digits) || digits.count >= 8 && trackingDigits.contains(digits.prefix(8)) else {
+            guard digits.count >= 6, trackingDigits.contains(digits) || digits.count >= 8 && trackingDigits.contains(digits.prefix(8))
+            else {
                 continue
             }
             let heights = digitGlyphs.map(\.box.height).sorted()

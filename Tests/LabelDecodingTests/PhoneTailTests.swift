@@ -99,7 +99,8 @@ struct PhoneTailHostileTests {
     @Test("noise, stripes and blank frames: no tail, bounded time")
     func noise() {
         var generator = SystemRandomNumberGenerator()
-        let noise = GreyImage(width: 1600, height: 1200, pixels: (0..<(1600 * 1200)).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        let noise = GreyImage(
+            width: 1600, height: 1200, pixels: (0..<(1600 * 1200)).map { _ in UInt8.random(in: 0...255, using: &generator) })
         let stripes = GreyImage(width: 1600, height: 1200, pixels: (0..<(1600 * 1200)).map { ($0 % 1600) % 6 < 3 ? 0 : 255 })
         let blank = GreyImage(width: 1600, height: 1200, pixels: [UInt8](repeating: 255, count: 1600 * 1200))
         let around = sighting([(500, 600), (1100, 600), (500, 640), (1100, 640)])
@@ -126,12 +127,15 @@ struct PhoneTailHostileTests {
 
     @Test("the crop Tesseract sees has a fixed size, whatever the frame and the scale")
     func fixedCrop() throws {
-        let huge = GreyImage(width: 6000, height: 4000, pixels: [UInt8](repeating: 230, count: 6000 * 4000))
-        let code = Sighting(points: [PixelPoint(x: 100, y: 2000), PixelPoint(x: 5900, y: 2000)], directionX: 1, directionY: 0)
-        let crop = try #require(PhoneTailReader.recipientCrop(image: huge, scale: 1, sighting: code, pixelsPerModule: 40))
         let expectedWidth = Int((PhoneTailReader.cropRight - PhoneTailReader.cropLeft) * PhoneTailReader.outputPixelsPerMillimetre)
         let expectedHeight = Int((PhoneTailReader.cropBottom - PhoneTailReader.cropTop) * PhoneTailReader.outputPixelsPerMillimetre)
-        #expect(crop.width == expectedWidth && crop.height == expectedHeight)
+        for (width, height, perModule) in [(6000, 4000, 12.0), (640, 480, 1.0), (1280, 720, 3.0)] {
+            let frame = GreyImage(width: width, height: height, pixels: [UInt8](repeating: 230, count: width * height))
+            let code = Sighting(points: [PixelPoint(x: width / 2, y: height / 4)], directionX: 1, directionY: 0)
+            let crop = PhoneTailReader.recipientCrop(image: frame, scale: 1, sighting: code, pixelsPerModule: perModule)
+            #expect(crop?.width == expectedWidth, "\(width)×\(height)")
+            #expect(crop?.height == expectedHeight, "\(width)×\(height)")
+        }
     }
 }
 
