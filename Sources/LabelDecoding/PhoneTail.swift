@@ -95,7 +95,7 @@ enum PhoneTailReader {
                 let crop = recipientCrop(
                     image: image, scale: scale, sighting: sighting, pixelsPerModule: perModule)
             else { continue }
-            let lines = ocr.lines(in: crop)
+            let lines = ocr.lines(in: crop, until: deadline)
             let read = PhoneTailParser.choose(lines, tracking: text)
             if let folder = ProcessInfo.processInfo.environment["LABEL_TAIL_DEBUG"] {
                 debugDump(crop, lines: lines, read: read, folder: folder, text: text)

@@ -67,16 +67,21 @@ final class TesseractOCR: @unchecked Sendable {
         lock.unlock()
     }
 
-    /// Recognises `image` as one block of text lines (page segmentation mode 6).
-    func lines(in image: GreyImage) -> [Line] {
-        guard image.width >= 8, image.height >= 8, let engine = borrow() else { return [] }
+    /// Recognises `image` as one block of text lines (page segmentation mode 6), stopping at `deadline`
+    /// (Tesseract's own monitor: a recognition cut short returns the lines read so far).
+    func lines(in image: GreyImage, until deadline: ContinuousClock.Instant? = nil) -> [Line] {
+        let remaining = deadline.map { Int(($0 - ContinuousClock.now).milliseconds) } ?? Int(Int32.max)
+        guard image.width >= 8, image.height >= 8, remaining > 20, let engine = borrow() else { return [] }
         defer { giveBack(engine) }
         TessBaseAPISetPageSegMode(engine, PSM_SINGLE_BLOCK)
+        guard let monitor = TessMonitorCreate() else { return [] }
+        defer { TessMonitorDelete(monitor) }
+        TessMonitorSetDeadlineMSecs(monitor, Int32(clamping: remaining))
         image.pixels.withUnsafeBufferPointer { buffer in
             TessBaseAPISetImage(engine, buffer.baseAddress, Int32(image.width), Int32(image.height), 1, Int32(image.width))
             // The crop is made at ~8 px per mm, about 200 dpi: said so, Tesseract does not estimate it.
             TessBaseAPISetSourceResolution(engine, 200)
-            _ = TessBaseAPIRecognize(engine, nil)
+            _ = TessBaseAPIRecognize(engine, monitor)
         }
         guard let iterator = TessBaseAPIGetIterator(engine) else { return [] }
         defer { TessResultIteratorDelete(iterator) }
