@@ -348,6 +348,8 @@ enum PhoneTailParser {
         var tail: String
         var confidence: Double
         var wholeNumber: Bool
+        /// Read after a run of 2–9 mask glyphs (without the three digits before it, when those were not read).
+        var masked: Bool
     }
 
     static func digit(_ text: String) -> Character? {
@@ -368,10 +370,9 @@ enum PhoneTailParser {
         for above in stride(from: index - 1, through: 0, by: -1) {
             let digitGlyphs = lines[above].glyphs.filter { digit($0.text) != nil }
             let digits = String(digitGlyphs.compactMap { digit($0.text) })
-            guard digits.count >= 6, trackingDigits.contains(digits) || digits.count >= 8 && trackingDigits.contains(digits.prefix(8))
-            else {
-                continue
-            }
+            // Six digits in a row of the tracking number (a stray glyph read before or after them does not count).
+            let runs = digits.count >= 6 ? (0...(digits.count - 6)).map { Array(digits)[$0..<($0 + 6)] } : []
+            guard runs.contains(where: { trackingDigits.contains(String($0)) }) else { continue }
             let heights = digitGlyphs.map(\.box.height).sorted()
             let height = Double(heights[heights.count / 2])
             let bottom = digitGlyphs.map { $0.box.y + $0.box.height }.max() ?? 0
@@ -404,7 +405,8 @@ enum PhoneTailParser {
                 let wholeNumber = index >= 3 && prefix.count == 3 && (3...9).contains(maskCount)
                 found.append(
                     Candidate(
-                        tail: String(digits), confidence: tailGlyphs.map(\.confidence).min() ?? 0, wholeNumber: wholeNumber))
+                        tail: String(digits), confidence: tailGlyphs.map(\.confidence).min() ?? 0, wholeNumber: wholeNumber,
+                        masked: (2...9).contains(maskCount)))
             }
             index = end
         }
@@ -442,8 +444,12 @@ enum PhoneTailParser {
                 ? PhoneTailRead(status: .uncertain, tail: nil, confidence: 0, candidate: nil, milliseconds: 0) : .notFound()
         }
         let onRecipientLine = lines[index].text.contains("收") && !lines[index].text.contains("寄")
-        let recipient = !recipientLineMissed && (onRecipientLine || secondBelow || underTrackingDigits(lines, index, tracking: tracking))
-        let sure = recipient && best.wholeNumber && best.confidence >= PhoneTailReader.confidentAbove
+        let placed = onRecipientLine || underTrackingDigits(lines, index, tracking: tracking)
+        let recipient = !recipientLineMissed && (placed || secondBelow)
+        // A number whose first three digits were not read is still the recipient's masked number when its line is
+        // placed (收 on it, or right under the tracking digits).
+        let whole = best.wholeNumber || (placed && best.masked)
+        let sure = recipient && whole && best.confidence >= PhoneTailReader.confidentAbove
         return PhoneTailRead(
             status: sure ? .confident : .uncertain, tail: best.tail, confidence: best.confidence, candidate: best.tail, milliseconds: 0)
     }

@@ -184,8 +184,18 @@ struct PhoneTailParserTests {
         #expect(read.tail == "0014")
     }
 
-    @Test("no whole masked number: not confident", arguments: ["收 王伟 ****0014", "收 王伟 159****00145", "收 王伟 15900140014", "收 王伟"])
+    @Test(
+        "no masked number, or one whose line is not placed as the recipient's: not confident",
+        arguments: ["王伟 ****0014", "收 王伟 159****00145", "收 王伟 15900140014", "收 王伟", "收 王伟 159*0014"])
     func partial(_ text: String) {
         #expect(PhoneTailParser.choose([line(text)]).tail == nil)
+    }
+
+    @Test("on a placed line the number's first digits may be unread: the mask and four digits are enough")
+    func placedWithoutPrefix() {
+        #expect(PhoneTailParser.choose([line("收 王伟 ****0014")]).tail == "0014")
+        let under = PhoneTailParser.choose(
+            [line("1 7512 3456 7890 12", top: 0), line("王伟 xx*x0014", top: 60)], tracking: "75123456789012")
+        #expect(under.tail == "0014")
     }
 }
