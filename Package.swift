@@ -128,9 +128,12 @@ let package = Package(
         .systemLibrary(name: "CWebP", pkgConfig: "libwebp", providers: [.apt(["libwebp-dev"])]),
         // ZXing-C++ (libzxing-dev) behind a C shim of our own: only LabelDecoding imports it.
         .target(name: "CZXingShim", linkerSettings: [.linkedLibrary("ZXing")]),
+        // Tesseract's C API (libtesseract-dev, with tesseract-ocr-chi-sim): the recipient's phone tail read from a
+        // label photo. Only LabelDecoding imports it.
+        .systemLibrary(name: "CTesseract", pkgConfig: "tesseract", providers: [.apt(["libtesseract-dev"])]),
         .target(
             name: "LabelDecoding",
-            dependencies: ["ParcelDomain", "StrictJSON", "CZBar", "CTurboJPEG", "CPNG", "CWebP", "CZXingShim"],
+            dependencies: ["ParcelDomain", "StrictJSON", "CZBar", "CTurboJPEG", "CPNG", "CWebP", "CZXingShim", "CTesseract"],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "LabelBench",

@@ -11,6 +11,12 @@ struct CorpusImage {
     let symbology: String
     /// Blackbox source (`zxing-cpp` / `zxing-java`), reported separately since they overlap.
     let source: String
+    /// Labels: the main barcode's pixels per module and the label's rotation in the photo (degrees), from the
+    /// generator's .json.
+    var pixelsPerModule: Double?
+    var rotation: Double?
+    /// Labels: the last 4 digits of the recipient's phone as printed (the generator's `recipient_phone_tail`).
+    var phoneTail: String?
 }
 
 enum CorpusKind: String {
@@ -39,14 +45,20 @@ enum CorpusLoader {
             let stem = folder + "/" + String(name.dropLast(4))
             let expected = try String(contentsOfFile: stem + ".txt", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             var texts: Set<String> = [expected]
+            var image = CorpusImage(
+                path: folder + "/" + name, expected: Array(expected.utf8), labelTexts: [], symbology: "LABEL", source: "labels")
             if let data = FileManager.default.contents(atPath: stem + ".json"),
-                let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-                let symbols = object["symbols"] as? [[String: Any]]
+                let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
             {
-                for symbol in symbols { if let text = symbol["text"] as? String { texts.insert(text) } }
+                for symbol in object["symbols"] as? [[String: Any]] ?? [] { if let text = symbol["text"] as? String { texts.insert(text) } }
+                let camera = object["camera"] as? [String: Any]
+                image.pixelsPerModule = (camera?["ppm_main"] as? NSNumber)?.doubleValue
+                image.rotation = (camera?["rotation_deg"] as? NSNumber)?.doubleValue
+                image.phoneTail = object["recipient_phone_tail"] as? String
             }
             return CorpusImage(
-                path: folder + "/" + name, expected: Array(expected.utf8), labelTexts: texts, symbology: "LABEL", source: "labels")
+                path: image.path, expected: image.expected, labelTexts: texts, symbology: image.symbology, source: image.source,
+                pixelsPerModule: image.pixelsPerModule, rotation: image.rotation, phoneTail: image.phoneTail)
         }
     }
 

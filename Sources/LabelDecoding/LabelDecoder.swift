@@ -17,6 +17,9 @@ public struct LabelDecoder: Sendable {
     /// After a pass reads a tracking number once, scans a resampled crop around it (`DecodePass.confirm`) for
     /// the second read that confirms it, so the cascade can stop there.
     public var confirmsByCrop: Bool
+    /// Reads the recipient's phone tail (OCR of the recipient block, found from the tracking number's barcode)
+    /// when a tracking number was read and time is left.
+    public var readsPhoneTail: Bool
 
     /// Frames whose long side is at least this many pixels get a half-size first pass. Below it a halved code
     /// falls under ~1.5 px per module, which zbar no longer resolves.
@@ -41,12 +44,13 @@ public struct LabelDecoder: Sendable {
 
     public init(
         limits: DecodeLimits = .standard, cascade: [DecodePass] = LabelDecoder.standardCascade, exhaustive: Bool = false,
-        confirmsByCrop: Bool = true
+        confirmsByCrop: Bool = true, readsPhoneTail: Bool = true
     ) {
         self.limits = limits
         self.cascade = cascade
         self.exhaustive = exhaustive
         self.confirmsByCrop = confirmsByCrop
+        self.readsPhoneTail = readsPhoneTail
     }
 
     /// Decodes the image file at `path`; with a `requester`, only if that user may read it themselves.
@@ -102,8 +106,10 @@ public struct LabelDecoder: Sendable {
             for read in raw {
                 let text = Self.text(of: read.bytes)
                 texts.append(text)
+                let sighting = Self.sighting(read, map: map, width: width, height: height)
                 if let index = symbols.firstIndex(where: { $0.symbology == read.symbology && $0.bytes == read.bytes }) {
                     if !symbols[index].passes.contains(pass) { symbols[index].passes.append(pass) }
+                    if let sighting, symbols[index].sightings.count < Self.maxSightings { symbols[index].sightings.append(sighting) }
                     indices.append(index)
                     continue
                 }
@@ -121,7 +127,8 @@ public struct LabelDecoder: Sendable {
                 indices.append(symbols.count)
                 symbols.append(
                     DecodedSymbol(
-                        text: text, bytes: read.bytes, symbology: read.symbology, pass: pass, passes: [pass], points: points, box: box))
+                        text: text, bytes: read.bytes, symbology: read.symbology, pass: pass, passes: [pass], points: points, box: box,
+                        sightings: sighting.map { [$0] } ?? []))
             }
             return (texts, indices)
         }
@@ -210,9 +217,45 @@ public struct LabelDecoder: Sendable {
         if !complete && symbols.isEmpty {
             throw .timeout(milliseconds: Int(limits.timeBudget.milliseconds))
         }
+        let waybill = WaybillRanker.choose(symbols)
+        var phoneTail: PhoneTailRead?
+        if readsPhoneTail {
+            phoneTail = .notFound()
+            // The image the passes already hold: full size, or half on large frames (still ≥ ~6 px per mm there).
+            let held = state.fullImage.map { ($0, 1.0) } ?? state.halfImage.map { ($0, 2.0) }
+            let sightings = symbols.filter { $0.symbology != .qrCode && $0.text == waybill?.number }.flatMap(\.sightings)
+            if let waybill, let (image, scale) = held, !sightings.isEmpty, !budget.expired {
+                phoneTail = PhoneTailReader.read(
+                    image: image, scale: scale, sightings: sightings, text: waybill.number, ocr: TesseractOCR.shared,
+                    until: budget.deadline)
+            }
+        }
         return LabelDecodeResult(
-            format: format, width: width, height: height, symbols: symbols, waybill: WaybillRanker.choose(symbols), passLog: log,
-            complete: complete)
+            format: format, width: width, height: height, symbols: symbols, waybill: waybill, passLog: log,
+            complete: complete, phoneTail: phoneTail)
+    }
+
+    /// Reads of one symbol kept for finding the recipient block (the main barcode, its stub, re-reads).
+    static let maxSightings = 8
+
+    /// A read's location and reading direction in original pixels; nil when the reader gave no direction.
+    static func sighting(
+        _ read: ZBarScanner.RawSymbol, map: (Double, Double) -> (x: Double, y: Double), width: Int, height: Int
+    ) -> Sighting? {
+        guard !read.points.isEmpty, read.direction != (0, 0) else { return nil }
+        let count = Double(read.points.count)
+        let centreX = read.points.reduce(0.0) { $0 + Double($1.x) } / count + 0.5
+        let centreY = read.points.reduce(0.0) { $0 + Double($1.y) } / count + 0.5
+        let from = map(centreX, centreY)
+        let to = map(centreX + 32 * read.direction.x, centreY + 32 * read.direction.y)
+        let length = ((to.x - from.x) * (to.x - from.x) + (to.y - from.y) * (to.y - from.y)).squareRoot()
+        guard length > 0 else { return nil }
+        let points = read.points.map { point -> PixelPoint in
+            let mapped = map(Double(point.x) + 0.5, Double(point.y) + 0.5)
+            return PixelPoint(
+                x: min(width - 1, max(0, Int(mapped.x.rounded(.down)))), y: min(height - 1, max(0, Int(mapped.y.rounded(.down)))))
+        }
+        return Sighting(points: points, directionX: (to.x - from.x) / length, directionY: (to.y - from.y) / length)
     }
 
     /// What the libraries allocate per pixel of the image they scan, charged before each scan: zbar binarises a

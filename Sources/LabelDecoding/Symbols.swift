@@ -81,6 +81,9 @@ public struct DecodedSymbol: Sendable, Equatable {
     public let points: [PixelPoint]
     /// Bounding box of `points`.
     public let box: PixelBox
+    /// Every read's location and reading direction (a label's main barcode and its stub's repeat are both here),
+    /// to find the recipient block from.
+    var sightings: [Sighting] = []
 }
 
 /// The tracking number chosen among the decoded symbols.
@@ -122,4 +125,7 @@ public struct LabelDecodeResult: Sendable, Equatable {
     public let passLog: [PassRecord]
     /// False when the time budget stopped the cascade before it would have ended by itself.
     public let complete: Bool
+    /// The recipient's phone tail read from the label (OCR of the recipient block found from the tracking
+    /// number's barcode); nil when the decoder was not asked to read it.
+    public var phoneTail: PhoneTailRead?
 }

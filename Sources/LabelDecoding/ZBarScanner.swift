@@ -30,6 +30,8 @@ final class ZBarScanner {
         var symbology: Symbology
         var points: [(x: Int, y: Int)]
         var quality: Int
+        /// The direction the symbol reads in (start to stop), a unit vector in the scanned image; (0, 0) unknown.
+        var direction: (x: Double, y: Double) = (0, 0)
     }
 
     /// Scans every `density`-th row and column. A label's 1D codes are hundreds of rows tall on a large
@@ -64,8 +66,19 @@ final class ZBarScanner {
                 }
                 let symbology = Symbology(zbar: zbar_symbol_get_type(current))
                 if symbology == .code39 { bytes = Code39.reported(bytes) }
+                // zbar's coarse orientation: upright reads left to right, "right" top to bottom (image y down).
+                let direction: (x: Double, y: Double) =
+                    switch zbar_symbol_get_orientation(current) {
+                    case ZBAR_ORIENT_UP: (1, 0)
+                    case ZBAR_ORIENT_RIGHT: (0, 1)
+                    case ZBAR_ORIENT_DOWN: (-1, 0)
+                    case ZBAR_ORIENT_LEFT: (0, -1)
+                    default: (0, 0)
+                    }
                 found.append(
-                    RawSymbol(bytes: bytes, symbology: symbology, points: points, quality: Int(zbar_symbol_get_quality(current))))
+                    RawSymbol(
+                        bytes: bytes, symbology: symbology, points: points, quality: Int(zbar_symbol_get_quality(current)),
+                        direction: direction))
                 symbol = zbar_symbol_next(current)
             }
             // Detach the buffer before it goes out of scope.

@@ -60,7 +60,12 @@ enum ZXingReader {
                 bytes = Code39.reported(bytes)
             default: break
             }
-            found.append(ZBarScanner.RawSymbol(bytes: bytes, symbology: symbology, points: points, quality: 1))
+            // Corners in reading order (top-left, top-right, …): the top edge runs along the reading direction.
+            let along = (x: Double(symbol.x.1 - symbol.x.0), y: Double(symbol.y.1 - symbol.y.0))
+            let length = (along.x * along.x + along.y * along.y).squareRoot()
+            let direction = length > 0 ? (x: along.x / length, y: along.y / length) : (x: 0.0, y: 0.0)
+            found.append(
+                ZBarScanner.RawSymbol(bytes: bytes, symbology: symbology, points: points, quality: 1, direction: direction))
         }
         return found
     }

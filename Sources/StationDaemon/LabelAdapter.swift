@@ -2,6 +2,7 @@ import Foundation
 import LabelDecoding
 import ParcelDomain
 import StationEngine
+import StationServer
 
 /// The engine's `LabelReader`, backed by the zbar decoder: at most one decode per core, off the request threads.
 struct ZBarLabelReader: LabelReader {
@@ -22,13 +23,19 @@ struct ZBarLabelReader: LabelReader {
     }
 
     static func reading(_ result: LabelDecodeResult) -> LabelReading {
-        LabelReading(
-            format: result.format.rawValue, width: result.width, height: result.height,
-            symbols: result.symbols.map {
-                .init(
-                    text: $0.text, symbology: $0.symbology.rawValue, pass: $0.pass.rawValue,
-                    box: [$0.box.x, $0.box.y, $0.box.width, $0.box.height])
-            },
+        var symbols: [LabelReading.Symbol] = result.symbols.map {
+            .init(
+                text: $0.text, symbology: $0.symbology.rawValue, pass: $0.pass.rawValue,
+                box: [$0.box.x, $0.box.y, $0.box.width, $0.box.height])
+        }
+        // The phone tail rides among the symbols until LabelReading has a field for it (see `LabelPhoneTail`).
+        if let read = result.phoneTail,
+            let entry = LabelPhoneTail.symbol(tail: read.status == .confident ? read.tail : nil, uncertain: read.status == .uncertain)
+        {
+            symbols.append(entry)
+        }
+        return LabelReading(
+            format: result.format.rawValue, width: result.width, height: result.height, symbols: symbols,
             waybill: result.waybill.map { .init(number: $0.number, courier: $0.courier, confirmed: $0.confirmed, evidence: $0.evidence) })
     }
 }

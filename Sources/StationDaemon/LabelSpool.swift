@@ -5,6 +5,7 @@ import ParcelStore
 import ServiceLifecycle
 import StationConfiguration
 import StationEngine
+import StationServer
 
 /// A watched folder for a document camera (高拍仪): each image written there is decoded and acted on by the
 /// folder's role (intake by default), then moved to `done/` or `failed/` with a `.json` note saying why.
@@ -132,6 +133,8 @@ final class LabelSpool: Service, @unchecked Sendable {
         var note = Note(file: name, at: ISO8601DateFormatter().string(from: Date()), outcome: "failed", message: "")
         do {
             let (reading, outcome) = try await engine.decodeLabel(path: path, act: true, scanner: scanner)
+            // A confident phone tail read from the label becomes the new parcel's (pickup by tail, the notice).
+            await LabelPhoneTail.apply(reading, outcome: outcome, engine: engine, caller: Caller(client: scanner.id))
             note.waybill = reading.waybill?.number
             note.confirmed = reading.waybill?.confirmed
             if let outcome {

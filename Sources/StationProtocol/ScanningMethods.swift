@@ -233,12 +233,23 @@ public struct LabelDecodeResult: Codable, Sendable, Equatable {
     public var waybill: WaybillDTO?
     /// With `act`: what the scan of a confirmed number did; null when nothing was acted on.
     public var scan: ScanOutcomeDTO?
-    public init(format: String, width: Int, height: Int, symbols: [LabelSymbolDTO], waybill: WaybillDTO?, scan: ScanOutcomeDTO?) {
+    /// The recipient's phone tail read from the label (OCR of the recipient block, 收): 4 digits, present only
+    /// when read confidently. With `act`, a confident tail becomes the phone tail of the parcel taken in.
+    public var phoneTail: String?
+    /// True when a phone number was seen in the recipient block but its digits are not sure: `phoneTail` is then
+    /// absent, never a guess; staff type the tail as before. Absent when no number was found.
+    public var phoneTailUncertain: Bool?
+    public init(
+        format: String, width: Int, height: Int, symbols: [LabelSymbolDTO], waybill: WaybillDTO?, scan: ScanOutcomeDTO?,
+        phoneTail: String? = nil, phoneTailUncertain: Bool? = nil
+    ) {
         self.format = format
         self.width = width
         self.height = height
         self.symbols = symbols
         self.waybill = waybill
         self.scan = scan
+        self.phoneTail = phoneTail
+        self.phoneTailUncertain = phoneTailUncertain
     }
 }

@@ -121,13 +121,16 @@ enum WireMapping {
     }
 
     static func label(_ reading: LabelReading, scan: ScanOutcome?, engine: StationEngine) -> LabelDecodeResult {
-        LabelDecodeResult(
+        let tail = LabelPhoneTail.read(reading)
+        return LabelDecodeResult(
             format: reading.format, width: reading.width, height: reading.height,
-            symbols: reading.symbols.map { LabelSymbolDTO(text: $0.text, symbology: $0.symbology, pass: $0.pass, box: $0.box) },
+            symbols: LabelPhoneTail.codes(reading).map {
+                LabelSymbolDTO(text: $0.text, symbology: $0.symbology, pass: $0.pass, box: $0.box)
+            },
             waybill: reading.waybill.map {
                 WaybillDTO(number: $0.number, courier: $0.courier, confirmed: $0.confirmed, evidence: $0.evidence)
             },
-            scan: scan.map { scanOutcome($0, engine: engine) })
+            scan: scan.map { scanOutcome($0, engine: engine) }, phoneTail: tail.tail, phoneTailUncertain: tail.uncertain ? true : nil)
     }
 
     static func stocktakeReport(_ report: StocktakeReport) -> StocktakeReportDTO {

@@ -1,0 +1,514 @@
+import Foundation
+
+/// The recipient's phone tail read from a label photo: the last four digits of the number printed in the
+/// recipient block (收件人), which privacy waybills (隐私面单) print masked, e.g. `159****0014`.
+public struct PhoneTailRead: Sendable, Equatable {
+    public enum Status: String, Sendable, Equatable, Codable {
+        /// Four digits read clearly, once, in the recipient block: `tail` holds them.
+        case confident
+        /// A phone number was seen in the recipient block, but its digits are not sure: `tail` is nil, never a guess.
+        case uncertain
+        /// No recipient phone number was found (no tracking number to find the block by, the block outside the
+        /// frame or unreadable, or OCR not installed).
+        case notFound
+    }
+
+    public let status: Status
+    /// The four digits, only when `status` is `confident`.
+    public let tail: String?
+    /// The lowest OCR confidence (0–100) among the four digits of the best candidate; 0 when none was found.
+    public let confidence: Double
+    /// The best candidate's digits whatever the status: for the benchmark's wrong-tail count and for diagnostics
+    /// only, never acted on or sent.
+    public let candidate: String?
+    /// Time spent on the recipient block (cropping and OCR).
+    public let milliseconds: Double
+
+    public init(status: Status, tail: String?, confidence: Double, candidate: String?, milliseconds: Double) {
+        self.status = status
+        self.tail = status == .confident ? tail : nil
+        self.confidence = confidence
+        self.candidate = candidate
+        self.milliseconds = milliseconds
+    }
+
+    static func notFound(milliseconds: Double = 0) -> PhoneTailRead {
+        PhoneTailRead(status: .notFound, tail: nil, confidence: 0, candidate: nil, milliseconds: milliseconds)
+    }
+}
+
+/// Where a decoder saw a symbol once: its location points and, when known, the direction it reads in (start to
+/// stop), both in original-image pixels.
+struct Sighting: Sendable, Equatable {
+    var points: [PixelPoint]
+    var directionX: Double
+    var directionY: Double
+}
+
+/// Finds the recipient block of a Chinese e-waybill from its tracking-number barcode and reads the phone tail in
+/// it. The block's place comes from the label's layout, in millimetres from the main barcode's centre: the
+/// printed tracking digits under the bars, then the recipient's line (收, name, masked number) ~13–21 mm below
+/// that centre, their address, and the sender's block from ~32 mm. The barcode gives the rest: the reading sense
+/// (the decoder's orientation), the exact angle (the bars' structure tensor) and the scale (its length in
+/// modules, measured on a profile; a module is taken as 0.30 mm, labels print 0.25–0.375). The band from 4 to 36
+/// estimated mm under the centre is rectified, its light flattened and read by Tesseract; `PhoneTailParser`
+/// decides which number is the recipient's and whether it is sure.
+enum PhoneTailReader {
+    /// Estimated X dimension of the main barcode, mm (labels print 0.25–0.375 mm).
+    static let assumedModuleMillimetres = 0.30
+    /// The crop, in estimated mm from the barcode's centre (x along the bars' reading direction, y down the label).
+    static let cropLeft = -62.0
+    static let cropRight = 12.0
+    static let cropTop = 4.0
+    static let cropBottom = 36.0
+    /// Output pixels per estimated mm (~200 dpi: Tesseract's digits come out ~20–28 px tall).
+    static let outputPixelsPerMillimetre = 8.0
+    /// The lowest per-digit OCR confidence a tail is reported with as confident (tuned on generated sets).
+    static let confidentAbove = 95.0
+
+    /// Reads the tail near the barcode seen at `sightings` (original pixels) in `image`, which is the original
+    /// scaled down by `scale`; `text` is the barcode's content (its length gives the module count).
+    static func read(
+        image: GreyImage, scale: Double, sightings: [Sighting], text: String, ocr: TesseractOCR?,
+        until deadline: ContinuousClock.Instant
+    ) -> PhoneTailRead {
+        let started = ContinuousClock.now
+        guard let ocr else { return .notFound() }
+        let modules = Double(codeModules(text))
+        // The main barcode's sightings first: its modules are larger than the stub's repeat of the same number.
+        let ranked = sightings.flatMap(instances).prefix(16).compactMap { coarse -> (Sighting, Double)? in
+            refined(coarse, image: image, scale: scale).flatMap { measured(image: image, scale: scale, sighting: $0, modules: modules) }
+        }.sorted { $0.1 > $1.1 }
+        // One try per place: the same code re-read by other passes is the same block.
+        var distinct: [(Sighting, Double)] = []
+        for candidate in ranked {
+            let (x, y) = centre(candidate.0)
+            let seen = distinct.contains { other in
+                let (ox, oy) = centre(other.0)
+                return ((x - ox) * (x - ox) + (y - oy) * (y - oy)).squareRoot() < candidate.1 * modules / 4
+            }
+            if !seen { distinct.append(candidate) }
+        }
+        var best = PhoneTailRead.notFound()
+        for (sighting, perModule) in distinct.prefix(3) where ContinuousClock.now < deadline {
+            guard
+                let crop = recipientCrop(
+                    image: image, scale: scale, sighting: sighting, pixelsPerModule: perModule)
+            else { continue }
+            let lines = ocr.lines(in: crop, until: deadline)
+            let read = PhoneTailParser.choose(lines, tracking: text)
+            if let folder = ProcessInfo.processInfo.environment["LABEL_TAIL_DEBUG"] {
+                debugDump(crop, lines: lines, read: read, folder: folder, text: text)
+            }
+            if read.status == .confident {
+                best = read
+                break
+            }
+            if read.status == .uncertain, best.status == .notFound { best = read }
+        }
+        return PhoneTailRead(
+            status: best.status, tail: best.tail, confidence: best.confidence, candidate: best.candidate,
+            milliseconds: (ContinuousClock.now - started).milliseconds)
+    }
+
+    /// `LABEL_TAIL_DEBUG=folder`: each crop as PGM and its OCR lines, for tuning.
+    static func debugDump(_ crop: GreyImage, lines: [TesseractOCR.Line], read: PhoneTailRead, folder: String, text: String) {
+        let stem = folder + "/" + text + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        let header = Array("P5\n\(crop.width) \(crop.height)\n255\n".utf8)
+        _ = FileManager.default.createFile(atPath: stem + ".pgm", contents: Data(header + crop.pixels))
+        let report =
+            lines.map { line in line.text + "  [" + line.glyphs.map { String(Int($0.confidence)) }.joined(separator: ",") + "]" }
+            .joined(separator: "\n") + "\n=> \(read.status.rawValue) \(read.candidate ?? "-") \(read.confidence)\n"
+        _ = FileManager.default.createFile(atPath: stem + ".txt", contents: Data(report.utf8))
+    }
+
+    static func centre(_ sighting: Sighting) -> (Double, Double) {
+        let count = Double(max(1, sighting.points.count))
+        return (
+            sighting.points.reduce(0.0) { $0 + Double($1.x) } / count, sighting.points.reduce(0.0) { $0 + Double($1.y) } / count
+        )
+    }
+
+    /// A Code 128 symbol's length in modules: 11 per character (digit pairs share one), start, check and stop.
+    static func codeModules(_ text: String) -> Int {
+        let digits = text.filter(\.isNumber).count
+        return 11 * (text.count - digits + (digits + 1) / 2 + 3) + 2
+    }
+
+    /// Original pixels per module from the sighting's extent along its direction (its points mark both ends of
+    /// the scan lines that read it); nil when that extent is too short to be the whole code.
+    static func pixelsPerModule(_ sighting: Sighting, modules: Double) -> Double? {
+        let projections = sighting.points.map { Double($0.x) * sighting.directionX + Double($0.y) * sighting.directionY }
+        guard let low = projections.min(), let high = projections.max() else { return nil }
+        let perModule = (high - low) / modules
+        return perModule >= 0.6 ? perModule : nil
+    }
+
+    /// The places in one sighting. zbar merges every place a scan reads the same data into one symbol, so a
+    /// label's main barcode and its stub's repeat come as one point list, each scan line's point at the end where
+    /// its decode finished: points are grouped by nearness (single linkage within a few percent of the frame), so
+    /// a group is one end of one code; `measured` then finds the code's middle from there.
+    static func instances(_ sighting: Sighting) -> [Sighting] {
+        let points = Array(sighting.points.prefix(400))
+        guard points.count > 1 else { return points.isEmpty ? [] : [sighting] }
+        let xs = points.map(\.x)
+        let ys = points.map(\.y)
+        let extent = max((xs.max() ?? 0) - (xs.min() ?? 0), (ys.max() ?? 0) - (ys.min() ?? 0))
+        let reach = max(12, extent / 12)
+        var group = [Int](repeating: -1, count: points.count)
+        var groups: [[PixelPoint]] = []
+        for start in points.indices where group[start] < 0 {
+            group[start] = groups.count
+            var members = [points[start]]
+            var queue = [start]
+            while let current = queue.popLast() {
+                for other in points.indices where group[other] < 0 {
+                    if abs(points[other].x - points[current].x) <= reach && abs(points[other].y - points[current].y) <= reach {
+                        group[other] = groups.count
+                        members.append(points[other])
+                        queue.append(other)
+                    }
+                }
+            }
+            groups.append(members)
+        }
+        return groups.sorted { $0.count > $1.count }.prefix(6).map {
+            Sighting(points: $0, directionX: sighting.directionX, directionY: sighting.directionY)
+        }
+    }
+
+    /// The sighting with its direction measured on the bars (the structure tensor of the grey gradients around its
+    /// centre: the bars' normal, to a degree), its sense kept from the decoder's coarse orientation (zbar reports
+    /// only up/right/down/left of the pass's image); nil when the gradients show no clear direction.
+    static func refined(_ sighting: Sighting, image: GreyImage, scale: Double) -> Sighting? {
+        let count = Double(sighting.points.count)
+        guard count > 0 else { return nil }
+        let centreX = sighting.points.reduce(0.0) { $0 + Double($1.x) } / count / scale
+        let centreY = sighting.points.reduce(0.0) { $0 + Double($1.y) } / count / scale
+        var spread = 0.0
+        for point in sighting.points {
+            let x = Double(point.x) / scale - centreX
+            let y = Double(point.y) / scale - centreY
+            spread = max(spread, (x * x + y * y).squareRoot())
+        }
+        let radius = Int(min(300, max(10, spread * 0.4)))
+        let x0 = max(1, Int(centreX) - radius)
+        let x1 = min(image.width - 2, Int(centreX) + radius)
+        let y0 = max(1, Int(centreY) - radius)
+        let y1 = min(image.height - 2, Int(centreY) + radius)
+        guard x1 > x0 + 4, y1 > y0 + 4 else { return nil }
+        let stride = max(1, radius / 60)
+        var (jxx, jyy, jxy) = (0.0, 0.0, 0.0)
+        image.pixels.withUnsafeBufferPointer { src in
+            let w = image.width
+            for y in Swift.stride(from: y0, through: y1, by: stride) {
+                for x in Swift.stride(from: x0, through: x1, by: stride) {
+                    let gx = Double(src[y * w + x + 1]) - Double(src[y * w + x - 1])
+                    let gy = Double(src[(y + 1) * w + x]) - Double(src[(y - 1) * w + x])
+                    jxx += gx * gx
+                    jyy += gy * gy
+                    jxy += gx * gy
+                }
+            }
+        }
+        let trace = jxx + jyy
+        guard trace > 0 else { return nil }
+        // Coherence: 1 for parallel bars, 0 for no preferred direction.
+        let coherence = ((jxx - jyy) * (jxx - jyy) + 4 * jxy * jxy).squareRoot() / trace
+        guard coherence > 0.3 else { return nil }
+        let angle = 0.5 * atan2(2 * jxy, jxx - jyy)
+        var (dx, dy) = (cos(angle), sin(angle))
+        if dx * sighting.directionX + dy * sighting.directionY < 0 { (dx, dy) = (-dx, -dy) }
+        // More than ~50° from the decoder's direction: not the code's bars.
+        guard dx * sighting.directionX + dy * sighting.directionY > 0.6 else { return nil }
+        return Sighting(points: sighting.points, directionX: dx, directionY: dy)
+    }
+
+    /// The code measured on the image from a place on it: the bars' extent along a profile through the sighting's
+    /// centre, in its reading direction (edges no further apart than a few modules, where the quiet zone is 10).
+    /// Returns the code's middle (a sighting of that one point) and its original pixels per module (the extent
+    /// over the code's module count); nil when no code-like run of edges is there.
+    static func measured(image: GreyImage, scale: Double, sighting: Sighting, modules: Double) -> (Sighting, Double)? {
+        let count = Double(sighting.points.count)
+        guard count > 0, modules > 20 else { return nil }
+        let centreX = sighting.points.reduce(0.0) { $0 + Double($1.x) } / count / scale
+        let centreY = sighting.points.reduce(0.0) { $0 + Double($1.y) } / count / scale
+        let (dx, dy) = (sighting.directionX, sighting.directionY)
+        let reach = Double(max(image.width, image.height)) * 0.6
+        let samples = Int(reach)  // one sample per pixel each way
+        var profile = [Double](repeating: -1, count: 2 * samples + 1)
+        image.pixels.withUnsafeBufferPointer { src in
+            for index in 0..<profile.count {
+                let t = Double(index - samples)
+                var sum = 0.0
+                var n = 0
+                for across in -2...2 {
+                    let x = centreX + t * dx - Double(across) * dy
+                    let y = centreY + t * dy + Double(across) * dx
+                    guard x >= 0, y >= 0, x < Double(image.width - 1), y < Double(image.height - 1) else { continue }
+                    sum += Double(src[Int(y) * image.width + Int(x)])
+                    n += 1
+                }
+                if n > 0 { profile[index] = sum / Double(n) }
+            }
+        }
+        // Edges: local maxima of the absolute derivative above a quarter of the strongest near the centre.
+        var derivative = [Double](repeating: 0, count: profile.count)
+        for index in 1..<(profile.count - 1) where profile[index - 1] >= 0 && profile[index + 1] >= 0 {
+            derivative[index] = abs(profile[index + 1] - profile[index - 1])
+        }
+        let near = max(8, samples / 20)
+        let strongest = derivative[max(0, samples - near)...min(profile.count - 1, samples + near)].max() ?? 0
+        guard strongest > 8 else { return nil }
+        var edges: [Int] = []
+        for index in 1..<(derivative.count - 1)
+        where derivative[index] >= strongest / 4 && derivative[index] >= derivative[index - 1] && derivative[index] > derivative[index + 1]
+        {
+            edges.append(index)
+        }
+        guard let middle = edges.indices.min(by: { abs(edges[$0] - samples) < abs(edges[$1] - samples) }) else { return nil }
+        // Typical spacing near the centre: ~1.8 modules for Code 128 (6 edges per 11 modules).
+        let local = edges[max(0, middle - 10)...min(edges.count - 1, middle + 10)]
+        let gaps = zip(local.dropFirst(), local).map { $0 - $1 }.sorted()
+        guard !gaps.isEmpty else { return nil }
+        let typical = Double(gaps[gaps.count / 2])
+        let limit = max(3, Int(typical * 3.6))  // ~6.5 modules: over the widest bar or space (4), under the quiet zone
+        var first = middle
+        while first > 0, edges[first] - edges[first - 1] <= limit { first -= 1 }
+        var last = middle
+        while last < edges.count - 1, edges[last + 1] - edges[last] <= limit { last += 1 }
+        let perModule = Double(edges[last] - edges[first]) / modules * scale
+        guard perModule >= 0.6 else { return nil }
+        // The code's middle, in original pixels: the one point the crop is placed from.
+        let along = Double(edges[first] + edges[last]) / 2 - Double(samples)
+        let codeMiddle = PixelPoint(x: Int(((centreX + along * dx) * scale).rounded()), y: Int(((centreY + along * dy) * scale).rounded()))
+        return (Sighting(points: [codeMiddle], directionX: dx, directionY: dy), perModule)
+    }
+
+    /// The recipient block rectified (reading direction to the right), at `outputPixelsPerMillimetre`, contrast
+    /// stretched; nil when it falls outside the image.
+    static func recipientCrop(image: GreyImage, scale: Double, sighting: Sighting, pixelsPerModule: Double) -> GreyImage? {
+        let count = Double(sighting.points.count)
+        guard count > 0 else { return nil }
+        let centreX = sighting.points.reduce(0.0) { $0 + Double($1.x) } / count / scale
+        let centreY = sighting.points.reduce(0.0) { $0 + Double($1.y) } / count / scale
+        let (dx, dy) = (sighting.directionX, sighting.directionY)
+        // Down the label: the reading direction turned a quarter clockwise (image y grows downwards).
+        let (nx, ny) = (-dy, dx)
+        let sourcePerMillimetre = pixelsPerModule / assumedModuleMillimetres / scale
+        let step = sourcePerMillimetre / outputPixelsPerMillimetre
+        let width = Int((cropRight - cropLeft) * outputPixelsPerMillimetre)
+        let height = Int((cropBottom - cropTop) * outputPixelsPerMillimetre)
+        var out = [UInt8](repeating: 255, count: width * height)
+        var inside = 0
+        image.pixels.withUnsafeBufferPointer { src in
+            let w = image.width
+            let h = image.height
+            for row in 0..<height {
+                let v = cropTop * sourcePerMillimetre + Double(row) * step
+                for column in 0..<width {
+                    let u = cropLeft * sourcePerMillimetre + Double(column) * step
+                    let x = centreX + u * dx + v * nx
+                    let y = centreY + u * dy + v * ny
+                    guard x >= 0, y >= 0, x < Double(w - 1), y < Double(h - 1) else { continue }
+                    let x0 = Int(x)
+                    let y0 = Int(y)
+                    let fx = x - Double(x0)
+                    let fy = y - Double(y0)
+                    let i = y0 * w + x0
+                    let top = Double(src[i]) * (1 - fx) + Double(src[i + 1]) * fx
+                    let bottom = Double(src[i + w]) * (1 - fx) + Double(src[i + w + 1]) * fx
+                    out[row * width + column] = UInt8(top * (1 - fy) + bottom * fy)
+                    inside += 1
+                }
+            }
+        }
+        // Most of the block must be in the frame for its line to be there.
+        guard inside * 2 >= width * height else { return nil }
+        return GreyImage(width: width, height: height, pixels: out).flattened(block: 16)
+    }
+}
+
+/// Picks the recipient's masked phone number out of OCR lines and decides whether its tail is sure.
+enum PhoneTailParser {
+    /// A glyph that may be a printed mask asterisk: chi_sim reads `****` as `*`, `x`, `#`, `s`, `+`, `“`… so any
+    /// one-character glyph that is not a digit counts; the four digits after the run and the three before it
+    /// carry the evidence.
+    static func isMask(_ glyph: TesseractOCR.Glyph) -> Bool {
+        guard glyph.text.count == 1, digit(glyph.text) == nil, glyph.text != " ", let scalar = glyph.text.unicodeScalars.first else {
+            return false
+        }
+        // Not a CJK ideograph: those are the name before the number.
+        return !(0x3400...0x9FFF).contains(scalar.value)
+    }
+
+    /// A candidate in one line: the four digits, their lowest confidence, and whether the number's `1`, operator
+    /// digit and mask were all read before them.
+    struct Candidate: Equatable {
+        var tail: String
+        var confidence: Double
+        var wholeNumber: Bool
+        /// Read after a run of 2–9 mask glyphs (without the three digits before it, when those were not read).
+        var masked: Bool
+    }
+
+    static func digit(_ text: String) -> Character? {
+        guard let scalar = text.unicodeScalars.first, text.unicodeScalars.count == 1 else { return nil }
+        switch scalar.value {
+        case 0x30...0x39: return Character(scalar)
+        case 0xFF10...0xFF19: return Character(Unicode.Scalar(scalar.value - 0xFF10 + 0x30)!)
+        default: return nil
+        }
+    }
+
+    /// Whether line `index` starts right under the tracking number's printed digits (the line under the main
+    /// barcode): less than 4.5 of their heights below them, where the recipient's line is (~2.5) and the sender's,
+    /// 19 mm further down, is not, even when Tesseract drops the lines between.
+    static func underTrackingDigits(_ lines: [TesseractOCR.Line], _ index: Int, tracking: String) -> Bool {
+        let trackingDigits = String(tracking.filter(\.isNumber))
+        guard trackingDigits.count >= 8, index > 0 else { return false }
+        for above in stride(from: index - 1, through: 0, by: -1) {
+            let digitGlyphs = lines[above].glyphs.filter { digit($0.text) != nil }
+            let digits = String(digitGlyphs.compactMap { digit($0.text) })
+            // Six digits in a row of the tracking number (a stray glyph read before or after them does not count).
+            let runs = digits.count >= 6 ? (0...(digits.count - 6)).map { Array(digits)[$0..<($0 + 6)] } : []
+            guard runs.contains(where: { trackingDigits.contains(String($0)) }) else { continue }
+            let heights = digitGlyphs.map(\.box.height).sorted()
+            let height = Double(heights[heights.count / 2])
+            let bottom = digitGlyphs.map { $0.box.y + $0.box.height }.max() ?? 0
+            let top = lines[index].glyphs.filter { $0.text != " " }.map(\.box.y).min() ?? 0
+            let gap = Double(top - bottom)
+            return height >= 4 && gap > 0 && gap < 4.5 * height
+        }
+        return false
+    }
+
+    /// Candidates in one line: four digits right after a run of 2–10 mask glyphs, not followed by a digit.
+    static func candidates(in line: TesseractOCR.Line) -> [Candidate] {
+        let glyphs = line.glyphs.filter { $0.text != " " }
+        var found: [Candidate] = []
+        var index = 0
+        while index < glyphs.count {
+            guard isMask(glyphs[index]) else {
+                index += 1
+                continue
+            }
+            var end = index
+            while end < glyphs.count, isMask(glyphs[end]) { end += 1 }
+            let maskCount = end - index
+            let tailGlyphs = glyphs[end..<min(glyphs.count, end + 4)]
+            let digits = tailGlyphs.compactMap { digit($0.text) }
+            let followedByDigit = end + 4 < glyphs.count && digit(glyphs[end + 4].text) != nil
+            if (2...10).contains(maskCount), digits.count == 4, !followedByDigit {
+                let prefix = glyphs[max(0, index - 3)..<index].compactMap { digit($0.text) }
+                // Four asterisks come out as 3–9 glyphs (split, merged): the count is no evidence beyond that.
+                let wholeNumber = index >= 3 && prefix.count == 3 && (3...9).contains(maskCount)
+                found.append(
+                    Candidate(
+                        tail: String(digits), confidence: tailGlyphs.map(\.confidence).min() ?? 0, wholeNumber: wholeNumber,
+                        masked: (2...9).contains(maskCount)))
+            }
+            index = end
+        }
+        return found
+    }
+
+    /// The tail of the crop's lines: confident only when one candidate tail was read, as a whole masked number,
+    /// with every digit above `PhoneTailReader.confidentAbove`.
+    /// The crop runs from just under the barcode past where the sender's block may start, so the lines come in
+    /// the label's order: the recipient's (收 name number), their address, then perhaps the sender's (name
+    /// number, its large 寄 sometimes read as a line of its own). The recipient's number is the first masked
+    /// number read. It is sure only when it is known to be the recipient's (收 read on its own line, or a second,
+    /// different number read below it: the sender's), read as a whole masked number, with every tail digit at or
+    /// above `PhoneTailReader.confidentAbove`. A line with 收 read above the first number means the recipient's
+    /// own number was not read: whatever follows is the sender's, so the tail is uncertain.
+    static func choose(_ lines: [TesseractOCR.Line], tracking: String = "") -> PhoneTailRead {
+        var found: (candidate: Candidate, line: Int)?
+        var secondBelow = false
+        var recipientLineMissed = false
+        for (index, line) in lines.enumerated() {
+            let text = line.text
+            let candidates = candidates(in: line)
+            if found == nil, text.contains("寄") { return .notFound() }
+            if found == nil, let first = candidates.first {
+                found = (first, index)
+            } else if let found, candidates.contains(where: { $0.tail != found.candidate.tail }) {
+                secondBelow = true
+                break
+            } else if found == nil, text.contains("收"), !text.contains("签收") {
+                recipientLineMissed = true
+            }
+        }
+        guard let (best, index) = found else {
+            return recipientLineMissed
+                ? PhoneTailRead(status: .uncertain, tail: nil, confidence: 0, candidate: nil, milliseconds: 0) : .notFound()
+        }
+        let onRecipientLine = lines[index].text.contains("收") && !lines[index].text.contains("寄")
+        let placed = onRecipientLine || underTrackingDigits(lines, index, tracking: tracking)
+        let recipient = !recipientLineMissed && (placed || secondBelow)
+        // A number whose first three digits were not read is still the recipient's masked number when its line is
+        // placed (收 on it, or right under the tracking digits).
+        let whole = best.wholeNumber || (placed && best.masked)
+        let sure = recipient && whole && best.confidence >= PhoneTailReader.confidentAbove
+        return PhoneTailRead(
+            status: sure ? .confident : .uncertain, tail: best.tail, confidence: best.confidence, candidate: best.tail, milliseconds: 0)
+    }
+}
+
+extension GreyImage {
+    /// Each pixel divided by the paper's white around it (the brightest pixel of the 3 × 3 blocks of `block`
+    /// pixels around its own): uneven light evened out, and a dark ground beside the label turned light, which
+    /// Tesseract's layout analysis would otherwise take for an inverted block and read nothing in.
+    func flattened(block: Int) -> GreyImage {
+        let columns = (width + block - 1) / block
+        let rows = (height + block - 1) / block
+        var brightest = [UInt8](repeating: 0, count: columns * rows)
+        for y in 0..<height {
+            for x in 0..<width {
+                let cell = (y / block) * columns + x / block
+                brightest[cell] = max(brightest[cell], pixels[y * width + x])
+            }
+        }
+        var white = brightest
+        for row in 0..<rows {
+            for column in 0..<columns {
+                var value: UInt8 = 0
+                for r in max(0, row - 1)...min(rows - 1, row + 1) {
+                    for c in max(0, column - 1)...min(columns - 1, column + 1) { value = max(value, brightest[r * columns + c]) }
+                }
+                white[row * columns + column] = value
+            }
+        }
+        var out = pixels
+        for y in 0..<height {
+            for x in 0..<width {
+                let level = max(24, Int(white[(y / block) * columns + x / block]))
+                out[y * width + x] = UInt8(min(255, Int(pixels[y * width + x]) * 255 / level))
+            }
+        }
+        return GreyImage(width: width, height: height, pixels: out).contrastStretched()
+    }
+
+    /// The 2nd–98th percentile range stretched to 0–255.
+    func contrastStretched() -> GreyImage {
+        var histogram = [Int](repeating: 0, count: 256)
+        for value in pixels { histogram[Int(value)] += 1 }
+        let total = pixels.count
+        var low = 0
+        var seen = 0
+        while low < 255, seen + histogram[low] < total / 50 {
+            seen += histogram[low]
+            low += 1
+        }
+        var high = 255
+        seen = 0
+        while high > 0, seen + histogram[high] < total / 50 {
+            seen += histogram[high]
+            high -= 1
+        }
+        guard high - low >= 8 else { return self }
+        let range = Double(high - low)
+        let table = (0..<256).map { UInt8(max(0, min(255, (Double($0 - low) * 255 / range).rounded()))) }
+        return GreyImage(width: width, height: height, pixels: pixels.map { table[Int($0)] })
+    }
+}

@@ -1,0 +1,201 @@
+import Foundation
+import Testing
+
+@testable import LabelDecoding
+
+/// Generated label photos (`make_labels.py --seed 7`, a seed neither tuned nor reported on) copied into
+/// Tests/Fixtures/label-photos with their `.json`: the tracking number and the recipient's phone tail, read by real
+/// zbar and real Tesseract (chi_sim).
+enum PhotoFixture {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/label-photos").path
+
+    static func path(_ name: String) -> String { root + "/" + name }
+
+    /// The generator's record of the photo: tracking number, recipient tail, px per module of the main barcode.
+    static func record(_ name: String) throws -> (tracking: String, tail: String, ppm: Double) {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path(name.replacingOccurrences(of: ".jpg", with: ".json"))))
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let camera = try #require(object["camera"] as? [String: Any])
+        return (
+            try #require(object["tracking"] as? String), try #require(object["recipient_phone_tail"] as? String),
+            try #require((camera["ppm_main"] as? NSNumber)?.doubleValue)
+        )
+    }
+}
+
+@Suite("Phone tail from label photos (real zbar, real Tesseract)")
+struct PhoneTailPhotoTests {
+    let decoder = LabelDecoder()
+
+    /// One photo per px-per-module band the tail is read in (1.2–1.8, 1.8–2.5, 2.5–4, ≥ 4), frames 640 to 1280 px.
+    static let confident = ["band-1.2-1.8.jpg", "band-1.8-2.5.jpg", "band-2.5-4.jpg", "band-4-up.jpg"]
+
+    @Test("the tracking number and the recipient's tail are read", arguments: confident)
+    func numberAndTail(_ name: String) throws {
+        let expected = try PhotoFixture.record(name)
+        let result = try decoder.decode(path: PhotoFixture.path(name))
+        #expect(result.waybill?.number == expected.tracking)
+        #expect(result.waybill?.confirmed == true)
+        let tail = try #require(result.phoneTail)
+        #expect(tail.status == .confident)
+        #expect(tail.tail == expected.tail)
+        #expect(tail.confidence >= PhoneTailReader.confidentAbove)
+    }
+
+    @Test("a tail OCR is not sure of is reported as uncertain and left out, never guessed")
+    func uncertainLeftOut() throws {
+        let expected = try PhotoFixture.record("uncertain.jpg")
+        let result = try decoder.decode(path: PhotoFixture.path("uncertain.jpg"))
+        #expect(result.waybill?.number == expected.tracking)
+        let tail = try #require(result.phoneTail)
+        #expect(tail.status == .uncertain)
+        #expect(tail.tail == nil)
+    }
+
+    @Test("a label photo whose recipient block is painted over has no tail")
+    func noRecipientBlock() throws {
+        let expected = try PhotoFixture.record("no-recipient.jpg")
+        let result = try decoder.decode(path: PhotoFixture.path("no-recipient.jpg"))
+        #expect(result.waybill?.number == expected.tracking)
+        let tail = try #require(result.phoneTail)
+        #expect(tail.status != .confident)
+        #expect(tail.tail == nil)
+    }
+
+    @Test("a code that is not on a label (no recipient block around it) gives no tail")
+    func bareCode() throws {
+        let result = try decoder.decode(path: Fixture.path("blackbox/code128-1-java-4.png"))
+        #expect(result.phoneTail?.tail == nil)
+    }
+
+    @Test("with readsPhoneTail off no OCR runs")
+    func off() throws {
+        let result = try LabelDecoder(readsPhoneTail: false).decode(path: PhotoFixture.path(Self.confident[0]))
+        #expect(result.phoneTail == nil)
+        #expect(result.waybill != nil)
+    }
+}
+
+@Suite("Phone tail: hostile input to the recipient-block pass")
+struct PhoneTailHostileTests {
+    /// A sighting whose points and direction come from nowhere near a label.
+    func sighting(_ points: [(Int, Int)], _ dx: Double = 1, _ dy: Double = 0) -> Sighting {
+        Sighting(points: points.map { PixelPoint(x: $0.0, y: $0.1) }, directionX: dx, directionY: dy)
+    }
+
+    func read(_ image: GreyImage, _ sightings: [Sighting], text: String = "75123456789012") -> (PhoneTailRead, Duration) {
+        let started = ContinuousClock.now
+        let read = PhoneTailReader.read(
+            image: image, scale: 1, sightings: sightings, text: text, ocr: TesseractOCR.shared, until: started + .seconds(3))
+        return (read, ContinuousClock.now - started)
+    }
+
+    @Test("Tesseract and chi_sim are installed (scripts/deps.sh)")
+    func installed() {
+        #expect(TesseractOCR.shared != nil)
+    }
+
+    @Test("noise, stripes and blank frames: no tail, bounded time")
+    func noise() {
+        var generator = SystemRandomNumberGenerator()
+        let noise = GreyImage(
+            width: 1600, height: 1200, pixels: (0..<(1600 * 1200)).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        let stripes = GreyImage(width: 1600, height: 1200, pixels: (0..<(1600 * 1200)).map { ($0 % 1600) % 6 < 3 ? 0 : 255 })
+        let blank = GreyImage(width: 1600, height: 1200, pixels: [UInt8](repeating: 255, count: 1600 * 1200))
+        let around = sighting([(500, 600), (1100, 600), (500, 640), (1100, 640)])
+        for image in [noise, stripes, blank] {
+            let (tail, time) = read(image, [around])
+            #expect(tail.tail == nil)
+            #expect(time < .seconds(3))
+        }
+    }
+
+    @Test("sightings outside the image, degenerate or absurdly many: no tail, bounded time")
+    func absurdSightings() {
+        let image = GreyImage(width: 640, height: 480, pixels: [UInt8](repeating: 200, count: 640 * 480))
+        let far = sighting([(1_000_000, -1_000_000), (2_000_000, 5)])
+        let single = sighting([(10, 10)])
+        let reversed = sighting([(0, 0), (639, 479)], 0, 0)
+        let many = sighting((0..<50_000).map { ($0 % 640, $0 % 480) })
+        for sightings in [[far], [single], [reversed], [many], Array(repeating: many, count: 8), []] {
+            let (tail, time) = read(image, sightings)
+            #expect(tail.tail == nil)
+            #expect(time < .seconds(3))
+        }
+    }
+
+    @Test("the crop Tesseract sees has a fixed size, whatever the frame and the scale")
+    func fixedCrop() throws {
+        let expectedWidth = Int((PhoneTailReader.cropRight - PhoneTailReader.cropLeft) * PhoneTailReader.outputPixelsPerMillimetre)
+        let expectedHeight = Int((PhoneTailReader.cropBottom - PhoneTailReader.cropTop) * PhoneTailReader.outputPixelsPerMillimetre)
+        for (width, height, perModule) in [(6000, 4000, 12.0), (640, 480, 1.0), (1280, 720, 3.0)] {
+            let frame = GreyImage(width: width, height: height, pixels: [UInt8](repeating: 230, count: width * height))
+            let code = Sighting(points: [PixelPoint(x: width / 2, y: height / 4)], directionX: 1, directionY: 0)
+            let crop = PhoneTailReader.recipientCrop(image: frame, scale: 1, sighting: code, pixelsPerModule: perModule)
+            #expect(crop?.width == expectedWidth, "\(width)×\(height)")
+            #expect(crop?.height == expectedHeight, "\(width)×\(height)")
+        }
+    }
+}
+
+@Suite("Phone tail: choosing among OCR lines")
+struct PhoneTailParserTests {
+    /// A line of one glyph per character, each at `confidence`, `top` px from the crop's top and 20 px tall.
+    func line(_ text: String, confidence: Double = 98, top: Int = 0) -> TesseractOCR.Line {
+        TesseractOCR.Line(
+            glyphs: text.enumerated().map { index, character in
+                TesseractOCR.Glyph(text: String(character), confidence: character == " " ? 100 : confidence, box: (index * 12, top, 10, 20))
+            })
+    }
+
+    @Test("the masked number on the 收 line gives its tail, masks read as x, # or * alike")
+    func recipientLine() {
+        for text in ["收 王伟 159****0014", "收 王伟 159xxxx0014", "收 王伟 159x#*x*0014"] {
+            let read = PhoneTailParser.choose([line("7512 3456 7890 12", top: 0), line(text, top: 60)], tracking: "75123456789012")
+            #expect(read.status == .confident)
+            #expect(read.tail == "0014")
+        }
+    }
+
+    @Test("a digit below the confidence bar makes the tail uncertain, with no digits given")
+    func lowConfidence() {
+        let read = PhoneTailParser.choose([line("收 王伟 159****0014", confidence: 70)])
+        #expect(read.status == .uncertain)
+        #expect(read.tail == nil)
+        #expect(read.candidate == "0014")
+    }
+
+    @Test("the sender's number is never taken for the recipient's")
+    func sender() {
+        // The recipient's line read with 收 but no number, then the sender's: uncertain.
+        let missed = PhoneTailParser.choose([line("收 王伟 159*#x*x*x*x*0", top: 60), line("张强 186****5555", top: 300), line("寄", top: 320)])
+        #expect(missed.tail == nil)
+        // A 寄 line before any number: nothing.
+        #expect(PhoneTailParser.choose([line("寄 张强 186****5555")]).tail == nil)
+        // A lone number far below the tracking digits (the recipient's lines dropped): not sure.
+        let far = PhoneTailParser.choose([line("7512 3456 7890 12", top: 0), line("张强 186****5555", top: 400)], tracking: "75123456789012")
+        #expect(far.tail == nil)
+    }
+
+    @Test("two numbers: the upper one is the recipient's")
+    func twoNumbers() {
+        let read = PhoneTailParser.choose([line("王伟 159****0014", top: 60), line("张强 186****5555", top: 300)])
+        #expect(read.tail == "0014")
+    }
+
+    @Test(
+        "no masked number, or one whose line is not placed as the recipient's: not confident",
+        arguments: ["王伟 ****0014", "收 王伟 159****00145", "收 王伟 15900140014", "收 王伟", "收 王伟 159*0014"])
+    func partial(_ text: String) {
+        #expect(PhoneTailParser.choose([line(text)]).tail == nil)
+    }
+
+    @Test("on a placed line the number's first digits may be unread: the mask and four digits are enough")
+    func placedWithoutPrefix() {
+        #expect(PhoneTailParser.choose([line("收 王伟 ****0014")]).tail == "0014")
+        let under = PhoneTailParser.choose(
+            [line("1 7512 3456 7890 12", top: 0), line("王伟 xx*x0014", top: 60)], tracking: "75123456789012")
+        #expect(under.tail == "0014")
+    }
+}
