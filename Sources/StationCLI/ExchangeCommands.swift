@@ -144,7 +144,7 @@ struct DocumentFromQR: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let decoder = LabelDecoder(cascade: [.full, .zxing, .half], confirmsByCrop: false)
+            let decoder = LabelDecoder(cascade: [.full, .zxing, .half], confirmsByCrop: false, readsPhoneTail: false)
             var pieces: [String] = []
             for image in images {
                 do throws(ImageRejection) {

@@ -111,6 +111,9 @@ package struct DaemonConfiguration: Decodable {
         package var maxMemoryBytes: Int?
         package var maxConcurrent: Int?
         package var spool: [Spool]?
+        /// Read the recipient's phone tail from each label photo (Tesseract OCR of the 收 block, ~0.5 s a photo):
+        /// off unless set, while its read rate is below what staff can rely on (README, label photos).
+        package var phoneTail: Bool?
     }
 
     /// Pickup notices (取件通知): a channel turns them on.

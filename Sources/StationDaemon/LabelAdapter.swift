@@ -8,8 +8,8 @@ import StationServer
 struct ZBarLabelReader: LabelReader {
     let pool: LabelDecodingPool
 
-    init(limits: DecodeLimits, maxConcurrent: Int) {
-        pool = LabelDecodingPool(decoder: LabelDecoder(limits: limits), maxConcurrent: maxConcurrent)
+    init(limits: DecodeLimits, maxConcurrent: Int, readsPhoneTail: Bool = false) {
+        pool = LabelDecodingPool(decoder: LabelDecoder(limits: limits, readsPhoneTail: readsPhoneTail), maxConcurrent: maxConcurrent)
     }
 
     /// The decoder's `ImageRejection` passes through as it is; the engine logs its detail and sends its message.

@@ -102,7 +102,8 @@ struct ParcelStationd: AsyncParsableCommand {
         if let bytes = config.labels?.maxMemoryBytes { limits.maxMemoryBytes = bytes }
         if let ms = config.labels?.timeBudgetMs { limits.timeBudget = .milliseconds(ms) }
         let labelReader = ZBarLabelReader(
-            limits: limits, maxConcurrent: config.labels?.maxConcurrent ?? ProcessInfo.processInfo.activeProcessorCount)
+            limits: limits, maxConcurrent: config.labels?.maxConcurrent ?? ProcessInfo.processInfo.activeProcessorCount,
+            readsPhoneTail: config.labels?.phoneTail ?? false)
         let clock = try Self.clock(logger: logger)
         let engine = try await StationEngine(
             store: store, settings: config.settings, clock: clock, logger: logger, labelReader: labelReader)
