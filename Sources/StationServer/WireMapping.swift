@@ -246,6 +246,11 @@ enum WireMapping {
             switch outcome.handoffResult {
             case "extra": return "多发：不在交接清单上，已登记" + (code.isEmpty ? "" : " 取件码 \(code)") + left
             case "relayed": return "中转 → \(outcome.relayName ?? "?")（不上架，放入中转区）" + left
+            // On an outbound transfer a misrouted parcel is in another station's relay bin, and an extra one of
+            // ours is being sent on: the display names the station.
+            case "misrouted" where outcome.relayName != nil:
+                return "错分：这件发往 \(outcome.relayName ?? "")，不在这次交接里，请放回中转区" + left
+            case "extra" where outcome.relayName != nil: return "清单外，已随车转出 → \(outcome.relayName ?? "")" + left
             case "misrouted": return "错分：该件不属于本站，请退回" + left
             case "repeatScan": return "本次交接已扫描过" + left
             case "bag": return "袋号已扫描" + left

@@ -170,9 +170,11 @@ import Testing
             _ = try townshipClient.call(
                 Method.scanHandoff.rawValue, HandoffScanParams(handoff: toVillage.handoff.id, text: tracking), as: HandoffScanResult.self)
         }
-        let wrongBus = try townshipClient.call(
-            Method.scanHandoff.rawValue, HandoffScanParams(handoff: toVillage.handoff.id, text: wang), as: HandoffScanResult.self)
-        #expect(wrongBus.result == "misrouted")
+        // From a handoff-role scanner at the counter: the display names the bin the parcel belongs in.
+        let switched = try townshipClient.call(Method.submitScan.rawValue, SubmitScanParams(text: "PSCMD:HANDOFF"), as: ScanOutcomeDTO.self)
+        #expect(switched.role == "handoff")
+        let wrongBus = try townshipClient.call(Method.submitScan.rawValue, SubmitScanParams(text: wang), as: ScanOutcomeDTO.self)
+        #expect(wrongBus.message.hasPrefix("错分：这件发往 王家村服务站"), "\(wrongBus.message)")
         let manifest = folder.file("township-manifest.json")
         #expect(try township.parcelctl(["handoff", "sign", toVillage.handoff.id, "-o", manifest]).status == 0)
         let pages = folder.file("sheet")
