@@ -50,7 +50,7 @@ struct RelayPageTests {
                 "JT5000112233452", into: try await fixture.browser.find("form[action='/relay/send'] input[name=tracking]"))
             try await fixture.browser.type("北山村", into: try await fixture.browser.find("form[action='/relay/send'] input[name=to]"))
             try await fixture.browser.click(try await fixture.browser.find("form[action='/relay/send'] button"))
-            try await fixture.waitForText("main", "没有转出")
+            try await fixture.waitForText("main", "没有转出：本站和下级服务站都不服务这个目的地")
             try await fixture.screenshot("relay-after")
         }
     }
