@@ -179,7 +179,9 @@ final class LabelSpool: Service, @unchecked Sendable {
             let window = proofWindow.components.seconds * 1000
             // The station's clock may be moved (drills, tests): the file's own time is on the system clock.
             let offset = engine.stationNowMillis - Int64(Date().timeIntervalSince1970 * 1000)
-            let received = (written ?? Int64(Date().timeIntervalSince1970 * 1000)) + offset
+            // A file time may be whole seconds (Foundation's, some file systems): a pickup earlier in that same second
+            // would look later than the photo. The window ends at the end of the file's second.
+            let received = (written ?? Int64(Date().timeIntervalSince1970 * 1000)) + offset + 999
             let attached = try await engine.attachProof(
                 bytes, kind: kind, to: .fileName(stem: stem, receivedAt: received, windowMillis: window),
                 by: Caller(client: "proof-spool"))

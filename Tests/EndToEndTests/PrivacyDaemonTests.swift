@@ -55,9 +55,17 @@ import Testing
         try photo.write(to: URL(fileURLWithPath: "\(spool)/IMG_0001.jpg"))
         // Not an image: refused into failed/ with its reason, never decoded.
         try Data("hello, not a photo".utf8).write(to: URL(fileURLWithPath: "\(spool)/notes.jpg"))
-        try Self.waitFor("the proof notes") {
-            FileManager.default.fileExists(atPath: "\(spool)/done/IMG_0001.jpg.json")
-                && FileManager.default.fileExists(atPath: "\(spool)/failed/notes.jpg.json")
+        do {
+            try Self.waitFor("the proof notes") {
+                FileManager.default.fileExists(atPath: "\(spool)/done/IMG_0001.jpg.json")
+                    && FileManager.default.fileExists(atPath: "\(spool)/failed/notes.jpg.json")
+            }
+        } catch {
+            let folders = ["", "processing", "done", "failed"].map { folder in
+                "\(folder): \((try? FileManager.default.contentsOfDirectory(atPath: spool + "/" + folder)) ?? [])"
+            }
+            Issue.record("\(error); spool \(folders.joined(separator: "; ")); daemon log: \(daemon.log.suffix(3000))")
+            throw error
         }
         let note = try String(contentsOfFile: "\(spool)/done/IMG_0001.jpg.json", encoding: .utf8)
         #expect(note.contains("proofAttached") && note.contains("\"pickupId\" : \(pickup.pickupId)"), "\(note)")
