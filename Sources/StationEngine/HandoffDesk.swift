@@ -95,7 +95,12 @@ extension StationEngine {
         return node.flatMap(routes.station(id:)) ?? routes.station(id: party)
     }
 
-    public nonisolated func openHandoff(_ request: OpenHandoffRequest, by caller: Caller) async throws -> HandoffRecord {
+    /// `alsoWriting`: more of the same handoff written in its opening transaction (a signed manifest's lines and
+    /// document), so a failure there leaves no empty handoff behind.
+    public nonisolated func openHandoff(
+        _ request: OpenHandoffRequest, by caller: Caller,
+        alsoWriting extra: (@Sendable (LedgerTransaction, HandoffRecord) throws -> Void)? = nil
+    ) async throws -> HandoffRecord {
         let party = try party(request.party)
         for (name, value) in [("node", request.node), ("vehicle", request.vehicle), ("counter", request.counter)] {
             if let value, value.isEmpty || value.count > 64 {
@@ -139,6 +144,7 @@ extension StationEngine {
                     handoff: handoff.uid, direction: handoff.direction.rawValue, kind: handoff.kind.rawValue, party: handoff.party,
                     company: handoff.company, counter: handoff.counter, remaining: try tx.expectedLineCount(handoffID: handoff.id),
                     actor: new.actor))
+            try extra?(tx, handoff)
             return handoff
         }
         await publishStationEvents()

@@ -88,27 +88,27 @@ extension StationEngine {
                 tracking: try TrackingNumber(raw: line.tracking).value, courier: line.courier, bag: line.bag.map(ScanTextBag.normalise),
                 destination: line.destination, line: line.line, phoneTail: line.phoneTail)
         }
-        let opened = try await openHandoff(
-            .init(
-                direction: .inbound, kind: HandoffKind(rawValue: body.kind) ?? .transfer, party: sender.station.id, node: sender.station.id,
-                nodeTier: sender.station.tier, counter: counter), by: caller)
         let now = clock.nowMillis()
         let text = String(decoding: try JSONEncoder.receipt.encode(document), as: UTF8.self)
         let phones = Dictionary(
             lines.compactMap { line in line.phoneTail.map { (line.tracking, RecipientPhone(tail: $0, hash: nil, full: nil)) } },
             uniquingKeysWith: { first, _ in first })
-        let detail = try await store.write { tx -> HandoffDetail in
-            let handoff = try Self.openHandoff(opened.uid, in: tx)
+        // One transaction: the handoff, its lines and the manifest it stands on, or nothing.
+        let opened = try await openHandoff(
+            .init(
+                direction: .inbound, kind: HandoffKind(rawValue: body.kind) ?? .transfer, party: sender.station.id, node: sender.station.id,
+                nodeTier: sender.station.tier, counter: counter), by: caller
+        ) { tx, handoff in
             try tx.insertExpectedLines(lines, handoffID: handoff.id) { phones[$0.tracking] }
             try tx.insertHandoffDocument(
                 handoffID: handoff.id, role: .manifestReceived, seq: nil, digest: document.digest, station: sender.station.id, at: now,
                 document: text)
-            let all = try tx.lines(handoffID: handoff.id)
             try tx.appendStationEvent(
                 name: StationEventName.handoffImported, at: now,
-                data: HandoffEventData(handoff: handoff.uid, remaining: try tx.expectedLineCount(handoffID: handoff.id), lines: all.count))
-            return HandoffDetail(handoff: try tx.handoff(id: handoff.id) ?? handoff, lines: all, discrepancies: [])
+                data: HandoffEventData(handoff: handoff.uid, remaining: try tx.expectedLineCount(handoffID: handoff.id), lines: lines.count)
+            )
         }
+        let detail = try await handoff(opened.uid)
         await publishStationEvents()
         logger.info("signed manifest imported", metadata: ["handoff": "\(opened.uid)", "from": "\(sender.station.id)"])
         return detail
