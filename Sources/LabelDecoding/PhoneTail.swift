@@ -61,6 +61,11 @@ enum PhoneTailReader {
     static let cropRight = 12.0
     static let cropTop = 4.0
     static let cropBottom = 36.0
+    /// The crop `RecipientLine` searches, from the barcode's centre line (the sighting may sit anywhere on the
+    /// bars' height, up to 8 mm from their middle) to deep enough for rule B, 19 mm under rule A, at the scale's
+    /// worst error.
+    static let lineCropTop = 0.0
+    static let lineCropBottom = 52.0
     /// Output pixels per estimated mm (~200 dpi: Tesseract's digits come out ~20–28 px tall).
     static let outputPixelsPerMillimetre = 8.0
     /// The lowest per-digit OCR confidence a tail is reported with as confident (tuned on generated sets).
@@ -92,13 +97,36 @@ enum PhoneTailReader {
         var best = PhoneTailRead.notFound()
         for (sighting, perModule) in distinct.prefix(3) where ContinuousClock.now < deadline {
             guard
-                let crop = recipientCrop(
-                    image: image, scale: scale, sighting: sighting, pixelsPerModule: perModule)
+                let tall = recipientCrop(
+                    image: image, scale: scale, sighting: sighting, pixelsPerModule: perModule, top: lineCropTop,
+                    bottom: lineCropBottom)
             else { continue }
-            let lines = ocr.lines(in: crop, until: deadline)
+            let debugFolder = ProcessInfo.processInfo.environment["LABEL_TAIL_DEBUG"]
+            // The recipient line found by the label's rules, read alone; the whole block when that finds no sure tail.
+            if let debugFolder {
+                let rules = RecipientLine.rules(in: tall, pixelsPerMillimetre: outputPixelsPerMillimetre)
+                debugDump(
+                    tall, lines: [], read: .notFound(), folder: debugFolder,
+                    text: text + "-tall-" + rules.map { "\(Int($0.row))x\($0.length)" }.joined(separator: "_"))
+            }
+            if let cut = RecipientLine.cut(from: tall, pixelsPerMillimetre: outputPixelsPerMillimetre) {
+                let lines = ocr.lines(in: cut.image, mode: .line, until: deadline)
+                let read = PhoneTailParser.chooseOnRecipientLine(lines, placedByRules: cut.confirmedByRuleB)
+                if let debugFolder { debugDump(cut.image, lines: lines, read: read, folder: debugFolder, text: text + "-line") }
+                if read.status == .confident {
+                    best = read
+                    break
+                }
+                if read.status == .uncertain, best.status == .notFound { best = read }
+            }
+            guard ContinuousClock.now < deadline else { break }
+            let crop = tall.rows(
+                from: Int((cropTop - lineCropTop) * outputPixelsPerMillimetre),
+                to: Int((cropBottom - lineCropTop) * outputPixelsPerMillimetre))
+            let lines = ocr.lines(in: crop, mode: .block, until: deadline)
             let read = PhoneTailParser.choose(lines, tracking: text)
-            if let folder = ProcessInfo.processInfo.environment["LABEL_TAIL_DEBUG"] {
-                debugDump(crop, lines: lines, read: read, folder: folder, text: text)
+            if let debugFolder {
+                debugDump(crop, lines: lines, read: read, folder: debugFolder, text: text)
             }
             if read.status == .confident {
                 best = read
@@ -287,7 +315,10 @@ enum PhoneTailReader {
 
     /// The recipient block rectified (reading direction to the right), at `outputPixelsPerMillimetre`, contrast
     /// stretched; nil when it falls outside the image.
-    static func recipientCrop(image: GreyImage, scale: Double, sighting: Sighting, pixelsPerModule: Double) -> GreyImage? {
+    static func recipientCrop(
+        image: GreyImage, scale: Double, sighting: Sighting, pixelsPerModule: Double, top: Double = cropTop,
+        bottom: Double = cropBottom
+    ) -> GreyImage? {
         let count = Double(sighting.points.count)
         guard count > 0 else { return nil }
         let centreX = sighting.points.reduce(0.0) { $0 + Double($1.x) } / count / scale
@@ -298,14 +329,14 @@ enum PhoneTailReader {
         let sourcePerMillimetre = pixelsPerModule / assumedModuleMillimetres / scale
         let step = sourcePerMillimetre / outputPixelsPerMillimetre
         let width = Int((cropRight - cropLeft) * outputPixelsPerMillimetre)
-        let height = Int((cropBottom - cropTop) * outputPixelsPerMillimetre)
+        let height = Int((bottom - top) * outputPixelsPerMillimetre)
         var out = [UInt8](repeating: 255, count: width * height)
         var inside = 0
         image.pixels.withUnsafeBufferPointer { src in
             let w = image.width
             let h = image.height
             for row in 0..<height {
-                let v = cropTop * sourcePerMillimetre + Double(row) * step
+                let v = top * sourcePerMillimetre + Double(row) * step
                 for column in 0..<width {
                     let u = cropLeft * sourcePerMillimetre + Double(column) * step
                     let x = centreX + u * dx + v * nx
@@ -323,8 +354,10 @@ enum PhoneTailReader {
                 }
             }
         }
-        // Most of the block must be in the frame for its line to be there.
-        guard inside * 2 >= width * height else { return nil }
+        // Most of the block must be in the frame for its line to be there (of the standard block's rows: the
+        // deeper crop's extra rows, for rule B, may fall outside).
+        let blockPixels = width * Int((cropBottom - cropTop) * outputPixelsPerMillimetre)
+        guard inside * 2 >= blockPixels else { return nil }
         return GreyImage(width: width, height: height, pixels: out).flattened(block: 16)
     }
 }
@@ -455,7 +488,35 @@ enum PhoneTailParser {
     }
 }
 
+extension PhoneTailParser {
+    /// The tail on the line `RecipientLine` cut under rule A: sure when one masked number was read on it, with
+    /// every tail digit at or above `PhoneTailReader.confidentAbove`, and the line is known to be the
+    /// recipient's (rule B found at the layout's distance, or 收 read on it); never on a line with 寄 (the sender's).
+    static func chooseOnRecipientLine(_ lines: [TesseractOCR.Line], placedByRules: Bool) -> PhoneTailRead {
+        let line = TesseractOCR.Line(glyphs: lines.flatMap(\.glyphs))
+        let text = line.text
+        if text.contains("寄") { return .notFound() }
+        let found = candidates(in: line)
+        guard let best = found.first else {
+            return text.contains("收")
+                ? PhoneTailRead(status: .uncertain, tail: nil, confidence: 0, candidate: nil, milliseconds: 0) : .notFound()
+        }
+        let placed = placedByRules || (text.contains("收") && !text.contains("签收"))
+        let agreed = found.allSatisfy { $0.tail == best.tail }
+        let sure = placed && agreed && best.masked && best.confidence >= PhoneTailReader.confidentAbove
+        return PhoneTailRead(
+            status: sure ? .confident : .uncertain, tail: best.tail, confidence: best.confidence, candidate: best.tail, milliseconds: 0)
+    }
+}
+
 extension GreyImage {
+    /// Rows `from` up to `to` (clamped to the image).
+    func rows(from: Int, to: Int) -> GreyImage {
+        let first = max(0, min(height, from))
+        let end = max(first, min(height, to))
+        return GreyImage(width: width, height: end - first, pixels: Array(pixels[(first * width)..<(end * width)]))
+    }
+
     /// Each pixel divided by the paper's white around it (the brightest pixel of the 3 × 3 blocks of `block`
     /// pixels around its own): uneven light evened out, and a dark ground beside the label turned light, which
     /// Tesseract's layout analysis would otherwise take for an inverted block and read nothing in.

@@ -67,13 +67,18 @@ final class TesseractOCR: @unchecked Sendable {
         lock.unlock()
     }
 
-    /// Recognises `image` as one block of text lines (page segmentation mode 6), stopping at `deadline`
-    /// (Tesseract's own monitor: a recognition cut short returns the lines read so far).
-    func lines(in image: GreyImage, until deadline: ContinuousClock.Instant? = nil) -> [Line] {
+    /// How the image is laid out: one block of text lines (page segmentation mode 6) or a single line (mode 7).
+    enum Layout {
+        case block, line
+    }
+
+    /// Recognises `image` laid out as `mode` says, stopping at `deadline` (Tesseract's own monitor: a
+    /// recognition cut short returns the lines read so far).
+    func lines(in image: GreyImage, mode: Layout = .block, until deadline: ContinuousClock.Instant? = nil) -> [Line] {
         let remaining = deadline.map { Int(($0 - ContinuousClock.now).milliseconds) } ?? Int(Int32.max)
         guard image.width >= 8, image.height >= 8, remaining > 20, let engine = borrow() else { return [] }
         defer { giveBack(engine) }
-        TessBaseAPISetPageSegMode(engine, PSM_SINGLE_BLOCK)
+        TessBaseAPISetPageSegMode(engine, mode == .line ? PSM_SINGLE_LINE : PSM_SINGLE_BLOCK)
         guard let monitor = TessMonitorCreate() else { return [] }
         defer { TessMonitorDelete(monitor) }
         TessMonitorSetDeadlineMSecs(monitor, Int32(clamping: remaining))
