@@ -49,28 +49,32 @@ enum RecipientLine {
         let gapAllowed = 4
         let clearance = max(3, Int((0.9 * pixelsPerMillimetre).rounded()))
         var best = [Rule?](repeating: nil, count: height)
-        crop.pixels.withUnsafeBufferPointer { pixels in
-            func ink(_ column: Int, _ row: Int) -> Bool {
-                row >= 0 && row < height && pixels[row * width + column] < inkBelow
-            }
+        // Every other column: a rule is long, and this halves the search (~48 → ~20 ms a crop).
+        let columnStep = 2
+        let ink = crop.pixels.map { $0 < inkBelow }
+        ink.withUnsafeBufferPointer { ink in
             for slope in slopes {
+                // Row offsets along the slant, per sampled column.
+                let offsets = stride(from: 0, to: width, by: columnStep).map { Int((slope * Double($0)).rounded()) }
                 for start in 0..<height {
                     var longest = 0
                     var run = 0
                     var gap = 0
-                    for column in 0..<width {
-                        let row = Int((Double(start) + slope * Double(column)).rounded())
-                        if ink(column, row) {
-                            run += gap + 1
+                    var column = 0
+                    for offset in offsets {
+                        let row = start + offset
+                        if row >= 0, row < height, ink[row * width + column] {
+                            run += (gap + 1) * columnStep
                             gap = 0
                         } else if run > 0 {
                             gap += 1
-                            if gap > gapAllowed {
+                            if gap * columnStep > gapAllowed {
                                 longest = max(longest, run)
                                 run = 0
                                 gap = 0
                             }
                         }
+                        column += columnStep
                     }
                     longest = max(longest, run)
                     if longest >= minimumLength, longest > best[start]?.length ?? 0 {
@@ -170,6 +174,33 @@ enum RecipientLine {
                 }
             }
         }
-        return Cut(image: GreyImage(width: width, height: rows, pixels: out), confirmedByRuleB: ruleB != nil)
+        // Tesseract's time grows with the line's length: keep the label's columns (where rule A is printed, not
+        // the background beside the label) and only up to the last inked one, with a margin.
+        var first = width
+        var last = -1
+        for column in 0..<width {
+            let row = Int(ruleA.row(at: Double(column)).rounded())
+            guard row >= 1, row < crop.height - 1 else { continue }
+            if (row - 1...row + 1).contains(where: { crop.pixels[$0 * width + column] < inkBelow }) {
+                first = min(first, column)
+                last = max(last, column)
+            }
+        }
+        var lastInk = -1
+        for column in stride(from: width - 1, through: 0, by: -1) {
+            if (padding..<(rows - padding)).contains(where: { out[$0 * width + column] < inkBelow }) {
+                lastInk = column
+                break
+            }
+        }
+        let left = first < width ? max(0, first - padding) : 0
+        let right = min(width, max(lastInk, left + 16) + 2 * padding)
+        guard right - left >= 32 else { return nil }
+        var trimmed = [UInt8](repeating: 255, count: rows * (right - left))
+        for row in 0..<rows {
+            trimmed.replaceSubrange(
+                (row * (right - left))..<((row + 1) * (right - left)), with: out[(row * width + left)..<(row * width + right)])
+        }
+        return Cut(image: GreyImage(width: right - left, height: rows, pixels: trimmed), confirmedByRuleB: ruleB != nil)
     }
 }
