@@ -38,8 +38,14 @@ public struct LabelDecoder: Sendable {
     /// all, ZXing included, has been read: on blackbox/ it reads a light-on-dark QR code and a UPC-E no other
     /// pass reads, for ~17 ms on the 39 images that reach it; on labels/ it reads nothing and runs only on the
     /// photos every other pass failed on.
+    ///
+    /// `profile` (2026-12-04, tuned on fresh generated sets, seed 202): run alone on every photo it reads 270 of
+    /// 358 tracking numbers, more than any other pass, 26 of them no other pass reads (small codes under ~1.8 px
+    /// per module, blur, diagonals), for ~18 ms; after half and full it takes the set from 86.3 % to 91.6 %
+    /// read, 0 wrong accepted, median unchanged (42 ms without the tail). Placed first it reads as many but
+    /// costs every photo its region search (median 58 ms).
     public static let standardCascade: [DecodePass] = [
-        .half, .full, .rotate67, .rotate22, .rotate45, .stretch, .doubled, .zxing, .inverted,
+        .half, .full, .profile, .rotate67, .rotate22, .rotate45, .stretch, .doubled, .zxing, .inverted,
     ]
 
     public init(
@@ -137,7 +143,7 @@ public struct LabelDecoder: Sendable {
         /// predicted time does not (then `complete` is false: the budget, not the image, stopped it).
         func scan(_ image: GreyImage, pass: DecodePass, density: Int) -> [ZBarScanner.RawSymbol]? {
             let pixels = image.width * image.height
-            let zxing = pass == .zxing
+            let zxing = pass == .zxing || pass == .zxing45
             let memory = pixels * (zxing ? Self.zxingBytesPerPixel : Self.zbarBytesPerPixel)
             let units = Double(2 * pixels / density)
             let predicted: Double? = zxing ? Double(pixels) * Self.zxingNanosPerPixel : zbarNanosPerUnit.map { $0 * units }
@@ -166,6 +172,25 @@ public struct LabelDecoder: Sendable {
             }
             if pass.runsOnlyOnEmpty, !exhaustive, !symbols.isEmpty { continue }
             let passStart = ContinuousClock.now
+            if pass == .profile {
+                // Regions found on the working image, profiles sampled from the full one (its detail is the point).
+                guard let (working, scale) = try? state.base(), let source = try? state.full() else { continue }
+                var texts: [String] = []
+                regions: for region in BarProfile.regions(in: working, until: budget.deadline) {
+                    for strip in BarProfile.strips(for: region, source: source, factor: scale, toOriginal: { ($0, $1) }) {
+                        guard !budget.expired else { break regions }
+                        let reads =
+                            scanner.scan(strip.image, density: 1)
+                            + ZXingReader.readLinear(strip.image)
+                        let recorded = record(reads, pass: .profile, map: strip.original)
+                        texts += recorded.texts
+                        if !recorded.texts.isEmpty { break }
+                    }
+                }
+                log.append(PassRecord(pass: .profile, milliseconds: (ContinuousClock.now - passStart).milliseconds, texts: texts))
+                if !exhaustive, WaybillRanker.isDone(symbols) { break }
+                continue
+            }
             let prepared: PassImage?
             do {
                 prepared = try state.image(for: pass)
@@ -365,8 +390,8 @@ private struct CascadeState {
             return PassImage(image: try half(), transform: ImageTransform(scale: 2), charged: 0)
         case .full:
             return PassImage(image: try full(), transform: ImageTransform(scale: 1), charged: 0)
-        case .rotate45, .rotate22, .rotate67:
-            let degrees: Double = pass == .rotate45 ? 45 : pass == .rotate22 ? 22.5 : 67.5
+        case .rotate45, .rotate22, .rotate67, .zxing45:
+            let degrees: Double = pass == .rotate45 || pass == .zxing45 ? 45 : pass == .rotate22 ? 22.5 : 67.5
             let (image, scale) = try base()
             let canvas = GreyImage.rotatedCanvas(width: image.width, height: image.height, degrees: degrees)
             let canvasPixels = canvas.width * canvas.height
@@ -405,8 +430,8 @@ private struct CascadeState {
         case .zxing:
             let (image, scale) = try base()
             return PassImage(image: image, transform: ImageTransform(scale: scale), charged: 0)
-        case .confirm:
-            // Runs on a crop of another pass's image, never on its own.
+        case .confirm, .profile:
+            // Runs on a crop of another pass's image, or on strips the cascade makes itself.
             return nil
         }
     }

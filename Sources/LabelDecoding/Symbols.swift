@@ -42,6 +42,13 @@ public enum DecodePass: String, Sendable, Equatable, Codable, CaseIterable {
     /// ZXing-C++ (a second, independent decoder) on the working image: DataMatrix and PDF417, which zbar lacks,
     /// QR codes and worn 1D codes zbar misses.
     case zxing
+    /// ZXing on the working image rotated by 45°: its row scans read 1D codes only near its axes (and, trying
+    /// harder, the perpendicular), so this one pass covers the diagonals, where small and blurred codes beat
+    /// zbar's rotated passes.
+    case zxing45
+    /// Barcode-like regions located by their gradients, each read from a profile averaged across the bars'
+    /// height, upsampled and sharpened (`BarProfile`): small and blurred codes.
+    case profile
 
     /// Passes the cascade skips once anything has been read (outside `LabelDecoder.exhaustive`).
     public var runsOnlyOnEmpty: Bool { self == .inverted }

@@ -27,6 +27,11 @@ enum ZXingReader {
         return matrix + linear
     }
 
+    /// 1D symbologies only, no rotation: a synthetic strip whose rows all hold the same profile.
+    static func readLinear(_ image: GreyImage) -> [ZBarScanner.RawSymbol] {
+        read(image, symbologies: linearSymbologies, options: Int32(ZXS_TRY_HARDER), max: maxLinearSymbols)
+    }
+
     static func read(_ image: GreyImage, symbologies: Int32, options: Int32, max: Int32) -> [ZBarScanner.RawSymbol] {
         var out: UnsafeMutablePointer<zxs_symbol>? = nil
         let count = image.pixels.withUnsafeBufferPointer { buffer -> Int32 in
