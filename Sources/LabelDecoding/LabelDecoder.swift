@@ -252,13 +252,18 @@ public struct LabelDecoder: Sendable {
             if let waybill, let (image, scale) = held, !sightings.isEmpty, !budget.expired {
                 phoneTail = PhoneTailReader.read(
                     image: image, scale: scale, sightings: sightings, text: waybill.number, ocr: TesseractOCR.shared,
-                    until: budget.deadline)
+                    until: min(budget.deadline, ContinuousClock.now + Self.phoneTailBudget))
             }
         }
         return LabelDecodeResult(
             format: format, width: width, height: height, symbols: symbols, waybill: waybill, passLog: log,
             complete: complete, phoneTail: phoneTail)
     }
+
+    /// The most the phone tail may add to a decode: the recipient line, then the block, for up to three places
+    /// of the code (the main barcode first) would otherwise spend the whole budget on a label whose recipient
+    /// block cannot be read (seed 909: one photo took 3 s).
+    static let phoneTailBudget = Duration.milliseconds(1500)
 
     /// Reads of one symbol kept for finding the recipient block (the main barcode, its stub, re-reads).
     static let maxSightings = 8

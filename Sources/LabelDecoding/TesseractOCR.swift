@@ -73,7 +73,7 @@ final class TesseractOCR: @unchecked Sendable {
     }
 
     /// Recognises `image` laid out as `mode` says, stopping at `deadline` (Tesseract's own monitor: a
-    /// recognition cut short returns the lines read so far).
+    /// recognition cut short returns no lines).
     func lines(in image: GreyImage, mode: Layout = .block, until deadline: ContinuousClock.Instant? = nil) -> [Line] {
         let remaining = deadline.map { Int(($0 - ContinuousClock.now).milliseconds) } ?? Int(Int32.max)
         guard image.width >= 8, image.height >= 8, remaining > 20, let engine = borrow() else { return [] }
@@ -82,12 +82,15 @@ final class TesseractOCR: @unchecked Sendable {
         guard let monitor = TessMonitorCreate() else { return [] }
         defer { TessMonitorDelete(monitor) }
         TessMonitorSetDeadlineMSecs(monitor, Int32(clamping: remaining))
-        image.pixels.withUnsafeBufferPointer { buffer in
+        let status = image.pixels.withUnsafeBufferPointer { buffer in
             TessBaseAPISetImage(engine, buffer.baseAddress, Int32(image.width), Int32(image.height), 1, Int32(image.width))
             // The crop is made at ~8 px per mm, about 200 dpi: said so, Tesseract does not estimate it.
             TessBaseAPISetSourceResolution(engine, 200)
-            _ = TessBaseAPIRecognize(engine, monitor)
+            return TessBaseAPIRecognize(engine, monitor)
         }
+        // A recognition the monitor cancelled leaves words without a best choice, and Tesseract 5.3's iterator
+        // then reads through a null pointer (strlen in ResultIterator::GetUTF8Text): a cut-short read gives nothing.
+        guard status == 0, deadline.map({ ContinuousClock.now < $0 }) ?? true else { return [] }
         guard let iterator = TessBaseAPIGetIterator(engine) else { return [] }
         defer { TessResultIteratorDelete(iterator) }
         let page = TessResultIteratorGetPageIterator(iterator)

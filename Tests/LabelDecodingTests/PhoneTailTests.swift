@@ -96,6 +96,18 @@ struct PhoneTailHostileTests {
         #expect(TesseractOCR.shared != nil)
     }
 
+    @Test("an OCR the deadline cuts short gives no lines, and does not crash (Tesseract's cancelled words)")
+    func cutShort() throws {
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: PhotoFixture.path("band-2.5-4.jpg"))))
+        let image = try ImageLoader.decode(bytes, limits: .standard, halve: false).image
+        let ocr = try #require(TesseractOCR.shared)
+        // A whole 1280×720 frame as one block takes Tesseract well over these deadlines.
+        for milliseconds in [25, 60, 150] {
+            let lines = ocr.lines(in: image, mode: .block, until: .now + .milliseconds(milliseconds))
+            #expect(lines.isEmpty, "\(milliseconds) ms")
+        }
+    }
+
     @Test("noise, stripes and blank frames: no tail, bounded time")
     func noise() {
         var generator = SystemRandomNumberGenerator()

@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+
+@testable import LabelDecoding
+
+/// The profile pass on generated photos no other pass reads (`make_labels.py --seed 7`, copied to
+/// Fixtures/label-photos as profile-*.jpg): real zbar and ZXing on real JPEGs.
+@Suite("Small and blurred codes: the averaged-profile pass (real zbar, real ZXing)")
+struct BarProfilePhotoTests {
+    /// 1280×960 at 1.47 px per module, and 800×600 at 1.29 px per module, turned ~13° and ~39° off an axis.
+    static let photos = ["profile-0016.jpg", "profile-0034.jpg"]
+
+    @Test("the standard cascade reads the tracking number, and the profile pass is what reads it", arguments: photos)
+    func read(_ name: String) throws {
+        let expected = try PhotoFixture.record(name)
+        let result = try LabelDecoder(readsPhoneTail: false).decode(path: PhotoFixture.path(name))
+        #expect(result.waybill?.number == expected.tracking)
+        #expect(result.symbols.contains { $0.text == expected.tracking && $0.passes.contains(.profile) })
+    }
+
+    @Test("without the profile pass the same cascade does not read it", arguments: photos)
+    func withoutProfile(_ name: String) throws {
+        let expected = try PhotoFixture.record(name)
+        let cascade = LabelDecoder.standardCascade.filter { $0 != .profile }
+        let result = try LabelDecoder(cascade: cascade, readsPhoneTail: false).decode(path: PhotoFixture.path(name))
+        #expect(!result.symbols.contains { $0.text == expected.tracking && $0.symbology == .code128 })
+    }
+
+    @Test("the read's location maps back onto the barcode in the original photo (the phone tail is found from it)")
+    func location() throws {
+        let result = try LabelDecoder(readsPhoneTail: false).decode(path: PhotoFixture.path("profile-0016.jpg"))
+        let symbol = try #require(result.symbols.first { $0.passes.contains(.profile) && $0.symbology == .code128 })
+        #expect(symbol.box.x >= 0 && symbol.box.x + symbol.box.width <= result.width)
+        #expect(symbol.box.y >= 0 && symbol.box.y + symbol.box.height <= result.height)
+        #expect(!symbol.sightings.isEmpty)
+    }
+}
+
+@Suite("Small and blurred codes: regions and strips")
+struct BarProfileRegionTests {
+    /// Vertical bars of `pattern` (1 = dark module) at `module` px, in a `width`×`height` white frame.
+    func bars(width: Int, height: Int, module: Int, pattern: [Int], top: Int, bottom: Int) -> GreyImage {
+        var pixels = [UInt8](repeating: 235, count: width * height)
+        let left = (width - pattern.count * module) / 2
+        for y in top..<bottom {
+            for (index, dark) in pattern.enumerated() where dark == 1 {
+                for x in 0..<module { pixels[y * width + left + index * module + x] = 20 }
+            }
+        }
+        return GreyImage(width: width, height: height, pixels: pixels)
+    }
+
+    @Test("a block of bars is one region, read across the bars; a lone printed rule is not a region")
+    func region() {
+        var generator = SystemRandomNumberGenerator()
+        let pattern = (0..<120).map { _ in Int.random(in: 0...1, using: &generator) }
+        var image = bars(width: 640, height: 480, module: 3, pattern: pattern, top: 150, bottom: 260)
+        // A rule across the frame under the bars.
+        for x in 20..<620 { for y in 330..<333 { image.pixels[y * 640 + x] = 20 } }
+        let regions = BarProfile.regions(in: image, until: .now + .seconds(5))
+        #expect(regions.count == 1)
+        let region = try? #require(regions.first)
+        #expect(abs(region?.directionX ?? 0) > 0.99)
+        #expect(abs((region?.centreY ?? 0) - 205) < 20)
+    }
+
+    @Test("noise, a blank frame and a checkerboard: no region or a bounded few, within the time")
+    func hostile() {
+        var generator = SystemRandomNumberGenerator()
+        let noise = GreyImage(
+            width: 1600, height: 1200, pixels: (0..<(1600 * 1200)).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        let blank = GreyImage(width: 1600, height: 1200, pixels: [UInt8](repeating: 255, count: 1600 * 1200))
+        let checker = GreyImage(
+            width: 1600, height: 1200, pixels: (0..<(1600 * 1200)).map { (($0 % 1600) / 4 + ($0 / 1600) / 4) % 2 == 0 ? 0 : 255 })
+        for image in [noise, blank, checker] {
+            let started = ContinuousClock.now
+            let regions = BarProfile.regions(in: image, until: started + .seconds(2))
+            #expect(regions.count <= 3)
+            for region in regions {
+                let strips = BarProfile.strips(for: region, source: image, factor: 1, toOriginal: { ($0, $1) })
+                #expect(strips.allSatisfy { $0.image.width <= 24_000 && $0.image.height == BarProfile.stripRows })
+            }
+            #expect(ContinuousClock.now - started < .seconds(3))
+        }
+        #expect(BarProfile.regions(in: noise, until: .now - .seconds(1)).isEmpty)
+    }
+
+    @Test("the unsharp mask steepens a blurred edge and leaves a flat run flat")
+    func unsharp() {
+        let edge = (0..<40).map { Double($0 < 20 ? 40 : 200) }
+        let blurred = BarProfile.unsharp(edge, sigma: 3, amount: -0.9)  // a blur: the negative amount
+        let sharpened = BarProfile.unsharp(blurred, sigma: 3, amount: 1.5)
+        #expect(abs(sharpened[21] - sharpened[18]) > abs(blurred[21] - blurred[18]))
+        #expect(abs(sharpened[2] - 40) < 1 && abs(sharpened[37] - 200) < 1)
+    }
+}
+
+@Suite("Waybill choice: the label's QR data alone")
+struct QROnlyWaybillTests {
+    func qr(_ json: String) -> DecodedSymbol {
+        DecodedSymbol(
+            text: json, bytes: Array(json.utf8), symbology: .qrCode, pass: .full, passes: [.full], points: [],
+            box: PixelBox(x: 0, y: 0, width: 1, height: 1))
+    }
+
+    @Test("a QR naming one courier-format waybill number confirms it: Reed–Solomon rejects damaged reads")
+    func confirmsAlone() throws {
+        let choice = try #require(WaybillRanker.choose([qr(#"{"waybillNo":"SF1234567890123","cp":"SF"}"#)]))
+        #expect(choice.number == "SF1234567890123")
+        #expect(choice.confirmed)
+        #expect(WaybillRanker.isDone([qr(#"{"waybillNo":"SF1234567890123"}"#)]))
+    }
+
+    @Test("a QR number that fits only a length rule, or no rule, or two numbers: reported, not accepted")
+    func notAlone() throws {
+        for json in [#"{"no":"12345678"}"#, #"{"no":"ABC"}"#, #"{"waybillNo":"SF1234567890123","mailNo":"JT1234567890123"}"#] {
+            let choice = WaybillRanker.choose([qr(json)])
+            #expect(choice?.confirmed != true, "\(json)")
+        }
+    }
+}

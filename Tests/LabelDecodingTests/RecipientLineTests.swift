@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+
+@testable import LabelDecoding
+
+@Suite("Phone tail: the recipient line found by the label's rules")
+struct RecipientLineTests {
+    static let perMillimetre = PhoneTailReader.outputPixelsPerMillimetre
+
+    /// A rectified crop: bars at the top, rule A slanted by `slope`, a line of "text" blocks under it, and rule B
+    /// `spacing` mm further down when `ruleB`.
+    func crop(slope: Double, ruleA: Int = 120, spacing: Double = 19, ruleB: Bool = true) -> GreyImage {
+        let width = 592
+        let height = 416
+        var pixels = [UInt8](repeating: 250, count: width * height)
+        func dark(_ x: Int, _ y: Int) {
+            guard x >= 0, y >= 0, x < width, y < height else { return }
+            pixels[y * width + x] = 10
+        }
+        // Bars: every third column dark from row 0 to 60 (a long run of ink with gaps, many rows deep).
+        for y in 0..<60 { for x in stride(from: 40, to: 560, by: 3) { dark(x, y) } }
+        let rows = [Double(ruleA)] + (ruleB ? [Double(ruleA) + spacing * Self.perMillimetre] : [])
+        for start in rows {
+            for x in 0..<width {
+                let y = Int((start + slope * Double(x)).rounded())
+                for thickness in 0..<3 { dark(x, y + thickness) }
+            }
+        }
+        // Text under rule A: 12 blocks 3 mm tall starting 1.5 mm under it.
+        for block in 0..<12 {
+            for x in (60 + block * 40)..<(84 + block * 40) {
+                let top = Double(ruleA) + slope * Double(x) + 1.5 * Self.perMillimetre
+                for y in Int(top)..<Int(top + 3 * Self.perMillimetre) { dark(x, y) }
+            }
+        }
+        return GreyImage(width: width, height: height, pixels: pixels)
+    }
+
+    @Test("rule A and rule B are found across slants; the bars above are not a rule", arguments: [-0.1, -0.03, 0, 0.05, 0.12])
+    func rules(_ slope: Double) throws {
+        let found = RecipientLine.rules(in: crop(slope: slope), pixelsPerMillimetre: Self.perMillimetre)
+        #expect(found.count == 2)
+        let first = try #require(found.first)
+        #expect(abs(first.row(at: 296) - (120 + slope * 296)) <= 3)
+        #expect(abs(first.slope - slope) <= 0.01)
+        let cut = try #require(RecipientLine.cut(from: crop(slope: slope), pixelsPerMillimetre: Self.perMillimetre))
+        #expect(cut.confirmedByRuleB)
+        // The text blocks are in the cut, straightened: ink in its middle rows, none in its first padding rows.
+        let ink = cut.image.pixels.enumerated().filter { $0.element < RecipientLine.inkBelow }.map { $0.offset / cut.image.width }
+        #expect(!ink.isEmpty)
+        #expect((ink.min() ?? 0) >= 8)
+    }
+
+    @Test("rule B at the wrong distance, or missing, leaves the line unconfirmed by the rules")
+    func unconfirmed() throws {
+        for image in [crop(slope: 0, spacing: 40), crop(slope: 0, ruleB: false)] {
+            let cut = try #require(RecipientLine.cut(from: image, pixelsPerMillimetre: Self.perMillimetre))
+            #expect(!cut.confirmedByRuleB)
+        }
+    }
+
+    @Test("blank, noise and stripes: no rule, no cut")
+    func hostile() {
+        var generator = SystemRandomNumberGenerator()
+        let blank = GreyImage(width: 592, height: 416, pixels: [UInt8](repeating: 255, count: 592 * 416))
+        let noise = GreyImage(width: 592, height: 416, pixels: (0..<(592 * 416)).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        let stripes = GreyImage(width: 592, height: 416, pixels: (0..<(592 * 416)).map { ($0 / 592) % 4 < 2 ? 0 : 255 })
+        for image in [blank, noise, stripes] {
+            #expect(RecipientLine.cut(from: image, pixelsPerMillimetre: Self.perMillimetre) == nil)
+        }
+    }
+
+    @Test("on the recipient line a masked number is sure when the rules place it or 收 is read on it, never on 寄's")
+    func chooseOnLine() {
+        func line(_ text: String, confidence: Double = 98) -> TesseractOCR.Line {
+            TesseractOCR.Line(
+                glyphs: text.enumerated().map { index, character in
+                    TesseractOCR.Glyph(text: String(character), confidence: confidence, box: (index * 12, 0, 10, 20))
+                })
+        }
+        #expect(PhoneTailParser.chooseOnRecipientLine([line("王伟 159****0014")], placedByRules: true).tail == "0014")
+        #expect(PhoneTailParser.chooseOnRecipientLine([line("收 王伟 159****0014")], placedByRules: false).tail == "0014")
+        #expect(PhoneTailParser.chooseOnRecipientLine([line("王伟 159****0014")], placedByRules: false).status == .uncertain)
+        #expect(PhoneTailParser.chooseOnRecipientLine([line("寄 王伟 159****0014")], placedByRules: true).tail == nil)
+        #expect(PhoneTailParser.chooseOnRecipientLine([line("收 王伟 159****0014", confidence: 80)], placedByRules: true).tail == nil)
+    }
+}
