@@ -41,34 +41,19 @@ enum BarProfile {
         var energy = [Double](repeating: 0, count: columns * rows)
         var angle = [Double](repeating: 0, count: columns * rows)
         var coherent = [Bool](repeating: false, count: columns * rows)
-        image.pixels.withUnsafeBufferPointer { src in
-            let w = image.width
-            for by in 0..<rows {
-                if by % 16 == 0, ContinuousClock.now > deadline { return }
-                for bx in 0..<columns {
-                    var (jxx, jyy, jxy) = (0.0, 0.0, 0.0)
-                    let x0 = max(1, bx * block)
-                    let y0 = max(1, by * block)
-                    let x1 = min(image.width - 2, bx * block + block - 1)
-                    let y1 = min(image.height - 2, by * block + block - 1)
-                    guard x1 > x0, y1 > y0 else { continue }
-                    for y in y0...y1 {
-                        for x in x0...x1 {
-                            let gx = Double(src[y * w + x + 1]) - Double(src[y * w + x - 1])
-                            let gy = Double(src[(y + 1) * w + x]) - Double(src[(y - 1) * w + x])
-                            jxx += gx * gx
-                            jyy += gy * gy
-                            jxy += gx * gy
-                        }
-                    }
-                    let trace = jxx + jyy
-                    let index = by * columns + bx
-                    energy[index] = trace / Double(block * block)
-                    guard trace > 0 else { continue }
-                    let coherence = ((jxx - jyy) * (jxx - jyy) + 4 * jxy * jxy).squareRoot() / trace
-                    angle[index] = 0.5 * atan2(2 * jxy, jxx - jyy)
-                    coherent[index] = coherence > 0.65
-                }
+        for by in 0..<rows {
+            if by % 16 == 0, ContinuousClock.now > deadline { break }
+            for bx in 0..<columns {
+                let x0 = max(1, bx * block)
+                let y0 = max(1, by * block)
+                let x1 = min(image.width - 2, bx * block + block - 1)
+                let y1 = min(image.height - 2, by * block + block - 1)
+                guard x1 > x0, y1 > y0 else { continue }
+                let tensor = image.gradientTensor(xs: x0...x1, ys: y0...y1)
+                let index = by * columns + bx
+                energy[index] = tensor.trace / Double(block * block)
+                angle[index] = tensor.angle
+                coherent[index] = tensor.coherence > 0.65
             }
         }
         // Strong: above a tenth of the strongest blocks' energy (the 99th percentile), and above noise.

@@ -315,3 +315,38 @@ struct ConfirmCrop {
         (Double(originX) + x / factor, Double(originY) + y / factor)
     }
 }
+
+/// The structure tensor of an image window's grey gradients (central differences): how strongly and how
+/// consistently they point one way. Bars give a coherence near 1 and an angle across them.
+struct GradientTensor {
+    var jxx = 0.0
+    var jyy = 0.0
+    var jxy = 0.0
+
+    var trace: Double { jxx + jyy }
+    /// 1 for parallel edges, 0 for no preferred direction (0 on a flat window).
+    var coherence: Double { trace > 0 ? ((jxx - jyy) * (jxx - jyy) + 4 * jxy * jxy).squareRoot() / trace : 0 }
+    /// The gradients' direction, radians, modulo π.
+    var angle: Double { 0.5 * atan2(2 * jxy, jxx - jyy) }
+}
+
+extension GreyImage {
+    /// The gradient tensor over columns `xs` and rows `ys`, every `step`-th pixel; both ranges must keep a pixel
+    /// between them and the image's edge.
+    func gradientTensor(xs: ClosedRange<Int>, ys: ClosedRange<Int>, step: Int = 1) -> GradientTensor {
+        var tensor = GradientTensor()
+        pixels.withUnsafeBufferPointer { src in
+            let w = width
+            for y in stride(from: ys.lowerBound, through: ys.upperBound, by: step) {
+                for x in stride(from: xs.lowerBound, through: xs.upperBound, by: step) {
+                    let gx = Double(src[y * w + x + 1]) - Double(src[y * w + x - 1])
+                    let gy = Double(src[(y + 1) * w + x]) - Double(src[(y - 1) * w + x])
+                    tensor.jxx += gx * gx
+                    tensor.jyy += gy * gy
+                    tensor.jxy += gx * gy
+                }
+            }
+        }
+        return tensor
+    }
+}

@@ -226,25 +226,11 @@ enum PhoneTailReader {
         let y1 = min(image.height - 2, Int(centreY) + radius)
         guard x1 > x0 + 4, y1 > y0 + 4 else { return nil }
         let stride = max(1, radius / 60)
-        var (jxx, jyy, jxy) = (0.0, 0.0, 0.0)
-        image.pixels.withUnsafeBufferPointer { src in
-            let w = image.width
-            for y in Swift.stride(from: y0, through: y1, by: stride) {
-                for x in Swift.stride(from: x0, through: x1, by: stride) {
-                    let gx = Double(src[y * w + x + 1]) - Double(src[y * w + x - 1])
-                    let gy = Double(src[(y + 1) * w + x]) - Double(src[(y - 1) * w + x])
-                    jxx += gx * gx
-                    jyy += gy * gy
-                    jxy += gx * gy
-                }
-            }
-        }
-        let trace = jxx + jyy
-        guard trace > 0 else { return nil }
+        let tensor = image.gradientTensor(xs: x0...x1, ys: y0...y1, step: stride)
+        guard tensor.trace > 0 else { return nil }
         // Coherence: 1 for parallel bars, 0 for no preferred direction.
-        let coherence = ((jxx - jyy) * (jxx - jyy) + 4 * jxy * jxy).squareRoot() / trace
-        guard coherence > 0.3 else { return nil }
-        let angle = 0.5 * atan2(2 * jxy, jxx - jyy)
+        guard tensor.coherence > 0.3 else { return nil }
+        let angle = tensor.angle
         var (dx, dy) = (cos(angle), sin(angle))
         if dx * sighting.directionX + dy * sighting.directionY < 0 { (dx, dy) = (-dx, -dy) }
         // More than ~50° from the decoder's direction: not the code's bars.
