@@ -165,6 +165,14 @@ public struct LabelDecoder: Sendable {
             return reads
         }
 
+        /// Whether the cascade may stop: a tracking number is settled and, when the phone tail is wanted, a barcode
+        /// of it was seen (the tail is found from the barcode's place; a number the QR confirmed alone has none).
+        func finished() -> Bool {
+            guard !exhaustive, WaybillRanker.isDone(symbols) else { return false }
+            guard readsPhoneTail, let number = WaybillRanker.choose(symbols)?.number else { return true }
+            return symbols.contains { $0.symbology != .qrCode && $0.text == number && !$0.sightings.isEmpty }
+        }
+
         for pass in cascade {
             if ranAny, budget.expired {
                 complete = false
@@ -188,7 +196,7 @@ public struct LabelDecoder: Sendable {
                     }
                 }
                 log.append(PassRecord(pass: .profile, milliseconds: (ContinuousClock.now - passStart).milliseconds, texts: texts))
-                if !exhaustive, WaybillRanker.isDone(symbols) { break }
+                if finished() { break }
                 continue
             }
             let prepared: PassImage?
@@ -207,7 +215,7 @@ public struct LabelDecoder: Sendable {
             guard let raw = scan(image, pass: pass, density: density(transform, image)) else { continue }
             let (texts, indices) = record(raw, pass: pass, map: transform.original)
             log.append(PassRecord(pass: pass, milliseconds: (ContinuousClock.now - passStart).milliseconds, texts: texts))
-            if !exhaustive, WaybillRanker.isDone(symbols) { break }
+            if finished() { break }
             guard confirmsByCrop, !budget.expired else { continue }
             // A tracking number this pass read once: look again at a resampled crop around it rather than at the
             // whole image in further passes.
@@ -225,7 +233,7 @@ public struct LabelDecoder: Sendable {
                 log.append(
                     PassRecord(pass: .confirm, milliseconds: (ContinuousClock.now - confirmStart).milliseconds, texts: confirmTexts))
             }
-            if !exhaustive, WaybillRanker.isDone(symbols) { break }
+            if finished() { break }
         }
         // The cascade stopped early on codes that are not a confirmed tracking number (a product or QR code, or a
         // zbar misread): ZXing looks too, for a few ms. blackbox/ zbar-capable: 165 → 166 of 192; labels/ unchanged.

@@ -69,6 +69,20 @@ struct PhoneTailPhotoTests {
         #expect(result.phoneTail?.tail == nil)
     }
 
+    @Test("a number the QR confirms first: the cascade goes on to its barcode, and the tail is read from there")
+    func qrFirst() throws {
+        let expected = try PhotoFixture.record("qr-first.jpg")
+        let result = try decoder.decode(path: PhotoFixture.path("qr-first.jpg"))
+        #expect(result.waybill?.number == expected.tracking)
+        #expect(result.symbols.contains { $0.symbology == .code128 && $0.text == expected.tracking })
+        #expect(result.phoneTail?.status == .confident)
+        #expect(result.phoneTail?.tail == expected.tail)
+        // Without the tail the QR alone settles the number: the cascade stops sooner.
+        let numberOnly = try LabelDecoder(readsPhoneTail: false).decode(path: PhotoFixture.path("qr-first.jpg"))
+        #expect(numberOnly.waybill?.number == expected.tracking)
+        #expect(numberOnly.passLog.count < result.passLog.count)
+    }
+
     @Test("with readsPhoneTail off no OCR runs")
     func off() throws {
         let result = try LabelDecoder(readsPhoneTail: false).decode(path: PhotoFixture.path(Self.confident[0]))
