@@ -20,6 +20,8 @@ public struct LabelDecoder: Sendable {
     /// Reads the recipient's phone tail (OCR of the recipient block, found from the tracking number's barcode)
     /// when a tracking number was read and time is left.
     public var readsPhoneTail: Bool
+    /// The most the phone tail may add to a decode (within the decode's own time budget).
+    public var phoneTailBudget = LabelDecoder.standardPhoneTailBudget
 
     /// Frames whose long side is at least this many pixels get a half-size first pass. Below it a halved code
     /// falls under ~1.5 px per module, which zbar no longer resolves.
@@ -260,7 +262,7 @@ public struct LabelDecoder: Sendable {
             if let waybill, let (image, scale) = held, !sightings.isEmpty, !budget.expired {
                 phoneTail = PhoneTailReader.read(
                     image: image, scale: scale, sightings: sightings, text: waybill.number, ocr: TesseractOCR.shared,
-                    until: min(budget.deadline, ContinuousClock.now + Self.phoneTailBudget))
+                    until: min(budget.deadline, ContinuousClock.now + phoneTailBudget))
             }
         }
         return LabelDecodeResult(
@@ -268,10 +270,10 @@ public struct LabelDecoder: Sendable {
             complete: complete, phoneTail: phoneTail)
     }
 
-    /// The most the phone tail may add to a decode: the recipient line, then the block, for up to three places
-    /// of the code (the main barcode first) would otherwise spend the whole budget on a label whose recipient
-    /// block cannot be read (seed 909: one photo took 3 s).
-    static let phoneTailBudget = Duration.milliseconds(1500)
+    /// The phone tail's standard budget: the recipient line, then the block, for up to three places of the code
+    /// (the main barcode first) would otherwise spend the whole budget on a label whose recipient block cannot
+    /// be read (seed 909: one photo took 3 s).
+    public static let standardPhoneTailBudget = Duration.milliseconds(1500)
 
     /// Reads of one symbol kept for finding the recipient block (the main barcode, its stub, re-reads).
     static let maxSightings = 8

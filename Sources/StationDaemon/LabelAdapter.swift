@@ -23,19 +23,18 @@ struct ZBarLabelReader: LabelReader {
     }
 
     static func reading(_ result: LabelDecodeResult) -> LabelReading {
-        var symbols: [LabelReading.Symbol] = result.symbols.map {
+        let symbols: [LabelReading.Symbol] = result.symbols.map {
             .init(
                 text: $0.text, symbology: $0.symbology.rawValue, pass: $0.pass.rawValue,
                 box: [$0.box.x, $0.box.y, $0.box.width, $0.box.height])
         }
-        // The phone tail rides among the symbols until LabelReading has a field for it (see `LabelPhoneTail`).
-        if let read = result.phoneTail,
-            let entry = LabelPhoneTail.symbol(tail: read.status == .confident ? read.tail : nil, uncertain: read.status == .uncertain)
-        {
-            symbols.append(entry)
+        // Only a number seen is passed on; `candidate` (an unsure read's digits) stays in the decoder.
+        let phoneTail = result.phoneTail.flatMap { read in
+            read.status == .notFound ? nil : LabelReading.PhoneTail(tail: read.tail, confidence: read.confidence)
         }
         return LabelReading(
             format: result.format.rawValue, width: result.width, height: result.height, symbols: symbols,
-            waybill: result.waybill.map { .init(number: $0.number, courier: $0.courier, confirmed: $0.confirmed, evidence: $0.evidence) })
+            waybill: result.waybill.map { .init(number: $0.number, courier: $0.courier, confirmed: $0.confirmed, evidence: $0.evidence) },
+            phoneTail: phoneTail)
     }
 }

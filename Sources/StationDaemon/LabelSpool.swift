@@ -116,6 +116,8 @@ final class LabelSpool: Service, @unchecked Sendable {
         var waybill: String?
         var confirmed: Bool?
         var pickupCode: String?
+        /// The parcel's phone tail after the scan: the label's, when its OCR read it confidently and none was known.
+        var phoneTail: String?
         var error: String?
         /// A proof's pickup, digest and name in the proof folder.
         var pickupId: Int64?
@@ -133,13 +135,12 @@ final class LabelSpool: Service, @unchecked Sendable {
         var note = Note(file: name, at: ISO8601DateFormatter().string(from: Date()), outcome: "failed", message: "")
         do {
             let (reading, outcome) = try await engine.decodeLabel(path: path, act: true, scanner: scanner)
-            // A confident phone tail read from the label becomes the new parcel's (pickup by tail, the notice).
-            await LabelPhoneTail.apply(reading, outcome: outcome, engine: engine, caller: Caller(client: scanner.id))
             note.waybill = reading.waybill?.number
             note.confirmed = reading.waybill?.confirmed
             if let outcome {
                 note.outcome = outcome.result.rawValue
                 note.pickupCode = outcome.parcel?.pickupCode?.description
+                note.phoneTail = outcome.parcel?.phoneTail
                 note.error = outcome.error.map { "\($0)" }
                 note.message = "scan \(outcome.result.rawValue)"
             } else if let waybill = reading.waybill {

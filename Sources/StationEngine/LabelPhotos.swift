@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Logging
 public import ParcelDomain
+import ParcelStore
 
 /// What the engine needs from a label-photo decoder. The daemon passes the zbar-backed one; the engine never
 /// sees zbar (dependency rule 3).
@@ -66,13 +67,30 @@ public struct LabelReading: Sendable, Equatable {
     public let height: Int
     public let symbols: [Symbol]
     public let waybill: Waybill?
+    /// The recipient's phone tail read from the label (OCR of the recipient block), nil when not looked for or
+    /// no number was found.
+    public let phoneTail: PhoneTail?
 
-    public init(format: String, width: Int, height: Int, symbols: [Symbol], waybill: Waybill?) {
+    /// A phone tail read from the label: `tail` holds the four digits only when they were read confidently; an
+    /// unsure read has none (never a guess) and staff type the tail as before.
+    public struct PhoneTail: Sendable, Equatable {
+        public let tail: String?
+        /// The OCR's confidence (0–100) in the least sure of the four digits.
+        public let confidence: Double
+
+        public init(tail: String?, confidence: Double) {
+            self.tail = tail
+            self.confidence = confidence
+        }
+    }
+
+    public init(format: String, width: Int, height: Int, symbols: [Symbol], waybill: Waybill?, phoneTail: PhoneTail? = nil) {
         self.format = format
         self.width = width
         self.height = height
         self.symbols = symbols
         self.waybill = waybill
+        self.phoneTail = phoneTail
     }
 }
 
@@ -102,12 +120,31 @@ extension StationEngine {
         }
         guard act, let waybill = reading.waybill, waybill.confirmed else { return (reading, nil) }
         let symbology = reading.symbols.first { $0.text == waybill.number }?.symbology
-        let outcome = await handleScan(
+        var outcome = await handleScan(
             ScanInput(
                 scanner: scanner, text: waybill.number, symbology: symbology.flatMap(Self.aimIdentifier),
                 sequence: desk.nextSequence(for: scanner.id),
                 monotonicNanos: DispatchTime.now().uptimeNanoseconds))
+        if let parcel = await applyPhoneTail(reading.phoneTail?.tail, outcome: outcome, scanner: scanner) {
+            outcome.parcel = parcel
+        }
         return (reading, outcome)
+    }
+
+    /// A confident tail read from the label becomes the phone tail of the parcel the photo's scan took in (a new
+    /// intake, or a repeat of one that has none yet), so the notice and pickup by tail work without typing.
+    /// Pickups and other roles' scans are left alone, and so is a parcel whose tail is known: a label's OCR never
+    /// replaces what staff or a manifest gave. Returns the parcel with its tail, nil when none was set.
+    nonisolated func applyPhoneTail(_ tail: String?, outcome: ScanOutcome, scanner: ScannerDescriptor) async -> ParcelRecord? {
+        guard let tail, outcome.result == .intake || outcome.result == .repeatIntake, let parcel = outcome.parcel,
+            parcel.phoneTail == nil
+        else { return nil }
+        do {
+            return try await setPhone(scan: parcel.tracking, phone: nil, phoneTail: tail, by: Caller(client: "scanner \(scanner.id)"))
+        } catch {
+            logger.warning("phone tail from the label not set", metadata: ["parcel": "\(parcel.id)", "error": "\(error)"])
+            return nil
+        }
     }
 
     /// The image library's text stays here: logged at warning with the photo (its path, or the digest of inline

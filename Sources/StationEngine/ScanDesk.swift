@@ -109,7 +109,8 @@ public struct ScanOutcome: Sendable {
     public let symbology: String?
     public let sequence: UInt64
     public let at: Int64
-    public let parcel: ParcelRecord?
+    /// The parcel as the scan left it (with a label photo's phone tail, when one was set from it).
+    public internal(set) var parcel: ParcelRecord?
     public let error: (any Error)?
     /// Parcels still waiting for the recipient verified at the counter, after a pickup; listed lines still
     /// unscanned, after a handoff scan.

@@ -239,9 +239,11 @@ public struct LabelDecodeResult: Codable, Sendable, Equatable {
     /// True when a phone number was seen in the recipient block but its digits are not sure: `phoneTail` is then
     /// absent, never a guess; staff type the tail as before. Absent when no number was found.
     public var phoneTailUncertain: Bool?
+    /// The OCR's confidence (0–100) in the least sure digit of the tail, when a number was seen.
+    public var phoneTailConfidence: Double?
     public init(
         format: String, width: Int, height: Int, symbols: [LabelSymbolDTO], waybill: WaybillDTO?, scan: ScanOutcomeDTO?,
-        phoneTail: String? = nil, phoneTailUncertain: Bool? = nil
+        phoneTail: String? = nil, phoneTailUncertain: Bool? = nil, phoneTailConfidence: Double? = nil
     ) {
         self.format = format
         self.width = width
@@ -251,5 +253,6 @@ public struct LabelDecodeResult: Codable, Sendable, Equatable {
         self.scan = scan
         self.phoneTail = phoneTail
         self.phoneTailUncertain = phoneTailUncertain
+        self.phoneTailConfidence = phoneTailConfidence
     }
 }

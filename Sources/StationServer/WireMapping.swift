@@ -121,16 +121,17 @@ enum WireMapping {
     }
 
     static func label(_ reading: LabelReading, scan: ScanOutcome?, engine: StationEngine) -> LabelDecodeResult {
-        let tail = LabelPhoneTail.read(reading)
-        return LabelDecodeResult(
+        LabelDecodeResult(
             format: reading.format, width: reading.width, height: reading.height,
-            symbols: LabelPhoneTail.codes(reading).map {
+            symbols: reading.symbols.map {
                 LabelSymbolDTO(text: $0.text, symbology: $0.symbology, pass: $0.pass, box: $0.box)
             },
             waybill: reading.waybill.map {
                 WaybillDTO(number: $0.number, courier: $0.courier, confirmed: $0.confirmed, evidence: $0.evidence)
             },
-            scan: scan.map { scanOutcome($0, engine: engine) }, phoneTail: tail.tail, phoneTailUncertain: tail.uncertain ? true : nil)
+            scan: scan.map { scanOutcome($0, engine: engine) }, phoneTail: reading.phoneTail?.tail,
+            phoneTailUncertain: reading.phoneTail.map { $0.tail == nil ? true : nil } ?? nil,
+            phoneTailConfidence: reading.phoneTail.map { ($0.confidence * 10).rounded() / 10 })
     }
 
     static func stocktakeReport(_ report: StocktakeReport) -> StocktakeReportDTO {

@@ -105,6 +105,58 @@ import enum LabelDecoding.HostileImages
         #expect(again.terminate() == 0)
     }
 
+    /// The generated photos of issue 19 (seed 7) with the generator's record: tracking number and the recipient's tail.
+    static func photo(_ name: String) throws -> (path: String, tracking: String, tail: String) {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/label-photos/\(name)").path
+        let json = try Data(contentsOf: URL(fileURLWithPath: path.replacingOccurrences(of: ".jpg", with: ".json")))
+        let object = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+        return (path, try #require(object["tracking"] as? String), try #require(object["recipient_phone_tail"] as? String))
+    }
+
+    /// With `labels.phoneTail` on, a photo acted on sets the tail its OCR read confidently on the parcel it takes in,
+    /// so pickup by tail finds it without typing; an unsure read sets nothing, and a tail staff gave is never replaced.
+    @Test func actingOnAPhotoSetsTheTailItReadConfidently() throws {
+        let daemon = try DaemonProcess(config: #"{"labels": {"phoneTail": true}}"#)
+        let client = try daemon.connect(client: "desk-camera")
+
+        // A photo whose recipient line is read confidently at once (not against the tail's time budget).
+        let clear = try Self.photo("band-1.2-1.8.jpg")
+        let acted = try decode(client, LabelDecodeParams(path: clear.path, act: true))
+        #expect(acted.waybill?.number == clear.tracking)
+        #expect(acted.phoneTail == clear.tail)
+        #expect(acted.phoneTailUncertain == nil)
+        #expect((acted.phoneTailConfidence ?? 0) >= 95)
+        #expect(acted.scan?.result == "intake")
+        #expect(acted.scan?.parcel?.phoneTail == clear.tail)
+        let byTail = try client.call(Method.search.rawValue, SearchParams(phoneTail: clear.tail), as: ParcelsResult.self)
+        #expect(byTail.parcels.map(\.tracking) == [clear.tracking])
+
+        // Looking without `act` reads the tail but writes nothing.
+        let other = try Self.photo("profile-0034.jpg")
+        let looked = try decode(client, LabelDecodeParams(path: other.path))
+        #expect(looked.phoneTail == other.tail)
+        #expect(looked.scan == nil)
+        #expect(try client.call(Method.search.rawValue, SearchParams(phoneTail: other.tail), as: ParcelsResult.self).parcels.isEmpty)
+
+        let unsure = try Self.photo("uncertain.jpg")
+        let unsureActed = try decode(client, LabelDecodeParams(path: unsure.path, act: true))
+        #expect(unsureActed.phoneTail == nil)
+        #expect(unsureActed.phoneTailUncertain == true)
+        #expect(unsureActed.scan?.result == "intake")
+        #expect(unsureActed.scan?.parcel?.phoneTail == nil)
+
+        // Staff corrected the first parcel's tail: the same photo again (another camera, so not a duplicate scan)
+        // reads its tail confidently and leaves staff's.
+        _ = try client.call(
+            Method.setPhone.rawValue, SetPhoneParams(tracking: clear.tracking, phoneTail: "0000", staff: "王芳"), as: ParcelResult.self)
+        let again = try decode(client, LabelDecodeParams(path: clear.path, act: true, scanner: "photo:desk-2"))
+        #expect(again.phoneTail == clear.tail)
+        #expect(again.scan?.result == "repeatIntake")
+        #expect(again.scan?.parcel?.phoneTail == "0000")
+        #expect(daemon.terminate() == 0)
+    }
+
     // MARK: Issue 14, faults 7 and 8
 
     /// Peak resident memory (VmHWM) of process `pid`, in MB.

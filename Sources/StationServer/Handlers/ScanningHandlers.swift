@@ -45,7 +45,6 @@ extension HandlerTable {
                 path: params.path, bytes: bytes, act: params.act ?? false,
                 scanner: ScannerDescriptor(id: params.scanner ?? "photo:\(context.connection.client)", source: "photo"),
                 requester: context.connection.peer.map { PhotoRequester(pid: $0.pid, uid: $0.uid, gid: $0.gid) })
-            await LabelPhoneTail.apply(reading, outcome: outcome, engine: context.engine, caller: context.caller(staff: nil))
             return WireMapping.label(reading, scan: outcome, engine: context.engine)
         }
     }
