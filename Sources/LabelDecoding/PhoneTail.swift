@@ -70,6 +70,8 @@ enum PhoneTailReader {
     static let outputPixelsPerMillimetre = 8.0
     /// The lowest per-digit OCR confidence a tail is reported with as confident (tuned on generated sets).
     static let confidentAbove = 95.0
+    /// The recipient line's second read, when the first is not sure, is made on the line upscaled by this.
+    static let secondReadScale = 1.5
 
     /// Reads the tail near the barcode seen at `sightings` (original pixels) in `image`, which is the original
     /// scaled down by `scale`; `text` is the barcode's content (its length gives the module count).
@@ -109,10 +111,28 @@ enum PhoneTailReader {
                     tall, lines: [], read: .notFound(), folder: debugFolder,
                     text: text + "-tall-" + rules.map { "\(Int($0.row))x\($0.length)" }.joined(separator: "_"))
             }
-            if let cut = RecipientLine.cut(from: tall, pixelsPerMillimetre: outputPixelsPerMillimetre) {
-                let lines = ocr.lines(in: cut.image, mode: .line, until: deadline)
-                let read = PhoneTailParser.chooseOnRecipientLine(lines, placedByRules: cut.confirmedByRuleB)
+            if var cut = RecipientLine.cut(from: tall, pixelsPerMillimetre: outputPixelsPerMillimetre) {
+                var lines = ocr.lines(in: cut.image, mode: .line, until: deadline)
+                // The sender's line (寄): the rule taken for A was B; the recipient's line is one spacing above.
+                if lines.contains(where: { $0.text.contains("寄") }), let above = RecipientLine.lineAbove(cut, in: tall) {
+                    if let debugFolder {
+                        debugDump(cut.image, lines: lines, read: .notFound(), folder: debugFolder, text: text + "-sender")
+                    }
+                    cut = above
+                    lines = ocr.lines(in: cut.image, mode: .line, until: deadline)
+                }
+                var read = PhoneTailParser.chooseOnRecipientLine(lines, placedByRules: cut.confirmedByRuleB)
                 if let debugFolder { debugDump(cut.image, lines: lines, read: read, folder: debugFolder, text: text + "-line") }
+                // Not sure at once: a second read of the line on a finer pixel grid. Tesseract's unsure digits
+                // come from where its glyph segmentation wavers, which the new grid moves; the same tail read
+                // twice on the placed line is taken (on generated sets: no wrong tail among those agreements).
+                if read.status == .uncertain, read.candidate != nil, ContinuousClock.now < deadline {
+                    let finer = cut.image.resampledCrop(
+                        x: 0, y: 0, width: cut.image.width, height: cut.image.height, factor: secondReadScale)
+                    let again = ocr.lines(in: finer, mode: .line, until: deadline)
+                    read = PhoneTailParser.agreed(read, lines, again, placedByRules: cut.confirmedByRuleB)
+                    if let debugFolder { debugDump(finer, lines: again, read: read, folder: debugFolder, text: text + "-line2") }
+                }
                 if read.status == .confident {
                     best = read
                     break
@@ -408,12 +428,25 @@ enum PhoneTailParser {
         var found: [Candidate] = []
         var index = 0
         while index < glyphs.count {
-            guard isMask(glyphs[index]) else {
+            guard isMask(glyphs[index]) || glyphs[index].text == "大" || glyphs[index].text == "米" else {
                 index += 1
                 continue
             }
             var end = index
             while end < glyphs.count, isMask(glyphs[end]) { end += 1 }
+            // An asterisk read as an ideograph inside a run (`159xx夺1350`): a name never stands between the
+            // mask and the tail, so one such glyph after two mask glyphs, with more mask or the digits after it,
+            // is part of the run.
+            if end - index >= 2, end < glyphs.count - 1, !isMask(glyphs[end]), digit(glyphs[end].text) == nil {
+                end += 1
+                while end < glyphs.count, isMask(glyphs[end]) { end += 1 }
+            }
+            // chi_sim also reads the printed asterisks as a run of 大 or 米: three or more in a row are a mask,
+            // never a name.
+            if end == index, glyphs[index].text == "大" || glyphs[index].text == "米" {
+                while end < glyphs.count, glyphs[end].text == glyphs[index].text { end += 1 }
+                if end - index < 3 { end = index }
+            }
             let maskCount = end - index
             let tailGlyphs = glyphs[end..<min(glyphs.count, end + 4)]
             let digits = tailGlyphs.compactMap { digit($0.text) }
@@ -427,7 +460,7 @@ enum PhoneTailParser {
                         tail: String(digits), confidence: tailGlyphs.map(\.confidence).min() ?? 0, wholeNumber: wholeNumber,
                         masked: (2...9).contains(maskCount)))
             }
-            index = end
+            index = max(end, index + 1)
         }
         return found
     }
@@ -492,6 +525,32 @@ extension PhoneTailParser {
         let sure = placed && agreed && best.masked && best.confidence >= PhoneTailReader.confidentAbove
         return PhoneTailRead(
             status: sure ? .confident : .uncertain, tail: best.tail, confidence: best.confidence, candidate: best.tail, milliseconds: 0)
+    }
+}
+
+extension PhoneTailParser {
+    /// Two reads of the recipient line (the second on a finer grid) taken together: confident when each read
+    /// one masked tail, the two tails are the same, no 寄 is on either, and the line is placed (rule B, or 收
+    /// read on either), and the better read's confidence is at least `agreedAbove`; the confidence given is that
+    /// read's. Otherwise the first read as it was.
+    static let agreedAbove = 90.0
+
+    static func agreed(
+        _ first: PhoneTailRead, _ firstLines: [TesseractOCR.Line], _ secondLines: [TesseractOCR.Line], placedByRules: Bool
+    ) -> PhoneTailRead {
+        let reads = [firstLines, secondLines].map { TesseractOCR.Line(glyphs: $0.flatMap(\.glyphs)) }
+        guard reads.allSatisfy({ !$0.text.contains("寄") }) else { return first }
+        let found = reads.map { candidates(in: $0) }
+        guard let tail = found[0].first?.tail,
+            found.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.tail == tail && $0.masked } })
+        else { return first }
+        let placed = placedByRules || reads.contains { $0.text.contains("收") && !$0.text.contains("签收") }
+        guard placed else { return first }
+        // Agreement is not independence: a digit both reads doubt (one seen below 90) can be misread the same
+        // way twice (seed 202: 4507 for 4517 at 84 and 87).
+        let confidence = found.map { $0[0].confidence }.max() ?? 0
+        guard confidence >= agreedAbove else { return first }
+        return PhoneTailRead(status: .confident, tail: tail, confidence: confidence, candidate: tail, milliseconds: 0)
     }
 }
 

@@ -25,6 +25,9 @@ enum RecipientLine {
     struct Cut {
         var image: GreyImage
         var confirmedByRuleB: Bool
+        /// The rule the line was cut under, and the crop's pixels per real mm the cut took.
+        var ruleA: Rule
+        var perMillimetre: Double
     }
 
     /// Printed layout, in real millimetres: rule A to rule B, and the recipient line's band below rule A (its
@@ -147,6 +150,22 @@ enum RecipientLine {
             // block's foot, 12 mm apart and at least 22 mm under the bars: that ratio is then over 1.8.
             return ruleA.row(at: middle) < 1.4 * (rule.row(at: middle) - ruleA.row(at: middle)) ? rule : nil
         }
+        return line(from: crop, under: ruleA, ruleB: ruleB, pixelsPerMillimetre: pixelsPerMillimetre)
+    }
+
+    /// The line one rule spacing above `cut`'s, for when `cut` read the sender's line (寄): the rule taken for A
+    /// was B, A went unseen (too faint, or broken by the barcode's feet). That place is the recipient's line by
+    /// the layout, as rule B's would be; nil when it is outside the crop.
+    static func lineAbove(_ cut: Cut, in crop: GreyImage) -> Cut? {
+        let ruleA = Rule(
+            row: cut.ruleA.row - ruleSpacing * cut.perMillimetre, slope: cut.ruleA.slope, length: cut.ruleA.length)
+        guard ruleA.row(at: Double(crop.width) / 2) > 0 else { return nil }
+        return line(from: crop, under: ruleA, ruleB: cut.ruleA, pixelsPerMillimetre: cut.perMillimetre)
+    }
+
+    /// The line under `ruleA`, straightened along it; with `ruleB`, scaled by their distance.
+    static func line(from crop: GreyImage, under ruleA: Rule, ruleB: Rule?, pixelsPerMillimetre: Double) -> Cut? {
+        let middle = Double(crop.width) / 2
         let perMillimetre = ruleB.map { ($0.row(at: middle) - ruleA.row(at: middle)) / ruleSpacing } ?? pixelsPerMillimetre
         let top = bandTop * perMillimetre
         // Without rule B the scale is the estimate's: the band ends at the first blank gap under the line's text
@@ -201,6 +220,8 @@ enum RecipientLine {
             trimmed.replaceSubrange(
                 (row * (right - left))..<((row + 1) * (right - left)), with: out[(row * width + left)..<(row * width + right)])
         }
-        return Cut(image: GreyImage(width: right - left, height: rows, pixels: trimmed), confirmedByRuleB: ruleB != nil)
+        return Cut(
+            image: GreyImage(width: right - left, height: rows, pixels: trimmed), confirmedByRuleB: ruleB != nil, ruleA: ruleA,
+            perMillimetre: perMillimetre)
     }
 }

@@ -59,6 +59,23 @@ struct RecipientLineTests {
         }
     }
 
+    @Test("the sender's line read under the rule taken for A: the line one spacing above is cut instead", arguments: [-0.05, 0, 0.08])
+    func lineAbove(_ slope: Double) throws {
+        let image = crop(slope: slope)
+        let ruleB = try #require(RecipientLine.rules(in: image, pixelsPerMillimetre: Self.perMillimetre).last)
+        let wrong = RecipientLine.Cut(
+            image: image, confirmedByRuleB: false, ruleA: ruleB, perMillimetre: Self.perMillimetre)
+        let above = try #require(RecipientLine.lineAbove(wrong, in: image))
+        #expect(abs(above.ruleA.row(at: 296) - (120 + slope * 296)) <= 3)
+        #expect(above.confirmedByRuleB)
+        // The text blocks under rule A are in it.
+        #expect(above.image.pixels.contains { $0 < RecipientLine.inkBelow })
+        // Rule A itself taken for B: above it is outside the crop.
+        let first = try #require(RecipientLine.rules(in: image, pixelsPerMillimetre: Self.perMillimetre).first)
+        let top = RecipientLine.Cut(image: image, confirmedByRuleB: false, ruleA: first, perMillimetre: Self.perMillimetre)
+        #expect(RecipientLine.lineAbove(top, in: image) == nil)
+    }
+
     @Test("blank, noise and stripes: no rule, no cut")
     func hostile() {
         var generator = SystemRandomNumberGenerator()
