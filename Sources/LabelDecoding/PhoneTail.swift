@@ -425,6 +425,18 @@ enum PhoneTailParser {
     /// Candidates in one line: four digits right after a run of 2–10 mask glyphs, not followed by a digit.
     static func candidates(in line: TesseractOCR.Line) -> [Candidate] {
         let glyphs = line.glyphs.filter { $0.text != " " }
+        // Which glyphs start a new word: the four tail digits are printed as one, so a break inside them means
+        // Tesseract joined a digit from beside the number (seed 4242: `951 5` taken for 9515, the tail 9519).
+        var startsWord: [Bool] = []
+        var afterSpace = false
+        for glyph in line.glyphs {
+            if glyph.text == " " {
+                afterSpace = true
+            } else {
+                startsWord.append(afterSpace)
+                afterSpace = false
+            }
+        }
         var found: [Candidate] = []
         var index = 0
         while index < glyphs.count {
@@ -451,7 +463,8 @@ enum PhoneTailParser {
             let tailGlyphs = glyphs[end..<min(glyphs.count, end + 4)]
             let digits = tailGlyphs.compactMap { digit($0.text) }
             let followedByDigit = end + 4 < glyphs.count && digit(glyphs[end + 4].text) != nil
-            if (2...10).contains(maskCount), digits.count == 4, !followedByDigit {
+            let oneWord = !startsWord[min(glyphs.count, end + 1)..<min(glyphs.count, end + 4)].contains(true)
+            if (2...10).contains(maskCount), digits.count == 4, !followedByDigit, oneWord {
                 let prefix = glyphs[max(0, index - 3)..<index].compactMap { digit($0.text) }
                 // Four asterisks come out as 3–9 glyphs (split, merged): the count is no evidence beyond that.
                 let wholeNumber = index >= 3 && prefix.count == 3 && (3...9).contains(maskCount)

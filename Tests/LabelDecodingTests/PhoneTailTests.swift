@@ -218,8 +218,8 @@ struct PhoneTailParserTests {
     }
 
     @Test(
-        "no masked number, or one whose line is not placed as the recipient's: not confident",
-        arguments: ["王伟 ****0014", "收 王伟 159****00145", "收 王伟 15900140014", "收 王伟", "收 王伟 159*0014"])
+        "no masked number, one whose line is not placed as the recipient's, or a word break inside the tail: not confident",
+        arguments: ["王伟 ****0014", "收 王伟 159****00145", "收 王伟 15900140014", "收 王伟", "收 王伟 159*0014", "收 王伟 159****001 4"])
     func partial(_ text: String) {
         #expect(PhoneTailParser.choose([line(text)]).tail == nil)
     }
