@@ -24,7 +24,10 @@ enum PhotoFixture {
     }
 }
 
-@Suite("Phone tail from label photos (real zbar, real Tesseract)")
+// Serialized: each test decodes and OCRs synchronously on the cooperative pool (a thread per core); run in
+// parallel, with the tail's long test budget, they could hold both threads of a two-core CI machine for seconds
+// and starve the suites that time async work (WatchdogServiceTests).
+@Suite("Phone tail from label photos (real zbar, real Tesseract)", .serialized)
 struct PhoneTailPhotoTests {
     /// A debug build under parallel tests is several times slower than the daemon's release build: the tail gets
     /// time enough that what is checked here is what it reads, not how fast.
