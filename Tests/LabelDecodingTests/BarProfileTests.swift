@@ -36,6 +36,46 @@ struct BarProfilePhotoTests {
     }
 }
 
+/// Blurred photos whose bars only a deconvolved profile separates (seed 202, Fixtures/label-photos/deblur-*).
+@Suite("Blurred codes: the deconvolved profile strips (real zbar, real ZXing)")
+struct DeblurredProfilePhotoTests {
+    static let photos = ["deblur-0089.jpg", "deblur-0167.jpg"]
+
+    /// The strips of every region the profile pass finds, by variant, and which of them zbar or ZXing reads as
+    /// `expected` (the working image is the full one: both frames are under the half-size threshold).
+    func reads(_ name: String, expected: String) throws -> Set<BarProfile.Profile.Variant> {
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: PhotoFixture.path(name))))
+        let image = try ImageLoader.decode(bytes, limits: DecodeLimits(), halve: false).image
+        let scanner = ZBarScanner()
+        var reading: Set<BarProfile.Profile.Variant> = []
+        for region in BarProfile.regions(in: image, until: .now + .seconds(10)) {
+            guard let profile = BarProfile.profile(for: region, source: image, factor: 1, toOriginal: { ($0, $1) }) else { continue }
+            for variant in BarProfile.Profile.Variant.allCases {
+                let strip = profile.strip(variant).image
+                let texts = (scanner.scan(strip) + ZXingReader.readLinear(strip)).map { String(decoding: $0.bytes, as: UTF8.self) }
+                if texts.contains(expected) { reading.insert(variant) }
+            }
+        }
+        return reading
+    }
+
+    @Test("the plain and sharpened strips do not read the number; a deconvolved strip does", arguments: photos)
+    func deconvolvedStripReads(_ name: String) throws {
+        let expected = try PhotoFixture.record(name)
+        let reading = try reads(name, expected: expected.tracking)
+        #expect(!reading.contains(.plain) && !reading.contains(.sharpened))
+        #expect(!reading.isDisjoint(with: [.deblurredNarrow, .deblurredMiddle, .deblurredWide]))
+    }
+
+    @Test("the standard cascade reads the number through the profile pass, and reports it as read once", arguments: photos)
+    func cascadeReads(_ name: String) throws {
+        let expected = try PhotoFixture.record(name)
+        let result = try LabelDecoder(readsPhoneTail: false).decode(path: PhotoFixture.path(name))
+        #expect(result.waybill?.number == expected.tracking)
+        #expect(result.symbols.contains { $0.text == expected.tracking && $0.passes == [.profile] })
+    }
+}
+
 @Suite("Small and blurred codes: regions and strips")
 struct BarProfileRegionTests {
     /// Vertical bars of `pattern` (1 = dark module) at `module` px, in a `width`×`height` white frame.
@@ -90,6 +130,58 @@ struct BarProfileRegionTests {
             #expect(ContinuousClock.now - started < .seconds(3))
         }
         #expect(BarProfile.regions(in: noise, until: .now - .seconds(1)).isEmpty)
+    }
+
+    @Test("deconvolution restores the contrast of one-module bars a blur filled in, more than the unsharp mask")
+    func deconvolution() {
+        // Bars and spaces of 1–3 modules at 3 samples a module, blurred with σ one module (3 samples).
+        let widths = [1, 1, 2, 1, 3, 1, 1, 2, 2, 1, 1, 3]
+        var sharp: [Double] = Array(repeating: 220, count: 30)
+        var dark = true
+        for width in widths + widths {
+            sharp += Array(repeating: dark ? 40 : 220, count: 3 * width)
+            dark.toggle()
+        }
+        sharp += Array(repeating: 220, count: 30)
+        let radius = 9
+        let kernel = (-radius...radius).map { exp(-Double($0 * $0) / (2 * 3.0 * 3.0)) }
+        let total = kernel.reduce(0, +)
+        let blurred = sharp.indices.map { index in
+            zip(-radius...radius, kernel).reduce(0.0) { sum, tap in
+                sum + sharp[min(sharp.count - 1, max(0, index + tap.0))] * tap.1 / total
+            }
+        }
+        // Contrast across the bars: the mean absolute difference from the local mean, over the bars only.
+        func contrast(_ values: [Double]) -> Double {
+            let bars = values[30..<(values.count - 30)]
+            let mean = bars.reduce(0, +) / Double(bars.count)
+            return bars.reduce(0) { $0 + abs($1 - mean) } / Double(bars.count)
+        }
+        let restored = BarProfile.deconvolved(blurred, sigma: 3)
+        let sharpened = BarProfile.unsharp(blurred, sigma: 3, amount: 1.5)
+        #expect(contrast(restored) > 1.3 * contrast(blurred))
+        #expect(contrast(restored) > contrast(sharpened))
+        // Bars and spaces on the right side of mid-grey at their middles: all of them once restored, where the
+        // blur had merged the narrow ones into their neighbours.
+        func rightSide(_ values: [Double]) -> Int {
+            var position = 30
+            var dark = true
+            var count = 0
+            for width in widths + widths {
+                if dark == (values[position + 3 * width / 2] < 130) { count += 1 }
+                position += 3 * width
+                dark.toggle()
+            }
+            return count
+        }
+        #expect(rightSide(blurred) < 2 * widths.count)
+        #expect(rightSide(restored) == 2 * widths.count)
+        // Flat paper stays flat, and nothing runs away on noise.
+        let flat = BarProfile.deconvolved(Array(repeating: 200, count: 200), sigma: 3)
+        #expect(flat.allSatisfy { abs($0 - 200) < 0.5 })
+        var generator = SystemRandomNumberGenerator()
+        let noise = (0..<3000).map { _ in Double(UInt8.random(in: 0...255, using: &generator)) }
+        #expect(BarProfile.deconvolved(noise, sigma: 7.5).allSatisfy { $0.isFinite && $0 >= 0 && $0 <= 1_000 })
     }
 
     @Test("the unsharp mask steepens a blurred edge and leaves a flat run flat")

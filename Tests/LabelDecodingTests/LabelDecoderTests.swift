@@ -67,15 +67,17 @@ struct LabelPhotoTests {
     @Test("a number read once is confirmed by the crop around it, and the cascade stops there")
     func confirmByCrop() throws {
         // label_0207 (rotated ~20°): one whole-image pass reads the J&T number once; without the confirm pass the
-        // cascade runs further whole-image passes until a second one reads it.
-        let result = try decoder.decode(path: Fixture.path("labels/label_0207.jpg"))
+        // cascade runs further whole-image passes until a second one reads it. The profile pass, which reads it
+        // too (from a deconvolved strip), is left out: its reads are not confirmed by crop, and this is about those.
+        let cascade = LabelDecoder.standardCascade.filter { $0 != .profile }
+        let result = try LabelDecoder(cascade: cascade).decode(path: Fixture.path("labels/label_0207.jpg"))
         let waybill = try #require(result.waybill)
         #expect(waybill.number == "JT3913308560800" && waybill.confirmed)
         let symbol = try #require(result.symbols.first { $0.text == "JT3913308560800" })
         #expect(symbol.passes.contains(.confirm))
         #expect(result.passLog.last?.pass == .confirm)
         // Without it the same number needs more whole-image passes.
-        let without = try LabelDecoder(confirmsByCrop: false).decode(path: Fixture.path("labels/label_0207.jpg"))
+        let without = try LabelDecoder(cascade: cascade, confirmsByCrop: false).decode(path: Fixture.path("labels/label_0207.jpg"))
         #expect(without.waybill?.number == "JT3913308560800")
         #expect(!without.passLog.contains { $0.pass == .confirm })
         #expect(without.passLog.count > result.passLog.filter { $0.pass != .confirm }.count)
