@@ -111,7 +111,9 @@ enum PhoneTailReader {
                     tall, lines: [], read: .notFound(), folder: debugFolder,
                     text: text + "-tall-" + rules.map { "\(Int($0.row))x\($0.length)" }.joined(separator: "_"))
             }
-            if var cut = RecipientLine.cut(from: tall, pixelsPerMillimetre: outputPixelsPerMillimetre) {
+            if var cut = RecipientLine.cut(
+                from: tall, pixelsPerMillimetre: outputPixelsPerMillimetre, codeColumn: Int(-cropLeft * outputPixelsPerMillimetre))
+            {
                 var lines = ocr.lines(in: cut.image, mode: .line, until: deadline)
                 // The sender's line (寄): the rule taken for A was B; the recipient's line is one spacing above.
                 if lines.contains(where: { $0.text.contains("寄") }), let above = RecipientLine.lineAbove(cut, in: tall) {
@@ -132,6 +134,14 @@ enum PhoneTailReader {
                     let again = ocr.lines(in: finer, mode: .line, until: deadline)
                     read = PhoneTailParser.agreed(read, lines, again, placedByRules: cut.confirmedByRuleB)
                     if let debugFolder { debugDump(finer, lines: again, read: read, folder: debugFolder, text: text + "-line2") }
+                }
+                // Not sure over the rule's clear span: the same line over the rule's whole inked span (a rule
+                // partly in shadow), once.
+                if read.status != .confident, let wider = cut.wider, ContinuousClock.now < deadline {
+                    let widerLines = ocr.lines(in: wider, mode: .line, until: deadline)
+                    let widerRead = PhoneTailParser.chooseOnRecipientLine(widerLines, placedByRules: cut.confirmedByRuleB)
+                    if let debugFolder { debugDump(wider, lines: widerLines, read: widerRead, folder: debugFolder, text: text + "-wider") }
+                    if widerRead.status == .confident || read.status == .notFound { read = widerRead }
                 }
                 if read.status == .confident {
                     best = read

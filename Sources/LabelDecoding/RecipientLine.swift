@@ -28,6 +28,9 @@ enum RecipientLine {
         /// The rule the line was cut under, and the crop's pixels per real mm the cut took.
         var ruleA: Rule
         var perMillimetre: Double
+        /// The same line over the wider span where rule A's row is inked at all, when that reaches more than
+        /// 2 mm further left: the second choice, for a rule partly in shadow (see `labelColumns`).
+        var wider: GreyImage? = nil
     }
 
     /// Printed layout, in real millimetres: rule A to rule B, and the recipient line's band below rule A (its
@@ -44,7 +47,7 @@ enum RecipientLine {
     /// Rules in `crop` (made at `pixelsPerMillimetre` estimated): lines of ink at least 40 % of the crop wide,
     /// allowing gaps of a few pixels, with little ink ~0.9 mm above and below them (not a row through text or
     /// bars). Sorted top to bottom.
-    static func rules(in crop: GreyImage, pixelsPerMillimetre: Double) -> [Rule] {
+    static func rules(in crop: GreyImage, pixelsPerMillimetre: Double, inkBelow ruleInk: UInt8 = inkBelow) -> [Rule] {
         let width = crop.width
         let height = crop.height
         guard width >= 32, height >= 32 else { return [] }
@@ -54,7 +57,7 @@ enum RecipientLine {
         var best = [Rule?](repeating: nil, count: height)
         // Every other column: a rule is long, and this halves the search (~48 → ~20 ms a crop).
         let columnStep = 2
-        let ink = crop.pixels.map { $0 < inkBelow }
+        let ink = crop.pixels.map { $0 < ruleInk }
         ink.withUnsafeBufferPointer { ink in
             for slope in slopes {
                 // Row offsets along the slant, per sampled column.
@@ -103,13 +106,15 @@ enum RecipientLine {
 
     /// Rows under `rule` (offsets from it) where the first text under it ends: the first run of ~0.4 mm of
     /// near-blank rows after inked ones, searched up to `limit`; nil when none.
-    static func textBottom(_ crop: GreyImage, under rule: Rule, from top: Double, limit: Double, perMillimetre: Double) -> Double? {
+    static func textBottom(
+        _ crop: GreyImage, under rule: Rule, from top: Double, limit: Double, perMillimetre: Double, columns: Range<Int>? = nil
+    ) -> Double? {
         let blankRun = max(2, Int((0.4 * perMillimetre).rounded()))
         var inked = 0
         var blank = 0
         var offset = top
         while offset < limit {
-            if inkFraction(crop, rule: rule, offset: offset) < 0.005 {
+            if inkFraction(crop, rule: rule, offset: offset, columns: columns) < 0.005 {
                 blank += 1
                 if inked >= Int(2 * perMillimetre), blank >= blankRun { return offset - Double(blank) + 2 }
             } else {
@@ -122,10 +127,10 @@ enum RecipientLine {
     }
 
     /// Share of the crop's columns that are ink `offset` rows from `rule`.
-    static func inkFraction(_ crop: GreyImage, rule: Rule, offset: Double) -> Double {
+    static func inkFraction(_ crop: GreyImage, rule: Rule, offset: Double, columns: Range<Int>? = nil) -> Double {
         var count = 0
         var seen = 0
-        for column in 0..<crop.width {
+        for column in columns ?? 0..<crop.width {
             let row = Int((rule.row(at: Double(column)) + offset).rounded())
             guard row >= 0, row < crop.height else { continue }
             seen += 1
@@ -134,12 +139,25 @@ enum RecipientLine {
         return seen == 0 ? 1 : Double(count) / Double(seen)
     }
 
-    /// The recipient's line cut from `crop` (rectified at `pixelsPerMillimetre` estimated, its top `topMillimetres`
-    /// under the barcode's centre), straightened along rule A; nil when no rule A is found.
-    static func cut(from crop: GreyImage, pixelsPerMillimetre: Double) -> Cut? {
+    /// The recipient's line cut from `crop` (rectified at `pixelsPerMillimetre` estimated, its top on the main
+    /// barcode's scan line, the barcode's centre at column `codeColumn`), straightened along rule A; nil when no
+    /// rule A is found.
+    static func cut(from crop: GreyImage, pixelsPerMillimetre: Double, codeColumn: Int? = nil) -> Cut? {
         let found = rules(in: crop, pixelsPerMillimetre: pixelsPerMillimetre)
-        guard let ruleA = found.first else { return nil }
+        guard let first = found.first else {
+            // No rule at all: a blur may have left the thin rules lighter than mid-grey (σ ~1.5 px and more on
+            // a 0.3 mm line). A lighter threshold finds rule A there, but B is then as likely the sender block's
+            // foot (12 mm further, equally faint or missed): the line is cut at the estimate's scale, unconfirmed.
+            guard let faint = rules(in: crop, pixelsPerMillimetre: pixelsPerMillimetre, inkBelow: faintInkBelow).first else { return nil }
+            return line(from: crop, under: faint, ruleB: nil, pixelsPerMillimetre: pixelsPerMillimetre, ruleInk: faintInkBelow)
+        }
         let middle = Double(crop.width) / 2
+        if let codeColumn, let bottom = barsBottom(crop, codeColumn: codeColumn, pixelsPerMillimetre: pixelsPerMillimetre),
+            firstIsRuleB(found, barsBottom: bottom, at: Double(codeColumn), pixelsPerMillimetre: pixelsPerMillimetre)
+        {
+            return lineAboveRuleB(first, next: found.dropFirst().first, in: crop, pixelsPerMillimetre: pixelsPerMillimetre)
+        }
+        let ruleA = first
         // Rule B, the next rule, at its printed distance within the module estimate's error (labels print
         // 0.17–0.375 mm modules, 2–3 dots, where the estimate takes 0.30): the scale, measured.
         let ruleB = found.dropFirst().first.flatMap { rule -> Rule? in
@@ -153,6 +171,86 @@ enum RecipientLine {
         return line(from: crop, under: ruleA, ruleB: ruleB, pixelsPerMillimetre: pixelsPerMillimetre)
     }
 
+    /// A lighter threshold for rules a blur has greyed (the crop is flattened: paper ~250).
+    static let faintInkBelow: UInt8 = 185
+    /// Printed layout under the bars, real mm: the tracking digits and gaps put rule A ~6 mm under the bars'
+    /// foot, so rule B lies ~25 mm under it, and the sender block's foot 12 mm under B.
+    static let ruleAUnderBars = 6.0
+    static let senderBlock = 12.0
+
+    /// The row where the main barcode's bars end in `crop`: the first near-blank row (the gap above the printed
+    /// digits) after rows that cross many bars, measured in a window around the code's centre column; nil when
+    /// the crop does not start on bars.
+    static func barsBottom(_ crop: GreyImage, codeColumn: Int, pixelsPerMillimetre: Double) -> Int? {
+        let low = max(0, codeColumn - Int(12 * pixelsPerMillimetre))
+        let high = min(crop.width, codeColumn + Int(8 * pixelsPerMillimetre))
+        guard high - low >= 32 else { return nil }
+        // Bars: at least ~0.6 edges per mm across the window (a code has ~1.8), blank: at most 2.
+        let barEdges = Int(0.6 * Double(high - low) / pixelsPerMillimetre)
+        var barRows = 0
+        for row in 0..<min(crop.height, Int(30 * pixelsPerMillimetre)) {
+            var edges = 0
+            var previous = crop.pixels[row * crop.width + low] < inkBelow
+            for column in (low + 1)..<high {
+                let ink = crop.pixels[row * crop.width + column] < inkBelow
+                if ink != previous { edges += 1 }
+                previous = ink
+            }
+            if edges >= barEdges {
+                barRows += 1
+            } else if edges <= 2, barRows >= Int(1 * pixelsPerMillimetre) {
+                return row
+            } else if barRows == 0, row > Int(3 * pixelsPerMillimetre) {
+                return nil
+            }
+        }
+        return nil
+    }
+
+    /// Whether the first rule found lies where rule B does rather than rule A, judged from the bars' foot: with a
+    /// second rule, by depth over spacing (A: 6 over 19 mm; B: 25 over 12), which no scale error changes; alone,
+    /// by its depth at the estimated scale (A ~6 mm, B ~25: apart even at the estimate's ±35 %).
+    static func firstIsRuleB(_ found: [Rule], barsBottom: Int, at column: Double, pixelsPerMillimetre: Double) -> Bool {
+        guard let first = found.first else { return false }
+        let depth = first.row(at: column) - Double(barsBottom)
+        if let second = found.dropFirst().first {
+            let spacing = second.row(at: column) - first.row(at: column)
+            return spacing > 0 && depth / spacing > 1
+        }
+        return depth / pixelsPerMillimetre > 13
+    }
+
+    /// The recipient's line when the first rule found is B (rule A too faint or broken): the scale from B to the
+    /// next rule when that is the sender block's foot, rule A found with the faint threshold one spacing above
+    /// B, or placed there. Confirmed (placed by the rules) when the scale was measured or rule A was found.
+    static func lineAboveRuleB(_ ruleB: Rule, next: Rule?, in crop: GreyImage, pixelsPerMillimetre: Double) -> Cut? {
+        let middle = Double(crop.width) / 2
+        var scale = pixelsPerMillimetre
+        var measured = false
+        if let next {
+            let spacing = (next.row(at: middle) - ruleB.row(at: middle)) / senderBlock
+            if spacing > pixelsPerMillimetre / 1.45 && spacing < pixelsPerMillimetre * 1.45 {
+                scale = spacing
+                measured = true
+            }
+        }
+        let predicted = ruleB.row(at: middle) - ruleSpacing * scale
+        guard predicted > 0 else { return nil }
+        let faint = rules(in: crop, pixelsPerMillimetre: scale, inkBelow: faintInkBelow).first {
+            abs($0.row(at: middle) - predicted) < 2.5 * scale
+        }
+        let ruleA =
+            faint
+            ?? Rule(row: ruleB.row - ruleSpacing * scale, slope: ruleB.slope, length: ruleB.length)
+        guard
+            var cut = line(
+                from: crop, under: ruleA, ruleB: ruleB, pixelsPerMillimetre: scale, ruleInk: faint == nil ? inkBelow : faintInkBelow,
+                columnsAlong: faint == nil ? ruleB : nil)
+        else { return nil }
+        cut.confirmedByRuleB = measured || faint != nil
+        return cut
+    }
+
     /// The line one rule spacing above `cut`'s, for when `cut` read the sender's line (寄): the rule taken for A
     /// was B, A went unseen (too faint, or broken by the barcode's feet). That place is the recipient's line by
     /// the layout, as rule B's would be; nil when it is outside the crop.
@@ -163,21 +261,63 @@ enum RecipientLine {
         return line(from: crop, under: ruleA, ruleB: cut.ruleA, pixelsPerMillimetre: cut.perMillimetre)
     }
 
+    /// The label's columns along `ruleA`, not the background beside the label, whose texture Tesseract reads as
+    /// glyphs and which hides blank rows. `strict`: a column is on the rule only when the rule's row is ink and
+    /// paper lies ~0.9 mm above and below it (the background is dark or mottled there), and the rule is the
+    /// longest run of such columns with gaps under 2 mm. Otherwise: from the first to the last column where the
+    /// rule's row is ink, which keeps a part of the rule in shadow (lighter than the threshold, the clearance
+    /// test fails there) but takes in a dark background beside the label.
+    static func labelColumns(_ crop: GreyImage, ruleA: Rule, ruleInk: UInt8, perMillimetre: Double, strict: Bool) -> Range<Int> {
+        let width = crop.width
+        let clearance = max(3, Int((0.9 * perMillimetre).rounded()))
+        let gapAllowed = Int(2 * perMillimetre)
+        var (first, last) = (width, -1)
+        var (runStart, gap) = (-1, 0)
+        for column in 0..<width {
+            let row = Int(ruleA.row(at: Double(column)).rounded())
+            var onRule = row >= 1 && row < crop.height - 1 && (row - 1...row + 1).contains { crop.pixels[$0 * width + column] < ruleInk }
+            if strict {
+                onRule =
+                    onRule && row - clearance >= 0 && row + clearance < crop.height
+                    && crop.pixels[(row - clearance) * width + column] >= ruleInk
+                    && crop.pixels[(row + clearance) * width + column] >= ruleInk
+            }
+            guard onRule else {
+                gap += 1
+                continue
+            }
+            if !strict {
+                (first, last) = (min(first, column), column)
+                continue
+            }
+            if runStart < 0 || gap > gapAllowed { runStart = column }
+            gap = 0
+            if column - runStart > last - first { (first, last) = (runStart, column) }
+        }
+        return first <= last ? first..<(last + 1) : 0..<width
+    }
+
     /// The line under `ruleA`, straightened along it; with `ruleB`, scaled by their distance.
-    static func line(from crop: GreyImage, under ruleA: Rule, ruleB: Rule?, pixelsPerMillimetre: Double) -> Cut? {
+    static func line(
+        from crop: GreyImage, under ruleA: Rule, ruleB: Rule?, pixelsPerMillimetre: Double, ruleInk: UInt8 = inkBelow,
+        columnsAlong columnsRule: Rule? = nil
+    ) -> Cut? {
         let middle = Double(crop.width) / 2
         let perMillimetre = ruleB.map { ($0.row(at: middle) - ruleA.row(at: middle)) / ruleSpacing } ?? pixelsPerMillimetre
+        let width = crop.width
+        let labelColumns = Self.labelColumns(
+            crop, ruleA: columnsRule ?? ruleA, ruleInk: ruleInk, perMillimetre: perMillimetre, strict: true)
         let top = bandTop * perMillimetre
         // Without rule B the scale is the estimate's: the band ends at the first blank gap under the line's text
         // instead, when there is one before the estimate's worst case.
         let bottom =
             ruleB != nil
             ? bandBottom * perMillimetre
-            : textBottom(crop, under: ruleA, from: top, limit: bandBottom * perMillimetre * 1.3, perMillimetre: perMillimetre) ?? bandBottom
-                * perMillimetre
+            : textBottom(
+                crop, under: ruleA, from: top, limit: bandBottom * perMillimetre * 1.3, perMillimetre: perMillimetre, columns: labelColumns)
+                ?? bandBottom * perMillimetre
         let padding = 8
         let rows = Int(bottom - top) + 2 * padding
-        let width = crop.width
         guard rows > 2 * padding + 8 else { return nil }
         var out = [UInt8](repeating: 255, count: rows * width)
         crop.pixels.withUnsafeBufferPointer { src in
@@ -193,18 +333,8 @@ enum RecipientLine {
                 }
             }
         }
-        // Tesseract's time grows with the line's length: keep the label's columns (where rule A is printed, not
-        // the background beside the label) and only up to the last inked one, with a margin.
-        var first = width
-        var last = -1
-        for column in 0..<width {
-            let row = Int(ruleA.row(at: Double(column)).rounded())
-            guard row >= 1, row < crop.height - 1 else { continue }
-            if (row - 1...row + 1).contains(where: { crop.pixels[$0 * width + column] < inkBelow }) {
-                first = min(first, column)
-                last = max(last, column)
-            }
-        }
+        // Tesseract's time grows with the line's length: keep the label's columns and only up to the last inked
+        // one, with a margin.
         var lastInk = -1
         for column in stride(from: width - 1, through: 0, by: -1) {
             if (padding..<(rows - padding)).contains(where: { out[$0 * width + column] < inkBelow }) {
@@ -212,16 +342,23 @@ enum RecipientLine {
                 break
             }
         }
-        let left = first < width ? max(0, first - padding) : 0
-        let right = min(width, max(lastInk, left + 16) + 2 * padding)
-        guard right - left >= 32 else { return nil }
-        var trimmed = [UInt8](repeating: 255, count: rows * (right - left))
-        for row in 0..<rows {
-            trimmed.replaceSubrange(
-                (row * (right - left))..<((row + 1) * (right - left)), with: out[(row * width + left)..<(row * width + right)])
+        func trimmed(from first: Int) -> GreyImage? {
+            let left = max(0, first - padding)
+            let right = min(width, max(lastInk, left + 16) + 2 * padding)
+            guard right - left >= 32 else { return nil }
+            var pixels = [UInt8](repeating: 255, count: rows * (right - left))
+            for row in 0..<rows {
+                pixels.replaceSubrange(
+                    (row * (right - left))..<((row + 1) * (right - left)), with: out[(row * width + left)..<(row * width + right)])
+            }
+            return GreyImage(width: right - left, height: rows, pixels: pixels)
         }
-        return Cut(
-            image: GreyImage(width: right - left, height: rows, pixels: trimmed), confirmedByRuleB: ruleB != nil, ruleA: ruleA,
-            perMillimetre: perMillimetre)
+        guard let image = trimmed(from: labelColumns.lowerBound) else { return nil }
+        // The wider span only at the standard threshold: at a faint rule's lighter one it is the background's.
+        let wide = Self.labelColumns(crop, ruleA: columnsRule ?? ruleA, ruleInk: ruleInk, perMillimetre: perMillimetre, strict: false)
+        let wider =
+            ruleInk == inkBelow && Double(labelColumns.lowerBound - wide.lowerBound) > 2 * perMillimetre
+            ? trimmed(from: wide.lowerBound) : nil
+        return Cut(image: image, confirmedByRuleB: ruleB != nil, ruleA: ruleA, perMillimetre: perMillimetre, wider: wider)
     }
 }

@@ -102,3 +102,53 @@ struct RecipientLineTests {
         #expect(PhoneTailParser.chooseOnRecipientLine([line("收 王伟 159****0014", confidence: 80)], placedByRules: true).tail == nil)
     }
 }
+
+@Suite("Phone tail: rule A missed, the first rule found is B")
+struct RuleBFirstTests {
+    static let perMillimetre = PhoneTailReader.outputPixelsPerMillimetre
+
+    /// Bars from the top to row 60 around column 496, then only rule B (25 mm under the bars' foot) and the sender
+    /// block's foot 12 mm under B: rule A is not printed (as when a blur greyed it).
+    func crop() -> GreyImage {
+        let width = 592
+        let height = 416
+        var pixels = [UInt8](repeating: 250, count: width * height)
+        for y in 0..<60 { for x in stride(from: 300, to: 592, by: 3) { pixels[y * width + x] = 10 } }
+        for start in [60 + Int(25 * Self.perMillimetre), 60 + Int(37 * Self.perMillimetre)] {
+            for x in 0..<width { for t in 0..<3 { pixels[(start + t) * width + x] = 10 } }
+        }
+        // The recipient's text, 1.5 mm under where rule A would be (19 mm above B).
+        let ruleA = 60 + Int(6 * Self.perMillimetre)
+        for block in 0..<10 {
+            for x in (60 + block * 40)..<(84 + block * 40) {
+                for y in (ruleA + 12)..<(ruleA + 36) { pixels[y * width + x] = 10 }
+            }
+        }
+        return GreyImage(width: width, height: height, pixels: pixels)
+    }
+
+    @Test("the bars' foot is found, the first rule is judged B, and the line is cut one spacing above it")
+    func lineAboveB() throws {
+        let image = crop()
+        let bottom = try #require(RecipientLine.barsBottom(image, codeColumn: 496, pixelsPerMillimetre: Self.perMillimetre))
+        #expect(abs(bottom - 60) <= 2)
+        let found = RecipientLine.rules(in: image, pixelsPerMillimetre: Self.perMillimetre)
+        #expect(found.count == 2)
+        #expect(RecipientLine.firstIsRuleB(found, barsBottom: bottom, at: 496, pixelsPerMillimetre: Self.perMillimetre))
+        let cut = try #require(RecipientLine.cut(from: image, pixelsPerMillimetre: Self.perMillimetre, codeColumn: 496))
+        // Placed from B with the scale B to the sender's foot measured: rule A's row, the text under it.
+        #expect(abs(cut.ruleA.row(at: 296) - Double(60 + Int(6 * Self.perMillimetre))) <= 3)
+        #expect(cut.confirmedByRuleB)
+        #expect(cut.image.pixels.contains { $0 < RecipientLine.inkBelow })
+    }
+
+    @Test("a first rule just under the bars is rule A")
+    func ruleAFirst() {
+        let rules = [
+            RecipientLine.Rule(row: 60 + 6 * Self.perMillimetre, slope: 0, length: 500),
+            RecipientLine.Rule(row: 60 + 25 * Self.perMillimetre, slope: 0, length: 500),
+        ]
+        #expect(!RecipientLine.firstIsRuleB(rules, barsBottom: 60, at: 296, pixelsPerMillimetre: Self.perMillimetre))
+        #expect(!RecipientLine.firstIsRuleB(Array(rules.prefix(1)), barsBottom: 60, at: 296, pixelsPerMillimetre: Self.perMillimetre))
+    }
+}
