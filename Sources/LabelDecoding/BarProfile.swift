@@ -151,12 +151,13 @@ enum BarProfile {
         }
     }
 
-    /// The plain and sharpened strips for `region` (see `profile`).
+    /// The strips for `region` (see `profile`), in `Variant` order, each made only when asked for: the decoder
+    /// stops at the first one read, and a deconvolution costs a few ms.
     static func strips(
         for region: Region, source: GreyImage, factor: Double, toOriginal: @escaping @Sendable (Double, Double) -> (x: Double, y: Double)
-    ) -> [Strip] {
-        guard let profile = profile(for: region, source: source, factor: factor, toOriginal: toOriginal) else { return [] }
-        return [profile.strip(.plain), profile.strip(.sharpened)]
+    ) -> some Sequence<Strip> {
+        let profile = profile(for: region, source: source, factor: factor, toOriginal: toOriginal)
+        return Profile.Variant.allCases.lazy.compactMap { profile?.strip($0) }
     }
 
     /// The profile for `region` (working-image pixels) sampled from `source`, which is the working image scaled

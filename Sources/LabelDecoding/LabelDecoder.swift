@@ -187,11 +187,8 @@ public struct LabelDecoder: Sendable {
                 guard let (working, scale) = try? state.base(), let source = try? state.full() else { continue }
                 var texts: [String] = []
                 regions: for region in BarProfile.regions(in: working, until: budget.deadline) {
-                    guard let profile = BarProfile.profile(for: region, source: source, factor: scale, toOriginal: { ($0, $1) })
-                    else { continue }
-                    for variant in BarProfile.Profile.Variant.allCases {
+                    for strip in BarProfile.strips(for: region, source: source, factor: scale, toOriginal: { ($0, $1) }) {
                         guard !budget.expired else { break regions }
-                        let strip = profile.strip(variant)
                         let reads =
                             scanner.scan(strip.image, density: 1)
                             + ZXingReader.readLinear(strip.image)

@@ -114,17 +114,19 @@ enum PhoneTailReader {
             if var cut = RecipientLine.cut(
                 from: tall, pixelsPerMillimetre: outputPixelsPerMillimetre, codeColumn: Int(-cropLeft * outputPixelsPerMillimetre))
             {
-                var lines = ocr.lines(in: cut.image, mode: .line, until: deadline)
+                /// One read of a cut line: its OCR lines and the tail they give.
+                func readLine(_ image: GreyImage, tag: String) -> ([TesseractOCR.Line], PhoneTailRead) {
+                    let lines = ocr.lines(in: image, mode: .line, until: deadline)
+                    let read = PhoneTailParser.chooseOnRecipientLine(lines, placedByRules: cut.confirmedByRuleB)
+                    if let debugFolder { debugDump(image, lines: lines, read: read, folder: debugFolder, text: text + tag) }
+                    return (lines, read)
+                }
+                var (lines, read) = readLine(cut.image, tag: "-line")
                 // The sender's line (寄): the rule taken for A was B; the recipient's line is one spacing above.
                 if lines.contains(where: { $0.text.contains("寄") }), let above = RecipientLine.lineAbove(cut, in: tall) {
-                    if let debugFolder {
-                        debugDump(cut.image, lines: lines, read: .notFound(), folder: debugFolder, text: text + "-sender")
-                    }
                     cut = above
-                    lines = ocr.lines(in: cut.image, mode: .line, until: deadline)
+                    (lines, read) = readLine(cut.image, tag: "-above")
                 }
-                var read = PhoneTailParser.chooseOnRecipientLine(lines, placedByRules: cut.confirmedByRuleB)
-                if let debugFolder { debugDump(cut.image, lines: lines, read: read, folder: debugFolder, text: text + "-line") }
                 // Not sure at once: a second read of the line on a finer pixel grid. Tesseract's unsure digits
                 // come from where its glyph segmentation wavers, which the new grid moves; the same tail read
                 // twice on the placed line is taken (on generated sets: no wrong tail among those agreements).
@@ -138,9 +140,7 @@ enum PhoneTailReader {
                 // Not sure over the rule's clear span: the same line over the rule's whole inked span (a rule
                 // partly in shadow), once.
                 if read.status != .confident, let wider = cut.wider, ContinuousClock.now < deadline {
-                    let widerLines = ocr.lines(in: wider, mode: .line, until: deadline)
-                    let widerRead = PhoneTailParser.chooseOnRecipientLine(widerLines, placedByRules: cut.confirmedByRuleB)
-                    if let debugFolder { debugDump(wider, lines: widerLines, read: widerRead, folder: debugFolder, text: text + "-wider") }
+                    let (_, widerRead) = readLine(wider, tag: "-wider")
                     if widerRead.status == .confident || read.status == .notFound { read = widerRead }
                 }
                 if read.status == .confident {

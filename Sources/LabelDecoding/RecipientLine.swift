@@ -173,9 +173,7 @@ enum RecipientLine {
 
     /// A lighter threshold for rules a blur has greyed (the crop is flattened: paper ~250).
     static let faintInkBelow: UInt8 = 185
-    /// Printed layout under the bars, real mm: the tracking digits and gaps put rule A ~6 mm under the bars'
-    /// foot, so rule B lies ~25 mm under it, and the sender block's foot 12 mm under B.
-    static let ruleAUnderBars = 6.0
+    /// Printed layout, real mm: the sender block's foot lies 12 mm under rule B.
     static let senderBlock = 12.0
 
     /// The row where the main barcode's bars end in `crop`: the first near-blank row (the gap above the printed
@@ -355,10 +353,11 @@ enum RecipientLine {
         }
         guard let image = trimmed(from: labelColumns.lowerBound) else { return nil }
         // The wider span only at the standard threshold: at a faint rule's lighter one it is the background's.
-        let wide = Self.labelColumns(crop, ruleA: columnsRule ?? ruleA, ruleInk: ruleInk, perMillimetre: perMillimetre, strict: false)
-        let wider =
-            ruleInk == inkBelow && Double(labelColumns.lowerBound - wide.lowerBound) > 2 * perMillimetre
-            ? trimmed(from: wide.lowerBound) : nil
+        var wider: GreyImage?
+        if ruleInk == inkBelow {
+            let wide = Self.labelColumns(crop, ruleA: columnsRule ?? ruleA, ruleInk: ruleInk, perMillimetre: perMillimetre, strict: false)
+            if Double(labelColumns.lowerBound - wide.lowerBound) > 2 * perMillimetre { wider = trimmed(from: wide.lowerBound) }
+        }
         return Cut(image: image, confirmedByRuleB: ruleB != nil, ruleA: ruleA, perMillimetre: perMillimetre, wider: wider)
     }
 }
