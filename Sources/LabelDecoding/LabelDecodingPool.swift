@@ -1,8 +1,7 @@
-import Dispatch
 public import Foundation
 public import ParcelDomain
 
-/// Runs `LabelDecoder` off the caller's threads (zbar blocks, so never on the cooperative pool), at most
+/// Runs `LabelDecoder` on threads of its own (zbar blocks, so never on the cooperative pool), at most
 /// `maxConcurrent` images at a time; further calls wait their turn in order.
 ///
 /// Images whose header announces more than `heavyPixels` take a lane of their own (half the slots, at least
@@ -18,7 +17,8 @@ public final class LabelDecodingPool: Sendable {
     public static let heavyPixels = 16_000_000
     /// After a decode that held this much, `malloc_trim` returns the freed memory.
     static let trimAfterBytes = 64 << 20
-    private let queue = DispatchQueue(label: "parcel-station.label-decoding", attributes: .concurrent)
+    /// A decoding thread's stack: what glibc gives a thread by default, stated rather than left to `ulimit -s`.
+    static let threadStack = 8 << 20
     private let gate: Gate
     private let heavyGate: Gate
 
@@ -38,7 +38,7 @@ public final class LabelDecodingPool: Sendable {
         let decoder = self.decoder
         let bytes: [UInt8]
         do {
-            bytes = try await onQueue { () throws(ImageRejection) in try decoder.read(path: path, for: requester) }
+            bytes = try await onThread { () throws(ImageRejection) in try decoder.read(path: path, for: requester) }
         } catch {
             await gate.release()
             throw error
@@ -65,7 +65,7 @@ public final class LabelDecodingPool: Sendable {
         let result: Result<LabelDecodeResult, ImageRejection>
         do {
             result = .success(
-                try await onQueue { () throws(ImageRejection) in
+                try await onThread { () throws(ImageRejection) in
                     let budget = DecodeBudget(limits: decoder.limits, started: .now)
                     defer { if budget.peak >= Self.trimAfterBytes { Self.trimHeap() } }
                     return try decoder.decode(bytes: bytes, budget: budget)
@@ -86,9 +86,18 @@ public final class LabelDecodingPool: Sendable {
         return overflow || pixels > heavyPixels
     }
 
-    private func onQueue<T: Sendable>(_ body: @escaping @Sendable () throws(ImageRejection) -> T) async throws(ImageRejection) -> T {
+    /// Runs `body` on a thread of its own. Not on a Dispatch queue: on Linux those share their threads (one per
+    /// core) with the cooperative pool, so `maxConcurrent` decodes of several seconds each would stall every task
+    /// of the daemon (the socket, the scanners, the watchdog's ping) until one ended. The gates bound how many
+    /// such threads run at once.
+    private func onThread<T: Sendable>(_ body: @escaping @Sendable () throws(ImageRejection) -> T) async throws(ImageRejection) -> T {
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, ImageRejection>, Never>) in
-            queue.async { continuation.resume(returning: Result { () throws(ImageRejection) in try body() }) }
+            let thread = Thread {
+                Thread.current.name = "label-decode"  // from the thread itself: on Linux a name set before start() is lost
+                continuation.resume(returning: Result { () throws(ImageRejection) in try body() })
+            }
+            thread.stackSize = Self.threadStack
+            thread.start()
         }
         return try result.get()
     }
