@@ -114,6 +114,9 @@ package struct DaemonConfiguration: Decodable {
         /// Read the recipient's phone tail from each label photo (Tesseract OCR of the 收 block, ~0.5 s a photo):
         /// off unless set, while its read rate is below what staff can rely on (README, label photos).
         package var phoneTail: Bool?
+        /// The most time the phone tail's OCR may take of a photo's decode (default 1500 ms). A slow station PC may
+        /// give it more: on generated sets more tails are read, at the cost of a longer wait on hard photos.
+        package var phoneTailBudgetMs: Int?
     }
 
     /// Pickup notices (取件通知): a channel turns them on.
@@ -355,6 +358,9 @@ package struct DaemonConfiguration: Decodable {
             }
             if let ms = labels.timeBudgetMs, !(100...60_000).contains(ms) { throw ConfigurationError("labels.timeBudgetMs: 100…60000") }
             if let count = labels.maxConcurrent, !(1...64).contains(count) { throw ConfigurationError("labels.maxConcurrent: 1…64") }
+            if let ms = labels.phoneTailBudgetMs, !(100...30_000).contains(ms) {
+                throw ConfigurationError("labels.phoneTailBudgetMs: 100…30000")
+            }
             if let bytes = labels.maxMemoryBytes, !((64 << 20)...(16 << 30)).contains(bytes) {
                 throw ConfigurationError("labels.maxMemoryBytes: 67108864…17179869184")
             }

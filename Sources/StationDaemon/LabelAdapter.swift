@@ -8,8 +8,13 @@ import StationServer
 struct ZBarLabelReader: LabelReader {
     let pool: LabelDecodingPool
 
-    init(limits: DecodeLimits, maxConcurrent: Int, readsPhoneTail: Bool = false) {
-        pool = LabelDecodingPool(decoder: LabelDecoder(limits: limits, readsPhoneTail: readsPhoneTail), maxConcurrent: maxConcurrent)
+    init(
+        limits: DecodeLimits, maxConcurrent: Int, readsPhoneTail: Bool = false,
+        phoneTailBudget: Duration = LabelDecoder.standardPhoneTailBudget
+    ) {
+        var decoder = LabelDecoder(limits: limits, readsPhoneTail: readsPhoneTail)
+        decoder.phoneTailBudget = phoneTailBudget
+        pool = LabelDecodingPool(decoder: decoder, maxConcurrent: maxConcurrent)
     }
 
     /// The decoder's `ImageRejection` passes through as it is; the engine logs its detail and sends its message.

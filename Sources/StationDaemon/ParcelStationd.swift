@@ -103,7 +103,8 @@ struct ParcelStationd: AsyncParsableCommand {
         if let ms = config.labels?.timeBudgetMs { limits.timeBudget = .milliseconds(ms) }
         let labelReader = ZBarLabelReader(
             limits: limits, maxConcurrent: config.labels?.maxConcurrent ?? ProcessInfo.processInfo.activeProcessorCount,
-            readsPhoneTail: config.labels?.phoneTail ?? false)
+            readsPhoneTail: config.labels?.phoneTail ?? false,
+            phoneTailBudget: config.labels?.phoneTailBudgetMs.map { .milliseconds($0) } ?? LabelDecoder.standardPhoneTailBudget)
         let clock = try Self.clock(logger: logger)
         let engine = try await StationEngine(
             store: store, settings: config.settings, clock: clock, logger: logger, labelReader: labelReader)

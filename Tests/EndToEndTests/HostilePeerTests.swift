@@ -181,6 +181,7 @@ import Testing
             String(repeating: "[", count: 600) + String(repeating: "]", count: 600),
             #"{"station":{"name":"a\u0000"}}"#,
             #"{"server":{"lineTimeoutSeconds":0}}"#,
+            #"{"labels":{"phoneTail":true,"phoneTailBudgetMs":0}}"#,
         ]
         for config in cases {
             let directory = try TemporaryDirectory(prefix: "badconfig")
