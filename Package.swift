@@ -308,7 +308,8 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "LabelDecodingTests",
-            dependencies: ["LabelDecoding", "ParcelDomain"],
+            // StationTestSupport for the CPU-bound trait: photo decodes run off the cooperative pool.
+            dependencies: ["LabelDecoding", "ParcelDomain", "StationTestSupport"],
             // Fixture images are read from the source tree (#filePath), so they are not bundled.
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings),

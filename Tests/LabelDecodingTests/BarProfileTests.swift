@@ -1,11 +1,12 @@
 import Foundation
+import StationTestSupport
 import Testing
 
 @testable import LabelDecoding
 
 /// The profile pass on generated photos no other pass reads (`make_labels.py --seed 7`, copied to
 /// Fixtures/label-photos as profile-*.jpg): real zbar and ZXing on real JPEGs.
-@Suite("Small and blurred codes: the averaged-profile pass (real zbar, real ZXing)")
+@Suite("Small and blurred codes: the averaged-profile pass (real zbar, real ZXing)", .cpuBound)
 struct BarProfilePhotoTests {
     /// 1280×960 at 1.47 px per module, and 800×600 at 1.29 px per module, turned ~13° and ~39° off an axis.
     static let photos = ["profile-0016.jpg", "profile-0034.jpg"]
@@ -13,7 +14,7 @@ struct BarProfilePhotoTests {
     @Test("the standard cascade reads the tracking number, and the profile pass is what reads it", arguments: photos)
     func read(_ name: String) throws {
         let expected = try PhotoFixture.record(name)
-        let result = try LabelDecoder(readsPhoneTail: false).decode(path: PhotoFixture.path(name))
+        let result = try LabelDecoder(limits: Fixture.limits, readsPhoneTail: false).decode(path: PhotoFixture.path(name))
         #expect(result.waybill?.number == expected.tracking)
         #expect(result.symbols.contains { $0.text == expected.tracking && $0.passes.contains(.profile) })
     }
@@ -22,13 +23,13 @@ struct BarProfilePhotoTests {
     func withoutProfile(_ name: String) throws {
         let expected = try PhotoFixture.record(name)
         let cascade = LabelDecoder.standardCascade.filter { $0 != .profile }
-        let result = try LabelDecoder(cascade: cascade, readsPhoneTail: false).decode(path: PhotoFixture.path(name))
+        let result = try LabelDecoder(limits: Fixture.limits, cascade: cascade, readsPhoneTail: false).decode(path: PhotoFixture.path(name))
         #expect(!result.symbols.contains { $0.text == expected.tracking && $0.symbology == .code128 })
     }
 
     @Test("the read's location maps back onto the barcode in the original photo (the phone tail is found from it)")
     func location() throws {
-        let result = try LabelDecoder(readsPhoneTail: false).decode(path: PhotoFixture.path("profile-0016.jpg"))
+        let result = try LabelDecoder(limits: Fixture.limits, readsPhoneTail: false).decode(path: PhotoFixture.path("profile-0016.jpg"))
         let symbol = try #require(result.symbols.first { $0.passes.contains(.profile) && $0.symbology == .code128 })
         #expect(symbol.box.x >= 0 && symbol.box.x + symbol.box.width <= result.width)
         #expect(symbol.box.y >= 0 && symbol.box.y + symbol.box.height <= result.height)
@@ -37,7 +38,7 @@ struct BarProfilePhotoTests {
 }
 
 /// Blurred photos whose bars only a deconvolved profile separates (seed 202, Fixtures/label-photos/deblur-*).
-@Suite("Blurred codes: the deconvolved profile strips (real zbar, real ZXing)")
+@Suite("Blurred codes: the deconvolved profile strips (real zbar, real ZXing)", .cpuBound)
 struct DeblurredProfilePhotoTests {
     static let photos = ["deblur-0089.jpg", "deblur-0167.jpg"]
 
@@ -70,13 +71,13 @@ struct DeblurredProfilePhotoTests {
     @Test("the standard cascade reads the number through the profile pass, and reports it as read once", arguments: photos)
     func cascadeReads(_ name: String) throws {
         let expected = try PhotoFixture.record(name)
-        let result = try LabelDecoder(readsPhoneTail: false).decode(path: PhotoFixture.path(name))
+        let result = try LabelDecoder(limits: Fixture.limits, readsPhoneTail: false).decode(path: PhotoFixture.path(name))
         #expect(result.waybill?.number == expected.tracking)
         #expect(result.symbols.contains { $0.text == expected.tracking && $0.passes == [.profile] })
     }
 }
 
-@Suite("Small and blurred codes: regions and strips")
+@Suite("Small and blurred codes: regions and strips", .cpuBound)
 struct BarProfileRegionTests {
     /// Vertical bars of `pattern` (1 = dark module) at `module` px, in a `width`×`height` white frame.
     func bars(width: Int, height: Int, module: Int, pattern: [Int], top: Int, bottom: Int) -> GreyImage {

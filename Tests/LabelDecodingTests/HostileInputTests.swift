@@ -1,10 +1,11 @@
 import Foundation
 import LabelDecoding
 import ParcelDomain
+import StationTestSupport
 import Testing
 
 /// Files a station could be sent by mistake or by malice: each gives its typed error, none crashes.
-@Suite("Hostile input")
+@Suite("Hostile input", .cpuBound)
 struct HostileInputTests {
     let decoder = LabelDecoder()
 

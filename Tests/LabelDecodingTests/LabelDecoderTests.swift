@@ -1,5 +1,6 @@
 import Foundation
 import LabelDecoding
+import StationTestSupport
 import Testing
 
 /// Real zbar on real fixture images (copied from the shared corpus; see Fixtures/README.md).
@@ -8,14 +9,19 @@ enum Fixture {
 
     static func path(_ name: String) -> String { root + "/" + name }
 
+    /// The limits tests that check what a photo gives decode it with: the standard memory, a longer time. A debug
+    /// build shares two cores with the other suites and runs several times slower than the daemon's release build;
+    /// the time budget itself is tested on its own (BoundedDecodeTests, HostileInputTests).
+    static let limits = DecodeLimits(timeBudget: .seconds(20))
+
     static func text(_ name: String) throws -> String {
         try String(contentsOfFile: path(name), encoding: .utf8)
     }
 }
 
-@Suite("Label photos")
+@Suite("Label photos", .cpuBound)
 struct LabelPhotoTests {
-    let decoder = LabelDecoder()
+    let decoder = LabelDecoder(limits: Fixture.limits)
 
     @Test(
         "the tracking number of each label is found and confirmed",
@@ -70,14 +76,15 @@ struct LabelPhotoTests {
         // cascade runs further whole-image passes until a second one reads it. The profile pass, which reads it
         // too (from a deconvolved strip), is left out: its reads are not confirmed by crop, and this is about those.
         let cascade = LabelDecoder.standardCascade.filter { $0 != .profile }
-        let result = try LabelDecoder(cascade: cascade).decode(path: Fixture.path("labels/label_0207.jpg"))
+        let result = try LabelDecoder(limits: Fixture.limits, cascade: cascade).decode(path: Fixture.path("labels/label_0207.jpg"))
         let waybill = try #require(result.waybill)
         #expect(waybill.number == "JT3913308560800" && waybill.confirmed)
         let symbol = try #require(result.symbols.first { $0.text == "JT3913308560800" })
         #expect(symbol.passes.contains(.confirm))
         #expect(result.passLog.last?.pass == .confirm)
         // Without it the same number needs more whole-image passes.
-        let without = try LabelDecoder(cascade: cascade, confirmsByCrop: false).decode(path: Fixture.path("labels/label_0207.jpg"))
+        let without = try LabelDecoder(limits: Fixture.limits, cascade: cascade, confirmsByCrop: false).decode(
+            path: Fixture.path("labels/label_0207.jpg"))
         #expect(without.waybill?.number == "JT3913308560800")
         #expect(!without.passLog.contains { $0.pass == .confirm })
         #expect(without.passLog.count > result.passLog.filter { $0.pass != .confirm }.count)
@@ -93,9 +100,9 @@ struct LabelPhotoTests {
     }
 }
 
-@Suite("Blackbox images")
+@Suite("Blackbox images", .cpuBound)
 struct BlackboxTests {
-    let decoder = LabelDecoder()
+    let decoder = LabelDecoder(limits: Fixture.limits)
 
     @Test(
         "the expected text is read",
@@ -129,7 +136,7 @@ struct BlackboxTests {
         #expect(symbol.box.width > 10 && symbol.box.height > 5)
         #expect(symbol.box.x + symbol.box.width <= result.width && symbol.box.y + symbol.box.height <= result.height)
         // Without the ZXing pass nothing reads it.
-        let zbarOnly = LabelDecoder(cascade: LabelDecoder.standardCascade.filter { $0 != .zxing })
+        let zbarOnly = LabelDecoder(limits: Fixture.limits, cascade: LabelDecoder.standardCascade.filter { $0 != .zxing })
         #expect(try zbarOnly.decode(path: Fixture.path("blackbox/" + name)).symbols.contains { $0.bytes == expected } == false)
     }
 
@@ -141,14 +148,14 @@ struct BlackboxTests {
         let symbol = try #require(result.symbols.first { $0.text == expected }, "read \(result.symbols.map(\.text))")
         #expect(symbol.symbology == .qrCode && symbol.pass == .inverted)
         #expect(result.passLog.last?.pass == .inverted)
-        let withoutNegative = LabelDecoder(cascade: LabelDecoder.standardCascade.filter { $0 != .inverted })
+        let withoutNegative = LabelDecoder(limits: Fixture.limits, cascade: LabelDecoder.standardCascade.filter { $0 != .inverted })
         #expect(try withoutNegative.decode(path: path).symbols.isEmpty)
         // An image with a read (an ITF, which does not end the cascade) never gets the negative pass.
         let itf = Fixture.path("blackbox/itf-2-cpp-01.webp")
-        let afterRead = try LabelDecoder(cascade: [.full, .inverted]).decode(path: itf)
+        let afterRead = try LabelDecoder(limits: Fixture.limits, cascade: [.full, .inverted]).decode(path: itf)
         #expect(!afterRead.symbols.isEmpty && afterRead.passLog.map(\.pass) == [.full])
         // The benchmark's exhaustive mode still runs it.
-        let exhaustive = try LabelDecoder(cascade: [.full, .inverted], exhaustive: true).decode(path: itf)
+        let exhaustive = try LabelDecoder(limits: Fixture.limits, cascade: [.full, .inverted], exhaustive: true).decode(path: itf)
         #expect(exhaustive.passLog.map(\.pass) == [.full, .inverted])
     }
 

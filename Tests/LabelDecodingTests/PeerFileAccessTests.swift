@@ -1,12 +1,13 @@
 import Foundation
 import ParcelDomain
+import StationTestSupport
 import Testing
 
 @testable import LabelDecoding
 
 /// Issue 14, fault 8: a path is read for a peer only if the peer could read it itself. Files made here by root
 /// (the tests run as root), read for uid 65534 (nobody).
-@Suite("Peer file access", .enabled(if: getuid() == 0, "needs root to own files another user cannot read"))
+@Suite("Peer file access", .cpuBound, .enabled(if: getuid() == 0, "needs root to own files another user cannot read"))
 struct PeerFileAccessTests {
     static let nobody = FileRequester(uid: 65534, gid: 65534, groups: [])
     let decoder = LabelDecoder()

@@ -1,4 +1,5 @@
 import Foundation
+import StationTestSupport
 import Testing
 
 @testable import LabelDecoding
@@ -24,15 +25,15 @@ enum PhotoFixture {
     }
 }
 
-// Serialized: each test decodes and OCRs synchronously on the cooperative pool (a thread per core); run in
-// parallel, with the tail's long test budget, they could hold both threads of a two-core CI machine for seconds
-// and starve the suites that time async work (WatchdogServiceTests).
-@Suite("Phone tail from label photos (real zbar, real Tesseract)", .serialized)
+// CPU-bound: each test decodes and OCRs synchronously, for seconds in a debug build, so not on the cooperative
+// pool, where it would starve the suites that time async work (WatchdogServiceTests). Serialized: one at a time
+// leaves the other CPU-bound suites a core, and each OCR within its budget.
+@Suite("Phone tail from label photos (real zbar, real Tesseract)", .serialized, .cpuBound)
 struct PhoneTailPhotoTests {
     /// A debug build under parallel tests is several times slower than the daemon's release build: the tail gets
     /// time enough that what is checked here is what it reads, not how fast.
     let decoder = {
-        var decoder = LabelDecoder(limits: DecodeLimits(timeBudget: .seconds(20)))
+        var decoder = LabelDecoder(limits: Fixture.limits)
         decoder.phoneTailBudget = .seconds(10)
         return decoder
     }()
@@ -88,20 +89,20 @@ struct PhoneTailPhotoTests {
         #expect(result.phoneTail?.status == .confident)
         #expect(result.phoneTail?.tail == expected.tail)
         // Without the tail the QR alone settles the number: the cascade stops sooner.
-        let numberOnly = try LabelDecoder(readsPhoneTail: false).decode(path: PhotoFixture.path("qr-first.jpg"))
+        let numberOnly = try LabelDecoder(limits: Fixture.limits, readsPhoneTail: false).decode(path: PhotoFixture.path("qr-first.jpg"))
         #expect(numberOnly.waybill?.number == expected.tracking)
         #expect(numberOnly.passLog.count < result.passLog.count)
     }
 
     @Test("with readsPhoneTail off no OCR runs")
     func off() throws {
-        let result = try LabelDecoder(readsPhoneTail: false).decode(path: PhotoFixture.path(Self.confident[0]))
+        let result = try LabelDecoder(limits: Fixture.limits, readsPhoneTail: false).decode(path: PhotoFixture.path(Self.confident[0]))
         #expect(result.phoneTail == nil)
         #expect(result.waybill != nil)
     }
 }
 
-@Suite("Phone tail: hostile input to the recipient-block pass")
+@Suite("Phone tail: hostile input to the recipient-block pass", .cpuBound)
 struct PhoneTailHostileTests {
     /// A sighting whose points and direction come from nowhere near a label.
     func sighting(_ points: [(Int, Int)], _ dx: Double = 1, _ dy: Double = 0) -> Sighting {

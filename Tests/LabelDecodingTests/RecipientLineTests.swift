@@ -1,9 +1,10 @@
 import Foundation
+import StationTestSupport
 import Testing
 
 @testable import LabelDecoding
 
-@Suite("Phone tail: the recipient line found by the label's rules")
+@Suite("Phone tail: the recipient line found by the label's rules", .cpuBound)
 struct RecipientLineTests {
     static let perMillimetre = PhoneTailReader.outputPixelsPerMillimetre
 
@@ -103,7 +104,7 @@ struct RecipientLineTests {
     }
 }
 
-@Suite("Phone tail: rule A missed, the first rule found is B")
+@Suite("Phone tail: rule A missed, the first rule found is B", .cpuBound)
 struct RuleBFirstTests {
     static let perMillimetre = PhoneTailReader.outputPixelsPerMillimetre
 
