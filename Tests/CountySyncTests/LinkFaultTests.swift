@@ -15,10 +15,10 @@ import Testing
 
     static func zto(_ n: Int) -> String { "75" + String(format: "%012d", n) }
 
-    func syncer(_ station: TestStation, _ link: CountyLink) -> CountySyncer {
+    func syncer(_ station: TestStation, _ link: CountyLink, retryMin: Duration = .milliseconds(200)) -> CountySyncer {
         CountySyncer(
             link: link, stationID: station.id, source: LedgerOutboxSource(store: station.store),
-            pacing: SyncPacing(pollInterval: .milliseconds(200), retryMin: .milliseconds(200), retryMax: .milliseconds(500)),
+            pacing: SyncPacing(pollInterval: .milliseconds(200), retryMin: retryMin, retryMax: max(retryMin, .milliseconds(500))),
             logger: logger, now: { Int64(Date().timeIntervalSince1970 * 1000) })
     }
 
@@ -79,7 +79,9 @@ import Testing
         let proxy = try LinkProxy(targetPort: direct.port)
         var link = proxy.link(direct)
         link.timeoutSeconds = 1  // a deadline of 3 s
-        let syncer = syncer(station, link)
+        // The first failure's status lasts its backoff: 2 s (±20 %), which a poll sees even on a loaded machine (a
+        // CI run's polls missed a 0.2 s backoff and saw only the retry's failure).
+        let syncer = syncer(station, link, retryMin: .seconds(2))
         let task = Task { await syncer.run() }
         defer { task.cancel() }
         _ = try await waitFor(syncer, try await caughtUp(station))
