@@ -50,6 +50,10 @@ final class TesseractOCR: @unchecked Sendable {
         }
         // Tesseract's warnings (resolution estimates and the like) would go to the daemon's stderr.
         TessBaseAPISetVariable(engine, "debug_file", "/dev/null")
+        // Tesseract 5 re-reads every line whose mean confidence is under 0.7 as inverted text (light on dark) and
+        // keeps the better read; the crops given here are always dark on light (flattened), so that second pass
+        // only costs time.
+        TessBaseAPISetVariable(engine, "tessedit_do_invert", "0")
         return engine
     }
 
