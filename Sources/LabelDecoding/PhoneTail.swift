@@ -311,12 +311,16 @@ enum PhoneTailReader {
             edges.append(index)
         }
         guard let middle = edges.indices.min(by: { abs(edges[$0] - samples) < abs(edges[$1] - samples) }) else { return nil }
-        // Typical spacing near the centre: ~1.8 modules for Code 128 (6 edges per 11 modules).
+        // Typical spacing near the centre: ~1.6 modules for Code 128 (6 edges per 11 modules, the widest fifth of
+        // the gaps left out: a quiet zone the window reaches into). Not the median: most Code 128 elements are one
+        // module wide, so at 3 px per module the median was one module, and the limit below fell under the widest
+        // element (4 modules): the run stopped inside the code (seed 202, about 1 photo in 30).
         let local = edges[max(0, middle - 10)...min(edges.count - 1, middle + 10)]
         let gaps = zip(local.dropFirst(), local).map { $0 - $1 }.sorted()
         guard !gaps.isEmpty else { return nil }
-        let typical = Double(gaps[gaps.count / 2])
-        let limit = max(3, Int(typical * 3.6))  // ~6.5 modules: over the widest bar or space (4), under the quiet zone
+        let kept = gaps.prefix(max(1, gaps.count * 4 / 5))
+        let typical = Double(kept.reduce(0, +)) / Double(kept.count)
+        let limit = max(3, Int(typical * 3.6))  // ~6 modules: over the widest bar or space (4), under the quiet zone
         var first = middle
         while first > 0, edges[first] - edges[first - 1] <= limit { first -= 1 }
         var last = middle
