@@ -59,6 +59,8 @@ enum PhoneTailReader {
     /// The crop, in estimated mm from the barcode's centre (x along the bars' reading direction, y down the label).
     static let cropLeft = -62.0
     static let cropRight = 12.0
+    /// Where the phone number's tail may start, in the same mm: it follows the name, past 收 at the block's left.
+    static let numberLeft = -36.0
     static let cropTop = 4.0
     static let cropBottom = 36.0
     /// The crop `RecipientLine` searches, from the barcode's centre line (the sighting may sit anywhere on the
@@ -351,6 +353,8 @@ enum PhoneTailReader {
         let width = Int((cropRight - cropLeft) * outputPixelsPerMillimetre)
         let height = Int((bottom - top) * outputPixelsPerMillimetre)
         var out = [UInt8](repeating: 255, count: width * height)
+        // Counted only where the number's tail can be: the name and 收 before it may be outside the frame.
+        let numberColumns = Int((numberLeft - cropLeft) * outputPixelsPerMillimetre)
         var inside = 0
         image.pixels.withUnsafeBufferPointer { src in
             let w = image.width
@@ -370,13 +374,13 @@ enum PhoneTailReader {
                     let top = Double(src[i]) * (1 - fx) + Double(src[i + 1]) * fx
                     let bottom = Double(src[i + w]) * (1 - fx) + Double(src[i + w + 1]) * fx
                     out[row * width + column] = UInt8(top * (1 - fy) + bottom * fy)
-                    inside += 1
+                    if column >= numberColumns { inside += 1 }
                 }
             }
         }
-        // Most of the block must be in the frame for its line to be there (of the standard block's rows: the
-        // deeper crop's extra rows, for rule B, may fall outside).
-        let blockPixels = width * Int((cropBottom - cropTop) * outputPixelsPerMillimetre)
+        // Most of the block's right part must be in the frame for the number to be there (of the standard block's
+        // rows: the deeper crop's extra rows, for rule B, may fall outside).
+        let blockPixels = (width - numberColumns) * Int((cropBottom - cropTop) * outputPixelsPerMillimetre)
         guard inside * 2 >= blockPixels else { return nil }
         return GreyImage(width: width, height: height, pixels: out).flattened(block: 16)
     }
