@@ -160,7 +160,7 @@ enum RecipientLine {
         let ruleA = first
         // Rule B, the next rule, at its printed distance within the module estimate's error (labels print
         // 0.17–0.375 mm modules, 2–3 dots, where the estimate takes 0.30): the scale, measured.
-        let ruleB = found.dropFirst().first.flatMap { rule -> Rule? in
+        var ruleB = found.dropFirst().first.flatMap { rule -> Rule? in
             let distance = (rule.row(at: middle) - ruleA.row(at: middle)) / pixelsPerMillimetre
             guard distance > ruleSpacing / 1.8 && distance < ruleSpacing * 1.5 else { return nil }
             // The crop starts on the bars: rule A lies at most ~22 mm under that (8 mm of bars, the digits, the
@@ -168,7 +168,33 @@ enum RecipientLine {
             // block's foot, 12 mm apart and at least 22 mm under the bars: that ratio is then over 1.8.
             return ruleA.row(at: middle) < 1.4 * (rule.row(at: middle) - ruleA.row(at: middle)) ? rule : nil
         }
+        if let next = ruleB, let faint = faintRule(between: ruleA, and: next, in: crop, pixelsPerMillimetre: pixelsPerMillimetre) {
+            ruleB = faint
+        }
         return line(from: crop, under: ruleA, ruleB: ruleB, pixelsPerMillimetre: pixelsPerMillimetre)
+    }
+
+    /// Rule B found with the faint threshold between rule A and `next`, the next rule the normal threshold found,
+    /// where B lies when `next` is the sender block's foot (B at 19 of the 31 mm from A to the foot, within the
+    /// reads' error); nil when there is none. Rule B greyed by blur or light over part of its length is
+    /// otherwise skipped, and the foot taken for it gives a scale 1.6 times too large (seed 202).
+    static func faintRule(between ruleA: Rule, and next: Rule, in crop: GreyImage, pixelsPerMillimetre: Double) -> Rule? {
+        let middle = Double(crop.width) / 2
+        let span = next.row(at: middle) - ruleA.row(at: middle)
+        let clearance = max(3.0, 0.9 * pixelsPerMillimetre)
+        let top = Int((ruleA.row(at: middle) + span * 0.45).rounded())
+        let bottom = Int((next.row(at: middle) - span * 0.2).rounded())
+        guard span > 4 * clearance, bottom - top >= Int(2 * clearance), top >= 0 else { return nil }
+        // The band between, widened by the rules' slant over the crop's width and the clearance looked at.
+        let reach = Int((abs(ruleA.slope) * Double(crop.width) / 2 + clearance).rounded())
+        let band = crop.rows(from: top - reach, to: bottom + reach)
+        let offset = Double(max(0, top - reach))
+        return rules(in: band, pixelsPerMillimetre: pixelsPerMillimetre, inkBelow: faintInkBelow).lazy
+            .map { Rule(row: $0.row + offset, slope: $0.slope, length: $0.length) }
+            .first { rule in
+                let ratio = (rule.row(at: middle) - ruleA.row(at: middle)) / span
+                return ratio > 0.5 && ratio < 0.72
+            }
     }
 
     /// A lighter threshold for rules a blur has greyed (the crop is flattened: paper ~250).

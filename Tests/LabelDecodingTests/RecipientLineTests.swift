@@ -10,21 +10,27 @@ struct RecipientLineTests {
 
     /// A rectified crop: bars at the top, rule A slanted by `slope`, a line of "text" blocks under it, and rule B
     /// `spacing` mm further down when `ruleB`.
-    func crop(slope: Double, ruleA: Int = 120, spacing: Double = 19, ruleB: Bool = true) -> GreyImage {
+    /// `ruleBInk` greys rule B (blur, light); `foot`, when given, draws the sender block's foot rule that many mm
+    /// under rule A.
+    func crop(
+        slope: Double, ruleA: Int = 120, spacing: Double = 19, ruleB: Bool = true, ruleBInk: UInt8 = 10, foot: Double? = nil
+    ) -> GreyImage {
         let width = 592
         let height = 416
         var pixels = [UInt8](repeating: 250, count: width * height)
-        func dark(_ x: Int, _ y: Int) {
+        func dark(_ x: Int, _ y: Int, _ ink: UInt8 = 10) {
             guard x >= 0, y >= 0, x < width, y < height else { return }
-            pixels[y * width + x] = 10
+            pixels[y * width + x] = ink
         }
         // Bars: every third column dark from row 0 to 60 (a long run of ink with gaps, many rows deep).
         for y in 0..<60 { for x in stride(from: 40, to: 560, by: 3) { dark(x, y) } }
-        let rows = [Double(ruleA)] + (ruleB ? [Double(ruleA) + spacing * Self.perMillimetre] : [])
-        for start in rows {
+        var rows: [(Double, UInt8)] = [(Double(ruleA), 10)]
+        if ruleB { rows.append((Double(ruleA) + spacing * Self.perMillimetre, ruleBInk)) }
+        if let foot { rows.append((Double(ruleA) + foot * Self.perMillimetre, 10)) }
+        for (start, ink) in rows {
             for x in 0..<width {
                 let y = Int((start + slope * Double(x)).rounded())
-                for thickness in 0..<3 { dark(x, y + thickness) }
+                for thickness in 0..<3 { dark(x, y + thickness, ink) }
             }
         }
         // Text under rule A: 12 blocks 3 mm tall starting 1.5 mm under it.
@@ -50,6 +56,17 @@ struct RecipientLineTests {
         let ink = cut.image.pixels.enumerated().filter { $0.element < RecipientLine.inkBelow }.map { $0.offset / cut.image.width }
         #expect(!ink.isEmpty)
         #expect((ink.min() ?? 0) >= 8)
+    }
+
+    @Test("rule B greyed past the ink threshold is found between rule A and the sender block's foot", arguments: [-0.04, 0, 0.06])
+    func faintRuleB(_ slope: Double) throws {
+        // The label prints smaller than the estimate (0.8): A to B 19 real mm, A to the foot 31, both in estimated mm.
+        let image = crop(slope: slope, spacing: 19 * 0.8, ruleBInk: 160, foot: 31 * 0.8)
+        #expect(RecipientLine.rules(in: image, pixelsPerMillimetre: Self.perMillimetre).count == 2)
+        let cut = try #require(RecipientLine.cut(from: image, pixelsPerMillimetre: Self.perMillimetre))
+        #expect(cut.confirmedByRuleB)
+        // The scale from A to B, not from A to the foot (which would give 31/19 of it).
+        #expect(abs(cut.perMillimetre - Self.perMillimetre * 0.8) < 0.4)
     }
 
     @Test("rule B at the wrong distance, or missing, leaves the line unconfirmed by the rules")
