@@ -433,7 +433,9 @@ enum PhoneTailParser {
             let heights = digitGlyphs.map(\.box.height).sorted()
             let height = Double(heights[heights.count / 2])
             let bottom = digitGlyphs.map { $0.box.y + $0.box.height }.max() ?? 0
-            let top = lines[index].glyphs.filter { $0.text != " " }.map(\.box.y).min() ?? 0
+            // The line's top from its glyphs' median: the big 收 at its head reaches up beside the tracking digits.
+            let tops = lines[index].glyphs.filter { $0.text != " " }.map(\.box.y).sorted()
+            let top = tops.isEmpty ? 0 : tops[tops.count / 2]
             let gap = Double(top - bottom)
             return height >= 4 && gap > 0 && gap < 4.5 * height
         }
@@ -467,7 +469,8 @@ enum PhoneTailParser {
             // An asterisk read as an ideograph inside a run (`159xx夺1350`): a name never stands between the
             // mask and the tail, so one such glyph after two mask glyphs, with more mask or the digits after it,
             // is part of the run.
-            if end - index >= 2, end < glyphs.count - 1, !isMask(glyphs[end]), digit(glyphs[end].text) == nil {
+            // Up to two such glyphs (`150*X大大3463`, seed 202).
+            for _ in 0..<2 where end - index >= 2 && end < glyphs.count - 1 && !isMask(glyphs[end]) && digit(glyphs[end].text) == nil {
                 end += 1
                 while end < glyphs.count, isMask(glyphs[end]) { end += 1 }
             }

@@ -215,6 +215,16 @@ struct PhoneTailParserTests {
         #expect(far.tail == nil)
     }
 
+    @Test("the line right under the tracking digits is placed by its glyphs' tops, not by its tall first glyph (收 misread)")
+    func tallHeadGlyph() {
+        var recipient = line("履 黄杰刚 179****8159", top: 30)
+        // The big 收 (read as 履) reaches up beside the tracking digits, above their foot.
+        recipient.glyphs[0].box = (0, 5, 30, 45)
+        let read = PhoneTailParser.choose([line("EU22 5268 924", top: 0), recipient], tracking: "EU225268924CN")
+        #expect(read.status == .confident)
+        #expect(read.tail == "8159")
+    }
+
     @Test("two numbers: the upper one is the recipient's")
     func twoNumbers() {
         let read = PhoneTailParser.choose([line("王伟 159****0014", top: 60), line("张强 186****5555", top: 300)])
@@ -230,7 +240,7 @@ struct PhoneTailParserTests {
 
     @Test(
         "asterisks chi_sim reads as a run of 大 or 米, or with an ideograph inside the run, are still the mask",
-        arguments: ["收 王伟 159大大大大0014", "收 王伟 159米米米0014", "收 王伟 159xx夺0014", "收 王伟 159x夺x*0014"])
+        arguments: ["收 王伟 159大大大大0014", "收 王伟 159米米米0014", "收 王伟 159xx夺0014", "收 王伟 159x夺x*0014", "收 王伟 159*X大大0014"])
     func ideographMasks(_ text: String) {
         let read = PhoneTailParser.choose([line(text)])
         #expect(read.status == .confident)
