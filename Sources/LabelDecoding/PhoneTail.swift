@@ -466,10 +466,9 @@ enum PhoneTailParser {
             }
             var end = index
             while end < glyphs.count, isMask(glyphs[end]) { end += 1 }
-            // An asterisk read as an ideograph inside a run (`159xx夺1350`): a name never stands between the
-            // mask and the tail, so one such glyph after two mask glyphs, with more mask or the digits after it,
-            // is part of the run.
-            // Up to two such glyphs (`150*X大大3463`, seed 202).
+            // Asterisks read as ideographs inside a run (`159xx夺1350`, `150*X大大3463`): a name never stands
+            // between the mask and the tail, so up to two such glyphs after two mask glyphs, with more mask or the
+            // digits after them, are part of the run.
             for _ in 0..<2 where end - index >= 2 && end < glyphs.count - 1 && !isMask(glyphs[end]) && digit(glyphs[end].text) == nil {
                 end += 1
                 while end < glyphs.count, isMask(glyphs[end]) { end += 1 }

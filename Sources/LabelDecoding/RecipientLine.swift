@@ -179,22 +179,25 @@ enum RecipientLine {
     /// reads' error); nil when there is none. Rule B greyed by blur or light over part of its length is
     /// otherwise skipped, and the foot taken for it gives a scale 1.6 times too large (seed 202).
     static func faintRule(between ruleA: Rule, and next: Rule, in crop: GreyImage, pixelsPerMillimetre: Double) -> Rule? {
+        let top = ruleA.row(at: Double(crop.width) / 2)
+        let span = next.row(at: Double(crop.width) / 2) - top
+        guard span * 0.35 >= 2 * max(3, 0.9 * pixelsPerMillimetre) else { return nil }
+        return faintRule(
+            rows: (top + 0.5 * span)...(top + 0.72 * span), slope: ruleA.slope, in: crop, pixelsPerMillimetre: pixelsPerMillimetre)
+    }
+
+    /// The first rule the faint threshold finds whose row at the crop's middle lies in `rows`. Only the band that
+    /// can hold one is searched (`rows` widened by the slant over half the crop and the clearance `rules` checks
+    /// above and below a rule), a fraction of the whole crop's search time.
+    static func faintRule(rows: ClosedRange<Double>, slope: Double, in crop: GreyImage, pixelsPerMillimetre: Double) -> Rule? {
         let middle = Double(crop.width) / 2
-        let span = next.row(at: middle) - ruleA.row(at: middle)
-        let clearance = max(3.0, 0.9 * pixelsPerMillimetre)
-        let top = Int((ruleA.row(at: middle) + span * 0.45).rounded())
-        let bottom = Int((next.row(at: middle) - span * 0.2).rounded())
-        guard span > 4 * clearance, bottom - top >= Int(2 * clearance), top >= 0 else { return nil }
-        // The band between, widened by the rules' slant over the crop's width and the clearance looked at.
-        let reach = Int((abs(ruleA.slope) * Double(crop.width) / 2 + clearance).rounded())
-        let band = crop.rows(from: top - reach, to: bottom + reach)
-        let offset = Double(max(0, top - reach))
+        let reach = abs(slope) * middle + 2 * max(3, 0.9 * pixelsPerMillimetre)
+        // At least the 32 rows `rules` needs, kept inside the crop.
+        let first = max(0, min(Int((rows.lowerBound - reach).rounded(.down)), crop.height - 32))
+        let band = crop.rows(from: first, to: max(first + 32, Int((rows.upperBound + reach).rounded(.up))))
         return rules(in: band, pixelsPerMillimetre: pixelsPerMillimetre, inkBelow: faintInkBelow).lazy
-            .map { Rule(row: $0.row + offset, slope: $0.slope, length: $0.length) }
-            .first { rule in
-                let ratio = (rule.row(at: middle) - ruleA.row(at: middle)) / span
-                return ratio > 0.5 && ratio < 0.72
-            }
+            .map { Rule(row: $0.row + Double(first), slope: $0.slope, length: $0.length) }
+            .first { rows.contains($0.row(at: middle)) }
     }
 
     /// A lighter threshold for rules a blur has greyed (the crop is flattened: paper ~250).
@@ -260,9 +263,8 @@ enum RecipientLine {
         }
         let predicted = ruleB.row(at: middle) - ruleSpacing * scale
         guard predicted > 0 else { return nil }
-        let faint = rules(in: crop, pixelsPerMillimetre: scale, inkBelow: faintInkBelow).first {
-            abs($0.row(at: middle) - predicted) < 2.5 * scale
-        }
+        let faint = faintRule(
+            rows: (predicted - 2.5 * scale)...(predicted + 2.5 * scale), slope: ruleB.slope, in: crop, pixelsPerMillimetre: scale)
         let ruleA =
             faint
             ?? Rule(row: ruleB.row - ruleSpacing * scale, slope: ruleB.slope, length: ruleB.length)
