@@ -131,7 +131,7 @@ enum PhoneTailReader {
                 }
                 // Not sure at once: a second read of the line on a finer pixel grid. Tesseract's unsure digits
                 // come from where its glyph segmentation wavers, which the new grid moves; the same tail read
-                // twice on the placed line is taken (on generated sets: no wrong tail among those agreements).
+                // twice on the cut line is taken (on generated sets: no wrong tail among those agreements).
                 if read.status == .uncertain, read.candidate != nil, ContinuousClock.now < deadline {
                     let finer = cut.image.resampledCrop(
                         x: 0, y: 0, width: cut.image.width, height: cut.image.height, factor: secondReadScale)
@@ -563,9 +563,11 @@ extension PhoneTailParser {
 
 extension PhoneTailParser {
     /// Two reads of the recipient line (the second on a finer grid) taken together: confident when each read
-    /// one masked tail, the two tails are the same, no 寄 is on either, and the line is placed (rule B, or 收
-    /// read on either), and the better read's confidence is at least `agreedAbove`; the confidence given is that
-    /// read's. Otherwise the first read as it was.
+    /// one masked tail, the two tails are the same, no 寄 is on either, and the better read's confidence is at
+    /// least `agreedAbove` on a placed line (rule B, or 收 read on either), `PhoneTailReader.confidentAbove` on one
+    /// not placed; the confidence given is that read's. Otherwise the first read as it was.
+    /// A line not placed is still the one cut under rule A: on seeds 202 and 606 (800 photos) no cut line read 寄,
+    /// and the 60 agreements on unplaced lines were all the recipient's tail.
     static let agreedAbove = 90.0
 
     static func agreed(
@@ -578,11 +580,10 @@ extension PhoneTailParser {
             found.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.tail == tail && $0.masked } })
         else { return first }
         let placed = placedByRules || reads.contains { $0.text.contains("收") && !$0.text.contains("签收") }
-        guard placed else { return first }
         // Agreement is not independence: a digit both reads doubt (one seen below 90) can be misread the same
         // way twice (seed 202: 4507 for 4517 at 84 and 87).
         let confidence = found.map { $0[0].confidence }.max() ?? 0
-        guard confidence >= agreedAbove else { return first }
+        guard confidence >= (placed ? agreedAbove : PhoneTailReader.confidentAbove) else { return first }
         return PhoneTailRead(status: .confident, tail: tail, confidence: confidence, candidate: tail, milliseconds: 0)
     }
 }

@@ -254,7 +254,7 @@ struct PhoneTailParserTests {
         #expect(PhoneTailParser.choose([line(text)]).tail == nil)
     }
 
-    @Test("a second read of the line on a finer grid: the same tail twice on a placed line is sure, a doubted one is not")
+    @Test("a second read of the line on a finer grid: the same tail twice is sure, a doubted one is not")
     func secondOpinion() {
         let first = line("收 王伟 159****0014", confidence: 92)
         let once = PhoneTailParser.chooseOnRecipientLine([first], placedByRules: false)
@@ -268,11 +268,15 @@ struct PhoneTailParserTests {
         let doubted = line("收 王伟 159****0014", confidence: 86)
         let low = PhoneTailParser.chooseOnRecipientLine([doubted], placedByRules: false)
         #expect(PhoneTailParser.agreed(low, [doubted], [doubted], placedByRules: false).tail == nil)
-        // Different tails, a line not placed (no 收, no rule B), or 寄 on either read: not sure.
+        // Different tails, or 寄 on either read: not sure.
         #expect(PhoneTailParser.agreed(once, [first], [line("收 王伟 159****0074", confidence: 99)], placedByRules: false).tail == nil)
+        // A line not placed (no 收, no rule B) needs the better read at the single read's bar (95), not 90.
         let unplaced = line("王伟 159****0014", confidence: 92)
         #expect(PhoneTailParser.agreed(once, [unplaced], [unplaced], placedByRules: false).tail == nil)
         #expect(PhoneTailParser.agreed(once, [unplaced], [unplaced], placedByRules: true).tail == "0014")
+        let clearUnplaced = line("王伟 159****0014", confidence: 97)
+        #expect(PhoneTailParser.agreed(once, [unplaced], [clearUnplaced], placedByRules: false).tail == "0014")
+        #expect(PhoneTailParser.agreed(once, [unplaced], [clearUnplaced], placedByRules: false).confidence == 97)
         #expect(PhoneTailParser.agreed(once, [first], [line("寄 王伟 159****0014", confidence: 99)], placedByRules: true).tail == nil)
     }
 
