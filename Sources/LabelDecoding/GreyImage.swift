@@ -243,8 +243,11 @@ extension GreyImage {
 
 extension GreyImage {
     /// The rectangle `x`, `y`, `width`, `height` (inside the image) resampled by `factor`, bilinear: a new pixel
-    /// grid over the same area, so a code in it is sampled afresh.
-    func resampledCrop(x: Int, y: Int, width cropWidth: Int, height cropHeight: Int, factor: Double) -> GreyImage {
+    /// grid over the same area, so a code in it is sampled afresh. With a `slope`, each column is taken that many
+    /// rows lower per column right of `x` (a parallelogram over a slanted text line, made level).
+    func resampledCrop(
+        x: Int, y: Int, width cropWidth: Int, height cropHeight: Int, factor: Double, slope: Double = 0
+    ) -> GreyImage {
         let w = max(1, Int((Double(cropWidth) * factor).rounded()))
         let h = max(1, Int((Double(cropHeight) * factor).rounded()))
         var out = [UInt8](repeating: 255, count: w * h)
@@ -253,12 +256,14 @@ extension GreyImage {
         pixels.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 for oy in 0..<h {
-                    let sy = min(maxY, max(0, Double(y) + (Double(oy) + 0.5) / factor - 0.5))
-                    let y0 = Int(sy)
-                    let y1 = min(height - 1, y0 + 1)
-                    let fy = sy - Double(y0)
+                    let level = Double(y) + (Double(oy) + 0.5) / factor - 0.5
                     for ox in 0..<w {
-                        let sx = min(maxX, max(0, Double(x) + (Double(ox) + 0.5) / factor - 0.5))
+                        let along = (Double(ox) + 0.5) / factor - 0.5
+                        let sx = min(maxX, max(0, Double(x) + along))
+                        let sy = min(maxY, max(0, level + slope * along))
+                        let y0 = Int(sy)
+                        let y1 = min(height - 1, y0 + 1)
+                        let fy = sy - Double(y0)
                         let x0 = Int(sx)
                         let x1 = min(width - 1, x0 + 1)
                         let fx = sx - Double(x0)

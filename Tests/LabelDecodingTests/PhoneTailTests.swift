@@ -280,6 +280,43 @@ struct PhoneTailParserTests {
         #expect(PhoneTailParser.agreed(once, [first], [line("寄 王伟 159****0014", confidence: 99)], placedByRules: true).tail == nil)
     }
 
+    @Test(
+        "a block line's number is cut out alone and made level: no rule above it, no address under it",
+        arguments: [-0.1, 0.0, 0.08])
+    func numberCutLevel(_ slope: Double) {
+        // A 600 × 240 block: a rule 30 px over the number, the number's digits as ink blocks 20 px tall along the
+        // slant, an address line 34 px under it; the glyph boxes Tesseract would give for `收 王伟 159****0014`.
+        let width = 600
+        var pixels = [UInt8](repeating: 250, count: width * 240)
+        func row(at x: Int, _ base: Int) -> Int { base + Int((Double(x) * slope).rounded()) }
+        for x in 0..<width {
+            for dy in 0..<2 { pixels[(row(at: x, 70) + dy) * width + x] = 20 }  // the rule
+            for dy in 0..<4 { pixels[(row(at: x, 154) + dy) * width + x] = 20 }  // the address, as one thick line
+        }
+        let text = Array("收 王伟 159****0014")
+        var glyphs: [TesseractOCR.Glyph] = []
+        for (index, character) in text.enumerated() {
+            let x = 40 + index * 14
+            let top = row(at: x, 100)
+            glyphs.append(TesseractOCR.Glyph(text: String(character), confidence: 98, box: (x, top, 11, 20)))
+            guard character != " " else { continue }
+            for y in top..<(top + 20) { for dx in 0..<11 { pixels[y * width + x + dx] = 30 } }
+        }
+        let block = GreyImage(width: width, height: 240, pixels: pixels)
+        let cut = PhoneTailReader.numberImage(TesseractOCR.Line(glyphs: glyphs), tail: "0014", in: block)
+        #expect(cut != nil)
+        guard let cut else { return }
+        // Ink rows at the left and right ends of the cut: the digits' band, the same rows at both ends (level),
+        // and nothing above or below it.
+        func inkRows(column: Int) -> [Int] { (0..<cut.height).filter { cut.pixels[$0 * cut.width + column] < 128 } }
+        let left = inkRows(column: Int(Double(cut.width) * 0.12))
+        let right = inkRows(column: cut.width - Int(Double(cut.width) * 0.2))
+        #expect(!left.isEmpty && !right.isEmpty)
+        #expect(abs((left.first ?? 0) - (right.first ?? 99)) <= 3)
+        #expect((right.last ?? 0) - (right.first ?? 0) <= Int(20 * PhoneTailReader.secondReadScale) + 3)
+        #expect(PhoneTailReader.numberImage(TesseractOCR.Line(glyphs: glyphs), tail: "0015", in: block) == nil)
+    }
+
     @Test("on a placed line the number's first digits may be unread: the mask and four digits are enough")
     func placedWithoutPrefix() {
         #expect(PhoneTailParser.choose([line("收 王伟 ****0014")]).tail == "0014")
