@@ -25,6 +25,9 @@ enum RecipientLine {
     struct Cut {
         var image: GreyImage
         var confirmedByRuleB: Bool
+        /// Whether the band is known to hold the line's whole height: its foot set by rule B or by a blank gap
+        /// under the text, not by the scale estimate alone (which may cut through the digits).
+        var wholeLine: Bool = true
         /// The rule the line was cut under, and the crop's pixels per real mm the cut took.
         var ruleA: Rule
         var perMillimetre: Double
@@ -336,12 +339,12 @@ enum RecipientLine {
         let top = bandTop * perMillimetre
         // Without rule B the scale is the estimate's: the band ends at the first blank gap under the line's text
         // instead, when there is one before the estimate's worst case.
-        let bottom =
+        let foundBottom =
             ruleB != nil
             ? bandBottom * perMillimetre
             : textBottom(
                 crop, under: ruleA, from: top, limit: bandBottom * perMillimetre * 1.3, perMillimetre: perMillimetre, columns: labelColumns)
-                ?? bandBottom * perMillimetre
+        let bottom = foundBottom ?? bandBottom * perMillimetre
         let padding = 8
         let rows = Int(bottom - top) + 2 * padding
         guard rows > 2 * padding + 8 else { return nil }
@@ -386,6 +389,8 @@ enum RecipientLine {
             let wide = Self.labelColumns(crop, ruleA: columnsRule ?? ruleA, ruleInk: ruleInk, perMillimetre: perMillimetre, strict: false)
             if Double(labelColumns.lowerBound - wide.lowerBound) > 2 * perMillimetre { wider = trimmed(from: wide.lowerBound) }
         }
-        return Cut(image: image, confirmedByRuleB: ruleB != nil, ruleA: ruleA, perMillimetre: perMillimetre, wider: wider)
+        return Cut(
+            image: image, confirmedByRuleB: ruleB != nil, wholeLine: foundBottom != nil, ruleA: ruleA, perMillimetre: perMillimetre,
+            wider: wider)
     }
 }

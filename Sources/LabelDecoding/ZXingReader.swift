@@ -14,6 +14,8 @@ enum ZXingReader {
     /// 1D reads of one image (9 of the 100 labels/ photos with "try harder"; none with one symbol), and the
     /// guarded read then loses everything it found.
     static let maxLinearSymbols: Int32 = 1
+    /// ZXing's "try harder" (more scan lines) and "try rotate" (90° turns).
+    static let tryHarderAndRotate = Int32(ZXS_TRY_HARDER | ZXS_TRY_ROTATE)
 
     /// Reads the image twice with ZXing's "try harder" (more scan lines) and "try rotate" (90° turns); the 2D
     /// read also reads copies a third the size of images from a 200 px short side (blackbox/: one tightly
@@ -23,7 +25,7 @@ enum ZXingReader {
         let matrix = read(
             image, symbologies: matrixSymbologies, options: Int32(ZXS_TRY_HARDER | ZXS_TRY_ROTATE | ZXS_TRY_DOWNSCALE),
             max: maxMatrixSymbols)
-        let linear = read(image, symbologies: linearSymbologies, options: Int32(ZXS_TRY_HARDER | ZXS_TRY_ROTATE), max: maxLinearSymbols)
+        let linear = read(image, symbologies: linearSymbologies, options: tryHarderAndRotate, max: maxLinearSymbols)
         return matrix + linear
     }
 

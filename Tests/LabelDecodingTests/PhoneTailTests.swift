@@ -54,6 +54,33 @@ struct PhoneTailPhotoTests {
         #expect(tail.confidence >= PhoneTailParser.agreedAbove)
     }
 
+    @Test("ZXing places the code: its scale is the generator's within a fifth, on every band", arguments: confident)
+    func zxingScale(_ name: String) throws {
+        let expected = try PhotoFixture.record(name)
+        let result = try decoder.decode(path: PhotoFixture.path(name))
+        let symbol = try #require(result.symbols.first { $0.text == expected.tracking && !$0.sightings.isEmpty })
+        let bytes = try ImageLoader.readFile(PhotoFixture.path(name), limits: Fixture.limits)
+        let image = try ImageLoader.decode(bytes, limits: Fixture.limits, halve: false).image
+        let direction = try #require(
+            symbol.sightings.flatMap(PhoneTailReader.instances).lazy.compactMap {
+                PhoneTailReader.refined($0, image: image, scale: 1)
+            }.first)
+        let modules = Double(PhoneTailReader.codeModules(expected.tracking))
+        let (place, perModule) = try #require(
+            PhoneTailReader.located(image: image, scale: 1, text: expected.tracking, direction: direction, modules: modules))
+        #expect(abs(perModule / expected.ppm - 1) < 0.2, "\(name): \(perModule) px/module, the generator's \(expected.ppm)")
+        // The middle is on the code: within its half-length of the sightings' points.
+        let (x, y) = PhoneTailReader.centre(place)
+        #expect(
+            symbol.points.contains { point in
+                ((Double(point.x) - x) * (Double(point.x) - x) + (Double(point.y) - y) * (Double(point.y) - y)).squareRoot()
+                    < perModule * modules / 2
+            })
+        // Another text is not this code.
+        #expect(
+            PhoneTailReader.located(image: image, scale: 1, text: "X" + expected.tracking, direction: direction, modules: modules) == nil)
+    }
+
     @Test("a tail OCR is not sure of is reported as uncertain and left out, never guessed")
     func uncertainLeftOut() throws {
         let expected = try PhotoFixture.record("uncertain.jpg")
@@ -276,6 +303,9 @@ struct PhoneTailParserTests {
         #expect(PhoneTailParser.agreed(once, [unplaced], [unplaced], placedByRules: true).tail == "0014")
         let clearUnplaced = line("王伟 159****0014", confidence: 97)
         #expect(PhoneTailParser.agreed(once, [unplaced], [clearUnplaced], placedByRules: false).tail == "0014")
+        // …and a band whose foot the scale estimate alone set (it may cut the digits): not sure unless placed.
+        #expect(PhoneTailParser.agreed(once, [unplaced], [clearUnplaced], placedByRules: false, wholeLine: false).tail == nil)
+        #expect(PhoneTailParser.agreed(once, [unplaced], [clearUnplaced], placedByRules: true, wholeLine: false).tail == "0014")
         #expect(PhoneTailParser.agreed(once, [unplaced], [clearUnplaced], placedByRules: false).confidence == 97)
         #expect(PhoneTailParser.agreed(once, [first], [line("寄 王伟 159****0014", confidence: 99)], placedByRules: true).tail == nil)
     }
