@@ -467,7 +467,7 @@ enum PhoneTailReader {
         // rows: the deeper crop's extra rows, for rule B, may fall outside).
         let blockPixels = (width - numberColumns) * Int((cropBottom - cropTop) * outputPixelsPerMillimetre)
         guard inside * 2 >= blockPixels else { return nil }
-        return GreyImage(width: width, height: height, pixels: out).flattened(block: 16)
+        return GreyImage(width: width, height: height, pixels: out).flattened(window: 15)
     }
 }
 
@@ -696,37 +696,82 @@ extension GreyImage {
         return GreyImage(width: width, height: end - first, pixels: Array(pixels[(first * width)..<(end * width)]))
     }
 
-    /// Each pixel divided by the paper's white around it (the brightest pixel of the 3 × 3 blocks of `block`
-    /// pixels around its own): uneven light evened out, and a dark ground beside the label turned light, which
-    /// Tesseract's layout analysis would otherwise take for an inverted block and read nothing in.
-    func flattened(block: Int) -> GreyImage {
-        let columns = (width + block - 1) / block
-        let rows = (height + block - 1) / block
-        var brightest = [UInt8](repeating: 0, count: columns * rows)
-        for y in 0..<height {
-            for x in 0..<width {
-                let cell = (y / block) * columns + x / block
-                brightest[cell] = max(brightest[cell], pixels[y * width + x])
-            }
-        }
-        var white = brightest
-        for row in 0..<rows {
-            for column in 0..<columns {
-                var value: UInt8 = 0
-                for r in max(0, row - 1)...min(rows - 1, row + 1) {
-                    for c in max(0, column - 1)...min(columns - 1, column + 1) { value = max(value, brightest[r * columns + c]) }
-                }
-                white[row * columns + column] = value
-            }
-        }
+    /// Each pixel divided by the paper's white around it: the image closed (brightest, then darkest, over a
+    /// `window`-pixel square), which wipes out strokes thinner than the window but keeps the edges of what is
+    /// wider, a shadow's or the label's own. Uneven light is evened out, and a dark ground beside the label turns
+    /// light right up to the label's edge (Tesseract's layout analysis takes a dark band for an inverted block and
+    /// reads nothing in it). Whites taken from blocks instead left a shadow's edge as a staircase of grey blocks
+    /// through the digits.
+    func flattened(window: Int) -> GreyImage {
+        let white = slidingExtreme(window: window, brightest: true).slidingExtreme(window: window, brightest: false)
         var out = pixels
-        for y in 0..<height {
-            for x in 0..<width {
-                let level = max(24, Int(white[(y / block) * columns + x / block]))
-                out[y * width + x] = UInt8(min(255, Int(pixels[y * width + x]) * 255 / level))
-            }
+        for index in out.indices {
+            let level = max(24, Int(white.pixels[index]))
+            out[index] = UInt8(min(255, Int(pixels[index]) * 255 / level))
         }
         return GreyImage(width: width, height: height, pixels: out).contrastStretched()
+    }
+
+    /// The brightest (or darkest) pixel of the square of odd side (`window` rounded up) centred on each pixel, clamped at the
+    /// borders: van Herk and Gil–Werman's running extreme, rows then columns, three comparisons a pixel whatever
+    /// the window.
+    func slidingExtreme(window: Int, brightest: Bool) -> GreyImage {
+        let radius = window / 2
+        guard radius > 0, width > 1 || height > 1 else { return self }
+        let size = 2 * radius + 1
+        let longest = max(width, height) + 2 * radius
+        var padded = [UInt8](repeating: 0, count: longest)
+        var forward = padded
+        var backward = padded
+        var across = pixels
+        var out = pixels
+        // One line of `count` pixels from `source` (every `step`-th from `first`) into `target` at the same places.
+        func run(_ source: UnsafeBufferPointer<UInt8>, _ target: UnsafeMutableBufferPointer<UInt8>, first: Int, step: Int, count: Int) {
+            guard count > 1 else {
+                target[first] = source[first]
+                return
+            }
+            let m = count + 2 * radius
+            padded.withUnsafeMutableBufferPointer { padded in
+                forward.withUnsafeMutableBufferPointer { forward in
+                    backward.withUnsafeMutableBufferPointer { backward in
+                        // Padded by the window's half on both sides with the edge values, cut in blocks of the window:
+                        // the window over padded[i ... i + 2·radius] is the backward run from i and the forward run to
+                        // its end.
+                        for i in 0..<m {
+                            let index = min(max(i - radius, 0), count - 1)
+                            padded[i] = source[first + index * step]
+                        }
+                        forward[0] = padded[0]
+                        for i in 1..<m {
+                            let value = padded[i]
+                            forward[i] = i % size == 0 ? value : (brightest ? max(forward[i - 1], value) : min(forward[i - 1], value))
+                        }
+                        backward[m - 1] = padded[m - 1]
+                        for i in stride(from: m - 2, through: 0, by: -1) {
+                            let value = padded[i]
+                            backward[i] =
+                                (i + 1) % size == 0 ? value : (brightest ? max(backward[i + 1], value) : min(backward[i + 1], value))
+                        }
+                        for i in 0..<count {
+                            let (a, b) = (backward[i], forward[i + 2 * radius])
+                            target[first + i * step] = brightest ? max(a, b) : min(a, b)
+                        }
+                    }
+                }
+            }
+        }
+        pixels.withUnsafeBufferPointer { source in
+            across.withUnsafeMutableBufferPointer { target in
+                for y in 0..<height { run(source, target, first: y * width, step: 1, count: width) }
+            }
+        }
+        across.withUnsafeBufferPointer { source in
+            out.withUnsafeMutableBufferPointer { target in
+                for x in 0..<width { run(source, target, first: x, step: width, count: height) }
+            }
+        }
+        return GreyImage(width: width, height: height, pixels: out)
     }
 
     /// The 2nd–98th percentile range stretched to 0–255.

@@ -43,7 +43,7 @@ enum RecipientLine {
     static let bandBottom = 7.3
     /// Slants tried, rows per column: ±8° (the barcode's measured angle leaves the perspective's few degrees, and
     /// a coarse one more); a step of 0.007 is off by at most ~2 px at the crop's ends, within the gap allowance.
-    static let slopes = stride(from: -0.14, through: 0.14, by: 0.007).map { $0 }
+    static let slopes = stride(from: -0.2, through: 0.2, by: 0.007).map { $0 }
     /// A pixel darker than this is ink (the crop is flattened and stretched: paper ~255, print near 0).
     static let inkBelow: UInt8 = 128
 
@@ -146,19 +146,25 @@ enum RecipientLine {
     /// barcode's scan line, the barcode's centre at column `codeColumn`), straightened along rule A; nil when no
     /// rule A is found.
     static func cut(from crop: GreyImage, pixelsPerMillimetre: Double, codeColumn: Int? = nil) -> Cut? {
-        let found = rules(in: crop, pixelsPerMillimetre: pixelsPerMillimetre)
-        guard let first = found.first else {
-            // No rule at all: a blur may have left the thin rules lighter than mid-grey (σ ~1.5 px and more on
-            // a 0.3 mm line). A lighter threshold finds rule A there, but B is then as likely the sender block's
-            // foot (12 mm further, equally faint or missed): the line is cut at the estimate's scale, unconfirmed.
-            guard let faint = rules(in: crop, pixelsPerMillimetre: pixelsPerMillimetre, inkBelow: faintInkBelow).first else { return nil }
-            return line(from: crop, under: faint, ruleB: nil, pixelsPerMillimetre: pixelsPerMillimetre, ruleInk: faintInkBelow)
-        }
+        var found = rules(in: crop, pixelsPerMillimetre: pixelsPerMillimetre)
+        // No rule at all: a blur may have left the thin rules lighter than mid-grey (σ ~1.5 px and more on a
+        // 0.3 mm line). A lighter threshold finds them there.
+        let faintOnly = found.isEmpty
+        if faintOnly { found = rules(in: crop, pixelsPerMillimetre: pixelsPerMillimetre, inkBelow: faintInkBelow) }
+        guard let first = found.first else { return nil }
         let middle = Double(crop.width) / 2
+        // The first rule at B's depth under the bars, faint or not: rule A went unseen (seed 606: A and B slanted
+        // past the slants tried, the faint threshold found B alone, and the sender's line cut under it was read
+        // twice alike and taken).
         if let codeColumn, let bottom = barsBottom(crop, codeColumn: codeColumn, pixelsPerMillimetre: pixelsPerMillimetre),
             firstIsRuleB(found, barsBottom: bottom, at: Double(codeColumn), pixelsPerMillimetre: pixelsPerMillimetre)
         {
             return lineAboveRuleB(first, next: found.dropFirst().first, in: crop, pixelsPerMillimetre: pixelsPerMillimetre)
+        }
+        // Faint rules only: the first is A by its depth, but B is as likely the sender block's foot (12 mm further,
+        // equally faint or missed): the line is cut at the estimate's scale, unconfirmed.
+        if faintOnly {
+            return line(from: crop, under: first, ruleB: nil, pixelsPerMillimetre: pixelsPerMillimetre, ruleInk: faintInkBelow)
         }
         let ruleA = first
         // Rule B, the next rule, at its printed distance within the module estimate's error (labels print

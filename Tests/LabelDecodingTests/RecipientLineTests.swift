@@ -58,6 +58,18 @@ struct RecipientLineTests {
         #expect((ink.min() ?? 0) >= 8)
     }
 
+    @Test("rules slanted past 8° against the barcode's direction (perspective) are found", arguments: [-0.18, 0.18])
+    func steepRules(_ slope: Double) throws {
+        // Rule A low enough that, rising to the right, it stays clear of the bars.
+        let ruleA = slope < 0 ? 220 : 120
+        let found = RecipientLine.rules(in: crop(slope: slope, ruleA: ruleA), pixelsPerMillimetre: Self.perMillimetre)
+        #expect(found.count == 2)
+        let first = try #require(found.first)
+        #expect(abs(first.slope - slope) <= 0.01)
+        let cut = try #require(RecipientLine.cut(from: crop(slope: slope, ruleA: ruleA), pixelsPerMillimetre: Self.perMillimetre))
+        #expect(cut.confirmedByRuleB)
+    }
+
     @Test("rule B greyed past the ink threshold is found between rule A and the sender block's foot", arguments: [-0.04, 0, 0.06])
     func faintRuleB(_ slope: Double) throws {
         // The label prints smaller than the estimate (0.8): A to B 19 real mm, A to the foot 31, both in estimated mm.
@@ -127,13 +139,14 @@ struct RuleBFirstTests {
 
     /// Bars from the top to row 60 around column 496, then only rule B (25 mm under the bars' foot) and the sender
     /// block's foot 12 mm under B: rule A is not printed (as when a blur greyed it).
-    func crop() -> GreyImage {
+    /// `ruleInk` greys both rules (a blur): only the faint threshold finds them.
+    func crop(ruleInk: UInt8 = 10) -> GreyImage {
         let width = 592
         let height = 416
         var pixels = [UInt8](repeating: 250, count: width * height)
         for y in 0..<60 { for x in stride(from: 300, to: 592, by: 3) { pixels[y * width + x] = 10 } }
         for start in [60 + Int(25 * Self.perMillimetre), 60 + Int(37 * Self.perMillimetre)] {
-            for x in 0..<width { for t in 0..<3 { pixels[(start + t) * width + x] = 10 } }
+            for x in 0..<width { for t in 0..<3 { pixels[(start + t) * width + x] = ruleInk } }
         }
         // The recipient's text, 1.5 mm under where rule A would be (19 mm above B).
         let ruleA = 60 + Int(6 * Self.perMillimetre)
@@ -160,6 +173,15 @@ struct RuleBFirstTests {
         #expect(cut.image.pixels.contains { $0 < RecipientLine.inkBelow })
     }
 
+    @Test("only faint rules, the first at B's depth: the line is cut one spacing above it, not under it (the sender's)")
+    func faintRuleBFirst() throws {
+        let image = crop(ruleInk: 160)
+        #expect(RecipientLine.rules(in: image, pixelsPerMillimetre: Self.perMillimetre).isEmpty)
+        let cut = try #require(RecipientLine.cut(from: image, pixelsPerMillimetre: Self.perMillimetre, codeColumn: 496))
+        #expect(abs(cut.ruleA.row(at: 296) - Double(60 + Int(6 * Self.perMillimetre))) <= 3)
+        #expect(cut.image.pixels.contains { $0 < RecipientLine.inkBelow })
+    }
+
     @Test("a first rule just under the bars is rule A")
     func ruleAFirst() {
         let rules = [
@@ -168,5 +190,57 @@ struct RuleBFirstTests {
         ]
         #expect(!RecipientLine.firstIsRuleB(rules, barsBottom: 60, at: 296, pixelsPerMillimetre: Self.perMillimetre))
         #expect(!RecipientLine.firstIsRuleB(Array(rules.prefix(1)), barsBottom: 60, at: 296, pixelsPerMillimetre: Self.perMillimetre))
+    }
+}
+
+@Suite("Phone tail: the crop's light evened out")
+struct FlattenedTests {
+    @Test("the running extreme equals the brute-force one, odd and even windows, at the borders", arguments: [1, 4, 15])
+    func slidingExtreme(_ window: Int) {
+        var generator = SystemRandomNumberGenerator()
+        let image = GreyImage(width: 37, height: 23, pixels: (0..<(37 * 23)).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        let radius = window / 2
+        for brightest in [true, false] {
+            let fast = image.slidingExtreme(window: window, brightest: brightest)
+            for y in 0..<image.height {
+                for x in 0..<image.width {
+                    var values: [UInt8] = []
+                    for yy in max(0, y - radius)...min(image.height - 1, y + radius) {
+                        for xx in max(0, x - radius)...min(image.width - 1, x + radius) {
+                            values.append(image.pixels[yy * image.width + xx])
+                        }
+                    }
+                    let expected = brightest ? values.max()! : values.min()!
+                    #expect(fast.pixels[y * image.width + x] == expected)
+                }
+            }
+        }
+    }
+
+    @Test("a shadow's edge and a dark ground beside the label turn to paper up to their edges; the strokes stay ink")
+    func shadowAndGround() {
+        let width = 200
+        let height = 80
+        // Dark ground on columns 0..<40, lit paper to 120, paper in shadow (half the light) from there on.
+        func paper(_ x: Int) -> Int { x < 40 ? 35 : (x < 120 ? 240 : 120) }
+        var pixels = (0..<(width * height)).map { UInt8(paper($0 % width)) }
+        // Strokes 3 px wide every 10 columns from 44 on, at a fifth of the paper's light, across the shadow's edge.
+        for x in stride(from: 44, to: width - 3, by: 10) {
+            for column in x..<(x + 3) {
+                for y in 20..<60 { pixels[y * width + column] = UInt8(paper(column) / 5) }
+            }
+        }
+        let flat = GreyImage(width: width, height: height, pixels: pixels).flattened(window: 15)
+        for y in [10, 40, 70] {
+            for x in 0..<width {
+                let value = flat.pixels[y * width + x]
+                let stroke = y == 40 && x >= 44 && (x - 44) % 10 < 3 && x < width - 3
+                if stroke {
+                    #expect(value < RecipientLine.inkBelow, "stroke at \(x), \(y): \(value)")
+                } else {
+                    #expect(value > 200, "paper at \(x), \(y): \(value)")
+                }
+            }
+        }
     }
 }
