@@ -258,7 +258,11 @@ public struct LabelDecoder: Sendable {
             phoneTail = .notFound()
             // The image the passes already hold: full size, or half on large frames (still ≥ ~6 px per mm there).
             let held = state.fullImage.map { ($0, 1.0) } ?? state.halfImage.map { ($0, 2.0) }
-            let sightings = symbols.filter { $0.symbology != .qrCode && $0.text == waybill?.number }.flatMap(\.sightings)
+            var sightings = symbols.filter { $0.symbology != .qrCode && $0.text == waybill?.number }.flatMap(\.sightings)
+            // The number from the QR alone: the barcodes' places are looked for by their bars.
+            if sightings.isEmpty, waybill?.confirmed == true, let (image, scale) = held, !budget.expired {
+                sightings = PhoneTailReader.regionSightings(image: image, scale: scale, until: budget.deadline)
+            }
             if let waybill, let (image, scale) = held, !sightings.isEmpty, !budget.expired {
                 phoneTail = PhoneTailReader.read(
                     image: image, scale: scale, sightings: sightings, text: waybill.number, ocr: TesseractOCR.shared,

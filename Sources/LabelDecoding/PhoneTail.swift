@@ -109,9 +109,11 @@ enum PhoneTailReader {
         var distinct: [(Sighting, Double)] = []
         for candidate in ranked {
             let (x, y) = centre(candidate.0)
+            // The same place read the other way round is another try (`regionSightings` gives both senses).
             let seen = distinct.contains { other in
                 let (ox, oy) = centre(other.0)
-                return ((x - ox) * (x - ox) + (y - oy) * (y - oy)).squareRoot() < candidate.1 * modules / 4
+                let sameSense = other.0.directionX * candidate.0.directionX + other.0.directionY * candidate.0.directionY > 0
+                return sameSense && ((x - ox) * (x - ox) + (y - oy) * (y - oy)).squareRoot() < candidate.1 * modules / 4
             }
             if !seen { distinct.append(candidate) }
         }
@@ -199,6 +201,20 @@ enum PhoneTailReader {
         return PhoneTailRead(
             status: best.status, tail: best.tail, confidence: best.confidence, candidate: best.candidate,
             milliseconds: (ContinuousClock.now - started).milliseconds)
+    }
+
+    /// Places to look for the recipient block from when the number was read only off the label's QR code (no 1D
+    /// read of it, so no sighting): the barcode-like regions of `image` (`BarProfile.regions`, the largest first),
+    /// each in both reading senses, as the regions' bars give no sense. The wrong sense's crop lies above the
+    /// code, upside down: Tesseract reads no masked number there, and a tail is still taken only where the
+    /// label's rules or 收 place it.
+    static func regionSightings(image: GreyImage, scale: Double, limit: Int = 2, until deadline: ContinuousClock.Instant) -> [Sighting] {
+        BarProfile.regions(in: image, limit: limit, until: deadline).flatMap { region -> [Sighting] in
+            let point = PixelPoint(x: Int((region.centreX * scale).rounded()), y: Int((region.centreY * scale).rounded()))
+            return [1.0, -1.0].map { sense in
+                Sighting(points: [point], directionX: sense * region.directionX, directionY: sense * region.directionY)
+            }
+        }
     }
 
     /// The masked number of a block read cut out of the block: from about eight digit widths before its tail's

@@ -121,6 +121,17 @@ struct PhoneTailPhotoTests {
         #expect(numberOnly.passLog.count < result.passLog.count)
     }
 
+    @Test("a number only the QR reads: the barcode's place is found by its bars, and the tail read under it")
+    func qrOnly() throws {
+        let expected = try PhotoFixture.record("qr-only.jpg")
+        let result = try decoder.decode(path: PhotoFixture.path("qr-only.jpg"))
+        #expect(result.waybill?.number == expected.tracking)
+        #expect(result.waybill?.confirmed == true)
+        #expect(!result.symbols.contains { $0.symbology != .qrCode && $0.text == expected.tracking })
+        #expect(result.phoneTail?.status == .confident)
+        #expect(result.phoneTail?.tail == expected.tail)
+    }
+
     @Test("with readsPhoneTail off no OCR runs")
     func off() throws {
         let result = try LabelDecoder(limits: Fixture.limits, readsPhoneTail: false).decode(path: PhotoFixture.path(Self.confident[0]))
