@@ -258,15 +258,30 @@ public struct LabelDecoder: Sendable {
             phoneTail = .notFound()
             // The image the passes already hold: full size, or half on large frames (still ≥ ~6 px per mm there).
             let held = state.fullImage.map { ($0, 1.0) } ?? state.halfImage.map { ($0, 2.0) }
-            var sightings = symbols.filter { $0.symbology != .qrCode && $0.text == waybill?.number }.flatMap(\.sightings)
-            // The number from the QR alone: the barcodes' places are looked for by their bars.
-            if sightings.isEmpty, waybill?.confirmed == true, let (image, scale) = held, !budget.expired {
-                sightings = PhoneTailReader.regionSightings(image: image, scale: scale, until: budget.deadline)
-            }
-            if let waybill, let (image, scale) = held, !sightings.isEmpty, !budget.expired {
-                phoneTail = PhoneTailReader.read(
-                    image: image, scale: scale, sightings: sightings, text: waybill.number, ocr: TesseractOCR.shared,
-                    until: min(budget.deadline, ContinuousClock.now + phoneTailBudget))
+            let sightings = symbols.filter { $0.symbology != .qrCode && $0.text == waybill?.number }.flatMap(\.sightings)
+            if let waybill, let (image, scale) = held, !budget.expired {
+                let deadline = min(budget.deadline, ContinuousClock.now + phoneTailBudget)
+                func read(_ sightings: [Sighting]) -> PhoneTailRead {
+                    PhoneTailReader.read(
+                        image: image, scale: scale, sightings: sightings, text: waybill.number, ocr: TesseractOCR.shared,
+                        until: deadline)
+                }
+                var tail = sightings.isEmpty ? PhoneTailRead.notFound() : read(sightings)
+                // No sure tail from the number's barcode reads, or none (the number read off the QR alone, or only
+                // the stub's small copy read): the barcode-like regions found by their bars, where no code was read.
+                if tail.status != .confident, waybill.confirmed, ContinuousClock.now < deadline {
+                    let readAt = symbols.flatMap(\.sightings).flatMap(\.points)
+                    let regions = PhoneTailReader.regionSightings(image: image, scale: scale, avoiding: readAt, until: deadline)
+                    if !regions.isEmpty {
+                        let again = read(regions)
+                        if again.status == .confident || tail.status == .notFound {
+                            tail = PhoneTailRead(
+                                status: again.status, tail: again.tail, confidence: again.confidence, candidate: again.candidate,
+                                milliseconds: tail.milliseconds + again.milliseconds)
+                        }
+                    }
+                }
+                phoneTail = tail
             }
         }
         return LabelDecodeResult(

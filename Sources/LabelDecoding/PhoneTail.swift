@@ -203,13 +203,26 @@ enum PhoneTailReader {
             milliseconds: (ContinuousClock.now - started).milliseconds)
     }
 
-    /// Places to look for the recipient block from when the number was read only off the label's QR code (no 1D
-    /// read of it, so no sighting): the barcode-like regions of `image` (`BarProfile.regions`, the largest first),
-    /// each in both reading senses, as the regions' bars give no sense. The wrong sense's crop lies above the
-    /// code, upside down: Tesseract reads no masked number there, and a tail is still taken only where the
-    /// label's rules or 收 place it.
-    static func regionSightings(image: GreyImage, scale: Double, limit: Int = 2, until deadline: ContinuousClock.Instant) -> [Sighting] {
-        BarProfile.regions(in: image, limit: limit, until: deadline).flatMap { region -> [Sighting] in
+    /// Places to look for the recipient block from when the number's own reads gave no sure tail (the number read
+    /// only off the label's QR code, or only the stub's small copy read): the barcode-like regions of `image`
+    /// (`BarProfile.regions`, the largest first) that hold none of the `avoiding` points (where codes were read:
+    /// the number's places already tried, another code's label), each in both reading senses, as the regions'
+    /// bars give no sense. The wrong sense's crop lies above the code, upside down: Tesseract reads no masked
+    /// number there, and a tail is still taken only where the label's rules or 收 place it.
+    static func regionSightings(
+        image: GreyImage, scale: Double, avoiding points: [PixelPoint] = [], limit: Int = 2, until deadline: ContinuousClock.Instant
+    ) -> [Sighting] {
+        let free = BarProfile.regions(in: image, limit: limit + 2, until: deadline).filter { region in
+            !points.contains { point in
+                let x = Double(point.x) / scale - region.centreX
+                let y = Double(point.y) / scale - region.centreY
+                let along = x * region.directionX + y * region.directionY
+                let across = -x * region.directionY + y * region.directionX
+                return abs(along) <= region.along / 2 + Double(BarProfile.block)
+                    && abs(across) <= region.across / 2 + Double(BarProfile.block)
+            }
+        }
+        return free.prefix(limit).flatMap { region -> [Sighting] in
             let point = PixelPoint(x: Int((region.centreX * scale).rounded()), y: Int((region.centreY * scale).rounded()))
             return [1.0, -1.0].map { sense in
                 Sighting(points: [point], directionX: sense * region.directionX, directionY: sense * region.directionY)

@@ -91,9 +91,8 @@ struct BarProfileRegionTests {
         return GreyImage(width: width, height: height, pixels: pixels)
     }
 
-    @Test("a block of bars is one region, read across the bars; a lone printed rule is not a region")
-    func region() throws {
-        // Bars and spaces of 1–2 modules (a code's texture; no dark run wide enough to hold a gradient-free block).
+    /// Bars and spaces of 1–2 modules (a code's texture; no dark run wide enough to hold a gradient-free block).
+    func codeTexture() -> [Int] {
         let widths = [1, 2, 1, 1, 2, 2, 1, 2]
         var pattern: [Int] = []
         var dark = 1
@@ -101,6 +100,12 @@ struct BarProfileRegionTests {
             pattern += Array(repeating: dark, count: widths[pattern.count % widths.count])
             dark = 1 - dark
         }
+        return pattern
+    }
+
+    @Test("a block of bars is one region, read across the bars; a lone printed rule is not a region")
+    func region() throws {
+        let pattern = codeTexture()
         var image = bars(width: 640, height: 480, module: 3, pattern: pattern, top: 150, bottom: 260)
         // A rule across the frame under the bars.
         for x in 20..<620 { for y in 330..<333 { image.pixels[y * 640 + x] = 20 } }
@@ -110,6 +115,25 @@ struct BarProfileRegionTests {
         #expect(abs(region.directionX) > 0.99)
         #expect(abs(region.centreY - 205) < 20)
         #expect(regions.allSatisfy { abs($0.centreY - 331) > 40 })
+    }
+
+    @Test("the tail's places from regions: both senses of each, none where a code was read, in original pixels")
+    func regionSightings() throws {
+        let pattern = codeTexture()
+        // Two codes, one above the other.
+        var image = bars(width: 640, height: 480, module: 3, pattern: pattern, top: 60, bottom: 150)
+        let lower = bars(width: 640, height: 480, module: 3, pattern: pattern, top: 300, bottom: 390)
+        for index in (300 * 640)..<(390 * 640) { image.pixels[index] = lower.pixels[index] }
+        // A half-size working image (scale 2): places come back in original pixels.
+        let both = PhoneTailReader.regionSightings(image: image, scale: 2, until: .now + .seconds(5))
+        #expect(both.count == 4)
+        #expect(Set(both.map { $0.points[0].y / 100 }) == [2, 6])
+        #expect(both[0].directionX == -both[1].directionX && both[0].points == both[1].points)
+        // A code read in the upper one (original pixels): only the lower one is left.
+        let free = PhoneTailReader.regionSightings(
+            image: image, scale: 2, avoiding: [PixelPoint(x: 700, y: 220)], until: .now + .seconds(5))
+        #expect(free.count == 2)
+        #expect(free.allSatisfy { abs($0.points[0].y - 690) < 40 })
     }
 
     @Test("noise, a blank frame and a checkerboard: no region or a bounded few, within the time")
