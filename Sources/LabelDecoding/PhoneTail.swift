@@ -748,48 +748,29 @@ extension GreyImage {
         let radius = window / 2
         guard radius > 0, width > 1 || height > 1 else { return self }
         let size = 2 * radius + 1
+        func pick(_ a: UInt8, _ b: UInt8) -> UInt8 { brightest ? max(a, b) : min(a, b) }
+        // Scratch lines, shared by every row and column: a line padded by the window's half on both sides with its
+        // edge values, and its running extremes forward and backward within blocks of the window. The window over
+        // padded[i ... i + 2·radius] spans at most two blocks: the backward run from i and the forward run to its end.
         let longest = max(width, height) + 2 * radius
-        var padded = [UInt8](repeating: 0, count: longest)
-        var forward = padded
-        var backward = padded
+        let padded = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: longest)
+        let forward = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: longest)
+        let backward = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: longest)
+        defer { [padded, forward, backward].forEach { $0.deallocate() } }
+        /// One line of `count` pixels from `source` (every `step`-th from `first`) into `target` at the same places.
+        func run(_ source: UnsafeBufferPointer<UInt8>, _ target: UnsafeMutableBufferPointer<UInt8>, first: Int, step: Int, count: Int) {
+            let m = count + 2 * radius
+            for i in 0..<m { padded[i] = source[first + min(max(i - radius, 0), count - 1) * step] }
+            forward[0] = padded[0]
+            for i in 1..<m { forward[i] = i % size == 0 ? padded[i] : pick(forward[i - 1], padded[i]) }
+            backward[m - 1] = padded[m - 1]
+            for i in stride(from: m - 2, through: 0, by: -1) {
+                backward[i] = (i + 1) % size == 0 ? padded[i] : pick(backward[i + 1], padded[i])
+            }
+            for i in 0..<count { target[first + i * step] = pick(backward[i], forward[i + 2 * radius]) }
+        }
         var across = pixels
         var out = pixels
-        // One line of `count` pixels from `source` (every `step`-th from `first`) into `target` at the same places.
-        func run(_ source: UnsafeBufferPointer<UInt8>, _ target: UnsafeMutableBufferPointer<UInt8>, first: Int, step: Int, count: Int) {
-            guard count > 1 else {
-                target[first] = source[first]
-                return
-            }
-            let m = count + 2 * radius
-            padded.withUnsafeMutableBufferPointer { padded in
-                forward.withUnsafeMutableBufferPointer { forward in
-                    backward.withUnsafeMutableBufferPointer { backward in
-                        // Padded by the window's half on both sides with the edge values, cut in blocks of the window:
-                        // the window over padded[i ... i + 2·radius] is the backward run from i and the forward run to
-                        // its end.
-                        for i in 0..<m {
-                            let index = min(max(i - radius, 0), count - 1)
-                            padded[i] = source[first + index * step]
-                        }
-                        forward[0] = padded[0]
-                        for i in 1..<m {
-                            let value = padded[i]
-                            forward[i] = i % size == 0 ? value : (brightest ? max(forward[i - 1], value) : min(forward[i - 1], value))
-                        }
-                        backward[m - 1] = padded[m - 1]
-                        for i in stride(from: m - 2, through: 0, by: -1) {
-                            let value = padded[i]
-                            backward[i] =
-                                (i + 1) % size == 0 ? value : (brightest ? max(backward[i + 1], value) : min(backward[i + 1], value))
-                        }
-                        for i in 0..<count {
-                            let (a, b) = (backward[i], forward[i + 2 * radius])
-                            target[first + i * step] = brightest ? max(a, b) : min(a, b)
-                        }
-                    }
-                }
-            }
-        }
         pixels.withUnsafeBufferPointer { source in
             across.withUnsafeMutableBufferPointer { target in
                 for y in 0..<height { run(source, target, first: y * width, step: 1, count: width) }

@@ -41,8 +41,9 @@ enum RecipientLine {
     static let ruleSpacing = 19.0
     static let bandTop = 0.3
     static let bandBottom = 7.3
-    /// Slants tried, rows per column: ±8° (the barcode's measured angle leaves the perspective's few degrees, and
-    /// a coarse one more); a step of 0.007 is off by at most ~2 px at the crop's ends, within the gap allowance.
+    /// Slants tried, rows per column: ±11° (the barcode's measured angle leaves the perspective's degrees: up to
+    /// ~9.5° on seed 606, where ±8° missed both rules); a step of 0.007 is off by at most ~2 px at the crop's ends,
+    /// within the gap allowance.
     static let slopes = stride(from: -0.2, through: 0.2, by: 0.007).map { $0 }
     /// A pixel darker than this is ink (the crop is flattened and stretched: paper ~255, print near 0).
     static let inkBelow: UInt8 = 128
