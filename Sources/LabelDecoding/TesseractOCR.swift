@@ -30,8 +30,6 @@ final class TesseractOCR: @unchecked Sendable {
     private var idle: [OpaquePointer] = []
 
     private init?(language: String) {
-        // Tesseract may be built with OpenMP: one thread per recognition, the decode pool bounds the concurrency.
-        setenv("OMP_THREAD_LIMIT", "1", 0)
         self.language = language
         guard let first = Self.makeEngine(language: language) else { return nil }
         idle.append(first)
@@ -71,6 +69,16 @@ final class TesseractOCR: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// `omp_set_max_active_levels`, when Tesseract is built with OpenMP (Debian's is), else nil. Called with 0
+    /// before each recognition, on the decode's own thread (the setting is per thread), it runs Tesseract's
+    /// parallel loops on that one thread. Debian's build asks for up to 10 threads per loop; their hand-offs and
+    /// the idle threads' spinning tripled a line's time on a 2-core station PC (seed 606: ~110 → ~28 ms a line),
+    /// and the decode pool already bounds how many decodes run at once. `OMP_THREAD_LIMIT` would do the same, but
+    /// libgomp reads it when it is loaded, before the daemon's code runs.
+    private static let serialOpenMP: (@convention(c) (Int32) -> Void)? = dlsym(nil, "omp_set_max_active_levels").map {
+        unsafeBitCast($0, to: (@convention(c) (Int32) -> Void).self)
+    }
+
     /// How the image is laid out: one block of text lines (page segmentation mode 6) or a single line (mode 7).
     enum Layout {
         case block, line
@@ -86,6 +94,7 @@ final class TesseractOCR: @unchecked Sendable {
         guard let monitor = TessMonitorCreate() else { return [] }
         defer { TessMonitorDelete(monitor) }
         TessMonitorSetDeadlineMSecs(monitor, Int32(clamping: remaining))
+        Self.serialOpenMP?(0)
         let status = image.pixels.withUnsafeBufferPointer { buffer in
             TessBaseAPISetImage(engine, buffer.baseAddress, Int32(image.width), Int32(image.height), 1, Int32(image.width))
             // The crop is made at ~8 px per mm, about 200 dpi: said so, Tesseract does not estimate it.
