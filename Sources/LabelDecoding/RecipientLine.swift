@@ -62,18 +62,33 @@ enum RecipientLine {
         // Every other column: a rule is long, and this halves the search (~48 → ~20 ms a crop).
         let columnStep = 2
         let ink = crop.pixels.map { $0 < ruleInk }
+        let samples = (width + columnStep - 1) / columnStep
+        // A run of `minimumLength` spans this many samples, and has ink within `gapSamples` of each of them.
+        let runSamples = minimumLength / columnStep
+        let gapSamples = gapAllowed / columnStep
+        // Samples so placed that every run long enough spans one: a path with no ink near any of them holds no
+        // rule and is skipped (most paths, through paper or between text lines: the search ran ~3 times faster).
+        let checkpoints = Array(stride(from: runSamples - 1, to: samples, by: max(1, runSamples - 1)))
         ink.withUnsafeBufferPointer { ink in
             for slope in slopes {
                 // Row offsets along the slant, per sampled column.
                 let offsets = stride(from: 0, to: width, by: columnStep).map { Int((slope * Double($0)).rounded()) }
+                func inked(_ start: Int, _ sample: Int) -> Bool {
+                    let row = start + offsets[sample]
+                    return row >= 0 && row < height && ink[row * width + sample * columnStep]
+                }
                 for start in 0..<height {
+                    let nearCheckpoint = checkpoints.contains { checkpoint in
+                        (max(0, checkpoint - gapSamples)...min(samples - 1, checkpoint + gapSamples)).contains { inked(start, $0) }
+                    }
+                    guard nearCheckpoint else { continue }
+                    // Only a run longer than this row's best so far counts: the search stops when none can be.
+                    let needed = max(minimumLength, (best[start]?.length ?? 0) + 1)
                     var longest = 0
                     var run = 0
                     var gap = 0
-                    var column = 0
-                    for offset in offsets {
-                        let row = start + offset
-                        if row >= 0, row < height, ink[row * width + column] {
+                    for sample in 0..<samples {
+                        if inked(start, sample) {
                             run += (gap + 1) * columnStep
                             gap = 0
                         } else if run > 0 {
@@ -84,10 +99,10 @@ enum RecipientLine {
                                 gap = 0
                             }
                         }
-                        column += columnStep
+                        if longest < needed, run + (gap + samples - sample) * columnStep < needed { break }
                     }
                     longest = max(longest, run)
-                    if longest >= minimumLength, longest > best[start]?.length ?? 0 {
+                    if longest >= needed {
                         best[start] = Rule(row: Double(start), slope: slope, length: longest)
                     }
                 }
