@@ -195,7 +195,7 @@ struct RuleBFirstTests {
 
 @Suite("Phone tail: the crop's light evened out")
 struct FlattenedTests {
-    @Test("the running extreme equals the brute-force one, odd and even windows, at the borders, wider than the image", arguments: [1, 4, 15, 61])
+    @Test("the running extreme equals the brute-force one: odd, even and too wide windows, at the borders", arguments: [1, 4, 15, 61])
     func slidingExtreme(_ window: Int) {
         var generator = SystemRandomNumberGenerator()
         let image = GreyImage(width: 37, height: 23, pixels: (0..<(37 * 23)).map { _ in UInt8.random(in: 0...255, using: &generator) })
