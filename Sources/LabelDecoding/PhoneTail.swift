@@ -133,7 +133,8 @@ enum PhoneTailReader {
                     text: text + "-tall-" + rules.map { "\(Int($0.row))x\($0.length)" }.joined(separator: "_"))
             }
             if var cut = RecipientLine.cut(
-                from: tall, pixelsPerMillimetre: outputPixelsPerMillimetre, codeColumn: Int(-cropLeft * outputPixelsPerMillimetre))
+                from: tall, pixelsPerMillimetre: outputPixelsPerMillimetre, codeColumn: Int(-cropLeft * outputPixelsPerMillimetre),
+                until: deadline)
             {
                 /// One read of a cut line: its OCR lines and the tail they give.
                 func readLine(_ image: GreyImage, tag: String) -> ([TesseractOCR.Line], PhoneTailRead) {

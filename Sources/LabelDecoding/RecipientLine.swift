@@ -50,8 +50,11 @@ enum RecipientLine {
 
     /// Rules in `crop` (made at `pixelsPerMillimetre` estimated): lines of ink at least 40 % of the crop wide,
     /// allowing gaps of a few pixels, with little ink ~0.9 mm above and below them (not a row through text or
-    /// bars). Sorted top to bottom.
-    static func rules(in crop: GreyImage, pixelsPerMillimetre: Double, inkBelow ruleInk: UInt8 = inkBelow) -> [Rule] {
+    /// bars). Sorted top to bottom; none once `deadline` has passed (checked between slants: the search is the tail's
+    /// longest step outside Tesseract, ~15 ms a crop in a release build and ten times that in a debug one).
+    static func rules(
+        in crop: GreyImage, pixelsPerMillimetre: Double, inkBelow ruleInk: UInt8 = inkBelow, until deadline: ContinuousClock.Instant? = nil
+    ) -> [Rule] {
         let width = crop.width
         let height = crop.height
         guard width >= 32, height >= 32 else { return [] }
@@ -69,8 +72,9 @@ enum RecipientLine {
         // Samples so placed that every run long enough spans one: a path with no ink near any of them holds no
         // rule and is skipped (most paths, through paper or between text lines: the search ran ~3 times faster).
         let checkpoints = Array(stride(from: runSamples - 1, to: samples, by: max(1, runSamples - 1)))
-        ink.withUnsafeBufferPointer { ink in
+        let finished = ink.withUnsafeBufferPointer { ink in
             for slope in slopes {
+                if let deadline, ContinuousClock.now >= deadline { return false }
                 // Row offsets along the slant, per sampled column.
                 let offsets = stride(from: 0, to: width, by: columnStep).map { Int((slope * Double($0)).rounded()) }
                 func inked(_ start: Int, _ sample: Int) -> Bool {
@@ -107,7 +111,9 @@ enum RecipientLine {
                     }
                 }
             }
+            return true
         }
+        guard finished else { return [] }
         // One rule per peak (a line ~2–3 px thick scores on neighbouring rows), kept only when clear above and below.
         var found: [Rule] = []
         for start in 0..<height {
@@ -160,13 +166,15 @@ enum RecipientLine {
 
     /// The recipient's line cut from `crop` (rectified at `pixelsPerMillimetre` estimated, its top on the main
     /// barcode's scan line, the barcode's centre at column `codeColumn`), straightened along rule A; nil when no
-    /// rule A is found.
-    static func cut(from crop: GreyImage, pixelsPerMillimetre: Double, codeColumn: Int? = nil) -> Cut? {
-        var found = rules(in: crop, pixelsPerMillimetre: pixelsPerMillimetre)
+    /// rule A is found, or when `deadline` passes during the search.
+    static func cut(
+        from crop: GreyImage, pixelsPerMillimetre: Double, codeColumn: Int? = nil, until deadline: ContinuousClock.Instant? = nil
+    ) -> Cut? {
+        var found = rules(in: crop, pixelsPerMillimetre: pixelsPerMillimetre, until: deadline)
         // No rule at all: a blur may have left the thin rules lighter than mid-grey (σ ~1.5 px and more on a
         // 0.3 mm line). A lighter threshold finds them there.
         let faintOnly = found.isEmpty
-        if faintOnly { found = rules(in: crop, pixelsPerMillimetre: pixelsPerMillimetre, inkBelow: faintInkBelow) }
+        if faintOnly { found = rules(in: crop, pixelsPerMillimetre: pixelsPerMillimetre, inkBelow: faintInkBelow, until: deadline) }
         guard let first = found.first else { return nil }
         let middle = Double(crop.width) / 2
         // The first rule at B's depth under the bars, faint or not: rule A went unseen (seed 606: A and B slanted
@@ -175,7 +183,8 @@ enum RecipientLine {
         if let codeColumn, let bottom = barsBottom(crop, codeColumn: codeColumn, pixelsPerMillimetre: pixelsPerMillimetre),
             firstIsRuleB(found, barsBottom: bottom, at: Double(codeColumn), pixelsPerMillimetre: pixelsPerMillimetre)
         {
-            return lineAboveRuleB(first, next: found.dropFirst().first, in: crop, pixelsPerMillimetre: pixelsPerMillimetre)
+            return lineAboveRuleB(
+                first, next: found.dropFirst().first, in: crop, pixelsPerMillimetre: pixelsPerMillimetre, until: deadline)
         }
         // Faint rules only: the first is A by its depth, but B is as likely the sender block's foot (12 mm further,
         // equally faint or missed): the line is cut at the estimate's scale, unconfirmed.
@@ -193,7 +202,9 @@ enum RecipientLine {
             // block's foot, 12 mm apart and at least 22 mm under the bars: that ratio is then over 1.8.
             return ruleA.row(at: middle) < 1.4 * (rule.row(at: middle) - ruleA.row(at: middle)) ? rule : nil
         }
-        if let next = ruleB, let faint = faintRule(between: ruleA, and: next, in: crop, pixelsPerMillimetre: pixelsPerMillimetre) {
+        if let next = ruleB,
+            let faint = faintRule(between: ruleA, and: next, in: crop, pixelsPerMillimetre: pixelsPerMillimetre, until: deadline)
+        {
             ruleB = faint
         }
         return line(from: crop, under: ruleA, ruleB: ruleB, pixelsPerMillimetre: pixelsPerMillimetre)
@@ -203,24 +214,30 @@ enum RecipientLine {
     /// where B lies when `next` is the sender block's foot (B at 19 of the 31 mm from A to the foot, within the
     /// reads' error); nil when there is none. Rule B greyed by blur or light over part of its length is
     /// otherwise skipped, and the foot taken for it gives a scale 1.6 times too large (seed 202).
-    static func faintRule(between ruleA: Rule, and next: Rule, in crop: GreyImage, pixelsPerMillimetre: Double) -> Rule? {
+    static func faintRule(
+        between ruleA: Rule, and next: Rule, in crop: GreyImage, pixelsPerMillimetre: Double, until deadline: ContinuousClock.Instant? = nil
+    ) -> Rule? {
         let top = ruleA.row(at: Double(crop.width) / 2)
         let span = next.row(at: Double(crop.width) / 2) - top
         guard span * 0.35 >= 2 * max(3, 0.9 * pixelsPerMillimetre) else { return nil }
         return faintRule(
-            rows: (top + 0.5 * span)...(top + 0.72 * span), slope: ruleA.slope, in: crop, pixelsPerMillimetre: pixelsPerMillimetre)
+            rows: (top + 0.5 * span)...(top + 0.72 * span), slope: ruleA.slope, in: crop, pixelsPerMillimetre: pixelsPerMillimetre,
+            until: deadline)
     }
 
     /// The first rule the faint threshold finds whose row at the crop's middle lies in `rows`. Only the band that
     /// can hold one is searched (`rows` widened by the slant over half the crop and the clearance `rules` checks
     /// above and below a rule), a fraction of the whole crop's search time.
-    static func faintRule(rows: ClosedRange<Double>, slope: Double, in crop: GreyImage, pixelsPerMillimetre: Double) -> Rule? {
+    static func faintRule(
+        rows: ClosedRange<Double>, slope: Double, in crop: GreyImage, pixelsPerMillimetre: Double,
+        until deadline: ContinuousClock.Instant? = nil
+    ) -> Rule? {
         let middle = Double(crop.width) / 2
         let reach = abs(slope) * middle + 2 * max(3, 0.9 * pixelsPerMillimetre)
         // At least the 32 rows `rules` needs, kept inside the crop.
         let first = max(0, min(Int((rows.lowerBound - reach).rounded(.down)), crop.height - 32))
         let band = crop.rows(from: first, to: max(first + 32, Int((rows.upperBound + reach).rounded(.up))))
-        return rules(in: band, pixelsPerMillimetre: pixelsPerMillimetre, inkBelow: faintInkBelow).lazy
+        return rules(in: band, pixelsPerMillimetre: pixelsPerMillimetre, inkBelow: faintInkBelow, until: deadline).lazy
             .map { Rule(row: $0.row + Double(first), slope: $0.slope, length: $0.length) }
             .first { rows.contains($0.row(at: middle)) }
     }
@@ -275,7 +292,9 @@ enum RecipientLine {
     /// The recipient's line when the first rule found is B (rule A too faint or broken): the scale from B to the
     /// next rule when that is the sender block's foot, rule A found with the faint threshold one spacing above
     /// B, or placed there. Confirmed (placed by the rules) when the scale was measured or rule A was found.
-    static func lineAboveRuleB(_ ruleB: Rule, next: Rule?, in crop: GreyImage, pixelsPerMillimetre: Double) -> Cut? {
+    static func lineAboveRuleB(
+        _ ruleB: Rule, next: Rule?, in crop: GreyImage, pixelsPerMillimetre: Double, until deadline: ContinuousClock.Instant? = nil
+    ) -> Cut? {
         let middle = Double(crop.width) / 2
         var scale = pixelsPerMillimetre
         var measured = false
@@ -289,7 +308,8 @@ enum RecipientLine {
         let predicted = ruleB.row(at: middle) - ruleSpacing * scale
         guard predicted > 0 else { return nil }
         let faint = faintRule(
-            rows: (predicted - 2.5 * scale)...(predicted + 2.5 * scale), slope: ruleB.slope, in: crop, pixelsPerMillimetre: scale)
+            rows: (predicted - 2.5 * scale)...(predicted + 2.5 * scale), slope: ruleB.slope, in: crop, pixelsPerMillimetre: scale,
+            until: deadline)
         let ruleA =
             faint
             ?? Rule(row: ruleB.row - ruleSpacing * scale, slope: ruleB.slope, length: ruleB.length)

@@ -43,6 +43,18 @@ struct RecipientLineTests {
         return GreyImage(width: width, height: height, pixels: pixels)
     }
 
+    @Test("the rule search gives up at the tail's deadline: no rules, no cut; before it, the same rules")
+    func deadline() {
+        let image = crop(slope: 0.05)
+        let passed = ContinuousClock.now - .milliseconds(1)
+        #expect(RecipientLine.rules(in: image, pixelsPerMillimetre: Self.perMillimetre, until: passed).isEmpty)
+        #expect(RecipientLine.cut(from: image, pixelsPerMillimetre: Self.perMillimetre, until: passed) == nil)
+        let later = ContinuousClock.now + .seconds(60)
+        #expect(
+            RecipientLine.rules(in: image, pixelsPerMillimetre: Self.perMillimetre, until: later)
+                == RecipientLine.rules(in: image, pixelsPerMillimetre: Self.perMillimetre))
+    }
+
     @Test("rule A and rule B are found across slants; the bars above are not a rule", arguments: [-0.1, -0.03, 0, 0.05, 0.12])
     func rules(_ slope: Double) throws {
         let found = RecipientLine.rules(in: crop(slope: slope), pixelsPerMillimetre: Self.perMillimetre)
