@@ -667,6 +667,33 @@ enum PhoneTailParser {
 }
 
 extension PhoneTailParser {
+    /// The candidates on a line read as the recipient's: the masked numbers `candidates` finds, or when it finds
+    /// none, the whole number words (`numberWords`).
+    static func lineCandidates(in line: TesseractOCR.Line) -> [Candidate] {
+        let found = candidates(in: line)
+        return found.isEmpty ? numberWords(in: line) : found
+    }
+
+    /// Words of exactly 11 glyphs, a mobile number's length, that start with 1 and end in four digits: their last
+    /// four glyphs are the tail. Tesseract reads the mask's asterisks as anything, digits among them
+    /// (`13565555117`, `136xxw48557`), which breaks the mask run `candidates` looks for, but while the word keeps
+    /// its 11 places the tail's four are its last. Only on the recipient line (a block holds other numbers), and
+    /// only when sure in one read (`agreed` does not take them).
+    static func numberWords(in line: TesseractOCR.Line) -> [Candidate] {
+        var words: [[TesseractOCR.Glyph]] = [[]]
+        for glyph in line.glyphs {
+            if glyph.text == " " { words.append([]) } else { words[words.count - 1].append(glyph) }
+        }
+        return words.compactMap { word in
+            guard word.count == 11, digit(word[0].text) == "1" else { return nil }
+            let tail = word.suffix(4)
+            let digits = tail.compactMap { digit($0.text) }
+            guard digits.count == 4 else { return nil }
+            return Candidate(
+                tail: String(digits), confidence: tail.map(\.confidence).min() ?? 0, wholeNumber: true, masked: true)
+        }
+    }
+
     /// The tail on the line `RecipientLine` cut under rule A: sure when one masked number was read on it, with
     /// every tail digit at or above `PhoneTailReader.confidentAbove`, and the line is known to be the
     /// recipient's (rule B found at the layout's distance, or 收 read on it); never on a line with 寄 (the sender's).
@@ -674,7 +701,7 @@ extension PhoneTailParser {
         let line = TesseractOCR.Line(glyphs: lines.flatMap(\.glyphs))
         let text = line.text
         if text.contains("寄") { return .notFound() }
-        let found = candidates(in: line)
+        let found = lineCandidates(in: line)
         guard let best = found.first else {
             return text.contains("收")
                 ? PhoneTailRead(status: .uncertain, tail: nil, confidence: 0, candidate: nil, milliseconds: 0) : .notFound()
@@ -704,6 +731,8 @@ extension PhoneTailParser {
     ) -> PhoneTailRead {
         let reads = [firstLines, secondLines].map { TesseractOCR.Line(glyphs: $0.flatMap(\.glyphs)) }
         guard reads.allSatisfy({ !$0.text.contains("寄") }) else { return first }
+        // Masked numbers only: a whole number word (`numberWords`) is taken only when sure in one read (seed 606:
+        // `13244547815` read alike twice, 7815 for 7816).
         let found = reads.map { candidates(in: $0) }
         guard let tail = found[0].first?.tail,
             found.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.tail == tail && $0.masked } })

@@ -296,6 +296,26 @@ struct PhoneTailParserTests {
         #expect(PhoneTailParser.choose([line(text)]).tail == nil)
     }
 
+    @Test("a whole number word on the recipient line: its mask read as digits or letters, its last four are the tail")
+    func numberWords() {
+        for text in ["收 王伟 13565555117", "收 王伟 136xxw45117", "1 政 玫 13565555117"] {
+            let read = PhoneTailParser.chooseOnRecipientLine([line(text)], placedByRules: !text.hasPrefix("收"))
+            #expect(read.status == .confident, "\(text)")
+            #expect(read.tail == "5117", "\(text)")
+        }
+        // Not 11 glyphs (a glyph dropped or split), not starting with 1, not ending in four digits, or 寄's line.
+        for text in ["收 王伟 1356555117", "收 王伟 135655551170", "收 王伟 23565555117", "收 王伟 1356555511z", "寄 王伟 13565555117"] {
+            #expect(PhoneTailParser.chooseOnRecipientLine([line(text)], placedByRules: true).tail == nil, "\(text)")
+        }
+        // Below the bar: uncertain, and a second read alike does not make it sure (the same misread comes twice).
+        let doubted = line("收 王伟 13244547815", confidence: 92)
+        let once = PhoneTailParser.chooseOnRecipientLine([doubted], placedByRules: true)
+        #expect(once.status == .uncertain)
+        #expect(PhoneTailParser.agreed(once, [doubted], [doubted], placedByRules: true).status == .uncertain)
+        // A block holds other numbers: there only masked numbers count.
+        #expect(PhoneTailParser.choose([line("收 王伟 13565555117")]).tail == nil)
+    }
+
     @Test("a second read of the line on a finer grid: the same tail twice is sure, a doubted one is not")
     func secondOpinion() {
         let first = line("收 王伟 159****0014", confidence: 92)
