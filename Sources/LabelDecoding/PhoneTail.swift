@@ -288,15 +288,6 @@ enum PhoneTailReader {
         return 11 * (text.count - digits + (digits + 1) / 2 + 3) + 2
     }
 
-    /// Original pixels per module from the sighting's extent along its direction (its points mark both ends of
-    /// the scan lines that read it); nil when that extent is too short to be the whole code.
-    static func pixelsPerModule(_ sighting: Sighting, modules: Double) -> Double? {
-        let projections = sighting.points.map { Double($0.x) * sighting.directionX + Double($0.y) * sighting.directionY }
-        guard let low = projections.min(), let high = projections.max() else { return nil }
-        let perModule = (high - low) / modules
-        return perModule >= 0.6 ? perModule : nil
-    }
-
     /// The places in one sighting. zbar merges every place a scan reads the same data into one symbol, so a
     /// label's main barcode and its stub's repeat come as one point list, each scan line's point at the end where
     /// its decode finished: points are grouped by nearness (single linkage within a few percent of the frame), so
