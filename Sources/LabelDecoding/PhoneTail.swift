@@ -658,6 +658,16 @@ enum PhoneTailParser {
 }
 
 extension PhoneTailParser {
+    /// Whether a cut line's read names it the recipient's: 收 on it (not 签收, the signature box's), or 由 as its
+    /// first ideograph, chi_sim's usual misread of the label's 收 at these sizes (seed 606: 31 of the cut lines'
+    /// reads began with 由, every one the recipient's line). Only for the cut line: a block's lines are placed by
+    /// 收 alone.
+    static func namesRecipient(_ text: String) -> Bool {
+        if text.contains("收") && !text.contains("签收") { return true }
+        let ideograph = text.unicodeScalars.first { (0x4E00...0x9FFF).contains($0.value) }
+        return ideograph == "由"
+    }
+
     /// The candidates on a line read as the recipient's: the masked numbers `candidates` finds, or when it finds
     /// none, the whole number words (`numberWords`).
     static func lineCandidates(in line: TesseractOCR.Line) -> [Candidate] {
@@ -697,7 +707,7 @@ extension PhoneTailParser {
             return text.contains("收")
                 ? PhoneTailRead(status: .uncertain, tail: nil, confidence: 0, candidate: nil, milliseconds: 0) : .notFound()
         }
-        let placed = placedByRules || (text.contains("收") && !text.contains("签收"))
+        let placed = placedByRules || namesRecipient(text)
         let agreed = found.allSatisfy { $0.tail == best.tail }
         let sure = placed && agreed && best.masked && best.confidence >= PhoneTailReader.confidentAbove
         return PhoneTailRead(
@@ -728,7 +738,7 @@ extension PhoneTailParser {
         guard let tail = found[0].first?.tail,
             found.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.tail == tail && $0.masked } })
         else { return first }
-        let placed = placedByRules || reads.contains { $0.text.contains("收") && !$0.text.contains("签收") }
+        let placed = placedByRules || reads.contains { namesRecipient($0.text) }
         guard placed || wholeLine else { return first }
         // Agreement is not independence: a digit both reads doubt (one seen below 90) can be misread the same
         // way twice (seed 202: 4507 for 4517 at 84 and 87).

@@ -296,6 +296,14 @@ struct PhoneTailParserTests {
         #expect(PhoneTailParser.choose([line(text)]).tail == nil)
     }
 
+    @Test("a cut line is the recipient's by 收, or by 由 (chi_sim's misread of it) as its first ideograph; not in a block")
+    func misreadRecipientMark() {
+        #expect(PhoneTailParser.chooseOnRecipientLine([line("| 由 王伟 159****0014")], placedByRules: false).tail == "0014")
+        #expect(PhoneTailParser.chooseOnRecipientLine([line("王 由 159****0014")], placedByRules: false).status == .uncertain)
+        #expect(PhoneTailParser.chooseOnRecipientLine([line("由 王伟 159****0014")], placedByRules: false).tail == "0014")
+        #expect(PhoneTailParser.choose([line("由 王伟 159****0014")]).tail == nil)
+    }
+
     @Test("a whole number word on the recipient line: its mask read as digits or letters, its last four are the tail")
     func numberWords() {
         for text in ["收 王伟 13565555117", "收 王伟 136xxw45117", "1 政 玫 13565555117"] {
