@@ -7,7 +7,7 @@ import Testing
 
 /// Fault 9 and its remedies, with the real daemon and parcelctl: a damaged ledger is refused (exit 73) with what to
 /// do, `parcelctl ledger recover` gives a file it starts on, a clean stop leaves no WAL, and a restore drill.
-@Suite(.serialized) struct BackupDaemonTests {
+@Suite(.serialized, .waitsOnProcesses) struct BackupDaemonTests {
     static func parcelctl(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
         try runCommand(BuiltProducts.parcelctl, arguments)
     }

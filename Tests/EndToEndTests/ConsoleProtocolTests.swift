@@ -7,7 +7,7 @@ import Testing
 
 /// What protocol 1.6 added for the station console, against a real daemon: a phone tail added after intake, the
 /// ledger disk in `Station.Status`, and the staff a submitted scan names.
-@Suite(.serialized) struct ConsoleProtocolTests {
+@Suite(.serialized, .waitsOnProcesses) struct ConsoleProtocolTests {
     func ctl(_ daemon: DaemonProcess, _ subcommand: String, _ arguments: [String] = []) throws -> (
         status: Int32, stdout: String, stderr: String
     ) {

@@ -7,7 +7,7 @@ import Synchronization
 import Testing
 
 /// Crashes, shutdown and systemd integration of the real daemon process.
-@Suite(.serialized) struct DaemonLifecycleTests {
+@Suite(.serialized, .waitsOnProcesses) struct DaemonLifecycleTests {
     @Test func killDashNineLosesNoAcknowledgedIntake() throws {
         let daemon = try DaemonProcess(config: #"{"shelves":[{"id":1,"layers":20,"layerCapacity":500}]}"#)
         let acknowledged = Collected<String>()

@@ -3,7 +3,7 @@ import StationTestSupport
 import Testing
 
 /// `parcelctl decode` decodes in-process: no daemon, real zbar, the LabelDecodingTests fixtures.
-@Suite struct DecodeCommandTests {
+@Suite(.waitsOnProcesses) struct DecodeCommandTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("LabelDecodingTests/Fixtures").path
 

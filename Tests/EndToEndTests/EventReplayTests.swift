@@ -6,7 +6,7 @@ import Testing
 
 /// `Events.Subscribe` with `since` against a real daemon: a tool that was away replays what it missed from the
 /// ledger, then goes on live, seeing every durable event once and in order.
-@Suite(.serialized) struct EventReplayTests {
+@Suite(.serialized, .waitsOnProcesses) struct EventReplayTests {
     /// What every event line says of itself.
     struct Head: Decodable {
         let event: String

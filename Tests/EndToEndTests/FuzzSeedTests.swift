@@ -4,7 +4,7 @@ import Testing
 
 /// The fuzz targets' seed corpora (Tests/Fuzz/Seeds), and every crash a fuzzing run found, replayed on each test
 /// run by the targets' plain builds; the configuration seeds through `parcel-stationd --check-config`.
-@Suite struct FuzzSeedTests {
+@Suite(.waitsOnProcesses) struct FuzzSeedTests {
     static let seeds = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fuzz/Seeds").path
 

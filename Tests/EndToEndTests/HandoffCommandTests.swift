@@ -5,7 +5,7 @@ import StationTestSupport
 import Testing
 
 /// A handoff as station staff run it with parcelctl, and its receipt checked offline.
-@Suite(.serialized) struct HandoffCommandTests {
+@Suite(.serialized, .waitsOnProcesses) struct HandoffCommandTests {
     static let config = """
         {"station": {"id": "cun-01", "name": "李家村服务站"},
          "handoffs": {"parties": [{"id": "zto-wang", "name": "王师傅", "company": "ZTO", "badge": "BADGE-ZTO-0042", "pin": "4826"}],
@@ -82,7 +82,7 @@ import Testing
 }
 
 /// The custody log as staff check it.
-@Suite(.serialized) struct AuditCommandTests {
+@Suite(.serialized, .waitsOnProcesses) struct AuditCommandTests {
     @Test func auditVerifyReportsAnIntactLogThenTheAlteredEvent() throws {
         let daemon = try DaemonProcess()
         let client = try daemon.connect()

@@ -6,7 +6,7 @@ import Testing
 
 /// Issue 14's socket faults, each reproduced with its exact input against a real daemon: the station must answer
 /// with a clear error and keep serving everyone else.
-@Suite(.serialized) struct HostilePeerTests {
+@Suite(.serialized, .waitsOnProcesses) struct HostilePeerTests {
     @Test func deepNestingIsRefusedAndTheDaemonLives() throws {
         let daemon = try DaemonProcess()
         let client = try daemon.connect()

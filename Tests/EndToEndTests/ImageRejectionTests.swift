@@ -6,7 +6,7 @@ import Testing
 
 /// A photo the image library cannot read: the client is told what is wrong in words, and what libjpeg said
 /// reaches the daemon's log with the photo, never the socket.
-@Suite struct ImageRejectionTests {
+@Suite(.waitsOnProcesses) struct ImageRejectionTests {
     @Test func aCorruptJPEGIsRefusedInWordsAndTheLibrarysTextIsOnlyLogged() throws {
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: LabelSocketTests.fixture("label_0033.jpg"))))
         // The header overwritten with noise (the decoder's own corrupt-JPEG case).

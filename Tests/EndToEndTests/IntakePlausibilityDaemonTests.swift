@@ -6,7 +6,7 @@ import Testing
 
 /// What intake refuses as no parcel at all, through a real daemon: on the socket, from a scanner, from parcelctl,
 /// and the staff override each way in, recorded as forced.
-@Suite(.serialized) struct IntakePlausibilityDaemonTests {
+@Suite(.serialized, .waitsOnProcesses) struct IntakePlausibilityDaemonTests {
     static let config = """
         {"scanners": {"defaultRole": "intake", "duplicateWindowMs": 1500,
           "assignments": [{"match": "counter-1", "role": "pickup", "counter": "A"}]},

@@ -7,7 +7,7 @@ import Testing
 import enum LabelDecoding.HostileImages
 
 /// Label photos through the daemon: `Label.Decode` and the watched spool folder, with real zbar and images.
-@Suite(.serialized) struct LabelSocketTests {
+@Suite(.serialized, .waitsOnProcesses) struct LabelSocketTests {
     /// The decoder's own fixtures (copied from the corpus), read from the source tree.
     static func fixture(_ name: String) -> String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -19,7 +19,8 @@ import enum LabelDecoding.HostileImages
     }
 
     @Test func decodeByPathAndInlineAndActOnAConfirmedNumber() throws {
-        let daemon = try DaemonProcess(config: #"{"server": {"maxLineBytes": 1048576}}"#)
+        // A debug build decoding beside the whole suite on two cores: the time budget is the test's, not the 3 s default.
+        let daemon = try DaemonProcess(config: #"{"server": {"maxLineBytes": 1048576}, "labels": {"timeBudgetMs": 20000}}"#)
         let client = try daemon.connect(client: "desk-camera")
         let looked = try decode(client, LabelDecodeParams(path: Self.fixture("label_0033.jpg")))
         #expect(looked.waybill?.number == "YT0629322539683")
@@ -58,7 +59,7 @@ import enum LabelDecoding.HostileImages
     @Test func spoolFolderTakesPhotosInOnceAcrossARestart() throws {
         let directory = try TemporaryDirectory(prefix: "parcel-spool")
         let spool = directory.file("camera")
-        let config = #"{"labels": {"spool": [{"path": "\#(spool)", "role": "intake"}]}}"#
+        let config = #"{"labels": {"timeBudgetMs": 20000, "spool": [{"path": "\#(spool)", "role": "intake"}]}}"#
         // A photo a crashed run had claimed but not finished, and two new ones: a label and a broken file.
         for folder in ["processing", "done", "failed"] {
             try FileManager.default.createDirectory(atPath: "\(spool)/\(folder)", withIntermediateDirectories: true)

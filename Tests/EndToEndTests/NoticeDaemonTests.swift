@@ -5,7 +5,7 @@ import StationTestSupport
 import Testing
 
 /// Pickup notices through the real daemon and a real executable channel.
-@Suite(.serialized) struct NoticeDaemonTests {
+@Suite(.serialized, .waitsOnProcesses) struct NoticeDaemonTests {
     func sql(_ database: String, _ query: String) throws -> String {
         let result = try runCommand(
             "/usr/bin/env",

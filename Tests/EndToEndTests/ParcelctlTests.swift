@@ -4,7 +4,7 @@ import StationTestSupport
 import Testing
 
 /// `parcelctl` as a station user runs it.
-@Suite(.serialized) struct ParcelctlTests {
+@Suite(.serialized, .waitsOnProcesses) struct ParcelctlTests {
     func ctl(_ daemon: DaemonProcess?, _ subcommand: String, _ arguments: [String] = []) throws -> (
         status: Int32, stdout: String, stderr: String
     ) {

@@ -6,7 +6,7 @@ import StationTestSupport
 import Testing
 
 /// Issue 17: proof at pickup (出库拍照) and the privacy purge (隐私), on a real daemon, socket, parcelctl and files.
-@Suite(.serialized) struct PrivacyDaemonTests {
+@Suite(.serialized, .waitsOnProcesses) struct PrivacyDaemonTests {
     static func fixture(_ name: String) -> String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("LabelDecodingTests/Fixtures/labels/\(name)").path

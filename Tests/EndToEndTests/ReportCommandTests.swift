@@ -5,7 +5,7 @@ import StationTestSupport
 import Testing
 
 /// `parcelctl report …` against a real daemon: every report in every format, and never a phone number.
-@Suite(.serialized) struct ReportCommandTests {
+@Suite(.serialized, .waitsOnProcesses) struct ReportCommandTests {
     static let config = """
         {"station": {"id": "cun-01", "name": "李家村服务站"}, "storeFullPhone": true, "holdHours": 48,
          "handoffs": {"parties": [{"id": "zto-wang", "name": "王师傅", "company": "ZTO", "pin": "4826"}]},

@@ -5,7 +5,7 @@ import StationTestSupport
 import Testing
 
 /// Scans submitted on the socket, acted on by scanner role, seen on the event stream and in the inventory.
-@Suite(.serialized) struct ScanSocketTests {
+@Suite(.serialized, .waitsOnProcesses) struct ScanSocketTests {
     static let config = """
         {"scanners": {"defaultRole": "intake", "duplicateWindowMs": 1500,
           "assignments": [{"match": "counter-1", "role": "pickup", "counter": "A", "name": "取件台"}]}}

@@ -7,7 +7,7 @@ import Testing
 
 /// The daemon reading emulated USB scanners through libusb (umockdev, the project's fake scanners in
 /// Tests/Fixtures/usb), acting by role, and what reaches the ledger and the socket's event stream.
-@Suite(.serialized) struct ScannerDaemonTests {
+@Suite(.serialized, .waitsOnProcesses) struct ScannerDaemonTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/usb").path
 

@@ -8,7 +8,7 @@ import Testing
 /// SIGTERM stops the daemon within a bound whatever its services are doing: requests in flight from several
 /// clients, a county that accepts connections and never answers, a notice channel that hangs, a photo being
 /// decoded, USB scanning, a camera spool folder and scheduled backups, all at once. Nothing is killed by the test.
-@Suite(.serialized) struct ShutdownBoundTests {
+@Suite(.serialized, .waitsOnProcesses) struct ShutdownBoundTests {
     @Test func everyServiceStopsWithinTheBound() throws {
         let directory = try TemporaryDirectory(prefix: "stop")
         let county = try BlackHoleListener()

@@ -5,7 +5,7 @@ import StationTestSupport
 import Testing
 
 /// The socket protocol against a real daemon process.
-@Suite(.serialized) struct SocketProtocolTests {
+@Suite(.serialized, .waitsOnProcesses) struct SocketProtocolTests {
     @Test func stationFlowOverTheSocket() throws {
         let daemon = try DaemonProcess()
         let client = try StationConnection(socketPath: daemon.socketPath)

@@ -3,7 +3,7 @@ import StationTestSupport
 import Testing
 
 /// The shipped systemd files, checked by systemd's own tools.
-@Suite struct SystemdUnitTests {
+@Suite(.waitsOnProcesses) struct SystemdUnitTests {
     /// The repository's `systemd/` folder, found from this source file.
     static let unitDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("systemd").path

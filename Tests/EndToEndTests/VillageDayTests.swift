@@ -13,7 +13,7 @@ import Testing
 /// and last week is last week.
 ///
 /// Fixtures (manifests, the HTTP gateway stand-in) are in Tests/Fixtures/village-day, read from the source tree.
-@Suite(.serialized) struct VillageDayTests {
+@Suite(.serialized, .waitsOnProcesses) struct VillageDayTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/village-day").path
 

@@ -70,3 +70,24 @@ extension Trait where Self == CPUBoundTrait {
     /// Runs the test's synchronous, CPU-bound work off the cooperative pool (see `DedicatedThreadsExecutor`).
     public static var cpuBound: Self { CPUBoundTrait() }
 }
+
+/// A test or suite trait for tests that wait synchronously on other processes (a daemon's socket polled until it
+/// answers, a command's exit): their bodies run on threads of their own, one per suite that can wait at once.
+/// On the cooperative pool (one thread per core) two such waits held it whole: on a busy 2-core CI machine every
+/// other suite stood still for the first ~60 s of the run while the end-to-end suites started their daemons, and
+/// the suites that time async work (an exec channel's timeout, a watchdog ping) failed.
+public struct WaitsOnProcessesTrait: SuiteTrait, TestTrait, TestScoping {
+    /// Wider than the number of end-to-end suites (each serialized): a wait never queues behind another.
+    public static let executor = DedicatedThreadsExecutor(width: 32, name: "waits")
+
+    public var isRecursive: Bool { true }
+
+    public func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+        try await withTaskExecutorPreference(Self.executor) { try await function() }
+    }
+}
+
+extension Trait where Self == WaitsOnProcessesTrait {
+    /// Runs the test's synchronous waits on other processes off the cooperative pool (see `WaitsOnProcessesTrait`).
+    public static var waitsOnProcesses: Self { WaitsOnProcessesTrait() }
+}
