@@ -72,13 +72,15 @@ extension Trait where Self == CPUBoundTrait {
 }
 
 /// A test or suite trait for tests that wait synchronously on other processes (a daemon's socket polled until it
-/// answers, a command's exit): their bodies run on threads of their own, one per suite that can wait at once.
+/// answers, a command's exit): their bodies run on threads of their own.
 /// On the cooperative pool (one thread per core) two such waits held it whole: on a busy 2-core CI machine every
 /// other suite stood still for the first ~60 s of the run while the end-to-end suites started their daemons, and
 /// the suites that time async work (an exec channel's timeout, a watchdog ping) failed.
 public struct WaitsOnProcessesTrait: SuiteTrait, TestTrait, TestScoping {
-    /// Wider than the number of end-to-end suites (each serialized): a wait never queues behind another.
-    public static let executor = DedicatedThreadsExecutor(width: 32, name: "waits")
+    /// As many as the pool had, so as many daemons start and decode at once as before: 32 threads let all 22
+    /// suites start theirs together, and the CPU-bound decode tests beside them missed their time bounds.
+    public static let executor = DedicatedThreadsExecutor(
+        width: max(2, ProcessInfo.processInfo.activeProcessorCount), name: "waits")
 
     public var isRecursive: Bool { true }
 
