@@ -511,7 +511,8 @@ enum PhoneTailParser {
         var tail: String
         var confidence: Double
         var wholeNumber: Bool
-        /// Read after a run of 2–9 mask glyphs (without the three digits before it, when those were not read).
+        /// In the masked number's form: read after a run of 2–9 mask glyphs (without the three digits before it,
+        /// when those were not read), or a whole 11-glyph number word (`numberWords`).
         var masked: Bool
     }
 
@@ -779,7 +780,7 @@ extension GreyImage {
         let radius = window / 2
         guard radius > 0, width > 0, height > 0, width > 1 || height > 1 else { return self }
         // The running extremes forward and backward, for one row's pixels or for the image's rows at once.
-        let capacity = max(width + 2 * radius, (height + 2 * radius) * width)
+        let capacity = (height + 2 * radius) * width  // also ≥ one padded row, width + 2·radius
         let forward = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
         let backward = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
         defer { [forward, backward].forEach { $0.deallocate() } }

@@ -69,9 +69,10 @@ final class TesseractOCR: @unchecked Sendable {
         lock.unlock()
     }
 
-    /// `omp_set_max_active_levels`, when Tesseract is built with OpenMP (Debian's is), else nil. Called with 0
-    /// before each recognition, on the decode's own thread (the setting is per thread), it runs Tesseract's
-    /// parallel loops on that one thread. Debian's build asks for up to 10 threads per loop; their hand-offs and
+    /// `omp_set_max_active_levels`, when Tesseract is built with OpenMP (Debian's is), else nil. Called with 0, it
+    /// runs Tesseract's parallel loops on the thread that calls them. libgomp keeps the setting process-wide, but
+    /// OpenMP 5 makes it a per-thread one, so it is set (a store) before each recognition, on the decode's own
+    /// thread, and holds under either. Debian's build asks for up to 10 threads per loop; their hand-offs and
     /// the idle threads' spinning tripled a line's time on a 2-core station PC (seed 606: ~110 → ~28 ms a line),
     /// and the decode pool already bounds how many decodes run at once. `OMP_THREAD_LIMIT` would do the same, but
     /// libgomp reads it when it is loaded, before the daemon's code runs.

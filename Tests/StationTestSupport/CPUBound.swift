@@ -51,45 +51,37 @@ public final class DedicatedThreadsExecutor: TaskExecutor, @unchecked Sendable {
     }
 }
 
-/// A test or suite trait: the test's body runs on the process's CPU-bound threads (a core's fewer than the machine's) rather than the
-/// cooperative pool. Its expectations are recorded as usual (same task, same task-locals).
-public struct CPUBoundTrait: SuiteTrait, TestTrait, TestScoping {
-    /// Shared by every suite that uses the trait, so together they leave a core to the rest of the tests (on two
-    /// cores, with all of them: a county link's deadlines and the pool's decodes then missed theirs).
-    public static let executor = DedicatedThreadsExecutor(
+/// A test or suite trait: the test's body runs on the threads of `executor` rather than the cooperative pool. Its
+/// expectations are recorded as usual (same task, same task-locals).
+public struct DedicatedThreadsTrait: SuiteTrait, TestTrait, TestScoping {
+    /// Synchronous, CPU-bound work (decodes). Shared by every suite that uses it, so together they leave a core to
+    /// the rest of the tests (on two cores, with all of them: a county link's deadlines and the pool's decodes then
+    /// missed theirs).
+    public static let cpuBoundExecutor = DedicatedThreadsExecutor(
         width: max(1, ProcessInfo.processInfo.activeProcessorCount - 1), name: "cpu-bound")
 
-    public var isRecursive: Bool { true }
-
-    public func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
-        try await withTaskExecutorPreference(Self.executor) { try await function() }
-    }
-}
-
-extension Trait where Self == CPUBoundTrait {
-    /// Runs the test's synchronous, CPU-bound work off the cooperative pool (see `DedicatedThreadsExecutor`).
-    public static var cpuBound: Self { CPUBoundTrait() }
-}
-
-/// A test or suite trait for tests that wait synchronously on other processes (a daemon's socket polled until it
-/// answers, a command's exit): their bodies run on threads of their own.
-/// On the cooperative pool (one thread per core) two such waits held it whole: on a busy 2-core CI machine every
-/// other suite stood still for the first ~60 s of the run while the end-to-end suites started their daemons, and
-/// the suites that time async work (an exec channel's timeout, a watchdog ping) failed.
-public struct WaitsOnProcessesTrait: SuiteTrait, TestTrait, TestScoping {
-    /// As many as the pool had, so as many daemons start and decode at once as before: 32 threads let all 22
-    /// suites start theirs together, and the CPU-bound decode tests beside them missed their time bounds.
-    public static let executor = DedicatedThreadsExecutor(
+    /// Synchronous waits on other processes (a daemon's socket polled until it answers, a command's exit). On the
+    /// cooperative pool (one thread per core) two such waits held it whole: on a busy 2-core CI machine every other
+    /// suite stood still for the first ~60 s of the run while the end-to-end suites started their daemons, and the
+    /// suites that time async work (an exec channel's timeout, a watchdog ping) failed. As many threads as the pool
+    /// had, so as many daemons start and decode at once as before: 32 let all 22 suites start theirs together, and
+    /// the CPU-bound decode tests beside them missed their time bounds.
+    public static let waitsExecutor = DedicatedThreadsExecutor(
         width: max(2, ProcessInfo.processInfo.activeProcessorCount), name: "waits")
 
+    public let executor: DedicatedThreadsExecutor
+
     public var isRecursive: Bool { true }
 
     public func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
-        try await withTaskExecutorPreference(Self.executor) { try await function() }
+        try await withTaskExecutorPreference(executor) { try await function() }
     }
 }
 
-extension Trait where Self == WaitsOnProcessesTrait {
-    /// Runs the test's synchronous waits on other processes off the cooperative pool (see `WaitsOnProcessesTrait`).
-    public static var waitsOnProcesses: Self { WaitsOnProcessesTrait() }
+extension Trait where Self == DedicatedThreadsTrait {
+    /// Runs the test's synchronous, CPU-bound work off the cooperative pool (see `DedicatedThreadsExecutor`).
+    public static var cpuBound: Self { DedicatedThreadsTrait(executor: DedicatedThreadsTrait.cpuBoundExecutor) }
+
+    /// Runs the test's synchronous waits on other processes off the cooperative pool.
+    public static var waitsOnProcesses: Self { DedicatedThreadsTrait(executor: DedicatedThreadsTrait.waitsExecutor) }
 }
