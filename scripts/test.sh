@@ -24,11 +24,24 @@ scripts/county-test-db.sh start "$county_db"
 source "$county_db/env"
 
 echo "==> testing"
+# The suites that bound wall time while they decode photos run apart from the rest, each set in its own run: on a
+# 2-core machine the end-to-end suites' daemons and the in-process decodes took each other's cores, and a bound
+# that holds on an idle machine (a hostile image within twice its budget, a normal photo beside a flood) failed.
+decoding='LabelDecodingTests\.'
+label_socket='EndToEndTests\.LabelSocketTests'
 log=$(mktemp)
-set +e
-swift test --skip-build 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
-set -e
+status=0
+run_tests() {
+  set +e
+  swift test --skip-build "$@" 2>&1 | tee -a "$log"
+  local run_status=${PIPESTATUS[0]}
+  set -e
+  if [ "$run_status" -ne 0 ]; then status=1; fi
+}
+run_tests --skip "$decoding|$label_socket"
+echo "==> testing the photo decoder's time and memory bounds apart"
+run_tests --filter "$decoding"
+run_tests --filter "$label_socket"
 
 echo "==> benchmark smoke run (debug build, small sizes; figures are not meaningful here)"
 bin=$(swift build --show-bin-path)
@@ -41,9 +54,10 @@ echo "==> fuzzing each libFuzzer target briefly over its committed seeds (script
 if ! scripts/fuzz.sh "${PARCEL_STATION_FUZZ_SECONDS:-15}"; then status=1; fi
 
 # One plain closing line for CI, from Swift Testing's summary.
-summary=$(grep -E "Test run with [0-9]+ tests" "$log" | tail -n 1 || true)
-total=$(echo "$summary" | sed -nE 's/.*Test run with ([0-9]+) tests.*/\1/p')
-failed=$(echo "$summary" | sed -nE 's/.*with ([0-9]+) issues?.*/\1/p')
+summaries=$(grep -E "Test run with [0-9]+ tests" "$log" || true)
+# Summed over the runs (awk: a fresh Debian has no bc).
+total=$(echo "$summaries" | sed -nE 's/.*Test run with ([0-9]+) tests.*/\1/p' | awk '{ n += $1 } END { if (NR) print n }')
+failed=$(echo "$summaries" | sed -nE 's/.*with ([0-9]+) issues?.*/\1/p' | awk '{ n += $1 } END { if (NR) print n }')
 rm -f "$log"
 if [ -n "$total" ]; then
   if [ "$status" -eq 0 ]; then echo "$total passed, 0 failed"; else echo "tests: ${failed:-some} issues, see above"; fi
