@@ -19,8 +19,10 @@ import enum LabelDecoding.HostileImages
     }
 
     @Test func decodeByPathAndInlineAndActOnAConfirmedNumber() throws {
-        // A debug build decoding beside the whole suite on two cores: the time budget is the test's, not the 3 s default.
-        let daemon = try DaemonProcess(config: #"{"server": {"maxLineBytes": 1048576}, "labels": {"timeBudgetMs": 20000}}"#)
+        // A debug build decoding beside the whole suite on two cores: the time budget is the test's, not the 3 s default,
+        // and so is the line deadline (CI once took over the default 10 s to take in the 1.1 MB line below).
+        let daemon = try DaemonProcess(
+            config: #"{"server": {"maxLineBytes": 1048576, "lineTimeoutSeconds": 120}, "labels": {"timeBudgetMs": 20000}}"#)
         let client = try daemon.connect(client: "desk-camera")
         let looked = try decode(client, LabelDecodeParams(path: Self.fixture("label_0033.jpg")))
         #expect(looked.waybill?.number == "YT0629322539683")
@@ -174,7 +176,9 @@ import enum LabelDecoding.HostileImages
     /// daemon's memory stays bounded, and a normal photo sent meanwhile on another connection is answered
     /// within the budget. (Before: 60-75 s each for a 1×65535 image, and 3 GB.)
     @Test func hostileImagesAreBoundedAndDoNotHoldANormalPhoto() throws {
-        let daemon = try DaemonProcess(config: #"{"server": {"maxLineBytes": 4194304}, "labels": {"maxConcurrent": 2}}"#)
+        // The line deadline is the test's too: megabytes of base64 arrive while the daemon decodes.
+        let daemon = try DaemonProcess(
+            config: #"{"server": {"maxLineBytes": 4194304, "lineTimeoutSeconds": 120}, "labels": {"maxConcurrent": 2}}"#)
         let hostile = HostileImages.standardSet().filter { !$0.name.hasPrefix("pgm-bomb") }
         let before = Self.peakRSS(daemon.pid)
         let outcomes = Collected<(String, String?, Double)>()
