@@ -628,7 +628,11 @@ enum PhoneTailParser {
         var recipientLineMissed = false
         for (index, line) in lines.enumerated() {
             let text = line.text
-            let candidates = candidates(in: line)
+            // On the line 收 names the recipient's, a whole number word stands for a mask run misread as digits, as on
+            // the cut line (`lineCandidates`); on the block's other lines an 11-digit word is another number.
+            let masked = candidates(in: line)
+            let namedRecipient = text.contains("收") && !text.contains("签收") && !text.contains("寄")
+            let candidates = masked.isEmpty && namedRecipient ? numberWords(in: line) : masked
             if found == nil, text.contains("寄") { return (.notFound(), nil, false) }
             if found == nil, let first = candidates.first {
                 found = (first, index)
@@ -679,8 +683,9 @@ extension PhoneTailParser {
     /// Words of exactly 11 glyphs, a mobile number's length, that start with 1 and end in four digits: their last
     /// four glyphs are the tail. Tesseract reads the mask's asterisks as anything, digits among them
     /// (`13565555117`, `136xxw48557`), which breaks the mask run `candidates` looks for, but while the word keeps
-    /// its 11 places the tail's four are its last. Only on the recipient line (a block holds other numbers), and
-    /// only when sure in one read (`agreed` does not take them).
+    /// its 11 places the tail's four are its last. Only on the recipient line, the cut one or a block's line with
+    /// 收 on it (a block's other lines hold other numbers), and only when sure in one read (`agreed` does not take
+    /// them).
     static func numberWords(in line: TesseractOCR.Line) -> [Candidate] {
         var words: [[TesseractOCR.Glyph]] = [[]]
         for glyph in line.glyphs {

@@ -275,7 +275,7 @@ struct PhoneTailParserTests {
 
     @Test(
         "no masked number, one whose line is not placed as the recipient's, or a word break inside the tail: not confident",
-        arguments: ["王伟 ****0014", "收 王伟 159****00145", "收 王伟 15900140014", "收 王伟", "收 王伟 159*0014", "收 王伟 159****001 4"])
+        arguments: ["王伟 ****0014", "收 王伟 159****00145", "收 王伟 1590014001", "收 王伟", "收 王伟 159*0014", "收 王伟 159****001 4"])
     func partial(_ text: String) {
         #expect(PhoneTailParser.choose([line(text)]).tail == nil)
     }
@@ -304,7 +304,7 @@ struct PhoneTailParserTests {
         #expect(PhoneTailParser.choose([line("由 王伟 159****0014")]).tail == nil)
     }
 
-    @Test("a whole number word on the recipient line: its mask read as digits or letters, its last four are the tail")
+    @Test("a whole number word on the recipient line (cut, or 收's in a block): its mask misread, its last four are the tail")
     func numberWords() {
         for text in ["收 王伟 13565555117", "收 王伟 136xxw45117", "1 政 玫 13565555117"] {
             let read = PhoneTailParser.chooseOnRecipientLine([line(text)], placedByRules: !text.hasPrefix("收"))
@@ -320,8 +320,15 @@ struct PhoneTailParserTests {
         let once = PhoneTailParser.chooseOnRecipientLine([doubted], placedByRules: true)
         #expect(once.status == .uncertain)
         #expect(PhoneTailParser.agreed(once, [doubted], [doubted], placedByRules: true).status == .uncertain)
-        // A block holds other numbers: there only masked numbers count.
-        #expect(PhoneTailParser.choose([line("收 王伟 13565555117")]).tail == nil)
+        // In a block, only on the line 收 names: its other lines hold other numbers (the sender's under 寄, one placed
+        // only by where it sits).
+        #expect(PhoneTailParser.choose([line("收 王伟 13565555117")]).tail == "5117")
+        #expect(PhoneTailParser.choose([line("“了 收 ， 条 两 六 180we4x2777")]).tail == "2777")
+        let placedBySite = [line("7512 3456 7890 12", top: 0), line("王伟 13565555117", top: 60)]
+        #expect(PhoneTailParser.choose(placedBySite, tracking: "75123456789012").tail == nil)
+        #expect(PhoneTailParser.choose([line("收 寄 王伟 13565555117")]).tail == nil)
+        #expect(PhoneTailParser.choose([line("签收 13565555117")]).tail == nil)
+        #expect(PhoneTailParser.choose([line("收 王伟 13565555117", confidence: 92)]).status == .uncertain)
     }
 
     @Test("a second read of the line on a finer grid: the same tail twice is sure, a doubted one is not")
