@@ -630,16 +630,14 @@ enum PhoneTailParser {
             let text = line.text
             // On the line 收 names the recipient's, a whole number word stands for a mask run misread as digits, as on
             // the cut line (`lineCandidates`); on the block's other lines an 11-digit word is another number.
-            let masked = candidates(in: line)
-            let namedRecipient = text.contains("收") && !text.contains("签收") && !text.contains("寄")
-            let candidates = masked.isEmpty && namedRecipient ? numberWords(in: line) : masked
+            let candidates = marksRecipient(text) && !text.contains("寄") ? lineCandidates(in: line) : candidates(in: line)
             if found == nil, text.contains("寄") { return (.notFound(), nil, false) }
             if found == nil, let first = candidates.first {
                 found = (first, index)
             } else if let found, candidates.contains(where: { $0.tail != found.candidate.tail }) {
                 secondBelow = true
                 break
-            } else if found == nil, text.contains("收"), !text.contains("签收") {
+            } else if found == nil, marksRecipient(text) {
                 recipientLineMissed = true
             }
         }
@@ -663,12 +661,17 @@ enum PhoneTailParser {
 }
 
 extension PhoneTailParser {
+    /// Whether a line's read holds the recipient's mark 收, not as part of 签收 (the signature box's).
+    static func marksRecipient(_ text: String) -> Bool {
+        text.contains("收") && !text.contains("签收")
+    }
+
     /// Whether a cut line's read names it the recipient's: 收 on it (not 签收, the signature box's), or 由 as its
     /// first ideograph, chi_sim's usual misread of the label's 收 at these sizes (seed 606: 31 of the cut lines'
     /// reads began with 由, every one the recipient's line). Only for the cut line: a block's lines are placed by
     /// 收 alone.
     static func namesRecipient(_ text: String) -> Bool {
-        if text.contains("收") && !text.contains("签收") { return true }
+        if marksRecipient(text) { return true }
         let ideograph = text.unicodeScalars.first { (0x4E00...0x9FFF).contains($0.value) }
         return ideograph == "由"
     }
