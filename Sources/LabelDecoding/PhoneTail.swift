@@ -124,74 +124,24 @@ enum PhoneTailReader {
                     image: image, scale: scale, sighting: sighting, pixelsPerModule: perModule, top: lineCropTop,
                     bottom: lineCropBottom)
             else { continue }
-            let debugFolder = ProcessInfo.processInfo.environment["LABEL_TAIL_DEBUG"]
-            // The recipient line found by the label's rules, read alone; the whole block when that finds no sure tail.
-            if let debugFolder {
-                let rules = RecipientLine.rules(in: tall, pixelsPerMillimetre: outputPixelsPerMillimetre)
-                debugDump(
-                    tall, lines: [], read: .notFound(), folder: debugFolder,
-                    text: text + "-tall-" + rules.map { "\(Int($0.row))x\($0.length)" }.joined(separator: "_"))
-            }
-            if var cut = RecipientLine.cut(
-                from: tall, pixelsPerMillimetre: outputPixelsPerMillimetre, codeColumn: Int(-cropLeft * outputPixelsPerMillimetre),
-                until: deadline)
-            {
-                /// One read of a cut line: its OCR lines and the tail they give.
-                func readLine(_ image: GreyImage, tag: String) -> ([TesseractOCR.Line], PhoneTailRead) {
-                    let lines = ocr.lines(in: image, mode: .line, until: deadline)
-                    let read = PhoneTailParser.chooseOnRecipientLine(lines, placedByRules: cut.confirmedByRuleB)
-                    if let debugFolder { debugDump(image, lines: lines, read: read, folder: debugFolder, text: text + tag) }
-                    return (lines, read)
+            var read = readPlace(tall, text: text, ocr: ocr, until: deadline)
+            // Not sure, and the crop's lines slanted (the bars' angle measured poorly, as on codes of about a pixel
+            // per module): the crop again, turned to the lines, read again. Only then: a crop already read sure
+            // reads no better turned by a degree or two, and sometimes worse.
+            if read.status != .confident, ContinuousClock.now < deadline {
+                let skew = TextSkew.angle(in: tall)
+                let (dx, dy) = (sighting.directionX, sighting.directionY)
+                let turned = Sighting(
+                    points: sighting.points, directionX: cos(skew) * dx - sin(skew) * dy,
+                    directionY: cos(skew) * dy + sin(skew) * dx)
+                if skew != 0,
+                    let level = recipientCrop(
+                        image: image, scale: scale, sighting: turned, pixelsPerModule: perModule, top: lineCropTop,
+                        bottom: lineCropBottom)
+                {
+                    let again = readPlace(level, text: text, ocr: ocr, until: deadline)
+                    if again.status == .confident || read.status == .notFound { read = again }
                 }
-                var (lines, read) = readLine(cut.image, tag: "-line")
-                // The sender's line (寄): the rule taken for A was B; the recipient's line is one spacing above.
-                if lines.contains(where: { $0.text.contains("寄") }), let above = RecipientLine.lineAbove(cut, in: tall) {
-                    cut = above
-                    (lines, read) = readLine(cut.image, tag: "-above")
-                }
-                // Not sure at once: a second read of the line on a finer pixel grid. Tesseract's unsure digits
-                // come from where its glyph segmentation wavers, which the new grid moves; the same tail read
-                // twice on the cut line is taken (on generated sets: no wrong tail among those agreements).
-                if read.status == .uncertain, read.candidate != nil, ContinuousClock.now < deadline {
-                    let finer = cut.image.resampledCrop(
-                        x: 0, y: 0, width: cut.image.width, height: cut.image.height, factor: secondReadScale)
-                    let again = ocr.lines(in: finer, mode: .line, until: deadline)
-                    read = PhoneTailParser.agreed(
-                        read, lines, again, placedByRules: cut.confirmedByRuleB, wholeLine: cut.wholeLine)
-                    if let debugFolder { debugDump(finer, lines: again, read: read, folder: debugFolder, text: text + "-line2") }
-                }
-                // Not sure over the rule's clear span: the same line over the rule's whole inked span (a rule
-                // partly in shadow), once.
-                if read.status != .confident, let wider = cut.wider, ContinuousClock.now < deadline {
-                    let (_, widerRead) = readLine(wider, tag: "-wider")
-                    if widerRead.status == .confident || read.status == .notFound { read = widerRead }
-                }
-                if read.status == .confident {
-                    best = read
-                    break
-                }
-                if read.status == .uncertain, best.status == .notFound { best = read }
-            }
-            guard ContinuousClock.now < deadline else { break }
-            let crop = tall.rows(
-                from: Int((cropTop - lineCropTop) * outputPixelsPerMillimetre),
-                to: Int((cropBottom - lineCropTop) * outputPixelsPerMillimetre))
-            let lines = ocr.lines(in: crop, mode: .block, until: deadline)
-            let choice = PhoneTailParser.blockChoice(lines, tracking: text)
-            var read = choice.read
-            if let debugFolder {
-                debugDump(crop, lines: lines, read: read, folder: debugFolder, text: text)
-            }
-            // The recipient's number read, not sure: the number alone, on a finer grid, read again. Taken only
-            // when that read is sure by itself (95) and gives the same tail: agreement at 90, as for the cut line,
-            // took the same misread twice off one coarse crop (seed 606: 7815 for 7816 at 94.6 and 88).
-            if read.status == .uncertain, let tail = read.candidate, choice.recipient, let index = choice.line,
-                let image = numberImage(lines[index], tail: tail, in: crop), ContinuousClock.now < deadline
-            {
-                let again = ocr.lines(in: image, mode: .line, until: deadline)
-                let alone = PhoneTailParser.chooseOnRecipientLine(again, placedByRules: true)
-                if alone.status == .confident, alone.tail == tail { read = alone }
-                if let debugFolder { debugDump(image, lines: again, read: alone, folder: debugFolder, text: text + "-again") }
             }
             if read.status == .confident {
                 best = read
@@ -202,6 +152,82 @@ enum PhoneTailReader {
         return PhoneTailRead(
             status: best.status, tail: best.tail, confidence: best.confidence, candidate: best.candidate,
             milliseconds: (ContinuousClock.now - started).milliseconds)
+    }
+
+    /// The tail read in one place's crop (`tall`, rectified from the code's centre line down): the recipient line
+    /// found by the label's rules, read alone; the whole block when that finds no sure tail. A confident read, or
+    /// the first uncertain one, or not found.
+    static func readPlace(
+        _ tall: GreyImage, text: String, ocr: TesseractOCR, until deadline: ContinuousClock.Instant
+    ) -> PhoneTailRead {
+        var best = PhoneTailRead.notFound()
+        let debugFolder = ProcessInfo.processInfo.environment["LABEL_TAIL_DEBUG"]
+        if let debugFolder {
+            let rules = RecipientLine.rules(in: tall, pixelsPerMillimetre: outputPixelsPerMillimetre)
+            debugDump(
+                tall, lines: [], read: .notFound(), folder: debugFolder,
+                text: text + "-tall-" + rules.map { "\(Int($0.row))x\($0.length)" }.joined(separator: "_"))
+        }
+        if var cut = RecipientLine.cut(
+            from: tall, pixelsPerMillimetre: outputPixelsPerMillimetre, codeColumn: Int(-cropLeft * outputPixelsPerMillimetre),
+            until: deadline)
+        {
+            /// One read of a cut line: its OCR lines and the tail they give.
+            func readLine(_ image: GreyImage, tag: String) -> ([TesseractOCR.Line], PhoneTailRead) {
+                let lines = ocr.lines(in: image, mode: .line, until: deadline)
+                let read = PhoneTailParser.chooseOnRecipientLine(lines, placedByRules: cut.confirmedByRuleB)
+                if let debugFolder { debugDump(image, lines: lines, read: read, folder: debugFolder, text: text + tag) }
+                return (lines, read)
+            }
+            var (lines, read) = readLine(cut.image, tag: "-line")
+            // The sender's line (寄): the rule taken for A was B; the recipient's line is one spacing above.
+            if lines.contains(where: { $0.text.contains("寄") }), let above = RecipientLine.lineAbove(cut, in: tall) {
+                cut = above
+                (lines, read) = readLine(cut.image, tag: "-above")
+            }
+            // Not sure at once: a second read of the line on a finer pixel grid. Tesseract's unsure digits
+            // come from where its glyph segmentation wavers, which the new grid moves; the same tail read
+            // twice on the cut line is taken (on generated sets: no wrong tail among those agreements).
+            if read.status == .uncertain, read.candidate != nil, ContinuousClock.now < deadline {
+                let finer = cut.image.resampledCrop(
+                    x: 0, y: 0, width: cut.image.width, height: cut.image.height, factor: secondReadScale)
+                let again = ocr.lines(in: finer, mode: .line, until: deadline)
+                read = PhoneTailParser.agreed(
+                    read, lines, again, placedByRules: cut.confirmedByRuleB, wholeLine: cut.wholeLine)
+                if let debugFolder { debugDump(finer, lines: again, read: read, folder: debugFolder, text: text + "-line2") }
+            }
+            // Not sure over the rule's clear span: the same line over the rule's whole inked span (a rule
+            // partly in shadow), once.
+            if read.status != .confident, let wider = cut.wider, ContinuousClock.now < deadline {
+                let (_, widerRead) = readLine(wider, tag: "-wider")
+                if widerRead.status == .confident || read.status == .notFound { read = widerRead }
+            }
+            if read.status == .confident { return read }
+            if read.status == .uncertain { best = read }
+        }
+        guard ContinuousClock.now < deadline else { return best }
+        let crop = tall.rows(
+            from: Int((cropTop - lineCropTop) * outputPixelsPerMillimetre),
+            to: Int((cropBottom - lineCropTop) * outputPixelsPerMillimetre))
+        let lines = ocr.lines(in: crop, mode: .block, until: deadline)
+        let choice = PhoneTailParser.blockChoice(lines, tracking: text)
+        var read = choice.read
+        if let debugFolder {
+            debugDump(crop, lines: lines, read: read, folder: debugFolder, text: text)
+        }
+        // The recipient's number read, not sure: the number alone, on a finer grid, read again. Taken only
+        // when that read is sure by itself (95) and gives the same tail: agreement at 90, as for the cut line,
+        // took the same misread twice off one coarse crop (seed 606: 7815 for 7816 at 94.6 and 88).
+        if read.status == .uncertain, let tail = read.candidate, choice.recipient, let index = choice.line,
+            let image = numberImage(lines[index], tail: tail, in: crop), ContinuousClock.now < deadline
+        {
+            let again = ocr.lines(in: image, mode: .line, until: deadline)
+            let alone = PhoneTailParser.chooseOnRecipientLine(again, placedByRules: true)
+            if alone.status == .confident, alone.tail == tail { read = alone }
+            if let debugFolder { debugDump(image, lines: again, read: alone, folder: debugFolder, text: text + "-again") }
+        }
+        if read.status == .confident || best.status == .notFound { return read }
+        return best
     }
 
     /// Places to look for the recipient block from when the number's own reads gave no sure tail (the number read
@@ -224,9 +250,17 @@ enum PhoneTailReader {
             }
         }
         return free.prefix(limit).flatMap { region -> [Sighting] in
-            let point = PixelPoint(x: Int((region.centreX * scale).rounded()), y: Int((region.centreY * scale).rounded()))
+            // Points along the region's middle line over most of its length, as a decoder's scan lines give: `refined`
+            // measures the bars' angle over a window that spread sets (one point gave it 21 px, ~10° off on small
+            // codes), and `instances` keeps them one group (spaced under its reach).
+            let points = (-8...8).map { step -> PixelPoint in
+                let t = Double(step) / 20 * region.along
+                return PixelPoint(
+                    x: Int(((region.centreX + t * region.directionX) * scale).rounded()),
+                    y: Int(((region.centreY + t * region.directionY) * scale).rounded()))
+            }
             return [1.0, -1.0].map { sense in
-                Sighting(points: [point], directionX: sense * region.directionX, directionY: sense * region.directionY)
+                Sighting(points: points, directionX: sense * region.directionX, directionY: sense * region.directionY)
             }
         }
     }

@@ -108,7 +108,8 @@ import enum LabelDecoding.HostileImages
         #expect(again.terminate() == 0)
     }
 
-    /// The generated photos of issue 19 (seed 7) with the generator's record: tracking number and the recipient's tail.
+    /// The generated photos of issue 19 (Fixtures/label-photos/README.md) with the generator's record: tracking number and the
+    /// recipient's tail.
     static func photo(_ name: String) throws -> (path: String, tracking: String, tail: String) {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Fixtures/label-photos/\(name)").path
