@@ -43,6 +43,14 @@ struct Sighting: Sendable, Equatable {
     var points: [PixelPoint]
     var directionX: Double
     var directionY: Double
+
+    /// The same points, the reading direction turned by `radians` (positive: clockwise on the image, whose rows
+    /// grow downwards).
+    func turned(by radians: Double) -> Sighting {
+        Sighting(
+            points: points, directionX: cos(radians) * directionX - sin(radians) * directionY,
+            directionY: cos(radians) * directionY + sin(radians) * directionX)
+    }
 }
 
 /// Finds the recipient block of a Chinese e-waybill from its tracking-number barcode and reads the phone tail in
@@ -128,20 +136,13 @@ enum PhoneTailReader {
             // Not sure, and the crop's lines slanted (the bars' angle measured poorly, as on codes of about a pixel
             // per module): the crop again, turned to the lines, read again. Only then: a crop already read sure
             // reads no better turned by a degree or two, and sometimes worse.
-            if read.status != .confident, ContinuousClock.now < deadline {
-                let skew = TextSkew.angle(in: tall)
-                let (dx, dy) = (sighting.directionX, sighting.directionY)
-                let turned = Sighting(
-                    points: sighting.points, directionX: cos(skew) * dx - sin(skew) * dy,
-                    directionY: cos(skew) * dy + sin(skew) * dx)
-                if skew != 0,
-                    let level = recipientCrop(
-                        image: image, scale: scale, sighting: turned, pixelsPerModule: perModule, top: lineCropTop,
-                        bottom: lineCropBottom)
-                {
-                    let again = readPlace(level, text: text, ocr: ocr, until: deadline)
-                    if again.status == .confident || read.status == .notFound { read = again }
-                }
+            if read.status != .confident, ContinuousClock.now < deadline, case let skew = TextSkew.angle(in: tall), skew != 0,
+                let level = recipientCrop(
+                    image: image, scale: scale, sighting: sighting.turned(by: skew), pixelsPerModule: perModule,
+                    top: lineCropTop, bottom: lineCropBottom)
+            {
+                let again = readPlace(level, text: text, ocr: ocr, until: deadline)
+                if again.status == .confident || read.status == .notFound { read = again }
             }
             if read.status == .confident {
                 best = read
